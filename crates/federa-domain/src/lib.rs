@@ -1,0 +1,8 @@
+//! The pure core of Federa: entities and the rules that govern them.
+//!
+//! Nothing in this crate performs I/O or awaits; every function is a plain
+//! computation over values, so the rules can be tested in milliseconds and
+//! reused unchanged by the store, the server, the agent and the CLI.
+
+pub mod lifecycle;
+pub mod property_schema;
