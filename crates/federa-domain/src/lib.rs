@@ -4,5 +4,11 @@
 //! computation over values, so the rules can be tested in milliseconds and
 //! reused unchanged by the store, the server, the agent and the CLI.
 
+pub mod access;
+pub mod event;
+pub mod exchange;
 pub mod lifecycle;
+pub mod listing;
+pub mod participant;
 pub mod property_schema;
+pub mod token;

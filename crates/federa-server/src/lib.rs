@@ -1,1 +1,75 @@
+//! Federa's HTTP layer: routes, authentication, errors, OpenAPI and the
+//! `serve` entry point.
 
+pub mod auth;
+mod bootstrap;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+mod openapi;
+pub mod routes;
+mod serve;
+pub mod state;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use bootstrap::{ensure_admin_token, AdminToken};
+pub use serve::{serve, ServeConfig};
+use state::AppState;
+
+/// Request bodies above this size are refused with 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The `/api/v1` routes with their OpenAPI description.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::document())
+        .merge(routes::participants::router())
+        .merge(routes::tokens::router())
+}
+
+/// The whole application: `/api/v1`, health, metrics.
+pub fn app(state: AppState) -> Router {
+    let (api_router, document) = api().split_for_parts();
+    let document = std::sync::Arc::new(document);
+    let api_router = api_router.route(
+        "/openapi.json",
+        get(move || {
+            let document = document.clone();
+            async move { Json(document.as_ref().clone()) }
+        }),
+    );
+    Router::new()
+        .nest("/api/v1", api_router)
+        .route("/healthz", get(routes::health::healthz))
+        .route("/ready", get(routes::health::ready))
+        .route("/metrics", get(metrics::handler))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| {
+            error::ApiError::Internal.into_response()
+        }))
+        .with_state(state)
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::NotFound
+}
+
+async fn method_not_allowed() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(serde_json::json!({"status": "Method not allowed", "error": "this path does not accept this method"})),
+    )
+        .into_response()
+}

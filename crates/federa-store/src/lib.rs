@@ -1,1 +1,20 @@
+//! Federa's storage layer: one API over SQLite and PostgreSQL.
+//!
+//! Queries are written once as SQL text that both engines accept (`$N`
+//! placeholders, `RETURNING`, `ON CONFLICT`) and executed through
+//! [`on_pool!`], which compiles each body once per backend. Filters come
+//! from the domain's list specification and are rendered by
+//! [`sql::Where`]; only columns named in a specification ever reach the SQL.
+//! Backend-specific SQL is limited to what differs in meaning (claims,
+//! notifications).
 
+pub mod agents;
+mod db;
+mod error;
+mod events;
+pub mod participants;
+pub mod sql;
+pub mod tokens;
+
+pub use db::{Backend, Store};
+pub use error::{Result, StoreError};

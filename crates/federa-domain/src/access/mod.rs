@@ -1,0 +1,11 @@
+//! Authorization: who may do what to which object.
+//!
+//! Every endpoint asks the same question — may this identity perform this
+//! action on an object with these owners? — and gets its answer from one
+//! table ([`rules::grant`]). Handlers never compare ids themselves.
+
+mod identity;
+mod rules;
+
+pub use identity::{Identity, Role};
+pub use rules::{Action, Denied, Grant, ListScope, Object, Owners, Relation};

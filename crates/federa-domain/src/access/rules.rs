@@ -1,0 +1,263 @@
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::identity::{Identity, Role};
+
+/// Every kind of object the API exposes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Object {
+    Token,
+    Participant,
+    Agent,
+    AgentType,
+    Service,
+    ServiceType,
+    ServiceGroup,
+    ServiceOptionType,
+    ServiceOption,
+    ServicePoolSet,
+    ServicePool,
+    ServicePoolValue,
+    Job,
+    MetricType,
+    MetricEntry,
+    Event,
+    VaultSecret,
+    ProviderProfile,
+    Offering,
+    PlacementPolicy,
+    Placement,
+    Composition,
+    Invoice,
+}
+
+/// Every verb the API exposes. Lifecycle actions on services are `Update`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Action {
+    Create,
+    Get,
+    List,
+    Update,
+    Delete,
+    Regenerate,
+    UpdateStatus,
+    GetPending,
+    Claim,
+    Complete,
+    Fail,
+    Lease,
+    Ack,
+    Resolve,
+    Preview,
+}
+
+/// How the caller must be related to the object for a grant to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Relation {
+    /// The object's owning (or providing) participant is the caller's participant.
+    Owner,
+    /// The object's consuming participant is the caller's participant.
+    Consumer,
+    /// Either of the two above.
+    OwnerOrConsumer,
+    /// The object belongs to the calling agent itself.
+    SelfAgent,
+}
+
+/// The answer of the rule table for one role, object and action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Grant {
+    Always,
+    Never,
+    When(Relation),
+}
+
+/// The participants and agent an object belongs to, as far as it has them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Owners {
+    pub owner: Option<Uuid>,
+    pub consumer: Option<Uuid>,
+    pub agent: Option<Uuid>,
+}
+
+impl Owners {
+    pub fn none() -> Owners {
+        Owners::default()
+    }
+
+    pub fn owner(owner: Uuid) -> Owners {
+        Owners {
+            owner: Some(owner),
+            ..Owners::default()
+        }
+    }
+
+    pub fn with_consumer(mut self, consumer: Uuid) -> Owners {
+        self.consumer = Some(consumer);
+        self
+    }
+
+    pub fn with_agent(mut self, agent: Option<Uuid>) -> Owners {
+        self.agent = agent;
+        self
+    }
+}
+
+/// Which rows of a list the caller may see. `Matching` fields are alternatives:
+/// a row is visible when any one of the given columns equals its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListScope {
+    All,
+    Matching {
+        owner: Option<Uuid>,
+        consumer: Option<Uuid>,
+        agent: Option<Uuid>,
+    },
+}
+
+/// Refusal with the reason, shown to the caller as a 403.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{role} may not {action:?} {object:?}{detail}")]
+pub struct Denied {
+    pub role: &'static str,
+    pub object: Object,
+    pub action: Action,
+    pub detail: &'static str,
+}
+
+/// The rule table, after Fulcrum's AUTHORIZATION rules plus the objects Federa adds.
+pub fn grant(role: Role, object: Object, action: Action) -> Grant {
+    use Action::*;
+    use Grant::{Always, Never, When};
+    use Object::*;
+    use Relation::*;
+
+    if role == Role::Admin {
+        // Admins may do everything except act as an agent.
+        return match (object, action) {
+            (Job, GetPending | Claim | Complete | Fail) | (VaultSecret, Resolve) => Never,
+            (Agent, UpdateStatus) => Never,
+            _ => Always,
+        };
+    }
+    let participant = role == Role::Participant;
+    match (object, action) {
+        (Token, Create | Get | List | Update | Delete | Regenerate) if participant => When(Owner),
+        (Participant, Get | List) => When(Owner),
+        (Participant, Update) if participant => When(Owner),
+        (Agent, Create | Update | Delete) if participant => When(Owner),
+        (Agent, Get | List) if participant => When(Owner),
+        (Agent, Get | List | UpdateStatus) => When(SelfAgent),
+        (AgentType | ServiceType | ServiceOptionType | MetricType, Get | List) => Always,
+        (Service, Create) if participant => Always,
+        (Service, Get | List) if participant => When(OwnerOrConsumer),
+        (Service, Get | List) => When(SelfAgent),
+        (Service, Update | Delete) if participant => When(Consumer),
+        (ServiceGroup, Create | Update | Delete) if participant => When(Owner),
+        (ServiceGroup, Get | List) if participant => When(Owner),
+        (ServiceGroup, Get | List) => When(SelfAgent),
+        (ServiceOption, Create | Get | List | Update | Delete) => When(Owner),
+        (ServicePoolSet, Create | Get | List | Update | Delete) if participant => When(Owner),
+        (ServicePool, Create | Get | List | Update | Delete) if participant => When(Owner),
+        (ServicePool, Get | List) => When(Owner),
+        (ServicePoolValue, Create | Get | List | Delete) if participant => When(Owner),
+        (ServicePoolValue, Get | List) => When(Owner),
+        (Job, Get | List) if participant => When(OwnerOrConsumer),
+        (Job, Get | List | GetPending | Claim | Complete | Fail) if !participant => When(SelfAgent),
+        (MetricEntry, Create) if !participant => When(SelfAgent),
+        (MetricEntry, List) if participant => When(OwnerOrConsumer),
+        (MetricEntry, List) => When(SelfAgent),
+        (Event, List) if participant => When(OwnerOrConsumer),
+        (VaultSecret, Resolve) if !participant => When(SelfAgent),
+        (ProviderProfile | Offering, Get | List) => Always,
+        (ProviderProfile | Offering, Create | Update | Delete) if participant => When(Owner),
+        (PlacementPolicy, Create | Get | List | Update | Delete) if participant => When(Owner),
+        (Placement, Preview) if participant => Always,
+        (Composition, Create) if participant => Always,
+        (Composition, Get | List | Update | Delete) if participant => When(Owner),
+        (Invoice, Get | List) if participant => When(OwnerOrConsumer),
+        _ => Never,
+    }
+}
+
+impl Identity {
+    /// May this identity perform `action` on an object owned as `owners` says?
+    pub fn authorize(&self, object: Object, action: Action, owners: &Owners) -> Result<(), Denied> {
+        let denied = |detail| Denied {
+            role: self.role.as_str(),
+            object,
+            action,
+            detail,
+        };
+        match grant(self.role, object, action) {
+            Grant::Always => Ok(()),
+            Grant::Never => Err(denied("")),
+            Grant::When(relation) => {
+                if self.relates(relation, owners) {
+                    Ok(())
+                } else {
+                    Err(denied(" that it does not own"))
+                }
+            }
+        }
+    }
+
+    /// May this identity perform `action` at all, before any object is known?
+    pub fn may(&self, object: Object, action: Action) -> Result<(), Denied> {
+        match grant(self.role, object, action) {
+            Grant::Never => Err(Denied {
+                role: self.role.as_str(),
+                object,
+                action,
+                detail: "",
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The rows of a list this identity may see.
+    pub fn list_scope(&self, object: Object) -> Result<ListScope, Denied> {
+        let mine = self.participant_id;
+        match grant(self.role, object, Action::List) {
+            Grant::Always => Ok(ListScope::All),
+            Grant::Never => Err(Denied {
+                role: self.role.as_str(),
+                object,
+                action: Action::List,
+                detail: "",
+            }),
+            Grant::When(relation) => Ok(match relation {
+                Relation::Owner => ListScope::Matching {
+                    owner: Some(mine.unwrap_or_else(Uuid::nil)),
+                    consumer: None,
+                    agent: None,
+                },
+                Relation::Consumer => ListScope::Matching {
+                    owner: None,
+                    consumer: Some(mine.unwrap_or_else(Uuid::nil)),
+                    agent: None,
+                },
+                Relation::OwnerOrConsumer => ListScope::Matching {
+                    owner: Some(mine.unwrap_or_else(Uuid::nil)),
+                    consumer: Some(mine.unwrap_or_else(Uuid::nil)),
+                    agent: None,
+                },
+                Relation::SelfAgent => ListScope::Matching {
+                    owner: None,
+                    consumer: None,
+                    agent: Some(self.agent_id.unwrap_or_else(Uuid::nil)),
+                },
+            }),
+        }
+    }
+
+    fn relates(&self, relation: Relation, owners: &Owners) -> bool {
+        let is_mine = |id: Option<Uuid>| id.is_some() && id == self.participant_id;
+        match relation {
+            Relation::Owner => is_mine(owners.owner),
+            Relation::Consumer => is_mine(owners.consumer),
+            Relation::OwnerOrConsumer => is_mine(owners.owner) || is_mine(owners.consumer),
+            Relation::SelfAgent => owners.agent.is_some() && owners.agent == self.agent_id,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The market rules of the exchange: provider profiles, offerings, placement, pricing and billing.

@@ -1,0 +1,142 @@
+//! The outcome of a placement, with the reasons for it: which offering was
+//! chosen and why, and for every offering considered, every rule it broke.
+
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacementDecision {
+    /// `None` when no candidate is eligible.
+    pub chosen: Option<Choice>,
+    /// Eligible candidates in ranking order (the chosen one first), then
+    /// rejected ones by participant id and offering id.
+    pub considered: Vec<CandidateVerdict>,
+}
+
+/// Where the service goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Choice {
+    pub offering_id: Uuid,
+    pub participant_id: Uuid,
+    pub agent_id: Uuid,
+    pub region: String,
+    /// EUR per running hour for the requested properties.
+    pub hourly_price: Decimal,
+    /// Why this candidate ranked first, in a sentence.
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateVerdict {
+    pub offering_id: Uuid,
+    pub participant_id: Uuid,
+    pub hourly_price: Decimal,
+    /// True exactly when `rejections` is empty.
+    pub accepted: bool,
+    pub rejections: Vec<Rejection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rejection {
+    pub rule: RejectionRule,
+    /// A sentence naming the offending value, e.g. "certification
+    /// SecNumCloud expired on 2026-01-31".
+    pub message: String,
+}
+
+/// The rule a candidate broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RejectionRule {
+    OfferingDisabled,
+    Country,
+    Region,
+    Jurisdiction,
+    ForeignLaw,
+    CertificationMissing,
+    CertificationExpired,
+    Price,
+    Capacity,
+    NoConnectedAgent,
+    AgentTags,
+}
+
+impl RejectionRule {
+    /// In the order rules are checked and reported.
+    pub const ALL: &'static [RejectionRule] = &[
+        RejectionRule::OfferingDisabled,
+        RejectionRule::Country,
+        RejectionRule::Region,
+        RejectionRule::Jurisdiction,
+        RejectionRule::ForeignLaw,
+        RejectionRule::CertificationMissing,
+        RejectionRule::CertificationExpired,
+        RejectionRule::Price,
+        RejectionRule::Capacity,
+        RejectionRule::NoConnectedAgent,
+        RejectionRule::AgentTags,
+    ];
+
+    /// The wire name, e.g. `certificationExpired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectionRule::OfferingDisabled => "offeringDisabled",
+            RejectionRule::Country => "country",
+            RejectionRule::Region => "region",
+            RejectionRule::Jurisdiction => "jurisdiction",
+            RejectionRule::ForeignLaw => "foreignLaw",
+            RejectionRule::CertificationMissing => "certificationMissing",
+            RejectionRule::CertificationExpired => "certificationExpired",
+            RejectionRule::Price => "price",
+            RejectionRule::Capacity => "capacity",
+            RejectionRule::NoConnectedAgent => "noConnectedAgent",
+            RejectionRule::AgentTags => "agentTags",
+        }
+    }
+}
+
+impl PlacementDecision {
+    /// A short summary for people: the choice and how many candidates were
+    /// eligible, or how many broke each rule when none was.
+    pub fn explain(&self) -> String {
+        let total = self.considered.len();
+        let eligible = self.considered.iter().filter(|verdict| verdict.accepted).count();
+        match &self.chosen {
+            Some(choice) => format!(
+                "Placed on offering {} of participant {} in region {} via agent {} at {} EUR/h: {}. {eligible} of {total} candidates were eligible.",
+                choice.offering_id,
+                choice.participant_id,
+                choice.region,
+                choice.agent_id,
+                choice.hourly_price,
+                choice.explanation,
+            ),
+            None if total == 0 => "No offering was available to consider.".to_owned(),
+            None => {
+                let mut text = format!("No offering can take the service: none of the {total} candidates is eligible (");
+                let mut first = true;
+                for rule in RejectionRule::ALL {
+                    let count = self
+                        .considered
+                        .iter()
+                        .filter(|verdict| verdict.rejections.iter().any(|r| r.rule == *rule))
+                        .count();
+                    if count > 0 {
+                        let separator = if first { "" } else { ", " };
+                        first = false;
+                        let _ = write!(text, "{separator}{}: {count}", rule.as_str());
+                    }
+                }
+                text.push_str(").");
+                text
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::page::{PageRequest, MAX_PAGE_SIZE};
+
+/// A bad query parameter, named so the caller can fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What values a filter parameter accepts and how it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterKind {
+    /// Case-insensitive substring match on text.
+    Contains,
+    /// Exact match on text.
+    Exact,
+    /// One of a closed set of values.
+    OneOf(&'static [&'static str]),
+    Uuid,
+    /// Lower bound (inclusive) on an RFC 3339 time.
+    Since,
+    /// Upper bound (exclusive) on an RFC 3339 time.
+    Until,
+    Bool,
+}
+
+/// One filter parameter of a list endpoint, and the column it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilterSpec {
+    pub param: &'static str,
+    pub column: &'static str,
+    pub kind: FilterKind,
+}
+
+/// Everything a list endpoint accepts besides `page` and `pageSize`.
+#[derive(Debug, Clone, Copy)]
+pub struct ListSpec {
+    pub filters: &'static [FilterSpec],
+    /// Sortable parameter names and their columns.
+    pub sorts: &'static [(&'static str, &'static str)],
+    /// Column and direction used when no `sort` is given; the id breaks ties.
+    pub default_sort: (&'static str, bool),
+}
+
+/// How a parsed filter compares a column with its values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Match {
+    /// Any of these lower-cased fragments occurs in the column.
+    Contains(Vec<String>),
+    /// The column equals one of these texts.
+    AnyText(Vec<String>),
+    AnyUuid(Vec<Uuid>),
+    Since(DateTime<Utc>),
+    Until(DateTime<Utc>),
+    Bool(bool),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    pub column: &'static str,
+    pub matching: Match,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: &'static str,
+    pub descending: bool,
+}
+
+/// A validated list request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    pub page: PageRequest,
+    pub filters: Vec<Filter>,
+    pub sort: Sort,
+}
+
+impl ListSpec {
+    /// Parses raw query pairs. Repeated parameters and comma-separated values
+    /// both give several values for a filter. Parameters the spec does not
+    /// know are ignored, as Fulcrum does, so clients may send extras.
+    pub fn parse(&self, pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut page = PageRequest::default();
+        let mut sort = Sort {
+            column: self.default_sort.0,
+            descending: self.default_sort.1,
+        };
+        let mut filters: Vec<Filter> = Vec::new();
+
+        for (key, value) in pairs {
+            match key.as_str() {
+                "page" => match value.trim().parse::<u32>() {
+                    Ok(n) if n >= 1 => page.page = n,
+                    _ => errors.push(FieldError::new("page", "must be an integer of at least 1")),
+                },
+                "pageSize" => match value.trim().parse::<u32>() {
+                    Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => page.page_size = n,
+                    _ => errors.push(FieldError::new(
+                        "pageSize",
+                        format!("must be an integer from 1 to {MAX_PAGE_SIZE}"),
+                    )),
+                },
+                "sort" => match self.parse_sort(value) {
+                    Ok(parsed) => sort = parsed,
+                    Err(error) => errors.push(error),
+                },
+                _ => {
+                    if let Some(spec) = self.filters.iter().find(|f| f.param == key) {
+                        match parse_filter(spec, value) {
+                            Ok(Some(filter)) => merge_filter(&mut filters, filter),
+                            Ok(None) => {}
+                            Err(error) => errors.push(error),
+                        }
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(ListQuery {
+                page,
+                filters,
+                sort,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn parse_sort(&self, value: &str) -> Result<Sort, FieldError> {
+        let value = value.trim();
+        let (descending, name) = match value.as_bytes().first() {
+            Some(b'-') => (true, &value[1..]),
+            Some(b'+') => (false, &value[1..]),
+            // A '+' in a query string decodes to a space.
+            Some(b' ') => (false, value[1..].trim_start()),
+            _ => (false, value),
+        };
+        match self.sorts.iter().find(|(param, _)| *param == name) {
+            Some((_, column)) => Ok(Sort { column, descending }),
+            None => {
+                let allowed: Vec<&str> = self.sorts.iter().map(|(p, _)| *p).collect();
+                Err(FieldError::new(
+                    "sort",
+                    format!(
+                        "must be one of [{}], optionally prefixed with + or -",
+                        allowed.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+fn split_values(value: &str) -> Vec<&str> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+fn parse_filter(spec: &FilterSpec, value: &str) -> Result<Option<Filter>, FieldError> {
+    let values = split_values(value);
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let matching = match spec.kind {
+        FilterKind::Contains => Match::Contains(values.iter().map(|v| v.to_lowercase()).collect()),
+        FilterKind::Exact => Match::AnyText(values.iter().map(|v| v.to_string()).collect()),
+        FilterKind::OneOf(allowed) => {
+            for v in &values {
+                if !allowed.contains(v) {
+                    return Err(FieldError::new(
+                        spec.param,
+                        format!("must be one of [{}], got {v:?}", allowed.join(", ")),
+                    ));
+                }
+            }
+            Match::AnyText(values.iter().map(|v| v.to_string()).collect())
+        }
+        FilterKind::Uuid => {
+            let mut ids = Vec::with_capacity(values.len());
+            for v in &values {
+                ids.push(Uuid::parse_str(v).map_err(|_| {
+                    FieldError::new(spec.param, format!("must be a UUID, got {v:?}"))
+                })?);
+            }
+            Match::AnyUuid(ids)
+        }
+        FilterKind::Since | FilterKind::Until => {
+            let time = DateTime::parse_from_rfc3339(value.trim())
+                .map_err(|_| FieldError::new(spec.param, "must be an RFC 3339 time"))?
+                .with_timezone(&Utc);
+            if spec.kind == FilterKind::Since {
+                Match::Since(time)
+            } else {
+                Match::Until(time)
+            }
+        }
+        FilterKind::Bool => match value.trim() {
+            "true" => Match::Bool(true),
+            "false" => Match::Bool(false),
+            _ => return Err(FieldError::new(spec.param, "must be true or false")),
+        },
+    };
+    Ok(Some(Filter {
+        column: spec.column,
+        matching,
+    }))
+}
+
+/// A repeated list parameter adds values to the same filter instead of
+/// narrowing the result to rows that match both.
+fn merge_filter(filters: &mut Vec<Filter>, filter: Filter) {
+    let existing = filters.iter_mut().find(|f| f.column == filter.column);
+    match (existing.map(|f| &mut f.matching), filter.matching) {
+        (Some(Match::Contains(a)), Match::Contains(b)) => a.extend(b),
+        (Some(Match::AnyText(a)), Match::AnyText(b)) => a.extend(b),
+        (Some(Match::AnyUuid(a)), Match::AnyUuid(b)) => a.extend(b),
+        (_, matching) => filters.push(Filter {
+            column: filter.column,
+            matching,
+        }),
+    }
+}

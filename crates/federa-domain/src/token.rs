@@ -1,0 +1,103 @@
+//! API tokens: opaque bearer secrets bound to a role and a scope.
+
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use crate::access::{Owners, Role};
+use crate::listing::{FieldError, FilterKind, FilterSpec, ListSpec};
+
+/// How long a token lives when its creator gives no `expireAt`.
+pub const DEFAULT_LIFETIME: Duration = Duration::hours(24);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+    /// `None` only for the bootstrap admin token, which lives until replaced.
+    pub expire_at: Option<DateTime<Utc>>,
+    pub participant_id: Option<Uuid>,
+    pub agent_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Token {
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expire_at.is_some_and(|at| at <= now)
+    }
+
+    pub fn owners(&self) -> Owners {
+        Owners {
+            owner: self.participant_id,
+            consumer: None,
+            agent: self.agent_id,
+        }
+    }
+}
+
+/// What a token's `scopeId` points at, by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeTarget {
+    None,
+    Participant(Uuid),
+    Agent(Uuid),
+}
+
+/// Checks the role/scope pairing of a new token: admin tokens have no scope,
+/// participant tokens name a participant, agent tokens name an agent.
+pub fn scope_target(role: Role, scope_id: Option<Uuid>) -> Result<ScopeTarget, FieldError> {
+    match (role, scope_id) {
+        (Role::Admin, None) => Ok(ScopeTarget::None),
+        (Role::Admin, Some(_)) => Err(FieldError::new(
+            "scopeId",
+            "must be absent for an admin token",
+        )),
+        (Role::Participant, Some(id)) => Ok(ScopeTarget::Participant(id)),
+        (Role::Agent, Some(id)) => Ok(ScopeTarget::Agent(id)),
+        (_, None) => Err(FieldError::new(
+            "scopeId",
+            "is required for participant and agent tokens",
+        )),
+    }
+}
+
+/// An expiry must lie in the future.
+pub fn check_expiry(expire_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), FieldError> {
+    if expire_at <= now {
+        Err(FieldError::new("expireAt", "must be in the future"))
+    } else {
+        Ok(())
+    }
+}
+
+pub const TOKEN_LIST: ListSpec = ListSpec {
+    filters: &[
+        FilterSpec {
+            param: "name",
+            column: "name",
+            kind: FilterKind::Contains,
+        },
+        FilterSpec {
+            param: "role",
+            column: "role",
+            kind: FilterKind::OneOf(&["admin", "participant", "agent"]),
+        },
+        FilterSpec {
+            param: "participantId",
+            column: "participant_id",
+            kind: FilterKind::Uuid,
+        },
+        FilterSpec {
+            param: "agentId",
+            column: "agent_id",
+            kind: FilterKind::Uuid,
+        },
+    ],
+    sorts: &[
+        ("name", "name"),
+        ("createdAt", "created_at"),
+        ("expireAt", "expire_at"),
+    ],
+    default_sort: ("created_at", false),
+};

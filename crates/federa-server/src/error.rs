@@ -1,0 +1,114 @@
+//! One error type for every handler, rendered as Fulcrum's envelopes.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use federa_domain::access::Denied;
+use federa_domain::listing::FieldError;
+use federa_store::StoreError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// No usable credentials: 401.
+    Unauthenticated(String),
+    /// Credentials refused or the role may not do this: 403.
+    Forbidden(String),
+    NotFound,
+    /// Input broke a rule: 400 with every failing path.
+    Invalid(Vec<FieldError>),
+    Conflict(String),
+    PayloadTooLarge(String),
+    /// The database is not answering: 503, so clients retry instead of hanging.
+    Unavailable,
+    Internal,
+}
+
+impl ApiError {
+    pub fn field(path: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::Invalid(vec![FieldError::new(path, message)])
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> ApiError {
+        ApiError::Forbidden(denied.to_string())
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> ApiError {
+        ApiError::Invalid(vec![error])
+    }
+}
+
+impl From<Vec<FieldError>> for ApiError {
+    fn from(errors: Vec<FieldError>) -> ApiError {
+        ApiError::Invalid(errors)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        match error {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Conflict(message) => ApiError::Conflict(message),
+            StoreError::Unavailable(message) => {
+                tracing::warn!(%message, "database unavailable");
+                ApiError::Unavailable
+            }
+            other => {
+                tracing::error!(error = %other, "storage failure");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            ApiError::Unauthenticated(error) => (
+                StatusCode::UNAUTHORIZED,
+                json!({"status": "Unauthorized", "error": error}),
+            ),
+            ApiError::Forbidden(error) => (
+                StatusCode::FORBIDDEN,
+                json!({"status": "Forbidden", "error": error}),
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                json!({"status": "Resource not found"}),
+            ),
+            ApiError::Invalid(errors) => {
+                let first = errors
+                    .first()
+                    .map(|e| format!("{}: {}", e.path, e.message))
+                    .unwrap_or_default();
+                (
+                    StatusCode::BAD_REQUEST,
+                    json!({"status": "Validation failed", "valid": false, "error": first, "errors": errors}),
+                )
+            }
+            ApiError::Conflict(error) => (
+                StatusCode::CONFLICT,
+                json!({"status": "Conflict", "error": error}),
+            ),
+            ApiError::PayloadTooLarge(error) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({"status": "Payload too large", "error": error}),
+            ),
+            ApiError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"status": "Service unavailable", "error": "the database is not answering; retry later"}),
+            ),
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"status": "Internal server error", "error": "an unexpected error occurred"}),
+            ),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,30 @@
+//! HTTP handlers, one file per resource. Handlers parse, authorize through
+//! the domain's rule table, call the store and shape the answer.
+
+pub mod health;
+pub mod participants;
+pub mod tokens;
+
+use utoipa::ToSchema;
+
+/// The page envelope, as documented; handlers return the domain's `Page`.
+#[derive(ToSchema)]
+#[schema(bound = "T: ToSchema")]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase")]
+pub struct PageRes<T> {
+    items: Vec<T>,
+    total_items: u64,
+    total_pages: u64,
+    current_page: u32,
+    has_next: bool,
+    has_prev: bool,
+}
+
+/// The error envelope, as documented.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorRes {
+    status: String,
+    error: Option<String>,
+}

@@ -1,0 +1,181 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Object, Owners};
+use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::listing::Page;
+use federa_domain::participant::{check_name, Participant, ParticipantStatus, PARTICIPANT_LIST};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantRes {
+    id: Uuid,
+    name: String,
+    status: ParticipantStatus,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Participant> for ParticipantRes {
+    fn from(p: Participant) -> Self {
+        ParticipantRes {
+            id: p.id,
+            name: p.name,
+            status: p.status,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantCreateReq {
+    name: String,
+    status: ParticipantStatus,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantUpdateReq {
+    name: Option<String>,
+    status: Option<ParticipantStatus>,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
+}
+
+/// List participants.
+#[utoipa::path(get, path = "/participants", tag = "Participants",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query, description = "name or createdAt, prefixed with + or -"),
+        ("name" = Option<String>, Query), ("status" = Option<ParticipantStatus>, Query)),
+    responses((status = 200, body = PageRes<ParticipantRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<ParticipantRes>>> {
+    let scope = caller.list_scope(Object::Participant)?;
+    let query = PARTICIPANT_LIST.parse(&pairs)?;
+    let page = state.store.participants(scope, &query).await?;
+    Ok(Json(page.map(ParticipantRes::from)))
+}
+
+/// Create a participant.
+#[utoipa::path(post, path = "/participants", tag = "Participants", request_body = ParticipantCreateReq,
+    responses((status = 201, body = ParticipantRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<ParticipantCreateReq>,
+) -> ApiResult<(StatusCode, Json<ParticipantRes>)> {
+    caller.authorize(Object::Participant, Action::Create, &Owners::none())?;
+    let now = Utc::now();
+    let participant = Participant {
+        id: Uuid::now_v7(),
+        name: check_name("name", &req.name)?,
+        status: req.status,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = NewEvent::new(
+        "participant.created",
+        Initiator::of(&caller),
+        participant.id,
+    )
+    .provider(Some(participant.id))
+    .consumer(Some(participant.id))
+    .properties(serde_json::json!({"name": participant.name, "status": participant.status}));
+    state.store.insert_participant(&participant, &event).await?;
+    Ok((StatusCode::CREATED, Json(participant.into())))
+}
+
+/// Get a participant.
+#[utoipa::path(get, path = "/participants/{id}", tag = "Participants", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ParticipantRes), (status = 401), (status = 403), (status = 404)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<ParticipantRes>> {
+    caller.may(Object::Participant, Action::Get)?;
+    let participant = state
+        .store
+        .participant(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    caller.authorize(Object::Participant, Action::Get, &Owners::owner(id))?;
+    Ok(Json(participant.into()))
+}
+
+/// Update a participant's name or status.
+#[utoipa::path(patch, path = "/participants/{id}", tag = "Participants", params(("id" = Uuid, Path)), request_body = ParticipantUpdateReq,
+    responses((status = 200, body = ParticipantRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    Body(req): Body<ParticipantUpdateReq>,
+) -> ApiResult<Json<ParticipantRes>> {
+    caller.may(Object::Participant, Action::Update)?;
+    let mut participant = state
+        .store
+        .participant(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    caller.authorize(Object::Participant, Action::Update, &Owners::owner(id))?;
+    if let Some(name) = req.name {
+        participant.name = check_name("name", &name)?;
+    }
+    if let Some(status) = req.status {
+        participant.status = status;
+    }
+    participant.updated_at = Utc::now();
+    let event = NewEvent::new("participant.updated", Initiator::of(&caller), id)
+        .provider(Some(id))
+        .consumer(Some(id))
+        .properties(serde_json::json!({"name": participant.name, "status": participant.status}));
+    state.store.update_participant(&participant, &event).await?;
+    Ok(Json(participant.into()))
+}
+
+/// Delete a participant and its tokens.
+#[utoipa::path(delete, path = "/participants/{id}", tag = "Participants", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    caller.authorize(Object::Participant, Action::Delete, &Owners::owner(id))?;
+    let event = NewEvent::new("participant.deleted", Initiator::of(&caller), id)
+        .provider(Some(id))
+        .consumer(Some(id));
+    state
+        .store
+        .delete_participant(id, &event, Utc::now())
+        .await
+        .map_err(|e| match e {
+            federa_store::StoreError::Conflict(_) => ApiError::Conflict(
+                "the participant still owns agents, services or other objects; delete them first"
+                    .into(),
+            ),
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,255 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Identity, Object, Role};
+use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::listing::{FieldError, Page};
+use federa_domain::participant::check_name;
+use federa_domain::token::{
+    check_expiry, scope_target, ScopeTarget, Token, DEFAULT_LIFETIME, TOKEN_LIST,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::{hash_token_value, new_token_value, Caller};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRes {
+    id: Uuid,
+    name: String,
+    role: Role,
+    expire_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    participant_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// The plain token value; present only in the answer to create and regenerate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+}
+
+impl TokenRes {
+    fn new(token: Token, value: Option<String>) -> TokenRes {
+        TokenRes {
+            id: token.id,
+            name: token.name,
+            role: token.role,
+            expire_at: token.expire_at,
+            participant_id: token.participant_id,
+            agent_id: token.agent_id,
+            created_at: token.created_at,
+            updated_at: token.updated_at,
+            value,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenCreateReq {
+    name: String,
+    role: Role,
+    expire_at: Option<DateTime<Utc>>,
+    /// The participant (participant role) or agent (agent role) the token acts for.
+    scope_id: Option<Uuid>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenUpdateReq {
+    name: Option<String>,
+    expire_at: Option<DateTime<Utc>>,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
+        .routes(routes!(regenerate))
+}
+
+fn event(kind: &str, caller: &Identity, token: &Token) -> NewEvent {
+    NewEvent::new(kind, Initiator::of(caller), token.id)
+        .provider(token.participant_id)
+        .agent(token.agent_id)
+        .properties(serde_json::json!({"name": token.name, "role": token.role}))
+}
+
+/// Loads a token the caller may act on with `action`.
+async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Token> {
+    caller.may(Object::Token, action)?;
+    let token = state.store.token(id).await?.ok_or(ApiError::NotFound)?;
+    caller.authorize(Object::Token, action, &token.owners())?;
+    Ok(token)
+}
+
+/// List tokens.
+#[utoipa::path(get, path = "/tokens", tag = "Tokens",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+        ("name" = Option<String>, Query), ("role" = Option<Role>, Query), ("participantId" = Option<Uuid>, Query), ("agentId" = Option<Uuid>, Query)),
+    responses((status = 200, body = PageRes<TokenRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<TokenRes>>> {
+    let scope = caller.list_scope(Object::Token)?;
+    let query = TOKEN_LIST.parse(&pairs)?;
+    let page = state.store.tokens(scope, &query).await?;
+    Ok(Json(page.map(|t| TokenRes::new(t, None))))
+}
+
+/// Create a token; its value is in this answer only.
+#[utoipa::path(post, path = "/tokens", tag = "Tokens", request_body = TokenCreateReq,
+    responses((status = 201, body = TokenRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<TokenCreateReq>,
+) -> ApiResult<(StatusCode, Json<TokenRes>)> {
+    caller.may(Object::Token, Action::Create)?;
+    let now = Utc::now();
+    let mut errors = Vec::new();
+    let name = check_name("name", &req.name)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let expire_at = req.expire_at.unwrap_or(now + DEFAULT_LIFETIME);
+    if let Err(e) = check_expiry(expire_at, now) {
+        errors.push(e);
+    }
+    let target = scope_target(req.role, req.scope_id)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let (participant_id, agent_id) = match target {
+        Some(ScopeTarget::Participant(id)) => {
+            state
+                .store
+                .participant(id)
+                .await?
+                .ok_or_else(|| FieldError::new("scopeId", "no participant has this id"))?;
+            (Some(id), None)
+        }
+        Some(ScopeTarget::Agent(id)) => {
+            let owner = state
+                .store
+                .agent_participant(id)
+                .await?
+                .ok_or_else(|| FieldError::new("scopeId", "no agent has this id"))?;
+            (Some(owner), Some(id))
+        }
+        _ => (None, None),
+    };
+    let token = Token {
+        id: Uuid::now_v7(),
+        name: name.unwrap_or_default(),
+        role: req.role,
+        expire_at: Some(expire_at),
+        participant_id,
+        agent_id,
+        created_at: now,
+        updated_at: now,
+    };
+    caller.authorize(Object::Token, Action::Create, &token.owners())?;
+    let value = new_token_value();
+    state
+        .store
+        .insert_token(
+            &token,
+            &hash_token_value(&value),
+            &event("token.created", &caller, &token),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(TokenRes::new(token, Some(value)))))
+}
+
+/// Get a token (never its value).
+#[utoipa::path(get, path = "/tokens/{id}", tag = "Tokens", params(("id" = Uuid, Path)),
+    responses((status = 200, body = TokenRes), (status = 401), (status = 403), (status = 404)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<TokenRes>> {
+    let token = load(&state, &caller, id, Action::Get).await?;
+    Ok(Json(TokenRes::new(token, None)))
+}
+
+/// Rename a token or move its expiry.
+#[utoipa::path(patch, path = "/tokens/{id}", tag = "Tokens", params(("id" = Uuid, Path)), request_body = TokenUpdateReq,
+    responses((status = 200, body = TokenRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    Body(req): Body<TokenUpdateReq>,
+) -> ApiResult<Json<TokenRes>> {
+    let mut token = load(&state, &caller, id, Action::Update).await?;
+    let now = Utc::now();
+    if let Some(name) = req.name {
+        token.name = check_name("name", &name)?;
+    }
+    if let Some(expire_at) = req.expire_at {
+        check_expiry(expire_at, now)?;
+        token.expire_at = Some(expire_at);
+    }
+    token.updated_at = now;
+    state
+        .store
+        .update_token(&token, &event("token.updated", &caller, &token))
+        .await?;
+    Ok(Json(TokenRes::new(token, None)))
+}
+
+/// Revoke a token.
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "Tokens", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    let token = load(&state, &caller, id, Action::Delete).await?;
+    state
+        .store
+        .delete_token(id, &event("token.deleted", &caller, &token), Utc::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replace a token's value; the old value stops working at once.
+#[utoipa::path(post, path = "/tokens/{id}/regenerate", tag = "Tokens", params(("id" = Uuid, Path)),
+    responses((status = 200, body = TokenRes), (status = 401), (status = 403), (status = 404)))]
+async fn regenerate(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<TokenRes>> {
+    let mut token = load(&state, &caller, id, Action::Regenerate).await?;
+    let now = Utc::now();
+    let value = new_token_value();
+    state
+        .store
+        .replace_token_value(
+            id,
+            &hash_token_value(&value),
+            &event("token.regenerated", &caller, &token),
+            now,
+        )
+        .await?;
+    token.updated_at = now;
+    Ok(Json(TokenRes::new(token, Some(value))))
+}

@@ -1,0 +1,105 @@
+//! Writing and reading the event log.
+
+use chrono::{DateTime, Utc};
+use federa_domain::event::Event;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+pub(crate) const NEXT_SEQUENCE: &str =
+    "UPDATE event_counter SET last_sequence = last_sequence + 1 WHERE singleton = 1 RETURNING last_sequence";
+
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (sequence_number, id, type, initiator_type, initiator_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// Appends a [`federa_domain::event::NewEvent`] inside the open transaction
+/// `$tx`, which must be the one that makes the change the event describes.
+macro_rules! record_event {
+    ($tx:expr, $event:expr, $now:expr) => {{
+        let event: &federa_domain::event::NewEvent = $event;
+        let sequence: i64 = sqlx::query_scalar($crate::events::NEXT_SEQUENCE)
+            .fetch_one(&mut *$tx)
+            .await
+            .map_err($crate::StoreError::classify)?;
+        sqlx::query($crate::events::INSERT_EVENT)
+            .bind(sequence)
+            .bind(uuid::Uuid::now_v7())
+            .bind(event.kind.as_str())
+            .bind(event.initiator.kind)
+            .bind(event.initiator.id.as_str())
+            .bind(event.entity_id)
+            .bind(event.provider_id)
+            .bind(event.consumer_id)
+            .bind(event.agent_id)
+            .bind(sqlx::types::Json(&event.properties))
+            .bind($now)
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::StoreError::classify)?;
+        sequence
+    }};
+}
+pub(crate) use record_event;
+
+pub(crate) const EVENT_COLUMNS: &str = "sequence_number, id, type, initiator_type, initiator_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    sequence_number: i64,
+    id: Uuid,
+    #[sqlx(rename = "type")]
+    kind: String,
+    initiator_type: String,
+    initiator_id: String,
+    entity_id: Option<Uuid>,
+    provider_id: Option<Uuid>,
+    consumer_id: Option<Uuid>,
+    agent_id: Option<Uuid>,
+    properties: Json<serde_json::Value>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<EventRow> for Event {
+    fn from(row: EventRow) -> Event {
+        Event {
+            id: row.id,
+            sequence_number: row.sequence_number,
+            kind: row.kind,
+            initiator_type: row.initiator_type,
+            initiator_id: row.initiator_id,
+            entity_id: row.entity_id,
+            provider_id: row.provider_id,
+            consumer_id: row.consumer_id,
+            agent_id: row.agent_id,
+            properties: row.properties.0,
+            created_at: row.created_at,
+        }
+    }
+}
+
+const SCOPE: crate::sql::ScopeColumns = crate::sql::ScopeColumns {
+    owner: Some("provider_id"),
+    consumer: Some("consumer_id"),
+    agent: Some("agent_id"),
+};
+
+impl crate::Store {
+    pub async fn events(
+        &self,
+        scope: federa_domain::access::ListScope,
+        query: &federa_domain::listing::ListQuery,
+    ) -> crate::error::Result<federa_domain::listing::Page<Event>> {
+        let mut filter = crate::sql::Where::new();
+        filter.scope(scope, SCOPE);
+        filter.filters(&query.filters);
+        let select = format!("SELECT {EVENT_COLUMNS} FROM events");
+        let page: federa_domain::listing::Page<EventRow> = crate::sql::fetch_page(
+            &self.read,
+            &select,
+            "events",
+            &filter,
+            query,
+            "sequence_number",
+        )
+        .await?;
+        Ok(page.map(Event::from))
+    }
+}

@@ -1,0 +1,135 @@
+//! Participants.
+
+use chrono::{DateTime, Utc};
+use federa_domain::access::ListScope;
+use federa_domain::event::NewEvent;
+use federa_domain::listing::{ListQuery, Page};
+use federa_domain::participant::{Participant, ParticipantStatus};
+use uuid::Uuid;
+
+use crate::db::on_pool;
+use crate::error::{Result, StoreError};
+use crate::events::record_event;
+use crate::sql::{fetch_page, ScopeColumns, Where};
+use crate::Store;
+
+const SELECT: &str = "SELECT id, name, status, created_at, updated_at FROM participants";
+
+const SCOPE: ScopeColumns = ScopeColumns {
+    owner: Some("id"),
+    consumer: None,
+    agent: None,
+};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    name: String,
+    status: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for Participant {
+    fn from(row: Row) -> Participant {
+        Participant {
+            id: row.id,
+            name: row.name,
+            // Only the API writes this column, always from the enum.
+            status: ParticipantStatus::parse(&row.status).unwrap_or(ParticipantStatus::Disabled),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl Store {
+    pub async fn insert_participant(
+        &self,
+        participant: &Participant,
+        event: &NewEvent,
+    ) -> Result<()> {
+        on_pool!(self.write, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            sqlx::query("INSERT INTO participants (id, name, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(participant.id)
+                .bind(&participant.name)
+                .bind(participant.status.as_str())
+                .bind(participant.created_at)
+                .bind(participant.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::classify)?;
+            record_event!(tx, event, participant.created_at);
+            tx.commit().await.map_err(StoreError::classify)?;
+        });
+        Ok(())
+    }
+
+    pub async fn participant(&self, id: Uuid) -> Result<Option<Participant>> {
+        let sql = format!("{SELECT} WHERE id = $1");
+        let row: Option<Row> =
+            on_pool!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+                .map_err(StoreError::classify)?;
+        Ok(row.map(Participant::from))
+    }
+
+    pub async fn participants(
+        &self,
+        scope: ListScope,
+        query: &ListQuery,
+    ) -> Result<Page<Participant>> {
+        let mut filter = Where::new();
+        filter.scope(scope, SCOPE);
+        filter.filters(&query.filters);
+        let page: Page<Row> =
+            fetch_page(&self.read, SELECT, "participants", &filter, query, "id").await?;
+        Ok(page.map(Participant::from))
+    }
+
+    pub async fn update_participant(
+        &self,
+        participant: &Participant,
+        event: &NewEvent,
+    ) -> Result<()> {
+        on_pool!(self.write, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            let done = sqlx::query("UPDATE participants SET name = $2, status = $3, updated_at = $4 WHERE id = $1")
+                .bind(participant.id)
+                .bind(&participant.name)
+                .bind(participant.status.as_str())
+                .bind(participant.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::classify)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            record_event!(tx, event, participant.updated_at);
+            tx.commit().await.map_err(StoreError::classify)?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_participant(
+        &self,
+        id: Uuid,
+        event: &NewEvent,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self.write, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            let done = sqlx::query("DELETE FROM participants WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::classify)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            record_event!(tx, event, now);
+            tx.commit().await.map_err(StoreError::classify)?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,193 @@
+//! API tokens. Only the hash of a token's value is ever stored.
+
+use chrono::{DateTime, Utc};
+use federa_domain::access::{ListScope, Role};
+use federa_domain::event::NewEvent;
+use federa_domain::listing::{ListQuery, Page};
+use federa_domain::token::Token;
+use uuid::Uuid;
+
+use crate::db::on_pool;
+use crate::error::{Result, StoreError};
+use crate::events::record_event;
+use crate::sql::{fetch_page, ScopeColumns, Where};
+use crate::Store;
+
+const SELECT: &str =
+    "SELECT id, name, role, expire_at, participant_id, agent_id, created_at, updated_at FROM tokens";
+
+const SCOPE: ScopeColumns = ScopeColumns {
+    owner: Some("participant_id"),
+    consumer: None,
+    agent: Some("agent_id"),
+};
+
+/// The fixed id of the bootstrap admin token, so a restart with a new
+/// `FEDERA_ADMIN_TOKEN` replaces it instead of adding another.
+pub const BOOTSTRAP_TOKEN_ID: Uuid = Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0001);
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    name: String,
+    role: String,
+    expire_at: Option<DateTime<Utc>>,
+    participant_id: Option<Uuid>,
+    agent_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for Token {
+    fn from(row: Row) -> Token {
+        Token {
+            id: row.id,
+            name: row.name,
+            // Unknown roles cannot be written; reading one as agent grants the least.
+            role: Role::parse(&row.role).unwrap_or(Role::Agent),
+            expire_at: row.expire_at,
+            participant_id: row.participant_id,
+            agent_id: row.agent_id,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl Store {
+    pub async fn insert_token(
+        &self,
+        token: &Token,
+        hashed_value: &str,
+        event: &NewEvent,
+    ) -> Result<()> {
+        on_pool!(self.write, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            sqlx::query("INSERT INTO tokens (id, name, role, hashed_value, expire_at, participant_id, agent_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .bind(token.id)
+                .bind(&token.name)
+                .bind(token.role.as_str())
+                .bind(hashed_value)
+                .bind(token.expire_at)
+                .bind(token.participant_id)
+                .bind(token.agent_id)
+                .bind(token.created_at)
+                .bind(token.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::classify)?;
+            record_event!(tx, event, token.created_at);
+            tx.commit().await.map_err(StoreError::classify)?;
+        });
+        Ok(())
+    }
+
+    /// Sets the bootstrap admin token's hash, creating the token if needed.
+    pub async fn upsert_bootstrap_token(
+        &self,
+        hashed_value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self.write, pool => sqlx::query("INSERT INTO tokens (id, name, role, hashed_value, expire_at, participant_id, agent_id, created_at, updated_at) VALUES ($1, 'bootstrap admin', 'admin', $2, NULL, NULL, NULL, $3, $3) ON CONFLICT (id) DO UPDATE SET hashed_value = excluded.hashed_value, updated_at = excluded.updated_at")
+            .bind(BOOTSTRAP_TOKEN_ID)
+            .bind(hashed_value)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        .map_err(StoreError::classify)
+    }
+
+    pub async fn has_admin_token(&self) -> Result<bool> {
+        let count: i64 = on_pool!(self.read, pool => sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE role = 'admin'").fetch_one(pool).await)
+            .map_err(StoreError::classify)?;
+        Ok(count > 0)
+    }
+
+    pub async fn token(&self, id: Uuid) -> Result<Option<Token>> {
+        let sql = format!("{SELECT} WHERE id = $1");
+        let row: Option<Row> =
+            on_pool!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+                .map_err(StoreError::classify)?;
+        Ok(row.map(Token::from))
+    }
+
+    pub async fn token_by_hash(&self, hashed_value: &str) -> Result<Option<Token>> {
+        let sql = format!("{SELECT} WHERE hashed_value = $1");
+        let row: Option<Row> = on_pool!(self.read, pool => sqlx::query_as(&sql).bind(hashed_value).fetch_optional(pool).await)
+            .map_err(StoreError::classify)?;
+        Ok(row.map(Token::from))
+    }
+
+    pub async fn tokens(&self, scope: ListScope, query: &ListQuery) -> Result<Page<Token>> {
+        let mut filter = Where::new();
+        filter.scope(scope, SCOPE);
+        filter.filters(&query.filters);
+        let page: Page<Row> =
+            fetch_page(&self.read, SELECT, "tokens", &filter, query, "id").await?;
+        Ok(page.map(Token::from))
+    }
+
+    pub async fn update_token(&self, token: &Token, event: &NewEvent) -> Result<()> {
+        on_pool!(self.write, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            let done = sqlx::query("UPDATE tokens SET name = $2, expire_at = $3, updated_at = $4 WHERE id = $1")
+                .bind(token.id)
+                .bind(&token.name)
+                .bind(token.expire_at)
+                .bind(token.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::classify)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            record_event!(tx, event, token.updated_at);
+            tx.commit().await.map_err(StoreError::classify)?;
+        });
+        Ok(())
+    }
+
+    /// Replaces a token's value; the old value stops working at commit.
+    pub async fn replace_token_value(
+        &self,
+        id: Uuid,
+        hashed_value: &str,
+        event: &NewEvent,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self.write, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            let done = sqlx::query("UPDATE tokens SET hashed_value = $2, updated_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(hashed_value)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::classify)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            record_event!(tx, event, now);
+            tx.commit().await.map_err(StoreError::classify)?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_token(&self, id: Uuid, event: &NewEvent, now: DateTime<Utc>) -> Result<()> {
+        on_pool!(self.write, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            let done = sqlx::query("DELETE FROM tokens WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::classify)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            record_event!(tx, event, now);
+            tx.commit().await.map_err(StoreError::classify)?;
+        });
+        Ok(())
+    }
+}
