@@ -54,7 +54,7 @@ pub const PARTICIPANT_LIST: ListSpec = ListSpec {
             kind: FilterKind::OneOf(ParticipantStatus::NAMES),
         },
     ],
-    sorts: &[("name", "name"), ("createdAt", "created_at")],
+    sorts: &[("name", "LOWER(name)"), ("createdAt", "created_at")],
     default_sort: ("created_at", false),
 };
 

@@ -95,7 +95,7 @@ pub const TOKEN_LIST: ListSpec = ListSpec {
         },
     ],
     sorts: &[
-        ("name", "name"),
+        ("name", "LOWER(name)"),
         ("createdAt", "created_at"),
         ("expireAt", "expire_at"),
     ],

@@ -5,7 +5,6 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use base64::Engine;
-use chrono::Utc;
 use federa_domain::access::{Identity, Role};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -57,7 +56,7 @@ impl FromRequestParts<AppState> for Caller {
                 state.metrics.auth_failures.inc();
                 ApiError::Forbidden("invalid token".into())
             })?;
-        if token.is_expired(Utc::now()) {
+        if token.is_expired(crate::clock::now()) {
             state.metrics.auth_failures.inc();
             return Err(ApiError::Forbidden("token expired".into()));
         }

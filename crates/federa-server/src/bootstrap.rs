@@ -1,6 +1,5 @@
 //! The first admin credential.
 
-use chrono::Utc;
 use federa_store::Store;
 
 use crate::auth::{hash_token_value, new_token_value};
@@ -20,7 +19,7 @@ pub async fn ensure_admin_token(
     store: &Store,
     configured: Option<&str>,
 ) -> federa_store::Result<AdminToken> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     match configured.map(str::trim).filter(|v| !v.is_empty()) {
         Some(value) => {
             store

@@ -41,17 +41,18 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let inner = error.inner();
         let message = inner.to_string();
+        match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                return ApiError::field("body", format!("is not valid JSON: {message}"));
+            }
+            _ => {}
+        }
         let mut path = error.path().to_string();
         if path == "." {
             // serde names a missing field only in the message.
             path = missing_field(&message).unwrap_or_else(|| "body".into());
         }
-        let message = match inner.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                format!("is not valid JSON: {message}")
-            }
-            _ => strip_position(&message),
-        };
+        let message = strip_position(&message);
         ApiError::field(path, message)
     })
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod bootstrap;
+pub mod clock;
 pub mod error;
 pub mod extract;
 pub mod metrics;

@@ -118,7 +118,7 @@ pub const COUNTRIES: &[Country] = &[
     c("KZ", "Kazakhstan", Other, 51.17, 71.45),
     c("MA", "Morocco", Other, 34.02, -6.84),
     c("MX", "Mexico", Other, 19.43, -99.13),
-    c("MY", "Malaysia", Other, 3.14, 101.69),
+    c("MY", "Malaysia", Other, 3.139, 101.69),
     c("NG", "Nigeria", Other, 9.08, 7.40),
     c("NZ", "New Zealand", Other, -41.29, 174.78),
     c("PH", "Philippines", Other, 14.60, 120.98),
@@ -165,7 +165,12 @@ const EARTH_RADIUS_KM: f64 = 6371.0;
 pub fn distance_km(from: &str, to: &str) -> Option<f64> {
     let a = lookup(from)?;
     let b = lookup(to)?;
-    Some(haversine_km(a.latitude, a.longitude, b.latitude, b.longitude))
+    Some(haversine_km(
+        a.latitude,
+        a.longitude,
+        b.latitude,
+        b.longitude,
+    ))
 }
 
 fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {

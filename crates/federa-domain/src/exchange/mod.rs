@@ -1,1 +1,30 @@
 //! The market rules of the exchange: provider profiles, offerings, placement, pricing and billing.
+//!
+//! - [`profile`]: a provider's sovereignty profile (headquarters, foreign
+//!   law, regions, [`certification`]s), checked against [`countries`].
+//! - [`offering`]: what a provider proposes, where and at what
+//!   [`pricing`].
+//! - [`placement`]: which offering, region and agent run a new service,
+//!   with every reason each other candidate was refused.
+//! - [`billing`]: running time and metrics turned into invoice lines,
+//!   invoices and provider statements.
+//!
+//! Everything here is a pure function of its arguments, including the
+//! current time, which callers pass in. Validation returns every problem
+//! at once as [`FieldError`](crate::listing::FieldError)s with camelCase
+//! paths such as `regions[1].country`.
+
+pub mod billing;
+pub mod certification;
+pub mod countries;
+pub mod offering;
+pub mod placement;
+pub mod pricing;
+pub mod profile;
+
+mod problems;
+
+pub use certification::{Certification, CertificationKind};
+pub use offering::Offering;
+pub use pricing::{MetricPrice, PriceSheet, PropertyPrice};
+pub use profile::{is_region_code, ProviderProfile, Region};

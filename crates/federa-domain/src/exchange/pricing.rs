@@ -50,7 +50,7 @@ impl PriceSheet {
     /// looking free.
     pub fn hourly_price(&self, properties: &Map<String, Value>) -> Decimal {
         self.checked_hourly_price(properties)
-            .map_or(Decimal::MAX, Decimal::normalize)
+            .map_or(Decimal::MAX, |price| price.normalize())
     }
 
     fn checked_hourly_price(&self, properties: &Map<String, Value>) -> Option<Decimal> {

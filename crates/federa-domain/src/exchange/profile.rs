@@ -72,7 +72,10 @@ impl ProviderProfile {
             {
                 problems.push(
                     format!("{path}.code"),
-                    format!("duplicates region code `{}` of regions[{first}]", region.code),
+                    format!(
+                        "duplicates region code `{}` of regions[{first}]",
+                        region.code
+                    ),
                 );
             }
             problems.country(format!("{path}.country"), &region.country);

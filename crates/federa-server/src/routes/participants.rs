@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
@@ -85,7 +86,7 @@ async fn create(
     Body(req): Body<ParticipantCreateReq>,
 ) -> ApiResult<(StatusCode, Json<ParticipantRes>)> {
     caller.authorize(Object::Participant, Action::Create, &Owners::none())?;
-    let now = Utc::now();
+    let now = clock::now();
     let participant = Participant {
         id: Uuid::now_v7(),
         name: check_name("name", &req.name)?,
@@ -145,7 +146,7 @@ async fn update(
     if let Some(status) = req.status {
         participant.status = status;
     }
-    participant.updated_at = Utc::now();
+    participant.updated_at = clock::now();
     let event = NewEvent::new("participant.updated", Initiator::of(&caller), id)
         .provider(Some(id))
         .consumer(Some(id))
@@ -168,7 +169,7 @@ async fn delete(
         .consumer(Some(id));
     state
         .store
-        .delete_participant(id, &event, Utc::now())
+        .delete_participant(id, &event, clock::now())
         .await
         .map_err(|e| match e {
             federa_store::StoreError::Conflict(_) => ApiError::Conflict(

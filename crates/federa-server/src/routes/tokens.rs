@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::{hash_token_value, new_token_value, Caller};
+use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
@@ -119,7 +120,7 @@ async fn create(
     Body(req): Body<TokenCreateReq>,
 ) -> ApiResult<(StatusCode, Json<TokenRes>)> {
     caller.may(Object::Token, Action::Create)?;
-    let now = Utc::now();
+    let now = clock::now();
     let mut errors = Vec::new();
     let name = check_name("name", &req.name)
         .map_err(|e| errors.push(e))
@@ -198,7 +199,7 @@ async fn update(
     Body(req): Body<TokenUpdateReq>,
 ) -> ApiResult<Json<TokenRes>> {
     let mut token = load(&state, &caller, id, Action::Update).await?;
-    let now = Utc::now();
+    let now = clock::now();
     if let Some(name) = req.name {
         token.name = check_name("name", &name)?;
     }
@@ -225,7 +226,7 @@ async fn delete(
     let token = load(&state, &caller, id, Action::Delete).await?;
     state
         .store
-        .delete_token(id, &event("token.deleted", &caller, &token), Utc::now())
+        .delete_token(id, &event("token.deleted", &caller, &token), clock::now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -239,7 +240,7 @@ async fn regenerate(
     IdPath(id): IdPath,
 ) -> ApiResult<Json<TokenRes>> {
     let mut token = load(&state, &caller, id, Action::Regenerate).await?;
-    let now = Utc::now();
+    let now = clock::now();
     let value = new_token_value();
     state
         .store

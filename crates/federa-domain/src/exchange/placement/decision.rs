@@ -107,7 +107,11 @@ impl PlacementDecision {
     /// eligible, or how many broke each rule when none was.
     pub fn explain(&self) -> String {
         let total = self.considered.len();
-        let eligible = self.considered.iter().filter(|verdict| verdict.accepted).count();
+        let eligible = self
+            .considered
+            .iter()
+            .filter(|verdict| verdict.accepted)
+            .count();
         match &self.chosen {
             Some(choice) => format!(
                 "Placed on offering {} of participant {} in region {} via agent {} at {} EUR/h: {}. {eligible} of {total} candidates were eligible.",

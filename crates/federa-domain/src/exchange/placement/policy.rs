@@ -14,15 +14,34 @@ impl PlacementRequest {
     ///
     /// Fails when the two allow no common country or region: an empty list
     /// means "any", so returning one would silently lift both limits.
-    pub fn merge_policy(&self, policy: &PlacementRequest) -> Result<PlacementRequest, Vec<FieldError>> {
+    pub fn merge_policy(
+        &self,
+        policy: &PlacementRequest,
+    ) -> Result<PlacementRequest, Vec<FieldError>> {
         let mut conflicts = Vec::new();
-        let countries = intersect("countries", "country", &self.countries, &policy.countries, &mut conflicts);
-        let regions = intersect("regions", "region", &self.regions, &policy.regions, &mut conflicts);
+        let countries = intersect(
+            "countries",
+            "country",
+            &self.countries,
+            &policy.countries,
+            &mut conflicts,
+        );
+        let regions = intersect(
+            "regions",
+            "region",
+            &self.regions,
+            &policy.regions,
+            &mut conflicts,
+        );
         if !conflicts.is_empty() {
             return Err(conflicts);
         }
         let mut required_certifications = Vec::new();
-        for kind in self.required_certifications.iter().chain(&policy.required_certifications) {
+        for kind in self
+            .required_certifications
+            .iter()
+            .chain(&policy.required_certifications)
+        {
             if !required_certifications.contains(kind) {
                 required_certifications.push(*kind);
             }

@@ -3,7 +3,6 @@
 //! have to change, not just the first thing.
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -37,7 +36,10 @@ pub(super) fn assess<'a>(context: &Context<'_>, candidate: &'a Candidate) -> Ass
     let hourly_price = candidate.offering.price.hourly_price(context.properties);
     let mut rejections = Vec::new();
     if !candidate.offering.enabled {
-        rejections.push(reject(RejectionRule::OfferingDisabled, "offering is disabled".to_owned()));
+        rejections.push(reject(
+            RejectionRule::OfferingDisabled,
+            "offering is disabled".to_owned(),
+        ));
     }
     let region = choose_region(request, candidate, &mut rejections);
     check_jurisdiction(request.jurisdiction, candidate, &mut rejections);
@@ -46,7 +48,10 @@ pub(super) fn assess<'a>(context: &Context<'_>, candidate: &'a Candidate) -> Ass
         if hourly_price > max {
             rejections.push(reject(
                 RejectionRule::Price,
-                format!("hourly price {hourly_price} EUR exceeds the maximum of {} EUR", max.normalize()),
+                format!(
+                    "hourly price {hourly_price} EUR exceeds the maximum of {} EUR",
+                    max.normalize()
+                ),
             ));
         }
     }
@@ -166,7 +171,11 @@ fn allows(allowed: &[String], value: &str) -> bool {
     allowed.is_empty() || allowed.iter().any(|entry| entry == value)
 }
 
-fn check_jurisdiction(rule: JurisdictionRule, candidate: &Candidate, rejections: &mut Vec<Rejection>) {
+fn check_jurisdiction(
+    rule: JurisdictionRule,
+    candidate: &Candidate,
+    rejections: &mut Vec<Rejection>,
+) {
     if rule == JurisdictionRule::Any {
         return;
     }
@@ -174,7 +183,10 @@ fn check_jurisdiction(rule: JurisdictionRule, candidate: &Candidate, rejections:
     if !profile.is_eea_headquartered() {
         rejections.push(reject(
             RejectionRule::Jurisdiction,
-            format!("provider is headquartered in {}, outside the EU/EEA", profile.jurisdiction),
+            format!(
+                "provider is headquartered in {}, outside the EU/EEA",
+                profile.jurisdiction
+            ),
         ));
     }
     if rule == JurisdictionRule::EuNoForeignLaw && profile.subject_to_non_eu_law {
@@ -185,7 +197,11 @@ fn check_jurisdiction(rule: JurisdictionRule, candidate: &Candidate, rejections:
     }
 }
 
-fn check_certifications(context: &Context<'_>, candidate: &Candidate, rejections: &mut Vec<Rejection>) {
+fn check_certifications(
+    context: &Context<'_>,
+    candidate: &Candidate,
+    rejections: &mut Vec<Rejection>,
+) {
     let required = &context.request.required_certifications;
     for (index, &kind) in required.iter().enumerate() {
         if required[..index].contains(&kind) {
@@ -201,7 +217,10 @@ fn check_certifications(context: &Context<'_>, candidate: &Candidate, rejections
             )),
             Some(expired) => rejections.push(reject(
                 RejectionRule::CertificationExpired,
-                format!("certification {kind} expired on {}", expired.format("%Y-%m-%d")),
+                format!(
+                    "certification {kind} expired on {}",
+                    expired.format("%Y-%m-%d")
+                ),
             )),
         }
     }
@@ -210,10 +229,14 @@ fn check_certifications(context: &Context<'_>, candidate: &Candidate, rejections
 /// The agent that would run the service: among connected agents carrying
 /// every required tag, the lowest id. Load is not weighed here; the id
 /// only makes the choice repeatable.
-fn choose_agent(candidate: &Candidate, tags: &[String], rejections: &mut Vec<Rejection>) -> Option<Uuid> {
+fn choose_agent(
+    candidate: &Candidate,
+    tags: &[String],
+    rejections: &mut Vec<Rejection>,
+) -> Option<Uuid> {
     let agents = &candidate.agents;
     let any_connected = agents.iter().any(|agent| agent.connected);
-    let any_tagged = agents.iter().any(|agent| agent.has_tags(tags));
+    let any_tagged = tags.is_empty() || agents.iter().any(|agent| agent.has_tags(tags));
     let chosen = agents
         .iter()
         .filter(|agent| agent.connected && agent.has_tags(tags))
@@ -234,13 +257,11 @@ fn choose_agent(candidate: &Candidate, tags: &[String], rejections: &mut Vec<Rej
     if chosen.is_none() && any_connected && any_tagged {
         rejections.push(reject(
             RejectionRule::NoConnectedAgent,
-            format!("no agent with all required tags ({}) is connected", tags.join(", ")),
+            format!(
+                "no agent with all required tags ({}) is connected",
+                tags.join(", ")
+            ),
         ));
     }
     chosen
-}
-
-/// Hourly price used for ranking.
-pub(super) fn price(assessment: &Assessment<'_>) -> Decimal {
-    assessment.verdict.hourly_price
 }

@@ -1,0 +1,131 @@
+//! Authentication: 401 for missing credentials, 403 for refused ones.
+
+use chrono::{Duration, Utc};
+use federa_domain::access::Role;
+use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::token::Token;
+use federa_server::auth::hash_token_value;
+use federa_testkit::{TestServer, ADMIN_TOKEN};
+use serde_json::json;
+
+#[tokio::test]
+async fn missing_or_malformed_credentials_are_401() {
+    let server = TestServer::start().await;
+    let none = server.call("GET", "/api/v1/participants", None, None).await;
+    assert_eq!(none.status, 401);
+    assert_eq!(none.body["status"], "Unauthorized");
+    let basic = server
+        .http
+        .get(server.url("/api/v1/participants"))
+        .header("Authorization", "Basic dXNlcjpwdw==")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status().as_u16(), 401);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_token_is_403_and_admin_gets_the_page_envelope() {
+    let server = TestServer::start().await;
+    let wrong = server.get("/api/v1/participants", "not-a-token").await;
+    assert_eq!(wrong.status, 403);
+    assert_eq!(wrong.body["status"], "Forbidden");
+    let ok = server.get("/api/v1/participants", ADMIN_TOKEN).await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(
+        ok.body,
+        json!({"items": [], "totalItems": 0, "totalPages": 0, "currentPage": 1, "hasNext": false, "hasPrev": false})
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn expired_token_is_403() {
+    let server = TestServer::start().await;
+    let participant = server.participant("Expired Co").await;
+    let past = Utc::now() - Duration::minutes(1);
+    let token = Token {
+        id: uuid::Uuid::now_v7(),
+        name: "old".into(),
+        role: Role::Participant,
+        expire_at: Some(past),
+        participant_id: Some(participant.parse().unwrap()),
+        agent_id: None,
+        created_at: past - Duration::hours(1),
+        updated_at: past - Duration::hours(1),
+    };
+    let event = NewEvent::new("token.created", Initiator::system(), token.id);
+    server
+        .store
+        .insert_token(&token, &hash_token_value("expired-value"), &event)
+        .await
+        .unwrap();
+    let refused = server.get("/api/v1/participants", "expired-value").await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.body["error"], "token expired");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn participant_token_sees_only_its_participant_and_is_refused_admin_calls() {
+    let server = TestServer::start().await;
+    let mine = server.participant("Mine").await;
+    let other = server.participant("Other").await;
+    let token = server.token("participant", Some(&mine)).await;
+
+    let list = server.get("/api/v1/participants", &token).await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.body["totalItems"], 1);
+    assert_eq!(list.body["items"][0]["id"], mine.as_str());
+
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/participants/{mine}"), &token)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/participants/{other}"), &token)
+            .await
+            .status,
+        403
+    );
+
+    let create = server
+        .post(
+            "/api/v1/participants",
+            &token,
+            &json!({"name": "X", "status": "Enabled"}),
+        )
+        .await;
+    assert_eq!(create.status, 403);
+    assert_eq!(
+        server
+            .delete(&format!("/api/v1/participants/{mine}"), &token)
+            .await
+            .status,
+        403
+    );
+
+    let renamed = server
+        .patch(
+            &format!("/api/v1/participants/{mine}"),
+            &token,
+            &json!({"name": "Mine, renamed"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200);
+    assert_eq!(renamed.body["name"], "Mine, renamed");
+    let foreign = server
+        .patch(
+            &format!("/api/v1/participants/{other}"),
+            &token,
+            &json!({"name": "Hijacked"}),
+        )
+        .await;
+    assert_eq!(foreign.status, 403);
+    server.stop().await;
+}

@@ -1,0 +1,9 @@
+//! Test support: every test gets its own real database — a fresh SQLite file,
+//! or a fresh PostgreSQL database when `FEDERA_TEST_POSTGRES_URL` points at a
+//! server — and a real `federa` server listening on a loopback port.
+
+mod database;
+mod server;
+
+pub use database::{backend_name, TestDatabase};
+pub use server::{Response, TestServer, ADMIN_TOKEN};
