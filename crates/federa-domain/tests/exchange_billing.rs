@@ -80,7 +80,13 @@ fn window(changes: &[(&str, &str)]) -> UsageWindow {
 
 #[test]
 fn running_hours_count_only_running_time_inside_the_period() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    /// Name, status changes (time, status), expected hours.
+    type Case = (
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "started before the period and never stopped",
             vec![("2026-04-20T00:00:00Z", "Started")],
@@ -155,7 +161,11 @@ fn running_hours_count_only_running_time_inside_the_period() {
     ];
     let (from, to) = may();
     for (name, changes, hours) in cases {
-        assert_eq!(window(&changes).running_hours(from, to), dec(hours), "{name}");
+        assert_eq!(
+            window(&changes).running_hours(from, to),
+            dec(hours),
+            "{name}"
+        );
     }
 }
 
@@ -180,24 +190,41 @@ fn a_service_is_billed_per_hour_per_property_unit_and_per_metric() {
         },
     ];
     let (from, to) = may();
-    let line = |description: &str, kind, quantity: &str, unit_price: &str, amount: &str| {
-        InvoiceLine {
+    let line =
+        |description: &str, kind, quantity: &str, unit_price: &str, amount: &str| InvoiceLine {
             service_id: service(),
             description: description.into(),
             kind,
             quantity: dec(quantity),
             unit_price: dec(unit_price),
             amount: dec(amount),
-        }
-    };
+        };
     let lines = bill_service(&usage, from, to).expect("bills");
     assert_eq!(
         lines,
         [
             line("running hours", LineKind::RunningHours, "10", "0.01", "0.1"),
-            line("cpu: vCPU-hours", LineKind::PropertyUnits, "20", "0.02", "0.4"),
-            line("memory: GiB-hours", LineKind::PropertyUnits, "40", "0.005", "0.2"),
-            line("network.egress: GiB", LineKind::Metric, "12.5", "0.01", "0.125"),
+            line(
+                "cpu: vCPU-hours",
+                LineKind::PropertyUnits,
+                "20",
+                "0.02",
+                "0.4"
+            ),
+            line(
+                "memory: GiB-hours",
+                LineKind::PropertyUnits,
+                "40",
+                "0.005",
+                "0.2"
+            ),
+            line(
+                "network.egress: GiB",
+                LineKind::Metric,
+                "12.5",
+                "0.01",
+                "0.125"
+            ),
         ]
     );
     let invoice = build_invoice(Uuid::from_u128(42), from, to, lines).expect("totals");
@@ -234,7 +261,11 @@ fn lines_with_nothing_to_bill_are_left_out() {
             half_priced,
             vec![LineKind::RunningHours],
         ),
-        ("metrics of a stopped service", metrics_only, vec![LineKind::Metric]),
+        (
+            "metrics of a stopped service",
+            metrics_only,
+            vec![LineKind::Metric],
+        ),
     ];
     for (name, usage, kinds) in cases {
         let lines = bill_service(&usage, from, to).expect("bills");
@@ -341,7 +372,10 @@ fn impossible_bills_are_errors_not_panics() {
     let error = bill_service(&huge_property, from, to).expect_err("too large");
     assert_eq!(
         error.to_string(),
-        format!("property `cpu` of service {} is too large to bill", service())
+        format!(
+            "property `cpu` of service {} is too large to bill",
+            service()
+        )
     );
 
     let mut huge_price = running.clone();
@@ -364,7 +398,12 @@ fn impossible_bills_are_errors_not_panics() {
         amount: Decimal::MAX,
     };
     assert_eq!(
-        build_invoice(Uuid::from_u128(42), from, to, vec![max_line.clone(), max_line]),
+        build_invoice(
+            Uuid::from_u128(42),
+            from,
+            to,
+            vec![max_line.clone(), max_line]
+        ),
         Err(BillingError::TotalTooLarge)
     );
 }

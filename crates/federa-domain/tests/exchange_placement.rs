@@ -304,11 +304,13 @@ fn jurisdiction_candidates() -> Vec<Candidate> {
 #[test]
 fn jurisdiction_rules_judge_headquarters_and_foreign_law() {
     use RejectionRule::{ForeignLaw, Jurisdiction};
-    let cases: Vec<(
+    /// Rule, chosen participant, rules broken by each considered one.
+    type Case = (
         JurisdictionRule,
         Option<u128>,
         Vec<(u128, Vec<RejectionRule>)>,
-    )> = vec![
+    );
+    let cases: Vec<Case> = vec![
         (
             JurisdictionRule::Any,
             Some(3),

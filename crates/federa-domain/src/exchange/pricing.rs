@@ -74,14 +74,7 @@ impl PriceSheet {
 /// [`Decimal`].
 pub(crate) fn property_units(properties: &Map<String, Value>, name: &str) -> Option<Decimal> {
     match properties.get(name) {
-        Some(Value::Number(number)) => {
-            let units = exact_decimal(number)?;
-            Some(if units.is_sign_negative() {
-                Decimal::ZERO
-            } else {
-                units
-            })
-        }
+        Some(Value::Number(number)) => exact_decimal(number).map(|units| units.max(Decimal::ZERO)),
         _ => Some(Decimal::ZERO),
     }
 }

@@ -23,7 +23,7 @@ impl Problems {
     }
 
     pub(crate) fn not_negative(&mut self, path: impl Into<String>, amount: Decimal) {
-        if amount.is_sign_negative() && !amount.is_zero() {
+        if amount < Decimal::ZERO {
             self.push(path, "must not be negative");
         }
     }

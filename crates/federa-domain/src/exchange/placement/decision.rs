@@ -1,8 +1,6 @@
 //! The outcome of a placement, with the reasons for it: which offering was
 //! chosen and why, and for every offering considered, every rule it broke.
 
-use std::fmt::Write as _;
-
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -124,22 +122,21 @@ impl PlacementDecision {
             ),
             None if total == 0 => "No offering was available to consider.".to_owned(),
             None => {
-                let mut text = format!("No offering can take the service: none of the {total} candidates is eligible (");
-                let mut first = true;
-                for rule in RejectionRule::ALL {
-                    let count = self
-                        .considered
-                        .iter()
-                        .filter(|verdict| verdict.rejections.iter().any(|r| r.rule == *rule))
-                        .count();
-                    if count > 0 {
-                        let separator = if first { "" } else { ", " };
-                        first = false;
-                        let _ = write!(text, "{separator}{}: {count}", rule.as_str());
-                    }
-                }
-                text.push_str(").");
-                text
+                let counts: Vec<String> = RejectionRule::ALL
+                    .iter()
+                    .filter_map(|rule| {
+                        let count = self
+                            .considered
+                            .iter()
+                            .filter(|verdict| verdict.rejections.iter().any(|r| r.rule == *rule))
+                            .count();
+                        (count > 0).then(|| format!("{}: {count}", rule.as_str()))
+                    })
+                    .collect();
+                format!(
+                    "No offering can take the service: none of the {total} candidates is eligible ({}).",
+                    counts.join(", ")
+                )
             }
         }
     }
