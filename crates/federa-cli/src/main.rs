@@ -44,6 +44,12 @@ enum Command {
         /// start creates one and prints it once.
         #[arg(long, env = "FEDERA_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
+        /// Seconds a job claim lasts unless the agent renews it.
+        #[arg(long, env = "FEDERA_JOB_LEASE_SECONDS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(1..))]
+        job_lease_seconds: u32,
+        /// Claims a job may receive before a lapsed lease fails it.
+        #[arg(long, env = "FEDERA_JOB_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..))]
+        job_max_attempts: i32,
     },
 }
 
@@ -56,11 +62,21 @@ fn main() -> anyhow::Result<()> {
             listen,
             database_url,
             admin_token,
+            job_lease_seconds,
+            job_max_attempts,
         } => runtime.block_on(federa_server::serve(
             federa_server::ServeConfig {
                 listen,
                 database_url,
                 admin_token,
+                lease: federa_domain::provisioning::LeasePolicy {
+                    duration: chrono::Duration::seconds(i64::from(job_lease_seconds)),
+                    max_attempts: job_max_attempts,
+                },
+                // Lapsed claims are found within a tenth of a lease.
+                sweep_interval: std::time::Duration::from_secs(
+                    u64::from(job_lease_seconds / 10).clamp(1, 30),
+                ),
             },
             shutdown_signal(),
         )),

@@ -11,4 +11,5 @@ pub mod lifecycle;
 pub mod listing;
 pub mod participant;
 pub mod property_schema;
+pub mod provisioning;
 pub mod token;

@@ -42,6 +42,12 @@ impl From<FieldError> for ApiError {
     }
 }
 
+impl From<federa_domain::lifecycle::LifecycleError> for ApiError {
+    fn from(error: federa_domain::lifecycle::LifecycleError) -> ApiError {
+        ApiError::field("action", error.to_string())
+    }
+}
+
 impl From<Vec<FieldError>> for ApiError {
     fn from(errors: Vec<FieldError>) -> ApiError {
         ApiError::Invalid(errors)

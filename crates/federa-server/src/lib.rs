@@ -4,10 +4,13 @@
 pub mod auth;
 mod bootstrap;
 pub mod clock;
+pub mod dispatch;
 pub mod error;
 pub mod extract;
+pub mod maintenance;
 pub mod metrics;
 mod openapi;
+mod provisioning;
 pub mod routes;
 mod serve;
 pub mod state;
@@ -32,6 +35,8 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::document())
         .merge(routes::participants::router())
         .merge(routes::tokens::router())
+        .merge(routes::services::router())
+        .merge(routes::jobs::router())
 }
 
 /// The whole application: `/api/v1`, health, metrics.

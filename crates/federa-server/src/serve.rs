@@ -1,15 +1,23 @@
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use federa_domain::provisioning::LeasePolicy;
 
 use federa_store::Store;
 use tokio::net::TcpListener;
 
 use crate::bootstrap::{ensure_admin_token, AdminToken};
+use crate::maintenance::Background;
 use crate::state::AppState;
 
 pub struct ServeConfig {
     pub listen: SocketAddr,
     pub database_url: String,
     pub admin_token: Option<String>,
+    /// How long a job claim lasts without renewal, and how often lapsed
+    /// claims are looked for.
+    pub lease: LeasePolicy,
+    pub sweep_interval: Duration,
 }
 
 /// Runs the exchange until `shutdown` resolves, then drains open requests.
@@ -30,10 +38,14 @@ pub async fn serve(
     let address = listener.local_addr()?;
     tracing::info!(%address, backend = ?store.backend(), "federa listening");
     println!("Federa is listening on http://{address}");
-    let app = crate::app(AppState::new(store.clone()));
+    let mut state = AppState::new(store.clone());
+    state.lease = config.lease;
+    let background = Background::start(&state, &config.database_url, config.sweep_interval);
+    let app = crate::app(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
+    drop(background);
     store.close().await;
     tracing::info!("federa stopped");
     Ok(())

@@ -1,6 +1,9 @@
 use std::sync::Arc;
 
+use federa_domain::provisioning::LeasePolicy;
 use federa_store::Store;
+
+use crate::dispatch::Dispatch;
 
 use crate::metrics::Metrics;
 
@@ -9,6 +12,9 @@ use crate::metrics::Metrics;
 pub struct AppState {
     pub store: Store,
     pub metrics: Arc<Metrics>,
+    /// Wakes agents long-polling for jobs.
+    pub dispatch: Arc<Dispatch>,
+    pub lease: LeasePolicy,
 }
 
 impl AppState {
@@ -16,6 +22,8 @@ impl AppState {
         AppState {
             store,
             metrics: Arc::new(Metrics::new()),
+            dispatch: Arc::new(Dispatch::default()),
+            lease: LeasePolicy::default(),
         }
     }
 }

@@ -13,6 +13,7 @@ mod db;
 mod error;
 mod events;
 pub mod participants;
+pub mod provisioning;
 pub mod sql;
 pub mod tokens;
 

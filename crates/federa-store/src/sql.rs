@@ -19,6 +19,7 @@ pub enum Arg {
     Time(DateTime<Utc>),
     Bool(bool),
     Int(i64),
+    Json(serde_json::Value),
 }
 
 /// Binds every [`Arg`] in order to a query of either backend.
@@ -32,6 +33,7 @@ macro_rules! bind_args {
                 $crate::sql::Arg::Time(v) => query.bind(*v),
                 $crate::sql::Arg::Bool(v) => query.bind(*v),
                 $crate::sql::Arg::Int(v) => query.bind(*v),
+                $crate::sql::Arg::Json(v) => query.bind(sqlx::types::Json(v)),
             };
         }
         query

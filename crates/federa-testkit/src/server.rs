@@ -1,4 +1,8 @@
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use federa_domain::provisioning::LeasePolicy;
+use federa_server::maintenance::Background;
 
 use federa_server::state::AppState;
 use federa_store::Store;
@@ -19,6 +23,7 @@ pub struct TestServer {
     pub database: TestDatabase,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
+    background: Option<Background>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -31,6 +36,12 @@ pub struct Response {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_with(LeasePolicy::default(), Duration::from_secs(30)).await
+    }
+
+    /// A server whose job claims last `lease` and whose lapsed claims are
+    /// looked for every `sweep_interval`.
+    pub async fn start_with(lease: LeasePolicy, sweep_interval: Duration) -> TestServer {
         let database = TestDatabase::create().await;
         let store = Store::open(&database.url).await.expect("open store");
         federa_server::ensure_admin_token(&store, Some(ADMIN_TOKEN))
@@ -38,7 +49,10 @@ impl TestServer {
             .expect("admin token");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        let app = federa_server::app(AppState::new(store.clone()));
+        let mut state = AppState::new(store.clone());
+        state.lease = lease;
+        let background = Background::start(&state, &database.url, sweep_interval);
+        let app = federa_server::app(state);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum_serve(listener, app, stopped).await;
@@ -50,6 +64,7 @@ impl TestServer {
             database,
             http: reqwest::Client::new(),
             stop: Some(stop),
+            background: Some(background),
             task: Some(task),
         }
     }
@@ -123,6 +138,7 @@ impl TestServer {
     }
 
     pub async fn stop(mut self) {
+        drop(self.background.take());
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -149,7 +149,7 @@ pub fn grant(role: Role, object: Object, action: Action) -> Grant {
         (Agent, Get | List) if participant => When(Owner),
         (Agent, Get | List | UpdateStatus) => When(SelfAgent),
         (AgentType | ServiceType | ServiceOptionType | MetricType, Get | List) => Always,
-        (Service, Create) if participant => Always,
+        (Service, Create) if participant => When(Consumer),
         (Service, Get | List) if participant => When(OwnerOrConsumer),
         (Service, Get | List) => When(SelfAgent),
         (Service, Update | Delete) if participant => When(Consumer),

@@ -1,24 +1,11 @@
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use uuid::Uuid;
 
 use super::page::{PageRequest, MAX_PAGE_SIZE};
 
-/// A bad query parameter, named so the caller can fix it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub path: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> FieldError {
-        FieldError {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
+/// A bad parameter, named so the caller can fix it: the same type as the
+/// property-schema engine reports, so every 400 has one shape.
+pub use crate::property_schema::PropertyError as FieldError;
 
 /// What values a filter parameter accepts and how it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

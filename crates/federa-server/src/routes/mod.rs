@@ -2,7 +2,9 @@
 //! the domain's rule table, call the store and shape the answer.
 
 pub mod health;
+pub mod jobs;
 pub mod participants;
+pub mod services;
 pub mod tokens;
 
 use utoipa::ToSchema;

@@ -1,0 +1,112 @@
+//! Background upkeep: returning jobs whose lease lapsed.
+//!
+//! Every replica may run the sweep. Each step is a conditional update, so
+//! when two replicas find the same lapsed job only one of them changes it.
+
+use std::time::Duration;
+
+use federa_domain::event::Initiator;
+use federa_domain::provisioning::{lease_expiry_verdict, ExpiryVerdict, JobStatus};
+use serde_json::json;
+
+use crate::clock;
+use crate::error::ApiResult;
+use crate::provisioning::{job_event, record_failure};
+use crate::state::AppState;
+
+/// How many lapsed jobs one sweep handles; the next sweep takes the rest.
+const SWEEP_BATCH: u32 = 200;
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub requeued: usize,
+    pub failed: usize,
+}
+
+/// Requeues or fails, by the lease policy, every job whose lease lapsed.
+pub async fn sweep_leases(state: &AppState) -> ApiResult<SweepReport> {
+    let now = clock::now();
+    let mut report = SweepReport::default();
+    for job in state.store.expired_leases(now, SWEEP_BATCH).await? {
+        match lease_expiry_verdict(&job, &state.lease) {
+            ExpiryVerdict::Requeue => {
+                let event = job_event(
+                    "job.leaseExpired",
+                    Initiator::system(),
+                    &job,
+                    json!({"attempts": job.attempts, "outcome": "requeued"}),
+                );
+                if state.store.requeue_job(&job, now, &event).await? {
+                    state.dispatch.wake(job.agent_id);
+                    report.requeued += 1;
+                }
+            }
+            ExpiryVerdict::Fail(message) => {
+                if record_failure(
+                    state,
+                    &job,
+                    Initiator::system(),
+                    &message,
+                    &[JobStatus::Processing],
+                    Some(now),
+                )
+                .await?
+                {
+                    report.failed += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Runs the sweep every `interval` until the task is dropped. Errors are
+/// logged and retried at the next tick: a database outage must not stop it.
+pub async fn run(state: AppState, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match sweep_leases(&state).await {
+            Ok(report) if report != SweepReport::default() => {
+                tracing::info!(
+                    requeued = report.requeued,
+                    failed = report.failed,
+                    "lapsed job leases handled"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(?error, "lease sweep failed; retrying at the next tick"),
+        }
+        state.dispatch.prune();
+    }
+}
+
+/// The background tasks of one server; dropping it stops them.
+pub struct Background {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts the lease sweep and, on PostgreSQL, the relay of job
+    /// notifications from other replicas.
+    pub fn start(state: &AppState, database_url: &str, sweep_interval: Duration) -> Background {
+        let mut tasks = vec![tokio::spawn(run(state.clone(), sweep_interval))];
+        if database_url.starts_with("postgres") {
+            tasks.push(tokio::spawn(crate::dispatch::listen_postgres(
+                database_url.to_string(),
+                state.dispatch.clone(),
+            )));
+        }
+        Background { tasks }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

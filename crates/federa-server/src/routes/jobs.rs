@@ -1,0 +1,381 @@
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Identity, Object};
+use federa_domain::event::Initiator;
+use federa_domain::listing::Page;
+use federa_domain::provisioning::{
+    complete_verdict, completion_change, fail_verdict, CompletionError, CompletionReport, Job,
+    JobStatus, Verdict, JOB_LIST,
+};
+use federa_store::provisioning::JobFinish;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, IdPath, QueryPairs};
+use crate::provisioning::{job_event, record_failure, transition_event, type_rules, under, JobRes};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+/// The longest `wait` a long-poll may ask for.
+pub const MAX_WAIT: Duration = Duration::from_secs(60);
+const DEFAULT_PENDING_LIMIT: u32 = 10;
+const MAX_PENDING_LIMIT: u32 = 100;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompleteJobReq {
+    /// The agent's id for the instance; `null` keeps the current one.
+    agent_instance_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    agent_instance_data: Option<Value>,
+    /// Properties the agent sets (validated as the agent actor).
+    #[schema(value_type = Option<Object>)]
+    properties: Option<Map<String, Value>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FailJobReq {
+    error_message: String,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimNextReq {
+    /// How many jobs to claim at most (1–100, default 1).
+    limit: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseRes {
+    lease_expires_at: DateTime<Utc>,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(pending))
+        .routes(routes!(claim_next))
+        .routes(routes!(get))
+        .routes(routes!(claim))
+        .routes(routes!(heartbeat))
+        .routes(routes!(complete))
+        .routes(routes!(fail))
+}
+
+async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Job> {
+    caller.may(Object::Job, action)?;
+    let job = state.store.job(id).await?.ok_or(ApiError::NotFound)?;
+    caller.authorize(Object::Job, action, &job.owners())?;
+    Ok(job)
+}
+
+/// List jobs.
+#[utoipa::path(get, path = "/jobs", tag = "Jobs",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+        ("action" = Option<String>, Query), ("status" = Option<JobStatus>, Query), ("agentId" = Option<Uuid>, Query), ("serviceId" = Option<Uuid>, Query)),
+    responses((status = 200, body = PageRes<JobRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<JobRes>>> {
+    let scope = caller.list_scope(Object::Job)?;
+    let query = JOB_LIST.parse(&pairs)?;
+    let page = state.store.jobs(scope, &query).await?;
+    Ok(Json(page.map(|job| JobRes::new(job, None))))
+}
+
+/// Get a job.
+#[utoipa::path(get, path = "/jobs/{id}", tag = "Jobs", params(("id" = Uuid, Path)),
+    responses((status = 200, body = JobRes), (status = 401), (status = 403), (status = 404)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<JobRes>> {
+    let job = load(&state, &caller, id, Action::Get).await?;
+    let service = state.store.service(job.service_id).await?;
+    Ok(Json(JobRes::new(job, service)))
+}
+
+/// `30s`, `500ms`, `2m` or a bare number of seconds.
+fn parse_wait(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let value: f64 = number.parse().ok()?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return None,
+    };
+    (seconds.is_finite() && seconds >= 0.0)
+        .then(|| Duration::from_secs_f64(seconds.min(MAX_WAIT.as_secs_f64())))
+}
+
+/// The calling agent's pending jobs, at most one per service group, as a bare
+/// array. With `wait` (e.g. `30s`, at most 60 s) the call long-polls: it
+/// answers as soon as a job for this agent exists, or `[]` when the wait ends.
+#[utoipa::path(get, path = "/jobs/pending", tag = "Jobs",
+    params(("limit" = Option<u32>, Query), ("wait" = Option<String>, Query, description = "long-poll duration, e.g. 30s")),
+    responses((status = 200, body = Vec<JobRes>), (status = 401), (status = 403)))]
+async fn pending(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Vec<JobRes>>> {
+    caller.may(Object::Job, Action::GetPending)?;
+    let agent_id = caller
+        .agent_id
+        .ok_or_else(|| ApiError::Forbidden("only agents have pending jobs".into()))?;
+    // As Fulcrum: a limit that is not a positive number is ignored.
+    let limit = pairs
+        .iter()
+        .find(|(k, _)| k == "limit")
+        .and_then(|(_, v)| v.parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .map_or(DEFAULT_PENDING_LIMIT, |n| n.min(MAX_PENDING_LIMIT));
+    let wait = match pairs.iter().find(|(k, _)| k == "wait") {
+        Some((_, text)) => parse_wait(text).ok_or_else(|| {
+            ApiError::field("wait", "must be a duration such as 30s, 500ms or 2m")
+        })?,
+        None => Duration::ZERO,
+    };
+    let deadline = tokio::time::Instant::now() + wait;
+    let handle = state.dispatch.handle(agent_id);
+    loop {
+        let notified = handle.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let jobs = state.store.pending_jobs(agent_id, limit).await?;
+        let now = tokio::time::Instant::now();
+        if !jobs.is_empty() || now >= deadline {
+            return Ok(Json(
+                jobs.into_iter()
+                    .map(|(job, service)| JobRes::new(job, Some(service)))
+                    .collect(),
+            ));
+        }
+        // A wake-up can be missed only while a replica's notification
+        // connection reconnects; re-checking every few seconds bounds that.
+        let slice = (deadline - now).min(Duration::from_secs(5));
+        let _ = tokio::time::timeout(slice, notified).await;
+    }
+}
+
+/// Claim a pending job. Exactly one of any number of concurrent claims wins;
+/// the others get 409. The claim is a lease of the server's lease duration
+/// from now, renewed with `POST /jobs/{id}/heartbeat`.
+#[utoipa::path(post, path = "/jobs/{id}/claim", tag = "Jobs", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn claim(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    let job = load(&state, &caller, id, Action::Claim).await?;
+    let now = clock::now();
+    let event = job_event("job.claimed", Initiator::of(&caller), &job, json!({}));
+    if state
+        .store
+        .claim_job(id, job.agent_id, now, now + state.lease.duration, &event)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::Conflict("the job is not pending".into()))
+    }
+}
+
+/// Claim up to `limit` of the calling agent's pending jobs in one call
+/// (at most one per service group) and return them.
+#[utoipa::path(post, path = "/jobs/claim", tag = "Jobs", request_body(content = Option<ClaimNextReq>),
+    responses((status = 200, body = Vec<JobRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn claim_next(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Vec<JobRes>>> {
+    caller.may(Object::Job, Action::Claim)?;
+    let agent_id = caller
+        .agent_id
+        .ok_or_else(|| ApiError::Forbidden("only agents claim jobs".into()))?;
+    let req: ClaimNextReq = if body.iter().all(u8::is_ascii_whitespace) {
+        ClaimNextReq::default()
+    } else {
+        crate::extract::decode(&body)?
+    };
+    let limit = req.limit.unwrap_or(1);
+    if !(1..=MAX_PENDING_LIMIT).contains(&limit) {
+        return Err(ApiError::field("limit", "must be from 1 to 100"));
+    }
+    let mut claimed = Vec::new();
+    for (mut job, service) in state.store.pending_jobs(agent_id, limit).await? {
+        let now = clock::now();
+        let until = now + state.lease.duration;
+        let event = job_event("job.claimed", Initiator::of(&caller), &job, json!({}));
+        // Another instance of the agent may take a job first; skip it.
+        if state
+            .store
+            .claim_job(job.id, agent_id, now, until, &event)
+            .await?
+        {
+            job.status = JobStatus::Processing;
+            job.claimed_at = Some(now);
+            job.lease_expires_at = Some(until);
+            job.attempts += 1;
+            claimed.push(JobRes::new(job, Some(service)));
+        }
+    }
+    Ok(Json(claimed))
+}
+
+/// Renew the lease on a job the agent is working on.
+#[utoipa::path(post, path = "/jobs/{id}/heartbeat", tag = "Jobs", params(("id" = Uuid, Path)),
+    responses((status = 200, body = LeaseRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn heartbeat(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<LeaseRes>> {
+    let job = load(&state, &caller, id, Action::Complete).await?;
+    let now = clock::now();
+    let until = now + state.lease.duration;
+    if state
+        .store
+        .renew_lease(id, job.agent_id, now, until)
+        .await?
+    {
+        Ok(Json(LeaseRes {
+            lease_expires_at: until,
+        }))
+    } else {
+        Err(ApiError::Conflict("the job is not in progress".into()))
+    }
+}
+
+/// Answers a report that lost a race by looking at what was recorded.
+async fn settle(
+    state: &AppState,
+    id: Uuid,
+    verdict: impl Fn(&Job) -> Verdict,
+) -> ApiResult<StatusCode> {
+    let job = state.store.job(id).await?.ok_or(ApiError::NotFound)?;
+    match verdict(&job) {
+        Verdict::AlreadyDone => Ok(StatusCode::NO_CONTENT),
+        Verdict::Conflict(message) => Err(ApiError::Conflict(message.into())),
+        Verdict::Apply => Err(ApiError::Conflict(
+            "the job changed meanwhile; retry".into(),
+        )),
+    }
+}
+
+/// Report success. Repeating the same report answers 204 again; completing a
+/// failed job is a 409.
+#[utoipa::path(post, path = "/jobs/{id}/complete", tag = "Jobs", params(("id" = Uuid, Path)), request_body = CompleteJobReq,
+    responses((status = 204), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn complete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    Body(req): Body<CompleteJobReq>,
+) -> ApiResult<StatusCode> {
+    let job = load(&state, &caller, id, Action::Complete).await?;
+    match complete_verdict(job.status) {
+        Verdict::Apply => {}
+        Verdict::AlreadyDone => return Ok(StatusCode::NO_CONTENT),
+        Verdict::Conflict(message) => return Err(ApiError::Conflict(message.into())),
+    }
+    let service = state
+        .store
+        .service(job.service_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let rules = type_rules(&state, service.service_type_id, "serviceTypeId").await?;
+    let report = CompletionReport {
+        agent_instance_id: req.agent_instance_id,
+        agent_instance_data: req.agent_instance_data,
+        properties: req.properties,
+    };
+    let empty_schema;
+    let schema = match &rules.properties {
+        Some(schema) => schema,
+        None => {
+            empty_schema =
+                federa_domain::property_schema::PropertySchema::parse(&json!({"properties": {}}))
+                    .map_err(|_| ApiError::Internal)?;
+            &empty_schema
+        }
+    };
+    let change = completion_change(&rules.lifecycle, schema, &service, &job, &report).map_err(
+        |e| match e {
+            CompletionError::Lifecycle(error) => ApiError::field("action", error.to_string()),
+            CompletionError::Properties(errors) => under("", errors),
+        },
+    )?;
+    let initiator = Initiator::of(&caller);
+    let events = [
+        job_event("job.completed", initiator.clone(), &job, json!({})),
+        transition_event(initiator, &job, &service, &change.status),
+    ];
+    let finish = JobFinish {
+        job_id: job.id,
+        service_id: service.id,
+        from: &[JobStatus::Processing],
+        to: JobStatus::Completed,
+        error_message: None,
+        service: change,
+        at: clock::now(),
+        lapsed_before: None,
+    };
+    if !state.store.finish_job(&finish, &events).await? {
+        return settle(&state, id, |job| complete_verdict(job.status)).await;
+    }
+    // The next job of the service group may now be handed out.
+    state.dispatch.wake(job.agent_id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Report failure; the service moves by the lifecycle's error transitions.
+/// Failing a still-pending job is its agent refusing it. Repeating the same
+/// report answers 204 again; a different outcome is a 409.
+#[utoipa::path(post, path = "/jobs/{id}/fail", tag = "Jobs", params(("id" = Uuid, Path)), request_body = FailJobReq,
+    responses((status = 204), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn fail(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    Body(req): Body<FailJobReq>,
+) -> ApiResult<StatusCode> {
+    let job = load(&state, &caller, id, Action::Fail).await?;
+    let message = req.error_message;
+    match fail_verdict(job.status, job.error_message.as_deref(), &message) {
+        Verdict::Apply => {}
+        Verdict::AlreadyDone => return Ok(StatusCode::NO_CONTENT),
+        Verdict::Conflict(conflict) => return Err(ApiError::Conflict(conflict.into())),
+    }
+    let from = &[JobStatus::Processing, JobStatus::Pending];
+    if !record_failure(&state, &job, Initiator::of(&caller), &message, from, None).await? {
+        return settle(&state, id, |job| {
+            fail_verdict(job.status, job.error_message.as_deref(), &message)
+        })
+        .await;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,319 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use federa_domain::access::{Action, Identity, Object, Owners};
+use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::listing::Page;
+use federa_domain::participant::check_name;
+use federa_domain::property_schema::{Actor, ValidationContext};
+use federa_domain::provisioning::{choose_agent, Job, JobStatus, Service, SERVICE_LIST};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{uuid_param, Body, IdPath, QueryPairs};
+use crate::provisioning::{job_event, type_rules, under, ServiceRes};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceCreateReq {
+    name: String,
+    service_type_id: Uuid,
+    group_id: Uuid,
+    /// The agent to run the service; without it one is chosen by service type and `agentTags`.
+    agent_id: Option<Uuid>,
+    #[serde(default)]
+    agent_tags: Vec<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    properties: Map<String, Value>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceUpdateReq {
+    name: Option<String>,
+    /// Changed properties; queues an `update` job with the merged result.
+    #[schema(value_type = Option<Object>)]
+    properties: Option<Map<String, Value>>,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceActionReq {
+    #[schema(value_type = Option<Object>)]
+    properties: Option<Map<String, Value>>,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
+        .routes(routes!(act))
+}
+
+fn actor(caller: &Identity) -> Actor {
+    match caller.role {
+        federa_domain::access::Role::Agent => Actor::Agent,
+        _ => Actor::User,
+    }
+}
+
+/// A new job for `service`, not yet stored.
+fn new_job(service: &Service, action: &str, params: Option<Value>) -> Job {
+    let now = clock::now();
+    Job {
+        id: Uuid::now_v7(),
+        service_id: service.id,
+        agent_id: service.agent_id,
+        provider_id: service.provider_id,
+        consumer_id: service.consumer_id,
+        group_id: service.group_id,
+        action: action.to_string(),
+        params,
+        status: JobStatus::Pending,
+        priority: 1,
+        error_message: None,
+        attempts: 0,
+        claimed_at: None,
+        lease_expires_at: None,
+        completed_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Service> {
+    caller.may(Object::Service, action)?;
+    let service = state.store.service(id).await?.ok_or(ApiError::NotFound)?;
+    caller.authorize(Object::Service, action, &service.owners())?;
+    Ok(service)
+}
+
+/// Queues `action` on `service` after checking the lifecycle allows it now.
+async fn queue_action(
+    state: &AppState,
+    caller: &Identity,
+    service: &Service,
+    action: &str,
+    params: Option<Value>,
+) -> ApiResult<()> {
+    let rules = type_rules(state, service.service_type_id, "serviceTypeId").await?;
+    rules.lifecycle.can_perform(&service.status, action)?;
+    let job = new_job(service, action, params);
+    state
+        .store
+        .queue_job(
+            &job,
+            &job_event("job.created", Initiator::of(caller), &job, json!({})),
+        )
+        .await?;
+    state.dispatch.wake(job.agent_id);
+    Ok(())
+}
+
+/// List services.
+#[utoipa::path(get, path = "/services", tag = "Services",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+        ("name" = Option<String>, Query), ("currentStatus" = Option<String>, Query), ("serviceTypeId" = Option<Uuid>, Query),
+        ("groupId" = Option<Uuid>, Query), ("agentId" = Option<Uuid>, Query), ("providerId" = Option<Uuid>, Query), ("consumerId" = Option<Uuid>, Query)),
+    responses((status = 200, body = PageRes<ServiceRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<ServiceRes>>> {
+    let scope = caller.list_scope(Object::Service)?;
+    let query = SERVICE_LIST.parse(&pairs)?;
+    let page = state.store.services(scope, &query).await?;
+    Ok(Json(page.map(ServiceRes::from)))
+}
+
+/// Order a service: validates its properties, chooses an agent and queues the `create` job.
+#[utoipa::path(post, path = "/services", tag = "Services", request_body = ServiceCreateReq,
+    responses((status = 201, body = ServiceRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<ServiceCreateReq>,
+) -> ApiResult<(StatusCode, Json<ServiceRes>)> {
+    caller.may(Object::Service, Action::Create)?;
+    let name = check_name("name", &req.name)?;
+    let consumer_id = state
+        .store
+        .group_consumer(req.group_id)
+        .await?
+        .ok_or_else(|| ApiError::field("groupId", "no service group has this id"))?;
+    // The consumer is the group's owner: a participant orders only into its own groups.
+    caller.authorize(
+        Object::Service,
+        Action::Create,
+        &Owners::none().with_consumer(consumer_id),
+    )?;
+    let rules = type_rules(&state, req.service_type_id, "serviceTypeId").await?;
+    let properties = match &rules.properties {
+        Some(schema) => {
+            schema
+                .validate(&req.properties, &ValidationContext::create(actor(&caller)))
+                .map_err(|errors| under("properties", errors))?
+                .properties
+        }
+        None => req.properties.clone(),
+    };
+    let candidates = state
+        .store
+        .agent_candidates(req.service_type_id, req.agent_id)
+        .await?;
+    let agent = choose_agent(&candidates, req.agent_id, &req.agent_tags)
+        .map_err(|why| ApiError::field(why.field(), why.to_string()))?;
+    let now = clock::now();
+    let service = Service {
+        id: Uuid::now_v7(),
+        name,
+        status: rules.lifecycle.initial_state().to_string(),
+        service_type_id: req.service_type_id,
+        group_id: req.group_id,
+        provider_id: agent.participant_id,
+        consumer_id,
+        agent_id: agent.agent_id,
+        agent_instance_id: None,
+        agent_instance_data: None,
+        properties: properties.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut job = new_job(&service, "create", Some(Value::Object(properties)));
+    job.created_at = now;
+    job.updated_at = now;
+    let events = [
+        NewEvent::new("service.created", Initiator::of(&caller), service.id)
+            .provider(Some(service.provider_id))
+            .consumer(Some(consumer_id))
+            .agent(Some(service.agent_id))
+            .properties(json!({"name": service.name, "status": service.status, "serviceTypeId": service.service_type_id})),
+        job_event("job.created", Initiator::of(&caller), &job, json!({})),
+    ];
+    state.store.insert_service(&service, &job, &events).await?;
+    state.dispatch.wake(service.agent_id);
+    Ok((StatusCode::CREATED, Json(service.into())))
+}
+
+/// Get a service.
+#[utoipa::path(get, path = "/services/{id}", tag = "Services", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ServiceRes), (status = 401), (status = 403), (status = 404)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<ServiceRes>> {
+    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+}
+
+/// Rename a service, or change its properties through an `update` job.
+#[utoipa::path(patch, path = "/services/{id}", tag = "Services", params(("id" = Uuid, Path)), request_body = ServiceUpdateReq,
+    responses((status = 200, body = ServiceRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    Body(req): Body<ServiceUpdateReq>,
+) -> ApiResult<Json<ServiceRes>> {
+    let mut service = load(&state, &caller, id, Action::Update).await?;
+    let name = req
+        .name
+        .as_deref()
+        .map(|n| check_name("name", n))
+        .transpose()?;
+    if let Some(changes) = &req.properties {
+        let rules = type_rules(&state, service.service_type_id, "serviceTypeId").await?;
+        let merged = match &rules.properties {
+            Some(schema) => {
+                schema
+                    .validate(
+                        changes,
+                        &ValidationContext::update(
+                            actor(&caller),
+                            &service.properties,
+                            &service.status,
+                        ),
+                    )
+                    .map_err(|errors| under("properties", errors))?
+                    .properties
+            }
+            None => {
+                let mut merged = service.properties.clone();
+                merged.extend(changes.clone());
+                merged
+            }
+        };
+        queue_action(
+            &state,
+            &caller,
+            &service,
+            "update",
+            Some(Value::Object(merged)),
+        )
+        .await?;
+    }
+    if let Some(name) = name {
+        let now = clock::now();
+        let event = NewEvent::new("service.updated", Initiator::of(&caller), id)
+            .provider(Some(service.provider_id))
+            .consumer(Some(service.consumer_id))
+            .agent(Some(service.agent_id))
+            .properties(json!({"name": name}));
+        state.store.rename_service(id, &name, &event, now).await?;
+        service.name = name;
+        service.updated_at = now;
+    }
+    Ok(Json(service.into()))
+}
+
+/// Delete a service: queues its lifecycle's `delete` action.
+#[utoipa::path(delete, path = "/services/{id}", tag = "Services", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    let service = load(&state, &caller, id, Action::Delete).await?;
+    queue_action(&state, &caller, &service, "delete", None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Perform any action of the service type's lifecycle (`start`, `stop`, …).
+#[utoipa::path(post, path = "/services/{id}/{action}", tag = "Services",
+    params(("id" = Uuid, Path), ("action" = String, Path)), request_body(content = Option<ServiceActionReq>),
+    responses((status = 200, body = ServiceRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn act(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((id, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<ServiceRes>> {
+    let id = uuid_param("id", &id)?;
+    let req: ServiceActionReq = if body.iter().all(u8::is_ascii_whitespace) {
+        ServiceActionReq::default()
+    } else {
+        crate::extract::decode(&body)?
+    };
+    let service = load(&state, &caller, id, Action::Update).await?;
+    if action == "update" {
+        return Err(ApiError::field(
+            "action",
+            "use PATCH /services/{id} to change properties",
+        ));
+    }
+    let params = req.properties.map(Value::Object);
+    queue_action(&state, &caller, &service, &action, params).await?;
+    Ok(Json(service.into()))
+}

@@ -1,0 +1,318 @@
+use chrono::{DateTime, Utc};
+use federa_domain::access::ListScope;
+use federa_domain::event::NewEvent;
+use federa_domain::listing::{ListQuery, Page};
+use federa_domain::provisioning::{Job, JobStatus, Service, ServiceChange};
+use serde_json::Value;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::services::{notify_job, ServiceRow, SERVICE_COLUMNS};
+use crate::db::{on_pool, Backend};
+use crate::error::{Result, StoreError};
+use crate::events::record_event;
+use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
+use crate::Store;
+
+const JOB_COLUMNS: &str = "id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at";
+
+const SCOPE: ScopeColumns = ScopeColumns {
+    owner: Some("provider_id"),
+    consumer: Some("consumer_id"),
+    agent: Some("agent_id"),
+};
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: Uuid,
+    service_id: Uuid,
+    agent_id: Uuid,
+    provider_id: Uuid,
+    consumer_id: Uuid,
+    group_id: Uuid,
+    action: String,
+    params: Option<Json<Value>>,
+    status: String,
+    priority: i32,
+    error_message: Option<String>,
+    attempts: i32,
+    claimed_at: Option<DateTime<Utc>>,
+    lease_expires_at: Option<DateTime<Utc>>,
+    completed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<JobRow> for Job {
+    fn from(row: JobRow) -> Job {
+        Job {
+            id: row.id,
+            service_id: row.service_id,
+            agent_id: row.agent_id,
+            provider_id: row.provider_id,
+            consumer_id: row.consumer_id,
+            group_id: row.group_id,
+            action: row.action,
+            params: row.params.map(|j| j.0),
+            // Written only from the enum; an unknown value reads as finished.
+            status: JobStatus::parse(&row.status).unwrap_or(JobStatus::Failed),
+            priority: row.priority,
+            error_message: row.error_message,
+            attempts: row.attempts,
+            claimed_at: row.claimed_at,
+            lease_expires_at: row.lease_expires_at,
+            completed_at: row.completed_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Moves a job to `Completed` or `Failed`, only from one of `from`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobFinish {
+    pub job_id: Uuid,
+    pub service_id: Uuid,
+    pub from: &'static [JobStatus],
+    pub to: JobStatus,
+    pub error_message: Option<String>,
+    pub service: ServiceChange,
+    pub at: DateTime<Utc>,
+    /// Only if the lease lapsed before this instant: a sweep must not fail
+    /// a job whose agent renewed the claim meanwhile.
+    pub lapsed_before: Option<DateTime<Utc>>,
+}
+
+fn status_list(statuses: &[JobStatus]) -> String {
+    statuses
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Store {
+    pub async fn job(&self, id: Uuid) -> Result<Option<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+        let row: Option<JobRow> =
+            on_pool!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+                .map_err(StoreError::classify)?;
+        Ok(row.map(Job::from))
+    }
+
+    pub async fn jobs(&self, scope: ListScope, query: &ListQuery) -> Result<Page<Job>> {
+        let mut filter = Where::new();
+        filter.scope(scope, SCOPE);
+        filter.filters(&query.filters);
+        let select = format!("SELECT {JOB_COLUMNS} FROM jobs");
+        let page: Page<JobRow> =
+            fetch_page(&self.read, &select, "jobs", &filter, query, "id").await?;
+        Ok(page.map(Job::from))
+    }
+
+    /// The agent's pending jobs: per service group only the first by priority
+    /// then age, and none from a group that already has a job in progress.
+    pub async fn pending_jobs(&self, agent_id: Uuid, limit: u32) -> Result<Vec<(Job, Service)>> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j WHERE j.agent_id = $1 AND j.status = 'Pending' \
+             AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.agent_id = $1 AND p.group_id = j.group_id AND p.status = 'Processing') \
+             AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.agent_id = $1 AND o.group_id = j.group_id AND o.status = 'Pending' \
+                 AND (o.priority > j.priority OR (o.priority = j.priority AND (o.created_at < j.created_at OR (o.created_at = j.created_at AND o.id < j.id))))) \
+             ORDER BY j.priority DESC, j.created_at, j.id LIMIT $2"
+        );
+        let rows: Vec<JobRow> = on_pool!(self.read, pool => sqlx::query_as(&sql).bind(agent_id).bind(i64::from(limit)).fetch_all(pool).await)
+            .map_err(StoreError::classify)?;
+        let jobs: Vec<Job> = rows.into_iter().map(Job::from).collect();
+        let services = self
+            .services_by_id(jobs.iter().map(|j| j.service_id))
+            .await?;
+        Ok(jobs
+            .into_iter()
+            .filter_map(|job| {
+                let service = services.iter().find(|s| s.id == job.service_id)?.clone();
+                Some((job, service))
+            })
+            .collect())
+    }
+
+    async fn services_by_id(&self, ids: impl Iterator<Item = Uuid>) -> Result<Vec<Service>> {
+        let mut filter = Where::new();
+        let placeholders: Vec<String> = ids.map(|id| filter.param(Arg::Uuid(id))).collect();
+        if placeholders.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {SERVICE_COLUMNS} FROM services WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let rows: Vec<ServiceRow> = on_pool!(self.read, pool => bind_args!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await)
+            .map_err(StoreError::classify)?;
+        Ok(rows.into_iter().map(Service::from).collect())
+    }
+
+    /// Claims a pending job for its agent. A conditional update: of any number
+    /// of concurrent claims exactly one changes the row and gets `true`.
+    pub async fn claim_job(
+        &self,
+        id: Uuid,
+        agent_id: Uuid,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        event: &NewEvent,
+    ) -> Result<bool> {
+        on_pool!(self.write, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            let done = sqlx::query("UPDATE jobs SET status = 'Processing', claimed_at = $3, lease_expires_at = $4, attempts = attempts + 1, updated_at = $3 WHERE id = $1 AND agent_id = $2 AND status = 'Pending'")
+                .bind(id)
+                .bind(agent_id)
+                .bind(now)
+                .bind(lease_until)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::classify)?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            record_event!(tx, event, now);
+            tx.commit().await.map_err(StoreError::classify)?;
+        });
+        Ok(true)
+    }
+
+    /// Extends the lease of a job the agent holds.
+    pub async fn renew_lease(
+        &self,
+        id: Uuid,
+        agent_id: Uuid,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = on_pool!(self.write, pool => sqlx::query("UPDATE jobs SET lease_expires_at = $3, updated_at = $4 WHERE id = $1 AND agent_id = $2 AND status = 'Processing'")
+            .bind(id)
+            .bind(agent_id)
+            .bind(lease_until)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::classify)?;
+        Ok(done == 1)
+    }
+
+    /// Finishes a job and applies its effect on the service in one
+    /// transaction. `false` when the job was no longer in a `from` state, so
+    /// the caller can re-read it and tell a retry from a conflict.
+    pub async fn finish_job(&self, finish: &JobFinish, events: &[NewEvent]) -> Result<bool> {
+        let lapsed = if finish.lapsed_before.is_some() {
+            " AND lease_expires_at < $5"
+        } else {
+            ""
+        };
+        let job_sql = format!(
+            "UPDATE jobs SET status = $2, error_message = $3, completed_at = $4, lease_expires_at = NULL, updated_at = $4 WHERE id = $1 AND status IN ({}){lapsed}",
+            status_list(finish.from)
+        );
+        let change = &finish.service;
+        let mut sets = Where::new();
+        let mut assignments = Vec::new();
+        let id = sets.param(Arg::Uuid(finish.service_id));
+        for (column, arg) in [
+            ("status", Some(Arg::Text(change.status.clone()))),
+            ("updated_at", Some(Arg::Time(finish.at))),
+            (
+                "properties",
+                change
+                    .properties
+                    .clone()
+                    .map(|p| Arg::Json(Value::Object(p))),
+            ),
+            (
+                "agent_instance_data",
+                change.agent_instance_data.clone().map(Arg::Json),
+            ),
+        ] {
+            if let Some(arg) = arg {
+                assignments.push(format!("{column} = {}", sets.param(arg)));
+            }
+        }
+        match &change.agent_instance_id {
+            Some(Some(instance)) => assignments.push(format!(
+                "agent_instance_id = {}",
+                sets.param(Arg::Text(instance.clone()))
+            )),
+            Some(None) => assignments.push("agent_instance_id = NULL".into()),
+            None => {}
+        }
+        let service_sql = format!(
+            "UPDATE services SET {} WHERE id = {id}",
+            assignments.join(", ")
+        );
+        on_pool!(self.write, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            let mut update = sqlx::query(&job_sql)
+                .bind(finish.job_id)
+                .bind(finish.to.as_str())
+                .bind(finish.error_message.as_deref())
+                .bind(finish.at);
+            if let Some(lapsed_before) = finish.lapsed_before {
+                update = update.bind(lapsed_before);
+            }
+            let done = update
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::classify)?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            bind_args!(sqlx::query(&service_sql), &sets.args)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match StoreError::classify(e) {
+                    StoreError::Conflict(_) => StoreError::Conflict(
+                        "another service of this agent already has this agentInstanceId".into(),
+                    ),
+                    other => other,
+                })?;
+            for event in events {
+                record_event!(tx, event, finish.at);
+            }
+            tx.commit().await.map_err(StoreError::classify)?;
+        });
+        Ok(true)
+    }
+
+    /// Jobs whose lease ran out before `now`.
+    pub async fn expired_leases(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'Processing' AND lease_expires_at < $1 ORDER BY lease_expires_at LIMIT $2");
+        let rows: Vec<JobRow> = on_pool!(self.read, pool => sqlx::query_as(&sql).bind(now).bind(i64::from(limit)).fetch_all(pool).await)
+            .map_err(StoreError::classify)?;
+        Ok(rows.into_iter().map(Job::from).collect())
+    }
+
+    /// Returns a job whose lease expired to the queue, unless someone
+    /// finished or renewed it meanwhile.
+    pub async fn requeue_job(
+        &self,
+        job: &Job,
+        now: DateTime<Utc>,
+        event: &NewEvent,
+    ) -> Result<bool> {
+        let backend = self.backend();
+        on_pool!(self.write, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            let done = sqlx::query("UPDATE jobs SET status = 'Pending', claimed_at = NULL, lease_expires_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'Processing' AND lease_expires_at < $2")
+                .bind(job.id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::classify)?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            record_event!(tx, event, now);
+            notify_job!(tx, backend, job.agent_id);
+            tx.commit().await.map_err(StoreError::classify)?;
+        });
+        Ok(true)
+    }
+}
