@@ -5,6 +5,7 @@
 //! reused unchanged by the store, the server, the agent and the CLI.
 
 pub mod access;
+pub mod catalogue;
 pub mod event;
 pub mod exchange;
 pub mod lifecycle;

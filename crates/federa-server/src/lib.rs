@@ -35,6 +35,12 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::document())
         .merge(routes::participants::router())
         .merge(routes::tokens::router())
+        .merge(routes::service_types::router())
+        .merge(routes::agent_types::router())
+        .merge(routes::agents::router())
+        .merge(routes::service_groups::router())
+        .merge(routes::service_option_types::router())
+        .merge(routes::service_options::router())
         .merge(routes::services::router())
         .merge(routes::jobs::router())
 }

@@ -24,7 +24,11 @@ impl StoreError {
             sqlx::Error::Database(db) => {
                 if db.is_unique_violation() {
                     StoreError::Conflict("an object with the same unique value exists".into())
-                } else if db.is_foreign_key_violation() {
+                } else if db.is_foreign_key_violation()
+                    // SQLite reports an `ON DELETE RESTRICT` refusal with a
+                    // trigger code, not the foreign-key one.
+                    || db.message().contains("FOREIGN KEY constraint failed")
+                {
                     StoreError::Conflict(
                         "the object is referenced by, or refers to, another object".into(),
                     )

@@ -8,7 +8,7 @@
 //! Backend-specific SQL is limited to what differs in meaning (claims,
 //! notifications).
 
-pub mod agents;
+pub mod catalogue;
 mod db;
 mod error;
 mod events;
@@ -16,6 +16,7 @@ pub mod participants;
 pub mod provisioning;
 pub mod sql;
 pub mod tokens;
+mod write;
 
 pub use db::{Backend, Store};
 pub use error::{Result, StoreError};

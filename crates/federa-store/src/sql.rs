@@ -20,6 +20,10 @@ pub enum Arg {
     Bool(bool),
     Int(i64),
     Json(serde_json::Value),
+    /// Nullable columns: `None` binds a typed `NULL`.
+    OptUuid(Option<Uuid>),
+    OptText(Option<String>),
+    OptJson(Option<serde_json::Value>),
 }
 
 /// Binds every [`Arg`] in order to a query of either backend.
@@ -34,6 +38,9 @@ macro_rules! bind_args {
                 $crate::sql::Arg::Bool(v) => query.bind(*v),
                 $crate::sql::Arg::Int(v) => query.bind(*v),
                 $crate::sql::Arg::Json(v) => query.bind(sqlx::types::Json(v)),
+                $crate::sql::Arg::OptUuid(v) => query.bind(*v),
+                $crate::sql::Arg::OptText(v) => query.bind(v.as_deref()),
+                $crate::sql::Arg::OptJson(v) => query.bind(v.as_ref().map(sqlx::types::Json)),
             };
         }
         query
@@ -42,8 +49,9 @@ macro_rules! bind_args {
 #[allow(unused_imports)]
 pub(crate) use bind_args;
 
-/// The columns a list scope compares with, per table. `None` means the table
-/// has no such relation, so that alternative matches nothing.
+/// The columns a list scope compares with, per table, or conditions with a
+/// `{}` slot for the value. `None` means the table has no such relation, so
+/// that alternative matches nothing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScopeColumns {
     pub owner: Option<&'static str>,
@@ -125,7 +133,14 @@ impl Where {
         let mut alternatives = Vec::new();
         for (column, value) in pairs {
             if let (Some(column), Some(value)) = (column, value) {
-                alternatives.push(format!("{column} = {}", self.param(Arg::Uuid(value))));
+                let p = self.param(Arg::Uuid(value));
+                // A condition with a `{}` slot (say, an EXISTS over a related
+                // table) takes the placeholder there; a bare column is compared.
+                alternatives.push(if column.contains("{}") {
+                    column.replace("{}", &p)
+                } else {
+                    format!("{column} = {p}")
+                });
             }
         }
         if alternatives.is_empty() {

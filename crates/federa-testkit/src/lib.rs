@@ -3,7 +3,11 @@
 //! server — and a real `federa` server listening on a loopback port.
 
 mod database;
+mod federation;
 mod server;
 
 pub use database::{backend_name, TestDatabase};
+pub use federation::{
+    Federation, EXAMPLE_VM_LIFECYCLE, EXAMPLE_VM_PROPERTIES, EXAMPLE_VM_PROPERTY_SCHEMA,
+};
 pub use server::{Response, TestServer, ADMIN_TOKEN};

@@ -32,6 +32,16 @@ pub struct FilterSpec {
     pub kind: FilterKind,
 }
 
+impl FilterSpec {
+    pub const fn new(param: &'static str, column: &'static str, kind: FilterKind) -> FilterSpec {
+        FilterSpec {
+            param,
+            column,
+            kind,
+        }
+    }
+}
+
 /// Everything a list endpoint accepts besides `page` and `pageSize`.
 #[derive(Debug, Clone, Copy)]
 pub struct ListSpec {

@@ -1,9 +1,16 @@
 //! HTTP handlers, one file per resource. Handlers parse, authorize through
 //! the domain's rule table, call the store and shape the answer.
 
+pub mod agent_types;
+pub mod agents;
+mod catalogue_event;
 pub mod health;
 pub mod jobs;
 pub mod participants;
+pub mod service_groups;
+pub mod service_option_types;
+pub mod service_options;
+pub mod service_types;
 pub mod services;
 pub mod tokens;
 

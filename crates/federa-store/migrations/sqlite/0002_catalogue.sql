@@ -55,6 +55,7 @@ CREATE TABLE service_option_types (
     id BLOB PRIMARY KEY NOT NULL,
     name TEXT NOT NULL,
     type TEXT NOT NULL UNIQUE,
+    description TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );

@@ -1,0 +1,307 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Identity, Object, Owners};
+use federa_domain::catalogue::{check_tags, Agent, AgentStatus, AgentType, AGENT_LIST};
+use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::listing::Page;
+use federa_domain::participant::check_name;
+use federa_domain::property_schema::{Actor, ValidationContext};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, IdPath, QueryPairs};
+use crate::provisioning::under;
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentRes {
+    id: Uuid,
+    name: String,
+    status: AgentStatus,
+    provider_id: Uuid,
+    agent_type_id: Uuid,
+    tags: Vec<String>,
+    #[schema(value_type = Option<Object>)]
+    configuration: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_pool_set_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_status_update: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Agent> for AgentRes {
+    fn from(a: Agent) -> Self {
+        AgentRes {
+            id: a.id,
+            name: a.name,
+            status: a.status,
+            provider_id: a.provider_id,
+            agent_type_id: a.agent_type_id,
+            tags: a.tags,
+            configuration: a.configuration,
+            service_pool_set_id: a.service_pool_set_id,
+            last_status_update: a.last_status_update,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentCreateReq {
+    name: String,
+    /// The participant that operates the agent.
+    provider_id: Uuid,
+    agent_type_id: Uuid,
+    #[serde(default)]
+    tags: Vec<String>,
+    /// Checked against the agent type's configuration schema.
+    #[schema(value_type = Option<Object>)]
+    configuration: Option<Map<String, Value>>,
+    service_pool_set_id: Option<Uuid>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentUpdateReq {
+    name: Option<String>,
+    status: Option<AgentStatus>,
+    tags: Option<Vec<String>>,
+    /// Replaces the configuration.
+    #[schema(value_type = Option<Object>)]
+    configuration: Option<Map<String, Value>>,
+    service_pool_set_id: Option<Uuid>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AgentStatusReq {
+    status: AgentStatus,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(me))
+        .routes(routes!(report_status))
+        .routes(routes!(get, update, delete))
+}
+
+fn agent_event(kind: &str, caller: &Identity, agent: &Agent, properties: Value) -> NewEvent {
+    NewEvent::new(kind, Initiator::of(caller), agent.id)
+        .provider(Some(agent.provider_id))
+        .agent(Some(agent.id))
+        .properties(properties)
+}
+
+/// Checks a configuration against its agent type; `None` stays `None`.
+fn checked_configuration(
+    agent_type: &AgentType,
+    configuration: Option<Map<String, Value>>,
+) -> ApiResult<Option<Map<String, Value>>> {
+    let (Some(configuration), Some(schema)) = (configuration, agent_type.configuration()) else {
+        return Ok(None);
+    };
+    let validated = schema
+        .validate(&configuration, &ValidationContext::create(Actor::User))
+        .map_err(|errors| under("configuration", errors))?;
+    Ok(Some(validated.properties))
+}
+
+async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Agent> {
+    caller.may(Object::Agent, action)?;
+    let agent = state.store.agent(id).await?.ok_or(ApiError::NotFound)?;
+    caller.authorize(Object::Agent, action, &agent.owners())?;
+    Ok(agent)
+}
+
+/// The agent a token acts as.
+async fn current(state: &AppState, caller: &Identity) -> ApiResult<Agent> {
+    let id = caller
+        .agent_id
+        .ok_or_else(|| ApiError::Forbidden("only an agent token has a current agent".into()))?;
+    load(state, caller, id, Action::Get).await
+}
+
+/// List agents.
+#[utoipa::path(get, path = "/agents", tag = "Agents",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+        ("name" = Option<String>, Query), ("status" = Option<AgentStatus>, Query), ("providerId" = Option<Uuid>, Query), ("agentTypeId" = Option<Uuid>, Query)),
+    responses((status = 200, body = PageRes<AgentRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<AgentRes>>> {
+    let scope = caller.list_scope(Object::Agent)?;
+    let query = AGENT_LIST.parse(&pairs)?;
+    let page = state.store.agents(scope, &query).await?;
+    Ok(Json(page.map(AgentRes::from)))
+}
+
+/// Register an agent for a provider. It starts as `New` until it reports.
+#[utoipa::path(post, path = "/agents", tag = "Agents", request_body = AgentCreateReq,
+    responses((status = 201, body = AgentRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<AgentCreateReq>,
+) -> ApiResult<(StatusCode, Json<AgentRes>)> {
+    caller.authorize(
+        Object::Agent,
+        Action::Create,
+        &Owners::owner(req.provider_id),
+    )?;
+    let name = check_name("name", &req.name)?;
+    let tags = check_tags(&req.tags)?;
+    if state.store.participant(req.provider_id).await?.is_none() {
+        return Err(ApiError::field("providerId", "no participant has this id"));
+    }
+    let agent_type = state
+        .store
+        .agent_type(req.agent_type_id)
+        .await?
+        .ok_or_else(|| ApiError::field("agentTypeId", "no agent type has this id"))?;
+    let configuration = checked_configuration(&agent_type, req.configuration)?;
+    let now = clock::now();
+    let agent = Agent {
+        id: Uuid::now_v7(),
+        name,
+        status: AgentStatus::New,
+        provider_id: req.provider_id,
+        agent_type_id: req.agent_type_id,
+        tags,
+        configuration,
+        service_pool_set_id: req.service_pool_set_id,
+        last_status_update: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = agent_event(
+        "agent.created",
+        &caller,
+        &agent,
+        json!({"name": agent.name}),
+    );
+    state.store.insert_agent(&agent, &event).await?;
+    Ok((StatusCode::CREATED, Json(agent.into())))
+}
+
+/// The agent the calling token acts as.
+#[utoipa::path(get, path = "/agents/me", tag = "Agents",
+    responses((status = 200, body = AgentRes), (status = 401), (status = 403)))]
+async fn me(State(state): State<AppState>, Caller(caller): Caller) -> ApiResult<Json<AgentRes>> {
+    Ok(Json(current(&state, &caller).await?.into()))
+}
+
+/// An agent reports its health: `Connected`, `Disconnected` or `Error`.
+#[utoipa::path(put, path = "/agents/me/status", tag = "Agents", request_body = AgentStatusReq,
+    responses((status = 200, body = AgentRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn report_status(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<AgentStatusReq>,
+) -> ApiResult<Json<AgentRes>> {
+    let mut agent = current(&state, &caller).await?;
+    caller.authorize(Object::Agent, Action::UpdateStatus, &agent.owners())?;
+    let status = req.status.check_reported(agent.status)?;
+    let now = clock::now();
+    let event = agent_event(
+        "agent.statusChanged",
+        &caller,
+        &agent,
+        json!({"from": agent.status, "to": status}),
+    );
+    state
+        .store
+        .report_agent_status(&agent, status, &event, now)
+        .await?;
+    agent.status = status;
+    agent.last_status_update = Some(now);
+    agent.updated_at = now;
+    Ok(Json(agent.into()))
+}
+
+/// Get an agent.
+#[utoipa::path(get, path = "/agents/{id}", tag = "Agents", params(("id" = Uuid, Path)),
+    responses((status = 200, body = AgentRes), (status = 401), (status = 403), (status = 404)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<AgentRes>> {
+    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+}
+
+/// Update an agent's name, status, tags or configuration.
+#[utoipa::path(patch, path = "/agents/{id}", tag = "Agents", params(("id" = Uuid, Path)), request_body = AgentUpdateReq,
+    responses((status = 200, body = AgentRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    Body(req): Body<AgentUpdateReq>,
+) -> ApiResult<Json<AgentRes>> {
+    let mut agent = load(&state, &caller, id, Action::Update).await?;
+    if let Some(name) = req.name {
+        agent.name = check_name("name", &name)?;
+    }
+    if let Some(tags) = req.tags {
+        agent.tags = check_tags(&tags)?;
+    }
+    if let Some(status) = req.status {
+        agent.status = status;
+    }
+    if req.configuration.is_some() {
+        let agent_type = state
+            .store
+            .agent_type(agent.agent_type_id)
+            .await?
+            .ok_or(ApiError::Internal)?;
+        agent.configuration = checked_configuration(&agent_type, req.configuration)?;
+    }
+    if req.service_pool_set_id.is_some() {
+        agent.service_pool_set_id = req.service_pool_set_id;
+    }
+    agent.updated_at = clock::now();
+    let event = agent_event(
+        "agent.updated",
+        &caller,
+        &agent,
+        json!({"name": agent.name, "status": agent.status}),
+    );
+    state.store.update_agent(&agent, &event).await?;
+    Ok(Json(agent.into()))
+}
+
+/// Delete an agent that runs no services, and its tokens.
+#[utoipa::path(delete, path = "/agents/{id}", tag = "Agents", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    let agent = load(&state, &caller, id, Action::Delete).await?;
+    let event = agent_event(
+        "agent.deleted",
+        &caller,
+        &agent,
+        json!({"name": agent.name}),
+    );
+    state.store.delete_agent(id, &event, clock::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

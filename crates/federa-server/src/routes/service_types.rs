@@ -1,0 +1,247 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Object, Owners};
+use federa_domain::catalogue::{check_service_type_schemas, ServiceType, SERVICE_TYPE_LIST};
+use federa_domain::lifecycle::LifecycleSchema;
+use federa_domain::listing::{FieldError, Page};
+use federa_domain::participant::check_name;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::catalogue_event::catalogue_event;
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceTypeRes {
+    id: Uuid,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    property_schema: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    lifecycle_schema: Option<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<ServiceType> for ServiceTypeRes {
+    fn from(t: ServiceType) -> Self {
+        ServiceTypeRes {
+            id: t.id,
+            name: t.name,
+            property_schema: t.property_schema,
+            lifecycle_schema: t.lifecycle_schema,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceTypeCreateReq {
+    name: String,
+    #[schema(value_type = Option<Object>)]
+    property_schema: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    lifecycle_schema: Option<Value>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceTypeUpdateReq {
+    name: Option<String>,
+    /// Replaces the property schema.
+    #[schema(value_type = Option<Object>)]
+    property_schema: Option<Value>,
+    /// Replaces the lifecycle; states that services are in must remain.
+    #[schema(value_type = Option<Object>)]
+    lifecycle_schema: Option<Value>,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
+}
+
+/// List service types.
+#[utoipa::path(get, path = "/service-types", tag = "Service types",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query), ("name" = Option<String>, Query)),
+    responses((status = 200, body = PageRes<ServiceTypeRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<ServiceTypeRes>>> {
+    caller.may(Object::ServiceType, Action::List)?;
+    let query = SERVICE_TYPE_LIST.parse(&pairs)?;
+    let page = state.store.service_types(&query).await?;
+    Ok(Json(page.map(ServiceTypeRes::from)))
+}
+
+/// Create a service type; both schemas are checked first.
+#[utoipa::path(post, path = "/service-types", tag = "Service types", request_body = ServiceTypeCreateReq,
+    responses((status = 201, body = ServiceTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 409, body = crate::routes::ErrorRes)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<ServiceTypeCreateReq>,
+) -> ApiResult<(StatusCode, Json<ServiceTypeRes>)> {
+    caller.authorize(Object::ServiceType, Action::Create, &Owners::none())?;
+    let mut errors = Vec::new();
+    let name = check_name("name", &req.name)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if let Err(e) =
+        check_service_type_schemas(req.property_schema.as_ref(), req.lifecycle_schema.as_ref())
+    {
+        errors.extend(e);
+    }
+    let Some(name) = name.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Invalid(errors));
+    };
+    let now = clock::now();
+    let service_type = ServiceType {
+        id: Uuid::now_v7(),
+        name,
+        property_schema: req.property_schema,
+        lifecycle_schema: req.lifecycle_schema,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = catalogue_event(
+        "service_type.created",
+        &caller,
+        service_type.id,
+        &service_type.name,
+    );
+    state
+        .store
+        .insert_service_type(&service_type, &event)
+        .await?;
+    Ok((StatusCode::CREATED, Json(service_type.into())))
+}
+
+/// Get a service type.
+#[utoipa::path(get, path = "/service-types/{id}", tag = "Service types", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ServiceTypeRes), (status = 401), (status = 403), (status = 404)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<ServiceTypeRes>> {
+    caller.may(Object::ServiceType, Action::Get)?;
+    let service_type = state
+        .store
+        .service_type(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(service_type.into()))
+}
+
+/// Update a service type's name or schemas.
+#[utoipa::path(patch, path = "/service-types/{id}", tag = "Service types", params(("id" = Uuid, Path)), request_body = ServiceTypeUpdateReq,
+    responses((status = 200, body = ServiceTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    Body(req): Body<ServiceTypeUpdateReq>,
+) -> ApiResult<Json<ServiceTypeRes>> {
+    caller.authorize(Object::ServiceType, Action::Update, &Owners::none())?;
+    let mut service_type = state
+        .store
+        .service_type(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if let Some(name) = req.name {
+        service_type.name = check_name("name", &name)?;
+    }
+    if let Some(schema) = req.property_schema {
+        service_type.property_schema = Some(schema);
+    }
+    let lifecycle_changed = req.lifecycle_schema.is_some();
+    if let Some(schema) = req.lifecycle_schema {
+        service_type.lifecycle_schema = Some(schema);
+    }
+    check_service_type_schemas(
+        service_type.property_schema.as_ref(),
+        service_type.lifecycle_schema.as_ref(),
+    )?;
+    if lifecycle_changed {
+        keeps_states_in_use(&state, &service_type).await?;
+    }
+    service_type.updated_at = clock::now();
+    let event = catalogue_event("service_type.updated", &caller, id, &service_type.name);
+    state
+        .store
+        .update_service_type(&service_type, &event)
+        .await?;
+    Ok(Json(service_type.into()))
+}
+
+/// A new lifecycle must still know every state a service of the type is in.
+async fn keeps_states_in_use(state: &AppState, service_type: &ServiceType) -> ApiResult<()> {
+    let Some(lifecycle) = service_type
+        .lifecycle_schema
+        .as_ref()
+        .and_then(|document| LifecycleSchema::parse(document).ok())
+    else {
+        return Ok(());
+    };
+    let missing: Vec<String> = state
+        .store
+        .service_type_states_in_use(service_type.id)
+        .await?
+        .into_iter()
+        .filter(|s| !lifecycle.has_state(s))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "lifecycleSchema.states",
+            format!(
+                "must keep the states services of this type are in: {}",
+                missing.join(", ")
+            ),
+        )
+        .into())
+    }
+}
+
+/// Delete a service type that no agent type offers and no service uses.
+#[utoipa::path(delete, path = "/service-types/{id}", tag = "Service types", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    caller.authorize(Object::ServiceType, Action::Delete, &Owners::none())?;
+    let service_type = state
+        .store
+        .service_type(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let event = catalogue_event("service_type.deleted", &caller, id, &service_type.name);
+    state
+        .store
+        .delete_service_type(id, &event, clock::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

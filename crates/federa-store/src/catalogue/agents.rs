@@ -1,0 +1,172 @@
+use chrono::{DateTime, Utc};
+use federa_domain::access::ListScope;
+use federa_domain::catalogue::{Agent, AgentStatus};
+use federa_domain::event::NewEvent;
+use federa_domain::listing::{ListQuery, Page};
+use serde_json::{Map, Value};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::in_use;
+use crate::error::Result;
+use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
+use crate::write::{fetch_optional, Statement};
+use crate::Store;
+
+const SELECT: &str = "SELECT id, name, status, participant_id, agent_type_id, tags, configuration, service_pool_set_id, last_status_update, created_at, updated_at FROM agents";
+
+const SCOPE: ScopeColumns = ScopeColumns {
+    owner: Some("participant_id"),
+    consumer: None,
+    agent: Some("id"),
+};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    name: String,
+    status: String,
+    participant_id: Uuid,
+    agent_type_id: Uuid,
+    tags: Json<Vec<String>>,
+    configuration: Option<Json<Map<String, Value>>>,
+    service_pool_set_id: Option<Uuid>,
+    last_status_update: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for Agent {
+    fn from(row: Row) -> Agent {
+        Agent {
+            id: row.id,
+            name: row.name,
+            // Written only from the enum.
+            status: AgentStatus::parse(&row.status).unwrap_or(AgentStatus::Disabled),
+            provider_id: row.participant_id,
+            agent_type_id: row.agent_type_id,
+            tags: row.tags.0,
+            configuration: row.configuration.map(|j| j.0),
+            service_pool_set_id: row.service_pool_set_id,
+            last_status_update: row.last_status_update,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+fn row_args(agent: &Agent) -> Vec<Arg> {
+    vec![
+        Arg::Uuid(agent.id),
+        Arg::Text(agent.name.clone()),
+        Arg::Text(agent.status.as_str().into()),
+        Arg::Json(Value::from(agent.tags.clone())),
+        Arg::OptJson(agent.configuration.clone().map(Value::Object)),
+        Arg::OptUuid(agent.service_pool_set_id),
+        Arg::Time(agent.updated_at),
+    ]
+}
+
+impl Store {
+    pub async fn agent(&self, id: Uuid) -> Result<Option<Agent>> {
+        let row: Option<Row> = fetch_optional(
+            &self.read,
+            &format!("{SELECT} WHERE id = $1"),
+            &[Arg::Uuid(id)],
+        )
+        .await?;
+        Ok(row.map(Agent::from))
+    }
+
+    pub async fn agents(&self, scope: ListScope, query: &ListQuery) -> Result<Page<Agent>> {
+        let mut filter = Where::new();
+        filter.scope(scope, SCOPE);
+        filter.filters(&query.filters);
+        let page: Page<Row> =
+            fetch_page(&self.read, SELECT, "agents", &filter, query, "id").await?;
+        Ok(page.map(Agent::from))
+    }
+
+    /// The participant that operates an agent, if the agent exists.
+    pub async fn agent_participant(&self, agent_id: Uuid) -> Result<Option<Uuid>> {
+        let row: Option<(Uuid,)> = fetch_optional(
+            &self.read,
+            "SELECT participant_id FROM agents WHERE id = $1",
+            &[Arg::Uuid(agent_id)],
+        )
+        .await?;
+        Ok(row.map(|(id,)| id))
+    }
+
+    pub async fn insert_agent(&self, agent: &Agent, event: &NewEvent) -> Result<()> {
+        let mut args = row_args(agent);
+        args.extend([
+            Arg::Uuid(agent.provider_id),
+            Arg::Uuid(agent.agent_type_id),
+            Arg::Time(agent.created_at),
+        ]);
+        let statement = Statement::new(
+            "INSERT INTO agents (id, name, status, tags, configuration, service_pool_set_id, updated_at, participant_id, agent_type_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            args,
+        );
+        self.apply(&[statement], std::slice::from_ref(event), agent.created_at)
+            .await
+    }
+
+    pub async fn update_agent(&self, agent: &Agent, event: &NewEvent) -> Result<()> {
+        let statement = Statement::new(
+            "UPDATE agents SET name = $2, status = $3, tags = $4, configuration = $5, service_pool_set_id = $6, updated_at = $7 WHERE id = $1",
+            row_args(agent),
+        )
+        .must_change();
+        self.apply(&[statement], std::slice::from_ref(event), agent.updated_at)
+            .await
+    }
+
+    /// Records an agent's own report of its health. Repeated reports of the
+    /// same status refresh `last_status_update` without an event, so a
+    /// heartbeat every few seconds does not flood the log.
+    pub async fn report_agent_status(
+        &self,
+        agent: &Agent,
+        status: AgentStatus,
+        event: &NewEvent,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let changed = agent.status != status;
+        let statement = Statement::new(
+            "UPDATE agents SET status = $2, last_status_update = $3, updated_at = $3 WHERE id = $1",
+            vec![
+                Arg::Uuid(agent.id),
+                Arg::Text(status.as_str().into()),
+                Arg::Time(now),
+            ],
+        )
+        .must_change();
+        let events = if changed {
+            std::slice::from_ref(event)
+        } else {
+            &[]
+        };
+        self.apply(&[statement], events, now).await
+    }
+
+    /// Deletes an agent and the tokens that act as it.
+    pub async fn delete_agent(&self, id: Uuid, event: &NewEvent, now: DateTime<Utc>) -> Result<()> {
+        let statements = [
+            Statement::new(
+                "DELETE FROM tokens WHERE agent_id = $1",
+                vec![Arg::Uuid(id)],
+            ),
+            Statement::new("DELETE FROM agents WHERE id = $1", vec![Arg::Uuid(id)]).must_change(),
+        ];
+        self.apply(&statements, std::slice::from_ref(event), now)
+            .await
+            .map_err(|e| {
+                in_use(
+                    e,
+                    "the agent still runs services; delete or move them first",
+                )
+            })
+    }
+}

@@ -1,0 +1,81 @@
+//! Generic reads and writes for tables whose rows map one-to-one onto
+//! domain objects, so each table's module holds only its SQL.
+
+use chrono::{DateTime, Utc};
+use federa_domain::event::NewEvent;
+
+use crate::db::{on_pool, Db};
+use crate::error::{Result, StoreError};
+use crate::events::record_event;
+use crate::sql::{bind_args, AnyRow, Arg};
+use crate::Store;
+
+/// One statement of a write, with its arguments in `$N` order.
+#[derive(Debug, Clone)]
+pub(crate) struct Statement {
+    sql: String,
+    args: Vec<Arg>,
+    /// Fail with `NotFound` when the statement changes no row.
+    must_change: bool,
+}
+
+impl Statement {
+    pub(crate) fn new(sql: impl Into<String>, args: Vec<Arg>) -> Statement {
+        Statement {
+            sql: sql.into(),
+            args,
+            must_change: false,
+        }
+    }
+
+    /// The statement targets an existing row; changing none means it is gone.
+    pub(crate) fn must_change(mut self) -> Statement {
+        self.must_change = true;
+        self
+    }
+}
+
+impl Store {
+    /// Runs `statements` and records `events` in one transaction: the change
+    /// and its audit trail commit together or not at all.
+    pub(crate) async fn apply(
+        &self,
+        statements: &[Statement],
+        events: &[NewEvent],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self.write, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            for statement in statements {
+                let done = bind_args!(sqlx::query(&statement.sql), &statement.args)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::classify)?;
+                if statement.must_change && done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+            }
+            for event in events {
+                record_event!(tx, event, now);
+            }
+            tx.commit().await.map_err(StoreError::classify)?;
+        });
+        Ok(())
+    }
+}
+
+/// At most one row of `sql` on the read pool.
+pub(crate) async fn fetch_optional<R: AnyRow>(
+    db: &Db,
+    sql: &str,
+    args: &[Arg],
+) -> Result<Option<R>> {
+    on_pool!(db, pool => bind_args!(sqlx::query_as::<_, R>(sql), args).fetch_optional(pool).await)
+        .map_err(StoreError::classify)
+}
+
+/// Every row of `sql`.
+pub(crate) async fn fetch_all<R: AnyRow>(db: &Db, sql: &str, args: &[Arg]) -> Result<Vec<R>> {
+    on_pool!(db, pool => bind_args!(sqlx::query_as::<_, R>(sql), args).fetch_all(pool).await)
+        .map_err(StoreError::classify)
+}
