@@ -1,4 +1,5 @@
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use federa_domain::provisioning::LeasePolicy;
@@ -20,7 +21,9 @@ pub struct TestServer {
     pub base: String,
     pub address: SocketAddr,
     pub store: Store,
-    pub database: TestDatabase,
+    /// Shared by replicas; dropped with the last of them.
+    pub database: Arc<TestDatabase>,
+    lease: LeasePolicy,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     background: Option<Background>,
@@ -42,7 +45,20 @@ impl TestServer {
     /// A server whose job claims last `lease` and whose lapsed claims are
     /// looked for every `sweep_interval`.
     pub async fn start_with(lease: LeasePolicy, sweep_interval: Duration) -> TestServer {
-        let database = TestDatabase::create().await;
+        let database = Arc::new(TestDatabase::create().await);
+        TestServer::start_on(database, lease, sweep_interval).await
+    }
+
+    /// Another server on this server's database, as a second replica.
+    pub async fn replica(&self) -> TestServer {
+        TestServer::start_on(self.database.clone(), self.lease, Duration::from_secs(30)).await
+    }
+
+    async fn start_on(
+        database: Arc<TestDatabase>,
+        lease: LeasePolicy,
+        sweep_interval: Duration,
+    ) -> TestServer {
         let store = Store::open(&database.url).await.expect("open store");
         federa_server::ensure_admin_token(&store, Some(ADMIN_TOKEN))
             .await
@@ -62,6 +78,7 @@ impl TestServer {
             address,
             store,
             database,
+            lease,
             http: reqwest::Client::new(),
             stop: Some(stop),
             background: Some(background),
