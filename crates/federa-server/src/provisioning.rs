@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::lifecycle::LifecycleSchema;
-use federa_domain::property_schema::PropertySchema;
+use federa_domain::property_schema::{PropertySchema, ReferenceTarget, Validated};
 use federa_domain::provisioning::{failure_change, Job, JobStatus, Service};
 use federa_store::provisioning::JobFinish;
 use serde::Serialize;
@@ -238,4 +238,43 @@ pub async fn record_failure(
         state.dispatch.wake(job.agent_id);
     }
     Ok(failed)
+}
+
+/// Where a service's properties are being written: whose options and which
+/// consumer and group references are judged against.
+pub struct PropertyOwner {
+    pub provider_id: Uuid,
+    pub consumer_id: Uuid,
+    pub group_id: Uuid,
+}
+
+/// Runs the lookups the property engine hands back — service references
+/// and service options — and fails with every broken one under `properties`.
+pub async fn resolve_lookups(
+    state: &AppState,
+    validated: &Validated,
+    owner: &PropertyOwner,
+) -> ApiResult<()> {
+    let mut failures = Vec::new();
+    for check in &validated.references {
+        let found = state.store.referenced_service(check.service_id).await?;
+        let target = found.as_ref().map(|s| ReferenceTarget {
+            service_type: &s.service_type_name,
+            same_consumer: s.consumer_id == owner.consumer_id,
+            same_group: s.group_id == owner.group_id,
+        });
+        failures.extend(check.evaluate(target).err());
+    }
+    for check in &validated.options {
+        let values = state
+            .store
+            .enabled_option_values(owner.provider_id, &check.option_type)
+            .await?;
+        failures.extend(check.evaluate(&values).err());
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(under("properties", failures))
+    }
 }

@@ -60,7 +60,8 @@ impl<'a> ValidationContext<'a> {
         self
     }
 
-    pub(crate) fn current(&self) -> Option<&'a Map<String, Value>> {
+    /// The stored properties an update starts from.
+    pub fn current(&self) -> Option<&'a Map<String, Value>> {
         match self.operation {
             Operation::Create => None,
             Operation::Update { current, .. } => Some(current),

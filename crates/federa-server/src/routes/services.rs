@@ -18,7 +18,9 @@ use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{uuid_param, Body, IdPath, QueryPairs};
-use crate::provisioning::{job_event, type_rules, under, ServiceRes};
+use crate::provisioning::{
+    job_event, resolve_lookups, type_rules, under, PropertyOwner, ServiceRes, TypeRules,
+};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -91,6 +93,28 @@ fn new_job(service: &Service, action: &str, params: Option<Value>) -> Job {
     }
 }
 
+/// Validates properties by the type's schema and resolves the references
+/// and options it asks about. A type without a schema takes them as given
+/// (merged over the current ones on update).
+async fn checked_properties(
+    state: &AppState,
+    rules: &TypeRules,
+    input: &Map<String, Value>,
+    context: &ValidationContext<'_>,
+    owner: &PropertyOwner,
+) -> ApiResult<Map<String, Value>> {
+    let Some(schema) = &rules.properties else {
+        let mut merged = context.current().cloned().unwrap_or_default();
+        merged.extend(input.clone());
+        return Ok(merged);
+    };
+    let validated = schema
+        .validate(input, context)
+        .map_err(|errors| under("properties", errors))?;
+    resolve_lookups(state, &validated, owner).await?;
+    Ok(validated.properties)
+}
+
 async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Service> {
     caller.may(Object::Service, action)?;
     let service = state.store.service(id).await?.ok_or(ApiError::NotFound)?;
@@ -159,21 +183,25 @@ async fn create(
         &Owners::none().with_consumer(consumer_id),
     )?;
     let rules = type_rules(&state, req.service_type_id, "serviceTypeId").await?;
-    let properties = match &rules.properties {
-        Some(schema) => {
-            schema
-                .validate(&req.properties, &ValidationContext::create(actor(&caller)))
-                .map_err(|errors| under("properties", errors))?
-                .properties
-        }
-        None => req.properties.clone(),
-    };
     let candidates = state
         .store
         .agent_candidates(req.service_type_id, req.agent_id)
         .await?;
     let agent = choose_agent(&candidates, req.agent_id, &req.agent_tags)
         .map_err(|why| ApiError::field(why.field(), why.to_string()))?;
+    let owner = PropertyOwner {
+        provider_id: agent.participant_id,
+        consumer_id,
+        group_id: req.group_id,
+    };
+    let properties = checked_properties(
+        &state,
+        &rules,
+        &req.properties,
+        &ValidationContext::create(actor(&caller)),
+        &owner,
+    )
+    .await?;
     let now = clock::now();
     let service = Service {
         id: Uuid::now_v7(),
@@ -234,26 +262,14 @@ async fn update(
         .transpose()?;
     if let Some(changes) = &req.properties {
         let rules = type_rules(&state, service.service_type_id, "serviceTypeId").await?;
-        let merged = match &rules.properties {
-            Some(schema) => {
-                schema
-                    .validate(
-                        changes,
-                        &ValidationContext::update(
-                            actor(&caller),
-                            &service.properties,
-                            &service.status,
-                        ),
-                    )
-                    .map_err(|errors| under("properties", errors))?
-                    .properties
-            }
-            None => {
-                let mut merged = service.properties.clone();
-                merged.extend(changes.clone());
-                merged
-            }
+        let owner = PropertyOwner {
+            provider_id: service.provider_id,
+            consumer_id: service.consumer_id,
+            group_id: service.group_id,
         };
+        let context =
+            ValidationContext::update(actor(&caller), &service.properties, &service.status);
+        let merged = checked_properties(&state, &rules, changes, &context, &owner).await?;
         queue_action(
             &state,
             &caller,

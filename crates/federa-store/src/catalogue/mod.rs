@@ -7,6 +7,8 @@ mod service_groups;
 mod service_options;
 mod service_types;
 
+pub use service_types::ReferencedService;
+
 use crate::error::StoreError;
 
 /// Turns a refused delete into a message that says what still uses the row.

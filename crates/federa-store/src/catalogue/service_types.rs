@@ -140,3 +140,22 @@ impl Store {
         Ok(rows.into_iter().map(|(status,)| status).collect())
     }
 }
+
+/// What a `serviceReference` validator needs to know about a service.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReferencedService {
+    pub service_type_name: String,
+    pub consumer_id: Uuid,
+    pub group_id: Uuid,
+}
+
+impl Store {
+    pub async fn referenced_service(&self, id: Uuid) -> Result<Option<ReferencedService>> {
+        fetch_optional(
+            &self.read,
+            "SELECT t.name AS service_type_name, s.consumer_id, s.group_id FROM services s JOIN service_types t ON t.id = s.service_type_id WHERE s.id = $1",
+            &[Arg::Uuid(id)],
+        )
+        .await
+    }
+}
