@@ -6,6 +6,7 @@ mod bootstrap;
 pub mod clock;
 pub mod dispatch;
 pub mod error;
+pub mod event_feed;
 pub mod extract;
 pub mod maintenance;
 pub mod metrics;
@@ -43,6 +44,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::service_options::router())
         .merge(routes::services::router())
         .merge(routes::jobs::router())
+        .merge(routes::events::router())
 }
 
 /// The whole application: `/api/v1`, health, metrics.

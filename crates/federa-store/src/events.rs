@@ -102,4 +102,44 @@ impl crate::Store {
         .await?;
         Ok(page.map(Event::from))
     }
+
+    /// Up to `limit` events after sequence number `after`, oldest first,
+    /// among those `scope` and `filters` let through. Because sequence
+    /// numbers commit in order, reading on from the last one returned never
+    /// skips an event.
+    pub async fn events_after(
+        &self,
+        scope: federa_domain::access::ListScope,
+        filters: &[federa_domain::listing::Filter],
+        after: i64,
+        limit: u32,
+    ) -> crate::error::Result<Vec<Event>> {
+        let mut filter = crate::sql::Where::new();
+        filter.scope(scope, SCOPE);
+        filter.filters(filters);
+        let after = filter.param(crate::sql::Arg::Int(after));
+        filter.and(format!("sequence_number > {after}"));
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events{} ORDER BY sequence_number LIMIT {limit}",
+            filter.sql()
+        );
+        let rows: Vec<EventRow> = crate::db::on_pool!(self.read, pool => {
+            crate::sql::bind_args!(sqlx::query_as::<_, EventRow>(&sql), &filter.args)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(crate::StoreError::classify)?;
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+
+    /// The highest sequence number committed so far (0 for an empty log):
+    /// every event up to it is readable.
+    pub async fn last_event_sequence(&self) -> crate::error::Result<i64> {
+        crate::db::on_pool!(self.read, pool => {
+            sqlx::query_scalar("SELECT last_sequence FROM event_counter WHERE singleton = 1")
+                .fetch_one(pool)
+                .await
+        })
+        .map_err(crate::StoreError::classify)
+    }
 }

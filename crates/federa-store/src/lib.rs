@@ -11,6 +11,7 @@
 pub mod catalogue;
 mod db;
 mod error;
+pub mod event_subscriptions;
 mod events;
 pub mod participants;
 pub mod provisioning;

@@ -1,0 +1,323 @@
+//! The event log: listing, leased consumption by external subscribers
+//! (`/events/lease`, `/events/ack`, as Fulcrum) and a Server-Sent Events
+//! stream (`/events/stream`, Federa's addition).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::{Extension, Json};
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, ListScope, Object, Owners};
+use federa_domain::event::{check_subscriber_id, Event, LeaseTerms, EVENT_LIST};
+use federa_domain::listing::Page;
+use federa_store::event_subscriptions::{AckOutcome, LeaseOutcome};
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::event_feed::EventFeed;
+use crate::extract::{Body, QueryPairs};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+/// How long one stream response lasts before the client reconnects with
+/// `Last-Event-ID`. Bounded, like the job long-poll, so that a graceful
+/// shutdown waits at most this long for open streams.
+pub const STREAM_LIFETIME: Duration = Duration::from_secs(60);
+/// The reconnection delay suggested to stream clients.
+const STREAM_RETRY: Duration = Duration::from_secs(1);
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRes {
+    id: Uuid,
+    /// Gap-free and strictly increasing in commit order.
+    sequence_number: i64,
+    #[serde(rename = "type")]
+    kind: String,
+    initiator_type: String,
+    initiator_id: String,
+    /// The object the event is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entity_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumer_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_id: Option<Uuid>,
+    #[schema(value_type = Object)]
+    properties: Value,
+    created_at: DateTime<Utc>,
+    /// Events never change; always equal to `createdAt`.
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Event> for EventRes {
+    fn from(e: Event) -> EventRes {
+        EventRes {
+            id: e.id,
+            sequence_number: e.sequence_number,
+            kind: e.kind,
+            initiator_type: e.initiator_type,
+            initiator_id: e.initiator_id,
+            entity_id: e.entity_id,
+            provider_id: e.provider_id,
+            consumer_id: e.consumer_id,
+            agent_id: e.agent_id,
+            properties: e.properties,
+            created_at: e.created_at,
+            updated_at: e.created_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventLeaseReq {
+    /// The consuming system; its progress is kept under this id.
+    subscriber_id: String,
+    /// The process of that system asking for the lease.
+    instance_id: String,
+    /// 30–3600, default 300; values outside are brought into range.
+    lease_duration_seconds: Option<i64>,
+    /// Events to return, 1–1000, default 100; values outside are brought into range.
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventLeaseRes {
+    /// The events after `lastEventSequenceProcessed`, oldest first.
+    events: Vec<EventRes>,
+    lease_expires_at: DateTime<Utc>,
+    last_event_sequence_processed: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventAckReq {
+    subscriber_id: String,
+    instance_id: String,
+    /// Every event up to and including this one is processed.
+    last_event_sequence_processed: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventAckRes {
+    last_event_sequence_processed: i64,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(lease))
+        .routes(routes!(ack))
+        .routes(routes!(stream))
+        .layer(Extension(EventFeed::new()))
+}
+
+/// List events.
+#[utoipa::path(get, path = "/events", tag = "Events",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query),
+        ("sort" = Option<String>, Query, description = "sequenceNumber (default) or createdAt, prefixed with + or -"),
+        ("initiatorType" = Option<Vec<String>>, Query), ("initiatorId" = Option<Vec<String>>, Query),
+        ("type" = Option<Vec<String>>, Query, description = "case-insensitive substring of the event type"),
+        ("entityId" = Option<Vec<Uuid>>, Query)),
+    responses((status = 200, body = PageRes<EventRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<EventRes>>> {
+    let scope = caller.list_scope(Object::Event)?;
+    let query = EVENT_LIST.parse(&pairs)?;
+    let page = state.store.events(scope, &query).await?;
+    Ok(Json(page.map(EventRes::from)))
+}
+
+/// Take or renew a subscriber's lease and fetch the events after its
+/// acknowledged position. One instance per subscriber holds the lease at a
+/// time; another instance gets 409 until the lease expires.
+#[utoipa::path(post, path = "/events/lease", tag = "Events", request_body = EventLeaseReq,
+    responses((status = 200, body = EventLeaseRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403),
+        (status = 409, body = crate::routes::ErrorRes, description = "another instance holds the lease")))]
+async fn lease(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<EventLeaseReq>,
+) -> ApiResult<Json<EventLeaseRes>> {
+    caller.authorize(Object::Event, Action::Lease, &Owners::none())?;
+    let (subscriber, instance) = subscriber_and_instance(&req.subscriber_id, &req.instance_id)?;
+    let terms = LeaseTerms::new(req.lease_duration_seconds, req.limit);
+    let now = clock::now();
+    let subscription = match state
+        .store
+        .lease_event_subscription(&subscriber, &instance, now, now + terms.duration)
+        .await?
+    {
+        LeaseOutcome::Granted(subscription) => subscription,
+        LeaseOutcome::Held(held) => {
+            let holder = held.lease_owner_instance_id.unwrap_or_default();
+            let until = held
+                .lease_expires_at
+                .map(|t| format!(" until {}", t.to_rfc3339()))
+                .unwrap_or_default();
+            return Err(ApiError::Conflict(format!(
+                "lease is already held by instance {holder}{until}"
+            )));
+        }
+    };
+    let events = state
+        .store
+        .events_after(
+            ListScope::All,
+            &[],
+            subscription.last_event_sequence_processed,
+            terms.limit,
+        )
+        .await?;
+    Ok(Json(EventLeaseRes {
+        events: events.into_iter().map(EventRes::from).collect(),
+        lease_expires_at: subscription.lease_expires_at.unwrap_or(now),
+        last_event_sequence_processed: subscription.last_event_sequence_processed,
+    }))
+}
+
+/// Acknowledge every event up to and including `lastEventSequenceProcessed`.
+/// Requires the caller's instance to hold an unexpired lease, and the number
+/// to lie after the acknowledged one and within the log; it does not renew
+/// the lease.
+#[utoipa::path(post, path = "/events/ack", tag = "Events", request_body = EventAckReq,
+    responses((status = 200, body = EventAckRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404),
+        (status = 409, body = crate::routes::ErrorRes, description = "the lease is not held by this instance, or the sequence does not move forward")))]
+async fn ack(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<EventAckReq>,
+) -> ApiResult<Json<EventAckRes>> {
+    caller.authorize(Object::Event, Action::Ack, &Owners::none())?;
+    let (subscriber, instance) = subscriber_and_instance(&req.subscriber_id, &req.instance_id)?;
+    if req.last_event_sequence_processed < 1 {
+        return Err(ApiError::field(
+            "lastEventSequenceProcessed",
+            "must be at least 1",
+        ));
+    }
+    match state
+        .store
+        .acknowledge_events(
+            &subscriber,
+            &instance,
+            req.last_event_sequence_processed,
+            clock::now(),
+        )
+        .await?
+    {
+        AckOutcome::Acknowledged(sequence) => Ok(Json(EventAckRes {
+            last_event_sequence_processed: sequence,
+        })),
+        AckOutcome::Refused(refusal) => Err(ApiError::Conflict(refusal.to_string())),
+    }
+}
+
+fn subscriber_and_instance(subscriber: &str, instance: &str) -> ApiResult<(String, String)> {
+    let subscriber = check_subscriber_id("subscriberId", subscriber);
+    let instance = check_subscriber_id("instanceId", instance);
+    match (subscriber, instance) {
+        (Ok(s), Ok(i)) => Ok((s, i)),
+        (s, i) => Err(ApiError::Invalid(
+            [s.err(), i.err()].into_iter().flatten().collect(),
+        )),
+    }
+}
+
+/// Stream the events the caller may see as Server-Sent Events, each with
+/// `id: <sequenceNumber>` and the event as JSON `data`. It starts after the
+/// `Last-Event-ID` header, else after `after`, else at the current end of the
+/// log (`after=0` replays everything). The list filters apply. A response
+/// ends after a minute; clients reconnect with `Last-Event-ID` and miss
+/// nothing.
+#[utoipa::path(get, path = "/events/stream", tag = "Events",
+    params(("Last-Event-ID" = Option<i64>, Header, description = "resume after this sequence number"),
+        ("after" = Option<i64>, Query, description = "start after this sequence number"),
+        ("initiatorType" = Option<Vec<String>>, Query), ("initiatorId" = Option<Vec<String>>, Query),
+        ("type" = Option<Vec<String>>, Query), ("entityId" = Option<Vec<Uuid>>, Query)),
+    responses((status = 200, content_type = "text/event-stream", body = EventRes, description = "one `data` line per event"),
+        (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn stream(
+    State(state): State<AppState>,
+    Extension(feed): Extension<Arc<EventFeed>>,
+    Caller(caller): Caller,
+    headers: HeaderMap,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    let scope = caller.list_scope(Object::Event)?;
+    let filters = EVENT_LIST.parse(&pairs)?.filters;
+    // A browser's reconnect repeats the original URL, so the header wins.
+    let resume = match headers.get("last-event-id") {
+        Some(value) => Some(sequence_param(
+            "Last-Event-ID",
+            value.to_str().unwrap_or("?"),
+        )?),
+        None => None,
+    };
+    let after = match resume {
+        Some(after) => after,
+        None => match pairs.iter().rev().find(|(k, _)| k == "after") {
+            Some((_, value)) => sequence_param("after", value)?,
+            None => state.store.last_event_sequence().await?,
+        },
+    };
+    let until = tokio::time::Instant::now() + STREAM_LIFETIME;
+    let reader = feed.reader(state.store.clone(), scope, filters, after, until);
+    let hint = stream::iter([Ok(SseEvent::default().retry(STREAM_RETRY))]);
+    let events = stream::unfold(reader, |mut reader| async move {
+        let event = reader.next().await?;
+        Some((Ok(sse_event(event)), reader))
+    });
+    Ok(Sse::new(hint.chain(events)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+}
+
+fn sequence_param(name: &str, value: &str) -> ApiResult<i64> {
+    value
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| {
+            ApiError::field(
+                name,
+                format!("must be a sequence number (an integer of at least 0), got {value:?}"),
+            )
+        })
+}
+
+fn sse_event(event: Event) -> SseEvent {
+    let id = event.sequence_number.to_string();
+    let res = EventRes::from(event);
+    match SseEvent::default().id(id.clone()).json_data(&res) {
+        Ok(event) => event,
+        // Plain fields and a JSON value always serialize; if that ever
+        // changed, the id still lets the client resume past the event.
+        Err(error) => {
+            tracing::error!(%error, sequence = %id, "cannot encode an event for a stream");
+            SseEvent::default()
+                .id(id)
+                .comment("this event could not be encoded")
+        }
+    }
+}
