@@ -28,6 +28,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run an agent next to a provider's infrastructure.
+    Agent {
+        /// The agent's configuration file (TOML).
+        #[arg(long, env = "FEDERA_AGENT_CONFIG")]
+        config: std::path::PathBuf,
+    },
+    /// Serve a directory over HTTP (what the process driver runs for a
+    /// static website).
+    #[command(hide = true)]
+    StaticSite {
+        #[arg(long)]
+        port: u16,
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+    },
     /// Run the exchange: REST API, health, metrics.
     Serve {
         /// Address to listen on.
@@ -58,6 +75,10 @@ fn main() -> anyhow::Result<()> {
     logging::init(cli.log_format);
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {
+        Command::Agent { config } => runtime.block_on(run_agent(config)),
+        Command::StaticSite { port, dir, host } => runtime.block_on(
+            federa_agent::static_site::serve(dir, SocketAddr::new(host, port)),
+        ),
         Command::Serve {
             listen,
             database_url,
@@ -81,6 +102,22 @@ fn main() -> anyhow::Result<()> {
             shutdown_signal(),
         )),
     }
+}
+
+async fn run_agent(path: std::path::PathBuf) -> anyhow::Result<()> {
+    let config = federa_agent::AgentConfig::load(&path)?;
+    let driver: std::sync::Arc<dyn federa_agent::Driver> = match &config.driver {
+        federa_agent::DriverConfig::Process {
+            work_dir,
+            ports,
+            stop_on_exit,
+        } => std::sync::Arc::new(federa_agent::process::ProcessDriver::new(
+            work_dir.clone(),
+            *ports,
+            *stop_on_exit,
+        )?),
+    };
+    federa_agent::run(config, driver, shutdown_signal()).await
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::server::{TestServer, ADMIN_TOKEN};
+use crate::api::Api;
+use crate::server::ADMIN_TOKEN;
 
 pub use federa_domain::lifecycle::EXAMPLE_VM_LIFECYCLE;
 pub use federa_domain::property_schema::{EXAMPLE_VM_PROPERTIES, EXAMPLE_VM_PROPERTY_SCHEMA};
@@ -34,18 +35,20 @@ fn id_of(response: &crate::Response) -> String {
 impl Federation {
     /// A VM service type (the domain's example schemas), an agent type
     /// offering it, a provider with one agent, and a consumer with a group.
-    pub async fn create(server: &TestServer) -> Federation {
+    pub async fn create(server: &Api) -> Federation {
+        let vm = json!({
+            "name": "VM",
+            "propertySchema": serde_json::from_str::<Value>(EXAMPLE_VM_PROPERTY_SCHEMA).unwrap(),
+            "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
+        });
+        Federation::create_with(server, &vm).await
+    }
+
+    /// The same federation around another service type (a create body).
+    pub async fn create_with(server: &Api, service_type: &Value) -> Federation {
         let service_type_id = id_of(
             &server
-                .post(
-                    "/api/v1/service-types",
-                    ADMIN_TOKEN,
-                    &json!({
-                        "name": "VM",
-                        "propertySchema": serde_json::from_str::<Value>(EXAMPLE_VM_PROPERTY_SCHEMA).unwrap(),
-                        "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
-                    }),
-                )
+                .post("/api/v1/service-types", ADMIN_TOKEN, service_type)
                 .await,
         );
         let agent_type_id = id_of(
@@ -84,7 +87,7 @@ impl Federation {
     }
 
     /// Another agent of the provider, with its token.
-    pub async fn agent(&self, server: &TestServer, name: &str, tags: &[&str]) -> (String, String) {
+    pub async fn agent(&self, server: &Api, name: &str, tags: &[&str]) -> (String, String) {
         let agent_id = id_of(
             &server
                 .post(
@@ -99,7 +102,7 @@ impl Federation {
     }
 
     /// Another service group of the consumer.
-    pub async fn group(&self, server: &TestServer, name: &str) -> String {
+    pub async fn group(&self, server: &Api, name: &str) -> String {
         id_of(
             &server
                 .post(
@@ -124,7 +127,7 @@ impl Federation {
     }
 
     /// Orders a VM as the consumer and returns the service id.
-    pub async fn order_service(&self, server: &TestServer, name: &str) -> String {
+    pub async fn order_service(&self, server: &Api, name: &str) -> String {
         id_of(
             &server
                 .post("/api/v1/services", &self.consumer_token, &self.order(name))

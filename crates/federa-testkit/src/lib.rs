@@ -2,10 +2,12 @@
 //! or a fresh PostgreSQL database when `FEDERA_TEST_POSTGRES_URL` points at a
 //! server — and a real `federa` server listening on a loopback port.
 
+mod api;
 mod database;
 mod federation;
 mod server;
 
+pub use api::Api;
 pub use database::{backend_name, TestDatabase};
 pub use federation::{
     Federation, EXAMPLE_VM_LIFECYCLE, EXAMPLE_VM_PROPERTIES, EXAMPLE_VM_PROPERTY_SCHEMA,

@@ -11,6 +11,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::api::Api;
 use crate::database::TestDatabase;
 
 /// The admin token every test server is started with.
@@ -18,6 +19,7 @@ pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 /// A running server on a loopback port with its own database.
 pub struct TestServer {
+    pub api: Api,
     pub base: String,
     pub address: SocketAddr,
     pub store: Store,
@@ -79,79 +81,12 @@ impl TestServer {
             store,
             database,
             lease,
+            api: Api::remote(&format!("http://{address}")),
             http: reqwest::Client::new(),
             stop: Some(stop),
             background: Some(background),
             task: Some(task),
         }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    /// Sends a request to `path` (relative to the server root) with an
-    /// optional bearer token and JSON body.
-    pub async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-    ) -> Response {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self.http.request(method, self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.expect("request sent");
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.expect("body read");
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Response { status, body }
-    }
-
-    pub async fn get(&self, path: &str, token: &str) -> Response {
-        self.call("GET", path, Some(token), None).await
-    }
-
-    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
-        self.call("POST", path, Some(token), Some(body)).await
-    }
-
-    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
-        self.call("PATCH", path, Some(token), Some(body)).await
-    }
-
-    pub async fn delete(&self, path: &str, token: &str) -> Response {
-        self.call("DELETE", path, Some(token), None).await
-    }
-
-    /// Creates an enabled participant as admin and returns its id.
-    pub async fn participant(&self, name: &str) -> String {
-        let created = self
-            .post(
-                "/api/v1/participants",
-                ADMIN_TOKEN,
-                &serde_json::json!({"name": name, "status": "Enabled"}),
-            )
-            .await;
-        assert_eq!(created.status, 201, "{:?}", created.body);
-        created.body["id"].as_str().expect("id").to_string()
-    }
-
-    /// Creates a token as admin and returns its plain value.
-    pub async fn token(&self, role: &str, scope_id: Option<&str>) -> String {
-        let mut body = serde_json::json!({"name": format!("{role} token"), "role": role});
-        if let Some(scope) = scope_id {
-            body["scopeId"] = Value::String(scope.to_string());
-        }
-        let created = self.post("/api/v1/tokens", ADMIN_TOKEN, &body).await;
-        assert_eq!(created.status, 201, "{:?}", created.body);
-        created.body["value"].as_str().expect("value").to_string()
     }
 
     pub async fn stop(mut self) {
@@ -176,4 +111,12 @@ async fn axum_serve(
             let _ = stopped.await;
         })
         .await
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Api;
+
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }

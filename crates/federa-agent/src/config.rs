@@ -1,0 +1,137 @@
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// `agent.toml`.
+///
+/// ```toml
+/// url = "http://127.0.0.1:3000"
+/// token = "…"                  # or token_file = "/etc/federa/agent.token"
+/// concurrency = 4
+///
+/// [driver]
+/// kind = "process"
+/// work_dir = "/var/lib/federa-agent"
+/// ports = [20000, 20999]
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    pub url: String,
+    pub token: Option<String>,
+    pub token_file: Option<PathBuf>,
+    /// Jobs run at the same time.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Seconds a long-poll for jobs waits.
+    #[serde(default = "default_poll_wait")]
+    pub poll_wait_seconds: u64,
+    /// Seconds between lease renewals of running jobs and status heartbeats.
+    #[serde(default = "default_heartbeat")]
+    pub heartbeat_seconds: u64,
+    #[serde(default = "default_metrics")]
+    pub metrics_seconds: u64,
+    pub driver: DriverConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum DriverConfig {
+    Process {
+        work_dir: PathBuf,
+        /// Inclusive range of ports handed to services.
+        #[serde(default = "default_ports")]
+        ports: [u16; 2],
+        /// Stop the services' processes when the agent stops (a demo wants
+        /// this; a provider usually does not).
+        #[serde(default)]
+        stop_on_exit: bool,
+    },
+}
+
+fn default_concurrency() -> usize {
+    4
+}
+fn default_poll_wait() -> u64 {
+    30
+}
+fn default_heartbeat() -> u64 {
+    20
+}
+fn default_metrics() -> u64 {
+    15
+}
+fn default_ports() -> [u16; 2] {
+    [20000, 20999]
+}
+
+impl AgentConfig {
+    pub fn load(path: &Path) -> anyhow::Result<AgentConfig> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let config: AgentConfig =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if config.concurrency == 0 {
+            anyhow::bail!("{}: concurrency must be at least 1", path.display());
+        }
+        Ok(config)
+    }
+
+    /// The token from `token`, `token_file` or `FEDERA_TOKEN`.
+    pub fn token(&self) -> anyhow::Result<String> {
+        if let Some(token) = &self.token {
+            return Ok(token.clone());
+        }
+        if let Some(file) = &self.token_file {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| anyhow::anyhow!("cannot read token file {}: {e}", file.display()))?;
+            return Ok(text.trim().to_string());
+        }
+        std::env::var("FEDERA_TOKEN")
+            .map_err(|_| anyhow::anyhow!("no token: set token, token_file or FEDERA_TOKEN"))
+    }
+
+    pub fn poll_wait(&self) -> Duration {
+        Duration::from_secs(self.poll_wait_seconds.clamp(1, 60))
+    }
+
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_secs(self.heartbeat_seconds.max(1))
+    }
+
+    pub fn metrics_interval(&self) -> Duration {
+        Duration::from_secs(self.metrics_seconds.max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minimal_config_gets_defaults() {
+        let config: AgentConfig = toml::from_str(
+            "url = \"http://x\"\ntoken = \"t\"\n[driver]\nkind = \"process\"\nwork_dir = \"/tmp/a\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.concurrency, 4);
+        assert_eq!(config.poll_wait(), Duration::from_secs(30));
+        let DriverConfig::Process {
+            ports,
+            stop_on_exit,
+            ..
+        } = config.driver;
+        assert_eq!(ports, [20000, 20999]);
+        assert!(!stop_on_exit);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let error = toml::from_str::<AgentConfig>(
+            "url = \"http://x\"\ntokn = \"t\"\n[driver]\nkind = \"process\"\nwork_dir = \"/tmp\"\n",
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("tokn"), "{error}");
+    }
+}

@@ -1,0 +1,71 @@
+use serde_json::{Map, Value};
+
+/// What a driver needs to know to carry out one job.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    pub job_id: String,
+    pub action: String,
+    pub service_id: String,
+    pub service_name: String,
+    /// The service's properties, `vault://` references resolved. For
+    /// `create` and `update`, the properties the job asks for.
+    pub properties: Map<String, Value>,
+    pub agent_instance_id: Option<String>,
+    pub agent_instance_data: Option<Value>,
+}
+
+/// What the driver reports with a completion; `None` keeps what the exchange
+/// has.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    pub agent_instance_id: Option<String>,
+    pub agent_instance_data: Option<Value>,
+    /// Properties the agent sets (those the schema lets the agent write).
+    pub properties: Option<Map<String, Value>>,
+}
+
+impl Outcome {
+    pub fn instance(id: impl Into<String>) -> Outcome {
+        Outcome {
+            agent_instance_id: Some(id.into()),
+            ..Outcome::default()
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("the action {0} is not supported by this driver")]
+    Unsupported(String),
+    #[error("invalid service properties: {0}")]
+    Properties(String),
+    /// The infrastructure refused or failed; the message goes to the
+    /// exchange, where the lifecycle may route it.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// One measurement for the exchange.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSample {
+    pub service_id: String,
+    pub resource_id: String,
+    /// A metric type name known to the exchange.
+    pub type_name: String,
+    pub value: f64,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+#[async_trait::async_trait]
+pub trait Driver: Send + Sync + 'static {
+    /// Carries out one job. Must be safe to repeat.
+    async fn execute(&self, job: &JobContext) -> Result<Outcome, DriverError>;
+
+    /// Current usage of the services this driver runs.
+    async fn metrics(&self) -> Vec<MetricSample> {
+        Vec::new()
+    }
+
+    /// Called once when the agent stops.
+    async fn shutdown(&self) {}
+}

@@ -1,0 +1,43 @@
+//! The reference agent: runs next to a provider's infrastructure, takes jobs
+//! from the exchange and carries them out through a [`Driver`].
+//!
+//! # Writing a driver
+//!
+//! A driver turns one job into work on real infrastructure. Implement
+//! [`Driver::execute`] (one call per job, whatever the action) and, if the
+//! infrastructure can report usage, [`Driver::metrics`]:
+//!
+//! ```
+//! use federa_agent::{Driver, DriverError, JobContext, Outcome};
+//!
+//! struct Echo;
+//!
+//! #[async_trait::async_trait]
+//! impl Driver for Echo {
+//!     async fn execute(&self, job: &JobContext) -> Result<Outcome, DriverError> {
+//!         match job.action.as_str() {
+//!             "create" => Ok(Outcome::instance(format!("echo-{}", job.service_id))),
+//!             "start" | "stop" | "update" | "delete" => Ok(Outcome::default()),
+//!             other => Err(DriverError::Unsupported(other.to_string())),
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! The runtime claims the job, renews its lease while `execute` runs,
+//! resolves `vault://` references in the properties first, and reports the
+//! outcome: `Ok` completes the job, `Err` fails it with the error's message,
+//! which the service type's lifecycle may route (e.g. `quota` errors). A job
+//! may be delivered again after a crash, so `execute` must be safe to
+//! repeat: creating what exists, or stopping what is stopped, succeeds.
+
+mod config;
+mod driver;
+pub mod process;
+mod runtime;
+mod secrets;
+pub mod static_site;
+
+pub use config::{AgentConfig, DriverConfig};
+pub use driver::{Driver, DriverError, JobContext, MetricSample, Outcome};
+pub use runtime::{run, Runtime};

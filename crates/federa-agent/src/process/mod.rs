@@ -1,0 +1,296 @@
+//! The `process` driver: each service is a supervised OS process on the
+//! agent's host, listening on a port from a pool.
+//!
+//! Service properties it reads:
+//! - `command` (array of strings, optional): the program and its arguments;
+//!   `{port}` and `{dir}` are replaced by the service's port and directory.
+//!   Without it the service is a static website served by `federa
+//!   static-site` from its directory.
+//! - `content` (string, optional): written to `index.html` in the
+//!   service's directory on create and update.
+//!
+//! Everything the driver knows about a service is in
+//! `<work_dir>/services/<service id>/instance.json`, so a restarted agent
+//! adopts processes that outlived it instead of starting them twice.
+
+mod instance;
+mod procfs;
+mod supervisor;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::Mutex;
+
+use crate::driver::{Driver, DriverError, JobContext, MetricSample, Outcome};
+use instance::Instance;
+use supervisor::Supervisor;
+
+/// How long a started process has to accept connections on its port.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct ProcessDriver {
+    work_dir: PathBuf,
+    ports: [u16; 2],
+    stop_on_exit: bool,
+    /// Serialises changes to one host's ports and instances.
+    lock: Mutex<()>,
+    supervisors: Mutex<HashMap<String, Arc<Supervisor>>>,
+}
+
+impl ProcessDriver {
+    pub fn new(
+        work_dir: PathBuf,
+        ports: [u16; 2],
+        stop_on_exit: bool,
+    ) -> anyhow::Result<ProcessDriver> {
+        std::fs::create_dir_all(work_dir.join("services"))?;
+        Ok(ProcessDriver {
+            work_dir,
+            ports,
+            stop_on_exit,
+            lock: Mutex::new(()),
+            supervisors: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn service_dir(&self, service_id: &str) -> Result<PathBuf, DriverError> {
+        // Ids come from the exchange; refuse anything that could leave the work dir.
+        if service_id.is_empty()
+            || !service_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(DriverError::Failed(format!(
+                "unusable service id {service_id:?}"
+            )));
+        }
+        Ok(self.work_dir.join("services").join(service_id))
+    }
+
+    fn outcome(service_id: &str, instance: &Instance) -> Outcome {
+        Outcome {
+            agent_instance_id: Some(format!("process-{service_id}")),
+            agent_instance_data: Some(json!({
+                "port": instance.port,
+                "url": format!("http://127.0.0.1:{}/", instance.port),
+            })),
+            properties: None,
+        }
+    }
+
+    async fn create(&self, job: &JobContext) -> Result<Outcome, DriverError> {
+        let _guard = self.lock.lock().await;
+        let dir = self.service_dir(&job.service_id)?;
+        let instance = match Instance::load(&dir)? {
+            // Created before a crash: the same instance, not a second one.
+            Some(existing) => existing,
+            None => {
+                let port = instance::free_port(&self.work_dir.join("services"), self.ports)?;
+                let created = Instance::new(port);
+                std::fs::create_dir_all(dir.join("site")).map_err(io_error)?;
+                created.save(&dir)?;
+                created
+            }
+        };
+        write_content(&dir, job)?;
+        Ok(Self::outcome(&job.service_id, &instance))
+    }
+
+    async fn start(&self, job: &JobContext) -> Result<Outcome, DriverError> {
+        let dir = self.service_dir(&job.service_id)?;
+        let mut instance = Instance::load(&dir)?.ok_or_else(|| {
+            DriverError::Failed("the service was never created on this host".into())
+        })?;
+        let supervisor = self.supervisor(&job.service_id, &dir).await;
+        let command = command(job, &dir, instance.port)?;
+        supervisor.start(&mut instance, command).await?;
+        wait_until_listening(&supervisor, instance.port).await?;
+        Ok(Self::outcome(&job.service_id, &instance))
+    }
+
+    async fn stop(&self, job: &JobContext) -> Result<Outcome, DriverError> {
+        let dir = self.service_dir(&job.service_id)?;
+        let Some(mut instance) = Instance::load(&dir)? else {
+            return Ok(Outcome::default());
+        };
+        self.supervisor(&job.service_id, &dir)
+            .await
+            .stop(&mut instance)
+            .await?;
+        Ok(Self::outcome(&job.service_id, &instance))
+    }
+
+    async fn delete(&self, job: &JobContext) -> Result<Outcome, DriverError> {
+        self.stop(job).await?;
+        let dir = self.service_dir(&job.service_id)?;
+        self.supervisors.lock().await.remove(&job.service_id);
+        let _guard = self.lock.lock().await;
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => Ok(Outcome::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Outcome::default()),
+            Err(e) => Err(io_error(e)),
+        }
+    }
+
+    async fn update(&self, job: &JobContext) -> Result<Outcome, DriverError> {
+        let dir = self.service_dir(&job.service_id)?;
+        let instance = Instance::load(&dir)?.ok_or_else(|| {
+            DriverError::Failed("the service was never created on this host".into())
+        })?;
+        write_content(&dir, job)?;
+        if instance.pid.is_some() {
+            self.stop(job).await?;
+            return self.start(job).await;
+        }
+        Ok(Self::outcome(&job.service_id, &instance))
+    }
+
+    async fn supervisor(&self, service_id: &str, dir: &std::path::Path) -> Arc<Supervisor> {
+        self.supervisors
+            .lock()
+            .await
+            .entry(service_id.to_string())
+            .or_insert_with(|| Arc::new(Supervisor::new(dir.to_path_buf())))
+            .clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl Driver for ProcessDriver {
+    async fn execute(&self, job: &JobContext) -> Result<Outcome, DriverError> {
+        match job.action.as_str() {
+            "create" => self.create(job).await,
+            "start" => self.start(job).await,
+            "stop" => self.stop(job).await,
+            "restart" => {
+                self.stop(job).await?;
+                self.start(job).await
+            }
+            "update" => self.update(job).await,
+            "delete" => self.delete(job).await,
+            other => Err(DriverError::Unsupported(other.to_string())),
+        }
+    }
+
+    async fn metrics(&self) -> Vec<MetricSample> {
+        let supervisors: Vec<(String, Arc<Supervisor>)> = self
+            .supervisors
+            .lock()
+            .await
+            .iter()
+            .map(|(id, s)| (id.clone(), s.clone()))
+            .collect();
+        let now = chrono::Utc::now();
+        let mut samples = Vec::new();
+        for (service_id, supervisor) in supervisors {
+            let Some((pid, started_at)) = supervisor.running().await else {
+                continue;
+            };
+            let Some(usage) = procfs::usage(pid) else {
+                continue;
+            };
+            for (type_name, value) in [
+                ("cpu_seconds", usage.cpu_seconds),
+                ("rss_bytes", usage.rss_bytes as f64),
+                (
+                    "uptime_seconds",
+                    (now - started_at).num_milliseconds() as f64 / 1000.0,
+                ),
+            ] {
+                samples.push(MetricSample {
+                    service_id: service_id.clone(),
+                    resource_id: "process".into(),
+                    type_name: type_name.into(),
+                    value,
+                    at: now,
+                });
+            }
+        }
+        samples
+    }
+
+    async fn shutdown(&self) {
+        let supervisors: Vec<Arc<Supervisor>> =
+            self.supervisors.lock().await.values().cloned().collect();
+        for supervisor in supervisors {
+            if self.stop_on_exit {
+                supervisor.stop_quietly().await;
+            } else {
+                supervisor.detach().await;
+            }
+        }
+    }
+}
+
+/// The command line of a service, placeholders filled.
+fn command(job: &JobContext, dir: &std::path::Path, port: u16) -> Result<Vec<String>, DriverError> {
+    let site = dir.join("site").display().to_string();
+    let fill = |part: &str| {
+        part.replace("{port}", &port.to_string())
+            .replace("{dir}", &site)
+    };
+    match job.properties.get("command") {
+        None | Some(Value::Null) => {
+            let exe = std::env::current_exe().map_err(io_error)?;
+            Ok(vec![
+                exe.display().to_string(),
+                "static-site".into(),
+                "--port".into(),
+                port.to_string(),
+                "--dir".into(),
+                site,
+            ])
+        }
+        Some(Value::Array(parts)) if !parts.is_empty() => parts
+            .iter()
+            .map(|p| {
+                p.as_str().map(fill).ok_or_else(|| {
+                    DriverError::Properties("command must be an array of strings".into())
+                })
+            })
+            .collect(),
+        Some(_) => Err(DriverError::Properties(
+            "command must be a non-empty array of strings".into(),
+        )),
+    }
+}
+
+fn write_content(dir: &std::path::Path, job: &JobContext) -> Result<(), DriverError> {
+    if let Some(content) = job.properties.get("content").and_then(Value::as_str) {
+        std::fs::create_dir_all(dir.join("site")).map_err(io_error)?;
+        std::fs::write(dir.join("site").join("index.html"), content).map_err(io_error)?;
+    }
+    Ok(())
+}
+
+async fn wait_until_listening(supervisor: &Supervisor, port: u16) -> Result<(), DriverError> {
+    let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+    loop {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        if supervisor.running().await.is_none() {
+            return Err(DriverError::Failed(format!(
+                "the process exited before listening on port {port}: {}",
+                supervisor.log_tail().await
+            )));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(DriverError::Failed(format!(
+                "nothing listens on port {port} after {READY_TIMEOUT:?}"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn io_error(error: std::io::Error) -> DriverError {
+    DriverError::Failed(error.to_string())
+}

@@ -1,0 +1,155 @@
+//! A client for `/api/v1`: bearer authentication, JSON bodies, and retries
+//! with exponential backoff and jitter on network errors, 5xx and 429
+//! (honouring `Retry-After`). Used by the agent, the CLI and tests.
+
+mod error;
+mod retry;
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use error::ClientError;
+pub use reqwest::{Method, StatusCode};
+pub use retry::RetryPolicy;
+
+/// A connection to one exchange with one token.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+    retry: RetryPolicy,
+}
+
+/// A decoded answer: its status and JSON body (`Null` when empty).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The body as `T`, or an error carrying the server's message when the
+    /// status is not a success.
+    pub fn into_json<T: DeserializeOwned>(self) -> Result<T, ClientError> {
+        if !self.status.is_success() {
+            return Err(ClientError::from_reply(self.status, self.body));
+        }
+        serde_json::from_value(self.body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Success without a body expected.
+    pub fn into_ok(self) -> Result<(), ClientError> {
+        if self.status.is_success() {
+            Ok(())
+        } else {
+            Err(ClientError::from_reply(self.status, self.body))
+        }
+    }
+}
+
+impl Client {
+    /// `base` is the server root, e.g. `http://127.0.0.1:3000`.
+    pub fn new(base: &str, token: &str) -> Result<Client, ClientError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| ClientError::Network(e.to_string()))?;
+        Ok(Client {
+            base: base.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            http,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Client {
+        self.retry = retry;
+        self
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends `method path` (under `/api/v1`) with an optional JSON body and
+    /// a per-attempt `timeout`, retrying what is worth retrying.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        timeout: Duration,
+    ) -> Result<Reply, ClientError> {
+        let url = format!("{}/api/v1{}", self.base, path);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(&self.token)
+                .timeout(timeout);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let outcome = match request.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let retry_after = retry::retry_after(response.headers());
+                    match response.bytes().await {
+                        Ok(bytes) => Ok((status, retry_after, bytes)),
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            let wait = match outcome {
+                Ok((status, retry_after, bytes)) => {
+                    let retryable =
+                        status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
+                    if !retryable || attempt >= self.retry.attempts {
+                        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                        return Ok(Reply { status, body });
+                    }
+                    tracing::debug!(%status, attempt, path, "retrying");
+                    retry_after.unwrap_or_else(|| self.retry.backoff(attempt))
+                }
+                Err(message) => {
+                    if attempt >= self.retry.attempts {
+                        return Err(ClientError::Network(message));
+                    }
+                    tracing::debug!(%message, attempt, path, "network error; retrying");
+                    self.retry.backoff(attempt)
+                }
+            };
+            tokio::time::sleep(wait.min(self.retry.max_delay)).await;
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Reply, ClientError> {
+        self.send(Method::GET, path, None, self.retry.timeout).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Reply, ClientError> {
+        self.send(Method::POST, path, Some(body), self.retry.timeout)
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Reply, ClientError> {
+        self.send(Method::PUT, path, Some(body), self.retry.timeout)
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Result<Reply, ClientError> {
+        self.send(Method::PATCH, path, Some(body), self.retry.timeout)
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<Reply, ClientError> {
+        self.send(Method::DELETE, path, None, self.retry.timeout)
+            .await
+    }
+}
