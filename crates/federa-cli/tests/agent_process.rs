@@ -195,28 +195,6 @@ async fn an_ordered_website_runs_as_a_real_process_until_deleted() {
     let body = page(port).await.expect("the website answers");
     assert!(body.contains("Hello from Federa"), "{body}");
 
-    // The website's process sends usage back.
-    let service_id = created.body["id"].as_str().unwrap();
-    let mut metrics = 0;
-    for _ in 0..100 {
-        let entries = api
-            .get(
-                &format!("/api/v1/metric-entries?serviceId={service_id}"),
-                &federation.consumer_token,
-            )
-            .await;
-        metrics = entries.body["totalItems"].as_u64().unwrap_or(0);
-        if metrics > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        metrics > 0,
-        "no metrics arrived; agent log: {}",
-        std::fs::read_to_string(dir.path().join("agent.log")).unwrap()
-    );
-
     api.post(
         &format!("{service_path}/stop"),
         &federation.consumer_token,
