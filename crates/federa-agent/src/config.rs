@@ -47,6 +47,10 @@ pub enum DriverConfig {
         /// this; a provider usually does not).
         #[serde(default)]
         stop_on_exit: bool,
+        /// Let services run any `command` from their properties. Off by
+        /// default: it hands consumers a shell on this host.
+        #[serde(default)]
+        allow_commands: bool,
     },
 }
 

@@ -33,6 +33,7 @@
 
 mod config;
 mod driver;
+pub mod kv_store;
 pub mod process;
 mod runtime;
 mod secrets;

@@ -1,5 +1,6 @@
 //! The `federa` binary.
 
+mod demo;
 mod logging;
 
 use std::net::SocketAddr;
@@ -45,6 +46,25 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1")]
         host: std::net::IpAddr,
     },
+    /// Serve a key-value store over HTTP (what the process driver runs for
+    /// a key-value store).
+    #[command(hide = true)]
+    KvStore {
+        #[arg(long)]
+        port: u16,
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+    },
+    /// A whole federation on this machine: an exchange on a temporary
+    /// database, three providers with agents, a consumer and running
+    /// services. Runs until Ctrl-C, then removes everything it started.
+    Demo {
+        /// Address of the exchange.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        listen: SocketAddr,
+    },
     /// Run the exchange: REST API, health, metrics.
     Serve {
         /// Address to listen on.
@@ -76,6 +96,11 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {
         Command::Agent { config } => runtime.block_on(run_agent(config)),
+        Command::KvStore { port, dir, host } => runtime.block_on(federa_agent::kv_store::serve(
+            dir,
+            SocketAddr::new(host, port),
+        )),
+        Command::Demo { listen } => runtime.block_on(demo::run(listen, shutdown_signal())),
         Command::StaticSite { port, dir, host } => runtime.block_on(
             federa_agent::static_site::serve(dir, SocketAddr::new(host, port)),
         ),
@@ -111,10 +136,12 @@ async fn run_agent(path: std::path::PathBuf) -> anyhow::Result<()> {
             work_dir,
             ports,
             stop_on_exit,
+            allow_commands,
         } => std::sync::Arc::new(federa_agent::process::ProcessDriver::new(
             work_dir.clone(),
             *ports,
             *stop_on_exit,
+            *allow_commands,
         )?),
     };
     federa_agent::run(config, driver, shutdown_signal()).await

@@ -73,7 +73,7 @@ fn agent_config(dir: &Path, base: &str, token: &str, ports: [u16; 2]) -> PathBuf
     std::fs::write(
         &path,
         format!(
-            "url = \"{base}\"\ntoken = \"{token}\"\nheartbeat_seconds = 1\nmetrics_seconds = 1\npoll_wait_seconds = 5\n\n[driver]\nkind = \"process\"\nwork_dir = \"{}\"\nports = [{}, {}]\n",
+            "url = \"{base}\"\ntoken = \"{token}\"\nheartbeat_seconds = 1\nmetrics_seconds = 1\npoll_wait_seconds = 5\n\n[driver]\nkind = \"process\"\nallow_commands = true\nwork_dir = \"{}\"\nports = [{}, {}]\n",
             dir.join("work").display(),
             ports[0],
             ports[1]
@@ -121,6 +121,20 @@ fn terminate(child: &Child) {
         .unwrap();
 }
 
+/// Kills, when dropped, every process whose command line mentions its
+/// directory, so a failing test leaves no service running.
+struct KillOnDrop(PathBuf);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        for pid in processes_mentioning(&self.0.display().to_string()) {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    }
+}
+
 /// Processes whose command line mentions `needle`.
 fn processes_mentioning(needle: &str) -> Vec<u32> {
     std::fs::read_dir("/proc")
@@ -141,6 +155,7 @@ async fn an_ordered_website_runs_as_a_real_process_until_deleted() {
     let api = &exchange.api;
     let federation = Federation::create_with(api, &website_type()).await;
     let dir = tempfile::tempdir().unwrap();
+    let _cleanup = KillOnDrop(dir.path().to_path_buf());
     let config = agent_config(
         dir.path(),
         &api.base,
@@ -251,6 +266,7 @@ async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent(
     let api = &exchange.api;
     let federation = Federation::create_with(api, &website_type()).await;
     let dir = tempfile::tempdir().unwrap();
+    let _cleanup = KillOnDrop(dir.path().to_path_buf());
     let config = agent_config(
         dir.path(),
         &api.base,

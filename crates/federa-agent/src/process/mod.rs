@@ -2,10 +2,12 @@
 //! agent's host, listening on a port from a pool.
 //!
 //! Service properties it reads:
-//! - `command` (array of strings, optional): the program and its arguments;
+//! - `program` (string, optional): a program built into `federa`,
+//!   `static-site` (the default: the service's directory as a website) or
+//!   `kv-store` (a key-value store over HTTP).
+//! - `command` (array of strings, optional, only where the agent's
+//!   configuration sets `allow_commands`): any program and its arguments;
 //!   `{port}` and `{dir}` are replaced by the service's port and directory.
-//!   Without it the service is a static website served by `federa
-//!   static-site` from its directory.
 //! - `content` (string, optional): written to `index.html` in the
 //!   service's directory on create and update.
 //!
@@ -36,6 +38,7 @@ pub struct ProcessDriver {
     work_dir: PathBuf,
     ports: [u16; 2],
     stop_on_exit: bool,
+    allow_commands: bool,
     /// Serialises changes to one host's ports and instances.
     lock: Mutex<()>,
     supervisors: Mutex<HashMap<String, Arc<Supervisor>>>,
@@ -46,12 +49,14 @@ impl ProcessDriver {
         work_dir: PathBuf,
         ports: [u16; 2],
         stop_on_exit: bool,
+        allow_commands: bool,
     ) -> anyhow::Result<ProcessDriver> {
         std::fs::create_dir_all(work_dir.join("services"))?;
         Ok(ProcessDriver {
             work_dir,
             ports,
             stop_on_exit,
+            allow_commands,
             lock: Mutex::new(()),
             supervisors: Mutex::new(HashMap::new()),
         })
@@ -106,7 +111,7 @@ impl ProcessDriver {
             DriverError::Failed("the service was never created on this host".into())
         })?;
         let supervisor = self.supervisor(&job.service_id, &dir).await;
-        let command = command(job, &dir, instance.port)?;
+        let command = command(job, &dir, instance.port, self.allow_commands)?;
         supervisor.start(&mut instance, command).await?;
         wait_until_listening(&supervisor, instance.port).await?;
         Ok(Self::outcome(&job.service_id, &instance))
@@ -227,36 +232,55 @@ impl Driver for ProcessDriver {
 }
 
 /// The command line of a service, placeholders filled.
-fn command(job: &JobContext, dir: &std::path::Path, port: u16) -> Result<Vec<String>, DriverError> {
+fn command(
+    job: &JobContext,
+    dir: &std::path::Path,
+    port: u16,
+    allow_commands: bool,
+) -> Result<Vec<String>, DriverError> {
     let site = dir.join("site").display().to_string();
-    let fill = |part: &str| {
-        part.replace("{port}", &port.to_string())
-            .replace("{dir}", &site)
-    };
-    match job.properties.get("command") {
-        None | Some(Value::Null) => {
-            let exe = std::env::current_exe().map_err(io_error)?;
-            Ok(vec![
-                exe.display().to_string(),
-                "static-site".into(),
-                "--port".into(),
-                port.to_string(),
-                "--dir".into(),
-                site,
-            ])
+    if let Some(custom) = job.properties.get("command").filter(|c| !c.is_null()) {
+        if !allow_commands {
+            return Err(DriverError::Properties(
+                "this agent does not run custom commands".into(),
+            ));
         }
-        Some(Value::Array(parts)) if !parts.is_empty() => parts
-            .iter()
-            .map(|p| {
-                p.as_str().map(fill).ok_or_else(|| {
-                    DriverError::Properties("command must be an array of strings".into())
+        let fill = |part: &str| {
+            part.replace("{port}", &port.to_string())
+                .replace("{dir}", &site)
+        };
+        return match custom {
+            Value::Array(parts) if !parts.is_empty() => parts
+                .iter()
+                .map(|p| {
+                    p.as_str().map(fill).ok_or_else(|| {
+                        DriverError::Properties("command must be an array of strings".into())
+                    })
                 })
-            })
-            .collect(),
-        Some(_) => Err(DriverError::Properties(
-            "command must be a non-empty array of strings".into(),
-        )),
+                .collect(),
+            _ => Err(DriverError::Properties(
+                "command must be a non-empty array of strings".into(),
+            )),
+        };
     }
+    let program = match job.properties.get("program").and_then(Value::as_str) {
+        None | Some("static-site") => "static-site",
+        Some("kv-store") => "kv-store",
+        Some(other) => {
+            return Err(DriverError::Properties(format!(
+                "unknown program {other:?}; this agent runs static-site and kv-store"
+            )))
+        }
+    };
+    let exe = std::env::current_exe().map_err(io_error)?;
+    Ok(vec![
+        exe.display().to_string(),
+        program.into(),
+        "--port".into(),
+        port.to_string(),
+        "--dir".into(),
+        site,
+    ])
 }
 
 fn write_content(dir: &std::path::Path, job: &JobContext) -> Result<(), DriverError> {
