@@ -1,5 +1,6 @@
 //! The `federa` binary.
 
+mod client;
 mod demo;
 mod logging;
 
@@ -23,12 +24,42 @@ struct Cli {
         global = true
     )]
     log_format: logging::Format,
+    #[command(flatten)]
+    connection: client::Connection,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Participants: providers and consumers.
+    Participants(client::ResourceArgs),
+    /// API tokens.
+    Tokens(client::ResourceArgs),
+    /// Service types: what can be ordered.
+    ServiceTypes(client::ResourceArgs),
+    /// Agent types.
+    AgentTypes(client::ResourceArgs),
+    /// Providers' agents.
+    Agents(client::ResourceArgs),
+    /// Consumers' service groups.
+    ServiceGroups(client::ResourceArgs),
+    /// Kinds of service options.
+    ServiceOptionTypes(client::ResourceArgs),
+    /// Providers' service options.
+    ServiceOptions(client::ResourceArgs),
+    /// Services: order, act, follow with --wait.
+    Services(client::ServicesArgs),
+    /// Jobs queued for agents.
+    Jobs(client::ResourceArgs),
+    /// The audit log.
+    Events(client::ResourceArgs),
+    /// Kinds of metrics.
+    MetricTypes(client::ResourceArgs),
+    /// Metric entries.
+    Metrics(client::ResourceArgs),
+    /// Print a shell completion script, e.g. `federa completions bash`.
+    Completions { shell: clap_complete::Shell },
     /// Run an agent next to a provider's infrastructure.
     Agent {
         /// The agent's configuration file (TOML).
@@ -90,27 +121,57 @@ enum Command {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     logging::init(cli.log_format);
-    let runtime = tokio::runtime::Runtime::new()?;
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return std::process::ExitCode::from(3);
+        }
+    };
+    let connection = &cli.connection;
+    let resource = |name: &'static str, args| {
+        runtime.block_on(async {
+            client::finish(client::resource(connection, name, args).await).await
+        })
+    };
     match cli.command {
-        Command::Agent { config } => runtime.block_on(run_agent(config)),
-        Command::KvStore { port, dir, host } => runtime.block_on(federa_agent::kv_store::serve(
-            dir,
-            SocketAddr::new(host, port),
+        Command::Participants(args) => resource("participants", args),
+        Command::Tokens(args) => resource("tokens", args),
+        Command::ServiceTypes(args) => resource("service-types", args),
+        Command::AgentTypes(args) => resource("agent-types", args),
+        Command::Agents(args) => resource("agents", args),
+        Command::ServiceGroups(args) => resource("service-groups", args),
+        Command::ServiceOptionTypes(args) => resource("service-option-types", args),
+        Command::ServiceOptions(args) => resource("service-options", args),
+        Command::Jobs(args) => resource("jobs", args),
+        Command::Events(args) => resource("events", args),
+        Command::MetricTypes(args) => resource("metric-types", args),
+        Command::Metrics(args) => resource("metric-entries", args),
+        Command::Services(args) => runtime
+            .block_on(async { client::finish(client::services(connection, args).await).await }),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "federa", &mut std::io::stdout());
+            std::process::ExitCode::SUCCESS
+        }
+        Command::Agent { config } => exit(runtime.block_on(run_agent(config))),
+        Command::KvStore { port, dir, host } => exit(runtime.block_on(
+            federa_agent::kv_store::serve(dir, SocketAddr::new(host, port)),
         )),
-        Command::Demo { listen } => runtime.block_on(demo::run(listen, shutdown_signal())),
-        Command::StaticSite { port, dir, host } => runtime.block_on(
+        Command::StaticSite { port, dir, host } => exit(runtime.block_on(
             federa_agent::static_site::serve(dir, SocketAddr::new(host, port)),
-        ),
+        )),
+        Command::Demo { listen } => exit(runtime.block_on(demo::run(listen, shutdown_signal()))),
         Command::Serve {
             listen,
             database_url,
             admin_token,
             job_lease_seconds,
             job_max_attempts,
-        } => runtime.block_on(federa_server::serve(
+        } => exit(runtime.block_on(federa_server::serve(
             federa_server::ServeConfig {
                 listen,
                 database_url,
@@ -125,7 +186,18 @@ fn main() -> anyhow::Result<()> {
                 ),
             },
             shutdown_signal(),
-        )),
+        ))),
+    }
+}
+
+/// The exit code of a long-running command.
+fn exit(outcome: anyhow::Result<()>) -> std::process::ExitCode {
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

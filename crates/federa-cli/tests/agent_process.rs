@@ -1,60 +1,15 @@
 //! `federa serve` and `federa agent` as separate processes: services run as
 //! real OS processes on the agent's host.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
-use federa_testkit::{Api, Federation, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
+use federa_testkit::processes::{
+    agent_config, processes_mentioning, spawn_agent, terminate, wait_for, Exchange, KillOnDrop,
+};
+use federa_testkit::{Federation, EXAMPLE_VM_LIFECYCLE};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 const FEDERA: &str = env!("CARGO_BIN_EXE_federa");
-
-struct Exchange {
-    child: Child,
-    api: Api,
-    _dir: tempfile::TempDir,
-}
-
-/// `federa serve` on a fresh SQLite file with short job leases.
-async fn serve(lease_seconds: u32) -> Exchange {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("federa.db").display());
-    let mut child = Command::new(FEDERA)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &database,
-        ])
-        .args(["--job-lease-seconds", &lease_seconds.to_string()])
-        .env("FEDERA_ADMIN_TOKEN", ADMIN_TOKEN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            let line = lines.next_line().await.unwrap().expect("address printed");
-            if let Some(url) = line.strip_prefix("Federa is listening on ") {
-                return url.to_string();
-            }
-        }
-    })
-    .await
-    .unwrap();
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Exchange {
-        child,
-        api: Api::remote(&base),
-        _dir: dir,
-    }
-}
 
 /// A static website: optional page content and command, VM-like lifecycle.
 fn website_type() -> Value {
@@ -68,44 +23,6 @@ fn website_type() -> Value {
     })
 }
 
-fn agent_config(dir: &Path, base: &str, token: &str, ports: [u16; 2]) -> PathBuf {
-    let path = dir.join("agent.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "url = \"{base}\"\ntoken = \"{token}\"\nheartbeat_seconds = 1\nmetrics_seconds = 1\npoll_wait_seconds = 5\n\n[driver]\nkind = \"process\"\nallow_commands = true\nwork_dir = \"{}\"\nports = [{}, {}]\n",
-            dir.join("work").display(),
-            ports[0],
-            ports[1]
-        ),
-    )
-    .unwrap();
-    path
-}
-
-fn agent(config: &Path, log: &Path) -> Child {
-    let log = std::fs::File::create(log).unwrap();
-    Command::new(FEDERA)
-        .args(["agent", "--config"])
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_for(api: &Api, token: &str, path: &str, field: &str, expected: &str) -> Value {
-    for _ in 0..300 {
-        let response = api.get(path, token).await;
-        if response.body[field] == expected {
-            return response.body;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{path}: {field} never became {expected}");
-}
-
 async fn page(port: u64) -> Option<String> {
     let response = reqwest::get(format!("http://127.0.0.1:{port}/"))
         .await
@@ -113,45 +30,9 @@ async fn page(port: u64) -> Option<String> {
     response.text().await.ok()
 }
 
-fn terminate(child: &Child) {
-    let pid = child.id().unwrap().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-}
-
-/// Kills, when dropped, every process whose command line mentions its
-/// directory, so a failing test leaves no service running.
-struct KillOnDrop(PathBuf);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        for pid in processes_mentioning(&self.0.display().to_string()) {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-        }
-    }
-}
-
-/// Processes whose command line mentions `needle`.
-fn processes_mentioning(needle: &str) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|bytes| String::from_utf8_lossy(&bytes).contains(needle))
-                .unwrap_or(false)
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn an_ordered_website_runs_as_a_real_process_until_deleted() {
-    let exchange = serve(60).await;
+    let exchange = Exchange::start(FEDERA, 60).await;
     let api = &exchange.api;
     let federation = Federation::create_with(api, &website_type()).await;
     let dir = tempfile::tempdir().unwrap();
@@ -162,7 +43,7 @@ async fn an_ordered_website_runs_as_a_real_process_until_deleted() {
         &federation.agent_token,
         [24100, 24199],
     );
-    let mut running_agent = agent(&config, &dir.path().join("agent.log"));
+    let mut running_agent = spawn_agent(FEDERA, &config, &dir.path().join("agent.log"));
     let agent_path = format!("/api/v1/agents/{}", federation.agent_id);
     wait_for(
         api,
@@ -257,12 +138,12 @@ async fn an_ordered_website_runs_as_a_real_process_until_deleted() {
         "Disconnected",
     )
     .await;
-    terminate(&exchange.child);
+    exchange.terminate();
 }
 
 #[tokio::test]
 async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent() {
-    let exchange = serve(3).await;
+    let exchange = Exchange::start(FEDERA, 3).await;
     let api = &exchange.api;
     let federation = Federation::create_with(api, &website_type()).await;
     let dir = tempfile::tempdir().unwrap();
@@ -273,7 +154,7 @@ async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent(
         &federation.agent_token,
         [24200, 24299],
     );
-    let mut first = agent(&config, &dir.path().join("agent-1.log"));
+    let mut first = spawn_agent(FEDERA, &config, &dir.path().join("agent-1.log"));
     let agent_path = format!("/api/v1/agents/{}", federation.agent_id);
     wait_for(
         api,
@@ -321,7 +202,7 @@ async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent(
     };
     first.kill().await.unwrap();
 
-    let mut second = agent(&config, &dir.path().join("agent-2.log"));
+    let mut second = spawn_agent(FEDERA, &config, &dir.path().join("agent-2.log"));
     wait_for(
         api,
         &federation.consumer_token,
@@ -372,5 +253,5 @@ async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent(
     .await;
     assert!(processes_mentioning(&site_dir.display().to_string()).is_empty());
     second.kill().await.unwrap();
-    terminate(&exchange.child);
+    exchange.terminate();
 }

@@ -3,22 +3,10 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+use federa_testkit::processes::processes_mentioning;
 use federa_testkit::Api;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
-
-fn processes_mentioning(needle: &str) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|bytes| String::from_utf8_lossy(&bytes).contains(needle))
-                .unwrap_or(false)
-        })
-        .collect()
-}
 
 fn field<'a>(lines: &'a [String], label: &str) -> &'a str {
     lines

@@ -5,6 +5,7 @@
 mod api;
 mod database;
 mod federation;
+pub mod processes;
 mod server;
 
 pub use api::Api;

@@ -1,0 +1,90 @@
+//! Tables for people, JSON for scripts.
+
+use serde_json::Value;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// A cell: strings bare, lists joined, absent values as `-`.
+fn cell(value: &Value) -> String {
+    match value {
+        Value::Null => "-".into(),
+        Value::String(text) => text.clone(),
+        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(","),
+        other => other.to_string(),
+    }
+}
+
+/// Rows aligned under their headers.
+pub fn table(columns: &[(&str, &str)], rows: &[Value]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            columns
+                .iter()
+                .map(|(_, field)| cell(&row[*field]))
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (header, _))| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([header.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |values: Vec<String>| {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{v:<width$}", width = widths[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(columns.iter().map(|(h, _)| h.to_string()).collect())];
+    out.extend(cells.into_iter().map(line));
+    out.join("\n")
+}
+
+/// One object as `FIELD  value` lines.
+pub fn record(value: &Value) -> String {
+    let Some(map) = value.as_object() else {
+        return cell(value);
+    };
+    let width = map.keys().map(String::len).max().unwrap_or(0);
+    map.iter()
+        .map(|(key, v)| match v {
+            Value::Object(_) => format!("{key:<width$}  {}", v),
+            _ => format!("{key:<width$}  {}", cell(v)),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tables_align_columns() {
+        let rows = [
+            json!({"id": "a", "name": "long name"}),
+            json!({"id": "bbbb", "name": null}),
+        ];
+        assert_eq!(
+            table(&[("ID", "id"), ("NAME", "name")], &rows),
+            "ID    NAME\na     long name\nbbbb  -"
+        );
+    }
+}

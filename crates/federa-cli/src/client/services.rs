@@ -1,0 +1,311 @@
+//! `federa services …`: ordering, changing and acting on services, with
+//! `--wait` to follow the job to its end.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use federa_client::Client;
+use serde_json::{json, Value};
+
+use super::{connect, resources, show, usage, values, Connection, Failure, Outcome, ResourceArgs};
+
+#[derive(Args)]
+pub struct ServicesArgs {
+    #[command(subcommand)]
+    verb: ServiceVerb,
+}
+
+#[derive(Subcommand)]
+enum ServiceVerb {
+    /// List, get or delete as for any resource (`list --status Started`).
+    #[command(flatten)]
+    Generic(GenericVerb),
+    /// Order a service.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Service type name or id.
+        #[arg(long = "type")]
+        service_type: String,
+        /// Service group id.
+        #[arg(long)]
+        group: String,
+        /// Run it on this agent instead of letting the exchange choose.
+        #[arg(long)]
+        agent: Option<String>,
+        /// Only agents with this tag (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// A property as key=value (repeatable).
+        #[arg(long = "prop", short = 'p')]
+        props: Vec<String>,
+        /// Wait until the create job finishes.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Rename, or change properties through an update job.
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long = "prop", short = 'p')]
+        props: Vec<String>,
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Any lifecycle action: `federa services start ID [--wait]`.
+    #[command(external_subcommand)]
+    Action(Vec<String>),
+}
+
+#[derive(Subcommand)]
+enum GenericVerb {
+    /// List services, filters as `--status Started`.
+    List {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        filters: Vec<String>,
+    },
+    Get {
+        id: String,
+    },
+    /// Delete: queues the lifecycle's delete action.
+    Delete {
+        id: String,
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
+    let resource = resources::find("services").expect("services resource");
+    let client = connect(connection)?;
+    let mut output_override = None;
+    let (id, wait) = match args.verb {
+        ServiceVerb::Generic(GenericVerb::List { filters }) => {
+            let generic = ResourceArgs::list(filters);
+            return super::resource(connection, "services", generic).await;
+        }
+        ServiceVerb::Generic(GenericVerb::Get { id }) => {
+            let value: Value = client.get(&format!("/services/{id}")).await?.into_json()?;
+            show(connection, resource, &value);
+            return Ok(());
+        }
+        ServiceVerb::Generic(GenericVerb::Delete { id, wait }) => {
+            client.delete(&format!("/services/{id}")).await?.into_ok()?;
+            (id, wait)
+        }
+        ServiceVerb::Create {
+            name,
+            service_type,
+            group,
+            agent,
+            tags,
+            props,
+            wait,
+        } => {
+            let properties = values::parse_pairs(&props).map_err(usage)?;
+            let service_type_id = service_type_id(&client, &service_type).await?;
+            let mut order = json!({"name": name, "serviceTypeId": service_type_id, "groupId": group,
+                                   "agentTags": tags, "properties": properties});
+            if let Some(agent) = agent {
+                order["agentId"] = json!(agent);
+            }
+            let created: Value = client.post("/services", &order).await?.into_json()?;
+            let id = created["id"].as_str().unwrap_or_default().to_string();
+            (id, wait)
+        }
+        ServiceVerb::Update {
+            id,
+            name,
+            props,
+            wait,
+        } => {
+            let mut change = json!({});
+            if let Some(name) = name {
+                change["name"] = json!(name);
+            }
+            if !props.is_empty() {
+                change["properties"] = Value::Object(values::parse_pairs(&props).map_err(usage)?);
+            }
+            client
+                .patch(&format!("/services/{id}"), &change)
+                .await?
+                .into_ok()?;
+            (id, wait && !props.is_empty())
+        }
+        ServiceVerb::Action(words) => {
+            let action = ActionWords::parse(&words)?;
+            client
+                .post(
+                    &format!("/services/{}/{}", action.id, action.name),
+                    &json!({}),
+                )
+                .await?
+                .into_ok()?;
+            if let Some(format) = action.output {
+                output_override = Some(format);
+            }
+            (action.id, action.wait)
+        }
+    };
+    if wait {
+        wait_for_job(&client, &id).await?;
+    }
+    let value: Value = client.get(&format!("/services/{id}")).await?.into_json()?;
+    let mut connection = connection.clone();
+    if let Some(format) = output_override {
+        connection.output = format;
+    }
+    show(&connection, resource, &value);
+    Ok(())
+}
+
+/// `ACTION ID [--wait] [-o FORMAT]`: an action is any word, so clap hands
+/// the words over as they are.
+struct ActionWords {
+    name: String,
+    id: String,
+    wait: bool,
+    output: Option<super::Format>,
+}
+
+impl ActionWords {
+    fn parse(words: &[String]) -> Result<ActionWords, Failure> {
+        let (name, rest) = words
+            .split_first()
+            .ok_or_else(|| usage("an action is required"))?;
+        let mut parsed = ActionWords {
+            name: name.clone(),
+            id: String::new(),
+            wait: false,
+            output: None,
+        };
+        let mut rest = rest.iter();
+        while let Some(word) = rest.next() {
+            match word.as_str() {
+                "--wait" => parsed.wait = true,
+                "-o" | "--output" => {
+                    let value = rest
+                        .next()
+                        .ok_or_else(|| usage(format!("{word} needs a value")))?;
+                    parsed.output = Some(format(value)?);
+                }
+                other if other.starts_with("--output=") => {
+                    parsed.output = Some(format(&other["--output=".len()..])?);
+                }
+                other if other.starts_with('-') => {
+                    return Err(usage(format!("unexpected argument {other}")))
+                }
+                other if parsed.id.is_empty() => parsed.id = other.to_string(),
+                other => return Err(usage(format!("unexpected argument {other}"))),
+            }
+        }
+        if parsed.id.is_empty() {
+            return Err(usage(format!("usage: federa services {name} ID [--wait]")));
+        }
+        Ok(parsed)
+    }
+}
+
+fn format(text: &str) -> Result<super::Format, Failure> {
+    match text {
+        "json" => Ok(super::Format::Json),
+        "table" => Ok(super::Format::Table),
+        other => Err(usage(format!(
+            "unknown output format {other:?}; use table or json"
+        ))),
+    }
+}
+
+impl ResourceArgs {
+    fn list(filters: Vec<String>) -> ResourceArgs {
+        ResourceArgs {
+            verb: super::Verb::List {
+                filters: Vec::new(),
+                page: None,
+                page_size: None,
+                sort: None,
+                extra: filters,
+            },
+        }
+    }
+}
+
+/// A service type id from a name or an id.
+async fn service_type_id(client: &Client, name_or_id: &str) -> Result<String, Failure> {
+    if name_or_id.len() == 36 && name_or_id.chars().filter(|c| *c == '-').count() == 4 {
+        return Ok(name_or_id.to_string());
+    }
+    let page: Value = client
+        .get(&format!(
+            "/service-types?pageSize=100&name={}",
+            super::encode(name_or_id)
+        ))
+        .await?
+        .into_json()?;
+    page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| {
+            t["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name_or_id))
+        })
+        .and_then(|t| t["id"].as_str())
+        .map(str::to_string)
+        .ok_or_else(|| Failure {
+            code: 1,
+            message: format!("no service type is named {name_or_id:?}"),
+        })
+}
+
+/// Follows the service's newest job until it completes (or fails: exit 4).
+async fn wait_for_job(client: &Client, service_id: &str) -> Outcome {
+    let spinner = std::io::stderr().is_terminal();
+    let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    for tick in 0.. {
+        let page: Value = client
+            .get(&format!(
+                "/jobs?serviceId={service_id}&sort=-createdAt&pageSize=1"
+            ))
+            .await?
+            .into_json()?;
+        let job = &page["items"][0];
+        let status = job["status"].as_str().unwrap_or("Pending");
+        match status {
+            "Completed" => {
+                if spinner {
+                    eprint!("\r\x1b[2K");
+                }
+                eprintln!("{} completed", job["action"].as_str().unwrap_or("job"));
+                return Ok(());
+            }
+            "Failed" => {
+                if spinner {
+                    eprint!("\r\x1b[2K");
+                }
+                return Err(Failure {
+                    code: 4,
+                    message: format!(
+                        "{} failed: {}",
+                        job["action"].as_str().unwrap_or("job"),
+                        job["errorMessage"].as_str().unwrap_or("no message")
+                    ),
+                });
+            }
+            _ if spinner => {
+                eprint!(
+                    "\r{} {} {status}",
+                    frames[tick % frames.len()],
+                    job["action"].as_str().unwrap_or("job")
+                );
+                let _ = std::io::stderr().flush();
+            }
+            _ => {}
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! The command-line client against a real exchange and a real agent.
+
+use std::process::Output;
+
+use federa_testkit::processes::{agent_config, spawn_agent, wait_for, Exchange, KillOnDrop};
+use federa_testkit::{Federation, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
+use serde_json::{json, Value};
+
+const FEDERA: &str = env!("CARGO_BIN_EXE_federa");
+
+async fn federa(url: &str, token: &str, args: &[&str]) -> Output {
+    tokio::process::Command::new(FEDERA)
+        .args(args)
+        .env("FEDERA_URL", url)
+        .env("FEDERA_TOKEN", token)
+        .env("FEDERA_CONFIG", "/nonexistent/federa.toml")
+        .output()
+        .await
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).to_string()
+}
+
+#[tokio::test]
+async fn a_service_is_created_started_stopped_and_deleted_from_the_command_line() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let website = json!({
+        "name": "Static website",
+        "propertySchema": {"properties": {"content": {"type": "string", "required": true}}},
+        "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
+    });
+    let federation = Federation::create_with(api, &website).await;
+    let dir = tempfile::tempdir().unwrap();
+    let _cleanup = KillOnDrop(dir.path().to_path_buf());
+    let config = agent_config(
+        dir.path(),
+        &api.base,
+        &federation.agent_token,
+        [24300, 24399],
+    );
+    let _agent = spawn_agent(FEDERA, &config, &dir.path().join("agent.log"));
+    wait_for(
+        api,
+        &federation.provider_token,
+        &format!("/api/v1/agents/{}", federation.agent_id),
+        "status",
+        "Connected",
+    )
+    .await;
+    let (url, token) = (api.base.as_str(), federation.consumer_token.as_str());
+
+    let created = federa(
+        url,
+        token,
+        &[
+            "services",
+            "create",
+            "--name",
+            "site",
+            "--type",
+            "static website",
+            "--group",
+            &federation.group_id,
+            "--prop",
+            "content=<p>from the CLI</p>",
+            "--wait",
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert!(created.status.success(), "{}", stderr(&created));
+    let service: Value = serde_json::from_str(&stdout(&created)).unwrap();
+    assert_eq!(
+        service["status"], "Stopped",
+        "--wait followed the create job"
+    );
+    let id = service["id"].as_str().unwrap();
+
+    let started = federa(url, token, &["services", "start", id, "--wait"]).await;
+    assert!(started.status.success(), "{}", stderr(&started));
+    assert!(
+        stdout(&started)
+            .lines()
+            .any(|l| l.starts_with("status") && l.contains("Started")),
+        "{}",
+        stdout(&started)
+    );
+    let port = api.get(&format!("/api/v1/services/{id}"), token).await.body["agentInstanceData"]
+        ["port"]
+        .as_u64()
+        .unwrap();
+    let page = reqwest::get(format!("http://127.0.0.1:{port}/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page, "<p>from the CLI</p>");
+
+    let listed = federa(url, token, &["services", "list", "--status", "Started"]).await;
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let table = stdout(&listed);
+    let mut lines = table.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("ID") && header.contains("NAME") && header.contains("STATUS"),
+        "{table}"
+    );
+    let row = lines.next().expect("one row");
+    assert!(
+        row.starts_with(id) && row.contains("site") && row.contains("Started"),
+        "{table}"
+    );
+    assert_eq!(
+        header.find("STATUS"),
+        row.find("Started"),
+        "columns are aligned:\n{table}"
+    );
+
+    let stopped = federa(
+        url,
+        token,
+        &["services", "stop", id, "--wait", "-o", "json"],
+    )
+    .await;
+    assert!(stopped.status.success(), "{}", stderr(&stopped));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout(&stopped)).unwrap()["status"],
+        "Stopped"
+    );
+
+    let deleted = federa(
+        url,
+        token,
+        &["services", "delete", id, "--wait", "-o", "json"],
+    )
+    .await;
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout(&deleted)).unwrap()["status"],
+        "Deleted"
+    );
+
+    let jobs = federa(
+        url,
+        token,
+        &[
+            "jobs",
+            "list",
+            "--serviceId",
+            id,
+            "--status",
+            "Completed",
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout(&jobs)).unwrap()["totalItems"],
+        4
+    );
+    exchange.terminate();
+}
+
+#[tokio::test]
+async fn errors_name_the_field_and_exit_codes_tell_what_went_wrong() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let url = exchange.api.base.as_str();
+
+    let invalid = federa(
+        url,
+        ADMIN_TOKEN,
+        &[
+            "participants",
+            "create",
+            "--set",
+            "name=",
+            "--set",
+            "status=Enabled",
+        ],
+    )
+    .await;
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(
+        stderr(&invalid).contains("name: must not be empty"),
+        "{}",
+        stderr(&invalid)
+    );
+
+    let forbidden = federa(url, "not-a-token", &["participants", "list"]).await;
+    assert_eq!(forbidden.status.code(), Some(1));
+
+    let created = federa(
+        url,
+        ADMIN_TOKEN,
+        &[
+            "participants",
+            "create",
+            "--set",
+            "name=Acme",
+            "--set",
+            "status=Enabled",
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert!(created.status.success(), "{}", stderr(&created));
+    let listed = federa(
+        url,
+        ADMIN_TOKEN,
+        &["participants", "list", "--name", "acme"],
+    )
+    .await;
+    assert!(stdout(&listed).contains("Acme"), "{}", stdout(&listed));
+
+    let unreachable = federa("http://127.0.0.1:9", ADMIN_TOKEN, &["participants", "list"]).await;
+    assert_eq!(
+        unreachable.status.code(),
+        Some(3),
+        "{}",
+        stderr(&unreachable)
+    );
+
+    let usage = federa(
+        url,
+        ADMIN_TOKEN,
+        &["participants", "create", "--set", "novalue"],
+    )
+    .await;
+    assert_eq!(usage.status.code(), Some(2));
+
+    let completions = federa(url, ADMIN_TOKEN, &["completions", "bash"]).await;
+    assert!(completions.status.success());
+    assert!(stdout(&completions).contains("service-types"));
+    exchange.terminate();
+}

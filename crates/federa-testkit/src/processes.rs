@@ -1,0 +1,149 @@
+//! Federa as separate processes: `federa serve` and `federa agent` started
+//! from the built binary, and the OS processes they leave behind.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::api::Api;
+use crate::server::ADMIN_TOKEN;
+
+/// A running `federa serve` on a fresh SQLite file.
+pub struct Exchange {
+    pub child: Child,
+    pub api: Api,
+    _dir: tempfile::TempDir,
+}
+
+impl Exchange {
+    /// Starts `binary serve` with job leases of `lease_seconds` and the
+    /// test admin token, and waits until it listens.
+    pub async fn start(binary: &str, lease_seconds: u32) -> Exchange {
+        let dir = tempfile::tempdir().unwrap();
+        let database = format!("sqlite://{}", dir.path().join("federa.db").display());
+        let mut child = Command::new(binary)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &database,
+            ])
+            .args(["--job-lease-seconds", &lease_seconds.to_string()])
+            .env("FEDERA_ADMIN_TOKEN", ADMIN_TOKEN)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                let line = lines.next_line().await.unwrap().expect("address printed");
+                if let Some(url) = line.strip_prefix("Federa is listening on ") {
+                    return url.to_string();
+                }
+            }
+        })
+        .await
+        .unwrap();
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Exchange {
+            child,
+            api: Api::remote(&base),
+            _dir: dir,
+        }
+    }
+
+    pub fn terminate(&self) {
+        terminate(&self.child);
+    }
+}
+
+/// Sends SIGTERM.
+pub fn terminate(child: &Child) {
+    if let Some(pid) = child.id() {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+    }
+}
+
+/// Writes an `agent.toml` for the process driver into `dir`, with fast
+/// heartbeats and metrics, working under `dir/work`.
+pub fn agent_config(dir: &Path, base: &str, token: &str, ports: [u16; 2]) -> PathBuf {
+    let path = dir.join("agent.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "url = \"{base}\"\ntoken = \"{token}\"\nheartbeat_seconds = 1\nmetrics_seconds = 1\npoll_wait_seconds = 5\n\n[driver]\nkind = \"process\"\nallow_commands = true\nwork_dir = \"{}\"\nports = [{}, {}]\n",
+            dir.join("work").display(),
+            ports[0],
+            ports[1]
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Starts `binary agent --config config`, its log in `log`.
+pub fn spawn_agent(binary: &str, config: &Path, log: &Path) -> Child {
+    let log = std::fs::File::create(log).unwrap();
+    Command::new(binary)
+        .args(["agent", "--config"])
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// Processes whose command line mentions `needle`.
+pub fn processes_mentioning(needle: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|bytes| String::from_utf8_lossy(&bytes).contains(needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// Kills, when dropped, every process whose command line mentions its
+/// directory, so a failing test leaves no service running.
+pub struct KillOnDrop(pub PathBuf);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        for pid in processes_mentioning(&self.0.display().to_string()) {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    }
+}
+
+/// Polls `path` until `field` equals `expected` (30 s at most).
+pub async fn wait_for(
+    api: &Api,
+    token: &str,
+    path: &str,
+    field: &str,
+    expected: &str,
+) -> serde_json::Value {
+    for _ in 0..300 {
+        let response = api.get(path, token).await;
+        if response.body[field] == expected {
+            return response.body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{path}: {field} never became {expected}");
+}
