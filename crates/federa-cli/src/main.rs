@@ -52,8 +52,8 @@ enum Command {
     Services(client::ServicesArgs),
     /// Jobs queued for agents.
     Jobs(client::ResourceArgs),
-    /// The audit log.
-    Events(client::ResourceArgs),
+    /// The audit log; `federa events tail` follows it.
+    Events(client::EventsArgs),
     /// Kinds of metrics.
     MetricTypes(client::ResourceArgs),
     /// Metric entries.
@@ -147,7 +147,9 @@ fn main() -> std::process::ExitCode {
         Command::ServiceOptionTypes(args) => resource("service-option-types", args),
         Command::ServiceOptions(args) => resource("service-options", args),
         Command::Jobs(args) => resource("jobs", args),
-        Command::Events(args) => resource("events", args),
+        Command::Events(args) => {
+            runtime.block_on(async { client::finish(client::events(connection, args).await).await })
+        }
         Command::MetricTypes(args) => resource("metric-types", args),
         Command::Metrics(args) => resource("metric-entries", args),
         Command::Services(args) => runtime

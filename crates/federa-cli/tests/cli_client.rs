@@ -244,3 +244,32 @@ async fn errors_name_the_field_and_exit_codes_tell_what_went_wrong() {
     assert!(stdout(&completions).contains("service-types"));
     exchange.terminate();
 }
+
+#[tokio::test]
+async fn events_tail_follows_the_log() {
+    use tokio::io::AsyncBufReadExt;
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let url = exchange.api.base.clone();
+    let mut tail = tokio::process::Command::new(FEDERA)
+        .args(["events", "tail", "-o", "json"])
+        .env("FEDERA_URL", &url)
+        .env("FEDERA_TOKEN", ADMIN_TOKEN)
+        .env("FEDERA_CONFIG", "/nonexistent/federa.toml")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(tail.stdout.take().unwrap()).lines();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    exchange.api.participant("Followed").await;
+    let line = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("an event arrives")
+        .unwrap()
+        .unwrap();
+    let event: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["type"], "participant.created");
+    assert_eq!(event["properties"]["name"], "Followed");
+    tail.kill().await.unwrap();
+    exchange.terminate();
+}

@@ -129,6 +129,32 @@ impl Client {
         }
     }
 
+    /// Opens a long-lived response, e.g. a Server-Sent Events stream, to
+    /// read in chunks. Not retried: the caller resumes where it stopped.
+    pub async fn open(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+    ) -> Result<reqwest::Response, ClientError> {
+        let mut request = self
+            .http
+            .get(format!("{}/api/v1{}", self.base, path))
+            .bearer_auth(&self.token);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ClientError::Network(e.to_string()))?;
+        if !response.status().is_success() {
+            let status = response.status();
+            let body = response.json().await.unwrap_or(Value::Null);
+            return Err(ClientError::from_reply(status, body));
+        }
+        Ok(response)
+    }
+
     pub async fn get(&self, path: &str) -> Result<Reply, ClientError> {
         self.send(Method::GET, path, None, self.retry.timeout).await
     }

@@ -1,4 +1,5 @@
-//! Background upkeep: returning jobs whose lease lapsed.
+//! Background upkeep: returning jobs whose lease lapsed, and forgetting
+//! jobs finished long ago.
 //!
 //! Every replica may run the sweep. Each step is a conditional update, so
 //! when two replicas find the same lapsed job only one of them changes it.
@@ -16,6 +17,28 @@ use crate::state::AppState;
 
 /// How many lapsed jobs one sweep handles; the next sweep takes the rest.
 const SWEEP_BATCH: u32 = 200;
+
+/// How long finished jobs are kept. Their events stay in the log, which is
+/// the audit trail; the jobs table only needs what agents may still ask for.
+pub const JOB_RETENTION: chrono::Duration = chrono::Duration::days(30);
+const RETENTION_BATCH: u32 = 1000;
+
+/// Deletes finished jobs older than the retention period, in batches so a
+/// large backlog never holds the writer for long.
+pub async fn forget_finished_jobs(state: &AppState, retention: chrono::Duration) -> ApiResult<u64> {
+    let before = clock::now() - retention;
+    let mut total = 0;
+    loop {
+        let deleted = state
+            .store
+            .delete_finished_jobs(before, RETENTION_BATCH)
+            .await?;
+        total += deleted;
+        if deleted < u64::from(RETENTION_BATCH) {
+            return Ok(total);
+        }
+    }
+}
 
 /// What one sweep did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -61,11 +84,14 @@ pub async fn sweep_leases(state: &AppState) -> ApiResult<SweepReport> {
     Ok(report)
 }
 
+const RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
+
 /// Runs the sweep every `interval` until the task is dropped. Errors are
 /// logged and retried at the next tick: a database outage must not stop it.
 pub async fn run(state: AppState, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_retention = std::time::Instant::now() - RETENTION_INTERVAL;
     loop {
         ticker.tick().await;
         match sweep_leases(&state).await {
@@ -80,6 +106,14 @@ pub async fn run(state: AppState, interval: Duration) {
             Err(error) => tracing::warn!(?error, "lease sweep failed; retrying at the next tick"),
         }
         state.dispatch.prune();
+        if last_retention.elapsed() >= RETENTION_INTERVAL {
+            last_retention = std::time::Instant::now();
+            match forget_finished_jobs(&state, JOB_RETENTION).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "finished jobs past retention deleted"),
+                Err(error) => tracing::warn!(?error, "job retention failed; retrying later"),
+            }
+        }
     }
 }
 

@@ -41,6 +41,79 @@ pub struct ResourceArgs {
     verb: Verb,
 }
 
+#[derive(Args)]
+pub struct EventsArgs {
+    #[command(subcommand)]
+    verb: EventsVerb,
+}
+
+#[derive(Subcommand)]
+enum EventsVerb {
+    #[command(flatten)]
+    Generic(Verb),
+    /// Follow the log as it grows; Ctrl-C to stop.
+    Tail {
+        /// Start after this sequence number (default: only new events).
+        #[arg(long)]
+        after: Option<u64>,
+    },
+}
+
+/// `federa events …`: the generic verbs, and `tail`.
+pub async fn events(connection: &Connection, args: EventsArgs) -> Outcome {
+    match args.verb {
+        EventsVerb::Generic(verb) => resource(connection, "events", ResourceArgs { verb }).await,
+        EventsVerb::Tail { after } => tail(connection, after).await,
+    }
+}
+
+/// Prints events from the live stream, reconnecting after the last one seen.
+async fn tail(connection: &Connection, after: Option<u64>) -> Outcome {
+    let client = connect(connection)?;
+    let resource = resources::find("events").expect("events resource");
+    let mut last = after;
+    loop {
+        let path = match last {
+            Some(n) => format!("/events/stream?after={n}"),
+            None => "/events/stream".to_string(),
+        };
+        let mut response = client.open(&path, &[]).await?;
+        let mut buffer = String::new();
+        while let Ok(Some(chunk)) = response.chunk().await {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let message: String = buffer.drain(..end + 2).collect();
+                let data: String = message
+                    .lines()
+                    .filter_map(|line| line.strip_prefix("data:"))
+                    .map(str::trim_start)
+                    .collect();
+                let Ok(event) = serde_json::from_str::<Value>(&data) else {
+                    continue;
+                };
+                last = event["sequenceNumber"].as_u64().or(last);
+                match connection.output {
+                    Format::Json => println!("{event}"),
+                    Format::Table => println!(
+                        "{}",
+                        resource
+                            .columns
+                            .iter()
+                            .map(|(_, field)| match &event[*field] {
+                                Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join("  ")
+                    ),
+                }
+            }
+        }
+        // The server closes streams after a while; resume after the last.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 #[derive(Subcommand)]
 enum Verb {
     /// List, with filters as `--filter key=value` or `--key value`.

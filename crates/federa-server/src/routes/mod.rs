@@ -1,10 +1,10 @@
 //! HTTP handlers, one file per resource. Handlers parse, authorize through
 //! the domain's rule table, call the store and shape the answer.
 
-pub mod events;
 pub mod agent_types;
 pub mod agents;
 mod catalogue_event;
+pub mod events;
 pub mod health;
 pub mod jobs;
 pub mod participants;

@@ -316,3 +316,19 @@ impl Store {
         Ok(true)
     }
 }
+
+impl Store {
+    /// Deletes up to `limit` jobs that finished before `before`; the number
+    /// deleted. Their events stay in the log.
+    pub async fn delete_finished_jobs(&self, before: DateTime<Utc>, limit: u32) -> Result<u64> {
+        let done = on_pool!(self.write, pool => sqlx::query(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status IN ('Completed', 'Failed') AND completed_at < $1 ORDER BY completed_at LIMIT $2)")
+            .bind(before)
+            .bind(i64::from(limit))
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::classify)?;
+        Ok(done)
+    }
+}
