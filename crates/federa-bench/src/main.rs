@@ -1,0 +1,153 @@
+//! `federa-bench`: starts real `federa serve` processes, drives them over
+//! loopback HTTP with simulated consumers and agents, and prints figures
+//! next to the machine's own ceilings measured in the same run.
+//!
+//! ```sh
+//! cargo build --release -p federa-cli -p federa-bench
+//! ./target/release/federa-bench [--postgres-url postgres://…] [--jobs 2000]
+//! ```
+
+mod probes;
+mod scenarios;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use clap::Parser;
+use federa_testkit::{Api, ADMIN_TOKEN};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+#[derive(Parser)]
+#[command(about = "Measure Federa's hot paths against this machine's limits")]
+struct Args {
+    /// A PostgreSQL server to measure on as well (a fresh database is made).
+    #[arg(long, env = "FEDERA_BENCH_POSTGRES_URL")]
+    postgres_url: Option<String>,
+    /// Job cycles to run per backend.
+    #[arg(long, default_value_t = 2000)]
+    jobs: usize,
+    /// Concurrent agent instances draining the queue.
+    #[arg(long, default_value_t = 8)]
+    agents: usize,
+    /// Concurrent HTTP clients for the request-rate figures.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Idle long-poll connections for the memory figure.
+    #[arg(long, default_value_t = 1000)]
+    idle_polls: usize,
+    /// The `federa` binary (default: next to this program).
+    #[arg(long)]
+    federa: Option<PathBuf>,
+}
+
+pub struct Server {
+    child: tokio::process::Child,
+    pub api: Api,
+}
+
+impl Server {
+    async fn start(binary: &std::path::Path, database_url: &str) -> anyhow::Result<Server> {
+        let mut child = tokio::process::Command::new(binary)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+            ])
+            .env("FEDERA_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let base = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(url) = line.strip_prefix("Federa is listening on ") {
+                    return Some(url.to_string());
+                }
+            }
+            None
+        })
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("federa serve did not start"))?;
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Server {
+            child,
+            api: Api::remote(&base),
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().unwrap_or(0)
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let binary = match &args.federa {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?.with_file_name("federa"),
+    };
+    anyhow::ensure!(
+        binary.exists(),
+        "no federa binary at {} (build it, or pass --federa)",
+        binary.display()
+    );
+    let dir = tempfile::tempdir()?;
+    println!(
+        "federa-bench: {} cores, jobs {}, agents {}, clients {}",
+        cores(),
+        args.jobs,
+        args.agents,
+        args.clients
+    );
+    println!();
+    println!("Baselines");
+    let sqlite_commits = probes::sqlite_commit_rate(dir.path(), 2000).await?;
+    println!("  SQLite single-row commits/s (WAL, synchronous=NORMAL) {sqlite_commits:>12.0}");
+    let mut postgres = None;
+    if let Some(url) = &args.postgres_url {
+        let commits = probes::postgres_commit_rate(url, 2000).await?;
+        println!("  PostgreSQL single-row commits/s (one connection)       {commits:>12.0}");
+        match probes::pgbench(url, 10) {
+            Some((rw, ro)) => println!(
+                "  pgbench TPS read-write / read-only (8 clients)          {rw:>12.0} / {ro:.0}"
+            ),
+            None => {
+                println!("  pgbench                                                  not available")
+            }
+        }
+        postgres = Some((url.clone(), commits));
+    }
+
+    let settings = args.settings();
+    let sqlite_url = format!("sqlite://{}", dir.path().join("federa.db").display());
+    scenarios::run_backend(&binary, "SQLite", &sqlite_url, sqlite_commits, &settings).await?;
+    if let Some((url, commits)) = postgres {
+        let database = scenarios::fresh_postgres_database(&url).await?;
+        scenarios::run_backend(&binary, "PostgreSQL", &database, commits, &settings).await?;
+    }
+    Ok(())
+}
+
+impl Args {
+    fn settings(&self) -> scenarios::Settings {
+        scenarios::Settings {
+            jobs: self.jobs,
+            agents: self.agents,
+            clients: self.clients,
+            idle_polls: self.idle_polls,
+        }
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}

@@ -1,0 +1,353 @@
+//! The figures, per backend.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use federa_testkit::{Api, Federation, ADMIN_TOKEN};
+use serde_json::json;
+
+use crate::probes::{rss_bytes, settle};
+use crate::stats::{ms, per_second, Latencies};
+use crate::Server;
+
+pub struct Settings {
+    pub jobs: usize,
+    pub agents: usize,
+    pub clients: usize,
+    pub idle_polls: usize,
+}
+
+/// A new, empty database on the server of `url`.
+pub async fn fresh_postgres_database(url: &str) -> anyhow::Result<String> {
+    use sqlx::Connection;
+    let name = format!("federa_bench_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(url).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let root = base.rsplit_once('/').map(|(root, _)| root).unwrap_or(base);
+    Ok(format!("{root}/{name}{query}"))
+}
+
+pub async fn run_backend(
+    binary: &std::path::Path,
+    label: &str,
+    database_url: &str,
+    commit_rate: f64,
+    settings: &Settings,
+) -> anyhow::Result<()> {
+    let server = Server::start(binary, database_url).await?;
+    settle().await;
+    let idle_rss = rss_bytes(server.pid()).unwrap_or(0);
+    let api = server.api.clone();
+    println!();
+    println!("{label}");
+    println!(
+        "  idle RSS                                       {:>10.1} MiB",
+        mib(idle_rss)
+    );
+
+    let floor = load(&api, "/healthz", None, settings.clients, 5000).await;
+    println!(
+        "  HTTP floor GET /healthz: {:>8.0} req/s   p50 {}  p99 {}",
+        floor.rate,
+        ms(floor.latencies.percentile(50.0)),
+        ms(floor.latencies.percentile(99.0))
+    );
+
+    let federation = Arc::new(Federation::create(&api).await);
+    let cycle = job_cycles(&api, &federation, settings).await;
+    println!(
+        "  job cycles/s (order → claim → complete):   {:>10.0}   = {:.2} × single-row commit rate ({commit_rate:.0}/s)",
+        cycle,
+        cycle / commit_rate
+    );
+
+    let dispatch = dispatch_latency(&api, &federation, 50).await;
+    println!(
+        "  dispatch, order sent → long-poll answered:  p50 {}  p99 {}",
+        ms(dispatch.percentile(50.0)),
+        ms(dispatch.percentile(99.0))
+    );
+
+    let get = load(
+        &api,
+        "/api/v1/services?pageSize=10",
+        Some(&federation.consumer_token),
+        settings.clients,
+        5000,
+    )
+    .await;
+    println!(
+        "  authenticated GET /services: {:>8.0} req/s   p50 {}  p99 {}   ({:.2} × HTTP floor)",
+        get.rate,
+        ms(get.latencies.percentile(50.0)),
+        ms(get.latencies.percentile(99.0)),
+        get.rate / floor.rate
+    );
+    let paced = paced_load(
+        &api,
+        "/api/v1/services?pageSize=10",
+        &federation.consumer_token,
+        get.rate * 0.7,
+        3000,
+    )
+    .await;
+    println!(
+        "  … at 70% of that rate:                      p50 {}  p99 {}",
+        ms(paced.percentile(50.0)),
+        ms(paced.percentile(99.0))
+    );
+
+    let (events, elapsed) = catch_up(&api).await;
+    println!(
+        "  event-log catch-up (pages of 100):          {:>10.0} events/s ({events} events)",
+        per_second(events, elapsed)
+    );
+
+    let polls = idle_long_polls(&api, &federation, settings.idle_polls).await;
+    settle().await;
+    let busy_rss = rss_bytes(server.pid()).unwrap_or(0);
+    let per_connection =
+        busy_rss.saturating_sub(idle_rss) as f64 / settings.idle_polls.max(1) as f64;
+    println!(
+        "  RSS with {} idle long-polls:                {:>10.1} MiB  ≈ {:.1} KiB per connection",
+        settings.idle_polls,
+        mib(busy_rss),
+        per_connection / 1024.0
+    );
+    for poll in polls {
+        poll.abort();
+    }
+    drop(server);
+    Ok(())
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+struct Load {
+    rate: f64,
+    latencies: Latencies,
+}
+
+/// `total` GETs of `path` from `clients` concurrent clients, as fast as the
+/// server answers.
+async fn load(api: &Api, path: &str, token: Option<&str>, clients: usize, total: usize) -> Load {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..clients)
+        .map(|_| {
+            let (api, next, path, token) = (
+                api.clone(),
+                next.clone(),
+                path.to_string(),
+                token.map(str::to_string),
+            );
+            tokio::spawn(async move {
+                let mut samples = Vec::new();
+                while next.fetch_add(1, Ordering::Relaxed) < total {
+                    let sent = Instant::now();
+                    let response = api.call("GET", &path, token.as_deref(), None).await;
+                    assert_eq!(response.status, 200, "{path}: {:?}", response.body);
+                    samples.push(sent.elapsed());
+                }
+                samples
+            })
+        })
+        .collect();
+    let mut samples = Vec::new();
+    for worker in workers {
+        samples.extend(worker.await.unwrap_or_default());
+    }
+    Load {
+        rate: per_second(samples.len(), started.elapsed()),
+        latencies: Latencies::new(samples),
+    }
+}
+
+/// `total` GETs at a fixed rate, each on its own task, to see latency
+/// below saturation.
+async fn paced_load(api: &Api, path: &str, token: &str, rate: f64, total: usize) -> Latencies {
+    let interval = Duration::from_secs_f64(1.0 / rate.max(1.0));
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = Vec::with_capacity(total);
+    for _ in 0..total {
+        ticker.tick().await;
+        let (api, path, token) = (api.clone(), path.to_string(), token.to_string());
+        tasks.push(tokio::spawn(async move {
+            let sent = Instant::now();
+            api.get(&path, &token).await;
+            sent.elapsed()
+        }));
+    }
+    let mut samples = Vec::new();
+    for task in tasks {
+        samples.extend(task.await.ok());
+    }
+    Latencies::new(samples)
+}
+
+/// Orders `jobs` services while `agents` instances claim and complete
+/// their jobs; cycles per second from the first order to the last
+/// completion.
+async fn job_cycles(api: &Api, federation: &Arc<Federation>, settings: &Settings) -> f64 {
+    let groups: Vec<String> = {
+        let mut groups = Vec::new();
+        for g in 0..(settings.jobs / 10).max(1) {
+            groups.push(federation.group(api, &format!("bench-{g}")).await);
+        }
+        groups
+    };
+    let groups = Arc::new(groups);
+    let completed = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let consumers: Vec<_> = (0..settings.clients.min(16))
+        .map(|worker| {
+            let (api, federation, groups) = (api.clone(), federation.clone(), groups.clone());
+            let (step, jobs) = (settings.clients.min(16), settings.jobs);
+            tokio::spawn(async move {
+                for n in (worker..jobs).step_by(step) {
+                    let mut order = federation.order(&format!("vm-{n}"));
+                    order["groupId"] = json!(groups[n % groups.len()]);
+                    let response = api
+                        .post("/api/v1/services", &federation.consumer_token, &order)
+                        .await;
+                    assert_eq!(response.status, 201, "{:?}", response.body);
+                }
+            })
+        })
+        .collect();
+    let agents: Vec<_> = (0..settings.agents)
+        .map(|_| {
+            let (api, federation, completed) = (api.clone(), federation.clone(), completed.clone());
+            let jobs = settings.jobs;
+            tokio::spawn(async move {
+                while completed.load(Ordering::Relaxed) < jobs {
+                    let claimed = api
+                        .post(
+                            "/api/v1/jobs/claim",
+                            &federation.agent_token,
+                            &json!({"limit": 20}),
+                        )
+                        .await;
+                    let batch = claimed.body.as_array().cloned().unwrap_or_default();
+                    if batch.is_empty() {
+                        let _ = api
+                            .get(
+                                "/api/v1/jobs/pending?wait=1s&limit=1",
+                                &federation.agent_token,
+                            )
+                            .await;
+                        continue;
+                    }
+                    for job in batch {
+                        let id = job["id"].as_str().unwrap_or_default();
+                        let done = api
+                            .post(
+                                &format!("/api/v1/jobs/{id}/complete"),
+                                &federation.agent_token,
+                                &json!({}),
+                            )
+                            .await;
+                        assert_eq!(done.status, 204, "{:?}", done.body);
+                        completed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for consumer in consumers {
+        let _ = consumer.await;
+    }
+    for agent in agents {
+        let _ = agent.await;
+    }
+    per_second(settings.jobs, started.elapsed())
+}
+
+/// From sending an order to the waiting agent's long-poll answering.
+async fn dispatch_latency(api: &Api, federation: &Arc<Federation>, rounds: usize) -> Latencies {
+    let group = federation.group(api, "dispatch").await;
+    let mut samples = Vec::new();
+    for round in 0..rounds {
+        let waiter = {
+            let (api, token) = (api.clone(), federation.agent_token.clone());
+            tokio::spawn(async move {
+                let response = api
+                    .get("/api/v1/jobs/pending?wait=10s&limit=1", &token)
+                    .await;
+                (Instant::now(), response)
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let mut order = federation.order(&format!("dispatch-{round}"));
+        order["groupId"] = json!(group);
+        let sent = Instant::now();
+        api.post("/api/v1/services", &federation.consumer_token, &order)
+            .await;
+        let (answered, response) = waiter.await.expect("long-poll");
+        samples.push(answered.saturating_duration_since(sent));
+        // Finish the job so the group's next job can be handed out.
+        if let Some(job) = response.body.as_array().and_then(|jobs| jobs.first()) {
+            let id = job["id"].as_str().unwrap_or_default();
+            api.post(
+                &format!("/api/v1/jobs/{id}/claim"),
+                &federation.agent_token,
+                &json!({}),
+            )
+            .await;
+            api.post(
+                &format!("/api/v1/jobs/{id}/complete"),
+                &federation.agent_token,
+                &json!({}),
+            )
+            .await;
+        }
+    }
+    Latencies::new(samples)
+}
+
+/// Reads the whole event log in pages, as a subscriber catching up does.
+async fn catch_up(api: &Api) -> (usize, Duration) {
+    let started = Instant::now();
+    let mut seen = 0;
+    for page in 1.. {
+        let response = api
+            .get(
+                &format!("/api/v1/events?pageSize=100&page={page}&sort=sequenceNumber"),
+                ADMIN_TOKEN,
+            )
+            .await;
+        let items = response.body["items"].as_array().map(Vec::len).unwrap_or(0);
+        seen += items;
+        if response.body["hasNext"] != true {
+            break;
+        }
+    }
+    (seen, started.elapsed())
+}
+
+/// Long-polls that stay open, from an agent with no work.
+async fn idle_long_polls(
+    api: &Api,
+    federation: &Arc<Federation>,
+    count: usize,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let (_, token) = federation.agent(api, "idle", &[]).await;
+    (0..count)
+        .map(|_| {
+            let (api, token) = (api.clone(), token.clone());
+            tokio::spawn(async move {
+                let _ = api.get("/api/v1/jobs/pending?wait=60s", &token).await;
+            })
+        })
+        .collect()
+}
