@@ -1,6 +1,9 @@
 //! What service and job handlers share: the answer shapes and the rules of
 //! a service's type.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Utc};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::lifecycle::LifecycleSchema;
@@ -121,18 +124,32 @@ pub struct TypeRules {
     pub lifecycle: LifecycleSchema,
 }
 
-/// Loads and parses a service type's schemas; `field` names the request
-/// field that chose the type, for the error.
+/// Parsed rules of service types by id, with the type's `updatedAt` when
+/// parsed: parsing compiles every pattern, which costs more than the rest
+/// of an order, and a changed type (on any replica) has a newer stamp.
+#[derive(Default)]
+pub struct RulesCache(Mutex<HashMap<Uuid, (DateTime<Utc>, Arc<TypeRules>)>>);
+
+/// Loads and parses a service type's schemas, or takes them from the
+/// cache; `field` names the request field that chose the type, for the error.
 pub async fn type_rules(
     state: &AppState,
     service_type_id: Uuid,
     field: &str,
-) -> ApiResult<TypeRules> {
+) -> ApiResult<Arc<TypeRules>> {
     let stored = state
         .store
         .service_type_rules(service_type_id)
         .await?
         .ok_or_else(|| ApiError::field(field, "no service type has this id"))?;
+    {
+        let cache = state.rules.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((stamp, rules)) = cache.get(&service_type_id) {
+            if *stamp == stored.updated_at {
+                return Ok(rules.clone());
+            }
+        }
+    }
     let lifecycle = stored
         .lifecycle_schema
         .as_ref()
@@ -146,10 +163,13 @@ pub async fn type_rules(
         Some(json) => Some(PropertySchema::parse(&json.0).map_err(|_| ApiError::Internal)?),
         None => None,
     };
-    Ok(TypeRules {
+    let rules = Arc::new(TypeRules {
         properties,
         lifecycle,
-    })
+    });
+    let mut cache = state.rules.0.lock().unwrap_or_else(|e| e.into_inner());
+    cache.insert(service_type_id, (stored.updated_at, rules.clone()));
+    Ok(rules)
 }
 
 /// Prefixes property-engine paths with the request field that held them.

@@ -15,6 +15,8 @@ pub struct AppState {
     /// Wakes agents long-polling for jobs.
     pub dispatch: Arc<Dispatch>,
     pub lease: LeasePolicy,
+    /// Parsed service-type rules.
+    pub rules: Arc<crate::provisioning::RulesCache>,
 }
 
 impl AppState {
@@ -24,6 +26,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             dispatch: Arc::new(Dispatch::default()),
             lease: LeasePolicy::default(),
+            rules: Arc::default(),
         }
     }
 }

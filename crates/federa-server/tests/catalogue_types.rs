@@ -262,3 +262,31 @@ async fn a_new_lifecycle_must_keep_the_states_services_are_in() {
         .contains("New"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_changed_schema_applies_to_the_next_order() {
+    let server = TestServer::start().await;
+    let federation = Federation::create(&server).await;
+    federation.order_service(&server, "before").await;
+    let mut schema: Value =
+        serde_json::from_str(federa_testkit::EXAMPLE_VM_PROPERTY_SCHEMA).unwrap();
+    schema["properties"]["owner"] = json!({"type": "string", "required": true});
+    let changed = server
+        .patch(
+            &format!("/api/v1/service-types/{}", federation.service_type_id),
+            ADMIN_TOKEN,
+            &json!({"propertySchema": schema}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{:?}", changed.body);
+    let refused = server
+        .post(
+            "/api/v1/services",
+            &federation.consumer_token,
+            &federation.order("after"),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{:?}", refused.body);
+    assert_eq!(refused.body["errors"][0]["path"], "properties.owner");
+    server.stop().await;
+}

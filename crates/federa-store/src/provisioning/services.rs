@@ -63,6 +63,8 @@ impl From<ServiceRow> for Service {
 pub struct ServiceTypeRules {
     pub property_schema: Option<Json<Value>>,
     pub lifecycle_schema: Option<Json<Value>>,
+    /// Changes whenever the schemas may have; parsed rules are cached by it.
+    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -136,7 +138,7 @@ impl Store {
     }
 
     pub async fn service_type_rules(&self, id: Uuid) -> Result<Option<ServiceTypeRules>> {
-        on_pool!(self.read, pool => sqlx::query_as("SELECT property_schema, lifecycle_schema FROM service_types WHERE id = $1")
+        on_pool!(self.read, pool => sqlx::query_as("SELECT property_schema, lifecycle_schema, updated_at FROM service_types WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await)
