@@ -91,6 +91,7 @@ async fn an_ordered_website_runs_as_a_real_process_until_deleted() {
     let body = page(port).await.expect("the website answers");
     assert!(body.contains("Hello from Federa"), "{body}");
 
+    let service_id = created.body["id"].as_str().unwrap();
     api.post(
         &format!("{service_path}/stop"),
         &federation.consumer_token,
