@@ -128,7 +128,10 @@ pub struct TypeRules {
 /// parsed: parsing compiles every pattern, which costs more than the rest
 /// of an order, and a changed type (on any replica) has a newer stamp.
 #[derive(Default)]
-pub struct RulesCache(Mutex<HashMap<Uuid, (DateTime<Utc>, Arc<TypeRules>)>>);
+pub struct RulesCache(Mutex<HashMap<Uuid, CachedRules>>);
+
+/// The type's `updatedAt` when parsed, and the parsed rules.
+type CachedRules = (DateTime<Utc>, Arc<TypeRules>);
 
 /// Loads and parses a service type's schemas, or takes them from the
 /// cache; `field` names the request field that chose the type, for the error.
