@@ -273,3 +273,59 @@ async fn events_tail_follows_the_log() {
     tail.kill().await.unwrap();
     exchange.terminate();
 }
+
+#[tokio::test]
+async fn profiles_in_the_config_file_supply_url_and_token() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "default_profile = \"broken\"\n[profiles.broken]\nurl = \"http://127.0.0.1:9\"\ntoken = \"x\"\n[profiles.local]\nurl = \"{}\"\ntoken = \"{ADMIN_TOKEN}\"\n",
+            exchange.api.base
+        ),
+    )
+    .unwrap();
+    let run = |args: Vec<&'static str>| {
+        let config = config.clone();
+        async move {
+            tokio::process::Command::new(FEDERA)
+                .args(args)
+                .env_remove("FEDERA_URL")
+                .env_remove("FEDERA_TOKEN")
+                .env("FEDERA_CONFIG", &config)
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+    let named = run(vec![
+        "--profile",
+        "local",
+        "participants",
+        "list",
+        "-o",
+        "json",
+    ])
+    .await;
+    assert!(named.status.success(), "{}", stderr(&named));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout(&named)).unwrap()["totalItems"],
+        0
+    );
+    let default = run(vec!["participants", "list"]).await;
+    assert_eq!(
+        default.status.code(),
+        Some(3),
+        "the default profile points nowhere"
+    );
+    let missing = run(vec!["--profile", "nope", "participants", "list"]).await;
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("no profile named nope"),
+        "{}",
+        stderr(&missing)
+    );
+    exchange.terminate();
+}
