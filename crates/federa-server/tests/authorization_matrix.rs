@@ -1,0 +1,335 @@
+//! Every endpoint, called as each kind of caller: the answer is allowed
+//! (anything but 401/403), forbidden (403) or unauthenticated (401). A new
+//! endpoint without a row here fails the test.
+
+use std::collections::BTreeSet;
+
+use federa_testkit::{Federation, TestServer, ADMIN_TOKEN};
+use serde_json::{json, Value};
+
+/// Callers in the order each row is tried: refusals first, so a row that
+/// deletes something is refused before the object is gone.
+const CALLERS: [&str; 5] = [
+    "foreign agent",
+    "foreign participant",
+    "own agent",
+    "owner",
+    "admin",
+];
+
+struct Row {
+    method: &'static str,
+    /// The OpenAPI path.
+    path: &'static str,
+    /// Expected for admin, owner, foreign participant, own agent, foreign
+    /// agent: `A` allowed, `D` denied.
+    expect: &'static str,
+}
+
+const fn row(method: &'static str, path: &'static str, expect: &'static str) -> Row {
+    Row {
+        method,
+        path,
+        expect,
+    }
+}
+
+/// Deletes last, in an order where each still finds what it needs.
+const ROWS: &[Row] = &[
+    row("GET", "/participants", "AAAAA"),
+    row("POST", "/participants", "ADDDD"),
+    row("GET", "/participants/{id}", "AADAD"),
+    row("PATCH", "/participants/{id}", "AADDD"),
+    row("GET", "/tokens", "AAADD"),
+    row("POST", "/tokens", "AADDD"),
+    row("GET", "/tokens/{id}", "AADDD"),
+    row("PATCH", "/tokens/{id}", "AADDD"),
+    row("POST", "/tokens/{id}/regenerate", "AADDD"),
+    row("GET", "/service-types", "AAAAA"),
+    row("POST", "/service-types", "ADDDD"),
+    row("GET", "/service-types/{id}", "AAAAA"),
+    row("PATCH", "/service-types/{id}", "ADDDD"),
+    row("GET", "/agent-types", "AAAAA"),
+    row("POST", "/agent-types", "ADDDD"),
+    row("GET", "/agent-types/{id}", "AAAAA"),
+    row("PATCH", "/agent-types/{id}", "ADDDD"),
+    row("GET", "/agents", "AAAAA"),
+    row("POST", "/agents", "AADDD"),
+    row("GET", "/agents/me", "DDDAA"),
+    row("PUT", "/agents/me/status", "DDDAA"),
+    row("GET", "/agents/{id}", "AADAD"),
+    row("PATCH", "/agents/{id}", "AADDD"),
+    row("GET", "/service-groups", "AAAAA"),
+    row("POST", "/service-groups", "AADDD"),
+    row("GET", "/service-groups/{id}", "AADAD"),
+    row("PATCH", "/service-groups/{id}", "AADDD"),
+    row("GET", "/service-option-types", "AAAAA"),
+    row("POST", "/service-option-types", "ADDDD"),
+    row("GET", "/service-option-types/{id}", "AAAAA"),
+    row("PATCH", "/service-option-types/{id}", "ADDDD"),
+    row("GET", "/service-options", "AAAAA"),
+    row("POST", "/service-options", "AADAD"),
+    row("GET", "/service-options/{id}", "AADAD"),
+    row("PATCH", "/service-options/{id}", "AADAD"),
+    row("GET", "/services", "AAAAA"),
+    row("POST", "/services", "AADDD"),
+    row("GET", "/services/{id}", "AADAD"),
+    row("PATCH", "/services/{id}", "AADDD"),
+    row("GET", "/jobs", "AAAAA"),
+    row("GET", "/jobs/pending", "DDDAA"),
+    row("POST", "/jobs/claim", "DDDAA"),
+    row("GET", "/jobs/{id}", "AADAD"),
+    row("POST", "/jobs/{id}/claim", "DDDAD"),
+    row("POST", "/jobs/{id}/heartbeat", "DDDAD"),
+    row("POST", "/jobs/{id}/complete", "DDDAD"),
+    row("POST", "/jobs/{id}/fail", "DDDAD"),
+    row("POST", "/services/{id}/{action}", "AADDD"),
+    row("GET", "/events", "AAADD"),
+    row("GET", "/events/stream", "AAADD"),
+    row("POST", "/events/lease", "ADDDD"),
+    row("POST", "/events/ack", "ADDDD"),
+    row("DELETE", "/tokens/{id}", "AADDD"),
+    row("DELETE", "/services/{id}", "AADDD"),
+    row("DELETE", "/service-options/{id}", "AADAD"),
+    row("DELETE", "/service-option-types/{id}", "ADDDD"),
+    row("DELETE", "/service-groups/{id}", "AADDD"),
+    row("DELETE", "/agents/{id}", "AADDD"),
+    row("DELETE", "/agent-types/{id}", "ADDDD"),
+    row("DELETE", "/service-types/{id}", "ADDDD"),
+    row("DELETE", "/participants/{id}", "ADDDD"),
+];
+
+struct World {
+    federation: Federation,
+    foreign_token: String,
+    foreign_agent_token: String,
+    token_id: String,
+    option_type_id: String,
+    option_id: String,
+    service_id: String,
+    job_id: String,
+}
+
+impl World {
+    async fn build(server: &TestServer) -> World {
+        let federation = Federation::create(server).await;
+        let foreign = server.participant("Foreign").await;
+        let foreign_token = server.token("participant", Some(&foreign)).await;
+        let foreign_agent = server
+            .post(
+                "/api/v1/agents",
+                ADMIN_TOKEN,
+                &json!({"name": "foreign", "providerId": foreign, "agentTypeId": federation.agent_type_id}),
+            )
+            .await;
+        let foreign_agent_token = server
+            .token("agent", Some(foreign_agent.body["id"].as_str().unwrap()))
+            .await;
+        let token = server
+            .post(
+                "/api/v1/tokens",
+                ADMIN_TOKEN,
+                &json!({"name": "spare", "role": "participant", "scopeId": federation.provider_id}),
+            )
+            .await;
+        let option_type = server
+            .post(
+                "/api/v1/service-option-types",
+                ADMIN_TOKEN,
+                &json!({"name": "OS", "type": "os"}),
+            )
+            .await;
+        let option = server
+            .post(
+                "/api/v1/service-options",
+                ADMIN_TOKEN,
+                &json!({"providerId": federation.provider_id, "serviceOptionTypeId": option_type.body["id"], "name": "debian", "value": "debian"}),
+            )
+            .await;
+        let service_id = federation.order_service(server, "vm-1").await;
+        let pending = server
+            .get("/api/v1/jobs/pending", &federation.agent_token)
+            .await;
+        World {
+            foreign_token,
+            foreign_agent_token,
+            token_id: token.body["id"].as_str().unwrap().to_string(),
+            option_type_id: option_type.body["id"].as_str().unwrap().to_string(),
+            option_id: option.body["id"].as_str().unwrap().to_string(),
+            service_id,
+            job_id: pending.body[0]["id"].as_str().unwrap().to_string(),
+            federation,
+        }
+    }
+
+    /// The token of a caller for a row; the owner is the participant the
+    /// row's object belongs to.
+    fn token(&self, caller: &str, path: &str) -> String {
+        let f = &self.federation;
+        let consumer_owned = ["/services", "/service-groups", "/jobs"]
+            .iter()
+            .any(|p| path.starts_with(p));
+        match caller {
+            "admin" => ADMIN_TOKEN.to_string(),
+            "owner" if consumer_owned => f.consumer_token.clone(),
+            "owner" => f.provider_token.clone(),
+            "foreign participant" => self.foreign_token.clone(),
+            "own agent" => f.agent_token.clone(),
+            _ => self.foreign_agent_token.clone(),
+        }
+    }
+
+    /// The concrete path and a body for a row.
+    fn request(&self, row: &Row) -> (String, Option<Value>) {
+        let f = &self.federation;
+        let id = match row.path.split('/').nth(1).unwrap_or("") {
+            "participants" => f.provider_id.clone(),
+            "tokens" => self.token_id.clone(),
+            "service-types" => f.service_type_id.clone(),
+            "agent-types" => f.agent_type_id.clone(),
+            "agents" => f.agent_id.clone(),
+            "service-groups" => f.group_id.clone(),
+            "service-option-types" => self.option_type_id.clone(),
+            "service-options" => self.option_id.clone(),
+            "services" => self.service_id.clone(),
+            "jobs" => self.job_id.clone(),
+            _ => String::new(),
+        };
+        let path = format!(
+            "/api/v1{}",
+            row.path.replace("{id}", &id).replace("{action}", "start")
+        );
+        let body = match (row.method, row.path) {
+            ("POST", "/participants") => json!({"name": "New", "status": "Enabled"}),
+            ("POST", "/tokens") => {
+                json!({"name": "t", "role": "participant", "scopeId": f.provider_id})
+            }
+            ("POST", "/service-types") => json!({"name": format!("T {}", uuid::Uuid::now_v7())}),
+            ("POST", "/agent-types") => {
+                json!({"name": format!("A {}", uuid::Uuid::now_v7()), "configurationSchema": {"properties": {}}})
+            }
+            ("POST", "/agents") => {
+                json!({"name": "a", "providerId": f.provider_id, "agentTypeId": f.agent_type_id})
+            }
+            ("PUT", "/agents/me/status") => json!({"status": "Connected"}),
+            ("POST", "/service-groups") => json!({"name": "g", "consumerId": f.consumer_id}),
+            ("POST", "/service-option-types") => {
+                json!({"name": "o", "type": format!("t{}", uuid::Uuid::now_v7().simple())})
+            }
+            ("POST", "/service-options") => {
+                json!({"providerId": f.provider_id, "serviceOptionTypeId": self.option_type_id, "name": "n", "value": "v"})
+            }
+            ("POST", "/services") => f.order(&format!("vm-{}", uuid::Uuid::now_v7().simple())),
+            ("POST", "/jobs/{id}/fail") => json!({"errorMessage": "refused"}),
+            ("POST", "/events/lease") => json!({"subscriberId": "matrix", "instanceId": "one"}),
+            ("POST", "/events/ack") => {
+                json!({"subscriberId": "matrix", "instanceId": "one", "lastEventSequenceProcessed": 1})
+            }
+            (_, _) => json!({}),
+        };
+        (
+            path,
+            (row.method != "GET" && row.method != "DELETE").then_some(body),
+        )
+    }
+}
+
+/// Status only: a stream's body never ends.
+async fn status(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> u16 {
+    if path.ends_with("/stream") {
+        let mut request = server.http.get(server.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        return request.send().await.unwrap().status().as_u16();
+    }
+    server.call(method, path, token, body).await.status
+}
+
+#[tokio::test]
+async fn every_endpoint_answers_each_caller_as_the_rules_say() {
+    let server = TestServer::start().await;
+    let openapi = server
+        .call("GET", "/api/v1/openapi.json", None, None)
+        .await
+        .body;
+    let documented: BTreeSet<(String, String)> = openapi["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, methods)| {
+            methods
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let covered: BTreeSet<(String, String)> = ROWS
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints without a row in the matrix: {missing:?}"
+    );
+    let stale: Vec<_> = covered.difference(&documented).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for endpoints that do not exist: {stale:?}"
+    );
+
+    let world = World::build(&server).await;
+    let mut failures = Vec::new();
+    for row in ROWS {
+        let (path, body) = world.request(row);
+        let anonymous = status(&server, row.method, &path, None, body.as_ref()).await;
+        if anonymous != 401 {
+            failures.push(format!(
+                "{} {} anonymous: {anonymous}, expected 401",
+                row.method, row.path
+            ));
+        }
+        for caller in CALLERS {
+            let index = [
+                "admin",
+                "owner",
+                "foreign participant",
+                "own agent",
+                "foreign agent",
+            ]
+            .iter()
+            .position(|c| *c == caller)
+            .unwrap();
+            let expected = row.expect.as_bytes()[index];
+            let token = world.token(caller, row.path);
+            let got = status(&server, row.method, &path, Some(&token), body.as_ref()).await;
+            let ok = match expected {
+                b'A' => got != 401 && got != 403 && got < 500,
+                _ => got == 403,
+            };
+            if !ok {
+                failures.push(format!(
+                    "{} {} as {caller}: {got}, expected {}",
+                    row.method,
+                    row.path,
+                    if expected == b'A' { "allowed" } else { "403" }
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    server.stop().await;
+}
