@@ -48,6 +48,32 @@ impl Api {
         Response { status, body }
     }
 
+    /// As [`Api::call`], but `None` when the connection fails (for tests
+    /// that kill the server under load).
+    pub async fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Option<Response> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.ok()?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.ok()?;
+        Some(Response {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        })
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.call("GET", path, Some(token), None).await
     }

@@ -24,14 +24,20 @@ impl Exchange {
     pub async fn start(binary: &str, lease_seconds: u32) -> Exchange {
         let dir = tempfile::tempdir().unwrap();
         let database = format!("sqlite://{}", dir.path().join("federa.db").display());
+        Exchange::start_on(binary, &database, "127.0.0.1:0", lease_seconds, dir).await
+    }
+
+    /// Starts `binary serve` on `database` and `listen`; `dir` is kept as
+    /// long as the exchange runs.
+    pub async fn start_on(
+        binary: &str,
+        database: &str,
+        listen: &str,
+        lease_seconds: u32,
+        dir: tempfile::TempDir,
+    ) -> Exchange {
         let mut child = Command::new(binary)
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--database-url",
-                &database,
-            ])
+            .args(["serve", "--listen", listen, "--database-url", database])
             .args(["--job-lease-seconds", &lease_seconds.to_string()])
             .env("FEDERA_ADMIN_TOKEN", ADMIN_TOKEN)
             .stdout(Stdio::piped())
