@@ -35,6 +35,7 @@ pub async fn run(listen: SocketAddr, shutdown: impl Future<Output = ()>) -> anyh
             admin_token: Some(admin_token.clone()),
             lease: Default::default(),
             sweep_interval: Duration::from_secs(5),
+            vault_key: Default::default(),
         },
         async {
             let _ = server_stopped.await;
@@ -123,6 +124,14 @@ async fn build(
                     "configurationSchema": {"properties": {"country": {"type": "string"}}}}),
         )
         .await?)?;
+    for name in federa_agent::process::METRIC_TYPES {
+        admin
+            .post(
+                "/metric-types",
+                &json!({"name": name, "entityType": "Service"}),
+            )
+            .await?;
+    }
     let expire_at = chrono::Utc::now() + chrono::Duration::days(30);
 
     let mut agent_ids = Vec::new();

@@ -118,6 +118,11 @@ enum Command {
         /// Claims a job may receive before a lapsed lease fails it.
         #[arg(long, env = "FEDERA_JOB_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..))]
         job_max_attempts: i32,
+        /// File holding the key that seals secret properties (32 bytes as
+        /// base64 or hex). `FEDERA_VAULT_KEY` gives the key itself instead.
+        /// Without either, a SQLite database gets `vault.key` beside it.
+        #[arg(long, env = "FEDERA_VAULT_KEY_FILE")]
+        vault_key_file: Option<std::path::PathBuf>,
     },
 }
 
@@ -173,6 +178,7 @@ fn main() -> std::process::ExitCode {
             admin_token,
             job_lease_seconds,
             job_max_attempts,
+            vault_key_file,
         } => exit(runtime.block_on(federa_server::serve(
             federa_server::ServeConfig {
                 listen,
@@ -186,6 +192,7 @@ fn main() -> std::process::ExitCode {
                 sweep_interval: std::time::Duration::from_secs(
                     u64::from(job_lease_seconds / 10).clamp(1, 30),
                 ),
+                vault_key: federa_server::VaultKeyConfig::from_env(vault_key_file),
             },
             shutdown_signal(),
         ))),

@@ -10,6 +10,7 @@ pub mod event;
 pub mod exchange;
 pub mod lifecycle;
 pub mod listing;
+pub mod metrics;
 pub mod participant;
 pub mod property_schema;
 pub mod provisioning;

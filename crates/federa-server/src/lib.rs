@@ -15,6 +15,7 @@ mod provisioning;
 pub mod routes;
 mod serve;
 pub mod state;
+pub mod vault;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -27,6 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub use bootstrap::{ensure_admin_token, AdminToken};
 pub use serve::{serve, ServeConfig};
 use state::AppState;
+pub use vault::VaultKeyConfig;
 
 /// Request bodies above this size are refused with 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -45,6 +47,14 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::services::router())
         .merge(routes::jobs::router())
         .merge(routes::events::router())
+        .merge(routes::provider_profiles::router())
+        .merge(routes::offerings::router())
+        .merge(routes::placement_policies::router())
+        .merge(routes::placement::router())
+        .merge(routes::invoices::router())
+        .merge(routes::vault::router())
+        .merge(routes::metric_types::router())
+        .merge(routes::metric_entries::router())
 }
 
 /// The whole application: `/api/v1`, health, metrics.

@@ -259,13 +259,25 @@ pub async fn record_failure(
     if failed {
         // The next job of the service group may now be handed out.
         state.dispatch.wake(job.agent_id);
+        let terminal = rules.lifecycle.is_terminal(&finish.service.status);
+        crate::vault::job_finished(
+            state,
+            job,
+            &service,
+            finish.service.properties.as_ref(),
+            terminal,
+        )
+        .await;
     }
     Ok(failed)
 }
 
 /// Where a service's properties are being written: whose options and which
-/// consumer and group references are judged against.
+/// consumer and group references are judged against, and which service and
+/// agent their secrets belong to.
 pub struct PropertyOwner {
+    pub service_id: Uuid,
+    pub agent_id: Uuid,
     pub provider_id: Uuid,
     pub consumer_id: Uuid,
     pub group_id: Uuid,

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use crate::bootstrap::{ensure_admin_token, AdminToken};
 use crate::maintenance::Background;
 use crate::state::AppState;
+use crate::vault::{KeyOrigin, Sweeper, Vault, VaultKeyConfig, SWEEP_INTERVAL};
 
 pub struct ServeConfig {
     pub listen: SocketAddr,
@@ -18,6 +19,8 @@ pub struct ServeConfig {
     /// claims are looked for.
     pub lease: LeasePolicy,
     pub sweep_interval: Duration,
+    /// Where the key sealing secret properties comes from.
+    pub vault_key: VaultKeyConfig,
 }
 
 /// Runs the exchange until `shutdown` resolves, then drains open requests.
@@ -25,7 +28,20 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // Before the database is touched, so a missing key changes nothing.
+    let (vault, key_origin) = Vault::configured(&config.vault_key, &config.database_url)?;
     let store = Store::open(&config.database_url).await?;
+    vault.check(&store).await?;
+    match key_origin {
+        KeyOrigin::Generated(path) => {
+            tracing::info!(path = %path.display(), "generated a vault key; back it up together with the database")
+        }
+        KeyOrigin::File(path) => tracing::info!(path = %path.display(), "vault key read from file"),
+        KeyOrigin::Configured => tracing::info!("vault key taken from configuration"),
+        KeyOrigin::Ephemeral => {
+            tracing::warn!("in-memory database: the vault key lives only as long as this process")
+        }
+    }
     match ensure_admin_token(&store, config.admin_token.as_deref()).await? {
         AdminToken::Generated(value) => {
             // Printed on stdout, never logged: logs are shipped and kept.
@@ -40,12 +56,15 @@ pub async fn serve(
     println!("Federa is listening on http://{address}");
     let mut state = AppState::new(store.clone());
     state.lease = config.lease;
+    state.vault = std::sync::Arc::new(vault);
     let background = Background::start(&state, &config.database_url, config.sweep_interval);
+    let sweeper = Sweeper::start(store.clone(), SWEEP_INTERVAL);
     let app = crate::app(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
     drop(background);
+    drop(sweeper);
     store.close().await;
     tracing::info!("federa stopped");
     Ok(())

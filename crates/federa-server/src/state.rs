@@ -6,6 +6,7 @@ use federa_store::Store;
 use crate::dispatch::Dispatch;
 
 use crate::metrics::Metrics;
+use crate::vault::Vault;
 
 /// Everything a handler may reach, cheap to clone.
 #[derive(Clone)]
@@ -17,6 +18,8 @@ pub struct AppState {
     pub lease: LeasePolicy,
     /// Parsed service-type rules.
     pub rules: Arc<crate::provisioning::RulesCache>,
+    /// Seals and opens secret property values.
+    pub vault: Arc<Vault>,
 }
 
 impl AppState {
@@ -27,6 +30,9 @@ impl AppState {
             dispatch: Arc::new(Dispatch::default()),
             lease: LeasePolicy::default(),
             rules: Arc::default(),
+            // Secrets sealed under this key die with the process; `serve`
+            // and the test kit put in the configured one.
+            vault: Arc::new(Vault::ephemeral()),
         }
     }
 }

@@ -22,7 +22,8 @@ struct Row {
     /// The OpenAPI path.
     path: &'static str,
     /// Expected for admin, owner, foreign participant, own agent, foreign
-    /// agent: `A` allowed, `D` denied.
+    /// agent: `A` allowed, `D` denied, `H` hidden (404: to this caller
+    /// the object does not exist).
     expect: &'static str,
 }
 
@@ -84,10 +85,47 @@ const ROWS: &[Row] = &[
     row("POST", "/jobs/{id}/complete", "DDDAD"),
     row("POST", "/jobs/{id}/fail", "DDDAD"),
     row("POST", "/services/{id}/{action}", "AADDD"),
+    row("GET", "/metric-types", "AAAAA"),
+    row("POST", "/metric-types", "ADDDD"),
+    row("GET", "/metric-types/{id}", "AAAAA"),
+    row("PATCH", "/metric-types/{id}", "ADDDD"),
+    row("POST", "/metric-entries", "ADDAD"),
+    // A batch is judged entry by entry: a foreign agent's entries come back
+    // rejected in a 200 answer (the entries test checks that).
+    row("POST", "/metric-entries/batch", "ADDAA"),
+    // Reading metrics is scoped, not refused: a stranger sees none.
+    row("GET", "/metric-entries", "AAAAA"),
+    row("GET", "/metric-entries/resource-ids", "AAAAA"),
+    row(
+        "GET",
+        "/metric-entries/aggregate/{serviceId}/{resourceId}/{typeId}",
+        "AAAAA",
+    ),
+    row("GET", "/vault/secrets/{reference}", "DDDAH"),
+    row("GET", "/provider-profiles", "AAAAA"),
+    row("POST", "/provider-profiles", "AADDD"),
+    row("GET", "/provider-profiles/{id}", "AAAAA"),
+    row("PATCH", "/provider-profiles/{id}", "AADDD"),
+    row("GET", "/offerings", "AAAAA"),
+    row("POST", "/offerings", "AADDD"),
+    row("GET", "/offerings/{id}", "AAAAA"),
+    row("PATCH", "/offerings/{id}", "AADDD"),
+    row("GET", "/placement-policies", "AAADD"),
+    row("POST", "/placement-policies", "AADDD"),
+    row("GET", "/placement-policies/{id}", "AADDD"),
+    row("PATCH", "/placement-policies/{id}", "AADDD"),
+    // Previewing is open to participants, but only for themselves.
+    row("POST", "/placement/preview", "AADDD"),
+    row("GET", "/invoices", "AADDD"),
+    row("GET", "/statements", "AADDD"),
     row("GET", "/events", "AAADD"),
     row("GET", "/events/stream", "AAADD"),
     row("POST", "/events/lease", "ADDDD"),
     row("POST", "/events/ack", "ADDDD"),
+    row("DELETE", "/placement-policies/{id}", "AADDD"),
+    row("DELETE", "/offerings/{id}", "AADDD"),
+    row("DELETE", "/provider-profiles/{id}", "AADDD"),
+    row("DELETE", "/metric-types/{id}", "ADDDD"),
     row("DELETE", "/tokens/{id}", "AADDD"),
     row("DELETE", "/services/{id}", "AADDD"),
     row("DELETE", "/service-options/{id}", "AADAD"),
@@ -108,6 +146,11 @@ struct World {
     option_id: String,
     service_id: String,
     job_id: String,
+    metric_type_id: String,
+    metric_type_name: String,
+    offering_id: String,
+    policy_id: String,
+    secret_reference: String,
 }
 
 impl World {
@@ -150,7 +193,56 @@ impl World {
         let pending = server
             .get("/api/v1/jobs/pending", &federation.agent_token)
             .await;
+        let metric_type_name = format!("cpu.{}", uuid::Uuid::now_v7().simple());
+        let metric_type = server
+            .post(
+                "/api/v1/metric-types",
+                ADMIN_TOKEN,
+                &json!({"name": metric_type_name, "entityType": "Service"}),
+            )
+            .await;
+        let profile = server
+            .post(
+                "/api/v1/provider-profiles",
+                &federation.provider_token,
+                &json!({"participantId": federation.provider_id, "jurisdiction": "FI", "regions": [{"code": "fi-hel-1", "country": "FI"}]}),
+            )
+            .await;
+        assert_eq!(profile.status, 201, "{:?}", profile.body);
+        let offering = server
+            .post(
+                "/api/v1/offerings",
+                &federation.provider_token,
+                &json!({"participantId": federation.provider_id, "serviceTypeId": federation.service_type_id, "regions": ["fi-hel-1"], "price": {"hourly": "0.10"}}),
+            )
+            .await;
+        let policy = server
+            .post(
+                "/api/v1/placement-policies",
+                &federation.consumer_token,
+                &json!({"participantId": federation.consumer_id, "name": "eu", "rules": {"jurisdiction": "eu"}}),
+            )
+            .await;
+        let mut secret_order = federation.order("vm-secret");
+        secret_order["properties"]["rootPassword"] = json!("matrix-secret-value");
+        let secret_service = server
+            .post(
+                "/api/v1/services",
+                &federation.consumer_token,
+                &secret_order,
+            )
+            .await;
+        let secret_reference = secret_service.body["properties"]["rootPassword"]
+            .as_str()
+            .and_then(|value| value.strip_prefix("vault://"))
+            .unwrap_or_else(|| panic!("a sealed secret: {:?}", secret_service.body))
+            .to_string();
         World {
+            metric_type_id: id(&metric_type.body),
+            metric_type_name,
+            offering_id: id(&offering.body),
+            policy_id: id(&policy.body),
+            secret_reference,
             foreign_token,
             foreign_agent_token,
             token_id: token.body["id"].as_str().unwrap().to_string(),
@@ -166,9 +258,15 @@ impl World {
     /// row's object belongs to.
     fn token(&self, caller: &str, path: &str) -> String {
         let f = &self.federation;
-        let consumer_owned = ["/services", "/service-groups", "/jobs"]
-            .iter()
-            .any(|p| path.starts_with(p));
+        let consumer_owned = [
+            "/services",
+            "/service-groups",
+            "/jobs",
+            "/placement",
+            "/invoices",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p));
         match caller {
             "admin" => ADMIN_TOKEN.to_string(),
             "owner" if consumer_owned => f.consumer_token.clone(),
@@ -193,12 +291,29 @@ impl World {
             "service-options" => self.option_id.clone(),
             "services" => self.service_id.clone(),
             "jobs" => self.job_id.clone(),
+            "metric-types" => self.metric_type_id.clone(),
+            "provider-profiles" => f.provider_id.clone(),
+            "offerings" => self.offering_id.clone(),
+            "placement-policies" => self.policy_id.clone(),
             _ => String::new(),
         };
-        let path = format!(
+        let mut path = format!(
             "/api/v1{}",
-            row.path.replace("{id}", &id).replace("{action}", "start")
+            row.path
+                .replace("{id}", &id)
+                .replace("{action}", "start")
+                .replace("{serviceId}", &self.service_id)
+                .replace("{resourceId}", "cpu-1")
+                .replace("{typeId}", &self.metric_type_id)
+                .replace("{reference}", &self.secret_reference)
         );
+        let period = "from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z";
+        match row.path {
+            "/invoices" => path += &format!("?consumerId={}&{period}", f.consumer_id),
+            "/statements" => path += &format!("?providerId={}&{period}", f.provider_id),
+            _ => {}
+        }
+        let entry = json!({"serviceId": self.service_id, "resourceId": "cpu-1", "typeName": self.metric_type_name, "value": 1.5});
         let body = match (row.method, row.path) {
             ("POST", "/participants") => json!({"name": "New", "status": "Enabled"}),
             ("POST", "/tokens") => {
@@ -221,6 +336,23 @@ impl World {
             }
             ("POST", "/services") => f.order(&format!("vm-{}", uuid::Uuid::now_v7().simple())),
             ("POST", "/jobs/{id}/fail") => json!({"errorMessage": "refused"}),
+            ("POST", "/metric-types") => {
+                json!({"name": format!("m.{}", uuid::Uuid::now_v7().simple()), "entityType": "Service"})
+            }
+            ("POST", "/metric-entries") => entry,
+            ("POST", "/metric-entries/batch") => json!({"entries": [entry]}),
+            ("POST", "/provider-profiles") => {
+                json!({"participantId": f.provider_id, "jurisdiction": "FI", "regions": [{"code": "fi-hel-1", "country": "FI"}]})
+            }
+            ("POST", "/offerings") => {
+                json!({"participantId": f.provider_id, "serviceTypeId": f.service_type_id, "regions": ["fi-hel-1"], "price": {"hourly": "0.20"}})
+            }
+            ("POST", "/placement-policies") => {
+                json!({"participantId": f.consumer_id, "name": "p", "rules": {}})
+            }
+            ("POST", "/placement/preview") => {
+                json!({"serviceTypeId": f.service_type_id, "consumerId": f.consumer_id, "properties": f.order("x")["properties"]})
+            }
             ("POST", "/events/lease") => json!({"subscriberId": "matrix", "instanceId": "one"}),
             ("POST", "/events/ack") => {
                 json!({"subscriberId": "matrix", "instanceId": "one", "lastEventSequenceProcessed": 1})
@@ -232,6 +364,13 @@ impl World {
             (row.method != "GET" && row.method != "DELETE").then_some(body),
         )
     }
+}
+
+fn id(body: &Value) -> String {
+    body["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {body:?}"))
+        .to_string()
 }
 
 /// Status only: a stream's body never ends.
@@ -313,6 +452,7 @@ async fn every_endpoint_answers_each_caller_as_the_rules_say() {
             let got = status(&server, row.method, &path, Some(&token), body.as_ref()).await;
             let ok = match expected {
                 b'A' => got != 401 && got != 403 && got < 500,
+                b'H' => got == 404,
                 _ => got == 403,
             };
             if !ok {
@@ -320,7 +460,11 @@ async fn every_endpoint_answers_each_caller_as_the_rules_say() {
                     "{} {} as {caller}: {got}, expected {}",
                     row.method,
                     row.path,
-                    if expected == b'A' { "allowed" } else { "403" }
+                    match expected {
+                        b'A' => "allowed",
+                        b'H' => "404",
+                        _ => "403",
+                    }
                 ));
             }
         }

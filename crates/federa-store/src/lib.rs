@@ -13,10 +13,13 @@ mod db;
 mod error;
 pub mod event_subscriptions;
 mod events;
+pub mod exchange;
+pub mod metrics;
 pub mod participants;
 pub mod provisioning;
 pub mod sql;
 pub mod tokens;
+pub mod vault;
 mod write;
 
 pub use db::{Backend, Store};

@@ -69,6 +69,8 @@ impl TestServer {
         let address = listener.local_addr().expect("address");
         let mut state = AppState::new(store.clone());
         state.lease = lease;
+        // One fixed key, so replicas of a test share their secrets.
+        state.vault = Arc::new(federa_server::vault::Vault::from_key(&[0x5e; 32]));
         let background = Background::start(&state, &database.url, sweep_interval);
         let app = federa_server::app(state);
         let (stop, stopped) = oneshot::channel::<()>();

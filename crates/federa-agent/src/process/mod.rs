@@ -19,6 +19,11 @@ mod instance;
 mod procfs;
 mod supervisor;
 
+/// The metric types this driver reports, each for the resource `process`:
+/// CPU time used, resident memory, and time since the process started. An
+/// exchange that wants them stored defines metric types of these names.
+pub const METRIC_TYPES: [&str; 3] = ["cpu_seconds", "rss_bytes", "uptime_seconds"];
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -198,14 +203,12 @@ impl Driver for ProcessDriver {
             let Some(usage) = procfs::usage(pid) else {
                 continue;
             };
-            for (type_name, value) in [
-                ("cpu_seconds", usage.cpu_seconds),
-                ("rss_bytes", usage.rss_bytes as f64),
-                (
-                    "uptime_seconds",
-                    (now - started_at).num_milliseconds() as f64 / 1000.0,
-                ),
-            ] {
+            let values = [
+                usage.cpu_seconds,
+                usage.rss_bytes as f64,
+                (now - started_at).num_milliseconds() as f64 / 1000.0,
+            ];
+            for (type_name, value) in METRIC_TYPES.into_iter().zip(values) {
                 samples.push(MetricSample {
                     service_id: service_id.clone(),
                     resource_id: "process".into(),

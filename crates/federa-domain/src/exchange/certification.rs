@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A security or sovereignty certification, named as its scheme names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CertificationKind {
     #[serde(rename = "ISO27001")]
     Iso27001,
@@ -91,6 +92,7 @@ impl fmt::Display for CertificationKind {
 /// A certification held until `expires_at` (exclusive: at that instant it
 /// no longer counts).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Certification {
     pub kind: CertificationKind,

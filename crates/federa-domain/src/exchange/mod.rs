@@ -6,8 +6,13 @@
 //!   [`pricing`].
 //! - [`placement`]: which offering, region and agent run a new service,
 //!   with every reason each other candidate was refused.
+//! - [`composition`]: several services ordered together, in dependency
+//!   order, with relations between their placements and outputs wired
+//!   into inputs.
 //! - [`billing`]: running time and metrics turned into invoice lines,
 //!   invoices and provider statements.
+//! - [`money`]: amounts on the wire as decimal strings; [`lists`]: what
+//!   the exchange's list endpoints filter and sort by.
 //!
 //! Everything here is a pure function of its arguments, including the
 //! current time, which callers pass in. Validation returns every problem
@@ -16,13 +21,18 @@
 
 pub mod billing;
 pub mod certification;
+pub mod composition;
 pub mod countries;
+pub mod lists;
+pub mod money;
 pub mod offering;
 pub mod placement;
 pub mod pricing;
 pub mod profile;
 
 mod problems;
+
+pub use rust_decimal::Decimal;
 
 pub use certification::{Certification, CertificationKind};
 pub use offering::Offering;

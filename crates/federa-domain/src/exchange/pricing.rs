@@ -6,10 +6,15 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
+use super::money::amount;
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PriceSheet {
     /// EUR per hour spent in a running state, whatever the properties.
+    #[serde(deserialize_with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub hourly: Decimal,
     /// EUR per hour per unit of a numeric property, e.g. per vCPU.
     #[serde(default)]
@@ -20,21 +25,27 @@ pub struct PriceSheet {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PropertyPrice {
     /// Top-level property whose numeric value counts the units, e.g. `cpu`.
     pub property: String,
     /// What one unit is, for people reading an invoice, e.g. `vCPU`.
     pub unit: String,
+    #[serde(deserialize_with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub hourly_per_unit: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MetricPrice {
     /// Name of the metric type, e.g. `network.egress`.
     pub metric_type: String,
     pub unit: String,
+    #[serde(deserialize_with = "amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub per_unit: Decimal,
 }
 

@@ -30,6 +30,7 @@ pub struct ProviderProfile {
 
 /// A place where the provider runs services.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Region {
     /// Stable identifier, e.g. `fr-par-1`; see [`is_region_code`].

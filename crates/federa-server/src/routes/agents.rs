@@ -22,6 +22,7 @@ use crate::extract::{Body, IdPath, QueryPairs};
 use crate::provisioning::under;
 use crate::routes::PageRes;
 use crate::state::AppState;
+use crate::vault::{self, SecretOwner};
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -107,17 +108,29 @@ fn agent_event(kind: &str, caller: &Identity, agent: &Agent, properties: Value) 
         .properties(properties)
 }
 
-/// Checks a configuration against its agent type; `None` stays `None`.
-fn checked_configuration(
+/// Checks a configuration against its agent type and moves new secret
+/// values into the vault; `None` stays `None`. The configuration replaces
+/// `current` whole, but vault references sent back unchanged are kept.
+async fn checked_configuration(
+    state: &AppState,
     agent_type: &AgentType,
+    agent_id: Uuid,
+    current: Option<&Map<String, Value>>,
     configuration: Option<Map<String, Value>>,
 ) -> ApiResult<Option<Map<String, Value>>> {
     let (Some(configuration), Some(schema)) = (configuration, agent_type.configuration()) else {
         return Ok(None);
     };
-    let validated = schema
-        .validate(&configuration, &ValidationContext::create(Actor::User))
+    let kept = vault::unchanged_references(current, &configuration);
+    let context = if kept.is_empty() {
+        ValidationContext::create(Actor::User)
+    } else {
+        ValidationContext::update(Actor::User, &kept, "")
+    };
+    let mut validated = schema
+        .validate(&configuration, &context)
         .map_err(|errors| under("configuration", errors))?;
+    vault::seal_secrets(state, &mut validated, SecretOwner::agent(agent_id)).await?;
     Ok(Some(validated.properties))
 }
 
@@ -175,10 +188,12 @@ async fn create(
         .agent_type(req.agent_type_id)
         .await?
         .ok_or_else(|| ApiError::field("agentTypeId", "no agent type has this id"))?;
-    let configuration = checked_configuration(&agent_type, req.configuration)?;
+    let agent_id = Uuid::now_v7();
+    let configuration =
+        checked_configuration(&state, &agent_type, agent_id, None, req.configuration).await?;
     let now = clock::now();
     let agent = Agent {
-        id: Uuid::now_v7(),
+        id: agent_id,
         name,
         status: AgentStatus::New,
         provider_id: req.provider_id,
@@ -256,6 +271,7 @@ async fn update(
     Body(req): Body<AgentUpdateReq>,
 ) -> ApiResult<Json<AgentRes>> {
     let mut agent = load(&state, &caller, id, Action::Update).await?;
+    let previous = agent.configuration.clone();
     if let Some(name) = req.name {
         agent.name = check_name("name", &name)?;
     }
@@ -271,7 +287,14 @@ async fn update(
             .agent_type(agent.agent_type_id)
             .await?
             .ok_or(ApiError::Internal)?;
-        agent.configuration = checked_configuration(&agent_type, req.configuration)?;
+        agent.configuration = checked_configuration(
+            &state,
+            &agent_type,
+            agent.id,
+            previous.as_ref(),
+            req.configuration,
+        )
+        .await?;
     }
     if req.service_pool_set_id.is_some() {
         agent.service_pool_set_id = req.service_pool_set_id;
@@ -284,6 +307,13 @@ async fn update(
         json!({"name": agent.name, "status": agent.status}),
     );
     state.store.update_agent(&agent, &event).await?;
+    vault::agent_configuration_changed(
+        &state,
+        agent.id,
+        previous.as_ref(),
+        agent.configuration.as_ref(),
+    )
+    .await;
     Ok(Json(agent.into()))
 }
 

@@ -26,6 +26,7 @@ use crate::extract::{Body, IdPath, QueryPairs};
 use crate::provisioning::{job_event, record_failure, transition_event, type_rules, under, JobRes};
 use crate::routes::PageRes;
 use crate::state::AppState;
+use crate::vault;
 
 /// The longest `wait` a long-poll may ask for.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -323,12 +324,13 @@ async fn complete(
             &empty_schema
         }
     };
-    let change = completion_change(&rules.lifecycle, schema, &service, &job, &report).map_err(
+    let mut change = completion_change(&rules.lifecycle, schema, &service, &job, &report).map_err(
         |e| match e {
             CompletionError::Lifecycle(error) => ApiError::field("action", error.to_string()),
             CompletionError::Properties(errors) => under("", errors),
         },
     )?;
+    vault::seal_reported(&state, schema, &service, &mut change.properties).await?;
     let initiator = Initiator::of(&caller);
     let events = [
         job_event("job.completed", initiator.clone(), &job, json!({})),
@@ -349,6 +351,15 @@ async fn complete(
     }
     // The next job of the service group may now be handed out.
     state.dispatch.wake(job.agent_id);
+    let terminal = rules.lifecycle.is_terminal(&finish.service.status);
+    vault::job_finished(
+        &state,
+        &job,
+        &service,
+        finish.service.properties.as_ref(),
+        terminal,
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

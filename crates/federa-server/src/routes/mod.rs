@@ -6,14 +6,22 @@ pub mod agents;
 mod catalogue_event;
 pub mod events;
 pub mod health;
+pub mod invoices;
 pub mod jobs;
+pub mod metric_entries;
+pub mod metric_types;
+pub mod offerings;
 pub mod participants;
+pub mod placement;
+pub mod placement_policies;
+pub mod provider_profiles;
 pub mod service_groups;
 pub mod service_option_types;
 pub mod service_options;
 pub mod service_types;
 pub mod services;
 pub mod tokens;
+pub mod vault;
 
 use utoipa::ToSchema;
 

@@ -3,6 +3,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::exchange::placement::PlacementRequest;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use federa_domain::property_schema::{Actor, ValidationContext};
@@ -21,8 +22,10 @@ use crate::extract::{uuid_param, Body, IdPath, QueryPairs};
 use crate::provisioning::{
     job_event, resolve_lookups, type_rules, under, PropertyOwner, ServiceRes, TypeRules,
 };
+use crate::routes::placement::{self, OrderedServiceRes};
 use crate::routes::PageRes;
 use crate::state::AppState;
+use crate::vault::{self, SecretOwner};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -37,6 +40,10 @@ pub struct ServiceCreateReq {
     #[serde(default)]
     #[schema(value_type = Object)]
     properties: Map<String, Value>,
+    /// Let the exchange choose the provider's offering, region and agent
+    /// under these constraints (and the consumer's attached policies)
+    /// instead of naming an agent; the answer explains the choice.
+    placement: Option<PlacementRequest>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -93,9 +100,10 @@ fn new_job(service: &Service, action: &str, params: Option<Value>) -> Job {
     }
 }
 
-/// Validates properties by the type's schema and resolves the references
-/// and options it asks about. A type without a schema takes them as given
-/// (merged over the current ones on update).
+/// Validates properties by the type's schema, resolves the references and
+/// options it asks about and moves new secret values into the vault. A type
+/// without a schema takes them as given (merged over the current ones on
+/// update).
 async fn checked_properties(
     state: &AppState,
     rules: &TypeRules,
@@ -108,10 +116,12 @@ async fn checked_properties(
         merged.extend(input.clone());
         return Ok(merged);
     };
-    let validated = schema
+    let mut validated = schema
         .validate(input, context)
         .map_err(|errors| under("properties", errors))?;
     resolve_lookups(state, &validated, owner).await?;
+    let secrets_of = SecretOwner::service(owner.service_id, owner.agent_id);
+    vault::seal_secrets(state, &mut validated, secrets_of).await?;
     Ok(validated.properties)
 }
 
@@ -161,14 +171,14 @@ async fn list(
     Ok(Json(page.map(ServiceRes::from)))
 }
 
-/// Order a service: validates its properties, chooses an agent and queues the `create` job.
+/// Order a service: validates its properties, chooses an agent (or places it through the exchange) and queues the `create` job.
 #[utoipa::path(post, path = "/services", tag = "Services", request_body = ServiceCreateReq,
-    responses((status = 201, body = ServiceRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = OrderedServiceRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
     Body(req): Body<ServiceCreateReq>,
-) -> ApiResult<(StatusCode, Json<ServiceRes>)> {
+) -> ApiResult<(StatusCode, Json<OrderedServiceRes>)> {
     caller.may(Object::Service, Action::Create)?;
     let name = check_name("name", &req.name)?;
     let consumer_id = state
@@ -183,14 +193,44 @@ async fn create(
         &Owners::none().with_consumer(consumer_id),
     )?;
     let rules = type_rules(&state, req.service_type_id, "serviceTypeId").await?;
-    let candidates = state
-        .store
-        .agent_candidates(req.service_type_id, req.agent_id)
-        .await?;
-    let agent = choose_agent(&candidates, req.agent_id, &req.agent_tags)
-        .map_err(|why| ApiError::field(why.field(), why.to_string()))?;
+    let placed = match &req.placement {
+        Some(_) if req.agent_id.is_some() => {
+            return Err(ApiError::field(
+                "agentId",
+                "must not be given with placement, which chooses the agent",
+            ))
+        }
+        Some(request) => Some(
+            placement::choose(
+                &state,
+                consumer_id,
+                req.service_type_id,
+                &rules,
+                &req.properties,
+                &req.agent_tags,
+                request,
+                actor(&caller),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let (agent_id, provider_id) = match &placed {
+        Some((_, choice)) => (choice.agent_id, choice.participant_id),
+        None => {
+            let candidates = state
+                .store
+                .agent_candidates(req.service_type_id, req.agent_id)
+                .await?;
+            let agent = choose_agent(&candidates, req.agent_id, &req.agent_tags)
+                .map_err(|why| ApiError::field(why.field(), why.to_string()))?;
+            (agent.agent_id, agent.participant_id)
+        }
+    };
     let owner = PropertyOwner {
-        provider_id: agent.participant_id,
+        service_id: Uuid::now_v7(),
+        agent_id,
+        provider_id,
         consumer_id,
         group_id: req.group_id,
     };
@@ -204,14 +244,14 @@ async fn create(
     .await?;
     let now = clock::now();
     let service = Service {
-        id: Uuid::now_v7(),
+        id: owner.service_id,
         name,
         status: rules.lifecycle.initial_state().to_string(),
         service_type_id: req.service_type_id,
         group_id: req.group_id,
-        provider_id: agent.participant_id,
+        provider_id,
         consumer_id,
-        agent_id: agent.agent_id,
+        agent_id,
         agent_instance_id: None,
         agent_instance_data: None,
         properties: properties.clone(),
@@ -221,17 +261,36 @@ async fn create(
     let mut job = new_job(&service, "create", Some(Value::Object(properties)));
     job.created_at = now;
     job.updated_at = now;
+    let mut created = json!({"name": service.name, "status": service.status, "serviceTypeId": service.service_type_id});
+    let placement = match &placed {
+        Some((decided, choice)) => {
+            created["offeringId"] = json!(choice.offering_id);
+            Some(placement::record(&state, &caller, decided, choice, &service).await?)
+        }
+        None => None,
+    };
     let events = [
         NewEvent::new("service.created", Initiator::of(&caller), service.id)
             .provider(Some(service.provider_id))
             .consumer(Some(consumer_id))
             .agent(Some(service.agent_id))
-            .properties(json!({"name": service.name, "status": service.status, "serviceTypeId": service.service_type_id})),
+            .properties(created),
         job_event("job.created", Initiator::of(&caller), &job, json!({})),
     ];
-    state.store.insert_service(&service, &job, &events).await?;
+    if let Err(error) = state.store.insert_service(&service, &job, &events).await {
+        if let Some(placement) = &placement {
+            placement::withdraw(&state, &caller, placement).await;
+        }
+        return Err(error.into());
+    }
     state.dispatch.wake(service.agent_id);
-    Ok((StatusCode::CREATED, Json(service.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(OrderedServiceRes {
+            service: service.into(),
+            placement: placed.map(|(decided, _)| decided.response()),
+        }),
+    ))
 }
 
 /// Get a service.
@@ -263,6 +322,8 @@ async fn update(
     if let Some(changes) = &req.properties {
         let rules = type_rules(&state, service.service_type_id, "serviceTypeId").await?;
         let owner = PropertyOwner {
+            service_id: service.id,
+            agent_id: service.agent_id,
             provider_id: service.provider_id,
             consumer_id: service.consumer_id,
             group_id: service.group_id,

@@ -11,6 +11,7 @@ use super::lines::InvoiceLine;
 
 /// What a consumer owes for a period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Invoice {
     pub participant_id: Uuid,
@@ -18,7 +19,9 @@ pub struct Invoice {
     /// Exclusive.
     pub period_to: DateTime<Utc>,
     pub lines: Vec<InvoiceLine>,
-    /// Sum of the line amounts, rounded to the cent, half away from zero.
+    /// Sum of the line amounts, rounded to the cent, half away from zero,
+    /// always with two decimals.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub total: Decimal,
     pub currency: Currency,
 }
@@ -31,6 +34,7 @@ pub type Statement = Invoice;
 
 /// The exchange settles in euros only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Currency {
     #[default]
     #[serde(rename = "EUR")]
@@ -56,12 +60,17 @@ pub fn build_invoice(
             .checked_add(line.amount)
             .ok_or(BillingError::TotalTooLarge)?;
     }
+    let mut total =
+        sum.round_dp_with_strategy(TOTAL_DECIMALS, RoundingStrategy::MidpointAwayFromZero);
+    // Always written with its cents, `12.30` rather than `12.3`; rounding
+    // above leaves nothing for this to round.
+    total.rescale(TOTAL_DECIMALS);
     Ok(Invoice {
         participant_id,
         period_from: from,
         period_to: to,
         lines,
-        total: sum.round_dp_with_strategy(TOTAL_DECIMALS, RoundingStrategy::MidpointAwayFromZero),
+        total,
         currency: Currency::Eur,
     })
 }

@@ -12,18 +12,23 @@ use crate::exchange::pricing::property_units;
 /// One billed item. `amount` is `quantity × unit_price`, not rounded:
 /// rounding happens once, on the total, so many small lines do not drift.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct InvoiceLine {
     pub service_id: Uuid,
     pub description: String,
     pub kind: LineKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub quantity: Decimal,
     /// EUR per unit of `quantity`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub unit_price: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub amount: Decimal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum LineKind {
     /// Hours in a running state at the base hourly rate.

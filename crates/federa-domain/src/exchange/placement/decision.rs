@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PlacementDecision {
     /// `None` when no candidate is eligible.
@@ -17,6 +18,7 @@ pub struct PlacementDecision {
 
 /// Where the service goes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Choice {
     pub offering_id: Uuid,
@@ -24,16 +26,19 @@ pub struct Choice {
     pub agent_id: Uuid,
     pub region: String,
     /// EUR per running hour for the requested properties.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub hourly_price: Decimal,
     /// Why this candidate ranked first, in a sentence.
     pub explanation: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CandidateVerdict {
     pub offering_id: Uuid,
     pub participant_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub hourly_price: Decimal,
     /// True exactly when `rejections` is empty.
     pub accepted: bool,
@@ -41,6 +46,7 @@ pub struct CandidateVerdict {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Rejection {
     pub rule: RejectionRule,
@@ -51,6 +57,7 @@ pub struct Rejection {
 
 /// The rule a candidate broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum RejectionRule {
     OfferingDisabled,

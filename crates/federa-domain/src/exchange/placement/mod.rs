@@ -15,10 +15,12 @@ mod candidate;
 mod decision;
 mod place;
 mod policy;
+mod record;
 mod request;
 mod rules;
 
 pub use candidate::{Candidate, CandidateAgent};
 pub use decision::{CandidateVerdict, Choice, PlacementDecision, Rejection, RejectionRule};
 pub use place::place;
+pub use record::{apply_policies, Placement, PlacementPolicy};
 pub use request::{JurisdictionRule, PlacementRequest, Strategy};

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::exchange::certification::CertificationKind;
+use crate::exchange::money::optional_amount;
 use crate::exchange::problems::Problems;
 use crate::exchange::profile::{is_region_code, NOT_A_REGION_CODE};
 use crate::listing::FieldError;
@@ -14,6 +15,7 @@ use crate::listing::FieldError;
 /// "anywhere, anyone, cheapest". Unknown fields are refused: a misspelt
 /// constraint silently ignored would place data where it must not go.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct PlacementRequest {
     /// Countries the service may run in; empty allows any.
@@ -23,6 +25,8 @@ pub struct PlacementRequest {
     pub jurisdiction: JurisdictionRule,
     pub required_certifications: Vec<CertificationKind>,
     /// Highest acceptable EUR per running hour for the requested properties.
+    #[serde(deserialize_with = "optional_amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub max_hourly_price: Option<Decimal>,
     pub strategy: Strategy,
     /// The country [`Strategy::Nearest`] measures from; required by it,
@@ -32,6 +36,7 @@ pub struct PlacementRequest {
 
 /// Whose law the provider may answer to. Ordered from loosest to strictest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum JurisdictionRule {
     #[default]
@@ -66,6 +71,7 @@ impl JurisdictionRule {
 /// lower price, then the lower participant id, then the lower offering id,
 /// so the same inputs always give the same choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Strategy {
     /// Lowest hourly price.

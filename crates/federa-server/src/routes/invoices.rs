@@ -1,0 +1,372 @@
+//! `/invoices` and `/statements`: what a consumer owes and what a provider
+//! earns for a period, line by line, as JSON or CSV.
+//!
+//! Bills are computed when asked, from facts that never change: the event
+//! log's record of every status each service entered, and every price each
+//! offering had. Asking twice for a closed period gives the same bill.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Identity, Object, Owners};
+use federa_domain::exchange::billing::{
+    bill_service_over_prices, build_invoice, Currency, InvoiceLine, LineKind, UsageWindow,
+};
+use federa_domain::exchange::{Decimal, PriceSheet};
+use federa_domain::listing::FieldError;
+use federa_store::exchange::{BilledParty, BilledService};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::QueryPairs;
+use crate::provisioning::type_rules;
+use crate::state::AppState;
+
+/// A consumer's invoice or a provider's statement: the same lines seen
+/// from either side, so both agree to the cent.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BillRes {
+    /// The consumer invoiced, or the provider the statement is for.
+    participant_id: Uuid,
+    period_from: DateTime<Utc>,
+    /// Exclusive. Usage is counted up to this instant or up to now,
+    /// whichever comes first.
+    period_to: DateTime<Utc>,
+    currency: Currency,
+    /// Sum of the line amounts, rounded once to the cent (half away from
+    /// zero), as a decimal string.
+    #[schema(value_type = String)]
+    total: Decimal,
+    lines: Vec<BillLineRes>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BillLineRes {
+    service_id: Uuid,
+    service_name: String,
+    provider_id: Uuid,
+    consumer_id: Uuid,
+    offering_id: Uuid,
+    description: String,
+    kind: LineKind,
+    /// Hours, unit-hours or metric units, as a decimal string.
+    #[schema(value_type = String)]
+    quantity: Decimal,
+    /// EUR per unit of `quantity`, as a decimal string.
+    #[schema(value_type = String)]
+    unit_price: Decimal,
+    /// `quantity × unitPrice`, unrounded, as a decimal string.
+    #[schema(value_type = String)]
+    amount: Decimal,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(invoice))
+        .routes(routes!(statement))
+}
+
+/// The parameters of a bill: whose, and for which period.
+struct BillQuery {
+    participant_id: Option<Uuid>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    csv: bool,
+}
+
+fn parse_query(pairs: &[(String, String)], party_param: &str) -> ApiResult<BillQuery> {
+    let mut query = BillQuery {
+        participant_id: None,
+        from: None,
+        to: None,
+        csv: false,
+    };
+    let mut errors = Vec::new();
+    for (key, value) in pairs {
+        let key = key.as_str();
+        if key == party_param {
+            match Uuid::parse_str(value) {
+                Ok(id) => query.participant_id = Some(id),
+                Err(_) => errors.push(FieldError::new(key, "must be a UUID")),
+            }
+        } else if key == "from" || key == "to" {
+            match DateTime::parse_from_rfc3339(value) {
+                Ok(time) => {
+                    let time = time.with_timezone(&Utc);
+                    if key == "from" {
+                        query.from = Some(time);
+                    } else {
+                        query.to = Some(time);
+                    }
+                }
+                Err(_) => errors.push(FieldError::new(key, "must be an RFC 3339 time")),
+            }
+        } else if key == "format" {
+            match value.as_str() {
+                "csv" => query.csv = true,
+                "json" => query.csv = false,
+                _ => errors.push(FieldError::new("format", "must be json or csv")),
+            }
+        }
+    }
+    for (name, missing) in [("from", query.from.is_none()), ("to", query.to.is_none())] {
+        if missing {
+            errors.push(FieldError::new(name, "is required"));
+        }
+    }
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if to <= from {
+            errors.push(FieldError::new("to", "must be after from"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(query)
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
+/// CSV when the query says so or the client accepts it.
+fn wants_csv(query: &BillQuery, headers: &HeaderMap) -> bool {
+    query.csv
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/csv"))
+}
+
+/// The participant billed, checked against the caller's rights.
+fn party(
+    caller: &Identity,
+    query: &BillQuery,
+    param: &str,
+    owners: impl Fn(Uuid) -> Owners,
+) -> ApiResult<Uuid> {
+    caller.may(Object::Invoice, Action::Get)?;
+    let participant_id = query
+        .participant_id
+        .or(caller.participant_id)
+        .ok_or_else(|| ApiError::field(param, "is required when acting as admin"))?;
+    caller.authorize(Object::Invoice, Action::Get, &owners(participant_id))?;
+    Ok(participant_id)
+}
+
+/// The bill of `party` over `[from, to)`.
+async fn bill(
+    state: &AppState,
+    party: BilledParty,
+    participant_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ApiResult<BillRes> {
+    // Time after now has not happened yet: a running service is billed up
+    // to now, never in advance.
+    let until = to.min(clock::now());
+    let mut billed: Vec<(InvoiceLine, Uuid)> = Vec::new();
+    let mut services: HashMap<Uuid, BilledService> = HashMap::new();
+    if until > from {
+        let history = state.store.usage_history(party, from, until).await?;
+        for service in history.services {
+            let Some(offering_id) = service.offering_id else {
+                continue;
+            };
+            let Some(prices) = history.prices.get(&offering_id) else {
+                continue;
+            };
+            let rules = type_rules(state, service.service_type_id, "serviceTypeId").await?;
+            let window = UsageWindow {
+                service_id: service.id,
+                price: PriceSheet::default(),
+                properties: service.properties.clone(),
+                status_changes: history
+                    .status_changes
+                    .get(&service.id)
+                    .cloned()
+                    .unwrap_or_default(),
+                running_states: rules.lifecycle.running_states().to_vec(),
+                metric_totals: Vec::new(),
+            };
+            let readings = history
+                .readings
+                .get(&service.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let lines = bill_service_over_prices(&window, prices, readings, from, until)
+                .map_err(|error| ApiError::Conflict(error.to_string()))?;
+            billed.extend(lines.into_iter().map(|line| (line, offering_id)));
+            services.insert(service.id, service);
+        }
+    }
+    let offerings: Vec<Uuid> = billed.iter().map(|(_, offering)| *offering).collect();
+    let invoice = build_invoice(
+        participant_id,
+        from,
+        to,
+        billed.into_iter().map(|(line, _)| line).collect(),
+    )
+    .map_err(|error| ApiError::Conflict(error.to_string()))?;
+    let lines = invoice
+        .lines
+        .into_iter()
+        .zip(offerings)
+        .filter_map(|(line, offering_id)| {
+            let service = services.get(&line.service_id)?;
+            Some(BillLineRes {
+                service_id: line.service_id,
+                service_name: service.name.clone(),
+                provider_id: service.provider_id,
+                consumer_id: service.consumer_id,
+                offering_id,
+                description: line.description,
+                kind: line.kind,
+                quantity: line.quantity,
+                unit_price: line.unit_price,
+                amount: line.amount,
+            })
+        })
+        .collect();
+    Ok(BillRes {
+        participant_id,
+        period_from: invoice.period_from,
+        period_to: invoice.period_to,
+        currency: invoice.currency,
+        total: invoice.total,
+        lines,
+    })
+}
+
+fn kind_name(kind: LineKind) -> &'static str {
+    match kind {
+        LineKind::RunningHours => "runningHours",
+        LineKind::PropertyUnits => "propertyUnits",
+        LineKind::Metric => "metric",
+    }
+}
+
+/// A CSV field, quoted when it holds a separator, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The bill as CSV: one row per line, then a `total` row.
+fn csv(bill: &BillRes) -> String {
+    let mut out = String::from(
+        "serviceId,serviceName,providerId,consumerId,offeringId,description,kind,quantity,unitPrice,amount,currency\r\n",
+    );
+    for line in &bill.lines {
+        let fields = [
+            line.service_id.to_string(),
+            csv_field(&line.service_name),
+            line.provider_id.to_string(),
+            line.consumer_id.to_string(),
+            line.offering_id.to_string(),
+            csv_field(&line.description),
+            kind_name(line.kind).to_owned(),
+            line.quantity.to_string(),
+            line.unit_price.to_string(),
+            line.amount.to_string(),
+            "EUR".to_owned(),
+        ];
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!(",,,,,total,,,,{},EUR\r\n", bill.total));
+    out
+}
+
+fn answer(bill: BillRes, as_csv: bool) -> Response {
+    if as_csv {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            )],
+            csv(&bill),
+        )
+            .into_response()
+    } else {
+        Json(bill).into_response()
+    }
+}
+
+/// A consumer's invoice for a period: every service it ordered, billed at
+/// the price of the offering in force at each moment. `Accept: text/csv`
+/// or `format=csv` gives CSV.
+#[utoipa::path(get, path = "/invoices", tag = "Billing",
+    params(("consumerId" = Option<Uuid>, Query, description = "defaults to the caller's participant; required of admins"),
+        ("from" = DateTime<Utc>, Query, description = "start of the period, RFC 3339, inclusive"),
+        ("to" = DateTime<Utc>, Query, description = "end of the period, RFC 3339, exclusive"),
+        ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, body = BillRes, content_type = "application/json"), (status = 200, body = String, content_type = "text/csv"),
+        (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn invoice(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    headers: HeaderMap,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Response> {
+    let query = parse_query(&pairs, "consumerId")?;
+    let consumer_id = party(&caller, &query, "consumerId", |id| {
+        Owners::none().with_consumer(id)
+    })?;
+    let (Some(from), Some(to)) = (query.from, query.to) else {
+        return Err(ApiError::field("from", "is required"));
+    };
+    let bill = bill(
+        &state,
+        BilledParty::Consumer(consumer_id),
+        consumer_id,
+        from,
+        to,
+    )
+    .await?;
+    Ok(answer(bill, wants_csv(&query, &headers)))
+}
+
+/// A provider's statement for a period: every service it ran, with the
+/// same lines its consumers are invoiced. `Accept: text/csv` or
+/// `format=csv` gives CSV.
+#[utoipa::path(get, path = "/statements", tag = "Billing",
+    params(("providerId" = Option<Uuid>, Query, description = "defaults to the caller's participant; required of admins"),
+        ("from" = DateTime<Utc>, Query, description = "start of the period, RFC 3339, inclusive"),
+        ("to" = DateTime<Utc>, Query, description = "end of the period, RFC 3339, exclusive"),
+        ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, body = BillRes, content_type = "application/json"), (status = 200, body = String, content_type = "text/csv"),
+        (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn statement(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    headers: HeaderMap,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Response> {
+    let query = parse_query(&pairs, "providerId")?;
+    let provider_id = party(&caller, &query, "providerId", Owners::owner)?;
+    let (Some(from), Some(to)) = (query.from, query.to) else {
+        return Err(ApiError::field("from", "is required"));
+    };
+    let bill = bill(
+        &state,
+        BilledParty::Provider(provider_id),
+        provider_id,
+        from,
+        to,
+    )
+    .await?;
+    Ok(answer(bill, wants_csv(&query, &headers)))
+}

@@ -1,0 +1,478 @@
+//! Metric entries: measurements agents report for the services they run.
+//!
+//! `POST /metric-entries` takes one entry as Fulcrum does. The addition
+//! `POST /metric-entries/batch` takes up to 5,000, each with an optional
+//! `timestamp`, and stores the valid ones in one transaction even when
+//! others are rejected, answering each entry's outcome by index. Entries
+//! record no event: they are far too many for the audit log.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, SecondsFormat, Utc};
+use federa_domain::access::{Action, Denied, Identity, Object, Role};
+use federa_domain::listing::{FieldError, Page};
+use federa_domain::metrics::{
+    check_entry, AggregateQuery, EntryDraft, MetricEntry, MetricTarget, ServiceRef, ValidEntry,
+    MAX_BATCH_ENTRIES, METRIC_ENTRY_LIST, RESOURCE_ID_LIST,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{decode, uuid_param, Body, QueryPairs};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+/// A full batch with long resource ids exceeds the 1 MiB every other body is
+/// held to, so the batch route alone accepts more.
+pub const MAX_BATCH_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricEntryRes {
+    id: Uuid,
+    provider_id: Uuid,
+    consumer_id: Uuid,
+    agent_id: Uuid,
+    service_id: Uuid,
+    resource_id: String,
+    value: f64,
+    /// The metric type's id, as text as in Fulcrum.
+    type_id: String,
+    /// When the value was measured.
+    created_at: DateTime<Utc>,
+    /// Entries never change: always `createdAt`.
+    updated_at: DateTime<Utc>,
+}
+
+impl From<MetricEntry> for MetricEntryRes {
+    fn from(e: MetricEntry) -> Self {
+        MetricEntryRes {
+            id: e.id,
+            provider_id: e.provider_id,
+            consumer_id: e.consumer_id,
+            agent_id: e.agent_id,
+            service_id: e.service_id,
+            resource_id: e.resource_id,
+            value: e.value,
+            type_id: e.type_id.to_string(),
+            created_at: e.created_at,
+            updated_at: e.created_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricEntryReq {
+    /// The service measured; an agent may give `agentInstanceId` instead.
+    service_id: Option<Uuid>,
+    /// The id the agent's infrastructure gave the service.
+    agent_instance_id: Option<String>,
+    /// What inside the service was measured, e.g. `cpu-1`.
+    resource_id: String,
+    /// The metric type's name, e.g. `cpu.usage`.
+    type_name: String,
+    value: f64,
+    /// When the value was measured (default: when it is received); at most
+    /// 5 minutes ahead of the exchange's clock.
+    timestamp: Option<DateTime<Utc>>,
+}
+
+impl From<MetricEntryReq> for EntryDraft {
+    fn from(req: MetricEntryReq) -> EntryDraft {
+        EntryDraft {
+            service_id: req.service_id,
+            agent_instance_id: req.agent_instance_id,
+            resource_id: req.resource_id,
+            type_name: req.type_name,
+            value: req.value,
+            timestamp: req.timestamp,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MetricEntryBatchReq {
+    /// At most 5,000 entries. Each is checked on its own, so one malformed
+    /// entry rejects only itself.
+    #[schema(value_type = Vec<MetricEntryReq>)]
+    entries: Vec<Value>,
+}
+
+#[derive(Serialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryOutcome {
+    Created,
+    Rejected,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EntryResult {
+    /// The entry's position in the request.
+    index: usize,
+    status: EntryOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<Uuid>,
+    /// The first reason for a rejection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// Every failing field, by path (`entries[3].value`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    errors: Vec<FieldError>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MetricEntryBatchRes {
+    created: usize,
+    rejected: usize,
+    results: Vec<EntryResult>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AggregationRes {
+    /// `[bucket start, value]` pairs, oldest first; buckets without entries
+    /// are left out.
+    #[schema(value_type = Vec<Vec<Object>>)]
+    data: Vec<(String, f64)>,
+    aggregate: &'static str,
+    bucket: &'static str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    let batch_router = OpenApiRouter::new()
+        .routes(routes!(create_batch))
+        .layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES));
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(resource_ids))
+        .routes(routes!(aggregate))
+        .merge(batch_router)
+}
+
+/// Why an entry was not stored.
+enum Refusal {
+    Invalid(Vec<FieldError>),
+    /// The service is not the caller's to report on.
+    Denied(Denied),
+}
+
+impl Refusal {
+    fn into_errors(self, prefix: &str) -> Vec<FieldError> {
+        match self {
+            Refusal::Invalid(errors) => errors,
+            Refusal::Denied(_) => vec![FieldError::new(
+                field_path(prefix, "serviceId"),
+                "the service is run by another agent",
+            )],
+        }
+    }
+}
+
+fn field_path(prefix: &str, field: &str) -> String {
+    if prefix.is_empty() {
+        field.to_string()
+    } else {
+        format!("{prefix}.{field}")
+    }
+}
+
+/// Checks each entry, looks up the services and metric types they name in
+/// two queries for the whole request, and authorizes each entry against its
+/// service. `prefix(i)` locates entry `i` in the request for error paths.
+async fn resolve(
+    state: &AppState,
+    caller: &Identity,
+    drafts: Vec<Result<EntryDraft, Vec<FieldError>>>,
+    prefix: impl Fn(usize) -> String,
+) -> ApiResult<Vec<Result<MetricEntry, Refusal>>> {
+    let now = clock::now();
+    let reporter = match caller.role {
+        Role::Agent => caller.agent_id,
+        _ => None,
+    };
+    let checked: Vec<Result<ValidEntry, Vec<FieldError>>> = drafts
+        .into_iter()
+        .enumerate()
+        .map(|(index, draft)| draft.and_then(|d| check_entry(&prefix(index), d, reporter, now)))
+        .collect();
+
+    let mut refs: Vec<ServiceRef> = Vec::new();
+    let mut names: HashSet<&str> = HashSet::new();
+    for entry in checked.iter().flatten() {
+        refs.push(entry.service.clone());
+        names.insert(entry.type_name.as_str());
+    }
+    let targets = state.store.metric_targets(&refs).await?;
+    let names: Vec<String> = names.into_iter().map(str::to_string).collect();
+    let types: HashMap<String, Uuid> = state
+        .store
+        .metric_types_named(&names)
+        .await?
+        .into_iter()
+        .map(|t| (t.name, t.id))
+        .collect();
+
+    let by_id: HashMap<Uuid, &MetricTarget> = targets.iter().map(|t| (t.service_id, t)).collect();
+    let by_instance: HashMap<(Uuid, &str), &MetricTarget> = targets
+        .iter()
+        .filter_map(|t| Some(((t.agent_id, t.agent_instance_id.as_deref()?), t)))
+        .collect();
+
+    let resolved = checked
+        .into_iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let entry = entry.map_err(Refusal::Invalid)?;
+            let prefix = prefix(index);
+            let mut errors = Vec::new();
+            let target = match &entry.service {
+                ServiceRef::Id(id) => by_id.get(id).copied().ok_or_else(|| {
+                    FieldError::new(field_path(&prefix, "serviceId"), "no service has this id")
+                }),
+                ServiceRef::AgentInstance {
+                    agent_id,
+                    instance_id,
+                } => by_instance
+                    .get(&(*agent_id, instance_id.as_str()))
+                    .copied()
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            field_path(&prefix, "agentInstanceId"),
+                            "no service of this agent has this instance id",
+                        )
+                    }),
+            };
+            if let Ok(target) = target {
+                caller
+                    .authorize(Object::MetricEntry, Action::Create, &target.owners())
+                    .map_err(Refusal::Denied)?;
+            }
+            let target = target.map_err(|e| errors.push(e)).ok();
+            let type_id = types.get(&entry.type_name).copied();
+            if type_id.is_none() {
+                errors.push(FieldError::new(
+                    field_path(&prefix, "typeName"),
+                    "no metric type has this name",
+                ));
+            }
+            let (Some(target), Some(type_id)) = (target, type_id) else {
+                return Err(Refusal::Invalid(errors));
+            };
+            Ok(MetricEntry::record(Uuid::now_v7(), entry, target, type_id))
+        })
+        .collect();
+    Ok(resolved)
+}
+
+/// Decodes one batch entry on its own, so a malformed entry is that entry's
+/// rejection rather than the whole request's.
+fn decode_entry(prefix: &str, value: Value) -> Result<EntryDraft, Vec<FieldError>> {
+    serde_path_to_error::deserialize::<_, MetricEntryReq>(value)
+        .map(EntryDraft::from)
+        .map_err(|error| {
+            let message = error.inner().to_string();
+            let path = error.path().to_string();
+            let path = if path == "." {
+                // serde names a missing field only in its message.
+                message
+                    .strip_prefix("missing field `")
+                    .and_then(|rest| rest.split('`').next())
+                    .map_or_else(|| prefix.to_string(), |field| field_path(prefix, field))
+            } else {
+                field_path(prefix, &path)
+            };
+            vec![FieldError::new(path, message)]
+        })
+}
+
+/// List metric entries: participants see those of services they provide or
+/// consume, agents their own.
+#[utoipa::path(get, path = "/metric-entries", tag = "Metrics",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query, description = "createdAt or value, optionally prefixed with + or -"),
+        ("agentId" = Option<Uuid>, Query), ("serviceId" = Option<Uuid>, Query), ("typeId" = Option<Uuid>, Query),
+        ("resourceId" = Option<String>, Query, description = "case-insensitive substring"),
+        ("since" = Option<DateTime<Utc>>, Query, description = "measured at or after"), ("until" = Option<DateTime<Utc>>, Query, description = "measured before")),
+    responses((status = 200, body = PageRes<MetricEntryRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<MetricEntryRes>>> {
+    let scope = caller.list_scope(Object::MetricEntry)?;
+    let query = METRIC_ENTRY_LIST.parse(&pairs)?;
+    let page = state.store.metric_entries(scope, &query).await?;
+    Ok(Json(page.map(MetricEntryRes::from)))
+}
+
+/// Report one measurement for a service the calling agent runs.
+#[utoipa::path(post, path = "/metric-entries", tag = "Metrics", request_body = MetricEntryReq,
+    responses((status = 201, body = MetricEntryRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<MetricEntryReq>,
+) -> ApiResult<(StatusCode, Json<MetricEntryRes>)> {
+    caller.may(Object::MetricEntry, Action::Create)?;
+    let resolved = resolve(&state, &caller, vec![Ok(req.into())], |_| String::new()).await?;
+    let entry = match resolved.into_iter().next() {
+        Some(Ok(entry)) => entry,
+        Some(Err(Refusal::Denied(denied))) => return Err(denied.into()),
+        Some(Err(Refusal::Invalid(errors))) => return Err(errors.into()),
+        None => return Err(ApiError::Internal),
+    };
+    state
+        .store
+        .insert_metric_entries(std::slice::from_ref(&entry))
+        .await?;
+    Ok((StatusCode::CREATED, Json(entry.into())))
+}
+
+/// Report up to 5,000 measurements at once. Valid entries are stored even
+/// when others are rejected; the answer gives each entry's outcome.
+#[utoipa::path(post, path = "/metric-entries/batch", tag = "Metrics", request_body = MetricEntryBatchReq,
+    responses((status = 200, body = MetricEntryBatchRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 413, body = crate::routes::ErrorRes)))]
+async fn create_batch(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    request: Request,
+) -> ApiResult<Json<MetricEntryBatchRes>> {
+    caller.may(Object::MetricEntry, Action::Create)?;
+    let bytes = Bytes::from_request(request, &state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(format!(
+                    "batch bodies are limited to {MAX_BATCH_BODY_BYTES} bytes"
+                ))
+            } else {
+                ApiError::field("body", rejection.body_text())
+            }
+        })?;
+    let batch: MetricEntryBatchReq = decode(&bytes)?;
+    if batch.entries.is_empty() {
+        return Err(ApiError::field("entries", "must not be empty"));
+    }
+    if batch.entries.len() > MAX_BATCH_ENTRIES {
+        return Err(ApiError::field(
+            "entries",
+            format!(
+                "must have at most {MAX_BATCH_ENTRIES} entries, got {}",
+                batch.entries.len()
+            ),
+        ));
+    }
+
+    let prefix = |index: usize| format!("entries[{index}]");
+    let drafts = batch
+        .entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| decode_entry(&prefix(index), value))
+        .collect();
+    let resolved = resolve(&state, &caller, drafts, prefix).await?;
+
+    let mut stored = Vec::new();
+    let mut results = Vec::with_capacity(resolved.len());
+    for (index, outcome) in resolved.into_iter().enumerate() {
+        match outcome {
+            Ok(entry) => {
+                results.push(EntryResult {
+                    index,
+                    status: EntryOutcome::Created,
+                    id: Some(entry.id),
+                    error: None,
+                    errors: Vec::new(),
+                });
+                stored.push(entry);
+            }
+            Err(refusal) => {
+                let errors = refusal.into_errors(&prefix(index));
+                results.push(EntryResult {
+                    index,
+                    status: EntryOutcome::Rejected,
+                    id: None,
+                    error: errors.first().map(ToString::to_string),
+                    errors,
+                });
+            }
+        }
+    }
+    state.store.insert_metric_entries(&stored).await?;
+    Ok(Json(MetricEntryBatchRes {
+        created: stored.len(),
+        rejected: results.len() - stored.len(),
+        results,
+    }))
+}
+
+/// List the distinct resource ids of the entries the caller may see.
+#[utoipa::path(get, path = "/metric-entries/resource-ids", tag = "Metrics",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query),
+        ("agentId" = Option<Uuid>, Query), ("serviceId" = Option<Uuid>, Query), ("typeId" = Option<Uuid>, Query),
+        ("resourceId" = Option<String>, Query, description = "case-insensitive substring")),
+    responses((status = 200, body = PageRes<String>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn resource_ids(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<String>>> {
+    let scope = caller.list_scope(Object::MetricEntry)?;
+    let query = RESOURCE_ID_LIST.parse(&pairs)?;
+    Ok(Json(state.store.metric_resource_ids(scope, &query).await?))
+}
+
+/// Aggregate one series per time bucket. The range may span at most 24
+/// hours per minute, 7 days per hour, 90 days per day and 365 days per
+/// month; `start` defaults to that much before `end`, `end` to now.
+#[utoipa::path(get, path = "/metric-entries/aggregate/{serviceId}/{resourceId}/{typeId}", tag = "Metrics",
+    params(("serviceId" = Uuid, Path), ("resourceId" = String, Path), ("typeId" = Uuid, Path),
+        ("aggregateType" = Option<String>, Query, description = "min (default), max, sum, avg or diff (max − min)"),
+        ("bucket" = Option<String>, Query, description = "minute, hour (default), day or month"),
+        ("start" = Option<DateTime<Utc>>, Query), ("end" = Option<DateTime<Utc>>, Query)),
+    responses((status = 200, body = AggregationRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn aggregate(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    path: Result<Path<(String, String, String)>, axum::extract::rejection::PathRejection>,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<AggregationRes>> {
+    let scope = caller.list_scope(Object::MetricEntry)?;
+    let Path((service_id, resource_id, type_id)) =
+        path.map_err(|rejection| ApiError::field("path", rejection.body_text()))?;
+    let service_id = uuid_param("serviceId", &service_id)?;
+    let type_id = uuid_param("typeId", &type_id)?;
+    let query = AggregateQuery::parse(&pairs, clock::now())?;
+    let buckets = state
+        .store
+        .metric_series(scope, service_id, &resource_id, type_id, &query)
+        .await?;
+    Ok(Json(AggregationRes {
+        data: buckets
+            .iter()
+            .map(|b| {
+                (
+                    b.start.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    query.aggregate.of(b),
+                )
+            })
+            .collect(),
+        aggregate: query.aggregate.as_str(),
+        bucket: query.bucket.as_str(),
+        start: query.start,
+        end: query.end,
+    }))
+}

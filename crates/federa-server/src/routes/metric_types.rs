@@ -1,0 +1,163 @@
+//! Metric types: the kinds of measurement agents may report. Everyone reads
+//! them; only admins change them, and each change records an event.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Object, Owners};
+use federa_domain::listing::Page;
+use federa_domain::metrics::{MetricEntityType, MetricType, METRIC_TYPE_LIST};
+use federa_domain::participant::check_name;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::catalogue_event::catalogue_event;
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricTypeRes {
+    id: Uuid,
+    name: String,
+    entity_type: MetricEntityType,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<MetricType> for MetricTypeRes {
+    fn from(t: MetricType) -> Self {
+        MetricTypeRes {
+            id: t.id,
+            name: t.name,
+            entity_type: t.entity_type,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricTypeCreateReq {
+    /// The name agents report under, e.g. `cpu.usage`.
+    name: String,
+    entity_type: MetricEntityType,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MetricTypeUpdateReq {
+    name: Option<String>,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
+}
+
+async fn load(state: &AppState, id: Uuid) -> ApiResult<MetricType> {
+    state.store.metric_type(id).await?.ok_or(ApiError::NotFound)
+}
+
+/// List metric types.
+#[utoipa::path(get, path = "/metric-types", tag = "Metrics",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+        ("name" = Option<String>, Query), ("entityType" = Option<MetricEntityType>, Query)),
+    responses((status = 200, body = PageRes<MetricTypeRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<MetricTypeRes>>> {
+    caller.may(Object::MetricType, Action::List)?;
+    let query = METRIC_TYPE_LIST.parse(&pairs)?;
+    let page = state.store.metric_types(&query).await?;
+    Ok(Json(page.map(MetricTypeRes::from)))
+}
+
+/// Create a metric type.
+#[utoipa::path(post, path = "/metric-types", tag = "Metrics", request_body = MetricTypeCreateReq,
+    responses((status = 201, body = MetricTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 409, body = crate::routes::ErrorRes)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<MetricTypeCreateReq>,
+) -> ApiResult<(StatusCode, Json<MetricTypeRes>)> {
+    caller.authorize(Object::MetricType, Action::Create, &Owners::none())?;
+    let now = clock::now();
+    let metric_type = MetricType {
+        id: Uuid::now_v7(),
+        name: check_name("name", &req.name)?,
+        entity_type: req.entity_type,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = catalogue_event(
+        "metric_type.created",
+        &caller,
+        metric_type.id,
+        &metric_type.name,
+    );
+    state.store.insert_metric_type(&metric_type, &event).await?;
+    Ok((StatusCode::CREATED, Json(metric_type.into())))
+}
+
+/// Get a metric type.
+#[utoipa::path(get, path = "/metric-types/{id}", tag = "Metrics", params(("id" = Uuid, Path)),
+    responses((status = 200, body = MetricTypeRes), (status = 401), (status = 403), (status = 404)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<MetricTypeRes>> {
+    caller.may(Object::MetricType, Action::Get)?;
+    Ok(Json(load(&state, id).await?.into()))
+}
+
+/// Rename a metric type. Its entity type is fixed: entries already stored
+/// were reported under it.
+#[utoipa::path(patch, path = "/metric-types/{id}", tag = "Metrics", params(("id" = Uuid, Path)), request_body = MetricTypeUpdateReq,
+    responses((status = 200, body = MetricTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    Body(req): Body<MetricTypeUpdateReq>,
+) -> ApiResult<Json<MetricTypeRes>> {
+    caller.authorize(Object::MetricType, Action::Update, &Owners::none())?;
+    let mut metric_type = load(&state, id).await?;
+    if let Some(name) = req.name {
+        metric_type.name = check_name("name", &name)?;
+    }
+    metric_type.updated_at = clock::now();
+    let event = catalogue_event("metric_type.updated", &caller, id, &metric_type.name);
+    state.store.update_metric_type(&metric_type, &event).await?;
+    Ok(Json(metric_type.into()))
+}
+
+/// Delete a metric type that no entry uses.
+#[utoipa::path(delete, path = "/metric-types/{id}", tag = "Metrics", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    caller.authorize(Object::MetricType, Action::Delete, &Owners::none())?;
+    let metric_type = load(&state, id).await?;
+    let event = catalogue_event("metric_type.deleted", &caller, id, &metric_type.name);
+    state
+        .store
+        .delete_metric_type(id, &event, clock::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,267 @@
+//! `/offerings`: what providers propose — a service type in some of their
+//! regions, at a price, up to a capacity. Everyone reads them; the provider
+//! (or an admin) writes its own. Prices are decimal strings in EUR.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Identity, Object, Owners};
+use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::exchange::lists::OFFERING_LIST;
+use federa_domain::exchange::{Offering, PriceSheet};
+use federa_domain::listing::Page;
+use federa_store::exchange::Stored;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferingRes {
+    id: Uuid,
+    /// The provider.
+    participant_id: Uuid,
+    service_type_id: Uuid,
+    /// Codes of regions of the provider's profile, in its order of preference.
+    regions: Vec<String>,
+    price: PriceSheet,
+    /// Most services not in a terminal state at once; absent is unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity: Option<u32>,
+    enabled: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Stored<Offering>> for OfferingRes {
+    fn from(stored: Stored<Offering>) -> Self {
+        let offering = stored.value;
+        OfferingRes {
+            id: offering.id,
+            participant_id: offering.participant_id,
+            service_type_id: offering.service_type_id,
+            regions: offering.regions,
+            price: offering.price,
+            capacity: offering.capacity,
+            enabled: offering.enabled,
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferingCreateReq {
+    participant_id: Uuid,
+    service_type_id: Uuid,
+    regions: Vec<String>,
+    price: PriceSheet,
+    capacity: Option<u32>,
+    enabled: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferingUpdateReq {
+    regions: Option<Vec<String>>,
+    /// A new price, in force from now on; usage before stays billed at the
+    /// price of its time.
+    price: Option<PriceSheet>,
+    /// `null` removes the limit.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>)]
+    capacity: Option<Option<u32>>,
+    enabled: Option<bool>,
+}
+
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<u32>>, D::Error> {
+    Option::<u32>::deserialize(deserializer).map(Some)
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
+}
+
+fn offering_event(kind: &str, caller: &Identity, offering: &Offering) -> NewEvent {
+    NewEvent::new(kind, Initiator::of(caller), offering.id)
+        .provider(Some(offering.participant_id))
+        .properties(json!({
+            "serviceTypeId": offering.service_type_id,
+            "regions": offering.regions,
+            "price": offering.price,
+            "capacity": offering.capacity,
+            "enabled": offering.enabled,
+        }))
+}
+
+async fn load(
+    state: &AppState,
+    caller: &Identity,
+    id: Uuid,
+    action: Action,
+) -> ApiResult<Stored<Offering>> {
+    caller.may(Object::Offering, action)?;
+    let offering = state.store.offering(id).await?.ok_or(ApiError::NotFound)?;
+    caller.authorize(
+        Object::Offering,
+        action,
+        &Owners::owner(offering.value.participant_id),
+    )?;
+    Ok(offering)
+}
+
+/// Checks the offering against its provider's profile.
+async fn validate(state: &AppState, offering: &Offering) -> ApiResult<()> {
+    let profile = state
+        .store
+        .provider_profile(offering.participant_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::field(
+                "participantId",
+                "the participant has no provider profile; declare one first",
+            )
+        })?;
+    offering.validate(&profile.value)?;
+    Ok(())
+}
+
+/// List offerings.
+#[utoipa::path(get, path = "/offerings", tag = "Offerings",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+        ("participantId" = Option<Uuid>, Query), ("serviceTypeId" = Option<Uuid>, Query), ("enabled" = Option<bool>, Query)),
+    responses((status = 200, body = PageRes<OfferingRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<OfferingRes>>> {
+    caller.list_scope(Object::Offering)?;
+    let query = OFFERING_LIST.parse(&pairs)?;
+    let page = state.store.offerings(&query).await?;
+    Ok(Json(page.map(OfferingRes::from)))
+}
+
+/// Publish an offering.
+#[utoipa::path(post, path = "/offerings", tag = "Offerings", request_body = OfferingCreateReq,
+    responses((status = 201, body = OfferingRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<OfferingCreateReq>,
+) -> ApiResult<(StatusCode, Json<OfferingRes>)> {
+    caller.authorize(
+        Object::Offering,
+        Action::Create,
+        &Owners::owner(req.participant_id),
+    )?;
+    let offering = Offering {
+        id: Uuid::now_v7(),
+        participant_id: req.participant_id,
+        service_type_id: req.service_type_id,
+        regions: req.regions,
+        price: req.price,
+        capacity: req.capacity,
+        enabled: req.enabled.unwrap_or(true),
+    };
+    validate(&state, &offering).await?;
+    if state
+        .store
+        .service_type_rules(req.service_type_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::field(
+            "serviceTypeId",
+            "no service type has this id",
+        ));
+    }
+    let now = clock::now();
+    let stored = Stored {
+        value: offering,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = offering_event("offering.created", &caller, &stored.value);
+    state.store.insert_offering(&stored, &event).await?;
+    Ok((StatusCode::CREATED, Json(stored.into())))
+}
+
+/// Get an offering.
+#[utoipa::path(get, path = "/offerings/{id}", tag = "Offerings", params(("id" = Uuid, Path)),
+    responses((status = 200, body = OfferingRes), (status = 401), (status = 403), (status = 404)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<OfferingRes>> {
+    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+}
+
+/// Change an offering. A new price applies from now on.
+#[utoipa::path(patch, path = "/offerings/{id}", tag = "Offerings", params(("id" = Uuid, Path)), request_body = OfferingUpdateReq,
+    responses((status = 200, body = OfferingRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    Body(req): Body<OfferingUpdateReq>,
+) -> ApiResult<Json<OfferingRes>> {
+    let mut stored = load(&state, &caller, id, Action::Update).await?;
+    let offering = &mut stored.value;
+    let mut reprice = false;
+    if let Some(regions) = req.regions {
+        offering.regions = regions;
+    }
+    if let Some(price) = req.price {
+        reprice = price != offering.price;
+        offering.price = price;
+    }
+    if let Some(capacity) = req.capacity {
+        offering.capacity = capacity;
+    }
+    if let Some(enabled) = req.enabled {
+        offering.enabled = enabled;
+    }
+    validate(&state, offering).await?;
+    stored.updated_at = clock::now();
+    let event = offering_event("offering.updated", &caller, &stored.value);
+    state
+        .store
+        .update_offering(&stored, reprice, &event)
+        .await?;
+    Ok(Json(stored.into()))
+}
+
+/// Delete an offering; refused once services were placed on it, since
+/// they are billed by it (disable it instead).
+#[utoipa::path(delete, path = "/offerings/{id}", tag = "Offerings", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    let stored = load(&state, &caller, id, Action::Delete).await?;
+    let event = offering_event("offering.deleted", &caller, &stored.value);
+    state
+        .store
+        .delete_offering(id, &event, clock::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,231 @@
+//! `/placement-policies`: a consumer's saved placement constraints. An
+//! attached policy narrows every placement the consumer asks for, whether
+//! previewed or ordered.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Identity, Object, Owners};
+use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::exchange::lists::PLACEMENT_POLICY_LIST;
+use federa_domain::exchange::placement::{PlacementPolicy, PlacementRequest};
+use federa_domain::listing::{FieldError, Page};
+use federa_domain::participant::check_name;
+use federa_store::exchange::Stored;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacementPolicyRes {
+    id: Uuid,
+    /// The consumer the policy belongs to.
+    participant_id: Uuid,
+    name: String,
+    rules: PlacementRequest,
+    /// Whether the policy applies to every placement of the consumer.
+    attached: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Stored<PlacementPolicy>> for PlacementPolicyRes {
+    fn from(stored: Stored<PlacementPolicy>) -> Self {
+        let policy = stored.value;
+        PlacementPolicyRes {
+            id: policy.id,
+            participant_id: policy.participant_id,
+            name: policy.name,
+            rules: policy.rules,
+            attached: policy.attached,
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacementPolicyCreateReq {
+    participant_id: Uuid,
+    name: String,
+    /// Constraints, as in a placement request; its strategy is not used,
+    /// since a policy limits where services may go, not how to choose.
+    #[serde(default)]
+    rules: PlacementRequest,
+    /// Attach the policy to the participant at once; defaults to true.
+    attached: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacementPolicyUpdateReq {
+    name: Option<String>,
+    rules: Option<PlacementRequest>,
+    attached: Option<bool>,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
+}
+
+fn policy_event(kind: &str, caller: &Identity, policy: &PlacementPolicy) -> NewEvent {
+    NewEvent::new(kind, Initiator::of(caller), policy.id)
+        .consumer(Some(policy.participant_id))
+        .properties(
+            json!({"name": policy.name, "rules": policy.rules, "attached": policy.attached}),
+        )
+}
+
+async fn load(
+    state: &AppState,
+    caller: &Identity,
+    id: Uuid,
+    action: Action,
+) -> ApiResult<Stored<PlacementPolicy>> {
+    caller.may(Object::PlacementPolicy, action)?;
+    let policy = state
+        .store
+        .placement_policy(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    caller.authorize(
+        Object::PlacementPolicy,
+        action,
+        &Owners::owner(policy.value.participant_id),
+    )?;
+    Ok(policy)
+}
+
+fn check_rules(rules: &PlacementRequest) -> ApiResult<()> {
+    rules.validate().map_err(|errors| {
+        ApiError::Invalid(
+            errors
+                .into_iter()
+                .map(|error| FieldError::new(format!("rules.{}", error.path), error.message))
+                .collect(),
+        )
+    })
+}
+
+/// List placement policies.
+#[utoipa::path(get, path = "/placement-policies", tag = "Placement policies",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+        ("name" = Option<String>, Query), ("participantId" = Option<Uuid>, Query), ("attached" = Option<bool>, Query)),
+    responses((status = 200, body = PageRes<PlacementPolicyRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<PlacementPolicyRes>>> {
+    let scope = caller.list_scope(Object::PlacementPolicy)?;
+    let query = PLACEMENT_POLICY_LIST.parse(&pairs)?;
+    let page = state.store.placement_policies(scope, &query).await?;
+    Ok(Json(page.map(PlacementPolicyRes::from)))
+}
+
+/// Save a placement policy for a consumer.
+#[utoipa::path(post, path = "/placement-policies", tag = "Placement policies", request_body = PlacementPolicyCreateReq,
+    responses((status = 201, body = PlacementPolicyRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<PlacementPolicyCreateReq>,
+) -> ApiResult<(StatusCode, Json<PlacementPolicyRes>)> {
+    caller.authorize(
+        Object::PlacementPolicy,
+        Action::Create,
+        &Owners::owner(req.participant_id),
+    )?;
+    let name = check_name("name", &req.name)?;
+    check_rules(&req.rules)?;
+    if state.store.participant(req.participant_id).await?.is_none() {
+        return Err(ApiError::field(
+            "participantId",
+            "no participant has this id",
+        ));
+    }
+    let now = clock::now();
+    let stored = Stored {
+        value: PlacementPolicy {
+            id: Uuid::now_v7(),
+            participant_id: req.participant_id,
+            name,
+            rules: req.rules,
+            attached: req.attached.unwrap_or(true),
+        },
+        created_at: now,
+        updated_at: now,
+    };
+    let event = policy_event("placement_policy.created", &caller, &stored.value);
+    state.store.insert_placement_policy(&stored, &event).await?;
+    Ok((StatusCode::CREATED, Json(stored.into())))
+}
+
+/// Get a placement policy.
+#[utoipa::path(get, path = "/placement-policies/{id}", tag = "Placement policies", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PlacementPolicyRes), (status = 401), (status = 403), (status = 404)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<PlacementPolicyRes>> {
+    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+}
+
+/// Change a placement policy, or attach or detach it.
+#[utoipa::path(patch, path = "/placement-policies/{id}", tag = "Placement policies", params(("id" = Uuid, Path)), request_body = PlacementPolicyUpdateReq,
+    responses((status = 200, body = PlacementPolicyRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    Body(req): Body<PlacementPolicyUpdateReq>,
+) -> ApiResult<Json<PlacementPolicyRes>> {
+    let mut stored = load(&state, &caller, id, Action::Update).await?;
+    if let Some(name) = req.name {
+        stored.value.name = check_name("name", &name)?;
+    }
+    if let Some(rules) = req.rules {
+        check_rules(&rules)?;
+        stored.value.rules = rules;
+    }
+    if let Some(attached) = req.attached {
+        stored.value.attached = attached;
+    }
+    stored.updated_at = clock::now();
+    let event = policy_event("placement_policy.updated", &caller, &stored.value);
+    state.store.update_placement_policy(&stored, &event).await?;
+    Ok(Json(stored.into()))
+}
+
+/// Delete a placement policy.
+#[utoipa::path(delete, path = "/placement-policies/{id}", tag = "Placement policies", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    let stored = load(&state, &caller, id, Action::Delete).await?;
+    let event = policy_event("placement_policy.deleted", &caller, &stored.value);
+    state
+        .store
+        .delete_placement_policy(id, &event, clock::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,253 @@
+//! `/provider-profiles`: each provider's sovereignty profile, one per
+//! participant and addressed by the participant's id. Everyone reads them;
+//! the participant itself (or an admin) writes its own.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Identity, Object, Owners};
+use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::exchange::lists::PROVIDER_PROFILE_LIST;
+use federa_domain::exchange::{Certification, ProviderProfile, Region};
+use federa_domain::listing::{FieldError, Page};
+use federa_store::exchange::Stored;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderProfileRes {
+    participant_id: Uuid,
+    /// ISO 3166-1 alpha-2 code of the country of headquarters.
+    jurisdiction: String,
+    subject_to_non_eu_law: bool,
+    regions: Vec<Region>,
+    certifications: Vec<Certification>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Stored<ProviderProfile>> for ProviderProfileRes {
+    fn from(stored: Stored<ProviderProfile>) -> Self {
+        let profile = stored.value;
+        ProviderProfileRes {
+            participant_id: profile.participant_id,
+            jurisdiction: profile.jurisdiction,
+            subject_to_non_eu_law: profile.subject_to_non_eu_law,
+            regions: profile.regions,
+            certifications: profile.certifications,
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderProfileCreateReq {
+    participant_id: Uuid,
+    jurisdiction: String,
+    /// Whether a non-EU law (e.g. through a foreign parent company) can
+    /// compel the provider, wherever its headquarters are.
+    #[serde(default)]
+    subject_to_non_eu_law: bool,
+    regions: Vec<Region>,
+    #[serde(default)]
+    certifications: Vec<Certification>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderProfileUpdateReq {
+    jurisdiction: Option<String>,
+    subject_to_non_eu_law: Option<bool>,
+    /// Replaces every region; regions named by offerings must stay.
+    regions: Option<Vec<Region>>,
+    /// Replaces every certification.
+    certifications: Option<Vec<Certification>>,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
+}
+
+fn profile_event(kind: &str, caller: &Identity, profile: &ProviderProfile) -> NewEvent {
+    NewEvent::new(kind, Initiator::of(caller), profile.participant_id)
+        .provider(Some(profile.participant_id))
+        .properties(json!({
+            "jurisdiction": profile.jurisdiction,
+            "subjectToNonEuLaw": profile.subject_to_non_eu_law,
+            "regions": profile.regions,
+            "certifications": profile.certifications,
+        }))
+}
+
+async fn load(
+    state: &AppState,
+    caller: &Identity,
+    participant_id: Uuid,
+    action: Action,
+) -> ApiResult<Stored<ProviderProfile>> {
+    caller.may(Object::ProviderProfile, action)?;
+    let profile = state
+        .store
+        .provider_profile(participant_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    caller.authorize(
+        Object::ProviderProfile,
+        action,
+        &Owners::owner(participant_id),
+    )?;
+    Ok(profile)
+}
+
+/// Offerings name regions of the profile; dropping one of those would
+/// leave the offering pointing nowhere.
+async fn keep_offered_regions(state: &AppState, profile: &ProviderProfile) -> ApiResult<()> {
+    let missing: Vec<FieldError> = state
+        .store
+        .offered_regions(profile.participant_id)
+        .await?
+        .into_iter()
+        .filter(|code| profile.region(code).is_none())
+        .map(|code| {
+            FieldError::new(
+                "regions",
+                format!("must keep region `{code}`: an offering of the provider names it"),
+            )
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(missing))
+    }
+}
+
+/// List provider profiles.
+#[utoipa::path(get, path = "/provider-profiles", tag = "Provider profiles",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+        ("participantId" = Option<Uuid>, Query), ("jurisdiction" = Option<String>, Query), ("subjectToNonEuLaw" = Option<bool>, Query)),
+    responses((status = 200, body = PageRes<ProviderProfileRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<ProviderProfileRes>>> {
+    caller.list_scope(Object::ProviderProfile)?;
+    let query = PROVIDER_PROFILE_LIST.parse(&pairs)?;
+    let page = state.store.provider_profiles(&query).await?;
+    Ok(Json(page.map(ProviderProfileRes::from)))
+}
+
+/// Declare a participant's provider profile.
+#[utoipa::path(post, path = "/provider-profiles", tag = "Provider profiles", request_body = ProviderProfileCreateReq,
+    responses((status = 201, body = ProviderProfileRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 409, body = crate::routes::ErrorRes)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<ProviderProfileCreateReq>,
+) -> ApiResult<(StatusCode, Json<ProviderProfileRes>)> {
+    caller.authorize(
+        Object::ProviderProfile,
+        Action::Create,
+        &Owners::owner(req.participant_id),
+    )?;
+    let profile = ProviderProfile {
+        participant_id: req.participant_id,
+        jurisdiction: req.jurisdiction,
+        subject_to_non_eu_law: req.subject_to_non_eu_law,
+        regions: req.regions,
+        certifications: req.certifications,
+    };
+    profile.validate()?;
+    if state.store.participant(req.participant_id).await?.is_none() {
+        return Err(ApiError::field(
+            "participantId",
+            "no participant has this id",
+        ));
+    }
+    let now = clock::now();
+    let stored = Stored {
+        value: profile,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = profile_event("provider_profile.created", &caller, &stored.value);
+    state.store.insert_provider_profile(&stored, &event).await?;
+    Ok((StatusCode::CREATED, Json(stored.into())))
+}
+
+/// Get a provider profile by its participant's id.
+#[utoipa::path(get, path = "/provider-profiles/{id}", tag = "Provider profiles", params(("id" = Uuid, Path, description = "the participant's id")),
+    responses((status = 200, body = ProviderProfileRes), (status = 401), (status = 403), (status = 404)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<ProviderProfileRes>> {
+    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+}
+
+/// Change a provider profile; lists given replace the stored ones.
+#[utoipa::path(patch, path = "/provider-profiles/{id}", tag = "Provider profiles", params(("id" = Uuid, Path, description = "the participant's id")), request_body = ProviderProfileUpdateReq,
+    responses((status = 200, body = ProviderProfileRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    Body(req): Body<ProviderProfileUpdateReq>,
+) -> ApiResult<Json<ProviderProfileRes>> {
+    let mut stored = load(&state, &caller, id, Action::Update).await?;
+    let profile = &mut stored.value;
+    if let Some(jurisdiction) = req.jurisdiction {
+        profile.jurisdiction = jurisdiction;
+    }
+    if let Some(subject) = req.subject_to_non_eu_law {
+        profile.subject_to_non_eu_law = subject;
+    }
+    if let Some(regions) = req.regions {
+        profile.regions = regions;
+    }
+    if let Some(certifications) = req.certifications {
+        profile.certifications = certifications;
+    }
+    profile.validate()?;
+    keep_offered_regions(&state, profile).await?;
+    stored.updated_at = clock::now();
+    let event = profile_event("provider_profile.updated", &caller, &stored.value);
+    state.store.update_provider_profile(&stored, &event).await?;
+    Ok(Json(stored.into()))
+}
+
+/// Delete a provider profile; refused while the provider has offerings.
+#[utoipa::path(delete, path = "/provider-profiles/{id}", tag = "Provider profiles", params(("id" = Uuid, Path, description = "the participant's id")),
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    let stored = load(&state, &caller, id, Action::Delete).await?;
+    let event = profile_event("provider_profile.deleted", &caller, &stored.value);
+    state
+        .store
+        .delete_provider_profile(id, &event, clock::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

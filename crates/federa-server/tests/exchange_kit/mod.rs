@@ -1,0 +1,151 @@
+//! What the exchange tests share: providers with a profile and a connected
+//! agent, offerings, and an agent driving its jobs to completion.
+
+#![allow(dead_code)]
+
+use federa_testkit::{Federation, TestServer};
+use serde_json::{json, Value};
+
+/// A provider with its token, one connected agent and a profile.
+pub struct Provider {
+    pub id: String,
+    pub token: String,
+    pub agent_id: String,
+    pub agent_token: String,
+}
+
+/// A participant named `name` with `profile` (its `participantId` is
+/// filled in) and one agent of the federation's agent type that reports
+/// itself connected.
+pub async fn provider(
+    server: &TestServer,
+    federation: &Federation,
+    name: &str,
+    mut profile: Value,
+) -> Provider {
+    let id = server.participant(name).await;
+    let token = server.token("participant", Some(&id)).await;
+    let agent = server
+        .post(
+            "/api/v1/agents",
+            &token,
+            &json!({"name": format!("{name} agent"), "providerId": id, "agentTypeId": federation.agent_type_id}),
+        )
+        .await;
+    assert_eq!(agent.status, 201, "{:?}", agent.body);
+    let agent_id = agent.body["id"].as_str().expect("agent id").to_string();
+    let agent_token = server.token("agent", Some(&agent_id)).await;
+    let connected = server
+        .call(
+            "PUT",
+            "/api/v1/agents/me/status",
+            Some(&agent_token),
+            Some(&json!({"status": "Connected"})),
+        )
+        .await;
+    assert_eq!(connected.status, 200, "{:?}", connected.body);
+    profile["participantId"] = json!(id);
+    let created = server
+        .post("/api/v1/provider-profiles", &token, &profile)
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    Provider {
+        id,
+        token,
+        agent_id,
+        agent_token,
+    }
+}
+
+/// A profile in one region of `country`, headquartered there.
+pub fn profile_in(country: &str, region: &str) -> Value {
+    json!({
+        "jurisdiction": country,
+        "regions": [{"code": region, "country": country}],
+    })
+}
+
+/// Publishes an offering of the federation's service type and returns it.
+pub async fn offering(
+    server: &TestServer,
+    federation: &Federation,
+    provider: &Provider,
+    regions: &[&str],
+    price: Value,
+) -> Value {
+    let created = server
+        .post(
+            "/api/v1/offerings",
+            &provider.token,
+            &json!({
+                "participantId": provider.id,
+                "serviceTypeId": federation.service_type_id,
+                "regions": regions,
+                "price": price,
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    created.body
+}
+
+/// The federation's VM order with a placement request instead of an agent.
+pub fn placed_order(federation: &Federation, name: &str, placement: Value) -> Value {
+    let mut order = federation.order(name);
+    order["placement"] = placement;
+    order
+}
+
+/// Claims the agent's only pending job, which must be `action`, and
+/// completes it.
+pub async fn run_job(server: &TestServer, agent_token: &str, action: &str) {
+    let pending = server.get("/api/v1/jobs/pending", agent_token).await;
+    assert_eq!(pending.status, 200, "{:?}", pending.body);
+    let jobs = pending.body.as_array().expect("a bare array");
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0]["action"], action, "{jobs:?}");
+    let id = jobs[0]["id"].as_str().expect("job id");
+    let claimed = server
+        .post(&format!("/api/v1/jobs/{id}/claim"), agent_token, &json!({}))
+        .await;
+    assert_eq!(claimed.status, 204, "{:?}", claimed.body);
+    let completed = server
+        .post(
+            &format!("/api/v1/jobs/{id}/complete"),
+            agent_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(completed.status, 204, "{:?}", completed.body);
+}
+
+/// Asks the service's lifecycle for `action` as the consumer.
+pub async fn act(server: &TestServer, federation: &Federation, service_id: &str, action: &str) {
+    let queued = server
+        .post(
+            &format!("/api/v1/services/{service_id}/{action}"),
+            &federation.consumer_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(queued.status, 200, "{:?}", queued.body);
+}
+
+/// The rules each rejected candidate of a placement answer broke, by
+/// participant id.
+pub fn rejections(placement: &Value, participant_id: &str) -> Vec<String> {
+    placement["considered"]
+        .as_array()
+        .expect("considered")
+        .iter()
+        .filter(|verdict| verdict["participantId"] == participant_id)
+        .flat_map(|verdict| {
+            verdict["rejections"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|rejection| rejection["rule"].as_str().unwrap_or_default().to_string())
+        })
+        .collect()
+}
