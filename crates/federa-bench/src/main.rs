@@ -58,6 +58,7 @@ impl Server {
                 database_url,
             ])
             .env("FEDERA_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("FEDERA_VAULT_KEY", federa_testkit::vault_key_hex())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -181,6 +181,13 @@ fn admins_may_do_everything_but_act_as_an_agent() {
     assert!(admin
         .authorize(Object::VaultSecret, Action::Resolve, &Owners::none())
         .is_err());
+    // Measurements come from the agent that runs the service.
+    assert!(admin
+        .authorize(Object::MetricEntry, Action::Create, &Owners::none())
+        .is_err());
+    assert!(admin
+        .authorize(Object::MetricEntry, Action::List, &Owners::none())
+        .is_ok());
 }
 
 #[test]

@@ -89,10 +89,10 @@ const ROWS: &[Row] = &[
     row("POST", "/metric-types", "ADDDD"),
     row("GET", "/metric-types/{id}", "AAAAA"),
     row("PATCH", "/metric-types/{id}", "ADDDD"),
-    row("POST", "/metric-entries", "ADDAD"),
+    row("POST", "/metric-entries", "DDDAD"),
     // A batch is judged entry by entry: a foreign agent's entries come back
     // rejected in a 200 answer (the entries test checks that).
-    row("POST", "/metric-entries/batch", "ADDAA"),
+    row("POST", "/metric-entries/batch", "DDDAA"),
     // Reading metrics is scoped, not refused: a stranger sees none.
     row("GET", "/metric-entries", "AAAAA"),
     row("GET", "/metric-entries/resource-ids", "AAAAA"),

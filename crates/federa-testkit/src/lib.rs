@@ -13,4 +13,4 @@ pub use database::{backend_name, TestDatabase};
 pub use federation::{
     Federation, EXAMPLE_VM_LIFECYCLE, EXAMPLE_VM_PROPERTIES, EXAMPLE_VM_PROPERTY_SCHEMA,
 };
-pub use server::{Response, TestServer, ADMIN_TOKEN};
+pub use server::{vault_key_hex, Response, TestServer, ADMIN_TOKEN, VAULT_KEY};

@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::api::Api;
-use crate::server::ADMIN_TOKEN;
+use crate::server::{vault_key_hex, ADMIN_TOKEN};
 
 /// A running `federa serve` on a fresh SQLite file.
 pub struct Exchange {
@@ -40,6 +40,7 @@ impl Exchange {
             .args(["serve", "--listen", listen, "--database-url", database])
             .args(["--job-lease-seconds", &lease_seconds.to_string()])
             .env("FEDERA_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("FEDERA_VAULT_KEY", vault_key_hex())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)

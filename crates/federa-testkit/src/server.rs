@@ -17,6 +17,15 @@ use crate::database::TestDatabase;
 /// The admin token every test server is started with.
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
+/// The vault key of every test exchange, in-process or spawned: replicas
+/// on one database must share it.
+pub const VAULT_KEY: [u8; 32] = [0x5e; 32];
+
+/// [`VAULT_KEY`] as `FEDERA_VAULT_KEY` takes it.
+pub fn vault_key_hex() -> String {
+    VAULT_KEY.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 /// A running server on a loopback port with its own database.
 pub struct TestServer {
     pub api: Api,
@@ -70,7 +79,7 @@ impl TestServer {
         let mut state = AppState::new(store.clone());
         state.lease = lease;
         // One fixed key, so replicas of a test share their secrets.
-        state.vault = Arc::new(federa_server::vault::Vault::from_key(&[0x5e; 32]));
+        state.vault = Arc::new(federa_server::vault::Vault::from_key(&VAULT_KEY));
         let background = Background::start(&state, &database.url, sweep_interval);
         let app = federa_server::app(state);
         let (stop, stopped) = oneshot::channel::<()>();

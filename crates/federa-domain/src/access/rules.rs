@@ -135,7 +135,9 @@ pub fn grant(role: Role, object: Object, action: Action) -> Grant {
     if role == Role::Admin {
         // Admins may do everything except act as an agent.
         return match (object, action) {
-            (Job, GetPending | Claim | Complete | Fail) | (VaultSecret, Resolve) => Never,
+            (Job, GetPending | Claim | Complete | Fail)
+            | (VaultSecret, Resolve)
+            | (MetricEntry, Create) => Never,
             (Agent, UpdateStatus) => Never,
             _ => Always,
         };
