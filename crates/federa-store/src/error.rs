@@ -32,6 +32,8 @@ impl StoreError {
                     StoreError::Conflict(
                         "the object is referenced by, or refers to, another object".into(),
                     )
+                } else if db.code().is_some_and(|code| is_outage(&code)) {
+                    StoreError::Unavailable(error.to_string())
                 } else {
                     StoreError::Database(error)
                 }
@@ -45,3 +47,10 @@ impl StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// SQLSTATE classes of a server going away rather than of a bad statement:
+/// 08 (connection exception) and 57 (operator intervention: shutdown,
+/// crash, not accepting connections yet).
+fn is_outage(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("57")
+}

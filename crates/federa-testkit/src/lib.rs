@@ -5,6 +5,7 @@
 mod api;
 mod database;
 mod federation;
+pub mod postgres_cluster;
 pub mod processes;
 mod server;
 

@@ -1,0 +1,187 @@
+//! PostgreSQL stopped and started under load: meanwhile `federa serve`
+//! says it is not ready and answers 503 instead of hanging, and afterwards
+//! it recovers by itself with every acknowledged order still there.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use federa_testkit::postgres_cluster::{postgres_binaries, PostgresCluster};
+use federa_testkit::processes::Exchange;
+use federa_testkit::{Api, Federation};
+
+const FEDERA: &str = env!("CARGO_BIN_EXE_federa");
+
+/// Longer than any answer may take: a request still open after this hangs.
+const HANG: Duration = Duration::from_secs(20);
+
+/// What one order got: its status (0 when it hung or the connection
+/// failed) and the service it created.
+type Outcome = (u16, Option<String>);
+
+async fn consumer(api: Api, federation: Arc<Federation>, stop: Arc<AtomicBool>) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    let mut n = 0;
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        let order = federation.order(&format!("site-{n}"));
+        let answer = tokio::time::timeout(
+            HANG,
+            api.try_call(
+                "POST",
+                "/api/v1/services",
+                Some(&federation.consumer_token),
+                Some(&order),
+            ),
+        )
+        .await
+        .ok()
+        .flatten();
+        outcomes.push(match answer {
+            Some(response) => (
+                response.status,
+                response.body["id"].as_str().map(str::to_string),
+            ),
+            None => (0, None),
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    outcomes
+}
+
+/// Polls `path` until it answers `status`; how long that took.
+async fn until_status(api: &Api, path: &str, status: u16, within: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let answer = tokio::time::timeout(HANG, api.try_call("GET", path, None, None))
+            .await
+            .ok()
+            .flatten();
+        if answer.as_ref().map(|r| r.status) == Some(status) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "{path} did not answer {status} within {within:?}; last: {:?}",
+            answer.map(|r| (r.status, r.body))
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_exchange_waits_out_a_database_outage_and_recovers_by_itself() {
+    // Runs with the PostgreSQL half of the suite; it brings its own cluster
+    // because it stops it.
+    if std::env::var("FEDERA_TEST_POSTGRES_URL").is_err() {
+        eprintln!("the outage test runs only where FEDERA_TEST_POSTGRES_URL is set");
+        return;
+    }
+    let bin = postgres_binaries().expect("PostgreSQL binaries under /usr/lib/postgresql");
+    let cluster = PostgresCluster::start(&bin);
+    let exchange = Exchange::start_on(
+        FEDERA,
+        &cluster.url,
+        "127.0.0.1:0",
+        60,
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
+    let api = exchange.api.clone();
+    let federation = Arc::new(Federation::create(&api).await);
+    let stop = Arc::new(AtomicBool::new(false));
+    let load: Vec<_> = (0..3)
+        .map(|_| tokio::spawn(consumer(api.clone(), federation.clone(), stop.clone())))
+        .collect();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    cluster.stop();
+    let noticed = until_status(&api, "/ready", 503, Duration::from_secs(15)).await;
+    let asked = Instant::now();
+    let refused = tokio::time::timeout(
+        HANG,
+        api.try_call(
+            "GET",
+            "/api/v1/services",
+            Some(&federation.consumer_token),
+            None,
+        ),
+    )
+    .await
+    .expect("an answer, not a hang")
+    .expect("the server is up");
+    let refused_after = asked.elapsed();
+    assert_eq!(refused.status, 503, "{:?}", refused.body);
+    assert_eq!(refused.body["status"], "Service unavailable");
+    assert!(
+        refused_after < Duration::from_secs(10),
+        "503 after {refused_after:?}"
+    );
+    assert_eq!(
+        api.try_call("GET", "/healthz", None, None)
+            .await
+            .map(|r| r.status),
+        Some(200),
+        "the process itself is alive"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    cluster.start_again();
+    let recovered = until_status(&api, "/ready", 200, Duration::from_secs(30)).await;
+    let back = Instant::now();
+    loop {
+        let answer = api
+            .post(
+                "/api/v1/services",
+                &federation.consumer_token,
+                &federation.order("after-the-outage"),
+            )
+            .await;
+        if answer.status == 201 {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(30),
+            "orders still refused: {} {:?}",
+            answer.status,
+            answer.body
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut outcomes = Vec::new();
+    for consumer in load {
+        outcomes.extend(consumer.await.unwrap());
+    }
+
+    let count = |status: u16| outcomes.iter().filter(|(s, _)| *s == status).count();
+    let unexpected: Vec<u16> = outcomes
+        .iter()
+        .map(|(status, _)| *status)
+        .filter(|status| *status != 201 && *status != 503)
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "every order is created or refused with 503 (0 = hung): {unexpected:?}"
+    );
+    assert!(count(503) > 0, "orders were refused during the outage");
+    assert!(count(201) > 0, "orders were taken before and after");
+    let acknowledged: Vec<&String> = outcomes.iter().filter_map(|(_, id)| id.as_ref()).collect();
+    for id in &acknowledged {
+        let service = api
+            .get(
+                &format!("/api/v1/services/{id}"),
+                &federation.consumer_token,
+            )
+            .await;
+        assert_eq!(service.status, 200, "acknowledged order {id} is lost");
+    }
+    eprintln!(
+        "outage: not ready after {noticed:?}, 503 in {refused_after:?}, ready again {recovered:?} after restart; {} orders created, {} refused, {} checked",
+        count(201),
+        count(503),
+        acknowledged.len()
+    );
+    exchange.terminate();
+}
