@@ -256,7 +256,7 @@ fn subscriber_and_instance(subscriber: &str, instance: &str) -> ApiResult<(Strin
         ("after" = Option<i64>, Query, description = "start after this sequence number"),
         ("initiatorType" = Option<Vec<String>>, Query), ("initiatorId" = Option<Vec<String>>, Query),
         ("type" = Option<Vec<String>>, Query), ("entityId" = Option<Vec<Uuid>>, Query)),
-    responses((status = 200, content_type = "text/event-stream", body = EventRes, description = "one `data` line per event"),
+    responses((status = 200, content_type = "text/event-stream", body = StreamedEvent, description = "one Server-Sent Event per log event"),
         (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
 async fn stream(
     State(state): State<AppState>,
@@ -290,6 +290,22 @@ async fn stream(
         Some((Ok(sse_event(event)), reader))
     });
     Ok(Sse::new(hint.chain(events)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+}
+
+/// One Server-Sent Event of `/events/stream`, as the OpenAPI document
+/// describes each event of an event stream. Only documents the wire format:
+/// the stream is written by [`sse_event`].
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct StreamedEvent {
+    /// The log event as JSON, shaped as `EventRes`.
+    data: String,
+    /// The log event's sequence number: sent back as `Last-Event-ID`, it
+    /// resumes the stream after this event.
+    id: String,
+    /// How many milliseconds a client waits before reconnecting; sent once,
+    /// at the start.
+    retry: Option<u64>,
 }
 
 fn sequence_param(name: &str, value: &str) -> ApiResult<i64> {
