@@ -1,6 +1,9 @@
 //! Bearer-token authentication.
 
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
@@ -48,17 +51,32 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| {
                 ApiError::Unauthenticated("Authorization header must be 'Bearer <token>'".into())
             })?;
+        // Without a peer address (a server not started with connect info)
+        // there is nothing to count by.
+        let client = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip());
+        if let Some(client) = client {
+            state
+                .failed_auth
+                .check(client, Instant::now())
+                .map_err(ApiError::TooManyAttempts)?;
+        }
+        let refuse = |why: &str| {
+            state.metrics.auth_failures.inc();
+            if let Some(client) = client {
+                state.failed_auth.record(client, Instant::now());
+            }
+            ApiError::Forbidden(why.into())
+        };
         let token = state
             .store
             .token_by_hash(&hash_token_value(value))
             .await?
-            .ok_or_else(|| {
-                state.metrics.auth_failures.inc();
-                ApiError::Forbidden("invalid token".into())
-            })?;
+            .ok_or_else(|| refuse("invalid token"))?;
         if token.is_expired(crate::clock::now()) {
-            state.metrics.auth_failures.inc();
-            return Err(ApiError::Forbidden("token expired".into()));
+            return Err(refuse("token expired"));
         }
         let identity = match token.role {
             Role::Admin => Identity::admin(),

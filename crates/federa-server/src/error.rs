@@ -21,6 +21,8 @@ pub enum ApiError {
     PayloadTooLarge(String),
     /// The database is not answering: 503, so clients retry instead of hanging.
     Unavailable,
+    /// Too many failed authentication attempts: 429, retry after the wait.
+    TooManyAttempts(std::time::Duration),
     Internal,
 }
 
@@ -108,6 +110,17 @@ impl IntoResponse for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!({"status": "Service unavailable", "error": "the database is not answering; retry later"}),
             ),
+            ApiError::TooManyAttempts(wait) => {
+                // Whole seconds, rounded up: retrying earlier is refused again.
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let body = json!({"status": "Too many requests", "error": format!("too many failed authentication attempts from this address; retry in {seconds} s")});
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(axum::http::header::RETRY_AFTER, seconds.to_string())],
+                    Json(body),
+                )
+                    .into_response();
+            }
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 json!({"status": "Internal server error", "error": "an unexpected error occurred"}),

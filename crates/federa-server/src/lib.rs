@@ -2,6 +2,7 @@
 //! `serve` entry point.
 
 pub mod auth;
+pub mod auth_limit;
 mod bootstrap;
 pub mod clock;
 pub mod dispatch;

@@ -60,6 +60,8 @@ pub async fn serve(
     let background = Background::start(&state, &config.database_url, config.sweep_interval);
     let sweeper = Sweeper::start(store.clone(), SWEEP_INTERVAL);
     let app = crate::app(state);
+    // The peer address counts failed authentication attempts.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -20,6 +20,8 @@ pub struct AppState {
     pub rules: Arc<crate::provisioning::RulesCache>,
     /// Seals and opens secret property values.
     pub vault: Arc<Vault>,
+    /// Failed authentication attempts by client address.
+    pub failed_auth: Arc<crate::auth_limit::FailedAttempts>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             // Secrets sealed under this key die with the process; `serve`
             // and the test kit put in the configured one.
             vault: Arc::new(Vault::ephemeral()),
+            failed_auth: Arc::default(),
         }
     }
 }

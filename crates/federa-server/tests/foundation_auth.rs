@@ -129,3 +129,61 @@ async fn participant_token_sees_only_its_participant_and_is_refused_admin_calls(
     assert_eq!(foreign.status, 403);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_address_that_keeps_failing_is_held_off_with_429() {
+    let server = TestServer::start().await;
+    for n in 0..federa_server::auth_limit::DEFAULT_LIMIT {
+        let wrong = server
+            .get("/api/v1/participants", &format!("guess-{n}"))
+            .await;
+        assert_eq!(wrong.status, 403, "attempt {n} is only refused");
+    }
+    // Missing credentials are not guesses and are not counted.
+    let none = server.call("GET", "/healthz", None, None).await;
+    assert_eq!(none.status, 200);
+
+    let held = server
+        .http
+        .get(server.url("/api/v1/participants"))
+        .bearer_auth("one-more-guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(held.status().as_u16(), 429);
+    let retry_after: u64 = held.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body: serde_json::Value = held.json().await.unwrap();
+    assert_eq!(body["status"], "Too many requests");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("failed authentication attempts"),
+        "{body}"
+    );
+    // Until the window ends the address is held off whatever it sends.
+    let valid = server.get("/api/v1/participants", ADMIN_TOKEN).await;
+    assert_eq!(valid.status, 429);
+    let metrics = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(&format!(
+            "federa_auth_failures_total {}",
+            federa_server::auth_limit::DEFAULT_LIMIT
+        )),
+        "{metrics}"
+    );
+    server.stop().await;
+}

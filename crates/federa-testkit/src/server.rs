@@ -117,6 +117,7 @@ async fn axum_serve(
     app: axum::Router,
     stopped: oneshot::Receiver<()>,
 ) -> std::io::Result<()> {
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = stopped.await;
