@@ -61,7 +61,13 @@ impl FromRequestParts<AppState> for Caller {
             state
                 .failed_auth
                 .check(client, Instant::now())
-                .map_err(ApiError::TooManyAttempts)?;
+                .map_err(|wait| ApiError::TooManyRequests {
+                    error: format!(
+                        "too many failed authentication attempts from this address; retry in {} s",
+                        wait.as_secs().max(1)
+                    ),
+                    retry_after: Some(wait),
+                })?;
         }
         let refuse = |why: &str| {
             state.metrics.auth_failures.inc();

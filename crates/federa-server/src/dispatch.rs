@@ -12,6 +12,11 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+/// Long-polls one agent may hold open at once, across its instances. An
+/// agent needs one per instance; more is a client looping without waiting
+/// for answers, each costing a connection and a task.
+pub const MAX_WAITERS_PER_AGENT: usize = 16;
+
 #[derive(Default)]
 pub struct Dispatch {
     waiters: Mutex<HashMap<Uuid, Arc<Notify>>>,
@@ -24,6 +29,15 @@ impl Dispatch {
     pub fn handle(&self, agent_id: Uuid) -> Arc<Notify> {
         let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
         waiters.entry(agent_id).or_default().clone()
+    }
+
+    /// As [`Dispatch::handle`], for a long-poll: `None` when the agent
+    /// already holds [`MAX_WAITERS_PER_AGENT`] open.
+    pub fn waiter(&self, agent_id: Uuid) -> Option<Arc<Notify>> {
+        let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+        let notify = waiters.entry(agent_id).or_default();
+        // The map holds one reference, every open long-poll another.
+        (Arc::strong_count(notify) <= MAX_WAITERS_PER_AGENT).then(|| notify.clone())
     }
 
     pub fn wake(&self, agent_id: Uuid) {

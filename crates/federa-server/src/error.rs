@@ -21,8 +21,11 @@ pub enum ApiError {
     PayloadTooLarge(String),
     /// The database is not answering: 503, so clients retry instead of hanging.
     Unavailable,
-    /// Too many failed authentication attempts: 429, retry after the wait.
-    TooManyAttempts(std::time::Duration),
+    /// The caller is over a limit: 429, with `Retry-After` when the wait is known.
+    TooManyRequests {
+        error: String,
+        retry_after: Option<std::time::Duration>,
+    },
     Internal,
 }
 
@@ -110,14 +113,17 @@ impl IntoResponse for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!({"status": "Service unavailable", "error": "the database is not answering; retry later"}),
             ),
-            ApiError::TooManyAttempts(wait) => {
+            ApiError::TooManyRequests { error, retry_after } => {
+                let body = Json(json!({"status": "Too many requests", "error": error}));
+                let Some(wait) = retry_after else {
+                    return (StatusCode::TOO_MANY_REQUESTS, body).into_response();
+                };
                 // Whole seconds, rounded up: retrying earlier is refused again.
                 let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                let body = json!({"status": "Too many requests", "error": format!("too many failed authentication attempts from this address; retry in {seconds} s")});
                 return (
                     StatusCode::TOO_MANY_REQUESTS,
                     [(axum::http::header::RETRY_AFTER, seconds.to_string())],
-                    Json(body),
+                    body,
                 )
                     .into_response();
             }

@@ -358,3 +358,63 @@ async fn a_long_poll_on_one_replica_is_woken_by_an_order_on_another() {
     second.stop().await;
     Arc::try_unwrap(first).ok().unwrap().stop().await;
 }
+
+#[tokio::test]
+async fn an_agent_holds_a_bounded_number_of_long_polls() {
+    let server = Arc::new(TestServer::start().await);
+    let federation = Arc::new(Federation::create(&server).await);
+    let max = federa_server::dispatch::MAX_WAITERS_PER_AGENT;
+    let waiting: Vec<_> = (0..max)
+        .map(|_| {
+            let (server, federation) = (server.clone(), federation.clone());
+            tokio::spawn(async move {
+                server
+                    .get("/api/v1/jobs/pending?wait=3s", &federation.agent_token)
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    // Until every waiter is in, one more may or may not fit; then none does.
+    let mut refused = None;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let one_more = server
+            .get("/api/v1/jobs/pending?wait=3s", &federation.agent_token)
+            .await;
+        if one_more.status == 429 {
+            refused = Some(one_more);
+            break;
+        }
+    }
+    let refused = refused.expect("the long-poll over the limit is refused");
+    assert_eq!(refused.body["status"], "Too many requests");
+    assert!(
+        refused.body["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("at most {max} long-polls")),
+        "{:?}",
+        refused.body
+    );
+    // A plain poll needs no waiter and still answers.
+    let plain = server
+        .get("/api/v1/jobs/pending", &federation.agent_token)
+        .await;
+    assert_eq!(plain.status, 200);
+    let statuses: Vec<u16> = statuses_of(waiting).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let again = server
+        .get("/api/v1/jobs/pending?wait=100ms", &federation.agent_token)
+        .await;
+    assert_eq!(again.status, 200, "the waiters' places are free again");
+    Arc::try_unwrap(server).ok().unwrap().stop().await;
+}
+
+async fn statuses_of(tasks: Vec<tokio::task::JoinHandle<u16>>) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}

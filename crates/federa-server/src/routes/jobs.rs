@@ -9,7 +9,7 @@ use federa_domain::event::Initiator;
 use federa_domain::listing::Page;
 use federa_domain::provisioning::{
     complete_verdict, completion_change, fail_verdict, CompletionError, CompletionReport, Job,
-    JobStatus, Verdict, JOB_LIST,
+    JobStatus, Service, Verdict, JOB_LIST,
 };
 use federa_store::provisioning::JobFinish;
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::clock;
+use crate::dispatch::MAX_WAITERS_PER_AGENT;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::provisioning::{job_event, record_failure, transition_event, type_rules, under, JobRes};
@@ -158,8 +159,26 @@ async fn pending(
         })?,
         None => Duration::ZERO,
     };
+    let answer = |jobs: Vec<(Job, Service)>| {
+        Json(
+            jobs.into_iter()
+                .map(|(job, service)| JobRes::new(job, Some(service)))
+                .collect(),
+        )
+    };
+    if wait.is_zero() {
+        return Ok(answer(state.store.pending_jobs(agent_id, limit).await?));
+    }
     let deadline = tokio::time::Instant::now() + wait;
-    let handle = state.dispatch.handle(agent_id);
+    let handle = state
+        .dispatch
+        .waiter(agent_id)
+        .ok_or_else(|| ApiError::TooManyRequests {
+            error: format!(
+                "wait: an agent may hold at most {MAX_WAITERS_PER_AGENT} long-polls open at once"
+            ),
+            retry_after: None,
+        })?;
     loop {
         let notified = handle.notified();
         tokio::pin!(notified);
@@ -167,11 +186,7 @@ async fn pending(
         let jobs = state.store.pending_jobs(agent_id, limit).await?;
         let now = tokio::time::Instant::now();
         if !jobs.is_empty() || now >= deadline {
-            return Ok(Json(
-                jobs.into_iter()
-                    .map(|(job, service)| JobRes::new(job, Some(service)))
-                    .collect(),
-            ));
+            return Ok(answer(jobs));
         }
         // A wake-up can be missed only while a replica's notification
         // connection reconnects; re-checking every few seconds bounds that.
