@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod metrics;
 pub mod participant;
+pub mod pools;
 pub mod property_schema;
 pub mod provisioning;
 pub mod token;

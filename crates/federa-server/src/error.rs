@@ -63,7 +63,9 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {
             StoreError::NotFound => ApiError::NotFound,
-            StoreError::Conflict(message) => ApiError::Conflict(message),
+            StoreError::Conflict(message) | StoreError::Raced(message) => {
+                ApiError::Conflict(message)
+            }
             StoreError::Unavailable(message) => {
                 tracing::warn!(%message, "database unavailable");
                 ApiError::Unavailable

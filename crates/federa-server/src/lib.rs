@@ -12,6 +12,7 @@ pub mod extract;
 pub mod maintenance;
 pub mod metrics;
 mod openapi;
+mod pools;
 mod provisioning;
 pub mod routes;
 mod serve;
@@ -45,6 +46,9 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::service_groups::router())
         .merge(routes::service_option_types::router())
         .merge(routes::service_options::router())
+        .merge(routes::service_pool_sets::router())
+        .merge(routes::service_pools::router())
+        .merge(routes::service_pool_values::router())
         .merge(routes::services::router())
         .merge(routes::jobs::router())
         .merge(routes::events::router())

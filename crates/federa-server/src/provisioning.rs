@@ -268,6 +268,7 @@ pub async fn record_failure(
             terminal,
         )
         .await;
+        crate::pools::release_if_terminal(state, service.id, terminal).await;
     }
     Ok(failed)
 }

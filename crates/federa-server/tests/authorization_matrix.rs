@@ -72,6 +72,18 @@ const ROWS: &[Row] = &[
     row("POST", "/service-options", "AADAD"),
     row("GET", "/service-options/{id}", "AADAD"),
     row("PATCH", "/service-options/{id}", "AADAD"),
+    // Agents read their provider's pools and values, never the sets.
+    row("GET", "/service-pool-sets", "AAADD"),
+    row("POST", "/service-pool-sets", "AADDD"),
+    row("GET", "/service-pool-sets/{id}", "AADDD"),
+    row("PATCH", "/service-pool-sets/{id}", "AADDD"),
+    row("GET", "/service-pools", "AAAAA"),
+    row("POST", "/service-pools", "AADDD"),
+    row("GET", "/service-pools/{id}", "AADAD"),
+    row("PATCH", "/service-pools/{id}", "AADDD"),
+    row("GET", "/service-pool-values", "AAAAA"),
+    row("POST", "/service-pool-values", "AADDD"),
+    row("GET", "/service-pool-values/{id}", "AADAD"),
     row("GET", "/services", "AAAAA"),
     row("POST", "/services", "AADDD"),
     row("GET", "/services/{id}", "AADAD"),
@@ -129,6 +141,9 @@ const ROWS: &[Row] = &[
     row("DELETE", "/tokens/{id}", "AADDD"),
     row("DELETE", "/services/{id}", "AADDD"),
     row("DELETE", "/service-options/{id}", "AADAD"),
+    row("DELETE", "/service-pool-values/{id}", "AADDD"),
+    row("DELETE", "/service-pools/{id}", "AADDD"),
+    row("DELETE", "/service-pool-sets/{id}", "AADDD"),
     row("DELETE", "/service-option-types/{id}", "ADDDD"),
     row("DELETE", "/service-groups/{id}", "AADDD"),
     row("DELETE", "/agents/{id}", "AADDD"),
@@ -144,6 +159,9 @@ struct World {
     token_id: String,
     option_type_id: String,
     option_id: String,
+    pool_set_id: String,
+    pool_id: String,
+    pool_value_id: String,
     service_id: String,
     job_id: String,
     metric_type_id: String,
@@ -187,6 +205,27 @@ impl World {
                 "/api/v1/service-options",
                 ADMIN_TOKEN,
                 &json!({"providerId": federation.provider_id, "serviceOptionTypeId": option_type.body["id"], "name": "debian", "value": "debian"}),
+            )
+            .await;
+        let pool_set = server
+            .post(
+                "/api/v1/service-pool-sets",
+                &federation.provider_token,
+                &json!({"name": "pools", "providerId": federation.provider_id}),
+            )
+            .await;
+        let pool = server
+            .post(
+                "/api/v1/service-pools",
+                &federation.provider_token,
+                &json!({"name": "vlans", "type": "vlan", "propertyType": "integer", "generatorType": "list", "servicePoolSetId": pool_set.body["id"]}),
+            )
+            .await;
+        let pool_value = server
+            .post(
+                "/api/v1/service-pool-values",
+                &federation.provider_token,
+                &json!({"servicePoolId": pool.body["id"], "name": "vlan 7", "value": 7}),
             )
             .await;
         let service_id = federation.order_service(server, "vm-1").await;
@@ -248,6 +287,9 @@ impl World {
             token_id: token.body["id"].as_str().unwrap().to_string(),
             option_type_id: option_type.body["id"].as_str().unwrap().to_string(),
             option_id: option.body["id"].as_str().unwrap().to_string(),
+            pool_set_id: id(&pool_set.body),
+            pool_id: id(&pool.body),
+            pool_value_id: id(&pool_value.body),
             service_id,
             job_id: pending.body[0]["id"].as_str().unwrap().to_string(),
             federation,
@@ -289,6 +331,9 @@ impl World {
             "service-groups" => f.group_id.clone(),
             "service-option-types" => self.option_type_id.clone(),
             "service-options" => self.option_id.clone(),
+            "service-pool-sets" => self.pool_set_id.clone(),
+            "service-pools" => self.pool_id.clone(),
+            "service-pool-values" => self.pool_value_id.clone(),
             "services" => self.service_id.clone(),
             "jobs" => self.job_id.clone(),
             "metric-types" => self.metric_type_id.clone(),
@@ -333,6 +378,13 @@ impl World {
             }
             ("POST", "/service-options") => {
                 json!({"providerId": f.provider_id, "serviceOptionTypeId": self.option_type_id, "name": "n", "value": "v"})
+            }
+            ("POST", "/service-pool-sets") => json!({"name": "s", "providerId": f.provider_id}),
+            ("POST", "/service-pools") => {
+                json!({"name": "p", "type": format!("t{}", uuid::Uuid::now_v7().simple()), "propertyType": "string", "generatorType": "list", "servicePoolSetId": self.pool_set_id})
+            }
+            ("POST", "/service-pool-values") => {
+                json!({"servicePoolId": self.pool_id, "name": "v", "value": 8})
             }
             ("POST", "/services") => f.order(&format!("vm-{}", uuid::Uuid::now_v7().simple())),
             ("POST", "/jobs/{id}/fail") => json!({"errorMessage": "refused"}),

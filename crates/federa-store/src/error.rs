@@ -7,6 +7,10 @@ pub enum StoreError {
     #[error("conflict: {0}")]
     Conflict(String),
     /// The database could not be reached or answered with an error.
+    /// A conditional write found its row taken by a concurrent writer;
+    /// reading again and retrying may succeed.
+    #[error("lost a race: {0}")]
+    Raced(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]

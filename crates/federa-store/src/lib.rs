@@ -16,6 +16,7 @@ mod events;
 pub mod exchange;
 pub mod metrics;
 pub mod participants;
+pub mod pools;
 pub mod provisioning;
 pub mod sql;
 pub mod tokens;

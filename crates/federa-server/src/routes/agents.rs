@@ -188,6 +188,7 @@ async fn create(
         .agent_type(req.agent_type_id)
         .await?
         .ok_or_else(|| ApiError::field("agentTypeId", "no agent type has this id"))?;
+    crate::pools::check_agent_pool_set(&state, req.provider_id, req.service_pool_set_id).await?;
     let agent_id = Uuid::now_v7();
     let configuration =
         checked_configuration(&state, &agent_type, agent_id, None, req.configuration).await?;
@@ -297,6 +298,8 @@ async fn update(
         .await?;
     }
     if req.service_pool_set_id.is_some() {
+        crate::pools::check_agent_pool_set(&state, agent.provider_id, req.service_pool_set_id)
+            .await?;
         agent.service_pool_set_id = req.service_pool_set_id;
     }
     agent.updated_at = clock::now();

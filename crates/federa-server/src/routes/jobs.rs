@@ -375,6 +375,7 @@ async fn complete(
         terminal,
     )
     .await;
+    crate::pools::release_if_terminal(&state, service.id, terminal).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -6,7 +6,7 @@ use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::exchange::placement::PlacementRequest;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
-use federa_domain::property_schema::{Actor, ValidationContext};
+use federa_domain::property_schema::{Actor, GeneratorRequest, ValidationContext};
 use federa_domain::provisioning::{choose_agent, Job, JobStatus, Service, SERVICE_LIST};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -103,18 +103,18 @@ fn new_job(service: &Service, action: &str, params: Option<Value>) -> Job {
 /// Validates properties by the type's schema, resolves the references and
 /// options it asks about and moves new secret values into the vault. A type
 /// without a schema takes them as given (merged over the current ones on
-/// update).
+/// update). Also returns the properties a pool must fill.
 async fn checked_properties(
     state: &AppState,
     rules: &TypeRules,
     input: &Map<String, Value>,
     context: &ValidationContext<'_>,
     owner: &PropertyOwner,
-) -> ApiResult<Map<String, Value>> {
+) -> ApiResult<(Map<String, Value>, Vec<GeneratorRequest>)> {
     let Some(schema) = &rules.properties else {
         let mut merged = context.current().cloned().unwrap_or_default();
         merged.extend(input.clone());
-        return Ok(merged);
+        return Ok((merged, Vec::new()));
     };
     let mut validated = schema
         .validate(input, context)
@@ -122,7 +122,7 @@ async fn checked_properties(
     resolve_lookups(state, &validated, owner).await?;
     let secrets_of = SecretOwner::service(owner.service_id, owner.agent_id);
     vault::seal_secrets(state, &mut validated, secrets_of).await?;
-    Ok(validated.properties)
+    Ok((validated.properties, validated.generators))
 }
 
 async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Service> {
@@ -234,7 +234,7 @@ async fn create(
         consumer_id,
         group_id: req.group_id,
     };
-    let properties = checked_properties(
+    let (properties, pooled) = checked_properties(
         &state,
         &rules,
         &req.properties,
@@ -243,7 +243,7 @@ async fn create(
     )
     .await?;
     let now = clock::now();
-    let service = Service {
+    let mut service = Service {
         id: owner.service_id,
         name,
         status: rules.lifecycle.initial_state().to_string(),
@@ -277,11 +277,20 @@ async fn create(
             .properties(created),
         job_event("job.created", Initiator::of(&caller), &job, json!({})),
     ];
-    if let Err(error) = state.store.insert_service(&service, &job, &events).await {
+    let written = crate::pools::insert_service(
+        &state,
+        rules.properties.as_ref(),
+        &pooled,
+        &mut service,
+        &mut job,
+        &events,
+    )
+    .await;
+    if let Err(error) = written {
         if let Some(placement) = &placement {
             placement::withdraw(&state, &caller, placement).await;
         }
-        return Err(error.into());
+        return Err(error);
     }
     state.dispatch.wake(service.agent_id);
     Ok((
@@ -330,7 +339,9 @@ async fn update(
         };
         let context =
             ValidationContext::update(actor(&caller), &service.properties, &service.status);
-        let merged = checked_properties(&state, &rules, changes, &context, &owner).await?;
+        // Pool values are taken once, when the service is ordered; a pooled
+        // property keeps its value through updates.
+        let (merged, _) = checked_properties(&state, &rules, changes, &context, &owner).await?;
         queue_action(
             &state,
             &caller,

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::db::{on_pool, Backend};
 use crate::error::{Result, StoreError};
 use crate::events::record_event;
+use crate::pools::{claim_pool_values, PoolClaim};
 use crate::sql::{fetch_page, ScopeColumns, Where};
 use crate::Store;
 
@@ -181,12 +182,14 @@ impl Store {
             .collect())
     }
 
-    /// Creates a service and its first job in one transaction.
+    /// Creates a service, its first job and its pool value claims in one
+    /// transaction.
     pub async fn insert_service(
         &self,
         service: &Service,
         job: &Job,
         events: &[NewEvent],
+        claims: &[PoolClaim],
     ) -> Result<()> {
         let backend = self.backend();
         on_pool!(self.write, pool => {
@@ -208,6 +211,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::classify)?;
+            claim_pool_values!(tx, claims, service);
             insert_job!(tx, job);
             for event in events {
                 record_event!(tx, event, service.created_at);

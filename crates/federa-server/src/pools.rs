@@ -1,0 +1,266 @@
+//! Pool values for services: taken when a service is ordered, in the same
+//! transaction that writes it, and given back when it reaches a terminal
+//! state.
+//!
+//! The values are chosen from a fresh read and claimed conditionally; when
+//! a concurrent order claimed one first, the whole write rolls back and the
+//! choice is made again, so a value is never held twice and an exhausted
+//! pool refuses the order without leaving a service or a job behind.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use federa_domain::event::NewEvent;
+use federa_domain::listing::FieldError;
+use federa_domain::pools::{next_listed_value, PoolGenerator, ServicePool};
+use federa_domain::property_schema::{GeneratorKind, GeneratorRequest, PropertySchema};
+use federa_domain::provisioning::{Job, Service};
+use federa_store::pools::PoolClaim;
+use federa_store::StoreError;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::provisioning::under;
+use crate::state::AppState;
+
+/// Each lost claim means another order took a value, so a few dozen rounds
+/// only run out when the pool churns faster than orders can be written.
+const ATTEMPTS: usize = 64;
+
+/// A generator request with the pool it draws from.
+struct Source<'a> {
+    request: &'a GeneratorRequest,
+    pool: ServicePool,
+    generator: PoolGenerator,
+}
+
+/// Writes `service` and its first `job` with a value from the agent's pools
+/// for every property in `requests`, retrying the choice when another order
+/// wins a value first.
+pub async fn insert_service(
+    state: &AppState,
+    schema: Option<&PropertySchema>,
+    requests: &[GeneratorRequest],
+    service: &mut Service,
+    job: &mut Job,
+    events: &[NewEvent],
+) -> ApiResult<()> {
+    let (Some(schema), false) = (schema, requests.is_empty()) else {
+        return Ok(state
+            .store
+            .insert_service(service, job, events, &[])
+            .await?);
+    };
+    let sources = sources(state, service, requests).await?;
+    let asked = service.properties.clone();
+    for _ in 0..ATTEMPTS {
+        let (properties, claims) = choose(state, schema, &sources, asked.clone()).await?;
+        service.properties = properties.clone();
+        job.params = Some(Value::Object(properties));
+        match state
+            .store
+            .insert_service(service, job, events, &claims)
+            .await
+        {
+            Err(StoreError::Raced(_)) => continue,
+            done => return Ok(done?),
+        }
+    }
+    Err(ApiError::Conflict(
+        "the service pools are busy with other orders; retry".into(),
+    ))
+}
+
+/// Gives back the pool values of a service that reached a terminal state.
+/// It runs after the state change commits and may be repeated; a failure
+/// leaves the values held, which is logged rather than failing the report.
+pub async fn release_if_terminal(state: &AppState, service_id: Uuid, terminal: bool) {
+    if !terminal {
+        return;
+    }
+    if let Err(error) = state
+        .store
+        .release_pool_values(service_id, clock::now())
+        .await
+    {
+        tracing::warn!(%service_id, %error, "pool values of a finished service were not released");
+    }
+}
+
+/// Refuses an agent's `servicePoolSetId` unless it names a set of the
+/// agent's own provider.
+pub async fn check_agent_pool_set(
+    state: &AppState,
+    provider_id: Uuid,
+    set_id: Option<Uuid>,
+) -> ApiResult<()> {
+    let Some(set_id) = set_id else {
+        return Ok(());
+    };
+    match state.store.service_pool_set(set_id).await? {
+        Some(set) if set.provider_id == provider_id => Ok(()),
+        _ => Err(ApiError::field(
+            "servicePoolSetId",
+            "no service pool set of the agent's provider has this id",
+        )),
+    }
+}
+
+fn field(request: &GeneratorRequest) -> String {
+    format!("properties.{}", request.path)
+}
+
+/// The pool of each request: in the set the service's agent draws from, of
+/// the `poolType` the property names.
+async fn sources<'a>(
+    state: &AppState,
+    service: &Service,
+    requests: &'a [GeneratorRequest],
+) -> ApiResult<Vec<Source<'a>>> {
+    let agent = state
+        .store
+        .agent(service.agent_id)
+        .await?
+        .ok_or_else(|| ApiError::field("agentId", "no agent has this id"))?;
+    // An agent may name any set; only its own provider's sets count, so no
+    // provider hands out another's values.
+    let set = match agent.service_pool_set_id {
+        Some(id) => state
+            .store
+            .service_pool_set(id)
+            .await?
+            .filter(|set| set.provider_id == service.provider_id),
+        None => None,
+    };
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    for request in requests {
+        let GeneratorKind::Pool { pool_type } = &request.generator.kind;
+        let Some(set) = &set else {
+            missing.push(FieldError::new(
+                field(request),
+                format!(
+                    "needs a value from a service pool, but agent {} draws from no service pool set of its provider",
+                    agent.id
+                ),
+            ));
+            continue;
+        };
+        let Some(pool) = state.store.service_pool_of_type(set.id, pool_type).await? else {
+            missing.push(FieldError::new(
+                field(request),
+                format!(
+                    "service pool set {} has no pool of type `{pool_type}`",
+                    set.id
+                ),
+            ));
+            continue;
+        };
+        let generator = PoolGenerator::parse(
+            pool.generator_type,
+            pool.generator_config.as_ref(),
+            pool.property_type,
+        )
+        .map_err(|_| {
+            ApiError::Conflict(format!(
+                "{}: service pool {} has an unusable generatorConfig",
+                field(request),
+                pool.id
+            ))
+        })?;
+        out.push(Source {
+            request,
+            pool,
+            generator,
+        });
+    }
+    if missing.is_empty() {
+        Ok(out)
+    } else {
+        Err(missing.into())
+    }
+}
+
+/// One choice of values from a fresh read: the properties with the values
+/// filled in, and the claims that must succeed for the choice to hold.
+async fn choose(
+    state: &AppState,
+    schema: &PropertySchema,
+    sources: &[Source<'_>],
+    mut properties: Map<String, Value>,
+) -> ApiResult<(Map<String, Value>, Vec<PoolClaim>)> {
+    let mut claims = Vec::new();
+    for (index, source) in sources.iter().enumerate() {
+        // Earlier properties of this order drawing from the same pool.
+        let same_pool = || {
+            sources[..index]
+                .iter()
+                .zip(&claims)
+                .filter(|(earlier, _)| earlier.pool.id == source.pool.id)
+                .map(|(_, claim)| claim)
+        };
+        let property_name = source.request.path.to_string();
+        let exhausted = || {
+            ApiError::Conflict(format!(
+                "{}: service pool `{}` has no free value left",
+                field(source.request),
+                source.pool.pool_type
+            ))
+        };
+        let (value, claim) = match &source.generator {
+            PoolGenerator::List => {
+                let chosen: Vec<Uuid> = same_pool()
+                    .filter_map(|claim| match claim {
+                        PoolClaim::Listed { value_id, .. } => Some(*value_id),
+                        PoolClaim::Generated { .. } => None,
+                    })
+                    .collect();
+                let free = state
+                    .store
+                    .free_listed_values(source.pool.id, chosen.len() + 1)
+                    .await?;
+                let picked = next_listed_value(&free, &chosen).ok_or_else(exhausted)?;
+                let claim = PoolClaim::Listed {
+                    value_id: picked.id,
+                    property_name,
+                };
+                (picked.value.clone(), claim)
+            }
+            PoolGenerator::Subnet(subnet) => {
+                let mut taken: BTreeSet<IpAddr> = state
+                    .store
+                    .generated_addresses(source.pool.id)
+                    .await?
+                    .iter()
+                    .filter_map(|address| address.parse().ok())
+                    .collect();
+                taken.extend(same_pool().filter_map(|claim| match claim {
+                    PoolClaim::Generated { address, .. } => address.parse::<IpAddr>().ok(),
+                    PoolClaim::Listed { .. } => None,
+                }));
+                let address = subnet.next_free(&taken).ok_or_else(exhausted)?.to_string();
+                let claim = PoolClaim::Generated {
+                    value_id: Uuid::now_v7(),
+                    pool_id: source.pool.id,
+                    provider_id: source.pool.provider_id,
+                    address: address.clone(),
+                    property_name,
+                };
+                (Value::String(address), claim)
+            }
+        };
+        let value = schema
+            .check_generated(source.request, &value)
+            .map_err(|errors| under("properties", errors))?;
+        if !source.request.path.store(&mut properties, value) {
+            return Err(ApiError::field(
+                field(source.request),
+                "cannot take a pool value because the object holding it is absent",
+            ));
+        }
+        claims.push(claim);
+    }
+    Ok((properties, claims))
+}
