@@ -4,6 +4,7 @@
 pub mod auth;
 mod bootstrap;
 pub mod clock;
+mod composing;
 pub mod dispatch;
 pub mod error;
 pub mod event_feed;
@@ -11,6 +12,7 @@ pub mod extract;
 pub mod maintenance;
 pub mod metrics;
 mod openapi;
+mod ordering;
 mod provisioning;
 pub mod routes;
 mod serve;
@@ -51,6 +53,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::offerings::router())
         .merge(routes::placement_policies::router())
         .merge(routes::placement::router())
+        .merge(routes::compositions::router())
         .merge(routes::invoices::router())
         .merge(routes::vault::router())
         .merge(routes::metric_types::router())

@@ -268,6 +268,7 @@ pub async fn record_failure(
             terminal,
         )
         .await;
+        crate::composing::after_job(state, job.service_id).await;
     }
     Ok(failed)
 }

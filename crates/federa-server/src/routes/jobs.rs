@@ -360,6 +360,7 @@ async fn complete(
         terminal,
     )
     .await;
+    crate::composing::after_job(&state, job.service_id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
