@@ -5,9 +5,10 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, TimeZone, Utc};
+use federa_domain::exchange::composition::PeerRule;
 use federa_domain::exchange::placement::{
-    place, Candidate, CandidateAgent, JurisdictionRule, PlacementDecision, PlacementRequest,
-    Rejection, RejectionRule, Strategy,
+    place, place_near_peers, Candidate, CandidateAgent, JurisdictionRule, PeerPlacement,
+    PlacementDecision, PlacementRequest, Rejection, RejectionRule, Strategy,
 };
 use federa_domain::exchange::{
     Certification, CertificationKind, Offering, PriceSheet, PropertyPrice, ProviderProfile, Region,
@@ -731,7 +732,8 @@ fn a_candidate_that_breaks_every_rule_lists_every_rule() {
         near_country: None,
     };
     let tags = ["gpu".to_owned()];
-    let decision = place(&request, &[worst], &no_properties(), &tags, now());
+    let peers = [peer(PeerRule::DifferentProviders, 1, "FR")];
+    let decision = place_near_peers(&request, &[worst], &no_properties(), &tags, &peers, now());
     assert_eq!(decision.chosen, None);
     let expected = [
         rejection(RejectionRule::OfferingDisabled, "offering is disabled"),
@@ -775,6 +777,10 @@ fn a_candidate_that_breaks_every_rule_lists_every_rule() {
             RejectionRule::AgentTags,
             "no agent has all required tags (gpu)",
         ),
+        rejection(
+            RejectionRule::PeerRelation,
+            "`db` already runs with this provider",
+        ),
     ];
     assert_eq!(decision.considered[0].rejections, expected);
     assert!(!decision.considered[0].accepted);
@@ -797,7 +803,8 @@ fn a_candidate_that_breaks_every_rule_lists_every_rule() {
             "price",
             "capacity",
             "noConnectedAgent",
-            "agentTags"
+            "agentTags",
+            "peerRelation"
         ]
         .map(Value::from)
     );
@@ -1012,4 +1019,75 @@ fn decisions_serialize_in_camel_case() {
     );
     let back: PlacementDecision = serde_json::from_value(value).expect("parses");
     assert_eq!(back, decision);
+}
+
+/// Component `db`, placed with provider `n` in `country`, related by `rule`.
+fn peer(rule: PeerRule, n: u128, country: &str) -> PeerPlacement {
+    PeerPlacement {
+        name: "db".into(),
+        rule,
+        participant_id: id(n),
+        country: country.into(),
+    }
+}
+
+#[test]
+fn relations_to_placed_peers_refuse_the_provider_or_keep_the_country_apart() {
+    let finland = candidate(1, "FI", &[("fi-hel-1", "FI")], "0.09");
+    let germany = candidate(2, "DE", &[("fi-esp-1", "FI"), ("de-fra-1", "DE")], "0.04");
+    let both = [finland, germany];
+    let near = |peers: &[PeerPlacement]| {
+        place_near_peers(
+            &PlacementRequest::default(),
+            &both,
+            &no_properties(),
+            &[],
+            peers,
+            now(),
+        )
+    };
+    assert_eq!(near(&[]), decide(&PlacementRequest::default(), &both));
+
+    let apart = near(&[peer(PeerRule::DifferentProviders, 2, "DE")]);
+    assert_eq!(chosen_participant(&apart), Some(id(1)));
+    assert_eq!(
+        apart.considered[1].rejections,
+        [rejection(
+            RejectionRule::PeerRelation,
+            "`db` already runs with this provider",
+        )]
+    );
+
+    let together = near(&[peer(PeerRule::SameProvider, 1, "FI")]);
+    assert_eq!(
+        chosen_participant(&together),
+        Some(id(1)),
+        "dearer, but with db"
+    );
+    assert_eq!(
+        rules_by_participant(&together),
+        [(id(1), vec![]), (id(2), vec![RejectionRule::PeerRelation]),]
+    );
+    assert_eq!(
+        together.considered[1].rejections[0].message,
+        "`db` runs with another provider"
+    );
+
+    let abroad = near(&[peer(PeerRule::DifferentCountries, 1, "FI")]);
+    let choice = abroad
+        .chosen
+        .as_ref()
+        .expect("Germany has a region outside Finland");
+    assert_eq!(
+        (choice.participant_id, choice.region.as_str()),
+        (id(2), "de-fra-1"),
+        "the region in Finland is passed over"
+    );
+    assert_eq!(
+        abroad.considered[1].rejections,
+        [rejection(
+            RejectionRule::PeerRelation,
+            "offers regions only in countries where related services run: `db` (FI)",
+        )]
+    );
 }

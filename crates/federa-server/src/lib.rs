@@ -5,6 +5,7 @@ pub mod auth;
 pub mod auth_limit;
 mod bootstrap;
 pub mod clock;
+mod composing;
 pub mod dispatch;
 pub mod error;
 pub mod event_feed;
@@ -12,6 +13,7 @@ pub mod extract;
 pub mod maintenance;
 pub mod metrics;
 mod openapi;
+mod ordering;
 mod pools;
 mod provisioning;
 pub mod routes;
@@ -56,6 +58,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::offerings::router())
         .merge(routes::placement_policies::router())
         .merge(routes::placement::router())
+        .merge(routes::compositions::router())
         .merge(routes::invoices::router())
         .merge(routes::vault::router())
         .merge(routes::metric_types::router())

@@ -1,5 +1,5 @@
-//! Background upkeep: returning jobs whose lease lapsed, and forgetting
-//! jobs finished long ago.
+//! Background upkeep: returning jobs whose lease lapsed, moving
+//! compositions on, and forgetting jobs finished long ago.
 //!
 //! Every replica may run the sweep. Each step is a conditional update, so
 //! when two replicas find the same lapsed job only one of them changes it.
@@ -104,6 +104,14 @@ pub async fn run(state: AppState, interval: Duration) {
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(?error, "lease sweep failed; retrying at the next tick"),
+        }
+        // Heals a composition whose step was interrupted (a crash between
+        // a job finishing and the next member being ordered).
+        if let Err(error) = crate::composing::sweep(&state).await {
+            tracing::warn!(
+                ?error,
+                "composition sweep failed; retrying at the next tick"
+            );
         }
         state.dispatch.prune();
         if last_retention.elapsed() >= RETENTION_INTERVAL {

@@ -269,6 +269,7 @@ pub async fn record_failure(
         )
         .await;
         crate::pools::release_if_terminal(state, service.id, terminal).await;
+        crate::composing::after_job(state, job.service_id).await;
     }
     Ok(failed)
 }

@@ -128,12 +128,17 @@ const ROWS: &[Row] = &[
     row("PATCH", "/placement-policies/{id}", "AADDD"),
     // Previewing is open to participants, but only for themselves.
     row("POST", "/placement/preview", "AADDD"),
+    // A participant composes only into its own service groups.
+    row("GET", "/compositions", "AAADD"),
+    row("POST", "/compositions", "AADDD"),
+    row("GET", "/compositions/{id}", "AADDD"),
     row("GET", "/invoices", "AADDD"),
     row("GET", "/statements", "AADDD"),
     row("GET", "/events", "AAADD"),
     row("GET", "/events/stream", "AAADD"),
     row("POST", "/events/lease", "ADDDD"),
     row("POST", "/events/ack", "ADDDD"),
+    row("DELETE", "/compositions/{id}", "AADDD"),
     row("DELETE", "/placement-policies/{id}", "AADDD"),
     row("DELETE", "/offerings/{id}", "AADDD"),
     row("DELETE", "/provider-profiles/{id}", "AADDD"),
@@ -168,6 +173,7 @@ struct World {
     metric_type_name: String,
     offering_id: String,
     policy_id: String,
+    composition_id: String,
     secret_reference: String,
 }
 
@@ -262,6 +268,14 @@ impl World {
                 &json!({"participantId": federation.consumer_id, "name": "eu", "rules": {"jurisdiction": "eu"}}),
             )
             .await;
+        let composition = server
+            .post(
+                "/api/v1/compositions",
+                &federation.consumer_token,
+                &composition_body(&federation),
+            )
+            .await;
+        assert_eq!(composition.status, 201, "{:?}", composition.body);
         let mut secret_order = federation.order("vm-secret");
         secret_order["properties"]["rootPassword"] = json!("matrix-secret-value");
         let secret_service = server
@@ -281,6 +295,7 @@ impl World {
             metric_type_name,
             offering_id: id(&offering.body),
             policy_id: id(&policy.body),
+            composition_id: id(&composition.body),
             secret_reference,
             foreign_token,
             foreign_agent_token,
@@ -305,6 +320,7 @@ impl World {
             "/service-groups",
             "/jobs",
             "/placement",
+            "/compositions",
             "/invoices",
         ]
         .iter()
@@ -340,6 +356,7 @@ impl World {
             "provider-profiles" => f.provider_id.clone(),
             "offerings" => self.offering_id.clone(),
             "placement-policies" => self.policy_id.clone(),
+            "compositions" => self.composition_id.clone(),
             _ => String::new(),
         };
         let mut path = format!(
@@ -405,6 +422,7 @@ impl World {
             ("POST", "/placement/preview") => {
                 json!({"serviceTypeId": f.service_type_id, "consumerId": f.consumer_id, "properties": f.order("x")["properties"]})
             }
+            ("POST", "/compositions") => composition_body(f),
             ("POST", "/events/lease") => json!({"subscriberId": "matrix", "instanceId": "one"}),
             ("POST", "/events/ack") => {
                 json!({"subscriberId": "matrix", "instanceId": "one", "lastEventSequenceProcessed": 1})
@@ -416,6 +434,17 @@ impl World {
             (row.method != "GET" && row.method != "DELETE").then_some(body),
         )
     }
+}
+
+/// A one-member composition in the consumer's group.
+fn composition_body(f: &Federation) -> Value {
+    let mut properties = f.order("db-1")["properties"].clone();
+    properties["name"] = json!("db-1");
+    json!({
+        "groupId": f.group_id,
+        "name": "stack",
+        "components": [{"key": "db", "name": "db-1", "serviceTypeId": f.service_type_id, "properties": properties}],
+    })
 }
 
 fn id(body: &Value) -> String {

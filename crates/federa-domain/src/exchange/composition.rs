@@ -8,8 +8,9 @@
 //! [`CompositionSpec::provisioning_order`] gives the order services are
 //! created in (deletion runs it backwards), [`wire_inputs`] fills a
 //! component's properties from its dependencies' outputs, and
-//! [`provider_conflicts`] and [`narrow_for_peers`] apply the relations
-//! between components to the placement of the next one.
+//! [`CompositionSpec::peer_placements`] hands the relations between
+//! components to the placement of the next one ([`provider_conflicts`] and
+//! [`narrow_for_peers`] answer the same questions outside a placement).
 
 use std::collections::HashMap;
 
@@ -18,10 +19,13 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::countries;
-use super::placement::PlacementRequest;
+use super::placement::{provider_conflict, PeerPlacement, PlacementRequest};
 use super::problems::Problems;
 use super::profile::is_region_code;
 use crate::listing::FieldError;
+
+/// The most components one composition may have.
+pub const MAX_COMPONENTS: usize = 100;
 
 /// What a consumer submits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,6 +144,14 @@ impl CompositionSpec {
         let mut problems = Problems::default();
         if self.components.is_empty() {
             problems.push("components", "must list at least one component");
+        }
+        if self.components.len() > MAX_COMPONENTS {
+            problems.push(
+                "components",
+                format!("must list at most {MAX_COMPONENTS} components"),
+            );
+            // Ordering is quadratic in the components: judge no further.
+            return Err(problems.into_result().err().unwrap_or_default());
         }
         let keys = self.keys();
         for (index, component) in self.components.iter().enumerate() {
@@ -263,6 +275,33 @@ impl CompositionSpec {
         )
     }
 
+    /// Indexes of the components the one at `index` waits for.
+    pub fn dependencies_of(&self, index: usize) -> Vec<usize> {
+        self.components
+            .get(index)
+            .map(|component| component.dependencies(&self.keys()))
+            .unwrap_or_default()
+    }
+
+    /// The relations of component `key` to the components already
+    /// `placed`, as placement keeps them.
+    pub fn peer_placements(
+        &self,
+        key: &str,
+        placed: &HashMap<String, PlacedPeer>,
+    ) -> Vec<PeerPlacement> {
+        self.relations_of(key)
+            .filter_map(|(peer, rule)| {
+                placed.get(peer).map(|found| PeerPlacement {
+                    name: peer.to_owned(),
+                    rule,
+                    participant_id: found.participant_id,
+                    country: found.country.clone(),
+                })
+            })
+            .collect()
+    }
+
     /// The relations that involve `key`, each with the other component.
     pub fn relations_of<'a>(&'a self, key: &'a str) -> impl Iterator<Item = (&'a str, PeerRule)> {
         self.relations.iter().filter_map(move |relation| {
@@ -334,22 +373,10 @@ pub fn provider_conflicts(
     participant_id: Uuid,
     placed: &HashMap<String, PlacedPeer>,
 ) -> Vec<String> {
-    let mut conflicts = Vec::new();
-    for (peer, rule) in spec.relations_of(key) {
-        let Some(placed_peer) = placed.get(peer) else {
-            continue;
-        };
-        match rule {
-            PeerRule::SameProvider if placed_peer.participant_id != participant_id => {
-                conflicts.push(format!("`{peer}` runs with another provider"));
-            }
-            PeerRule::DifferentProviders if placed_peer.participant_id == participant_id => {
-                conflicts.push(format!("`{peer}` already runs with this provider"));
-            }
-            _ => {}
-        }
-    }
-    conflicts
+    spec.peer_placements(key, placed)
+        .iter()
+        .filter_map(|peer| provider_conflict(peer, participant_id))
+        .collect()
 }
 
 /// `request` narrowed so component `key` lands in no country where a
@@ -493,6 +520,19 @@ mod tests {
             spec(Vec::new()).validate().expect_err("empty")[0].path,
             "components"
         );
+    }
+
+    #[test]
+    fn too_many_components_are_refused_before_ordering_them() {
+        let many = spec(
+            (0..=MAX_COMPONENTS)
+                .map(|n| component(&format!("c{n}"), &[]))
+                .collect(),
+        );
+        let errors = many.validate().expect_err("too many");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].path, "components");
+        assert_eq!(errors[0].message, "must list at most 100 components");
     }
 
     #[test]

@@ -44,3 +44,17 @@ pub const PLACEMENT_POLICY_LIST: ListSpec = ListSpec {
     ],
     default_sort: ("created_at", false),
 };
+
+pub const COMPOSITION_LIST: ListSpec = ListSpec {
+    filters: &[
+        FilterSpec::new("name", "name", FilterKind::Contains),
+        FilterSpec::new("consumerId", "consumer_id", FilterKind::Uuid),
+        FilterSpec::new("status", "status", FilterKind::Exact),
+    ],
+    sorts: &[
+        ("name", "LOWER(name)"),
+        ("createdAt", "created_at"),
+        ("updatedAt", "updated_at"),
+    ],
+    default_sort: ("created_at", false),
+};

@@ -8,7 +8,8 @@
 //!   with every reason each other candidate was refused.
 //! - [`composition`]: several services ordered together, in dependency
 //!   order, with relations between their placements and outputs wired
-//!   into inputs.
+//!   into inputs; [`composition_progress`]: how its members move and
+//!   what its overall status is.
 //! - [`billing`]: running time and metrics turned into invoice lines,
 //!   invoices and provider statements.
 //! - [`money`]: amounts on the wire as decimal strings; [`lists`]: what
@@ -22,6 +23,7 @@
 pub mod billing;
 pub mod certification;
 pub mod composition;
+pub mod composition_progress;
 pub mod countries;
 pub mod lists;
 pub mod money;

@@ -376,6 +376,7 @@ async fn complete(
     )
     .await;
     crate::pools::release_if_terminal(&state, service.id, terminal).await;
+    crate::composing::after_job(&state, job.service_id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,6 +4,7 @@
 pub mod agent_types;
 pub mod agents;
 mod catalogue_event;
+pub mod compositions;
 pub mod events;
 pub mod health;
 pub mod invoices;

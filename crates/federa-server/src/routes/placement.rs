@@ -7,11 +7,11 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::Json;
-use federa_domain::access::{Action, Identity, Object, Owners};
+use federa_domain::access::{Action, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::exchange::placement::{
-    apply_policies, place, Candidate, CandidateAgent, CandidateVerdict, Choice, Placement,
-    PlacementDecision, PlacementRequest,
+    apply_policies, place_near_peers, Candidate, CandidateAgent, CandidateVerdict, Choice,
+    PeerPlacement, Placement, PlacementDecision, PlacementRequest,
 };
 use federa_domain::listing::FieldError;
 use federa_domain::property_schema::{Actor, ValidationContext};
@@ -116,8 +116,9 @@ fn prefixed(field: &str, errors: Vec<FieldError>) -> ApiError {
 
 /// Decides where a service of `service_type_id` with `properties` would go
 /// for `consumer_id`, under `request` narrowed by the consumer's attached
-/// policies. Properties are validated by the type's schema first, so the
-/// price includes its defaults, as the bill will.
+/// policies and keeping its relations to `peers`. Properties are validated
+/// by the type's schema first, so the price includes its defaults, as the
+/// bill will.
 #[allow(clippy::too_many_arguments)]
 pub async fn decide(
     state: &AppState,
@@ -127,6 +128,7 @@ pub async fn decide(
     properties: &Map<String, Value>,
     agent_tags: &[String],
     request: &PlacementRequest,
+    peers: &[PeerPlacement],
     actor: Actor,
 ) -> ApiResult<Decided> {
     request
@@ -145,7 +147,14 @@ pub async fn decide(
         None => properties.clone(),
     };
     let candidates = candidates(state, consumer_id, service_type_id, rules).await?;
-    let decision = place(&effective, &candidates, &priced, agent_tags, clock::now());
+    let decision = place_near_peers(
+        &effective,
+        &candidates,
+        &priced,
+        agent_tags,
+        peers,
+        clock::now(),
+    );
     Ok(Decided {
         decision,
         request: effective,
@@ -241,6 +250,7 @@ pub async fn choose(
     properties: &Map<String, Value>,
     agent_tags: &[String],
     request: &PlacementRequest,
+    peers: &[PeerPlacement],
     actor: Actor,
 ) -> ApiResult<(Decided, Choice)> {
     let decided = decide(
@@ -251,6 +261,7 @@ pub async fn choose(
         properties,
         agent_tags,
         request,
+        peers,
         actor,
     )
     .await?;
@@ -260,8 +271,8 @@ pub async fn choose(
     }
 }
 
-fn placement_event(kind: &str, caller: &Identity, placement: &Placement) -> NewEvent {
-    NewEvent::new(kind, Initiator::of(caller), placement.id)
+fn placement_event(kind: &str, initiator: Initiator, placement: &Placement) -> NewEvent {
+    NewEvent::new(kind, initiator, placement.id)
         .provider(Some(placement.provider_id))
         .consumer(Some(placement.consumer_id))
         .agent(Some(placement.agent_id))
@@ -278,7 +289,7 @@ fn placement_event(kind: &str, caller: &Identity, placement: &Placement) -> NewE
 /// offering it names is the one the service is billed by.
 pub async fn record(
     state: &AppState,
-    caller: &Identity,
+    initiator: Initiator,
     decided: &Decided,
     choice: &Choice,
     service: &Service,
@@ -295,7 +306,7 @@ pub async fn record(
         .store
         .insert_placement(
             &placement,
-            &placement_event("placement.decided", caller, &placement),
+            &placement_event("placement.decided", initiator, &placement),
         )
         .await?;
     Ok(placement)
@@ -304,8 +315,8 @@ pub async fn record(
 /// Withdraws the placement of a service that could not be written. A
 /// failure here only leaves a placement of no service, which nothing
 /// counts, so it is logged rather than reported.
-pub async fn withdraw(state: &AppState, caller: &Identity, placement: &Placement) {
-    let event = placement_event("placement.withdrawn", caller, placement);
+pub async fn withdraw(state: &AppState, initiator: Initiator, placement: &Placement) {
+    let event = placement_event("placement.withdrawn", initiator, placement);
     if let Err(error) = state
         .store
         .forget_placement(placement.id, &event, clock::now())
@@ -349,6 +360,7 @@ async fn preview(
         &req.properties,
         &req.agent_tags,
         &req.placement,
+        &[],
         Actor::User,
     )
     .await?;

@@ -6,8 +6,8 @@ use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::exchange::placement::PlacementRequest;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
-use federa_domain::property_schema::{Actor, GeneratorRequest, ValidationContext};
-use federa_domain::provisioning::{choose_agent, Job, JobStatus, Service, SERVICE_LIST};
+use federa_domain::property_schema::ValidationContext;
+use federa_domain::provisioning::{Service, SERVICE_LIST};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
@@ -19,13 +19,11 @@ use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{uuid_param, Body, IdPath, QueryPairs};
-use crate::provisioning::{
-    job_event, resolve_lookups, type_rules, under, PropertyOwner, ServiceRes, TypeRules,
-};
-use crate::routes::placement::{self, OrderedServiceRes};
+use crate::ordering::{self, actor, checked_properties, new_job, Order, Prepared};
+use crate::provisioning::{job_event, type_rules, PropertyOwner, ServiceRes};
+use crate::routes::placement::OrderedServiceRes;
 use crate::routes::PageRes;
 use crate::state::AppState;
-use crate::vault::{self, SecretOwner};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -67,62 +65,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(get, update, delete))
         .routes(routes!(act))
-}
-
-fn actor(caller: &Identity) -> Actor {
-    match caller.role {
-        federa_domain::access::Role::Agent => Actor::Agent,
-        _ => Actor::User,
-    }
-}
-
-/// A new job for `service`, not yet stored.
-fn new_job(service: &Service, action: &str, params: Option<Value>) -> Job {
-    let now = clock::now();
-    Job {
-        id: Uuid::now_v7(),
-        service_id: service.id,
-        agent_id: service.agent_id,
-        provider_id: service.provider_id,
-        consumer_id: service.consumer_id,
-        group_id: service.group_id,
-        action: action.to_string(),
-        params,
-        status: JobStatus::Pending,
-        priority: 1,
-        error_message: None,
-        attempts: 0,
-        claimed_at: None,
-        lease_expires_at: None,
-        completed_at: None,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-/// Validates properties by the type's schema, resolves the references and
-/// options it asks about and moves new secret values into the vault. A type
-/// without a schema takes them as given (merged over the current ones on
-/// update). Also returns the properties a pool must fill.
-async fn checked_properties(
-    state: &AppState,
-    rules: &TypeRules,
-    input: &Map<String, Value>,
-    context: &ValidationContext<'_>,
-    owner: &PropertyOwner,
-) -> ApiResult<(Map<String, Value>, Vec<GeneratorRequest>)> {
-    let Some(schema) = &rules.properties else {
-        let mut merged = context.current().cloned().unwrap_or_default();
-        merged.extend(input.clone());
-        return Ok((merged, Vec::new()));
-    };
-    let mut validated = schema
-        .validate(input, context)
-        .map_err(|errors| under("properties", errors))?;
-    resolve_lookups(state, &validated, owner).await?;
-    let secrets_of = SecretOwner::service(owner.service_id, owner.agent_id);
-    vault::seal_secrets(state, &mut validated, secrets_of).await?;
-    Ok((validated.properties, validated.generators))
 }
 
 async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Service> {
@@ -192,106 +134,39 @@ async fn create(
         Action::Create,
         &Owners::none().with_consumer(consumer_id),
     )?;
-    let rules = type_rules(&state, req.service_type_id, "serviceTypeId").await?;
-    let placed = match &req.placement {
-        Some(_) if req.agent_id.is_some() => {
-            return Err(ApiError::field(
-                "agentId",
-                "must not be given with placement, which chooses the agent",
-            ))
-        }
-        Some(request) => Some(
-            placement::choose(
-                &state,
-                consumer_id,
-                req.service_type_id,
-                &rules,
-                &req.properties,
-                &req.agent_tags,
-                request,
-                actor(&caller),
-            )
-            .await?,
-        ),
-        None => None,
-    };
-    let (agent_id, provider_id) = match &placed {
-        Some((_, choice)) => (choice.agent_id, choice.participant_id),
-        None => {
-            let candidates = state
-                .store
-                .agent_candidates(req.service_type_id, req.agent_id)
-                .await?;
-            let agent = choose_agent(&candidates, req.agent_id, &req.agent_tags)
-                .map_err(|why| ApiError::field(why.field(), why.to_string()))?;
-            (agent.agent_id, agent.participant_id)
-        }
-    };
-    let owner = PropertyOwner {
-        service_id: Uuid::now_v7(),
-        agent_id,
-        provider_id,
-        consumer_id,
-        group_id: req.group_id,
-    };
-    let (properties, pooled) = checked_properties(
+    let mut prepared = ordering::prepare(
         &state,
-        &rules,
-        &req.properties,
-        &ValidationContext::create(actor(&caller)),
-        &owner,
+        Order {
+            name,
+            service_type_id: req.service_type_id,
+            group_id: req.group_id,
+            consumer_id,
+            agent_id: req.agent_id,
+            agent_tags: &req.agent_tags,
+            properties: &req.properties,
+            placement: req.placement.as_ref(),
+            peers: &[],
+            actor: actor(&caller),
+            initiator: Initiator::of(&caller),
+        },
     )
     .await?;
-    let now = clock::now();
-    let mut service = Service {
-        id: owner.service_id,
-        name,
-        status: rules.lifecycle.initial_state().to_string(),
-        service_type_id: req.service_type_id,
-        group_id: req.group_id,
-        provider_id,
-        consumer_id,
-        agent_id,
-        agent_instance_id: None,
-        agent_instance_data: None,
-        properties: properties.clone(),
-        created_at: now,
-        updated_at: now,
-    };
-    let mut job = new_job(&service, "create", Some(Value::Object(properties)));
-    job.created_at = now;
-    job.updated_at = now;
-    let mut created = json!({"name": service.name, "status": service.status, "serviceTypeId": service.service_type_id});
-    let placement = match &placed {
-        Some((decided, choice)) => {
-            created["offeringId"] = json!(choice.offering_id);
-            Some(placement::record(&state, &caller, decided, choice, &service).await?)
-        }
-        None => None,
-    };
-    let events = [
-        NewEvent::new("service.created", Initiator::of(&caller), service.id)
-            .provider(Some(service.provider_id))
-            .consumer(Some(consumer_id))
-            .agent(Some(service.agent_id))
-            .properties(created),
-        job_event("job.created", Initiator::of(&caller), &job, json!({})),
-    ];
     let written = crate::pools::insert_service(
         &state,
-        rules.properties.as_ref(),
-        &pooled,
-        &mut service,
-        &mut job,
-        &events,
+        prepared.rules.properties.as_ref(),
+        &prepared.pooled,
+        &mut prepared.service,
+        &mut prepared.job,
+        &prepared.events,
     )
     .await;
     if let Err(error) = written {
-        if let Some(placement) = &placement {
-            placement::withdraw(&state, &caller, placement).await;
-        }
+        ordering::abandon(&state, Initiator::of(&caller), &prepared).await;
         return Err(error);
     }
+    let Prepared {
+        service, placed, ..
+    } = prepared;
     state.dispatch.wake(service.agent_id);
     Ok((
         StatusCode::CREATED,

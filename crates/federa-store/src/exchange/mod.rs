@@ -1,8 +1,10 @@
 //! The exchange's tables: provider profiles, offerings and their price
-//! history, placement policies, placements, and the usage billing reads.
+//! history, placement policies, placements, compositions, and the usage
+//! billing reads.
 //! Writes go through [`Store::apply`](crate::Store) so each change commits
 //! with its event.
 
+mod compositions;
 mod offerings;
 mod placements;
 mod policies;
@@ -11,6 +13,7 @@ mod usage;
 
 use chrono::{DateTime, Utc};
 
+pub use compositions::{MemberPlacement, StoredComposition, StoredMember};
 pub use placements::PlacementCandidates;
 pub use usage::{BilledParty, BilledService, UsageHistory};
 

@@ -1,7 +1,7 @@
 //! Services and their jobs.
 
 mod jobs;
-mod services;
+pub(crate) mod services;
 
 pub use jobs::JobFinish;
 pub use services::ServiceTypeRules;

@@ -91,6 +91,31 @@ macro_rules! notify_job {
 }
 pub(crate) use notify_job;
 
+/// Inserts a new service's row inside a transaction.
+macro_rules! insert_service_row {
+    ($tx:expr, $service:expr) => {{
+        let service: &Service = $service;
+        sqlx::query(&format!("INSERT INTO services ({SERVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
+            .bind(service.id)
+            .bind(&service.name)
+            .bind(&service.status)
+            .bind(service.service_type_id)
+            .bind(service.group_id)
+            .bind(service.provider_id)
+            .bind(service.consumer_id)
+            .bind(service.agent_id)
+            .bind(service.agent_instance_id.as_deref())
+            .bind(service.agent_instance_data.as_ref().map(Json))
+            .bind(Json(&service.properties))
+            .bind(service.created_at)
+            .bind(service.updated_at)
+            .execute(&mut *$tx)
+            .await
+            .map_err(StoreError::classify)?;
+    }};
+}
+pub(crate) use insert_service_row;
+
 pub(crate) const INSERT_JOB: &str = "INSERT INTO jobs (id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL, NULL, NULL, $11, $11)";
 
 macro_rules! insert_job {
@@ -118,6 +143,7 @@ macro_rules! insert_job {
             })?;
     }};
 }
+pub(crate) use insert_job;
 
 impl Store {
     pub async fn service(&self, id: Uuid) -> Result<Option<Service>> {
@@ -194,23 +220,7 @@ impl Store {
         let backend = self.backend();
         on_pool!(self.write, pool => {
             let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            sqlx::query(&format!("INSERT INTO services ({SERVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
-                .bind(service.id)
-                .bind(&service.name)
-                .bind(&service.status)
-                .bind(service.service_type_id)
-                .bind(service.group_id)
-                .bind(service.provider_id)
-                .bind(service.consumer_id)
-                .bind(service.agent_id)
-                .bind(service.agent_instance_id.as_deref())
-                .bind(service.agent_instance_data.as_ref().map(Json))
-                .bind(Json(&service.properties))
-                .bind(service.created_at)
-                .bind(service.updated_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
+            insert_service_row!(tx, service);
             claim_pool_values!(tx, claims, service);
             insert_job!(tx, job);
             for event in events {

@@ -71,6 +71,9 @@ pub enum RejectionRule {
     Capacity,
     NoConnectedAgent,
     AgentTags,
+    /// Breaks a relation to a service placed before it (same provider,
+    /// different providers, different countries).
+    PeerRelation,
 }
 
 impl RejectionRule {
@@ -87,6 +90,7 @@ impl RejectionRule {
         RejectionRule::Capacity,
         RejectionRule::NoConnectedAgent,
         RejectionRule::AgentTags,
+        RejectionRule::PeerRelation,
     ];
 
     /// The wire name, e.g. `certificationExpired`.
@@ -103,6 +107,7 @@ impl RejectionRule {
             RejectionRule::Capacity => "capacity",
             RejectionRule::NoConnectedAgent => "noConnectedAgent",
             RejectionRule::AgentTags => "agentTags",
+            RejectionRule::PeerRelation => "peerRelation",
         }
     }
 }

@@ -13,6 +13,7 @@
 
 mod candidate;
 mod decision;
+mod peers;
 mod place;
 mod policy;
 mod record;
@@ -21,6 +22,7 @@ mod rules;
 
 pub use candidate::{Candidate, CandidateAgent};
 pub use decision::{CandidateVerdict, Choice, PlacementDecision, Rejection, RejectionRule};
-pub use place::place;
+pub use peers::{provider_conflict, PeerPlacement};
+pub use place::{place, place_near_peers};
 pub use record::{apply_policies, Placement, PlacementPolicy};
 pub use request::{JurisdictionRule, PlacementRequest, Strategy};

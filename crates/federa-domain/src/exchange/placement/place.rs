@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::candidate::Candidate;
 use super::decision::{Choice, PlacementDecision};
+use super::peers::PeerPlacement;
 use super::request::{PlacementRequest, Strategy};
 use super::rules::{assess, Assessment, Context};
 
@@ -24,10 +25,31 @@ pub fn place(
     required_agent_tags: &[String],
     now: DateTime<Utc>,
 ) -> PlacementDecision {
+    place_near_peers(
+        request,
+        candidates,
+        properties,
+        required_agent_tags,
+        &[],
+        now,
+    )
+}
+
+/// [`place`], also keeping every relation to `peers`, services placed
+/// before this one: a candidate breaking one is rejected for it.
+pub fn place_near_peers(
+    request: &PlacementRequest,
+    candidates: &[Candidate],
+    properties: &Map<String, Value>,
+    required_agent_tags: &[String],
+    peers: &[PeerPlacement],
+    now: DateTime<Utc>,
+) -> PlacementDecision {
     let context = Context {
         request,
         properties,
         required_agent_tags,
+        peers,
         now,
     };
     let (mut eligible, mut rejected): (Vec<Assessment>, Vec<Assessment>) = candidates

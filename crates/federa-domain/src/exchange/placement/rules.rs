@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::candidate::Candidate;
 use super::decision::{CandidateVerdict, Rejection, RejectionRule};
+use super::peers::{self, PeerPlacement};
 use super::request::{JurisdictionRule, PlacementRequest, Strategy};
 use crate::exchange::countries;
 use crate::exchange::profile::Region;
@@ -28,6 +29,7 @@ pub(super) struct Context<'a> {
     pub(super) request: &'a PlacementRequest,
     pub(super) properties: &'a Map<String, Value>,
     pub(super) required_agent_tags: &'a [String],
+    pub(super) peers: &'a [PeerPlacement],
     pub(super) now: DateTime<Utc>,
 }
 
@@ -41,7 +43,7 @@ pub(super) fn assess<'a>(context: &Context<'_>, candidate: &'a Candidate) -> Ass
             "offering is disabled".to_owned(),
         ));
     }
-    let region = choose_region(request, candidate, &mut rejections);
+    let region = choose_region(request, context.peers, candidate, &mut rejections);
     check_jurisdiction(request.jurisdiction, candidate, &mut rejections);
     check_certifications(context, candidate, &mut rejections);
     if let Some(max) = request.max_hourly_price {
@@ -67,6 +69,7 @@ pub(super) fn assess<'a>(context: &Context<'_>, candidate: &'a Candidate) -> Ass
         }
     }
     let agent = choose_agent(candidate, context.required_agent_tags, &mut rejections);
+    peers::check_providers(context.peers, candidate, &mut rejections);
     Assessment {
         candidate,
         verdict: CandidateVerdict {
@@ -91,6 +94,7 @@ fn reject(rule: RejectionRule, message: String) -> Rejection {
 /// nothing can be said about where the data would be.
 fn choose_region<'a>(
     request: &PlacementRequest,
+    peers: &[PeerPlacement],
     candidate: &'a Candidate,
     rejections: &mut Vec<Rejection>,
 ) -> Option<(&'a Region, f64)> {
@@ -138,11 +142,11 @@ fn choose_region<'a>(
             ),
         ));
     }
-    let eligible: Vec<&Region> = declared
+    let allowed: Vec<&Region> = declared
         .into_iter()
         .filter(|region| country_ok(region) && region_ok(region))
         .collect();
-    if eligible.is_empty() && by_country && by_code {
+    if allowed.is_empty() && by_country && by_code {
         rejections.push(reject(
             RejectionRule::Region,
             format!(
@@ -151,6 +155,12 @@ fn choose_region<'a>(
             ),
         ));
     }
+    if !allowed.is_empty() && !allowed.iter().any(|region| peers::apart(peers, region)) {
+        rejections.push(peers::countries_taken(peers, &allowed));
+    }
+    let eligible = allowed
+        .into_iter()
+        .filter(|region| peers::apart(peers, region));
     let near = match (request.strategy, &request.near_country) {
         (Strategy::Nearest, Some(country)) => Some(country.as_str()),
         _ => None,

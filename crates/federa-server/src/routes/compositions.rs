@@ -1,0 +1,418 @@
+//! `/compositions`: several services a consumer orders together, with
+//! dependencies, placement relations and outputs wired into inputs. The
+//! handlers check the request and record the consumer's intent; the
+//! services are ordered and deleted by [`crate::composing`].
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Identity, Object, Owners};
+use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::exchange::composition::{Component, CompositionSpec, OnFailure, PeerRelation};
+use federa_domain::exchange::composition_progress::{
+    status, CompositionStatus, Intent, MemberState,
+};
+use federa_domain::exchange::lists::COMPOSITION_LIST;
+use federa_domain::listing::{FieldError, Page};
+use federa_domain::participant::check_name;
+use federa_domain::property_schema::{Actor, PropertySchema, ValidationContext};
+use federa_store::exchange::{StoredComposition, StoredMember};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::clock;
+use crate::composing;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, IdPath, QueryPairs};
+use crate::provisioning::{type_rules, under};
+use crate::routes::PageRes;
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompositionCreateReq {
+    /// The consumer's service group every member is ordered into.
+    group_id: Uuid,
+    name: String,
+    components: Vec<Component>,
+    #[serde(default)]
+    relations: Vec<PeerRelation>,
+    /// `rollback` (the default) or `stop`.
+    #[serde(default)]
+    on_failure: OnFailure,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompositionRes {
+    id: Uuid,
+    name: String,
+    consumer_id: Uuid,
+    group_id: Uuid,
+    /// Derived from the members: `Pending`, `Provisioning`, `Ready`,
+    /// `Failed`, `RollingBack`, `RolledBack`, `Deleting` or `Deleted`.
+    status: CompositionStatus,
+    on_failure: OnFailure,
+    /// One per component, in the order submitted.
+    members: Vec<MemberRes>,
+    /// The composition as submitted.
+    spec: CompositionSpec,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberRes {
+    key: String,
+    state: MemberState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_id: Option<Uuid>,
+    /// The service's lifecycle state (answered by `GET /compositions/{id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_status: Option<String>,
+    /// The provider placement chose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    country: Option<String>,
+    /// Why placement chose that provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    placement_explanation: Option<String>,
+    /// Why the member failed or was kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl MemberRes {
+    fn new(member: StoredMember, service_status: Option<String>) -> MemberRes {
+        MemberRes {
+            key: member.key,
+            state: member.state,
+            service_id: member.service_id,
+            service_status,
+            provider_id: member.provider_id,
+            country: member.country,
+            placement_explanation: member.explanation,
+            error: member.error,
+        }
+    }
+}
+
+impl CompositionRes {
+    fn new(composition: StoredComposition, service_statuses: Vec<Option<String>>) -> Self {
+        let states: Vec<MemberState> = composition.members.iter().map(|m| m.state).collect();
+        let mut statuses = service_statuses.into_iter();
+        CompositionRes {
+            id: composition.id,
+            name: composition.spec.name.clone(),
+            consumer_id: composition.consumer_id,
+            group_id: composition.group_id,
+            status: status(composition.intent, &states),
+            on_failure: composition.spec.on_failure,
+            members: composition
+                .members
+                .into_iter()
+                .map(|member| MemberRes::new(member, statuses.next().flatten()))
+                .collect(),
+            spec: composition.spec,
+            created_at: composition.created_at,
+            updated_at: composition.updated_at,
+        }
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, delete))
+}
+
+async fn load(
+    state: &AppState,
+    caller: &Identity,
+    id: Uuid,
+    action: Action,
+) -> ApiResult<StoredComposition> {
+    caller.may(Object::Composition, action)?;
+    let composition = state
+        .store
+        .composition(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    caller.authorize(
+        Object::Composition,
+        action,
+        &Owners::owner(composition.consumer_id),
+    )?;
+    Ok(composition)
+}
+
+/// The answer for one composition, with each member's service state.
+async fn answer(state: &AppState, composition: StoredComposition) -> ApiResult<CompositionRes> {
+    let mut statuses = Vec::with_capacity(composition.members.len());
+    for member in &composition.members {
+        statuses.push(match member.service_id {
+            Some(id) => state.store.service(id).await?.map(|service| service.status),
+            None => None,
+        });
+    }
+    Ok(CompositionRes::new(composition, statuses))
+}
+
+/// Every problem with the request beyond the spec's own shape: names,
+/// service types, placement requests, properties that need no input, and
+/// inputs naming properties the service types do not have.
+async fn check(state: &AppState, spec: &CompositionSpec) -> ApiResult<()> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut collect = |result: ApiResult<()>| -> ApiResult<()> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(ApiError::Invalid(found)) => {
+                errors.extend(found);
+                Ok(())
+            }
+            Err(other) => Err(other),
+        }
+    };
+    collect(
+        check_name("name", &spec.name)
+            .map(|_| ())
+            .map_err(Into::into),
+    )?;
+    let mut schemas: Vec<Option<PropertySchema>> = Vec::new();
+    for (index, component) in spec.components.iter().enumerate() {
+        let path = format!("components[{index}]");
+        collect(
+            check_name(&format!("{path}.name"), &component.name)
+                .map(|_| ())
+                .map_err(Into::into),
+        )?;
+        collect(component.placement.validate().map_err(|found| {
+            ApiError::Invalid(
+                found
+                    .into_iter()
+                    .map(|mut error| {
+                        error.path = format!("{path}.placement.{}", error.path);
+                        error
+                    })
+                    .collect(),
+            )
+        }))?;
+        let field = format!("{path}.serviceTypeId");
+        match type_rules(state, component.service_type_id, &field).await {
+            Ok(rules) => {
+                if let (Some(schema), true) = (&rules.properties, component.inputs.is_empty()) {
+                    collect(
+                        schema
+                            .validate(
+                                &component.properties,
+                                &ValidationContext::create(Actor::User),
+                            )
+                            .map(|_| ())
+                            .map_err(|found| under(&format!("{path}.properties"), found)),
+                    )?;
+                }
+                schemas.push(rules.properties.clone());
+            }
+            Err(error) => {
+                collect(Err(error))?;
+                schemas.push(None);
+            }
+        }
+    }
+    for (index, component) in spec.components.iter().enumerate() {
+        for (position, input) in component.inputs.iter().enumerate() {
+            let path = format!("components[{index}].inputs[{position}]");
+            if let Some(Some(schema)) = schemas.get(index) {
+                if schema.property(&input.property).is_none() {
+                    errors.push(FieldError::new(
+                        format!("{path}.property"),
+                        format!(
+                            "`{}` is not a property of the service type of `{}`",
+                            input.property, component.key
+                        ),
+                    ));
+                }
+            }
+            let source = spec
+                .components
+                .iter()
+                .position(|other| other.key == input.from);
+            if let Some(Some(schema)) = source.and_then(|source| schemas.get(source)) {
+                if schema.property(&input.output).is_none() {
+                    errors.push(FieldError::new(
+                        format!("{path}.output"),
+                        format!(
+                            "`{}` is not a property of the service type of `{}`",
+                            input.output, input.from
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
+/// List compositions: a consumer sees its own.
+#[utoipa::path(get, path = "/compositions", tag = "Compositions",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+        ("name" = Option<String>, Query), ("consumerId" = Option<Uuid>, Query), ("status" = Option<String>, Query)),
+    responses((status = 200, body = PageRes<CompositionRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<CompositionRes>>> {
+    let scope = caller.list_scope(Object::Composition)?;
+    let query = COMPOSITION_LIST.parse(&pairs)?;
+    let page = state.store.compositions(scope, &query).await?;
+    Ok(Json(page.map(|composition| {
+        let none = vec![None; composition.members.len()];
+        CompositionRes::new(composition, none)
+    })))
+}
+
+/// Submit a composition: checks it, then orders every member without
+/// unmet dependencies at once; the others follow as their dependencies
+/// become ready. On a member's failure the composition rolls back
+/// (deleting what it created, in reverse order) or stops, as `onFailure`
+/// says.
+#[utoipa::path(post, path = "/compositions", tag = "Compositions", request_body = CompositionCreateReq,
+    responses((status = 201, body = CompositionRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Body(req): Body<CompositionCreateReq>,
+) -> ApiResult<(StatusCode, Json<CompositionRes>)> {
+    caller.may(Object::Composition, Action::Create)?;
+    let consumer_id = state
+        .store
+        .group_consumer(req.group_id)
+        .await?
+        .ok_or_else(|| ApiError::field("groupId", "no service group has this id"))?;
+    // The members are the consumer's services: whoever may not order into
+    // the group may not compose there either.
+    caller.authorize(
+        Object::Composition,
+        Action::Create,
+        &Owners::owner(consumer_id),
+    )?;
+    caller.authorize(
+        Object::Service,
+        Action::Create,
+        &Owners::none().with_consumer(consumer_id),
+    )?;
+    let spec = CompositionSpec {
+        name: req.name,
+        components: req.components,
+        relations: req.relations,
+        on_failure: req.on_failure,
+    };
+    spec.validate()?;
+    check(&state, &spec).await?;
+    let now = clock::now();
+    let composition = StoredComposition {
+        id: Uuid::now_v7(),
+        consumer_id,
+        group_id: req.group_id,
+        intent: Intent::Provision,
+        status: CompositionStatus::Pending.as_str().to_owned(),
+        members: spec
+            .components
+            .iter()
+            .map(|component| StoredMember {
+                key: component.key.clone(),
+                state: MemberState::Waiting,
+                service_id: None,
+                job_id: None,
+                provider_id: None,
+                country: None,
+                explanation: None,
+                error: None,
+                updated_at: now,
+            })
+            .collect(),
+        spec,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = NewEvent::new(
+        "composition.created",
+        Initiator::of(&caller),
+        composition.id,
+    )
+    .consumer(Some(consumer_id))
+    .properties(json!({
+        "name": composition.spec.name,
+        "groupId": composition.group_id,
+        "components": composition.members.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(),
+    }));
+    state.store.insert_composition(&composition, &event).await?;
+    if let Err(error) = composing::advance(&state, composition.id).await {
+        tracing::warn!(?error, id = %composition.id, "composition not advanced; the sweep retries");
+    }
+    let stored = state
+        .store
+        .composition(composition.id)
+        .await?
+        .unwrap_or(composition);
+    Ok((StatusCode::CREATED, Json(answer(&state, stored).await?)))
+}
+
+/// Get a composition with its derived status and every member's service,
+/// provider and placement explanation.
+#[utoipa::path(get, path = "/compositions/{id}", tag = "Compositions", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CompositionRes), (status = 401), (status = 403), (status = 404)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<CompositionRes>> {
+    let composition = load(&state, &caller, id, Action::Get).await?;
+    Ok(Json(answer(&state, composition).await?))
+}
+
+/// Delete a composition: its members' services are deleted one at a time,
+/// in reverse dependency order; members not ordered yet never will be.
+#[utoipa::path(delete, path = "/compositions/{id}", tag = "Compositions", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    let composition = load(&state, &caller, id, Action::Delete).await?;
+    if composition.intent != Intent::Delete {
+        let to = CompositionStatus::Deleting.as_str();
+        let event = NewEvent::new("composition.deleting", Initiator::of(&caller), id)
+            .consumer(Some(composition.consumer_id))
+            .properties(json!({"from": composition.status, "to": to}));
+        state
+            .store
+            .set_composition_intent(
+                id,
+                &[Intent::Provision, Intent::RollBack],
+                Intent::Delete,
+                to,
+                &event,
+                clock::now(),
+            )
+            .await?;
+    }
+    if let Err(error) = composing::advance(&state, id).await {
+        tracing::warn!(?error, %id, "composition not advanced; the sweep retries");
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
