@@ -20,6 +20,11 @@ pub struct AppState {
     pub rules: Arc<crate::provisioning::RulesCache>,
     /// Seals and opens secret property values.
     pub vault: Arc<Vault>,
+    /// The root URL installers reach this server at (`--public-url`); when
+    /// unset, install URLs use the Host of the request that made them.
+    pub public_url: Option<String>,
+    /// Verifies bearer JWTs from an external issuer, when one is configured.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }
 
 impl AppState {
@@ -33,6 +38,8 @@ impl AppState {
             // Secrets sealed under this key die with the process; `serve`
             // and the test kit put in the configured one.
             vault: Arc::new(Vault::ephemeral()),
+            public_url: None,
+            oidc: None,
         }
     }
 }
