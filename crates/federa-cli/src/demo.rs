@@ -36,6 +36,8 @@ pub async fn run(listen: SocketAddr, shutdown: impl Future<Output = ()>) -> anyh
             lease: Default::default(),
             sweep_interval: Duration::from_secs(5),
             vault_key: Default::default(),
+            public_url: None,
+            oidc: None,
         },
         async {
             let _ = server_stopped.await;

@@ -123,6 +123,18 @@ enum Command {
         /// Without either, a SQLite database gets `vault.key` beside it.
         #[arg(long, env = "FEDERA_VAULT_KEY_FILE")]
         vault_key_file: Option<std::path::PathBuf>,
+        /// The root URL agents' installers reach this server at, used in
+        /// install commands. Without it, the Host of the request is used.
+        #[arg(long, env = "FEDERA_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Accept bearer JWTs signed by this OpenID Connect issuer (its keys
+        /// are found through `/.well-known/openid-configuration`).
+        #[arg(long, env = "FEDERA_OIDC_ISSUER")]
+        oidc_issuer: Option<String>,
+        /// Audience the issuer's JWTs must name in `aud`; also the client
+        /// whose `resource_access` roles are read.
+        #[arg(long, env = "FEDERA_OIDC_AUDIENCE", requires = "oidc_issuer")]
+        oidc_audience: Option<String>,
     },
 }
 
@@ -179,23 +191,33 @@ fn main() -> std::process::ExitCode {
             job_lease_seconds,
             job_max_attempts,
             vault_key_file,
-        } => exit(runtime.block_on(federa_server::serve(
-            federa_server::ServeConfig {
-                listen,
-                database_url,
-                admin_token,
-                lease: federa_domain::provisioning::LeasePolicy {
-                    duration: chrono::Duration::seconds(i64::from(job_lease_seconds)),
-                    max_attempts: job_max_attempts,
+            public_url,
+            oidc_issuer,
+            oidc_audience,
+        } => {
+            exit(runtime.block_on(federa_server::serve(
+                federa_server::ServeConfig {
+                    listen,
+                    database_url,
+                    admin_token,
+                    lease: federa_domain::provisioning::LeasePolicy {
+                        duration: chrono::Duration::seconds(i64::from(job_lease_seconds)),
+                        max_attempts: job_max_attempts,
+                    },
+                    // Lapsed claims are found within a tenth of a lease.
+                    sweep_interval: std::time::Duration::from_secs(
+                        u64::from(job_lease_seconds / 10).clamp(1, 30),
+                    ),
+                    vault_key: federa_server::VaultKeyConfig::from_env(vault_key_file),
+                    public_url,
+                    oidc:
+                        oidc_issuer.map(|issuer| {
+                            federa_server::oidc::OidcConfig::new(issuer, oidc_audience)
+                        }),
                 },
-                // Lapsed claims are found within a tenth of a lease.
-                sweep_interval: std::time::Duration::from_secs(
-                    u64::from(job_lease_seconds / 10).clamp(1, 30),
-                ),
-                vault_key: federa_server::VaultKeyConfig::from_env(vault_key_file),
-            },
-            shutdown_signal(),
-        ))),
+                shutdown_signal(),
+            )))
+        }
     }
 }
 

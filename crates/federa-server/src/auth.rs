@@ -13,6 +13,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::oidc::Oidc;
 use crate::state::AppState;
 
 /// A new token value: 32 random bytes, base64url with padding (44 characters),
@@ -31,7 +32,8 @@ pub fn hash_token_value(value: &str) -> String {
 }
 
 /// The authenticated caller. Missing or malformed credentials give 401;
-/// unknown or expired tokens give 403, as Fulcrum does.
+/// unknown or expired tokens, and JWTs that do not verify, give 403, as
+/// Fulcrum does.
 pub struct Caller(pub Identity);
 
 impl FromRequestParts<AppState> for Caller {
@@ -69,34 +71,71 @@ impl FromRequestParts<AppState> for Caller {
                     retry_after: Some(wait),
                 })?;
         }
-        let refuse = |why: &str| {
+        let identity = match &state.oidc {
+            // An admin token chosen by an operator may contain dots too, so
+            // a bearer that fails as a JWT is still tried as a Federa token.
+            Some(oidc) if Oidc::looks_like_jwt(value) => match from_jwt(state, oidc, value).await {
+                Ok(identity) => Ok(identity),
+                Err(refused) => match from_api_token(state, value).await {
+                    Err(ApiError::Forbidden(_)) => Err(refused),
+                    other => other,
+                },
+            },
+            _ => from_api_token(state, value).await,
+        };
+        if matches!(identity, Err(ApiError::Forbidden(_))) {
             state.metrics.auth_failures.inc();
             if let Some(client) = client {
                 state.failed_auth.record(client, Instant::now());
             }
-            ApiError::Forbidden(why.into())
-        };
-        let token = state
-            .store
-            .token_by_hash(&hash_token_value(value))
-            .await?
-            .ok_or_else(|| refuse("invalid token"))?;
-        if token.is_expired(crate::clock::now()) {
-            return Err(refuse("token expired"));
         }
-        let identity = match token.role {
-            Role::Admin => Identity::admin(),
-            Role::Participant => Identity {
-                role: Role::Participant,
-                participant_id: token.participant_id,
-                agent_id: None,
-            },
-            Role::Agent => Identity {
-                role: Role::Agent,
-                participant_id: token.participant_id,
-                agent_id: token.agent_id,
-            },
-        };
-        Ok(Caller(identity))
+        identity.map(Caller)
     }
+}
+
+/// The identity of one of Federa's own API tokens.
+async fn from_api_token(state: &AppState, value: &str) -> Result<Identity, ApiError> {
+    let token = state
+        .store
+        .token_by_hash(&hash_token_value(value))
+        .await?
+        .ok_or_else(|| ApiError::Forbidden("invalid token".into()))?;
+    if token.is_expired(crate::clock::now()) {
+        return Err(ApiError::Forbidden("token expired".into()));
+    }
+    Ok(match token.role {
+        Role::Admin => Identity::admin(),
+        Role::Participant => Identity {
+            role: Role::Participant,
+            participant_id: token.participant_id,
+            agent_id: None,
+        },
+        Role::Agent => Identity {
+            role: Role::Agent,
+            participant_id: token.participant_id,
+            agent_id: token.agent_id,
+        },
+    })
+}
+
+/// The identity of a JWT from the configured issuer. An agent's claimed
+/// participant must be the one that operates the agent here: an issuer's
+/// mistake must not widen an agent's reach to another provider's objects.
+async fn from_jwt(state: &AppState, oidc: &Oidc, value: &str) -> Result<Identity, ApiError> {
+    let claimed = oidc.verify(value).await.map_err(|refused| {
+        tracing::info!(reason = %refused, "refused a bearer JWT");
+        ApiError::Forbidden("invalid token".into())
+    })?;
+    if let (Role::Agent, Some(agent_id)) = (claimed.role, claimed.agent_id) {
+        let operator = state.store.agent_participant(agent_id).await?;
+        if operator.is_none() || operator != claimed.participant_id {
+            tracing::info!(agent = %agent_id, "refused a bearer JWT: agent_id and participant_id do not match an agent");
+            return Err(ApiError::Forbidden("invalid token".into()));
+        }
+    }
+    Ok(Identity {
+        role: claimed.role,
+        participant_id: claimed.participant_id,
+        agent_id: claimed.agent_id,
+    })
 }

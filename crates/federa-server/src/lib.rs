@@ -12,6 +12,7 @@ pub mod event_feed;
 pub mod extract;
 pub mod maintenance;
 pub mod metrics;
+pub mod oidc;
 mod openapi;
 mod ordering;
 mod pools;
@@ -45,6 +46,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::service_types::router())
         .merge(routes::agent_types::router())
         .merge(routes::agents::router())
+        .merge(routes::agent_install::router())
         .merge(routes::service_groups::router())
         .merge(routes::service_option_types::router())
         .merge(routes::service_options::router())

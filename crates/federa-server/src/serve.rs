@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 
 use crate::bootstrap::{ensure_admin_token, AdminToken};
 use crate::maintenance::Background;
+use crate::oidc::{Oidc, OidcConfig};
 use crate::state::AppState;
 use crate::vault::{KeyOrigin, Sweeper, Vault, VaultKeyConfig, SWEEP_INTERVAL};
 
@@ -21,6 +22,10 @@ pub struct ServeConfig {
     pub sweep_interval: Duration,
     /// Where the key sealing secret properties comes from.
     pub vault_key: VaultKeyConfig,
+    /// The root URL installers reach this server at; see `AppState::public_url`.
+    pub public_url: Option<String>,
+    /// An external issuer whose JWTs are accepted as bearers.
+    pub oidc: Option<OidcConfig>,
 }
 
 /// Runs the exchange until `shutdown` resolves, then drains open requests.
@@ -57,6 +62,23 @@ pub async fn serve(
     let mut state = AppState::new(store.clone());
     state.lease = config.lease;
     state.vault = std::sync::Arc::new(vault);
+    state.public_url = config.public_url;
+    if let Some(oidc) = config.oidc {
+        let oidc = Oidc::new(oidc)?;
+        // A failure here is not fatal: the issuer may come up later, and
+        // keys are fetched again on the first token that needs them.
+        match oidc.prefetch().await {
+            Ok(keys) => tracing::info!(
+                issuer = oidc.issuer(),
+                keys,
+                "accepting JWTs from the OIDC issuer"
+            ),
+            Err(error) => {
+                tracing::warn!(issuer = oidc.issuer(), %error, "the OIDC issuer's keys are not available yet")
+            }
+        }
+        state.oidc = Some(std::sync::Arc::new(oidc));
+    }
     let background = Background::start(&state, &config.database_url, config.sweep_interval);
     let sweeper = Sweeper::start(store.clone(), SWEEP_INTERVAL);
     let app = crate::app(state);

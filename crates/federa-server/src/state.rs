@@ -22,6 +22,11 @@ pub struct AppState {
     pub vault: Arc<Vault>,
     /// Failed authentication attempts by client address.
     pub failed_auth: Arc<crate::auth_limit::FailedAttempts>,
+    /// The root URL installers reach this server at (`--public-url`); when
+    /// unset, install URLs use the Host of the request that made them.
+    pub public_url: Option<String>,
+    /// Verifies bearer JWTs from an external issuer, when one is configured.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }
 
 impl AppState {
@@ -36,6 +41,8 @@ impl AppState {
             // and the test kit put in the configured one.
             vault: Arc::new(Vault::ephemeral()),
             failed_auth: Arc::default(),
+            public_url: None,
+            oidc: None,
         }
     }
 }

@@ -60,6 +60,10 @@ const ROWS: &[Row] = &[
     row("PUT", "/agents/me/status", "DDDAA"),
     row("GET", "/agents/{id}", "AADAD"),
     row("PATCH", "/agents/{id}", "AADDD"),
+    // The matrix's agent type has no install templates: allowed callers get 400/404.
+    row("GET", "/agents/{id}/install-command", "AADAD"),
+    row("POST", "/agents/{id}/install-command", "AADDD"),
+    row("POST", "/agents/{id}/install-command/regenerate", "AADDD"),
     row("GET", "/service-groups", "AAAAA"),
     row("POST", "/service-groups", "AADDD"),
     row("GET", "/service-groups/{id}", "AADAD"),
@@ -151,10 +155,19 @@ const ROWS: &[Row] = &[
     row("DELETE", "/service-pool-sets/{id}", "AADDD"),
     row("DELETE", "/service-option-types/{id}", "ADDDD"),
     row("DELETE", "/service-groups/{id}", "AADDD"),
+    row("DELETE", "/agents/{id}/install-command", "AADDD"),
     row("DELETE", "/agents/{id}", "AADDD"),
     row("DELETE", "/agent-types/{id}", "ADDDD"),
     row("DELETE", "/service-types/{id}", "ADDDD"),
     row("DELETE", "/participants/{id}", "ADDDD"),
+];
+
+/// Endpoints whose credential is a secret in the path, not a bearer. No
+/// bearer opens them: with an unknown path secret every caller, anonymous
+/// or not, gets 404. `agents_install` covers the real secret.
+const PATH_CREDENTIAL: &[(&str, &str)] = &[
+    ("GET", "/agents/install/{token}/config"),
+    ("POST", "/agents/install/{token}/exchange"),
 ];
 
 struct World {
@@ -494,6 +507,11 @@ async fn every_endpoint_answers_each_caller_as_the_rules_say() {
     let covered: BTreeSet<(String, String)> = ROWS
         .iter()
         .map(|r| (r.method.to_string(), r.path.to_string()))
+        .chain(
+            PATH_CREDENTIAL
+                .iter()
+                .map(|(m, p)| (m.to_string(), p.to_string())),
+        )
         .collect();
     let missing: Vec<_> = documented.difference(&covered).collect();
     assert!(
@@ -508,6 +526,20 @@ async fn every_endpoint_answers_each_caller_as_the_rules_say() {
 
     let world = World::build(&server).await;
     let mut failures = Vec::new();
+    for (method, template) in PATH_CREDENTIAL {
+        let path = format!(
+            "/api/v1{}",
+            template.replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+        );
+        let mut tokens = vec![None];
+        tokens.extend(CALLERS.iter().map(|c| Some(world.token(c, template))));
+        for token in tokens {
+            let got = status(&server, method, &path, token.as_deref(), None).await;
+            if got != 404 {
+                failures.push(format!("{method} {template}: {got}, expected 404"));
+            }
+        }
+    }
     for row in ROWS {
         let (path, body) = world.request(row);
         let anonymous = status(&server, row.method, &path, None, body.as_ref()).await;

@@ -39,6 +39,8 @@ async fn start_and_stop(database_url: &str, vault_key: VaultKeyConfig) -> anyhow
         lease: Default::default(),
         sweep_interval: Duration::from_secs(30),
         vault_key,
+        public_url: None,
+        oidc: None,
     };
     federa_server::serve(config, async {}).await
 }

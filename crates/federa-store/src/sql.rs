@@ -23,6 +23,7 @@ pub enum Arg {
     /// Nullable columns: `None` binds a typed `NULL`.
     OptUuid(Option<Uuid>),
     OptText(Option<String>),
+    OptTime(Option<DateTime<Utc>>),
     OptJson(Option<serde_json::Value>),
 }
 
@@ -40,6 +41,7 @@ macro_rules! bind_args {
                 $crate::sql::Arg::Json(v) => query.bind(sqlx::types::Json(v)),
                 $crate::sql::Arg::OptUuid(v) => query.bind(*v),
                 $crate::sql::Arg::OptText(v) => query.bind(v.as_deref()),
+                $crate::sql::Arg::OptTime(v) => query.bind(*v),
                 $crate::sql::Arg::OptJson(v) => query.bind(v.as_ref().map(sqlx::types::Json)),
             };
         }

@@ -10,7 +10,8 @@ use uuid::Uuid;
 use crate::db::on_pool;
 use crate::error::{Result, StoreError};
 use crate::events::record_event;
-use crate::sql::{fetch_page, ScopeColumns, Where};
+use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
+use crate::write::Statement;
 use crate::Store;
 
 const SELECT: &str =
@@ -52,6 +53,29 @@ impl From<Row> for Token {
             updated_at: row.updated_at,
         }
     }
+}
+
+/// Inserting `token`, as one statement of a larger write.
+pub(crate) fn insert_statement(token: &Token, hashed_value: &str) -> Statement {
+    Statement::new(
+        "INSERT INTO tokens (id, name, role, hashed_value, expire_at, participant_id, agent_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        vec![
+            Arg::Uuid(token.id),
+            Arg::Text(token.name.clone()),
+            Arg::Text(token.role.as_str().into()),
+            Arg::Text(hashed_value.into()),
+            Arg::OptTime(token.expire_at),
+            Arg::OptUuid(token.participant_id),
+            Arg::OptUuid(token.agent_id),
+            Arg::Time(token.created_at),
+            Arg::Time(token.updated_at),
+        ],
+    )
+}
+
+/// Deleting a token by id, as one statement of a larger write.
+pub(crate) fn delete_statement(id: Uuid) -> Statement {
+    Statement::new("DELETE FROM tokens WHERE id = $1", vec![Arg::Uuid(id)])
 }
 
 impl Store {

@@ -57,18 +57,38 @@ impl TestServer {
     /// looked for every `sweep_interval`.
     pub async fn start_with(lease: LeasePolicy, sweep_interval: Duration) -> TestServer {
         let database = Arc::new(TestDatabase::create().await);
-        TestServer::start_on(database, lease, sweep_interval).await
+        TestServer::start_on(database, lease, sweep_interval, |_| {}).await
+    }
+
+    /// A server whose state `configure` adjusts before it starts (an OIDC
+    /// issuer, a public URL).
+    pub async fn start_configured(configure: impl FnOnce(&mut AppState)) -> TestServer {
+        let database = Arc::new(TestDatabase::create().await);
+        TestServer::start_on(
+            database,
+            LeasePolicy::default(),
+            Duration::from_secs(30),
+            configure,
+        )
+        .await
     }
 
     /// Another server on this server's database, as a second replica.
     pub async fn replica(&self) -> TestServer {
-        TestServer::start_on(self.database.clone(), self.lease, Duration::from_secs(30)).await
+        TestServer::start_on(
+            self.database.clone(),
+            self.lease,
+            Duration::from_secs(30),
+            |_| {},
+        )
+        .await
     }
 
     async fn start_on(
         database: Arc<TestDatabase>,
         lease: LeasePolicy,
         sweep_interval: Duration,
+        configure: impl FnOnce(&mut AppState),
     ) -> TestServer {
         let store = Store::open(&database.url).await.expect("open store");
         federa_server::ensure_admin_token(&store, Some(ADMIN_TOKEN))
@@ -80,6 +100,7 @@ impl TestServer {
         state.lease = lease;
         // One fixed key, so replicas of a test share their secrets.
         state.vault = Arc::new(federa_server::vault::Vault::from_key(&VAULT_KEY));
+        configure(&mut state);
         let background = Background::start(&state, &database.url, sweep_interval);
         let app = federa_server::app(state);
         let (stop, stopped) = oneshot::channel::<()>();

@@ -53,6 +53,7 @@ pub fn check_agent_type(agent_type: &AgentType) -> Result<(), Vec<FieldError>> {
             errors.extend(check_template("configTemplate", template, &known).err());
         }
         known.push(CONFIG_URL_PLACEHOLDER);
+        known.push(super::agent_install::AUTH_TOKEN_PLACEHOLDER);
         if let Some(template) = &agent_type.cmd_template {
             errors.extend(check_template("cmdTemplate", template, &known).err());
         }

@@ -3,6 +3,7 @@
 //! their services, and the option lists providers publish for properties.
 
 pub mod agent;
+pub mod agent_install;
 pub mod agent_type;
 pub mod service_group;
 pub mod service_option;
@@ -10,6 +11,7 @@ pub mod service_type;
 pub mod templates;
 
 pub use agent::{check_tags, Agent, AgentStatus, AGENT_LIST};
+pub use agent_install::{AgentInstall, INSTALLED_AGENT_TOKEN_LIFETIME, INSTALL_TTL};
 pub use agent_type::{check_agent_type, AgentType, AGENT_TYPE_LIST};
 pub use service_group::{ServiceGroup, SERVICE_GROUP_LIST};
 pub use service_option::{

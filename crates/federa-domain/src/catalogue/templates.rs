@@ -38,6 +38,16 @@ pub fn check_template(path: &str, template: &str, known: &[&str]) -> Result<(), 
 
 /// Fills the placeholders of a checked template.
 pub fn render(template: &str, value_of: impl Fn(&str) -> String) -> String {
+    // `value_of` answers every name, so no placeholder is ever missing.
+    render_strict(template, |name| Some(value_of(name))).unwrap_or_default()
+}
+
+/// Fills the placeholders of a template, failing with the name of the
+/// first placeholder `value_of` has no value for.
+pub fn render_strict(
+    template: &str,
+    value_of: impl Fn(&str) -> Option<String>,
+) -> Result<String, &str> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
@@ -46,7 +56,7 @@ pub fn render(template: &str, value_of: impl Fn(&str) -> String) -> String {
         match after.find("}}") {
             Some(end) => {
                 let name = after[..end].trim().trim_start_matches('.');
-                out.push_str(&value_of(name));
+                out.push_str(&value_of(name).ok_or(name)?);
                 rest = &after[end + 2..];
             }
             None => {
@@ -56,7 +66,7 @@ pub fn render(template: &str, value_of: impl Fn(&str) -> String) -> String {
         }
     }
     out.push_str(rest);
-    out
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -134,7 +134,13 @@ async fn checked_configuration(
     Ok(Some(validated.properties))
 }
 
-async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Agent> {
+/// An agent the caller may act on with `action`.
+pub(crate) async fn load_agent(
+    state: &AppState,
+    caller: &Identity,
+    id: Uuid,
+    action: Action,
+) -> ApiResult<Agent> {
     caller.may(Object::Agent, action)?;
     let agent = state.store.agent(id).await?.ok_or(ApiError::NotFound)?;
     caller.authorize(Object::Agent, action, &agent.owners())?;
@@ -146,7 +152,7 @@ async fn current(state: &AppState, caller: &Identity) -> ApiResult<Agent> {
     let id = caller
         .agent_id
         .ok_or_else(|| ApiError::Forbidden("only an agent token has a current agent".into()))?;
-    load(state, caller, id, Action::Get).await
+    load_agent(state, caller, id, Action::Get).await
 }
 
 /// List agents.
@@ -259,7 +265,9 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<AgentRes>> {
-    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+    Ok(Json(
+        load_agent(&state, &caller, id, Action::Get).await?.into(),
+    ))
 }
 
 /// Update an agent's name, status, tags or configuration.
@@ -271,7 +279,7 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<AgentUpdateReq>,
 ) -> ApiResult<Json<AgentRes>> {
-    let mut agent = load(&state, &caller, id, Action::Update).await?;
+    let mut agent = load_agent(&state, &caller, id, Action::Update).await?;
     let previous = agent.configuration.clone();
     if let Some(name) = req.name {
         agent.name = check_name("name", &name)?;
@@ -328,7 +336,7 @@ async fn delete(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    let agent = load(&state, &caller, id, Action::Delete).await?;
+    let agent = load_agent(&state, &caller, id, Action::Delete).await?;
     let event = agent_event(
         "agent.deleted",
         &caller,

@@ -1,6 +1,7 @@
 //! HTTP handlers, one file per resource. Handlers parse, authorize through
 //! the domain's rule table, call the store and shape the answer.
 
+pub mod agent_install;
 pub mod agent_types;
 pub mod agents;
 mod catalogue_event;

@@ -41,7 +41,7 @@ pub struct TokenRes {
 }
 
 impl TokenRes {
-    fn new(token: Token, value: Option<String>) -> TokenRes {
+    pub(crate) fn new(token: Token, value: Option<String>) -> TokenRes {
         TokenRes {
             id: token.id,
             name: token.name,

@@ -1,12 +1,14 @@
 //! The catalogue tables. Writes go through [`Store::apply`] so each change
 //! commits with its event.
 
+mod agent_installs;
 mod agent_types;
 mod agents;
 mod service_groups;
 mod service_options;
 mod service_types;
 
+pub use agent_installs::NewToken;
 pub use service_types::ReferencedService;
 
 use crate::error::StoreError;
