@@ -1,14 +1,16 @@
 //! `federa serve` killed with SIGKILL under load, and started again on the
-//! same database: nothing acknowledged is lost, nothing is done twice, and
-//! the event log has no gap.
+//! same database: nothing acknowledged is lost, nothing is done twice, no
+//! pool value is held by two services, and the event log has no gap.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use federa_testkit::processes::Exchange;
-use federa_testkit::{Api, Federation, TestDatabase, ADMIN_TOKEN};
-use serde_json::json;
+use federa_testkit::{
+    Api, Federation, TestDatabase, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE, EXAMPLE_VM_PROPERTY_SCHEMA,
+};
+use serde_json::{json, Value};
 
 const FEDERA: &str = env!("CARGO_BIN_EXE_federa");
 const RESTARTS: usize = 3;
@@ -81,6 +83,49 @@ async fn agent(api: Api, federation: Arc<Federation>, seen: Arc<Mutex<Acknowledg
     }
 }
 
+/// The federation's VM with a `privateAddress` from a subnet pool of its agent.
+async fn pooled_federation(api: &Api) -> Federation {
+    let mut schema: Value = serde_json::from_str(EXAMPLE_VM_PROPERTY_SCHEMA).unwrap();
+    schema["properties"]["privateAddress"] = json!({
+        "type": "string",
+        "generator": {"type": "pool", "config": {"poolType": "ip"}},
+    });
+    let vm = json!({
+        "name": "VM",
+        "propertySchema": schema,
+        "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
+    });
+    let federation = Federation::create_with(api, &vm).await;
+    let token = &federation.provider_token;
+    let set = api
+        .post(
+            "/api/v1/service-pool-sets",
+            token,
+            &json!({"name": "Addresses", "providerId": federation.provider_id}),
+        )
+        .await;
+    assert_eq!(set.status, 201, "{:?}", set.body);
+    let set_id = &set.body["id"];
+    let pool = api
+        .post(
+            "/api/v1/service-pools",
+            token,
+            &json!({"name": "ip", "type": "ip", "propertyType": "string", "generatorType": "subnet",
+                    "generatorConfig": {"cidr": "10.20.0.0/16"}, "servicePoolSetId": set_id}),
+        )
+        .await;
+    assert_eq!(pool.status, 201, "{:?}", pool.body);
+    let attached = api
+        .patch(
+            &format!("/api/v1/agents/{}", federation.agent_id),
+            token,
+            &json!({"servicePoolSetId": set_id}),
+        )
+        .await;
+    assert_eq!(attached.status, 200, "{:?}", attached.body);
+    federation
+}
+
 #[tokio::test]
 async fn acknowledged_work_survives_repeated_sigkill() {
     // A SQLite file, or a PostgreSQL database when the suite runs on one.
@@ -95,7 +140,7 @@ async fn acknowledged_work_survives_repeated_sigkill() {
     let keep = || tempfile::tempdir().unwrap();
     let mut exchange = Exchange::start_on(FEDERA, &database, &listen, 2, keep()).await;
     let api = exchange.api.clone();
-    let federation = Arc::new(Federation::create(&api).await);
+    let federation = Arc::new(pooled_federation(&api).await);
     let seen = Arc::new(Mutex::new(Acknowledged::default()));
     let mut load = Vec::new();
     for worker in 0..4 {
@@ -131,12 +176,21 @@ async fn acknowledged_work_survives_repeated_sigkill() {
         seen.services.len()
     );
 
-    // Every acknowledged order is there.
+    // Every acknowledged order is there, each with an address of its own.
+    let mut addresses = HashSet::new();
     for id in &seen.services {
         let service = api
             .get(&format!("/api/v1/services/{id}"), ADMIN_TOKEN)
             .await;
         assert_eq!(service.status, 200, "acknowledged service {id} is gone");
+        let address = service.body["properties"]["privateAddress"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no pooled address: {:?}", service.body))
+            .to_string();
+        assert!(
+            addresses.insert(address.clone()),
+            "{address} is held by two services"
+        );
     }
     // Every acknowledged completion is recorded, and no job completed twice.
     let mut completions: HashMap<String, usize> = HashMap::new();
@@ -192,5 +246,16 @@ async fn acknowledged_work_survives_repeated_sigkill() {
             .await;
         assert_eq!(service.body["status"], "Stopped");
     }
+    federa_testkit::reliability_summary(
+        env!("CARGO_TARGET_TMPDIR"),
+        "crash safety",
+        &format!(
+            "{RESTARTS} SIGKILL restarts survived; {} acknowledged orders and {} acknowledged completions kept; {} events without a gap; {} pool addresses, none shared",
+            seen.services.len(),
+            seen.completed_jobs.len(),
+            sequences.len(),
+            addresses.len()
+        ),
+    );
     exchange.terminate();
 }

@@ -177,11 +177,14 @@ async fn the_exchange_waits_out_a_database_outage_and_recovers_by_itself() {
             .await;
         assert_eq!(service.status, 200, "acknowledged order {id} is lost");
     }
-    eprintln!(
-        "outage: not ready after {noticed:?}, 503 in {refused_after:?}, ready again {recovered:?} after restart; {} orders created, {} refused, {} checked",
-        count(201),
-        count(503),
-        acknowledged.len()
+    federa_testkit::reliability_summary(
+        env!("CARGO_TARGET_TMPDIR"),
+        "database outage",
+        &format!(
+            "not ready {noticed:.1?} after the stop, 503 in {refused_after:.1?}, ready {recovered:.1?} after the start; {} orders created and kept, {} refused with 503, none hung or failed with 500",
+            count(201),
+            count(503)
+        ),
     );
     exchange.terminate();
 }

@@ -189,6 +189,13 @@ async fn three_replicas_share_one_queue_without_doing_anything_twice() {
         SERVICES + 1,
         "one completion event per job"
     );
+    federa_testkit::reliability_summary(
+        env!("CARGO_TARGET_TMPDIR"),
+        "replicas",
+        &format!(
+            "3 replicas: long-poll woken across replicas in {waited:.1?}, 1 lease expiry for 1 lapse, {SERVICES} jobs each completed once"
+        ),
+    );
     for exchange in &exchanges {
         exchange.terminate();
     }

@@ -582,6 +582,16 @@ async fn every_endpoint_answers_each_caller_as_the_rules_say() {
             }
         }
     }
+    federa_testkit::reliability_summary(
+        env!("CARGO_TARGET_TMPDIR"),
+        "authorization matrix",
+        &format!(
+            "{} endpoints × 6 callers = {} cells checked, {} mismatches",
+            ROWS.len(),
+            ROWS.len() * 6,
+            failures.len()
+        ),
+    );
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",

@@ -15,3 +15,15 @@ pub use federation::{
     Federation, EXAMPLE_VM_LIFECYCLE, EXAMPLE_VM_PROPERTIES, EXAMPLE_VM_PROPERTY_SCHEMA,
 };
 pub use server::{vault_key_hex, Response, TestServer, ADMIN_TOKEN, VAULT_KEY};
+
+/// Records one line of the reliability summary that `.ci/run` prints after
+/// the suite: `dir` is the test's `CARGO_TARGET_TMPDIR`, `name` the
+/// property proved; one file per property and backend.
+pub fn reliability_summary(dir: &str, name: &str, line: &str) {
+    let dir = std::path::Path::new(dir).join("reliability");
+    let line = format!("{name} ({}): {line}\n", backend_name());
+    eprint!("{line}");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join(format!("{name}-{}.txt", backend_name())), line);
+    }
+}
