@@ -369,18 +369,19 @@ async fn an_agent_holds_a_bounded_number_of_long_polls() {
             let (server, federation) = (server.clone(), federation.clone());
             tokio::spawn(async move {
                 server
-                    .get("/api/v1/jobs/pending?wait=3s", &federation.agent_token)
+                    .get("/api/v1/jobs/pending?wait=60s", &federation.agent_token)
                     .await
                     .status
             })
         })
         .collect();
-    // Until every waiter is in, one more may or may not fit; then none does.
+    // Until every waiter is in, a short one more may fit; then none does.
     let mut refused = None;
-    for _ in 0..40 {
+    let probing = Instant::now();
+    while probing.elapsed() < Duration::from_secs(50) {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let one_more = server
-            .get("/api/v1/jobs/pending?wait=3s", &federation.agent_token)
+            .get("/api/v1/jobs/pending?wait=100ms", &federation.agent_token)
             .await;
         if one_more.status == 429 {
             refused = Some(one_more);
@@ -402,6 +403,8 @@ async fn an_agent_holds_a_bounded_number_of_long_polls() {
         .get("/api/v1/jobs/pending", &federation.agent_token)
         .await;
     assert_eq!(plain.status, 200);
+    // An order wakes every waiter at once.
+    federation.order_service(&server, "wake-all").await;
     let statuses: Vec<u16> = statuses_of(waiting).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     let again = server
