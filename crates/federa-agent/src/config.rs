@@ -52,6 +52,41 @@ pub enum DriverConfig {
         #[serde(default)]
         allow_commands: bool,
     },
+    /// Only usable in a build with the `libvirt` feature; the variant exists
+    /// in every build so that such a configuration fails with a message
+    /// saying so rather than as an unknown driver.
+    Libvirt(LibvirtConfig),
+}
+
+/// `[driver] kind = "libvirt"`: each service is a VM.
+///
+/// ```toml
+/// [driver]
+/// kind = "libvirt"
+/// uri = "qemu:///system"
+/// network = "default"          # virtual network for the VMs' one interface
+/// storage_pool = "default"     # where disk images are found and VM disks made
+/// name_prefix = "federa-"      # VM names are this prefix and the service id
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LibvirtConfig {
+    #[serde(default = "default_libvirt_uri")]
+    pub uri: String,
+    /// Without one, VMs get no network interface.
+    pub network: Option<String>,
+    /// Without one, services cannot ask for a disk.
+    pub storage_pool: Option<String>,
+    #[serde(default = "default_name_prefix")]
+    pub name_prefix: String,
+    /// The `<domain type>` of the VMs; by default `kvm` on QEMU and the
+    /// hypervisor's own type elsewhere. `qemu` runs without hardware
+    /// virtualisation (slowly).
+    pub domain_type: Option<String>,
+    /// How long a stop waits for the guest to power off before pulling the
+    /// plug.
+    #[serde(default = "default_shutdown_timeout")]
+    pub shutdown_timeout_seconds: u64,
 }
 
 fn default_concurrency() -> usize {
@@ -68,6 +103,15 @@ fn default_metrics() -> u64 {
 }
 fn default_ports() -> [u16; 2] {
     [20000, 20999]
+}
+fn default_libvirt_uri() -> String {
+    "qemu:///system".into()
+}
+fn default_name_prefix() -> String {
+    "federa-".into()
+}
+fn default_shutdown_timeout() -> u64 {
+    60
 }
 
 impl AgentConfig {
@@ -125,9 +169,37 @@ mod tests {
             ports,
             stop_on_exit,
             ..
-        } = config.driver;
+        } = config.driver
+        else {
+            panic!("not the process driver: {:?}", config.driver);
+        };
         assert_eq!(ports, [20000, 20999]);
         assert!(!stop_on_exit);
+    }
+
+    #[test]
+    fn a_libvirt_driver_defaults_to_the_system_qemu() {
+        let config: AgentConfig = toml::from_str(
+            "url = \"http://x\"\n[driver]\nkind = \"libvirt\"\nnetwork = \"default\"\n",
+        )
+        .unwrap();
+        let DriverConfig::Libvirt(libvirt) = config.driver else {
+            panic!("not the libvirt driver: {:?}", config.driver);
+        };
+        assert_eq!(libvirt.uri, "qemu:///system");
+        assert_eq!(libvirt.network.as_deref(), Some("default"));
+        assert_eq!(libvirt.storage_pool, None);
+        assert_eq!(libvirt.name_prefix, "federa-");
+        assert_eq!(libvirt.shutdown_timeout_seconds, 60);
+    }
+
+    #[test]
+    fn unknown_libvirt_keys_are_refused() {
+        let error = toml::from_str::<AgentConfig>(
+            "url = \"http://x\"\n[driver]\nkind = \"libvirt\"\npool = \"default\"\n",
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("pool"), "{error}");
     }
 
     #[test]

@@ -69,3 +69,19 @@ pub trait Driver: Send + Sync + 'static {
     /// Called once when the agent stops.
     async fn shutdown(&self) {}
 }
+
+/// A service id fit to name things on the host (a directory, a VM). Ids come
+/// from the exchange; anything that could escape a path or break a name is
+/// refused rather than escaped.
+pub(crate) fn checked_service_id(service_id: &str) -> Result<&str, DriverError> {
+    if service_id.is_empty()
+        || !service_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(DriverError::Failed(format!(
+            "unusable service id {service_id:?}"
+        )));
+    }
+    Ok(service_id)
+}

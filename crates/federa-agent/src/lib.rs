@@ -34,11 +34,13 @@
 mod config;
 mod driver;
 pub mod kv_store;
+#[cfg(feature = "libvirt")]
+pub mod libvirt;
 pub mod process;
 mod runtime;
 mod secrets;
 pub mod static_site;
 
-pub use config::{AgentConfig, DriverConfig};
+pub use config::{AgentConfig, DriverConfig, LibvirtConfig};
 pub use driver::{Driver, DriverError, JobContext, MetricSample, Outcome};
 pub use runtime::{run, Runtime};

@@ -246,8 +246,28 @@ async fn run_agent(path: std::path::PathBuf) -> anyhow::Result<()> {
             *stop_on_exit,
             *allow_commands,
         )?),
+        federa_agent::DriverConfig::Libvirt(libvirt) => libvirt_driver(libvirt)?,
     };
     federa_agent::run(config, driver, shutdown_signal()).await
+}
+
+#[cfg(feature = "libvirt")]
+fn libvirt_driver(
+    config: &federa_agent::LibvirtConfig,
+) -> anyhow::Result<std::sync::Arc<dyn federa_agent::Driver>> {
+    Ok(std::sync::Arc::new(
+        federa_agent::libvirt::LibvirtDriver::open(config)?,
+    ))
+}
+
+#[cfg(not(feature = "libvirt"))]
+fn libvirt_driver(
+    _config: &federa_agent::LibvirtConfig,
+) -> anyhow::Result<std::sync::Arc<dyn federa_agent::Driver>> {
+    anyhow::bail!(
+        "this federa was built without the libvirt driver; build it with \
+         `cargo build -p federa-cli --features libvirt` (needs libvirt's development files)"
+    )
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -287,3 +287,23 @@ async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent(
     second.kill().await.unwrap();
     exchange.terminate();
 }
+
+#[cfg(not(feature = "libvirt"))]
+#[test]
+fn a_libvirt_agent_from_a_build_without_libvirt_says_how_to_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("agent.toml");
+    std::fs::write(
+        &config,
+        "url = \"http://127.0.0.1:1\"\ntoken = \"t\"\n[driver]\nkind = \"libvirt\"\nuri = \"qemu:///system\"\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(FEDERA)
+        .args(["agent", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--features libvirt"), "{stderr}");
+}

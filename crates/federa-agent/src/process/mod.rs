@@ -32,7 +32,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
-use crate::driver::{Driver, DriverError, JobContext, MetricSample, Outcome};
+use crate::driver::{checked_service_id, Driver, DriverError, JobContext, MetricSample, Outcome};
 use instance::Instance;
 use supervisor::Supervisor;
 
@@ -68,16 +68,7 @@ impl ProcessDriver {
     }
 
     fn service_dir(&self, service_id: &str) -> Result<PathBuf, DriverError> {
-        // Ids come from the exchange; refuse anything that could leave the work dir.
-        if service_id.is_empty()
-            || !service_id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(DriverError::Failed(format!(
-                "unusable service id {service_id:?}"
-            )));
-        }
+        let service_id = checked_service_id(service_id)?;
         Ok(self.work_dir.join("services").join(service_id))
     }
 

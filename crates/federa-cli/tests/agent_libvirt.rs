@@ -1,0 +1,147 @@
+//! `federa serve` and a `federa agent` with the libvirt driver, on libvirt's
+//! built-in `test:///default` hypervisor: an ordered VM becomes a libvirt
+//! domain, reported back through the exchange.
+#![cfg(feature = "libvirt")]
+
+use std::time::Duration;
+
+use federa_testkit::processes::{spawn_agent, terminate, wait_for, Exchange};
+use federa_testkit::{Federation, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
+use serde_json::{json, Value};
+
+const FEDERA: &str = env!("CARGO_BIN_EXE_federa");
+
+fn vm_type() -> Value {
+    json!({
+        "name": "Virtual machine",
+        "propertySchema": {"properties": {
+            "vcpus": {"type": "integer", "label": "vCPUs", "required": true},
+            "memoryMiB": {"type": "integer", "label": "Memory (MiB)", "required": true}
+        }},
+        "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
+    })
+}
+
+#[tokio::test]
+async fn an_ordered_vm_is_a_libvirt_domain_until_deleted() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let federation = Federation::create_with(api, &vm_type()).await;
+    for name in federa_agent::libvirt::METRIC_TYPES {
+        let created = api
+            .post(
+                "/api/v1/metric-types",
+                ADMIN_TOKEN,
+                &json!({"name": name, "entityType": "Service"}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{:?}", created.body);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("agent.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "url = \"{}\"\ntoken = \"{}\"\nheartbeat_seconds = 1\nmetrics_seconds = 1\npoll_wait_seconds = 5\n\n[driver]\nkind = \"libvirt\"\nuri = \"test:///default\"\nnetwork = \"default\"\n",
+            api.base, federation.agent_token
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("agent.log");
+    let mut agent = spawn_agent(FEDERA, &config, &log);
+    let agent_log = || std::fs::read_to_string(&log).unwrap_or_default();
+
+    let order = json!({"name": "build-runner", "serviceTypeId": federation.service_type_id,
+                       "groupId": federation.group_id, "properties": {"vcpus": 2, "memoryMiB": 1024}});
+    let created = api
+        .post("/api/v1/services", &federation.consumer_token, &order)
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let service_id = created.body["id"].as_str().unwrap().to_string();
+    let service_path = format!("/api/v1/services/{service_id}");
+    let stopped = wait_for(
+        api,
+        &federation.consumer_token,
+        &service_path,
+        "status",
+        "Stopped",
+    )
+    .await;
+    let uuid = stopped["agentInstanceId"].as_str().unwrap_or_default();
+    assert_eq!(uuid.len(), 36, "a domain UUID: {stopped}; {}", agent_log());
+    let data = &stopped["agentInstanceData"];
+    assert_eq!(data["name"], json!(format!("federa-{service_id}")));
+    assert_eq!(data["state"], "shutoff");
+    assert_eq!(data["vcpus"], 2);
+    assert_eq!(data["memoryMiB"], 1024);
+
+    api.post(
+        &format!("{service_path}/start"),
+        &federation.consumer_token,
+        &json!({}),
+    )
+    .await;
+    let started = wait_for(
+        api,
+        &federation.consumer_token,
+        &service_path,
+        "status",
+        "Started",
+    )
+    .await;
+    assert_eq!(started["agentInstanceData"]["state"], "running");
+
+    let mut metrics = 0;
+    for _ in 0..100 {
+        let entries = api
+            .get(
+                &format!("/api/v1/metric-entries?serviceId={service_id}"),
+                &federation.consumer_token,
+            )
+            .await;
+        metrics = entries.body["totalItems"].as_u64().unwrap_or(0);
+        if metrics > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        metrics > 0,
+        "no metrics arrived; agent log: {}",
+        agent_log()
+    );
+
+    api.post(
+        &format!("{service_path}/stop"),
+        &federation.consumer_token,
+        &json!({}),
+    )
+    .await;
+    let stopped = wait_for(
+        api,
+        &federation.consumer_token,
+        &service_path,
+        "status",
+        "Stopped",
+    )
+    .await;
+    assert_eq!(stopped["agentInstanceData"]["state"], "shutoff");
+
+    api.delete(&service_path, &federation.consumer_token).await;
+    wait_for(
+        api,
+        &federation.consumer_token,
+        &service_path,
+        "status",
+        "Deleted",
+    )
+    .await;
+
+    terminate(&agent);
+    let exit = tokio::time::timeout(Duration::from_secs(30), agent.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exit.success(), "agent exit: {exit:?}; {}", agent_log());
+    exchange.terminate();
+}
