@@ -7,7 +7,10 @@
 //! ./target/release/federa-bench [--postgres-url postgres://…] [--jobs 2000]
 //! ```
 
+mod graphile;
+mod ingest;
 mod probes;
+mod scaling;
 mod scenarios;
 mod stats;
 
@@ -37,6 +40,23 @@ struct Args {
     /// Idle long-poll connections for the memory figure.
     #[arg(long, default_value_t = 1000)]
     idle_polls: usize,
+    /// Metric entries to ingest per backend through the batch endpoint.
+    #[arg(long, default_value_t = 100_000)]
+    metric_entries: usize,
+    /// Entries per `POST /metric-entries/batch`.
+    #[arg(long, default_value_t = 1000)]
+    metric_batch: usize,
+    /// Concurrent agents reporting metric entries.
+    #[arg(long, default_value_t = 4)]
+    metric_agents: usize,
+    /// Largest services/jobs table size for the claim and list costs
+    /// (sizes go 1k, 10k, 100k, 1M up to this).
+    #[arg(long, default_value_t = 100_000)]
+    scale_max: usize,
+    /// Also run the same job count through graphile-worker (installed from
+    /// npm into a scratch directory) on the PostgreSQL server.
+    #[arg(long)]
+    graphile: bool,
     /// The `federa` binary (default: next to this program).
     #[arg(long)]
     federa: Option<PathBuf>,
@@ -127,11 +147,29 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let settings = args.settings();
-    let sqlite_url = format!("sqlite://{}", dir.path().join("federa.db").display());
-    scenarios::run_backend(&binary, "SQLite", &sqlite_url, sqlite_commits, &settings).await?;
+    let sqlite = scenarios::Database::Sqlite(dir.path().join("federa.db"));
+    scenarios::run_backend(&binary, "SQLite", &sqlite, sqlite_commits, &settings).await?;
     if let Some((url, commits)) = postgres {
-        let database = scenarios::fresh_postgres_database(&url).await?;
-        scenarios::run_backend(&binary, "PostgreSQL", &database, commits, &settings).await?;
+        let database =
+            scenarios::Database::Postgres(scenarios::fresh_postgres_database(&url).await?);
+        let cycles =
+            scenarios::run_backend(&binary, "PostgreSQL", &database, commits, &settings).await?;
+        if args.graphile {
+            println!();
+            println!("graphile-worker {} (same PostgreSQL)", graphile::VERSION);
+            let scratch = scenarios::fresh_postgres_database(&url).await?;
+            match graphile::run(dir.path(), &scratch, &settings).await {
+                Ok(theirs) => println!(
+                    "  jobs/s (add → run no-op, {} workers):        {theirs:>10.0}   Federa job cycles/s = {:.2} × this",
+                    settings.agents,
+                    cycles / theirs
+                ),
+                Err(skipped) => println!("  skipped: {skipped:#}"),
+            }
+        }
+    } else if args.graphile {
+        println!();
+        println!("graphile-worker: skipped, it needs --postgres-url");
     }
     Ok(())
 }
@@ -143,6 +181,10 @@ impl Args {
             agents: self.agents,
             clients: self.clients,
             idle_polls: self.idle_polls,
+            metric_entries: self.metric_entries,
+            metric_batch: self.metric_batch.clamp(1, 5000),
+            metric_agents: self.metric_agents.max(1),
+            scale_sizes: scaling::sizes(self.scale_max),
         }
     }
 }

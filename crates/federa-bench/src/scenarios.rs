@@ -16,6 +16,50 @@ pub struct Settings {
     pub agents: usize,
     pub clients: usize,
     pub idle_polls: usize,
+    pub metric_entries: usize,
+    pub metric_batch: usize,
+    pub metric_agents: usize,
+    pub scale_sizes: Vec<usize>,
+}
+
+/// Where a backend's data lives, for the probes and fills that go to the
+/// database directly rather than through the server.
+pub enum Database {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    pub fn url(&self) -> String {
+        match self {
+            Database::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Database::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// A connection beside the server's own: same pragmas as the server on
+    /// SQLite, so probes there pay what the server pays.
+    pub async fn connect(&self) -> anyhow::Result<Direct> {
+        use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+        use sqlx::{ConnectOptions, Connection};
+        Ok(match self {
+            Database::Sqlite(path) => Direct::Sqlite(
+                SqliteConnectOptions::new()
+                    .filename(path)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(30))
+                    .connect()
+                    .await?,
+            ),
+            Database::Postgres(url) => Direct::Postgres(sqlx::PgConnection::connect(url).await?),
+        })
+    }
+}
+
+pub enum Direct {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
 }
 
 /// A new, empty database on the server of `url`.
@@ -34,14 +78,15 @@ pub async fn fresh_postgres_database(url: &str) -> anyhow::Result<String> {
     Ok(format!("{root}/{name}{query}"))
 }
 
+/// Runs every figure on one backend and returns its job cycles/s.
 pub async fn run_backend(
     binary: &std::path::Path,
     label: &str,
-    database_url: &str,
+    database: &Database,
     commit_rate: f64,
     settings: &Settings,
-) -> anyhow::Result<()> {
-    let server = Server::start(binary, database_url).await?;
+) -> anyhow::Result<f64> {
+    let server = Server::start(binary, &database.url()).await?;
     settle().await;
     let idle_rss = rss_bytes(server.pid()).unwrap_or(0);
     let api = server.api.clone();
@@ -67,6 +112,13 @@ pub async fn run_backend(
         cycle,
         cycle / commit_rate
     );
+    for instances in [settings.agents, 1] {
+        let steps = cycle_steps(&api, &federation, settings, instances).await;
+        println!(
+            "  … each step alone, {instances} agent instance(s), {} jobs: order {:.0}/s, claim {:.0}/s ({} calls), complete {:.0}/s",
+            steps.jobs, steps.order, steps.claim, steps.claim_calls, steps.complete
+        );
+    }
 
     let dispatch = dispatch_latency(&api, &federation, 50).await;
     println!(
@@ -110,13 +162,17 @@ pub async fn run_backend(
         per_second(events, elapsed)
     );
 
+    // The load above grows the heap, and the allocator keeps much of it; the
+    // cost of a connection is the growth from here, not from start-up.
+    let before_polls = rss_bytes(server.pid()).unwrap_or(0);
     let polls = idle_long_polls(&api, &federation, settings.idle_polls).await;
     settle().await;
     let busy_rss = rss_bytes(server.pid()).unwrap_or(0);
     let per_connection =
-        busy_rss.saturating_sub(idle_rss) as f64 / settings.idle_polls.max(1) as f64;
+        busy_rss.saturating_sub(before_polls) as f64 / settings.idle_polls.max(1) as f64;
     println!(
-        "  RSS with {} idle long-polls:                {:>10.1} MiB  ≈ {:.1} KiB per connection",
+        "  RSS after the load above {:.1} MiB; with {} idle long-polls {:.1} MiB  ≈ {:.1} KiB per connection",
+        mib(before_polls),
         settings.idle_polls,
         mib(busy_rss),
         per_connection / 1024.0
@@ -124,8 +180,11 @@ pub async fn run_backend(
     for poll in polls {
         poll.abort();
     }
+
+    crate::ingest::report(&api, &federation, database, settings).await?;
+    crate::scaling::report(&api, &federation, database, &settings.scale_sizes).await?;
     drop(server);
-    Ok(())
+    Ok(cycle)
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -350,4 +409,123 @@ async fn idle_long_polls(
             })
         })
         .collect()
+}
+
+pub struct Steps {
+    pub jobs: usize,
+    pub order: f64,
+    pub claim: f64,
+    pub complete: f64,
+    pub claim_calls: usize,
+}
+
+/// The cycle's three steps run one after another, each with the same
+/// concurrency as in the cycle, to see which one bounds it. Every service
+/// gets its own group so that all its jobs are claimable at once.
+async fn cycle_steps(
+    api: &Api,
+    federation: &Arc<Federation>,
+    settings: &Settings,
+    instances: usize,
+) -> Steps {
+    let jobs = settings.jobs.clamp(1, 500);
+    let mut groups = Vec::with_capacity(jobs);
+    for g in 0..jobs {
+        groups.push(
+            federation
+                .group(api, &format!("steps-{instances}-{g}"))
+                .await,
+        );
+    }
+    let groups = Arc::new(groups);
+    let clients = settings.clients.min(16);
+
+    let started = Instant::now();
+    let orders: Vec<_> = (0..clients)
+        .map(|worker| {
+            let (api, federation, groups) = (api.clone(), federation.clone(), groups.clone());
+            tokio::spawn(async move {
+                for n in (worker..jobs).step_by(clients) {
+                    let mut order = federation.order(&format!("step-{instances}-{n}"));
+                    order["groupId"] = json!(groups[n]);
+                    let response = api
+                        .post("/api/v1/services", &federation.consumer_token, &order)
+                        .await;
+                    assert_eq!(response.status, 201, "{:?}", response.body);
+                }
+            })
+        })
+        .collect();
+    for order in orders {
+        let _ = order.await;
+    }
+    let order = per_second(jobs, started.elapsed());
+
+    let claimed = Arc::new(AtomicUsize::new(0));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(120);
+    let claimers: Vec<_> = (0..instances)
+        .map(|_| {
+            let (api, federation) = (api.clone(), federation.clone());
+            let (claimed, calls) = (claimed.clone(), calls.clone());
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                while claimed.load(Ordering::Relaxed) < jobs && Instant::now() < deadline {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                    let response = api
+                        .post(
+                            "/api/v1/jobs/claim",
+                            &federation.agent_token,
+                            &json!({"limit": 20}),
+                        )
+                        .await;
+                    let batch = response.body.as_array().cloned().unwrap_or_default();
+                    claimed.fetch_add(batch.len(), Ordering::Relaxed);
+                    mine.extend(
+                        batch
+                            .iter()
+                            .filter_map(|job| job["id"].as_str().map(str::to_string)),
+                    );
+                }
+                mine
+            })
+        })
+        .collect();
+    let mut held = Vec::new();
+    for claimer in claimers {
+        held.push(claimer.await.unwrap_or_default());
+    }
+    let claim = per_second(jobs, started.elapsed());
+
+    let started = Instant::now();
+    let completers: Vec<_> = held
+        .into_iter()
+        .map(|ids| {
+            let (api, federation) = (api.clone(), federation.clone());
+            tokio::spawn(async move {
+                for id in ids {
+                    let done = api
+                        .post(
+                            &format!("/api/v1/jobs/{id}/complete"),
+                            &federation.agent_token,
+                            &json!({}),
+                        )
+                        .await;
+                    assert_eq!(done.status, 204, "{:?}", done.body);
+                }
+            })
+        })
+        .collect();
+    for completer in completers {
+        let _ = completer.await;
+    }
+    let complete = per_second(jobs, started.elapsed());
+    Steps {
+        jobs,
+        order,
+        claim,
+        complete,
+        claim_calls: calls.load(Ordering::Relaxed),
+    }
 }

@@ -112,12 +112,21 @@ impl Store {
 
     /// The agent's pending jobs: per service group only the first by priority
     /// then age, and none from a group that already has a job in progress.
+    ///
+    /// Each group's active jobs are ranked in one pass, a job in progress
+    /// first: a group leads with a pending job only when none is in progress,
+    /// and that job is the one to hand out. Anti-joins (`NOT EXISTS` over the
+    /// jobs ahead in the group) let PostgreSQL pick nested loops comparing
+    /// every pending job with every other while the table was young and not
+    /// yet analysed: seconds per call at a few thousand pending jobs.
     pub async fn pending_jobs(&self, agent_id: Uuid, limit: u32) -> Result<Vec<(Job, Service)>> {
         let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs j WHERE j.agent_id = $1 AND j.status = 'Pending' \
-             AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.agent_id = $1 AND p.group_id = j.group_id AND p.status = 'Processing') \
-             AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.agent_id = $1 AND o.group_id = j.group_id AND o.status = 'Pending' \
-                 AND (o.priority > j.priority OR (o.priority = j.priority AND (o.created_at < j.created_at OR (o.created_at = j.created_at AND o.id < j.id))))) \
+            "SELECT {JOB_COLUMNS} FROM ( \
+                 SELECT {JOB_COLUMNS}, ROW_NUMBER() OVER ( \
+                     PARTITION BY group_id \
+                     ORDER BY CASE status WHEN 'Processing' THEN 0 ELSE 1 END, priority DESC, created_at, id) AS place \
+                 FROM jobs WHERE agent_id = $1 AND status IN ('Pending', 'Processing')) j \
+             WHERE j.place = 1 AND j.status = 'Pending' \
              ORDER BY j.priority DESC, j.created_at, j.id LIMIT $2"
         );
         let rows: Vec<JobRow> = on_pool!(self.read, pool => sqlx::query_as(&sql).bind(agent_id).bind(i64::from(limit)).fetch_all(pool).await)
