@@ -400,15 +400,20 @@ async fn idle_long_polls(
     federation: &Arc<Federation>,
     count: usize,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let (_, token) = federation.agent(api, "idle", &[]).await;
-    (0..count)
-        .map(|_| {
+    // An agent may hold only so many long-polls open; idle agents each
+    // hold a share.
+    let per_agent = federa_server::dispatch::MAX_WAITERS_PER_AGENT;
+    let mut polls = Vec::with_capacity(count);
+    for agent in 0..count.div_ceil(per_agent) {
+        let (_, token) = federation.agent(api, &format!("idle-{agent}"), &[]).await;
+        for _ in 0..per_agent.min(count - polls.len()) {
             let (api, token) = (api.clone(), token.clone());
-            tokio::spawn(async move {
+            polls.push(tokio::spawn(async move {
                 let _ = api.get("/api/v1/jobs/pending?wait=60s", &token).await;
-            })
-        })
-        .collect()
+            }));
+        }
+    }
+    polls
 }
 
 pub struct Steps {
