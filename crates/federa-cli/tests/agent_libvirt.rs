@@ -5,8 +5,10 @@
 
 use std::time::Duration;
 
-use federa_testkit::processes::{spawn_agent, terminate, wait_for, Exchange};
-use federa_testkit::{Federation, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
+use federa_testkit::processes::{
+    define_metric_types, reported_metrics, spawn_agent, terminate, wait_for, Exchange,
+};
+use federa_testkit::{Federation, EXAMPLE_VM_LIFECYCLE};
 use serde_json::{json, Value};
 
 const FEDERA: &str = env!("CARGO_BIN_EXE_federa");
@@ -27,16 +29,7 @@ async fn an_ordered_vm_is_a_libvirt_domain_until_deleted() {
     let exchange = Exchange::start(FEDERA, 60).await;
     let api = &exchange.api;
     let federation = Federation::create_with(api, &vm_type()).await;
-    for name in federa_agent::libvirt::METRIC_TYPES {
-        let created = api
-            .post(
-                "/api/v1/metric-types",
-                ADMIN_TOKEN,
-                &json!({"name": name, "entityType": "Service"}),
-            )
-            .await;
-        assert_eq!(created.status, 201, "{:?}", created.body);
-    }
+    define_metric_types(api, &federa_agent::libvirt::METRIC_TYPES).await;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("agent.toml");
     std::fs::write(
@@ -91,20 +84,7 @@ async fn an_ordered_vm_is_a_libvirt_domain_until_deleted() {
     .await;
     assert_eq!(started["agentInstanceData"]["state"], "running");
 
-    let mut metrics = 0;
-    for _ in 0..100 {
-        let entries = api
-            .get(
-                &format!("/api/v1/metric-entries?serviceId={service_id}"),
-                &federation.consumer_token,
-            )
-            .await;
-        metrics = entries.body["totalItems"].as_u64().unwrap_or(0);
-        if metrics > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let metrics = reported_metrics(api, &federation.consumer_token, &service_id).await;
     assert!(
         metrics > 0,
         "no metrics arrived; agent log: {}",

@@ -154,3 +154,37 @@ pub async fn wait_for(
     }
     panic!("{path}: {field} never became {expected}");
 }
+
+/// Defines the metric types an agent's driver reports, as an admin must
+/// before the exchange stores them.
+pub async fn define_metric_types(api: &Api, names: &[&str]) {
+    for name in names {
+        let created = api
+            .post(
+                "/api/v1/metric-types",
+                ADMIN_TOKEN,
+                &serde_json::json!({"name": name, "entityType": "Service"}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{:?}", created.body);
+    }
+}
+
+/// How many metric entries `service_id` has once its agent has reported
+/// some (within 10 s), or 0.
+pub async fn reported_metrics(api: &Api, token: &str, service_id: &str) -> u64 {
+    for _ in 0..100 {
+        let entries = api
+            .get(
+                &format!("/api/v1/metric-entries?serviceId={service_id}"),
+                token,
+            )
+            .await;
+        let count = entries.body["totalItems"].as_u64().unwrap_or(0);
+        if count > 0 {
+            return count;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    0
+}
