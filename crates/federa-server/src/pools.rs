@@ -20,7 +20,6 @@ use federa_store::StoreError;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::provisioning::under;
 use crate::state::AppState;
@@ -71,22 +70,6 @@ pub async fn insert_service(
     Err(ApiError::Conflict(
         "the service pools are busy with other orders; retry".into(),
     ))
-}
-
-/// Gives back the pool values of a service that reached a terminal state.
-/// It runs after the state change commits and may be repeated; a failure
-/// leaves the values held, which is logged rather than failing the report.
-pub async fn release_if_terminal(state: &AppState, service_id: Uuid, terminal: bool) {
-    if !terminal {
-        return;
-    }
-    if let Err(error) = state
-        .store
-        .release_pool_values(service_id, clock::now())
-        .await
-    {
-        tracing::warn!(%service_id, %error, "pool values of a finished service were not released");
-    }
 }
 
 /// Refuses an agent's `servicePoolSetId` unless it names a set of the

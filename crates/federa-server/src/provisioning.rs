@@ -245,6 +245,7 @@ pub async fn record_failure(
         ),
         transition_event(initiator, job, &service, &change.status),
     ];
+    let terminal = rules.lifecycle.is_terminal(&change.status);
     let finish = JobFinish {
         job_id: job.id,
         service_id: service.id,
@@ -254,12 +255,12 @@ pub async fn record_failure(
         service: change,
         at: clock::now(),
         lapsed_before,
+        releases_pool_values: terminal,
     };
     let failed = state.store.finish_job(&finish, &events).await?;
     if failed {
         // The next job of the service group may now be handed out.
         state.dispatch.wake(job.agent_id);
-        let terminal = rules.lifecycle.is_terminal(&finish.service.status);
         crate::vault::job_finished(
             state,
             job,
@@ -268,7 +269,6 @@ pub async fn record_failure(
             terminal,
         )
         .await;
-        crate::pools::release_if_terminal(state, service.id, terminal).await;
         crate::composing::after_job(state, job.service_id).await;
     }
     Ok(failed)

@@ -500,6 +500,7 @@ async fn the_sweep_takes_the_next_step_when_a_completion_was_recorded_without_it
         },
         at: chrono::Utc::now(),
         lapsed_before: None,
+        releases_pool_values: false,
     };
     assert!(server
         .store

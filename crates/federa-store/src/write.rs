@@ -13,11 +13,27 @@ use crate::Store;
 /// One statement of a write, with its arguments in `$N` order.
 #[derive(Debug, Clone)]
 pub(crate) struct Statement {
-    sql: String,
-    args: Vec<Arg>,
+    pub(crate) sql: String,
+    pub(crate) args: Vec<Arg>,
     /// Fail with `NotFound` when the statement changes no row.
-    must_change: bool,
+    pub(crate) must_change: bool,
 }
+
+/// Runs one [`Statement`] in the open transaction `tx` of a function that
+/// returns the store's `Result`.
+macro_rules! run_statement {
+    ($tx:expr, $statement:expr) => {{
+        let statement = $statement;
+        let done = $crate::sql::bind_args!(sqlx::query(&statement.sql), &statement.args)
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::StoreError::classify)?;
+        if statement.must_change && done.rows_affected() == 0 {
+            return Err($crate::StoreError::NotFound);
+        }
+    }};
+}
+pub(crate) use run_statement;
 
 impl Statement {
     pub(crate) fn new(sql: impl Into<String>, args: Vec<Arg>) -> Statement {
@@ -47,13 +63,7 @@ impl Store {
         on_pool!(self.write, pool => {
             let mut tx = pool.begin().await.map_err(StoreError::classify)?;
             for statement in statements {
-                let done = bind_args!(sqlx::query(&statement.sql), &statement.args)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::classify)?;
-                if statement.must_change && done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                run_statement!(tx, statement);
             }
             for event in events {
                 record_event!(tx, event, now);

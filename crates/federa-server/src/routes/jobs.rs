@@ -351,6 +351,7 @@ async fn complete(
         job_event("job.completed", initiator.clone(), &job, json!({})),
         transition_event(initiator, &job, &service, &change.status),
     ];
+    let terminal = rules.lifecycle.is_terminal(&change.status);
     let finish = JobFinish {
         job_id: job.id,
         service_id: service.id,
@@ -360,13 +361,13 @@ async fn complete(
         service: change,
         at: clock::now(),
         lapsed_before: None,
+        releases_pool_values: terminal,
     };
     if !state.store.finish_job(&finish, &events).await? {
         return settle(&state, id, |job| complete_verdict(job.status)).await;
     }
     // The next job of the service group may now be handed out.
     state.dispatch.wake(job.agent_id);
-    let terminal = rules.lifecycle.is_terminal(&finish.service.status);
     vault::job_finished(
         &state,
         &job,
@@ -375,7 +376,6 @@ async fn complete(
         terminal,
     )
     .await;
-    crate::pools::release_if_terminal(&state, service.id, terminal).await;
     crate::composing::after_job(&state, job.service_id).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,10 +2,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::Result;
 use crate::sql::Arg;
 use crate::write::Statement;
-use crate::Store;
 
 /// A pool value a new service takes, written with the service.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,19 +88,19 @@ macro_rules! claim_pool_values {
 }
 pub(crate) use claim_pool_values;
 
-impl Store {
-    /// Gives back what a service holds: listed values become free again and
-    /// generated addresses are forgotten, so both can be handed out anew.
-    /// Repeating it changes nothing.
-    pub async fn release_pool_values(&self, service_id: Uuid, now: DateTime<Utc>) -> Result<()> {
-        let forget = Statement::new(
+/// Gives back what a service holds: listed values become free again and
+/// generated addresses are forgotten, so both can be handed out anew.
+/// Run by the transaction that moves the service into a terminal state;
+/// repeating it changes nothing.
+pub(crate) fn release_statements(service_id: Uuid, now: DateTime<Utc>) -> [Statement; 2] {
+    [
+        Statement::new(
             "DELETE FROM service_pool_values WHERE service_id = $1 AND address IS NOT NULL",
             vec![Arg::Uuid(service_id)],
-        );
-        let free = Statement::new(
+        ),
+        Statement::new(
             "UPDATE service_pool_values SET service_id = NULL, property_name = NULL, allocated_at = NULL, updated_at = $2 WHERE service_id = $1",
             vec![Arg::Uuid(service_id), Arg::Time(now)],
-        );
-        self.apply(&[forget, free], &[], now).await
-    }
+        ),
+    ]
 }

@@ -3,7 +3,7 @@
 //! so a value is held by at most one service and never by a service that
 //! was not written.
 
-mod allocation;
+pub(crate) mod allocation;
 mod pool_sets;
 mod pool_values;
 mod service_pools;

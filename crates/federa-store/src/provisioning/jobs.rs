@@ -81,6 +81,9 @@ pub struct JobFinish {
     /// Only if the lease lapsed before this instant: a sweep must not fail
     /// a job whose agent renewed the claim meanwhile.
     pub lapsed_before: Option<DateTime<Utc>>,
+    /// The service reaches a terminal state: its pool values are given back
+    /// in the same transaction, so no crash can leave them held.
+    pub releases_pool_values: bool,
 }
 
 fn status_list(statuses: &[JobStatus]) -> String {
@@ -282,6 +285,13 @@ impl Store {
                     ),
                     other => other,
                 })?;
+            if finish.releases_pool_values {
+                for statement in
+                    crate::pools::allocation::release_statements(finish.service_id, finish.at)
+                {
+                    crate::write::run_statement!(tx, &statement);
+                }
+            }
             for event in events {
                 record_event!(tx, event, finish.at);
             }
