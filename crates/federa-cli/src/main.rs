@@ -58,6 +58,20 @@ enum Command {
     MetricTypes(client::ResourceArgs),
     /// Metric entries.
     Metrics(client::ResourceArgs),
+    /// A provider's groups of service pools.
+    ServicePoolSets(client::ResourceArgs),
+    /// Pools that fill service properties with exclusive values.
+    ServicePools(client::ResourceArgs),
+    /// The values of list pools.
+    ServicePoolValues(client::ResourceArgs),
+    /// Providers' jurisdictions, regions and certifications.
+    ProviderProfiles(client::ResourceArgs),
+    /// Service types offered by providers, with prices.
+    Offerings(client::ResourceArgs),
+    /// Placement rules a consumer always applies.
+    PlacementPolicies(client::ResourceArgs),
+    /// Services ordered together, in dependency order.
+    Compositions(client::ResourceArgs),
     /// Print a shell completion script, e.g. `federa completions bash`.
     Completions { shell: clap_complete::Shell },
     /// Run an agent next to a provider's infrastructure.
@@ -169,6 +183,13 @@ fn main() -> std::process::ExitCode {
         }
         Command::MetricTypes(args) => resource("metric-types", args),
         Command::Metrics(args) => resource("metric-entries", args),
+        Command::ServicePoolSets(args) => resource("service-pool-sets", args),
+        Command::ServicePools(args) => resource("service-pools", args),
+        Command::ServicePoolValues(args) => resource("service-pool-values", args),
+        Command::ProviderProfiles(args) => resource("provider-profiles", args),
+        Command::Offerings(args) => resource("offerings", args),
+        Command::PlacementPolicies(args) => resource("placement-policies", args),
+        Command::Compositions(args) => resource("compositions", args),
         Command::Services(args) => runtime
             .block_on(async { client::finish(client::services(connection, args).await).await }),
         Command::Completions { shell } => {

@@ -329,3 +329,69 @@ async fn profiles_in_the_config_file_supply_url_and_token() {
     );
     exchange.terminate();
 }
+
+#[tokio::test]
+async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let federation = Federation::create(api).await;
+    let (url, token) = (api.base.as_str(), federation.provider_token.as_str());
+    let profile = json!({"participantId": federation.provider_id, "jurisdiction": "FI",
+                         "regions": [{"code": "fi-hel-1", "country": "FI"}]})
+    .to_string();
+    let published = federa(
+        url,
+        token,
+        &["provider-profiles", "create", "--json", &profile],
+    )
+    .await;
+    assert!(published.status.success(), "{}", stderr(&published));
+
+    let offering = json!({"participantId": federation.provider_id, "serviceTypeId": federation.service_type_id,
+                          "regions": ["fi-hel-1"], "price": {"hourly": "0.05"}})
+    .to_string();
+    let offered = federa(
+        url,
+        token,
+        &[
+            "offerings",
+            "create",
+            "--json",
+            &offering,
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    assert!(offered.status.success(), "{}", stderr(&offered));
+    let offered: Value = serde_json::from_str(&stdout(&offered)).unwrap();
+    let offering_id = offered["id"].as_str().expect("an offering id");
+
+    let table = federa(url, token, &["offerings", "list"]).await;
+    assert!(table.status.success(), "{}", stderr(&table));
+    let lines: Vec<String> = stdout(&table).lines().map(str::to_string).collect();
+    assert!(lines[0].starts_with("ID"), "{lines:?}");
+    assert!(lines[0].contains("PROVIDER"), "{lines:?}");
+    assert!(
+        lines.iter().any(|line| line.starts_with(offering_id)),
+        "{lines:?}"
+    );
+
+    // A consumer may read offerings but not publish them for the provider.
+    let refused = federa(
+        url,
+        &federation.consumer_token,
+        &["offerings", "create", "--json", &offering],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("403"), "{}", stderr(&refused));
+    let profiles = federa(
+        url,
+        &federation.consumer_token,
+        &["provider-profiles", "list", "--output", "json"],
+    )
+    .await;
+    let profiles: Value = serde_json::from_str(&stdout(&profiles)).unwrap();
+    assert_eq!(profiles["items"][0]["jurisdiction"], "FI");
+}

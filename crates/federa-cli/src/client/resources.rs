@@ -95,6 +95,48 @@ pub const RESOURCES: &[Resource] = &[
             ("AT", "createdAt"),
         ],
     },
+    Resource {
+        name: "service-pool-sets",
+        path: "/service-pool-sets",
+        columns: &[ID, NAME, ("PROVIDER", "providerId")],
+    },
+    Resource {
+        name: "service-pools",
+        path: "/service-pools",
+        columns: &[ID, NAME, ("TYPE", "type"), ("GENERATOR", "generatorType")],
+    },
+    Resource {
+        name: "service-pool-values",
+        path: "/service-pool-values",
+        columns: &[ID, NAME, ("VALUE", "value"), ("SERVICE", "serviceId")],
+    },
+    Resource {
+        name: "provider-profiles",
+        path: "/provider-profiles",
+        columns: &[
+            ("PARTICIPANT", "participantId"),
+            ("JURISDICTION", "jurisdiction"),
+        ],
+    },
+    Resource {
+        name: "offerings",
+        path: "/offerings",
+        columns: &[
+            ID,
+            ("PROVIDER", "participantId"),
+            ("SERVICE TYPE", "serviceTypeId"),
+        ],
+    },
+    Resource {
+        name: "placement-policies",
+        path: "/placement-policies",
+        columns: &[ID, NAME, ("PARTICIPANT", "participantId")],
+    },
+    Resource {
+        name: "compositions",
+        path: "/compositions",
+        columns: &[ID, NAME, STATUS],
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Resource> {
