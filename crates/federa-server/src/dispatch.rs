@@ -40,10 +40,14 @@ impl Dispatch {
         (Arc::strong_count(notify) <= MAX_WAITERS_PER_AGENT).then(|| notify.clone())
     }
 
+    /// Wakes one of the agent's long-polls: a new or freed job is one job,
+    /// and waking every instance of the agent only has them race to claim
+    /// it. The others see it at their next re-check. With no long-poll
+    /// open, the wake is kept for the next one, which then looks at once.
     pub fn wake(&self, agent_id: Uuid) {
         let waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(notify) = waiters.get(&agent_id) {
-            notify.notify_waiters();
+            notify.notify_one();
         }
     }
 

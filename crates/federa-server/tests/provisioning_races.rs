@@ -403,7 +403,8 @@ async fn an_agent_holds_a_bounded_number_of_long_polls() {
         .get("/api/v1/jobs/pending", &federation.agent_token)
         .await;
     assert_eq!(plain.status, 200);
-    // An order wakes every waiter at once.
+    // An order wakes one waiter at once; the others find the job at their
+    // next re-check.
     federation.order_service(&server, "wake-all").await;
     let statuses: Vec<u16> = statuses_of(waiting).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
