@@ -23,16 +23,10 @@ pub struct Dispatch {
 }
 
 impl Dispatch {
-    /// The wake-up handle of one agent. Waiters must call
-    /// `Notified::enable` before checking for jobs so that a wake between the
-    /// check and the wait is not lost.
-    pub fn handle(&self, agent_id: Uuid) -> Arc<Notify> {
-        let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
-        waiters.entry(agent_id).or_default().clone()
-    }
-
-    /// As [`Dispatch::handle`], for a long-poll: `None` when the agent
-    /// already holds [`MAX_WAITERS_PER_AGENT`] open.
+    /// The wake-up handle of one long-poll of `agent_id`, or `None` when
+    /// the agent already holds [`MAX_WAITERS_PER_AGENT`] open. Waiters must
+    /// call `Notified::enable` before checking for jobs so that a wake
+    /// between the check and the wait is not lost.
     pub fn waiter(&self, agent_id: Uuid) -> Option<Arc<Notify>> {
         let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
         let notify = waiters.entry(agent_id).or_default();

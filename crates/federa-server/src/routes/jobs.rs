@@ -136,7 +136,7 @@ fn parse_wait(text: &str) -> Option<Duration> {
 /// answers as soon as a job for this agent exists, or `[]` when the wait ends.
 #[utoipa::path(get, path = "/jobs/pending", tag = "Jobs",
     params(("limit" = Option<u32>, Query), ("wait" = Option<String>, Query, description = "long-poll duration, e.g. 30s")),
-    responses((status = 200, body = Vec<JobRes>), (status = 401), (status = 403)))]
+    responses((status = 200, body = Vec<JobRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 429, body = crate::routes::ErrorRes, description = "the agent already holds the most long-polls it may")))]
 async fn pending(
     State(state): State<AppState>,
     Caller(caller): Caller,
