@@ -20,6 +20,32 @@ const PROVIDERS: [(&str, &str, u16); 3] = [
     ("Cloud Atlantique SAS", "FR", 28300),
 ];
 
+/// Each provider's region, certifications, and hourly prices (EUR) of a
+/// static website and of a key-value store, in the order of [`PROVIDERS`].
+const MARKET: [(&str, &str, &[&str], &str, &str); 3] = [
+    (
+        "fi-hel-1",
+        "Helsinki",
+        &["ISO27001", "CISPECodeOfConduct"],
+        "0.012",
+        "0.030",
+    ),
+    (
+        "de-fra-1",
+        "Frankfurt",
+        &["ISO27001", "BSIC5", "GaiaXLabel1"],
+        "0.015",
+        "0.025",
+    ),
+    (
+        "fr-par-1",
+        "Paris",
+        &["ISO27001", "SecNumCloud", "HDS"],
+        "0.018",
+        "0.028",
+    ),
+];
+
 const LIFECYCLE: &str = include_str!("demo/lifecycle.json");
 const WEBSITE_SCHEMA: &str = include_str!("demo/website_schema.json");
 const KV_SCHEMA: &str = include_str!("demo/kv_schema.json");
@@ -186,6 +212,14 @@ async fn build(
             },
         )));
         agent_ids.push(agent_id);
+        offer(
+            admin,
+            &provider,
+            country,
+            &MARKET[index],
+            [website_type.as_str(), kv_type.as_str()],
+        )
+        .await?;
     }
 
     let consumer = id(admin
@@ -264,6 +298,40 @@ async fn build(
     })
 }
 
+/// Publishes a provider's profile and its offerings of both service types,
+/// so consumers can order by placement as well as by agent.
+async fn offer(
+    admin: &Client,
+    provider: &str,
+    country: &str,
+    (region, city, certifications, website_price, kv_price): &(&str, &str, &[&str], &str, &str),
+    [website_type, kv_type]: [&str; 2],
+) -> anyhow::Result<()> {
+    let expires_at = chrono::Utc::now() + chrono::Duration::days(365);
+    admin
+        .post(
+            "/provider-profiles",
+            &json!({"participantId": provider, "jurisdiction": country,
+                    "regions": [{"code": region, "country": country, "name": city}],
+                    "certifications": certifications.iter()
+                        .map(|kind| json!({"kind": kind, "expiresAt": expires_at}))
+                        .collect::<Vec<_>>()}),
+        )
+        .await?
+        .into_ok()?;
+    for (service_type, price) in [(website_type, website_price), (kv_type, kv_price)] {
+        admin
+            .post(
+                "/offerings",
+                &json!({"participantId": provider, "serviceTypeId": service_type,
+                        "regions": [region], "price": {"hourly": price}}),
+            )
+            .await?
+            .into_ok()?;
+    }
+    Ok(())
+}
+
 async fn wait_for_status(client: &Client, service: &str, status: &str) -> anyhow::Result<Value> {
     for _ in 0..600 {
         let body: Value = client
@@ -284,6 +352,7 @@ async fn wait_for_status(client: &Client, service: &str, status: &str) -> anyhow
 fn print_summary(base: &str, admin_token: &str, dir: &std::path::Path, federation: &Federation) {
     println!();
     println!("Federa demo is ready.");
+    println!("  Console:        {base}/console/");
     println!("  API:            {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)");
     println!("  Admin token:    {admin_token}");
     println!("  Consumer token: {}", federation.consumer_token);

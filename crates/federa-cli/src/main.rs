@@ -149,6 +149,10 @@ enum Command {
         /// whose `resource_access` roles are read.
         #[arg(long, env = "FEDERA_OIDC_AUDIENCE", requires = "oidc_issuer")]
         oidc_audience: Option<String>,
+        /// The issuer's public client (authorization code with PKCE, redirect
+        /// URI `<public URL>/console/`) the web console signs people in as.
+        #[arg(long, env = "FEDERA_OIDC_CONSOLE_CLIENT_ID", requires = "oidc_issuer")]
+        oidc_console_client_id: Option<String>,
     },
 }
 
@@ -215,6 +219,7 @@ fn main() -> std::process::ExitCode {
             public_url,
             oidc_issuer,
             oidc_audience,
+            oidc_console_client_id,
         } => {
             exit(runtime.block_on(federa_server::serve(
                 federa_server::ServeConfig {
@@ -231,10 +236,10 @@ fn main() -> std::process::ExitCode {
                     ),
                     vault_key: federa_server::VaultKeyConfig::from_env(vault_key_file),
                     public_url,
-                    oidc:
-                        oidc_issuer.map(|issuer| {
-                            federa_server::oidc::OidcConfig::new(issuer, oidc_audience)
-                        }),
+                    oidc: oidc_issuer.map(|issuer| federa_server::oidc::OidcConfig {
+                        console_client_id: oidc_console_client_id,
+                        ..federa_server::oidc::OidcConfig::new(issuer, oidc_audience)
+                    }),
                 },
                 shutdown_signal(),
             )))

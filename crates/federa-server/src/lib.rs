@@ -6,6 +6,7 @@ pub mod auth_limit;
 mod bootstrap;
 pub mod clock;
 mod composing;
+pub mod console;
 pub mod dispatch;
 pub mod error;
 pub mod event_feed;
@@ -65,6 +66,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::vault::router())
         .merge(routes::metric_types::router())
         .merge(routes::metric_entries::router())
+        .merge(routes::session::router())
 }
 
 /// The whole application: `/api/v1`, health, metrics.
@@ -83,6 +85,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/ready", get(routes::health::ready))
         .route("/metrics", get(metrics::handler))
+        .merge(console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

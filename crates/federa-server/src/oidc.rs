@@ -32,6 +32,9 @@ pub struct OidcConfig {
     pub min_refetch: Duration,
     /// How long a fetched key set is trusted before it is fetched again.
     pub max_age: Duration,
+    /// The public client the web console signs people in as (authorization
+    /// code with PKCE); without it the console offers token sign-in only.
+    pub console_client_id: Option<String>,
 }
 
 impl OidcConfig {
@@ -41,6 +44,7 @@ impl OidcConfig {
             audience,
             min_refetch: Duration::from_secs(10),
             max_age: Duration::from_secs(3600),
+            console_client_id: None,
         }
     }
 }
@@ -140,6 +144,10 @@ impl Oidc {
 
     pub fn issuer(&self) -> &str {
         &self.config.issuer
+    }
+
+    pub fn console_client_id(&self) -> Option<&str> {
+        self.config.console_client_id.as_deref()
     }
 
     /// Does this bearer look like a JWT (three dot-separated parts)? Federa's

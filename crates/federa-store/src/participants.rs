@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::db::on_pool;
 use crate::error::{Result, StoreError};
 use crate::events::record_event;
-use crate::sql::{fetch_page, ScopeColumns, Where};
+use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
 use crate::Store;
 
 const SELECT: &str = "SELECT id, name, status, created_at, updated_at FROM participants";
@@ -72,6 +72,25 @@ impl Store {
             on_pool!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
                 .map_err(StoreError::classify)?;
         Ok(row.map(Participant::from))
+    }
+
+    /// The participants of `ids` that exist, in no particular order.
+    pub async fn participants_by_id(
+        &self,
+        ids: impl IntoIterator<Item = Uuid>,
+    ) -> Result<Vec<Participant>> {
+        let mut filter = Where::new();
+        let placeholders: Vec<String> = ids
+            .into_iter()
+            .map(|id| filter.param(Arg::Uuid(id)))
+            .collect();
+        if placeholders.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("{SELECT} WHERE id IN ({})", placeholders.join(", "));
+        let rows: Vec<Row> = on_pool!(self.read, pool => bind_args!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await)
+            .map_err(StoreError::classify)?;
+        Ok(rows.into_iter().map(Participant::from).collect())
     }
 
     pub async fn participants(

@@ -25,6 +25,7 @@ pub mod service_pool_values;
 pub mod service_pools;
 pub mod service_types;
 pub mod services;
+pub mod session;
 pub mod tokens;
 pub mod vault;
 

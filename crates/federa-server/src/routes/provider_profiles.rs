@@ -14,6 +14,7 @@ use federa_domain::listing::{FieldError, Page};
 use federa_store::exchange::Stored;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -30,6 +31,8 @@ use crate::state::AppState;
 #[serde(rename_all = "camelCase")]
 pub struct ProviderProfileRes {
     participant_id: Uuid,
+    /// The provider's name: a profile is its public face on the exchange.
+    participant_name: String,
     /// ISO 3166-1 alpha-2 code of the country of headquarters.
     jurisdiction: String,
     subject_to_non_eu_law: bool,
@@ -39,11 +42,12 @@ pub struct ProviderProfileRes {
     updated_at: DateTime<Utc>,
 }
 
-impl From<Stored<ProviderProfile>> for ProviderProfileRes {
-    fn from(stored: Stored<ProviderProfile>) -> Self {
+impl ProviderProfileRes {
+    fn new(stored: Stored<ProviderProfile>, participant_name: String) -> Self {
         let profile = stored.value;
         ProviderProfileRes {
             participant_id: profile.participant_id,
+            participant_name,
             jurisdiction: profile.jurisdiction,
             subject_to_non_eu_law: profile.subject_to_non_eu_law,
             regions: profile.regions,
@@ -52,6 +56,40 @@ impl From<Stored<ProviderProfile>> for ProviderProfileRes {
             updated_at: stored.updated_at,
         }
     }
+}
+
+/// Answers a page of profiles with their providers' names, in one lookup.
+async fn named(
+    state: &AppState,
+    page: Page<Stored<ProviderProfile>>,
+) -> ApiResult<Page<ProviderProfileRes>> {
+    let names: HashMap<Uuid, String> = state
+        .store
+        .participants_by_id(page.items.iter().map(|p| p.value.participant_id))
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    Ok(page.map(|stored| {
+        let name = names
+            .get(&stored.value.participant_id)
+            .cloned()
+            .unwrap_or_default();
+        ProviderProfileRes::new(stored, name)
+    }))
+}
+
+async fn named_one(
+    state: &AppState,
+    stored: Stored<ProviderProfile>,
+) -> ApiResult<ProviderProfileRes> {
+    let name = state
+        .store
+        .participant(stored.value.participant_id)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_default();
+    Ok(ProviderProfileRes::new(stored, name))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -152,7 +190,7 @@ async fn list(
     caller.list_scope(Object::ProviderProfile)?;
     let query = PROVIDER_PROFILE_LIST.parse(&pairs)?;
     let page = state.store.provider_profiles(&query).await?;
-    Ok(Json(page.map(ProviderProfileRes::from)))
+    Ok(Json(named(&state, page).await?))
 }
 
 /// Declare a participant's provider profile.
@@ -190,7 +228,7 @@ async fn create(
     };
     let event = profile_event("provider_profile.created", &caller, &stored.value);
     state.store.insert_provider_profile(&stored, &event).await?;
-    Ok((StatusCode::CREATED, Json(stored.into())))
+    Ok((StatusCode::CREATED, Json(named_one(&state, stored).await?)))
 }
 
 /// Get a provider profile by its participant's id.
@@ -201,7 +239,8 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ProviderProfileRes>> {
-    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+    let stored = load(&state, &caller, id, Action::Get).await?;
+    Ok(Json(named_one(&state, stored).await?))
 }
 
 /// Change a provider profile; lists given replace the stored ones.
@@ -232,7 +271,7 @@ async fn update(
     stored.updated_at = clock::now();
     let event = profile_event("provider_profile.updated", &caller, &stored.value);
     state.store.update_provider_profile(&stored, &event).await?;
-    Ok(Json(stored.into()))
+    Ok(Json(named_one(&state, stored).await?))
 }
 
 /// Delete a provider profile; refused while the provider has offerings.

@@ -1,0 +1,164 @@
+// The console's shell: sign-in, the sections a role may open, and a router
+// over `#/section/...` that renders one view at a time into <main>.
+
+import { get, token, whenSignedOut } from './api.js';
+import { h, replace, alert } from './dom.js';
+import { oidcSignIn, finishOidcSignIn } from './oidc.js';
+import overview from './views/overview.js';
+import catalogue from './views/catalogue.js';
+import order from './views/order.js';
+import services from './views/services.js';
+import service from './views/service.js';
+import compositions from './views/compositions.js';
+import billing from './views/billing.js';
+import agents from './views/agents.js';
+import tokens from './views/tokens.js';
+import events from './views/events.js';
+
+// Section, its title, the roles that see it, and the view for each route
+// shape under it.
+const SECTIONS = [
+  ['overview', 'Overview', ['admin', 'participant', 'agent'], { '': overview }],
+  ['catalogue', 'Catalogue', ['admin', 'participant'], { '': catalogue, ':id/order': order }],
+  ['services', 'Services', ['admin', 'participant', 'agent'], { '': services, ':id': service }],
+  ['compositions', 'Compositions', ['admin', 'participant'], { '': compositions }],
+  ['billing', 'Billing', ['admin', 'participant'], { '': billing }],
+  ['agents', 'Agents', ['admin', 'participant'], { '': agents }],
+  ['tokens', 'Tokens', ['admin', 'participant'], { '': tokens }],
+  ['events', 'Events', ['admin', 'participant', 'agent'], { '': events }],
+];
+
+const main = document.getElementById('main');
+const nav = document.getElementById('sections');
+const who = document.getElementById('who');
+let session = null;
+let leave = null;
+let navigated = false;
+let renders = 0;
+
+function route() {
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  const [name = 'overview', ...rest] = parts;
+  const section = SECTIONS.find(([key]) => key === name);
+  if (!section) return { section: null };
+  for (const [shape, view] of Object.entries(section[3])) {
+    const pattern = shape ? shape.split('/') : [];
+    if (pattern.length !== rest.length) continue;
+    const params = {};
+    if (pattern.every((part, i) => (part.startsWith(':') ? (params[part.slice(1)] = decodeURIComponent(rest[i]), true) : part === rest[i]))) {
+      return { section, view, params };
+    }
+  }
+  return { section: null };
+}
+
+async function render() {
+  const generation = ++renders;
+  if (leave) { leave(); leave = null; }
+  if (!token.get()) { showSignIn(); return; }
+  if (!session) {
+    try {
+      session = await get('/session');
+    } catch (error) {
+      token.clear();
+      showSignIn(error.status === 401 ? 'That token is not valid (unknown, expired or revoked).' : error.lines);
+      return;
+    }
+    showSession();
+  }
+  const { section, view, params } = route();
+  if (!section || !section[2].includes(session.role)) {
+    location.replace('#/overview');
+    return;
+  }
+  for (const link of nav.querySelectorAll('a')) {
+    if (link.dataset.section === section[0]) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  replace(main, h('p', { class: 'muted', role: 'status' }, 'Loading…'));
+  const timers = [];
+  const context = {
+    session,
+    params: params || {},
+    // Re-renders on an interval while the view is shown.
+    every(ms, fn) { timers.push(setInterval(fn, ms)); },
+    onLeave(fn) { timers.push(fn); },
+    go(hash) { location.hash = hash; },
+  };
+  leave = () => timers.forEach((t) => (typeof t === 'function' ? t() : clearInterval(t)));
+  let content;
+  try {
+    content = await view(context);
+  } catch (error) {
+    content = [h('h1', {}, section[1]), alert(error.lines || [String(error)])];
+  }
+  // A newer navigation started while this view loaded: it owns <main>.
+  if (generation !== renders) { leave(); return; }
+  replace(main, content);
+  const heading = main.querySelector('h1');
+  document.title = `${heading ? heading.textContent : section[1]} · Federa`;
+  // After a navigation, screen readers start at the new view's heading.
+  if (heading && navigated) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+  }
+  navigated = false;
+}
+
+function showSession() {
+  replace(nav, SECTIONS.filter(([, , roles]) => roles.includes(session.role)).map(([key, label]) =>
+    h('a', { href: `#/${key}`, 'data-section': key }, label)));
+  nav.hidden = false;
+  const name = session.participantName || (session.role === 'admin' ? 'Administrator' : '');
+  replace(who, h('span', {}, `${name} (${session.role})`), h('button', { type: 'button', onclick: signOut }, 'Sign out'));
+  who.hidden = false;
+}
+
+function signOut() {
+  token.clear();
+  session = null;
+  nav.hidden = true;
+  who.hidden = true;
+  replace(nav);
+  replace(who);
+  if (location.hash !== '#/overview') location.hash = '#/overview';
+  else render();
+}
+
+async function showSignIn(problem) {
+  nav.hidden = true;
+  who.hidden = true;
+  document.title = 'Sign in · Federa';
+  const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'token-hint' });
+  const form = h('form', { class: 'stack', onsubmit: (event) => {
+    event.preventDefault();
+    const value = input.value.trim();
+    if (!value) return;
+    token.set(value);
+    session = null;
+    render();
+  } },
+  h('div', {}, h('label', { for: 'token' }, 'API token'), input,
+    h('span', { id: 'token-hint', class: 'hint' }, 'An admin, participant or agent token. It stays in this tab only.')),
+  h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Sign in')));
+  const box = h('section', { class: 'signin card', 'aria-labelledby': 'signin-title' },
+    h('h1', { id: 'signin-title' }, 'Sign in to Federa'),
+    problem ? alert(problem) : null,
+    form);
+  replace(main, box);
+  input.focus();
+  const config = await fetch('/console/config.json').then((r) => r.json()).catch(() => ({}));
+  if (config.oidc) {
+    box.append(h('p', { class: 'muted' }, 'or'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => oidcSignIn(config.oidc) }, 'Sign in with single sign-on'));
+  }
+}
+
+whenSignedOut(() => {
+  token.clear();
+  session = null;
+  render();
+});
+
+window.addEventListener('hashchange', () => { navigated = true; render(); });
+finishOidcSignIn().then((problem) => (problem ? showSignIn(problem) : render()));

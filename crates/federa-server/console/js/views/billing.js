@@ -1,0 +1,59 @@
+// Invoices (what a consumer owes) and statements (what a provider earns)
+// for a period, with a CSV download of the same figures.
+
+import { call, query } from '../api.js';
+import { h, replace, table, alert } from '../dom.js';
+import { eur } from '../format.js';
+
+function monthStart(offset) {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+}
+
+const day = (date) => date.toISOString().slice(0, 10);
+
+export default async function billing({ session }) {
+  const from = h('input', { id: 'bill-from', type: 'date', value: day(monthStart(0)) });
+  const to = h('input', { id: 'bill-to', type: 'date', value: day(monthStart(1)) });
+  const participant = h('input', { id: 'bill-participant', type: 'text', spellcheck: 'false' });
+  const results = h('div', { 'aria-live': 'polite' });
+  const admin = session.role === 'admin';
+
+  const bill = (kind, who) => async () => {
+    const params = { from: `${from.value}T00:00:00Z`, to: `${to.value}T00:00:00Z`, [who]: participant.value.trim() };
+    const answer = await call('GET', `/${kind}${query(params)}`);
+    const csv = await call('GET', `/${kind}${query({ ...params, format: 'csv' })}`, undefined, { accept: 'text/csv' });
+    const link = h('a', { href: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })), download: `${kind}-${from.value}.csv` }, 'Download CSV');
+    return h('section', { 'aria-label': kind },
+      h('h2', {}, kind === 'invoices' ? 'Invoice' : 'Statement', ` — total ${eur(answer.total)}`),
+      table(null, [
+        ['Service', (l) => l.serviceName],
+        ['Line', (l) => l.description],
+        ['Quantity', (l) => l.quantity, 'num'],
+        ['Unit price', (l) => eur(l.unitPrice), 'num'],
+        ['Amount', (l) => eur(l.amount), 'num'],
+      ], answer.lines, 'Nothing to bill in this period.'),
+      h('p', {}, link));
+  };
+
+  async function show(event) {
+    event?.preventDefault();
+    const parts = [];
+    for (const [label, load] of [['Invoice', bill('invoices', 'consumerId')], ['Statement', bill('statements', 'providerId')]]) {
+      try {
+        parts.push(await load());
+      } catch (error) {
+        parts.push(h('section', {}, h('h2', {}, label), alert(error.lines)));
+      }
+    }
+    replace(results, parts);
+  }
+
+  const form = h('form', { class: 'filters', 'aria-label': 'Billing period', onsubmit: show },
+    h('div', {}, h('label', { for: 'bill-from' }, 'From'), from),
+    h('div', {}, h('label', { for: 'bill-to' }, 'To (exclusive)'), to),
+    admin ? h('div', {}, h('label', { for: 'bill-participant' }, 'Participant id'), participant) : null,
+    h('div', {}, h('button', { type: 'submit' }, 'Show')));
+  if (!admin) await show();
+  return [h('h1', {}, 'Billing'), form, results];
+}

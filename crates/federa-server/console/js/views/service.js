@@ -1,0 +1,139 @@
+// One service: its state, the actions its lifecycle allows from there, its
+// properties (secrets masked), jobs, status history and metrics.
+
+import { all, get, post, query } from '../api.js';
+import { h, replace, table, facts, badge, alert } from '../dom.js';
+import { ago, when, title, json } from '../format.js';
+import { lineChart } from '../chart.js';
+import { providers } from '../providers.js';
+
+const IN_FLIGHT = new Set(['Pending', 'Processing']);
+const MASK = '••••••••';
+
+// Actions whose successful transition starts at `status`; `create` and
+// `update` come from ordering and from editing properties.
+function actionsFrom(lifecycle, status) {
+  return (lifecycle?.actions || [])
+    .filter((a) => a.name !== 'create' && a.name !== 'update')
+    .filter((a) => a.transitions.some((t) => !t.onError && t.from === status))
+    .map((a) => a.name);
+}
+
+function shown(value, definition) {
+  if (definition?.secret) return MASK;
+  if (value !== null && typeof value === 'object') return h('pre', {}, json(value));
+  return String(value);
+}
+
+function metricsSection(service, metricTypes) {
+  const box = h('div', { class: 'grid' }, h('p', { class: 'muted' }, 'Loading metrics…'));
+  (async () => {
+    const resources = await get(`/metric-entries/resource-ids${query({ serviceId: service.id })}`);
+    const start = new Date(Date.now() - 60 * 60 * 1000).toISOString();
+    const charts = [];
+    for (const resource of resources.items) {
+      for (const type of metricTypes) {
+        const series = await get(`/metric-entries/aggregate/${service.id}/${encodeURIComponent(resource)}/${type.id}${query({ aggregateType: 'avg', bucket: 'minute', start })}`);
+        if (series.data.length) {
+          charts.push(lineChart(`${type.name} (${resource}), average per minute`, series.data.map(([t, v]) => [new Date(t), v])));
+        }
+      }
+    }
+    replace(box, charts.length ? charts : h('p', { class: 'muted' }, 'No metrics reported in the last hour.'));
+  })().catch((error) => replace(box, alert(error.lines || [String(error)])));
+  return box;
+}
+
+export default async function service({ params, every }) {
+  const id = params.id;
+  let current = await get(`/services/${id}`);
+  const [type, metricTypes, known] = await Promise.all([
+    get(`/service-types/${current.serviceTypeId}`),
+    all('/metric-types').catch(() => []),
+    providers(),
+  ]);
+  const definitions = type.propertySchema?.properties || {};
+  const status = h('dd', { id: 'service-status' });
+  const summary = h('div');
+  const buttons = h('div', { class: 'actions', role: 'group', 'aria-label': 'Lifecycle actions' });
+  const feedback = h('div', { 'aria-live': 'polite' });
+  const jobs = h('div');
+  const history = h('div');
+  const props = h('div');
+
+  async function act(action) {
+    if (action === 'delete' && !window.confirm(`Delete ${current.name}? This cannot be undone.`)) return;
+    replace(feedback);
+    for (const button of buttons.querySelectorAll('button')) button.disabled = true;
+    try {
+      await post(`/services/${id}/${encodeURIComponent(action)}`, {});
+      replace(feedback, h('p', { class: 'notice' }, `${title(action)} requested; the provider's agent is on it.`));
+    } catch (error) {
+      replace(feedback, alert(error.lines));
+    }
+    await refresh();
+  }
+
+  async function refresh() {
+    try {
+      const [latest, jobPage, eventPage] = await Promise.all([
+        get(`/services/${id}`),
+        get(`/jobs${query({ serviceId: id, pageSize: 20, sort: '-createdAt' })}`).catch(() => ({ items: [] })),
+        get(`/events${query({ entityId: id, pageSize: 50, sort: '-sequenceNumber' })}`).catch(() => ({ items: [] })),
+      ]);
+      current = latest;
+      const busy = jobPage.items.some((j) => IN_FLIGHT.has(j.status));
+      // The same <dd> is updated in place, so assistive technology follows it.
+      replace(status, badge(current.status));
+      replace(buttons, actionsFrom(type.lifecycleSchema, current.status).map((action) =>
+        h('button', { type: 'button', class: action === 'delete' ? 'danger' : '', disabled: busy, onclick: () => act(action) }, title(action))),
+      busy ? h('span', { class: 'muted' }, 'A job is in flight; actions wait for it.') : null);
+      replace(summary, facts([
+        ['Status', status],
+        ['Service type', type.name],
+        ['Instance', current.agentInstanceData?.url ? h('a', { href: current.agentInstanceData.url }, current.agentInstanceData.url) : (current.agentInstanceId || '—')],
+        ['Provider', known.label(current.providerId)],
+        ['Agent', current.agentId],
+        ['Group', current.groupId],
+        ['Created', when(current.createdAt)],
+        ['Updated', when(current.updatedAt)],
+      ]));
+      replace(props, table(null, [
+        ['Property', ([key]) => h('code', {}, key)],
+        ['Value', ([key, value]) => shown(value, definitions[key])],
+      ], Object.entries(current.properties || {}), 'No properties.'));
+      replace(jobs, table(null, [
+        ['Action', (j) => j.action],
+        ['Status', (j) => badge(j.status)],
+        ['Attempts', (j) => j.attempts ?? 0, 'num'],
+        ['Created', (j) => ago(j.createdAt)],
+        ['Finished', (j) => (j.completedAt ? ago(j.completedAt) : '—')],
+        ['Error', (j) => j.errorMessage || '—'],
+      ], jobPage.items, 'No jobs yet.'));
+      replace(history, table(null, [
+        ['#', (e) => e.sequenceNumber, 'num'],
+        ['Event', (e) => e.type],
+        ['Change', (e) => (e.properties?.from || e.properties?.to ? `${e.properties.from ?? '—'} → ${e.properties.to ?? '—'}` : '')],
+        ['By', (e) => `${e.initiatorType}`],
+        ['When', (e) => when(e.createdAt)],
+      ], eventPage.items, 'No events.'));
+    } catch (error) {
+      replace(feedback, alert(error.lines));
+    }
+  }
+
+  await refresh();
+  every(2000, refresh);
+  return [
+    h('h1', {}, current.name),
+    h('p', {}, h('a', { href: '#/services' }, '← Services')),
+    summary,
+    h('h2', {}, 'Actions'),
+    buttons,
+    feedback,
+    h('h2', {}, 'Properties'), props,
+    h('h2', {}, 'Metrics'), metricsSection(current, metricTypes),
+    h('h2', {}, 'Jobs'), jobs,
+    h('h2', {}, 'Status history'), history,
+  ];
+}
