@@ -46,7 +46,10 @@ async fn a_provider_declares_one_profile_that_everyone_reads_and_only_it_changes
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     assert_eq!(created.body["subjectToNonEuLaw"], false);
-    assert_eq!(created.body["participantName"], "Provider", "the provider's name");
+    assert_eq!(
+        created.body["participantName"], "Provider",
+        "the provider's name"
+    );
     assert_eq!(
         created.body["certifications"][0],
         json!({"kind": "SecNumCloud", "expiresAt": "2030-06-30T00:00:00Z"})
@@ -64,7 +67,10 @@ async fn a_provider_declares_one_profile_that_everyone_reads_and_only_it_changes
     let read = server.get(&path, &federation.consumer_token).await;
     assert_eq!(read.status, 200);
     assert_eq!(read.body["regions"][0]["name"], "Paris");
-    assert_eq!(read.body["participantName"], "Provider", "a consumer learns whom it buys from");
+    assert_eq!(
+        read.body["participantName"], "Provider",
+        "a consumer learns whom it buys from"
+    );
     let listed = server
         .get(
             "/api/v1/provider-profiles?jurisdiction=FR",

@@ -47,7 +47,12 @@ export async function call(method, path, body, { accept } = {}) {
   try { parsed = text ? JSON.parse(text) : null; } catch { parsed = accept ? text : null; }
   if (!response.ok) {
     const error = new ApiError(response.status, parsed);
+    // A refused token (expired, revoked) answers 403 like a refused action;
+    // only asking who we are tells the two apart.
     if (response.status === 401) onSignedOut(error);
+    else if (response.status === 403 && path !== '/session') {
+      call('GET', '/session').catch((again) => { if (again.status === 403) onSignedOut(again); });
+    }
     throw error;
   }
   return parsed === null && accept ? text : parsed;

@@ -61,7 +61,7 @@ async function render() {
       session = await get('/session');
     } catch (error) {
       token.clear();
-      showSignIn(error.status === 401 ? 'That token is not valid (unknown, expired or revoked).' : error.lines);
+      showSignIn(error.status === 401 || error.status === 403 ? 'That token is not valid (unknown, expired or revoked).' : error.lines);
       return;
     }
     showSession();
@@ -155,9 +155,11 @@ async function showSignIn(problem) {
 }
 
 whenSignedOut(() => {
+  if (!session) return;
+  if (leave) { leave(); leave = null; }
   token.clear();
   session = null;
-  render();
+  showSignIn('The exchange no longer accepts this token (expired or revoked); sign in again.');
 });
 
 window.addEventListener('hashchange', () => { navigated = true; render(); });
