@@ -1,0 +1,307 @@
+// What a consumer does in the web console, scenario by scenario. Pages are
+// found the way a person finds them: by labels, roles and visible text.
+
+import assert from 'node:assert/strict';
+import {
+  agents,
+  createConsumer,
+  orderService,
+  serviceType,
+  servicesNamed,
+} from './federation.mjs';
+import { startSingleSignOn } from './sso.mjs';
+
+const WEBSITE = 'Static website';
+const CONTENT_LABEL = 'Home page (HTML)';
+const UI_TIMEOUT_MS = 15_000;
+const JOB_TIMEOUT_MS = 60_000;
+
+/** Polls `probe` until it returns a truthy value; throws `message` after `timeout` ms. */
+async function waitUntil(probe, { timeout = UI_TIMEOUT_MS, interval = 250, message }) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() >= deadline) {
+      const detail = last instanceof Error ? last.message : JSON.stringify(last);
+      throw new Error(`${message} (after ${timeout / 1000} s; last: ${detail})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+
+/** Waits for the page's one h1 to read `name`. */
+async function expectHeading(page, name, timeout = UI_TIMEOUT_MS) {
+  await page.getByRole('heading', { level: 1, name, exact: true }).waitFor({ timeout });
+  const headings = await page.getByRole('heading', { level: 1 }).count();
+  assert.equal(headings, 1, `the page has ${headings} h1 elements, not one`);
+}
+
+/** The visible text of the first role=alert on the page, once there is one. */
+async function alertText(page, timeout = UI_TIMEOUT_MS) {
+  const alert = page.getByRole('alert').filter({ hasText: /\S/ }).first();
+  await alert.waitFor({ timeout });
+  return (await alert.innerText()).trim();
+}
+
+/** The `<dd>` after the `<dt>` "Status" on a service page. */
+function statusValue(page) {
+  return page
+    .locator('dl dt', { hasText: /^\s*Status\s*$/ })
+    .first()
+    .locator('xpath=following-sibling::dd[1]');
+}
+
+/** Waits until the service page, refreshing itself, shows `status`. */
+async function expectStatus(page, status) {
+  const value = statusValue(page);
+  await waitUntil(async () => (await value.innerText()).trim() === status, {
+    timeout: JOB_TIMEOUT_MS,
+    interval: 500,
+    message: `the service's status did not become ${status}`,
+  });
+}
+
+/** The section link in the `Sections` navigation. */
+function section(page, name) {
+  return page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name, exact: true });
+}
+
+/** Opens /console/, failing at once when the server does not serve it. */
+async function openConsole(page, federation) {
+  const response = await page.goto(federation.consoleUrl);
+  assert.ok(response?.ok(), `GET ${federation.consoleUrl} answered ${response?.status()}`);
+}
+
+/** Signs in at /console/ with `token` and waits for the Overview. */
+export async function signIn(page, federation, token = federation.consumerToken) {
+  await openConsole(page, federation);
+  await page.getByLabel('API token', { exact: true }).fill(token);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expectHeading(page, 'Overview');
+}
+
+/** From a signed-in page: Catalogue → the Static website's "Order" → the order form. */
+async function openWebsiteOrderForm(page, shots) {
+  await section(page, 'Catalogue').click();
+  await expectHeading(page, 'Catalogue');
+  await shots.save('catalogue');
+  const card = page.getByRole('article').filter({
+    has: page.getByRole('heading', { level: 2, name: WEBSITE, exact: true }),
+  });
+  await card.getByRole('link', { name: 'Order', exact: true }).click();
+  await expectHeading(page, `Order ${WEBSITE}`);
+}
+
+/** A name no other test run used. */
+function uniqueName(prefix) {
+  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+}
+
+export const scenarios = [
+  {
+    name: 'a consumer signs in and sees the Overview',
+    async run({ page, federation, shots }) {
+      await signIn(page, federation);
+      await shots.save('overview');
+      assert.equal(
+        await page.evaluate(() => sessionStorage.getItem('federa.token')),
+        federation.consumerToken,
+        'the token is kept in sessionStorage under federa.token',
+      );
+      // Sections a role may not use are left out of the navigation.
+      const events = section(page, 'Events');
+      if ((await events.count()) > 0) await events.click();
+      else await page.goto(`${federation.consoleUrl}#/events`);
+      await expectHeading(page, 'Events');
+      assert.match(page.url(), /#\/events$/);
+      await shots.save('events');
+    },
+  },
+  {
+    name: 'a bad token is refused with an alert',
+    async run({ page, federation }) {
+      await openConsole(page, federation);
+      await page.getByLabel('API token', { exact: true }).fill('not-a-token');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      assert.ok(await alertText(page), 'the alert has text');
+      await page.getByLabel('API token', { exact: true }).waitFor();
+      assert.equal(await page.evaluate(() => sessionStorage.getItem('federa.token')), null);
+    },
+  },
+  {
+    name: 'a static website ordered through the form starts and stops',
+    async run({ page, federation, shots }) {
+      await signIn(page, federation);
+      await openWebsiteOrderForm(page, shots);
+      const name = uniqueName('browser-site');
+      await page.getByLabel('Service name', { exact: true }).fill(name);
+      await page.getByLabel(CONTENT_LABEL, { exact: true }).fill('<h1>Ordered in a browser</h1>');
+      assert.notEqual(
+        await page.getByLabel('Group', { exact: true }).inputValue(),
+        '',
+        "the consumer's only group is preselected",
+      );
+      const agent = page.getByLabel('Agent', { exact: true });
+      if ((await agent.count()) > 0) {
+        const values = await agent.locator('option').evaluateAll((options) => options.map((o) => o.value));
+        assert.equal(values[0], '', 'the first Agent option is automatic placement');
+        // A consumer may see no agent at all (the demo's does not): then
+        // placement stays automatic.
+        const chosen = values.find((value) => value !== '');
+        if (chosen) await agent.selectOption(chosen);
+      }
+      await page.getByRole('button', { name: 'Preview placement', exact: true }).click();
+      const preview = page.getByRole('status').filter({ hasText: /\S/ }).first();
+      await preview.waitFor({ timeout: UI_TIMEOUT_MS });
+      if (!(await agent.inputValue())) {
+        // Placed by the exchange: the preview names the cheapest of the
+        // demo's three offerings and explains why.
+        await page.getByRole('status').filter({ hasText: 'Would run with' }).waitFor({ timeout: UI_TIMEOUT_MS });
+        assert.match(await preview.innerText(), /Aurora Cloud Oy \(FI\) in fi-hel-1 at €0\.012 per hour/);
+      }
+      await shots.save('order');
+
+      await page.getByRole('button', { name: 'Order', exact: true }).click();
+      await expectHeading(page, name);
+      assert.match(page.url(), /#\/services\/[0-9a-f-]{36}$/);
+      const id = page.url().split('/').pop();
+      const ordered = await federation.api(federation.consumerToken).get(`/services/${id}`);
+      assert.equal(ordered.name, name);
+      assert.equal(
+        (await page.locator('#service-status').innerText()).trim(),
+        (await statusValue(page).innerText()).trim(),
+        'the Status value is the element with id service-status',
+      );
+      await expectStatus(page, 'Stopped');
+
+      await page.getByRole('button', { name: 'Start', exact: true }).click();
+      await expectStatus(page, 'Started');
+      await shots.save('service');
+      await page.getByRole('button', { name: 'Stop', exact: true }).click();
+      await expectStatus(page, 'Stopped');
+    },
+  },
+  {
+    name: 'an order with an empty required property shows the API message',
+    async run({ page, federation, shots }) {
+      const api = federation.api(federation.consumerToken);
+      const type = await serviceType(api, WEBSITE);
+      const groups = await api.list('/service-groups');
+      assert.ok(groups.length > 0, 'the demo consumer has a service group');
+      // What the API itself says about an empty or a missing home page; the
+      // form may send either, and must show the API's words for it.
+      const refusals = [];
+      for (const properties of [{ content: '' }, {}]) {
+        const answer = await api.request('POST', '/services', {
+          name: uniqueName('never-created'),
+          serviceTypeId: type.id,
+          groupId: groups[0].id,
+          properties,
+        });
+        assert.equal(answer.status, 400, `the API refuses ${JSON.stringify(properties)}`);
+        refusals.push(answer.body.errors.filter((error) => error.path.includes('content')));
+      }
+
+      await signIn(page, federation);
+      await openWebsiteOrderForm(page, shots);
+      const formUrl = page.url();
+      const name = uniqueName('invalid-site');
+      await page.getByLabel('Service name', { exact: true }).fill(name);
+      await page.getByLabel(CONTENT_LABEL, { exact: true }).fill('');
+      await page.getByRole('button', { name: 'Order', exact: true }).click();
+
+      const text = await alertText(page);
+      assert.match(text, /content/, `the alert names the property: ${JSON.stringify(text)}`);
+      const matching = refusals.find(
+        (errors) => errors.length > 0 && errors.every((error) => text.includes(`${error.path}: ${error.message}`)),
+      );
+      assert.ok(
+        matching,
+        `the alert ${JSON.stringify(text)} lists the API's errors as "path: message", one of ${JSON.stringify(refusals)}`,
+      );
+      assert.equal(page.url(), formUrl, 'the page stays on the order form');
+      await expectHeading(page, `Order ${WEBSITE}`);
+      assert.deepEqual(await servicesNamed(api, name), [], 'no service was created');
+    },
+  },
+  {
+    name: "a consumer sees neither another consumer's services nor their page",
+    async run({ page, federation, shots }) {
+      const other = await createConsumer(federation, uniqueName('Other Consumer'));
+      const type = await serviceType(other.api, WEBSITE);
+      const [agent] = await agents(federation);
+      assert.ok(agent, 'the demo has agents');
+      const otherName = uniqueName('other-consumer-site');
+      const ordered = await orderService(other.api, {
+        name: otherName,
+        serviceTypeId: type.id,
+        groupId: other.groupId,
+        agentId: agent.id,
+        properties: { content: '<p>x</p>' },
+      });
+      assert.equal(ordered.name, otherName);
+
+      await signIn(page, federation);
+      await section(page, 'Services').click();
+      await expectHeading(page, 'Services');
+      const table = page.getByRole('table');
+      await table.getByRole('link', { name: 'welcome-site', exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+      assert.equal(
+        await table.getByRole('link', { name: otherName, exact: true }).count(),
+        0,
+        "the other consumer's service is not listed",
+      );
+      assert.equal(await page.getByText(otherName).count(), 0, "the other consumer's service name is not shown");
+      await shots.save('services');
+
+      await page.goto(`${federation.consoleUrl}#/services/${ordered.id}`);
+      assert.ok(await alertText(page), 'the alert has text');
+      assert.equal(
+        await page.getByRole('heading', { level: 1, name: otherName }).count(),
+        0,
+        "the other consumer's service is not shown",
+      );
+      assert.equal(await page.getByText(otherName).count(), 0, "the other consumer's service name is not shown");
+    },
+  },
+  {
+    name: 'single sign-on through the issuer signs a participant in',
+    async run({ page, binary, shots }) {
+      const sso = await startSingleSignOn(binary, 'Sso Consumer');
+      try {
+        await page.goto(sso.consoleUrl);
+        await page.getByRole('button', { name: 'Sign in with single sign-on', exact: true }).click();
+        await page.getByRole('heading', { level: 1, name: 'Example ID' }).waitFor({ timeout: UI_TIMEOUT_MS });
+        await page.getByRole('link', { name: 'Continue as Sso Consumer', exact: true }).click();
+        await expectHeading(page, 'Overview');
+        await page.getByText('Sso Consumer (participant)', { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+        const url = new URL(page.url());
+        assert.equal(url.search, '', 'the authorization code is gone from the address bar');
+        const bearer = await page.evaluate(() => sessionStorage.getItem('federa.token'));
+        assert.equal(bearer.split('.').length, 3, 'the issuer\'s access token is the bearer');
+        assert.ok(sso.issuer.seen.includes('POST /token'), 'the code was exchanged at the token endpoint');
+      } finally {
+        await sso.stop();
+      }
+    },
+  },
+  {
+    name: 'signing out forgets the token',
+    async run({ page, federation }) {
+      await signIn(page, federation);
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await page.getByLabel('API token', { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+      assert.equal(await page.evaluate(() => sessionStorage.getItem('federa.token')), null);
+      await page.reload();
+      await page.getByLabel('API token', { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+    },
+  },
+];
