@@ -121,6 +121,14 @@ export const scenarios = [
       else await page.goto(`${federation.consoleUrl}#/events`);
       await expectHeading(page, 'Events');
       assert.match(page.url(), /#\/events$/);
+      // The live tail: an event made behind the page's back appears on top.
+      const newest = async () => Number((await page.locator('tbody tr').first().locator('td').first().innerText()).trim());
+      const before = await newest();
+      const api = federation.api(federation.consumerToken);
+      const { participantId } = await api.get('/session');
+      await api.post('/service-groups', { name: uniqueName('live-tail'), consumerId: participantId });
+      await waitUntil(async () => (await newest()) > before, { message: 'the new event did not appear in the live tail' });
+      await page.getByRole('cell', { name: 'service_group.created' }).first().waitFor();
       await shots.save('events');
     },
   },
@@ -269,6 +277,21 @@ export const scenarios = [
         "the other consumer's service is not shown",
       );
       assert.equal(await page.getByText(otherName).count(), 0, "the other consumer's service name is not shown");
+    },
+  },
+  {
+    name: "a running service's metrics are charted",
+    async run({ page, federation, shots }) {
+      await signIn(page, federation);
+      const id = federation.services['welcome-site'];
+      assert.ok(id, 'the demo lists welcome-site');
+      await page.goto(`${federation.consoleUrl}#/services/${id}`);
+      await expectHeading(page, 'welcome-site');
+      // The demo's agents report every 10 s; the page redraws its charts.
+      const chart = page.getByRole('img', { name: /^rss_bytes \(process\), average per minute: \d+ points?, latest \d/ });
+      await chart.waitFor({ timeout: JOB_TIMEOUT_MS });
+      assert.ok((await chart.locator('path.line').count()) === 1, 'the chart draws its line');
+      await shots.save('metrics');
     },
   },
   {

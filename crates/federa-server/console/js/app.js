@@ -76,16 +76,19 @@ async function render() {
     else link.removeAttribute('aria-current');
   }
   replace(main, h('p', { class: 'muted', role: 'status' }, 'Loading…'));
+  // Timers and streams of this view; stopped when another view replaces
+  // it, and never started once one has.
   const timers = [];
+  const current = () => generation === renders;
+  const stop = () => timers.forEach((t) => (typeof t === 'function' ? t() : clearInterval(t)));
   const context = {
     session,
     params: params || {},
-    // Re-renders on an interval while the view is shown.
-    every(ms, fn) { timers.push(setInterval(fn, ms)); },
-    onLeave(fn) { timers.push(fn); },
+    every(ms, fn) { if (current()) timers.push(setInterval(fn, ms)); },
+    onLeave(fn) { if (current()) timers.push(fn); else fn(); },
     go(hash) { location.hash = hash; },
   };
-  leave = () => timers.forEach((t) => (typeof t === 'function' ? t() : clearInterval(t)));
+  leave = stop;
   let content;
   try {
     content = await view(context);
@@ -93,7 +96,7 @@ async function render() {
     content = [h('h1', {}, section[1]), alert(error.lines || [String(error)])];
   }
   // A newer navigation started while this view loaded: it owns <main>.
-  if (generation !== renders) { leave(); return; }
+  if (!current()) { stop(); return; }
   replace(main, content);
   const heading = main.querySelector('h1');
   document.title = `${heading ? heading.textContent : section[1]} · Federa`;

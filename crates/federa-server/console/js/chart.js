@@ -25,7 +25,7 @@ export function lineChart(title, points) {
   const caption = document.createElement('figcaption');
   const last = points.at(-1);
   caption.textContent = points.length
-    ? `${title}: ${points.length} points, latest ${readable(last[1])} at ${last[0].toLocaleTimeString()}`
+    ? `${title}: ${points.length} point${points.length === 1 ? '' : 's'}, latest ${readable(last[1])} at ${last[0].toLocaleTimeString()}`
     : `${title}: no data in this period`;
   const width = 600; const height = 180; const left = 48; const bottom = 22; const top = 8;
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': caption.textContent });
@@ -45,6 +45,10 @@ export function lineChart(title, points) {
     root.append(svg('text', { x: width - 8, y: height - 6, 'text-anchor': 'end' }, new Date(x1).toLocaleTimeString()));
     const path = points.map(([t, v], i) => `${i ? 'L' : 'M'}${x(t.getTime()).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
     root.append(svg('path', { class: 'line', d: path }));
+    // Dots where points are few enough to tell apart; one point has no line.
+    if (points.length <= 60) {
+      for (const [t, v] of points) root.append(svg('circle', { class: 'dot', cx: x(t.getTime()).toFixed(1), cy: y(v).toFixed(1), r: 3 }));
+    }
   }
   figure.append(root, caption);
   return figure;

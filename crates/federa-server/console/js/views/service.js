@@ -25,23 +25,21 @@ function shown(value, definition) {
   return String(value);
 }
 
-function metricsSection(service, metricTypes) {
-  const box = h('div', { class: 'grid' }, h('p', { class: 'muted' }, 'Loading metrics…'));
-  (async () => {
-    const resources = await get(`/metric-entries/resource-ids${query({ serviceId: service.id })}`);
-    const start = new Date(Date.now() - 60 * 60 * 1000).toISOString();
-    const charts = [];
-    for (const resource of resources.items) {
-      for (const type of metricTypes) {
-        const series = await get(`/metric-entries/aggregate/${service.id}/${encodeURIComponent(resource)}/${type.id}${query({ aggregateType: 'avg', bucket: 'minute', start })}`);
-        if (series.data.length) {
-          charts.push(lineChart(`${type.name} (${resource}), average per minute`, series.data.map(([t, v]) => [new Date(t), v])));
-        }
+// Charts of every metric reported for the service in the last hour, drawn
+// into `box`.
+async function drawMetrics(box, service, metricTypes) {
+  const resources = await get(`/metric-entries/resource-ids${query({ serviceId: service.id })}`);
+  const start = new Date(Date.now() - 60 * 60 * 1000).toISOString();
+  const charts = [];
+  for (const resource of resources.items) {
+    for (const type of metricTypes) {
+      const series = await get(`/metric-entries/aggregate/${service.id}/${encodeURIComponent(resource)}/${type.id}${query({ aggregateType: 'avg', bucket: 'minute', start })}`);
+      if (series.data.length) {
+        charts.push(lineChart(`${type.name} (${resource}), average per minute`, series.data.map(([t, v]) => [new Date(t), v])));
       }
     }
-    replace(box, charts.length ? charts : h('p', { class: 'muted' }, 'No metrics reported in the last hour.'));
-  })().catch((error) => replace(box, alert(error.lines || [String(error)])));
-  return box;
+  }
+  replace(box, charts.length ? charts : h('p', { class: 'muted' }, 'No metrics reported in the last hour.'));
 }
 
 export default async function service({ params, every }) {
@@ -122,8 +120,13 @@ export default async function service({ params, every }) {
     }
   }
 
+  const metrics = h('div', { class: 'charts' }, h('p', { class: 'muted' }, 'Loading metrics…'));
+  const chart = () => drawMetrics(metrics, current, metricTypes).catch((error) => replace(metrics, alert(error.lines || [String(error)])));
   await refresh();
+  chart();
   every(2000, refresh);
+  // Agents report metrics in batches, every few seconds at most.
+  every(15000, chart);
   return [
     h('h1', {}, current.name),
     h('p', {}, h('a', { href: '#/services' }, '← Services')),
@@ -132,7 +135,7 @@ export default async function service({ params, every }) {
     buttons,
     feedback,
     h('h2', {}, 'Properties'), props,
-    h('h2', {}, 'Metrics'), metricsSection(current, metricTypes),
+    h('h2', {}, 'Metrics'), metrics,
     h('h2', {}, 'Jobs'), jobs,
     h('h2', {}, 'Status history'), history,
   ];
