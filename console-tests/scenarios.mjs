@@ -2,6 +2,8 @@
 // found the way a person finds them: by labels, roles and visible text.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import {
   agents,
   createConsumer,
@@ -12,6 +14,18 @@ import {
 import { startSingleSignOn } from './sso.mjs';
 
 const WEBSITE = 'Static website';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** WCAG 2 A and AA violations axe-core finds on the page as it is now. */
+async function accessibilityViolations(page) {
+  // Evaluated through the debugging protocol, which the console's
+  // Content-Security-Policy does not govern.
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+  });
+}
 const CONTENT_LABEL = 'Home page (HTML)';
 const UI_TIMEOUT_MS = 15_000;
 const JOB_TIMEOUT_MS = 60_000;
@@ -277,6 +291,60 @@ export const scenarios = [
         "the other consumer's service is not shown",
       );
       assert.equal(await page.getByText(otherName).count(), 0, "the other consumer's service name is not shown");
+    },
+  },
+  {
+    name: 'the console works from the keyboard alone',
+    async run({ page, federation }) {
+      await openConsole(page, federation);
+      // The token field has the focus on arrival; Enter submits.
+      await page.keyboard.type(federation.consumerToken);
+      await page.keyboard.press('Enter');
+      await expectHeading(page, 'Overview');
+      // Tab reaches the sections; Enter follows one, and focus moves to the
+      // new view's heading.
+      let focused = '';
+      for (let presses = 0; presses < 20 && focused !== 'Catalogue'; presses += 1) {
+        await page.keyboard.press('Tab');
+        focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+      }
+      assert.equal(focused, 'Catalogue', 'Tab reaches the Catalogue section');
+      await page.keyboard.press('Enter');
+      await expectHeading(page, 'Catalogue');
+      await waitUntil(async () => page.evaluate(() => document.activeElement?.tagName === 'H1'), {
+        message: 'the focus moves to the new heading',
+      });
+    },
+  },
+  {
+    name: 'every main page passes the WCAG 2.1 A and AA checks of axe-core, at desktop and phone widths',
+    async run({ page, federation }) {
+      const found = [];
+      await openConsole(page, federation);
+      await page.getByLabel('API token', { exact: true }).waitFor();
+      for (const violation of await accessibilityViolations(page)) found.push(`sign-in: ${violation}`);
+      await signIn(page, federation);
+      const api = federation.api(federation.consumerToken);
+      const type = await serviceType(api, WEBSITE);
+      const pages = [
+        ['#/overview', 'Overview'], ['#/catalogue', 'Catalogue'], [`#/catalogue/${type.id}/order`, `Order ${WEBSITE}`],
+        ['#/services', 'Services'], [`#/services/${federation.services['welcome-site']}`, 'welcome-site'],
+        ['#/compositions', 'Compositions'], ['#/billing', 'Billing'], ['#/agents', 'Agents'], ['#/tokens', 'Tokens'],
+        ['#/events', 'Events'],
+      ];
+      for (const viewport of [{ width: 1280, height: 800 }, { width: 375, height: 740 }]) {
+        await page.setViewportSize(viewport);
+        for (const [hash, heading] of pages) {
+          await page.goto(`${federation.consoleUrl}${hash}`);
+          await expectHeading(page, heading);
+          await page.waitForLoadState('networkidle').catch(() => {});
+          for (const violation of await accessibilityViolations(page)) found.push(`${viewport.width}px ${hash}: ${violation}`);
+          // Nothing runs off the side at phone width except inside scrolling tables.
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          assert.ok(overflow <= 1, `${hash} at ${viewport.width}px is ${overflow}px wider than the screen`);
+        }
+      }
+      assert.deepEqual(found, [], found.join('\n'));
     },
   },
   {

@@ -38,11 +38,17 @@ export function replace(node, ...children) {
 // function, optional class].
 export function table(caption, columns, rows, empty = 'Nothing here yet.') {
   if (!rows.length) return h('p', { class: 'notice' }, empty);
-  return h('div', { class: 'table-scroll' },
+  return scrolling(caption || `Table of ${columns.map(([title]) => title).filter(Boolean).join(', ')}`,
     h('table', {},
       caption ? h('caption', {}, caption) : null,
       h('thead', {}, h('tr', {}, columns.map(([title, , cls]) => h('th', { scope: 'col', class: cls }, title)))),
       h('tbody', {}, rows.map((row) => h('tr', {}, columns.map(([, cell, cls]) => h('td', { class: cls }, cell(row))))))));
+}
+
+// A region that scrolls sideways on narrow screens; focusable, so keyboard
+// users can scroll it too.
+export function scrolling(label, ...children) {
+  return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': label }, ...children);
 }
 
 // Facts as a description list: [[term, value], …].

@@ -3,7 +3,7 @@
 // the stream is read with fetch and parsed here.
 
 import { get, token, query } from '../api.js';
-import { h, replace, alert } from '../dom.js';
+import { h, replace, alert, scrolling } from '../dom.js';
 import { when } from '../format.js';
 
 const KEEP = 200;
@@ -65,13 +65,15 @@ export default async function events({ onLeave }) {
     body.prepend(row(event));
     while (body.children.length > KEEP) body.lastChild.remove();
   }, (problem) => replace(state, problem ? alert(`The live stream stopped (${problem}); retrying.`) : 'Following new events live.'), controller.signal);
+  const log = scrolling('Events, newest first',
+    h('table', {},
+      h('caption', {}, `Newest first; ${page.totalItems} events in all`),
+      h('thead', {}, h('tr', {}, ['#', 'Event', 'By', 'Entity', 'When'].map((t) => h('th', { scope: 'col' }, t)))),
+      body));
+  log.classList.add('log');
   return [
     h('h1', {}, 'Events'),
     state,
-    h('div', { class: 'table-scroll log' },
-      h('table', {},
-        h('caption', {}, `Newest first; ${page.totalItems} events in all`),
-        h('thead', {}, h('tr', {}, ['#', 'Event', 'By', 'Entity', 'When'].map((t) => h('th', { scope: 'col' }, t)))),
-        body)),
+    log,
   ];
 }

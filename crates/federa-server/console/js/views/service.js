@@ -51,7 +51,7 @@ export default async function service({ params, every }) {
     providers(),
   ]);
   const definitions = type.propertySchema?.properties || {};
-  const status = h('dd', { id: 'service-status' });
+  const status = h('span', { id: 'service-status' });
   const summary = h('div');
   const buttons = h('div', { class: 'actions', role: 'group', 'aria-label': 'Lifecycle actions' });
   const feedback = h('div', { 'aria-live': 'polite' });
@@ -81,7 +81,7 @@ export default async function service({ params, every }) {
       ]);
       current = latest;
       const busy = jobPage.items.some((j) => IN_FLIGHT.has(j.status));
-      // The same <dd> is updated in place, so assistive technology follows it.
+      // Updated in place, so assistive technology follows it.
       replace(status, badge(current.status));
       replace(buttons, actionsFrom(type.lifecycleSchema, current.status).map((action) =>
         h('button', { type: 'button', class: action === 'delete' ? 'danger' : '', disabled: busy, onclick: () => act(action) }, title(action))),
