@@ -68,6 +68,10 @@ enum Command {
     ProviderProfiles(client::ResourceArgs),
     /// Service types offered by providers, with prices.
     Offerings(client::ResourceArgs),
+    /// What a consumer owes for a period.
+    Invoices(client::BillArgs),
+    /// What a provider earns for a period.
+    Statements(client::BillArgs),
     /// Placement rules a consumer always applies.
     PlacementPolicies(client::ResourceArgs),
     /// Services ordered together, in dependency order.
@@ -194,6 +198,12 @@ fn main() -> std::process::ExitCode {
         Command::Offerings(args) => resource("offerings", args),
         Command::PlacementPolicies(args) => resource("placement-policies", args),
         Command::Compositions(args) => resource("compositions", args),
+        Command::Invoices(args) => runtime.block_on(async {
+            client::finish(client::bill(connection, client::Bill::Invoice, args).await).await
+        }),
+        Command::Statements(args) => runtime.block_on(async {
+            client::finish(client::bill(connection, client::Bill::Statement, args).await).await
+        }),
         Command::Services(args) => runtime
             .block_on(async { client::finish(client::services(connection, args).await).await }),
         Command::Completions { shell } => {

@@ -394,4 +394,126 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
     .await;
     let profiles: Value = serde_json::from_str(&stdout(&profiles)).unwrap();
     assert_eq!(profiles["items"][0]["jurisdiction"], "FI");
+
+    // A service placed on the offering runs for a moment; the consumer's
+    // invoice and the provider's statement both bill it.
+    let connected = api
+        .call(
+            "PUT",
+            "/api/v1/agents/me/status",
+            Some(&federation.agent_token),
+            Some(&json!({"status": "Connected"})),
+        )
+        .await;
+    assert_eq!(connected.status, 200, "{:?}", connected.body);
+    let mut order = federation.order("billed-web");
+    order.as_object_mut().unwrap().remove("agentId");
+    order["placement"] = json!({});
+    let ordered = api
+        .post("/api/v1/services", &federation.consumer_token, &order)
+        .await;
+    assert_eq!(ordered.status, 201, "{:?}", ordered.body);
+    let service_id = ordered.body["id"].as_str().unwrap().to_string();
+    run_next_job(api, &federation.agent_token).await;
+    let started = api
+        .post(
+            &format!("/api/v1/services/{service_id}/start"),
+            &federation.consumer_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(started.status, 200, "{:?}", started.body);
+    run_next_job(api, &federation.agent_token).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (
+        today.to_string(),
+        (today + chrono::Days::new(1)).to_string(),
+    );
+    let invoice = federa(
+        url,
+        &federation.consumer_token,
+        &["invoices", "--from", &from, "--to", &to],
+    )
+    .await;
+    assert!(invoice.status.success(), "{}", stderr(&invoice));
+    let text = stdout(&invoice);
+    assert!(
+        text.lines().next().unwrap().starts_with("SERVICE"),
+        "{text}"
+    );
+    assert!(text.contains("billed-web"), "{text}");
+    assert!(
+        text.contains("Total 0.") && text.contains(" EUR for "),
+        "{text}"
+    );
+    let statement = federa(
+        url,
+        token,
+        &[
+            "statements",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    assert!(statement.status.success(), "{}", stderr(&statement));
+    let statement: Value = serde_json::from_str(&stdout(&statement)).unwrap();
+    assert_eq!(statement["participantId"], federation.provider_id.as_str());
+    assert_eq!(statement["lines"][0]["serviceName"], "billed-web");
+    let csv = federa(
+        url,
+        &federation.consumer_token,
+        &["invoices", "--from", &from, "--to", &to, "--csv"],
+    )
+    .await;
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    assert!(
+        stdout(&csv).lines().count() >= 2 && stdout(&csv).contains("billed-web"),
+        "{}",
+        stdout(&csv)
+    );
+    // An admin must say whose invoice; a malformed date is a usage error.
+    let whose = federa(
+        url,
+        ADMIN_TOKEN,
+        &["invoices", "--from", &from, "--to", &to],
+    )
+    .await;
+    assert_eq!(whose.status.code(), Some(1), "{}", stderr(&whose));
+    assert!(stderr(&whose).contains("consumerId"), "{}", stderr(&whose));
+    let bad = federa(
+        url,
+        token,
+        &["statements", "--from", "yesterday", "--to", &to],
+    )
+    .await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("--from"), "{}", stderr(&bad));
+}
+
+/// Claims and completes the agent's next pending job.
+async fn run_next_job(api: &federa_testkit::Api, agent_token: &str) {
+    let pending = api.get("/api/v1/jobs/pending", agent_token).await;
+    let id = pending.body[0]["id"]
+        .as_str()
+        .expect("a pending job")
+        .to_string();
+    let claimed = api
+        .post(&format!("/api/v1/jobs/{id}/claim"), agent_token, &json!({}))
+        .await;
+    assert_eq!(claimed.status, 204, "{:?}", claimed.body);
+    let completed = api
+        .post(
+            &format!("/api/v1/jobs/{id}/complete"),
+            agent_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(completed.status, 204, "{:?}", completed.body);
 }

@@ -4,6 +4,7 @@
 //! request (the message names the field and the rule), 2 bad usage, 3 the
 //! exchange could not be reached or failed, 4 a waited-for job failed.
 
+mod billing;
 mod output;
 mod profile;
 mod resources;
@@ -16,6 +17,7 @@ use clap::{Args, Subcommand};
 use federa_client::{Client, ClientError};
 use serde_json::{Map, Value};
 
+pub use billing::{bill, Bill, BillArgs};
 pub use output::Format;
 use resources::Resource;
 

@@ -18,8 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::countries;
-use super::placement::{provider_conflict, PeerPlacement, PlacementRequest};
+use super::placement::{PeerPlacement, PlacementRequest};
 use super::problems::Problems;
 use super::profile::is_region_code;
 use crate::listing::FieldError;
@@ -363,61 +362,12 @@ pub fn wire_inputs(
     problems.into_result().map(|()| properties)
 }
 
-/// Why the provider `participant_id` may not run component `key`, given
-/// where the components it is related to already run: one sentence per
-/// broken relation. Peers not placed yet constrain nothing: the later of
-/// two related components is the one judged.
-pub fn provider_conflicts(
-    spec: &CompositionSpec,
-    key: &str,
-    participant_id: Uuid,
-    placed: &HashMap<String, PlacedPeer>,
-) -> Vec<String> {
-    spec.peer_placements(key, placed)
-        .iter()
-        .filter_map(|peer| provider_conflict(peer, participant_id))
-        .collect()
-}
-
-/// `request` narrowed so component `key` lands in no country where a
-/// `differentCountries` peer already runs: its allowed countries lose
-/// those (an empty list, "any", becomes every other known country).
-pub fn narrow_for_peers(
-    spec: &CompositionSpec,
-    key: &str,
-    request: &PlacementRequest,
-    placed: &HashMap<String, PlacedPeer>,
-) -> PlacementRequest {
-    let taken: Vec<&str> = spec
-        .relations_of(key)
-        .filter(|(_, rule)| *rule == PeerRule::DifferentCountries)
-        .filter_map(|(peer, _)| placed.get(peer))
-        .map(|peer| peer.country.as_str())
-        .collect();
-    let mut narrowed = request.clone();
-    if taken.is_empty() {
-        return narrowed;
-    }
-    let allowed: Vec<String> = if request.countries.is_empty() {
-        countries::COUNTRIES
-            .iter()
-            .map(|country| country.code.to_owned())
-            .collect()
-    } else {
-        request.countries.clone()
-    };
-    narrowed.countries = allowed
-        .into_iter()
-        .filter(|code| !taken.contains(&code.as_str()))
-        .collect();
-    narrowed
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::exchange::placement::provider_conflict;
 
     fn component(key: &str, depends_on: &[&str]) -> Component {
         Component {
@@ -585,8 +535,19 @@ mod tests {
         ];
         let provider = Uuid::from_u128(7);
         let other = Uuid::from_u128(8);
+        // What placement judges a provider by: the component's relations
+        // to peers already placed.
+        let conflicts = |key: &str, participant_id: Uuid, placed: &HashMap<String, PlacedPeer>| {
+            shop.peer_placements(key, placed)
+                .iter()
+                .filter_map(|peer| provider_conflict(peer, participant_id))
+                .collect::<Vec<_>>()
+        };
         let mut placed = HashMap::new();
-        assert!(provider_conflicts(&shop, "web", other, &placed).is_empty());
+        assert!(
+            conflicts("web", other, &placed).is_empty(),
+            "no peer placed yet"
+        );
         placed.insert(
             "db".to_owned(),
             PlacedPeer {
@@ -594,29 +555,26 @@ mod tests {
                 country: "FR".into(),
             },
         );
-        assert!(provider_conflicts(&shop, "web", provider, &placed).is_empty());
+        assert!(conflicts("web", provider, &placed).is_empty());
         assert_eq!(
-            provider_conflicts(&shop, "web", other, &placed),
+            conflicts("web", other, &placed),
             ["`db` runs with another provider"]
         );
         assert_eq!(
-            provider_conflicts(&shop, "backup", provider, &placed),
+            conflicts("backup", provider, &placed),
             ["`db` already runs with this provider"]
         );
-        let request = PlacementRequest {
-            countries: vec!["FR".into(), "DE".into()],
-            ..PlacementRequest::default()
-        };
-        assert_eq!(
-            narrow_for_peers(&shop, "backup", &request, &placed).countries,
-            ["DE"]
-        );
-        let anywhere = narrow_for_peers(&shop, "backup", &PlacementRequest::default(), &placed);
-        assert!(!anywhere.countries.contains(&"FR".to_owned()));
-        assert!(anywhere.countries.contains(&"DE".to_owned()));
-        assert_eq!(
-            narrow_for_peers(&shop, "web", &request, &placed),
-            request,
+        let backup_peers = shop.peer_placements("backup", &placed);
+        assert!(backup_peers.contains(&PeerPlacement {
+            name: "db".into(),
+            rule: PeerRule::DifferentCountries,
+            participant_id: provider,
+            country: "FR".into(),
+        }));
+        assert!(
+            shop.peer_placements("web", &placed)
+                .iter()
+                .all(|peer| peer.rule != PeerRule::DifferentCountries),
             "web has no country relation"
         );
     }

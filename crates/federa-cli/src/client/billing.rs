@@ -1,0 +1,115 @@
+//! `federa invoices` and `federa statements`: what a consumer owes and what
+//! a provider earns over a period, as the exchange prices it.
+
+use clap::Args;
+use serde_json::Value;
+
+use super::{connect, output, query, usage, Connection, Format, Outcome};
+
+#[derive(Args)]
+pub struct BillArgs {
+    /// Start of the period, inclusive: a date (2026-11-01) or an RFC 3339 time.
+    #[arg(long)]
+    from: String,
+    /// End of the period, exclusive.
+    #[arg(long)]
+    to: String,
+    /// The consumer (invoices) or provider (statements); required of
+    /// admins, the caller's own participant otherwise.
+    #[arg(long)]
+    participant: Option<String>,
+    /// Print the exchange's CSV instead of a table.
+    #[arg(long)]
+    csv: bool,
+}
+
+/// Which bill: its path and the query parameter naming its participant.
+#[derive(Clone, Copy)]
+pub enum Bill {
+    Invoice,
+    Statement,
+}
+
+impl Bill {
+    fn path(self) -> &'static str {
+        match self {
+            Bill::Invoice => "/invoices",
+            Bill::Statement => "/statements",
+        }
+    }
+
+    fn participant_param(self) -> &'static str {
+        match self {
+            Bill::Invoice => "consumerId",
+            Bill::Statement => "providerId",
+        }
+    }
+}
+
+const LINE_COLUMNS: &[(&str, &str)] = &[
+    ("SERVICE", "serviceName"),
+    ("LINE", "description"),
+    ("QUANTITY", "quantity"),
+    ("UNIT PRICE", "unitPrice"),
+    ("AMOUNT", "amount"),
+];
+
+/// A bare date is the start of that day in UTC, as the API takes times.
+fn instant(flag: &str, text: &str) -> Result<String, super::Failure> {
+    let text = text.trim();
+    if chrono::DateTime::parse_from_rfc3339(text).is_ok() {
+        return Ok(text.to_string());
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(|date| format!("{date}T00:00:00Z"))
+        .map_err(|_| {
+            usage(format!(
+                "--{flag} {text:?} must be a date (2026-11-01) or an RFC 3339 time"
+            ))
+        })
+}
+
+pub async fn bill(connection: &Connection, bill: Bill, args: BillArgs) -> Outcome {
+    let mut pairs = vec![
+        ("from".to_string(), instant("from", &args.from)?),
+        ("to".to_string(), instant("to", &args.to)?),
+    ];
+    if let Some(participant) = args.participant {
+        pairs.push((bill.participant_param().to_string(), participant));
+    }
+    let client = connect(connection)?;
+    if args.csv {
+        pairs.push(("format".to_string(), "csv".to_string()));
+        let response = client
+            .open(&format!("{}{}", bill.path(), query(&pairs)), &[])
+            .await?;
+        let text = response
+            .text()
+            .await
+            .map_err(|e| usage(format!("reading the CSV: {e}")))?;
+        print!("{text}");
+        return Ok(());
+    }
+    let answer: Value = client
+        .get(&format!("{}{}", bill.path(), query(&pairs)))
+        .await?
+        .into_json()?;
+    match connection.output {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&answer).unwrap_or_default()
+        ),
+        Format::Table => {
+            let lines = answer["lines"].as_array().cloned().unwrap_or_default();
+            println!("{}", output::table(LINE_COLUMNS, &lines));
+            println!(
+                "Total {} {} for {} to {}",
+                answer["total"].as_str().unwrap_or("0"),
+                answer["currency"].as_str().unwrap_or("EUR"),
+                answer["periodFrom"].as_str().unwrap_or(""),
+                answer["periodTo"].as_str().unwrap_or(""),
+            );
+        }
+    }
+    Ok(())
+}
