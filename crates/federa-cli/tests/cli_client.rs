@@ -397,15 +397,7 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
 
     // A service placed on the offering runs for a moment; the consumer's
     // invoice and the provider's statement both bill it.
-    let connected = api
-        .call(
-            "PUT",
-            "/api/v1/agents/me/status",
-            Some(&federation.agent_token),
-            Some(&json!({"status": "Connected"})),
-        )
-        .await;
-    assert_eq!(connected.status, 200, "{:?}", connected.body);
+    api.report_connected(&federation.agent_token).await;
     let mut order = federation.order("billed-web");
     order.as_object_mut().unwrap().remove("agentId");
     order["placement"] = json!({});
@@ -414,7 +406,7 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
         .await;
     assert_eq!(ordered.status, 201, "{:?}", ordered.body);
     let service_id = ordered.body["id"].as_str().unwrap().to_string();
-    run_next_job(api, &federation.agent_token).await;
+    api.run_job(&federation.agent_token, "create").await;
     let started = api
         .post(
             &format!("/api/v1/services/{service_id}/start"),
@@ -423,7 +415,7 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
         )
         .await;
     assert_eq!(started.status, 200, "{:?}", started.body);
-    run_next_job(api, &federation.agent_token).await;
+    api.run_job(&federation.agent_token, "start").await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     let today = chrono::Utc::now().date_naive();
@@ -495,25 +487,4 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
     .await;
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     assert!(stderr(&bad).contains("--from"), "{}", stderr(&bad));
-}
-
-/// Claims and completes the agent's next pending job.
-async fn run_next_job(api: &federa_testkit::Api, agent_token: &str) {
-    let pending = api.get("/api/v1/jobs/pending", agent_token).await;
-    let id = pending.body[0]["id"]
-        .as_str()
-        .expect("a pending job")
-        .to_string();
-    let claimed = api
-        .post(&format!("/api/v1/jobs/{id}/claim"), agent_token, &json!({}))
-        .await;
-    assert_eq!(claimed.status, 204, "{:?}", claimed.body);
-    let completed = api
-        .post(
-            &format!("/api/v1/jobs/{id}/complete"),
-            agent_token,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(completed.status, 204, "{:?}", completed.body);
 }

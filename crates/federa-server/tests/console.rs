@@ -167,17 +167,21 @@ async fn a_file_the_browser_already_holds_is_answered_not_modified() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn without_a_console_client_the_console_offers_token_sign_in_only() {
-    let server = TestServer::start().await;
-    let config: serde_json::Value = client()
+async fn console_config(server: &TestServer) -> serde_json::Value {
+    client()
         .get(format!("{}/console/config.json", server.base))
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn without_a_console_client_the_console_offers_token_sign_in_only() {
+    let server = TestServer::start().await;
+    let config = console_config(&server).await;
     assert_eq!(config, serde_json::json!({"oidc": null}));
     server.stop().await;
 }
@@ -193,18 +197,10 @@ async fn with_a_console_client_the_console_signs_in_through_the_issuer() {
         .unwrap(),
     );
     let server = TestServer::start_configured(move |state| state.oidc = Some(oidc)).await;
-    let http = client();
-    let config: serde_json::Value = http
-        .get(format!("{}/console/config.json", server.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = console_config(&server).await;
     assert_eq!(config["oidc"]["issuer"], issuer);
     assert_eq!(config["oidc"]["clientId"], "federa-console");
-    let page = http
+    let page = client()
         .get(format!("{}/console/", server.base))
         .send()
         .await

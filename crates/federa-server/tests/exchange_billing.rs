@@ -4,7 +4,7 @@
 mod exchange_kit;
 
 use chrono::{SecondsFormat, Utc};
-use exchange_kit::{act, offering, placed_order, profile_in, provider, run_job};
+use exchange_kit::{act, offering, placed_order, profile_in, provider};
 use federa_testkit::{Federation, TestServer, ADMIN_TOKEN};
 use serde_json::json;
 
@@ -76,9 +76,9 @@ async fn a_running_service_is_invoiced_up_to_now_and_exports_as_csv() {
         before.body
     );
 
-    run_job(&server, &nordic.agent_token, "create").await;
+    server.run_job(&nordic.agent_token, "create").await;
     act(&server, &federation, &service_id, "start").await;
-    run_job(&server, &nordic.agent_token, "start").await;
+    server.run_job(&nordic.agent_token, "start").await;
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
 
     let first = server
@@ -109,7 +109,7 @@ async fn a_running_service_is_invoiced_up_to_now_and_exports_as_csv() {
     );
 
     act(&server, &federation, &service_id, "stop").await;
-    run_job(&server, &nordic.agent_token, "stop").await;
+    server.run_job(&nordic.agent_token, "stop").await;
     let stopped = server
         .get(
             &format!("/api/v1/invoices?{period}"),
@@ -173,9 +173,9 @@ async fn a_service_ordered_with_its_agent_is_billed_by_its_providers_offering() 
         .await;
     assert_eq!(ordered.status, 201, "{:?}", ordered.body);
     let service_id = ordered.body["id"].as_str().unwrap().to_string();
-    run_job(&server, &nordic.agent_token, "create").await;
+    server.run_job(&nordic.agent_token, "create").await;
     act(&server, &federation, &service_id, "start").await;
-    run_job(&server, &nordic.agent_token, "start").await;
+    server.run_job(&nordic.agent_token, "start").await;
     // Long enough running for the hour price to reach a cent.
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let invoice = server

@@ -7,7 +7,7 @@ mod exchange_kit;
 
 use std::time::Duration;
 
-use exchange_kit::{offering, profile_in, provider, run_job, Provider};
+use exchange_kit::{offering, profile_in, provider, Provider};
 use federa_domain::provisioning::{JobStatus, LeasePolicy, ServiceChange};
 use federa_store::provisioning::JobFinish;
 use federa_testkit::{Federation, TestServer, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
@@ -210,7 +210,7 @@ async fn a_two_service_composition_across_two_providers_comes_up_in_order_with_t
     assert_eq!(web_service.body["properties"]["databaseHost"], "10.0.0.7");
     assert_eq!(web_service.body["name"], "shop-web");
 
-    run_job(&server, &nordic.agent_token, "create").await;
+    server.run_job(&nordic.agent_token, "create").await;
     let ready = composition(&server, &federation, &id).await;
     assert_eq!(ready["status"], "Ready", "{ready:?}");
     assert_eq!(member(&ready, "web")["serviceStatus"], "Stopped");
@@ -230,12 +230,12 @@ async fn a_two_service_composition_across_two_providers_comes_up_in_order_with_t
         pending(&server, &rhein.agent_token).await.is_empty(),
         "the database goes only after the web server"
     );
-    run_job(&server, &nordic.agent_token, "delete").await;
+    server.run_job(&nordic.agent_token, "delete").await;
     assert_eq!(
         member(&composition(&server, &federation, &id).await, "db")["state"],
         "deleting"
     );
-    run_job(&server, &rhein.agent_token, "delete").await;
+    server.run_job(&rhein.agent_token, "delete").await;
     let gone = composition(&server, &federation, &id).await;
     assert_eq!(gone["status"], "Deleted", "{gone:?}");
     for key in ["web", "db"] {
@@ -283,8 +283,8 @@ async fn a_failed_member_rolls_back_what_was_created_in_reverse_order() {
     assert_eq!(rolling_back["status"], "RollingBack", "{rolling_back:?}");
     assert_eq!(member(&rolling_back, "web")["state"], "deleting");
     assert!(pending(&server, &rhein.agent_token).await.is_empty());
-    run_job(&server, &nordic.agent_token, "delete").await;
-    run_job(&server, &rhein.agent_token, "delete").await;
+    server.run_job(&nordic.agent_token, "delete").await;
+    server.run_job(&rhein.agent_token, "delete").await;
     let rolled_back = composition(&server, &federation, &id).await;
     assert_eq!(rolled_back["status"], "RolledBack", "{rolled_back:?}");
     for key in ["web", "db"] {

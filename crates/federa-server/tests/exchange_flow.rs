@@ -6,7 +6,7 @@
 mod exchange_kit;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use exchange_kit::{act, offering, placed_order, provider, rejections, run_job};
+use exchange_kit::{act, offering, placed_order, provider, rejections};
 use federa_domain::exchange::Decimal;
 use federa_testkit::{Federation, TestServer};
 use rust_decimal::RoundingStrategy;
@@ -178,9 +178,9 @@ async fn a_placement_only_one_provider_satisfies_lands_there_and_is_invoiced_to_
     let service_id = ordered.body["id"].as_str().expect("id").to_string();
 
     // Provision, run, reprice while running, stop.
-    run_job(&server, &nordic.agent_token, "create").await;
+    server.run_job(&nordic.agent_token, "create").await;
     act(&server, &federation, &service_id, "start").await;
-    run_job(&server, &nordic.agent_token, "start").await;
+    server.run_job(&nordic.agent_token, "start").await;
     tokio::time::sleep(std::time::Duration::from_millis(40)).await;
     let repriced = server
         .patch(
@@ -192,7 +192,7 @@ async fn a_placement_only_one_provider_satisfies_lands_there_and_is_invoiced_to_
     assert_eq!(repriced.status, 200, "{:?}", repriced.body);
     tokio::time::sleep(std::time::Duration::from_millis(40)).await;
     act(&server, &federation, &service_id, "stop").await;
-    run_job(&server, &nordic.agent_token, "stop").await;
+    server.run_job(&nordic.agent_token, "stop").await;
 
     let running_from = entered(&server, &federation, &service_id, "Started").await;
     let repriced_at = time(&repriced.body["updatedAt"]);

@@ -3,7 +3,7 @@
 
 mod exchange_kit;
 
-use exchange_kit::{offering, placed_order, profile_in, provider, run_job};
+use exchange_kit::{offering, placed_order, profile_in, provider};
 use federa_testkit::{Federation, TestServer, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
@@ -355,7 +355,7 @@ async fn profiles_and_offerings_hold_each_other_in_place() {
         )
         .await;
     assert_eq!(ordered.status, 201, "{:?}", ordered.body);
-    run_job(&server, &nordic.agent_token, "create").await;
+    server.run_job(&nordic.agent_token, "create").await;
     let offering_path = format!("/api/v1/offerings/{}", created["id"].as_str().unwrap());
     let removed = server.delete(&offering_path, &nordic.token).await;
     assert_eq!(removed.status, 409, "{:?}", removed.body);

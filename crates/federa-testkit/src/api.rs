@@ -90,6 +90,40 @@ impl Api {
         self.call("DELETE", path, Some(token), None).await
     }
 
+    /// Reports the agent of `agent_token` connected, as its runtime does on
+    /// start; placement considers connected agents only.
+    pub async fn report_connected(&self, agent_token: &str) {
+        let connected = self
+            .call(
+                "PUT",
+                "/api/v1/agents/me/status",
+                Some(agent_token),
+                Some(&serde_json::json!({"status": "Connected"})),
+            )
+            .await;
+        assert_eq!(connected.status, 200, "{:?}", connected.body);
+    }
+
+    /// Claims the agent's only pending job, which must be `action`, and
+    /// completes it, as an agent would after doing the work.
+    pub async fn run_job(&self, agent_token: &str, action: &str) {
+        let pending = self.get("/api/v1/jobs/pending", agent_token).await;
+        assert_eq!(pending.status, 200, "{:?}", pending.body);
+        let jobs = pending.body.as_array().expect("a bare array");
+        assert_eq!(jobs.len(), 1, "{jobs:?}");
+        assert_eq!(jobs[0]["action"], action, "{jobs:?}");
+        let id = jobs[0]["id"].as_str().expect("job id");
+        let empty = serde_json::json!({});
+        let claimed = self
+            .post(&format!("/api/v1/jobs/{id}/claim"), agent_token, &empty)
+            .await;
+        assert_eq!(claimed.status, 204, "{:?}", claimed.body);
+        let completed = self
+            .post(&format!("/api/v1/jobs/{id}/complete"), agent_token, &empty)
+            .await;
+        assert_eq!(completed.status, 204, "{:?}", completed.body);
+    }
+
     /// Creates an enabled participant as admin and returns its id.
     pub async fn participant(&self, name: &str) -> String {
         let created = self

@@ -35,15 +35,7 @@ pub async fn provider(
     assert_eq!(agent.status, 201, "{:?}", agent.body);
     let agent_id = agent.body["id"].as_str().expect("agent id").to_string();
     let agent_token = server.token("agent", Some(&agent_id)).await;
-    let connected = server
-        .call(
-            "PUT",
-            "/api/v1/agents/me/status",
-            Some(&agent_token),
-            Some(&json!({"status": "Connected"})),
-        )
-        .await;
-    assert_eq!(connected.status, 200, "{:?}", connected.body);
+    server.report_connected(&agent_token).await;
     profile["participantId"] = json!(id);
     let created = server
         .post("/api/v1/provider-profiles", &token, &profile)
@@ -94,29 +86,6 @@ pub fn placed_order(federation: &Federation, name: &str, placement: Value) -> Va
     let mut order = federation.order(name);
     order["placement"] = placement;
     order
-}
-
-/// Claims the agent's only pending job, which must be `action`, and
-/// completes it.
-pub async fn run_job(server: &TestServer, agent_token: &str, action: &str) {
-    let pending = server.get("/api/v1/jobs/pending", agent_token).await;
-    assert_eq!(pending.status, 200, "{:?}", pending.body);
-    let jobs = pending.body.as_array().expect("a bare array");
-    assert_eq!(jobs.len(), 1, "{jobs:?}");
-    assert_eq!(jobs[0]["action"], action, "{jobs:?}");
-    let id = jobs[0]["id"].as_str().expect("job id");
-    let claimed = server
-        .post(&format!("/api/v1/jobs/{id}/claim"), agent_token, &json!({}))
-        .await;
-    assert_eq!(claimed.status, 204, "{:?}", claimed.body);
-    let completed = server
-        .post(
-            &format!("/api/v1/jobs/{id}/complete"),
-            agent_token,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(completed.status, 204, "{:?}", completed.body);
 }
 
 /// Asks the service's lifecycle for `action` as the consumer.
