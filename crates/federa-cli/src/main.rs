@@ -64,6 +64,11 @@ enum Command {
     ServicePools(client::ResourceArgs),
     /// The values of list pools.
     ServicePoolValues(client::ResourceArgs),
+    /// Pools that fill agent configuration with exclusive values; global
+    /// ones have no participant.
+    ConfigPools(client::ResourceArgs),
+    /// The values of config pools.
+    ConfigPoolValues(client::ResourceArgs),
     /// Providers' jurisdictions, regions and certifications.
     ProviderProfiles(client::ResourceArgs),
     /// Service types offered by providers, with prices.
@@ -194,6 +199,8 @@ fn main() -> std::process::ExitCode {
         Command::ServicePoolSets(args) => resource("service-pool-sets", args),
         Command::ServicePools(args) => resource("service-pools", args),
         Command::ServicePoolValues(args) => resource("service-pool-values", args),
+        Command::ConfigPools(args) => resource("config-pools", args),
+        Command::ConfigPoolValues(args) => resource("config-pool-values", args),
         Command::ProviderProfiles(args) => resource("provider-profiles", args),
         Command::Offerings(args) => resource("offerings", args),
         Command::PlacementPolicies(args) => resource("placement-policies", args),

@@ -229,6 +229,117 @@ fn list_scopes_name_the_caller() {
 }
 
 #[test]
+fn config_pools_are_managed_by_their_owner_and_global_ones_by_admins() {
+    let (mine, other, my_agent, _) = ids();
+    let global = Owners::none();
+    let participant = Identity::participant(mine);
+    let agent = Identity::agent(my_agent, mine);
+    // (caller, object, action, owners, allowed)
+    let cases = [
+        (
+            participant,
+            Object::ConfigPool,
+            Action::Create,
+            Owners::owner(mine),
+            true,
+        ),
+        (
+            participant,
+            Object::ConfigPool,
+            Action::Create,
+            Owners::owner(other),
+            false,
+        ),
+        (
+            participant,
+            Object::ConfigPool,
+            Action::Create,
+            global,
+            false,
+        ),
+        (
+            participant,
+            Object::ConfigPool,
+            Action::Update,
+            global,
+            false,
+        ),
+        (
+            participant,
+            Object::ConfigPool,
+            Action::Delete,
+            Owners::owner(mine),
+            true,
+        ),
+        (
+            participant,
+            Object::ConfigPoolValue,
+            Action::Create,
+            Owners::owner(mine),
+            true,
+        ),
+        (
+            participant,
+            Object::ConfigPoolValue,
+            Action::Create,
+            global,
+            false,
+        ),
+        (
+            participant,
+            Object::ConfigPoolValue,
+            Action::Get,
+            Owners::owner(other),
+            false,
+        ),
+        (
+            agent,
+            Object::ConfigPool,
+            Action::Get,
+            Owners::owner(mine),
+            true,
+        ),
+        (agent, Object::ConfigPool, Action::Get, global, false),
+        (
+            agent,
+            Object::ConfigPool,
+            Action::Update,
+            Owners::owner(mine),
+            false,
+        ),
+        (
+            agent,
+            Object::ConfigPoolValue,
+            Action::Get,
+            Owners::owner(mine),
+            false,
+        ),
+        (
+            Identity::admin(),
+            Object::ConfigPool,
+            Action::Create,
+            global,
+            true,
+        ),
+        (
+            Identity::admin(),
+            Object::ConfigPoolValue,
+            Action::Delete,
+            global,
+            true,
+        ),
+    ];
+    for (caller, object, action, owners, allowed) in cases {
+        assert_eq!(
+            caller.authorize(object, action, &owners).is_ok(),
+            allowed,
+            "{:?} {action:?} {object:?} {owners:?}",
+            caller.role
+        );
+    }
+}
+
+#[test]
 fn refusals_say_what_was_refused() {
     let denied = Identity::participant(Uuid::from_u128(1))
         .authorize(

@@ -600,6 +600,33 @@ fn configuration_schema_accepts_the_shared_format() {
 }
 
 #[test]
+fn generated_paths_lists_every_property_a_pool_fills() {
+    let pool = |pool_type: &str| json!({"type": "pool", "config": {"poolType": pool_type}});
+    let schema = PropertySchema::parse_configuration(&json!({
+        "properties": {
+            "region": {"type": "string"},
+            "publicIp": {"type": "string", "generator": pool("public_ip")},
+            "network": {"type": "object", "properties": {
+                "vlan": {"type": "integer", "generator": pool("vlan")},
+                "mtu": {"type": "integer"}
+            }},
+            "disks": {"type": "array", "items": {"type": "string"}}
+        }
+    }))
+    .expect("valid configuration schema");
+    let paths: Vec<String> = schema
+        .generated_paths()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(paths, ["network.vlan", "publicIp"]);
+    let plain =
+        PropertySchema::parse_configuration(&json!({"properties": {"region": {"type": "string"}}}))
+            .expect("valid configuration schema");
+    assert!(plain.generated_paths().is_empty());
+}
+
+#[test]
 fn valid_schema_is_typed() {
     let schema = PropertySchema::example_vm();
     let cpu = schema.property("cpu").expect("cpu declared");

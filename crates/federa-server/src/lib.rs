@@ -6,6 +6,7 @@ pub mod auth_limit;
 mod bootstrap;
 pub mod clock;
 mod composing;
+mod config_pools;
 pub mod console;
 pub mod dispatch;
 pub mod error;
@@ -54,6 +55,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::service_pool_sets::router())
         .merge(routes::service_pools::router())
         .merge(routes::service_pool_values::router())
+        .merge(routes::config_pools::router())
+        .merge(routes::config_pool_values::router())
         .merge(routes::services::router())
         .merge(routes::jobs::router())
         .merge(routes::events::router())

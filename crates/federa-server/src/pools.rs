@@ -1,6 +1,6 @@
 //! Pool values for services: taken when a service is ordered, in the same
 //! transaction that writes it, and given back when it reaches a terminal
-//! state.
+//! state. The choice of values ([`choose`]) serves config pools too.
 //!
 //! The values are chosen from a fresh read and claimed conditionally; when
 //! a concurrent order claimed one first, the whole write rolls back and the
@@ -12,10 +12,12 @@ use std::net::IpAddr;
 
 use federa_domain::event::NewEvent;
 use federa_domain::listing::FieldError;
-use federa_domain::pools::{next_listed_value, PoolGenerator, ServicePool};
+use federa_domain::pools::{
+    next_listed_value, ConfigPool, GeneratorType, PoolGenerator, PoolPropertyType, ServicePool,
+};
 use federa_domain::property_schema::{GeneratorKind, GeneratorRequest, PropertySchema};
 use federa_domain::provisioning::{Job, Service};
-use federa_store::pools::PoolClaim;
+use federa_store::pools::{PoolClaim, PoolFamily};
 use federa_store::StoreError;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -26,13 +28,78 @@ use crate::state::AppState;
 
 /// Each lost claim means another order took a value, so a few dozen rounds
 /// only run out when the pool churns faster than orders can be written.
-const ATTEMPTS: usize = 64;
+pub(crate) const ATTEMPTS: usize = 64;
 
 /// A generator request with the pool it draws from.
-struct Source<'a> {
+pub(crate) struct Source<'a> {
     request: &'a GeneratorRequest,
-    pool: ServicePool,
+    pool: Drawn,
     generator: PoolGenerator,
+}
+
+/// The facts of a pool that choosing a value needs, whichever its family.
+pub(crate) struct Drawn {
+    pub id: Uuid,
+    pub pool_type: String,
+    pub owner_id: Option<Uuid>,
+    pub property_type: PoolPropertyType,
+    pub generator_type: GeneratorType,
+    pub generator_config: Option<Value>,
+}
+
+impl From<ServicePool> for Drawn {
+    fn from(pool: ServicePool) -> Drawn {
+        Drawn {
+            id: pool.id,
+            pool_type: pool.pool_type,
+            owner_id: Some(pool.provider_id),
+            property_type: pool.property_type,
+            generator_type: pool.generator_type,
+            generator_config: pool.generator_config,
+        }
+    }
+}
+
+impl From<ConfigPool> for Drawn {
+    fn from(pool: ConfigPool) -> Drawn {
+        Drawn {
+            id: pool.id,
+            pool_type: pool.pool_type,
+            owner_id: pool.participant_id,
+            property_type: pool.property_type,
+            generator_type: pool.generator_type,
+            generator_config: pool.generator_config,
+        }
+    }
+}
+
+impl<'a> Source<'a> {
+    /// Pairs `request` with `pool`, refusing a pool whose stored generator
+    /// configuration no longer parses.
+    pub(crate) fn new(
+        family: PoolFamily,
+        request: &'a GeneratorRequest,
+        pool: Drawn,
+    ) -> ApiResult<Source<'a>> {
+        let generator = PoolGenerator::parse(
+            pool.generator_type,
+            pool.generator_config.as_ref(),
+            pool.property_type,
+        )
+        .map_err(|_| {
+            ApiError::Conflict(format!(
+                "{}: {} {} has an unusable generatorConfig",
+                field(family, request),
+                noun(family),
+                pool.id
+            ))
+        })?;
+        Ok(Source {
+            request,
+            pool,
+            generator,
+        })
+    }
 }
 
 /// Writes `service` and its first `job` with a value from the agent's pools
@@ -55,7 +122,8 @@ pub async fn insert_service(
     let sources = sources(state, service, requests).await?;
     let asked = service.properties.clone();
     for _ in 0..ATTEMPTS {
-        let (properties, claims) = choose(state, schema, &sources, asked.clone()).await?;
+        let (properties, claims) =
+            choose(state, PoolFamily::Service, schema, &sources, asked.clone()).await?;
         service.properties = properties.clone();
         job.params = Some(Value::Object(properties));
         match state
@@ -91,8 +159,24 @@ pub async fn check_agent_pool_set(
     }
 }
 
-fn field(request: &GeneratorRequest) -> String {
-    format!("properties.{}", request.path)
+/// The request field holding the properties a family's pools fill.
+fn root(family: PoolFamily) -> &'static str {
+    match family {
+        PoolFamily::Service => "properties",
+        PoolFamily::Config => "configuration",
+    }
+}
+
+fn noun(family: PoolFamily) -> &'static str {
+    match family {
+        PoolFamily::Service => "service pool",
+        PoolFamily::Config => "config pool",
+    }
+}
+
+/// The path of a request's property in errors, e.g. `configuration.publicIp`.
+pub(crate) fn field(family: PoolFamily, request: &GeneratorRequest) -> String {
+    format!("{}.{}", root(family), request.path)
 }
 
 /// The pool of each request: in the set the service's agent draws from, of
@@ -123,7 +207,7 @@ async fn sources<'a>(
         let GeneratorKind::Pool { pool_type } = &request.generator.kind;
         let Some(set) = &set else {
             missing.push(FieldError::new(
-                field(request),
+                field(PoolFamily::Service, request),
                 format!(
                     "needs a value from a service pool, but agent {} draws from no service pool set of its provider",
                     agent.id
@@ -133,7 +217,7 @@ async fn sources<'a>(
         };
         let Some(pool) = state.store.service_pool_of_type(set.id, pool_type).await? else {
             missing.push(FieldError::new(
-                field(request),
+                field(PoolFamily::Service, request),
                 format!(
                     "service pool set {} has no pool of type `{pool_type}`",
                     set.id
@@ -141,23 +225,7 @@ async fn sources<'a>(
             ));
             continue;
         };
-        let generator = PoolGenerator::parse(
-            pool.generator_type,
-            pool.generator_config.as_ref(),
-            pool.property_type,
-        )
-        .map_err(|_| {
-            ApiError::Conflict(format!(
-                "{}: service pool {} has an unusable generatorConfig",
-                field(request),
-                pool.id
-            ))
-        })?;
-        out.push(Source {
-            request,
-            pool,
-            generator,
-        });
+        out.push(Source::new(PoolFamily::Service, request, pool.into())?);
     }
     if missing.is_empty() {
         Ok(out)
@@ -168,8 +236,9 @@ async fn sources<'a>(
 
 /// One choice of values from a fresh read: the properties with the values
 /// filled in, and the claims that must succeed for the choice to hold.
-async fn choose(
+pub(crate) async fn choose(
     state: &AppState,
+    family: PoolFamily,
     schema: &PropertySchema,
     sources: &[Source<'_>],
     mut properties: Map<String, Value>,
@@ -187,8 +256,9 @@ async fn choose(
         let property_name = source.request.path.to_string();
         let exhausted = || {
             ApiError::Conflict(format!(
-                "{}: service pool `{}` has no free value left",
-                field(source.request),
+                "{}: {} `{}` has no free value left",
+                field(family, source.request),
+                noun(family),
                 source.pool.pool_type
             ))
         };
@@ -202,7 +272,7 @@ async fn choose(
                     .collect();
                 let free = state
                     .store
-                    .free_listed_values(source.pool.id, chosen.len() + 1)
+                    .free_listed_values(family, source.pool.id, chosen.len() + 1)
                     .await?;
                 let picked = next_listed_value(&free, &chosen).ok_or_else(exhausted)?;
                 let claim = PoolClaim::Listed {
@@ -214,7 +284,7 @@ async fn choose(
             PoolGenerator::Subnet(subnet) => {
                 let mut taken: BTreeSet<IpAddr> = state
                     .store
-                    .generated_addresses(source.pool.id)
+                    .generated_addresses(family, source.pool.id)
                     .await?
                     .iter()
                     .filter_map(|address| address.parse().ok())
@@ -227,7 +297,7 @@ async fn choose(
                 let claim = PoolClaim::Generated {
                     value_id: Uuid::now_v7(),
                     pool_id: source.pool.id,
-                    provider_id: source.pool.provider_id,
+                    owner_id: source.pool.owner_id,
                     address: address.clone(),
                     property_name,
                 };
@@ -236,10 +306,10 @@ async fn choose(
         };
         let value = schema
             .check_generated(source.request, &value)
-            .map_err(|errors| under("properties", errors))?;
+            .map_err(|errors| under(root(family), errors))?;
         if !source.request.path.store(&mut properties, value) {
             return Err(ApiError::field(
-                field(source.request),
+                field(family, source.request),
                 "cannot take a pool value because the object holding it is absent",
             ));
         }

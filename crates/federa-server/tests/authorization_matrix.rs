@@ -89,6 +89,15 @@ const ROWS: &[Row] = &[
     row("GET", "/service-pool-values", "AAAAA"),
     row("POST", "/service-pool-values", "AADDD"),
     row("GET", "/service-pool-values/{id}", "AADAD"),
+    // The matrix's config pool is the provider's; agents read their
+    // provider's pools, never the values.
+    row("GET", "/config-pools", "AAAAA"),
+    row("POST", "/config-pools", "AADDD"),
+    row("GET", "/config-pools/{id}", "AADAD"),
+    row("PATCH", "/config-pools/{id}", "AADDD"),
+    row("GET", "/config-pool-values", "AAADD"),
+    row("POST", "/config-pool-values", "AADDD"),
+    row("GET", "/config-pool-values/{id}", "AADDD"),
     row("GET", "/services", "AAAAA"),
     row("POST", "/services", "AADDD"),
     row("GET", "/services/{id}", "AADAD"),
@@ -152,6 +161,8 @@ const ROWS: &[Row] = &[
     row("DELETE", "/services/{id}", "AADDD"),
     row("DELETE", "/service-options/{id}", "AADAD"),
     row("DELETE", "/service-pool-values/{id}", "AADDD"),
+    row("DELETE", "/config-pool-values/{id}", "AADDD"),
+    row("DELETE", "/config-pools/{id}", "AADDD"),
     row("DELETE", "/service-pools/{id}", "AADDD"),
     row("DELETE", "/service-pool-sets/{id}", "AADDD"),
     row("DELETE", "/service-option-types/{id}", "ADDDD"),
@@ -181,6 +192,8 @@ struct World {
     pool_set_id: String,
     pool_id: String,
     pool_value_id: String,
+    config_pool_id: String,
+    config_value_id: String,
     service_id: String,
     job_id: String,
     metric_type_id: String,
@@ -246,6 +259,20 @@ impl World {
                 "/api/v1/service-pool-values",
                 &federation.provider_token,
                 &json!({"servicePoolId": pool.body["id"], "name": "vlan 7", "value": 7}),
+            )
+            .await;
+        let config_pool = server
+            .post(
+                "/api/v1/config-pools",
+                &federation.provider_token,
+                &json!({"name": "addresses", "type": "public_ip", "propertyType": "string", "generatorType": "list", "participantId": federation.provider_id}),
+            )
+            .await;
+        let config_value = server
+            .post(
+                "/api/v1/config-pool-values",
+                &federation.provider_token,
+                &json!({"configPoolId": config_pool.body["id"], "name": "ip 1", "value": "192.0.2.1"}),
             )
             .await;
         let service_id = federation.order_service(server, "vm-1").await;
@@ -319,6 +346,8 @@ impl World {
             pool_set_id: id(&pool_set.body),
             pool_id: id(&pool.body),
             pool_value_id: id(&pool_value.body),
+            config_pool_id: id(&config_pool.body),
+            config_value_id: id(&config_value.body),
             service_id,
             job_id: pending.body[0]["id"].as_str().unwrap().to_string(),
             federation,
@@ -364,6 +393,8 @@ impl World {
             "service-pool-sets" => self.pool_set_id.clone(),
             "service-pools" => self.pool_id.clone(),
             "service-pool-values" => self.pool_value_id.clone(),
+            "config-pools" => self.config_pool_id.clone(),
+            "config-pool-values" => self.config_value_id.clone(),
             "services" => self.service_id.clone(),
             "jobs" => self.job_id.clone(),
             "metric-types" => self.metric_type_id.clone(),
@@ -416,6 +447,12 @@ impl World {
             }
             ("POST", "/service-pool-values") => {
                 json!({"servicePoolId": self.pool_id, "name": "v", "value": 8})
+            }
+            ("POST", "/config-pools") => {
+                json!({"name": "p", "type": format!("t{}", uuid::Uuid::now_v7().simple()), "propertyType": "string", "generatorType": "list", "participantId": f.provider_id})
+            }
+            ("POST", "/config-pool-values") => {
+                json!({"configPoolId": self.config_pool_id, "name": "v", "value": "192.0.2.8"})
             }
             ("POST", "/services") => f.order(&format!("vm-{}", uuid::Uuid::now_v7().simple())),
             ("POST", "/jobs/{id}/fail") => json!({"errorMessage": "refused"}),

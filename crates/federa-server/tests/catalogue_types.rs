@@ -1,23 +1,11 @@
 //! Service types and agent types over HTTP: schema checking, access and
 //! deletion rules.
 
-use federa_testkit::{Federation, TestServer, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
+use federa_testkit::{error_paths, Federation, TestServer, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
 use serde_json::{json, Value};
 
 fn lifecycle() -> Value {
     serde_json::from_str(EXAMPLE_VM_LIFECYCLE).unwrap()
-}
-
-fn paths(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| e["path"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -107,7 +95,7 @@ async fn broken_schemas_are_refused_with_every_failing_path() {
         )
         .await;
     assert_eq!(response.status, 400, "{:?}", response.body);
-    let found = paths(&response.body);
+    let found = error_paths(&response.body);
     for expected in [
         "propertySchema.name.validators[0].config.pattern",
         "propertySchema.size.validators[0]",
@@ -135,7 +123,7 @@ async fn broken_schemas_are_refused_with_every_failing_path() {
         .await;
     assert_eq!(response.status, 400, "{:?}", response.body);
     assert!(
-        paths(&response.body)[0].starts_with("propertySchema.mode"),
+        error_paths(&response.body)[0].starts_with("propertySchema.mode"),
         "{:?}",
         response.body
     );
@@ -159,7 +147,7 @@ async fn agent_types_check_their_service_types_and_templates() {
         )
         .await;
     assert_eq!(refused.status, 400, "{:?}", refused.body);
-    let paths = paths(&refused.body);
+    let paths = error_paths(&refused.body);
     assert!(paths.contains(&"serviceTypeIds".to_string()), "{paths:?}");
     assert!(paths.contains(&"configTemplate".to_string()), "{paths:?}");
 
@@ -252,7 +240,7 @@ async fn a_new_lifecycle_must_keep_the_states_services_are_in() {
         .await;
     assert_eq!(response.status, 400, "{:?}", response.body);
     assert!(
-        paths(&response.body).contains(&"lifecycleSchema.states".to_string()),
+        error_paths(&response.body).contains(&"lifecycleSchema.states".to_string()),
         "{:?}",
         response.body
     );

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use federa_testkit::{backend_name, Response, TestServer, ADMIN_TOKEN};
+use federa_testkit::{backend_name, error_paths, Response, TestServer, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
 const LIST: &str = "/api/v1/events";
@@ -28,18 +28,6 @@ fn kinds(events: &Value) -> Vec<String> {
         .iter()
         .map(|e| e["type"].as_str().expect("type").to_string())
         .collect()
-}
-
-fn error_paths(response: &Response) -> Vec<String> {
-    response.body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| e["path"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn lease(server: &TestServer, subscriber: &str, instance: &str, limit: u32) -> Response {
@@ -161,7 +149,7 @@ async fn list_filters_sorts_and_pages() {
     ] {
         let refused = server.get(&format!("{LIST}?{query}"), ADMIN_TOKEN).await;
         assert_eq!(refused.status, 400, "{query}");
-        assert_eq!(error_paths(&refused), [field], "{query}");
+        assert_eq!(error_paths(&refused.body), [field], "{query}");
     }
     server.stop().await;
 }
@@ -400,11 +388,11 @@ async fn bad_lease_and_ack_bodies_name_the_field() {
     ] {
         let refused = server.post(path, ADMIN_TOKEN, &body).await;
         assert_eq!(refused.status, 400, "{path} {body}: {:?}", refused.body);
-        assert_eq!(error_paths(&refused), fields, "{path} {body}");
+        assert_eq!(error_paths(&refused.body), fields, "{path} {body}");
     }
     let empty = server.call("POST", LEASE, Some(ADMIN_TOKEN), None).await;
     assert_eq!(empty.status, 400);
-    assert_eq!(error_paths(&empty), ["body"]);
+    assert_eq!(error_paths(&empty.body), ["body"]);
     server.stop().await;
 }
 

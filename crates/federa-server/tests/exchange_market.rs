@@ -4,20 +4,8 @@
 mod exchange_kit;
 
 use exchange_kit::{offering, placed_order, profile_in, provider};
-use federa_testkit::{Federation, TestServer, ADMIN_TOKEN};
+use federa_testkit::{error_paths, Federation, TestServer, ADMIN_TOKEN};
 use serde_json::{json, Value};
-
-fn paths(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|error| error["path"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn a_provider_declares_one_profile_that_everyone_reads_and_only_it_changes() {
@@ -140,7 +128,7 @@ async fn profile_and_offering_problems_are_reported_with_their_paths() {
         .await;
     assert_eq!(bad_profile.status, 400, "{:?}", bad_profile.body);
     assert_eq!(
-        paths(&bad_profile.body),
+        error_paths(&bad_profile.body),
         [
             "jurisdiction",
             "regions[1].code",
@@ -161,7 +149,7 @@ async fn profile_and_offering_problems_are_reported_with_their_paths() {
         )
         .await;
     assert_eq!(unknown_label.status, 400);
-    assert_eq!(paths(&unknown_label.body), ["certifications[0].kind"]);
+    assert_eq!(error_paths(&unknown_label.body), ["certifications[0].kind"]);
 
     let offer = |regions: Value, price: Value| {
         json!({
@@ -179,7 +167,7 @@ async fn profile_and_offering_problems_are_reported_with_their_paths() {
         )
         .await;
     assert_eq!(without_profile.status, 400);
-    assert_eq!(paths(&without_profile.body), ["participantId"]);
+    assert_eq!(error_paths(&without_profile.body), ["participantId"]);
 
     let declared = server
         .post(
@@ -201,7 +189,7 @@ async fn profile_and_offering_problems_are_reported_with_their_paths() {
         )
         .await;
     assert_eq!(float_price.status, 400);
-    assert_eq!(paths(&float_price.body), ["price.hourly"]);
+    assert_eq!(error_paths(&float_price.body), ["price.hourly"]);
     assert!(
         float_price.body["errors"][0]["message"]
             .as_str()
@@ -222,7 +210,7 @@ async fn profile_and_offering_problems_are_reported_with_their_paths() {
         .await;
     assert_eq!(wrong.status, 400);
     assert_eq!(
-        paths(&wrong.body),
+        error_paths(&wrong.body),
         [
             "regions[0]",
             "price.hourly",
@@ -288,7 +276,7 @@ async fn prices_keep_their_exact_digits_and_a_new_price_is_published_as_given() 
         .patch(&path, &nordic.token, &json!({"capacity": 0}))
         .await;
     assert_eq!(zero.status, 400);
-    assert_eq!(paths(&zero.body), ["capacity"]);
+    assert_eq!(error_paths(&zero.body), ["capacity"]);
     let read = server.get(&path, &federation.consumer_token).await;
     assert_eq!(read.body["price"]["hourly"], "0.07");
     let listed = server
@@ -331,7 +319,7 @@ async fn profiles_and_offerings_hold_each_other_in_place() {
         )
         .await;
     assert_eq!(dropped.status, 400, "{:?}", dropped.body);
-    assert_eq!(paths(&dropped.body), ["regions"]);
+    assert_eq!(error_paths(&dropped.body), ["regions"]);
     let kept = server
         .patch(
             &profile_path,

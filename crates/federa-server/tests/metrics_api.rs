@@ -2,20 +2,8 @@
 //! single and batch reporting, scoped listing, resource ids and bucketed
 //! aggregation.
 
-use federa_testkit::{Federation, Response, TestServer, ADMIN_TOKEN};
+use federa_testkit::{error_paths, Federation, Response, TestServer, ADMIN_TOKEN};
 use serde_json::{json, Value};
-
-fn paths(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| e["path"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 async fn metric_type(server: &TestServer, name: &str, entity_type: &str) -> String {
     let created = server
@@ -111,7 +99,7 @@ async fn metric_types_are_managed_by_admins_and_read_by_everyone() {
         )
         .await;
     assert_eq!(bad_entity.status, 400);
-    assert_eq!(paths(&bad_entity.body), ["entityType"]);
+    assert_eq!(error_paths(&bad_entity.body), ["entityType"]);
     let blank = server
         .post(
             "/api/v1/metric-types",
@@ -119,7 +107,7 @@ async fn metric_types_are_managed_by_admins_and_read_by_everyone() {
             &json!({"name": " ", "entityType": "Agent"}),
         )
         .await;
-    assert_eq!(paths(&blank.body), ["name"]);
+    assert_eq!(error_paths(&blank.body), ["name"]);
 
     let renamed = server
         .patch(
@@ -233,7 +221,7 @@ async fn a_bad_single_entry_names_every_failing_field() {
     )
     .await;
     assert_eq!(invalid.status, 400);
-    assert_eq!(paths(&invalid.body), ["resourceId", "timestamp"]);
+    assert_eq!(error_paths(&invalid.body), ["resourceId", "timestamp"]);
 
     let unknown = post_entry(
         &server,
@@ -242,7 +230,7 @@ async fn a_bad_single_entry_names_every_failing_field() {
     )
     .await;
     assert_eq!(unknown.status, 400);
-    assert_eq!(paths(&unknown.body), ["serviceId", "typeName"]);
+    assert_eq!(error_paths(&unknown.body), ["serviceId", "typeName"]);
 
     let no_service = post_entry(
         &server,
@@ -251,7 +239,7 @@ async fn a_bad_single_entry_names_every_failing_field() {
     )
     .await;
     assert_eq!(no_service.status, 400);
-    assert_eq!(paths(&no_service.body), ["agentInstanceId"]);
+    assert_eq!(error_paths(&no_service.body), ["agentInstanceId"]);
 
     let not_a_number = post_entry(
         &server,
@@ -260,7 +248,7 @@ async fn a_bad_single_entry_names_every_failing_field() {
     )
     .await;
     assert_eq!(not_a_number.status, 400);
-    assert_eq!(paths(&not_a_number.body), ["value"]);
+    assert_eq!(error_paths(&not_a_number.body), ["value"]);
 }
 
 #[tokio::test]
@@ -299,7 +287,7 @@ async fn an_agent_may_name_its_service_by_instance_id() {
     let (_, other_agent) = federation.agent(&server, "agent-2", &[]).await;
     let elsewhere = post_entry(&server, &other_agent, body.clone()).await;
     assert_eq!(elsewhere.status, 400);
-    assert_eq!(paths(&elsewhere.body), ["agentInstanceId"]);
+    assert_eq!(error_paths(&elsewhere.body), ["agentInstanceId"]);
     // Admins read measurements; only agents report them, as in Fulcrum.
     let admin = post_entry(&server, ADMIN_TOKEN, body).await;
     assert_eq!(admin.status, 403, "{:?}", admin.body);
@@ -352,11 +340,11 @@ async fn a_batch_stores_its_valid_entries_and_rejects_the_rest_by_index() {
         };
         assert_eq!(result["status"], expected, "entry {index}: {result:?}");
     }
-    assert_eq!(paths(&results[3]), ["entries[3].value"]);
-    assert_eq!(paths(&results[10]), ["entries[10].resourceId"]);
-    assert_eq!(paths(&results[500]), ["entries[500].typeName"]);
-    assert_eq!(paths(&results[1200]), ["entries[1200].timestamp"]);
-    assert_eq!(paths(&results[1999]), ["entries[1999].serviceId"]);
+    assert_eq!(error_paths(&results[3]), ["entries[3].value"]);
+    assert_eq!(error_paths(&results[10]), ["entries[10].resourceId"]);
+    assert_eq!(error_paths(&results[500]), ["entries[500].typeName"]);
+    assert_eq!(error_paths(&results[1200]), ["entries[1200].timestamp"]);
+    assert_eq!(error_paths(&results[1999]), ["entries[1999].serviceId"]);
     assert!(results[3]["error"]
         .as_str()
         .unwrap()
@@ -408,7 +396,10 @@ async fn a_batch_stores_its_valid_entries_and_rejects_the_rest_by_index() {
     .await;
     assert_eq!(mixed.status, 200, "{:?}", mixed.body);
     assert_eq!(mixed.body["created"], 0);
-    assert_eq!(paths(&mixed.body["results"][1]), ["entries[1].serviceId"]);
+    assert_eq!(
+        error_paths(&mixed.body["results"][1]),
+        ["entries[1].serviceId"]
+    );
 }
 
 #[tokio::test]
@@ -421,10 +412,10 @@ async fn batches_are_bounded_and_only_agents_send_them() {
 
     let empty = post_batch(&server, &federation.agent_token, vec![]).await;
     assert_eq!(empty.status, 400);
-    assert_eq!(paths(&empty.body), ["entries"]);
+    assert_eq!(error_paths(&empty.body), ["entries"]);
     let too_many = post_batch(&server, &federation.agent_token, vec![one(); 5001]).await;
     assert_eq!(too_many.status, 400);
-    assert_eq!(paths(&too_many.body), ["entries"]);
+    assert_eq!(error_paths(&too_many.body), ["entries"]);
     let participant = post_batch(&server, &federation.consumer_token, vec![one()]).await;
     assert_eq!(participant.status, 403);
     let not_json = server
@@ -535,7 +526,7 @@ async fn entries_are_listed_by_filter_within_the_callers_scope() {
     assert_eq!(values, [30.0, 20.0, 10.0]);
     let bad = get("serviceId=nope&sort=name".into()).await;
     assert_eq!(bad.status, 400);
-    assert_eq!(paths(&bad.body), ["serviceId", "sort"]);
+    assert_eq!(error_paths(&bad.body), ["serviceId", "sort"]);
 }
 
 #[tokio::test]
@@ -782,7 +773,7 @@ async fn aggregation_ranges_are_limited_per_bucket() {
             )
             .await;
         assert_eq!(refused.status, 400, "{bucket}");
-        assert_eq!(paths(&refused.body), ["start"], "{bucket}");
+        assert_eq!(error_paths(&refused.body), ["start"], "{bucket}");
     }
 
     let backwards = server
@@ -791,7 +782,7 @@ async fn aggregation_ranges_are_limited_per_bucket() {
             token,
         )
         .await;
-    assert_eq!(paths(&backwards.body), ["end"]);
+    assert_eq!(error_paths(&backwards.body), ["end"]);
     let unknown = server
         .get(
             &format!("{path}?aggregateType=median&bucket=week&start=soon"),
@@ -799,14 +790,17 @@ async fn aggregation_ranges_are_limited_per_bucket() {
         )
         .await;
     assert_eq!(unknown.status, 400);
-    assert_eq!(paths(&unknown.body), ["aggregateType", "bucket", "start"]);
+    assert_eq!(
+        error_paths(&unknown.body),
+        ["aggregateType", "bucket", "start"]
+    );
     let bad_ids = server
         .get(
             &format!("/api/v1/metric-entries/aggregate/nope/disk-1/{io}"),
             token,
         )
         .await;
-    assert_eq!(paths(&bad_ids.body), ["serviceId"]);
+    assert_eq!(error_paths(&bad_ids.body), ["serviceId"]);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use federa_testkit::{Federation, TestServer, ADMIN_TOKEN};
+use federa_testkit::{error_paths, Federation, TestServer, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
 const RACERS: usize = 16;
@@ -59,19 +59,6 @@ fn id(response: &federa_testkit::Response) -> String {
         response.body
     );
     response.body["id"].as_str().expect("id").to_string()
-}
-
-/// The paths of every error in a 400 answer.
-fn error_paths(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .filter_map(|e| e["path"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A pool set of the provider that its agent draws from.

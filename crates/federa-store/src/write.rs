@@ -3,10 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use federa_domain::event::NewEvent;
+use uuid::Uuid;
 
 use crate::db::{on_pool, Db};
 use crate::error::{Result, StoreError};
 use crate::events::record_event;
+use crate::pools::{claim_pool_values, PoolClaim, PoolFamily};
 use crate::sql::{bind_args, AnyRow, Arg};
 use crate::Store;
 
@@ -51,6 +53,15 @@ impl Statement {
     }
 }
 
+/// Pool values a write takes for the service or agent it writes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Claims<'a> {
+    pub(crate) family: PoolFamily,
+    pub(crate) holder_id: Uuid,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) claims: &'a [PoolClaim],
+}
+
 impl Store {
     /// Runs `statements` and records `events` in one transaction: the change
     /// and its audit trail commit together or not at all.
@@ -60,10 +71,26 @@ impl Store {
         events: &[NewEvent],
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.apply_claiming(statements, None, events, now).await
+    }
+
+    /// [`Store::apply`], also taking pool values after the statements (which
+    /// write their holder); a value taken meanwhile rolls everything back
+    /// with [`StoreError::Raced`].
+    pub(crate) async fn apply_claiming(
+        &self,
+        statements: &[Statement],
+        claims: Option<Claims<'_>>,
+        events: &[NewEvent],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         on_pool!(self.write, pool => {
             let mut tx = pool.begin().await.map_err(StoreError::classify)?;
             for statement in statements {
                 run_statement!(tx, statement);
+            }
+            if let Some(c) = claims {
+                claim_pool_values!(tx, c.family, c.claims, c.holder_id, c.at);
             }
             for event in events {
                 record_event!(tx, event, now);

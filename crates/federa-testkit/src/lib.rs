@@ -27,3 +27,16 @@ pub fn reliability_summary(dir: &str, name: &str, line: &str) {
         let _ = std::fs::write(dir.join(format!("{name}-{}.txt", backend_name())), line);
     }
 }
+
+/// The field paths of every error in a 400 answer's body, in order.
+pub fn error_paths(body: &serde_json::Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|error| error["path"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}

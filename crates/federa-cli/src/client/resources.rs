@@ -111,6 +111,16 @@ pub const RESOURCES: &[Resource] = &[
         columns: &[ID, NAME, ("VALUE", "value"), ("SERVICE", "serviceId")],
     },
     Resource {
+        name: "config-pools",
+        path: "/config-pools",
+        columns: &[ID, NAME, ("TYPE", "type"), ("PARTICIPANT", "participantId")],
+    },
+    Resource {
+        name: "config-pool-values",
+        path: "/config-pool-values",
+        columns: &[ID, NAME, ("VALUE", "value"), ("AGENT", "agentId")],
+    },
+    Resource {
         name: "provider-profiles",
         path: "/provider-profiles",
         columns: &[

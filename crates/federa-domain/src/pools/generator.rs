@@ -12,14 +12,28 @@ pub enum GeneratorType {
 }
 
 impl GeneratorType {
+    pub const ALL: [GeneratorType; 2] = [GeneratorType::List, GeneratorType::Subnet];
     pub const NAMES: [&'static str; 2] = ["list", "subnet"];
 
     pub fn parse(path: &str, name: &str) -> Result<GeneratorType, FieldError> {
-        match name {
-            "list" => Ok(GeneratorType::List),
-            "subnet" => Ok(GeneratorType::Subnet),
-            _ => Err(FieldError::new(path, "must be list or subnet")),
-        }
+        Self::parse_among(path, name, &Self::ALL)
+    }
+
+    /// Parses a generator type that a kind of pool supports: service pools
+    /// take every type, config pools only `list`.
+    pub fn parse_among(
+        path: &str,
+        name: &str,
+        supported: &[GeneratorType],
+    ) -> Result<GeneratorType, FieldError> {
+        supported
+            .iter()
+            .copied()
+            .find(|kind| kind.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = supported.iter().map(|kind| kind.as_str()).collect();
+                FieldError::new(path, format!("must be {}", names.join(" or ")))
+            })
     }
 
     pub fn as_str(self) -> &'static str {
@@ -168,5 +182,20 @@ mod tests {
                 .path,
             "generatorType"
         );
+    }
+
+    #[test]
+    fn a_pool_kind_accepts_only_the_generators_it_supports() {
+        let list_only = [GeneratorType::List];
+        assert_eq!(
+            GeneratorType::parse_among("generatorType", "list", &list_only),
+            Ok(GeneratorType::List)
+        );
+        let refused =
+            GeneratorType::parse_among("generatorType", "subnet", &list_only).unwrap_err();
+        assert_eq!(refused.path, "generatorType");
+        assert_eq!(refused.message, "must be list");
+        let both = GeneratorType::parse("generatorType", "range").unwrap_err();
+        assert_eq!(both.message, "must be list or subnet");
     }
 }

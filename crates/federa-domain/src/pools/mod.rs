@@ -9,17 +9,28 @@
 //! - `list`: the provider enters the values; one free value is taken;
 //! - `subnet`: addresses of a CIDR range, created as they are taken.
 //!
+//! Config pools ([`ConfigPool`]) do the same for agents: a property of an agent
+//! type's configuration schema with a `pool` generator takes a value when
+//! an agent of that type is created. They share the property types, the
+//! `list` generator and the choice of the next free value.
+//!
 //! This module owns the entities, the checks of their input and the choice
 //! of the next free value. Whether that value is still free when the
-//! service is written is the store's business: it claims the value in the
-//! same transaction, so the choice here may lose a race and be made again.
+//! service or agent is written is the store's business: it claims the value
+//! in the same transaction, so the choice here may lose a race and be made
+//! again.
 
+mod config;
 mod entities;
 mod generator;
 mod list;
 mod property_type;
 mod subnet;
 
+pub use config::{
+    pool_for_provider, type_clash, ConfigPool, ConfigPoolValue, CONFIG_POOL_GENERATORS,
+    CONFIG_POOL_LIST, CONFIG_POOL_VALUE_LIST,
+};
 pub use entities::{
     check_pool_type, ServicePool, ServicePoolSet, ServicePoolValue, SERVICE_POOL_LIST,
     SERVICE_POOL_SET_LIST, SERVICE_POOL_VALUE_LIST,

@@ -239,6 +239,25 @@ impl PropertySchema {
         Some(definition)
     }
 
+    /// Paths of every property with a generator, outside arrays (whose
+    /// items cannot have one), in schema order.
+    pub fn generated_paths(&self) -> Vec<PropertyPath> {
+        fn walk(properties: &Properties, at: &PropertyPath, out: &mut Vec<PropertyPath>) {
+            for (name, definition) in properties {
+                let path = at.key(name);
+                if definition.generator.is_some() {
+                    out.push(path.clone());
+                }
+                if let PropertyKind::Object(children) = &definition.kind {
+                    walk(children, &path, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.properties, &PropertyPath::root(), &mut out);
+        out
+    }
+
     /// Errors for every `state` authorizer naming a state for which
     /// `is_state` is false, e.g. `|s| lifecycle.has_state(s)`; paths point
     /// into the schema document like those of [`PropertySchema::parse`].

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::clock;
+use crate::config_pools::{write_agent, AgentWrite, Configured};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::provisioning::under;
@@ -109,17 +110,24 @@ fn agent_event(kind: &str, caller: &Identity, agent: &Agent, properties: Value) 
 }
 
 /// Checks a configuration against its agent type and moves new secret
-/// values into the vault; `None` stays `None`. The configuration replaces
-/// `current` whole, but vault references sent back unchanged are kept.
+/// values into the vault; `None` stays `None`, unless the schema has
+/// properties that config pools fill, which a new agent gets either way.
+/// The configuration replaces `current` whole, but vault references sent
+/// back unchanged are kept.
 async fn checked_configuration(
     state: &AppState,
     agent_type: &AgentType,
     agent_id: Uuid,
     current: Option<&Map<String, Value>>,
     configuration: Option<Map<String, Value>>,
-) -> ApiResult<Option<Map<String, Value>>> {
-    let (Some(configuration), Some(schema)) = (configuration, agent_type.configuration()) else {
+) -> ApiResult<Option<Configured>> {
+    let Some(schema) = agent_type.configuration() else {
         return Ok(None);
+    };
+    let configuration = match configuration {
+        Some(configuration) => configuration,
+        None if !schema.generated_paths().is_empty() => Map::new(),
+        None => return Ok(None),
     };
     let kept = vault::unchanged_references(current, &configuration);
     let context = if kept.is_empty() {
@@ -131,7 +139,11 @@ async fn checked_configuration(
         .validate(&configuration, &context)
         .map_err(|errors| under("configuration", errors))?;
     vault::seal_secrets(state, &mut validated, SecretOwner::agent(agent_id)).await?;
-    Ok(Some(validated.properties))
+    Ok(Some(Configured {
+        schema,
+        properties: validated.properties,
+        pooled: validated.generators,
+    }))
 }
 
 /// An agent the caller may act on with `action`.
@@ -172,8 +184,10 @@ async fn list(
 }
 
 /// Register an agent for a provider. It starts as `New` until it reports.
+/// Configuration properties that config pools fill take a free value;
+/// none left is a 409.
 #[utoipa::path(post, path = "/agents", tag = "Agents", request_body = AgentCreateReq,
-    responses((status = 201, body = AgentRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = AgentRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 409, body = crate::routes::ErrorRes)))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -196,17 +210,17 @@ async fn create(
         .ok_or_else(|| ApiError::field("agentTypeId", "no agent type has this id"))?;
     crate::pools::check_agent_pool_set(&state, req.provider_id, req.service_pool_set_id).await?;
     let agent_id = Uuid::now_v7();
-    let configuration =
+    let configured =
         checked_configuration(&state, &agent_type, agent_id, None, req.configuration).await?;
     let now = clock::now();
-    let agent = Agent {
+    let mut agent = Agent {
         id: agent_id,
         name,
         status: AgentStatus::New,
         provider_id: req.provider_id,
         agent_type_id: req.agent_type_id,
         tags,
-        configuration,
+        configuration: None,
         service_pool_set_id: req.service_pool_set_id,
         last_status_update: None,
         created_at: now,
@@ -218,7 +232,7 @@ async fn create(
         &agent,
         json!({"name": agent.name}),
     );
-    state.store.insert_agent(&agent, &event).await?;
+    write_agent(&state, &mut agent, configured, &event, AgentWrite::Insert).await?;
     Ok((StatusCode::CREATED, Json(agent.into())))
 }
 
@@ -270,9 +284,11 @@ async fn get(
     ))
 }
 
-/// Update an agent's name, status, tags or configuration.
+/// Update an agent's name, status, tags or configuration. Values the agent
+/// holds from config pools stay; a property new to its configuration takes
+/// one, and none left is a 409.
 #[utoipa::path(patch, path = "/agents/{id}", tag = "Agents", params(("id" = Uuid, Path)), request_body = AgentUpdateReq,
-    responses((status = 200, body = AgentRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = AgentRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -290,13 +306,14 @@ async fn update(
     if let Some(status) = req.status {
         agent.status = status;
     }
+    let mut configured = None;
     if req.configuration.is_some() {
         let agent_type = state
             .store
             .agent_type(agent.agent_type_id)
             .await?
             .ok_or(ApiError::Internal)?;
-        agent.configuration = checked_configuration(
+        configured = checked_configuration(
             &state,
             &agent_type,
             agent.id,
@@ -304,6 +321,9 @@ async fn update(
             req.configuration,
         )
         .await?;
+        if configured.is_none() {
+            agent.configuration = None;
+        }
     }
     if req.service_pool_set_id.is_some() {
         crate::pools::check_agent_pool_set(&state, agent.provider_id, req.service_pool_set_id)
@@ -317,7 +337,7 @@ async fn update(
         &agent,
         json!({"name": agent.name, "status": agent.status}),
     );
-    state.store.update_agent(&agent, &event).await?;
+    write_agent(&state, &mut agent, configured, &event, AgentWrite::Update).await?;
     vault::agent_configuration_changed(
         &state,
         agent.id,
@@ -328,7 +348,8 @@ async fn update(
     Ok(Json(agent.into()))
 }
 
-/// Delete an agent that runs no services, and its tokens.
+/// Delete an agent that runs no services, and its tokens; the config pool
+/// values it held become free.
 #[utoipa::path(delete, path = "/agents/{id}", tag = "Agents", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
 async fn delete(

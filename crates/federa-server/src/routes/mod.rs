@@ -6,6 +6,8 @@ pub mod agent_types;
 pub mod agents;
 mod catalogue_event;
 pub mod compositions;
+pub mod config_pool_values;
+pub mod config_pools;
 pub mod events;
 pub mod health;
 pub mod invoices;

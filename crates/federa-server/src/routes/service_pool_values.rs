@@ -7,6 +7,7 @@ use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use federa_domain::pools::{GeneratorType, ServicePoolValue, SERVICE_POOL_VALUE_LIST};
+use federa_store::pools::PoolFamily;
 use federa_store::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -192,7 +193,7 @@ async fn delete(
     let event = value_event("service_pool_value.deleted", &caller, &value);
     match state
         .store
-        .delete_free_service_pool_value(id, &event, clock::now())
+        .delete_free_pool_value(PoolFamily::Service, id, &event, clock::now())
         .await
     {
         Ok(()) => Ok(StatusCode::NO_CONTENT),

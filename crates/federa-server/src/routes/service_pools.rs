@@ -9,6 +9,7 @@ use federa_domain::participant::check_name;
 use federa_domain::pools::{
     check_pool_type, GeneratorType, PoolGenerator, PoolPropertyType, ServicePool, SERVICE_POOL_LIST,
 };
+use federa_store::pools::{PoolEdit, PoolFamily};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
@@ -230,7 +231,16 @@ async fn update(
     }
     pool.updated_at = clock::now();
     let event = pool_event("service_pool.updated", &caller, &pool);
-    state.store.update_service_pool(&pool, &event).await?;
+    let edit = PoolEdit {
+        id: pool.id,
+        name: &pool.name,
+        generator_config: pool.generator_config.as_ref(),
+        updated_at: pool.updated_at,
+    };
+    state
+        .store
+        .update_pool(PoolFamily::Service, edit, &event)
+        .await?;
     Ok(Json(pool.into()))
 }
 
@@ -246,7 +256,7 @@ async fn delete(
     let event = pool_event("service_pool.deleted", &caller, &pool);
     state
         .store
-        .delete_service_pool(id, &event, clock::now())
+        .delete_pool(PoolFamily::Service, id, &event, clock::now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,8 +9,10 @@ use uuid::Uuid;
 
 use super::in_use;
 use crate::error::Result;
+use crate::pools::allocation::release_statements;
+use crate::pools::{PoolClaim, PoolFamily};
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
-use crate::write::{fetch_optional, Statement};
+use crate::write::{fetch_optional, Claims, Statement};
 use crate::Store;
 
 const SELECT: &str = "SELECT id, name, status, participant_id, agent_type_id, tags, configuration, service_pool_set_id, last_status_update, created_at, updated_at FROM agents";
@@ -98,7 +100,13 @@ impl Store {
         Ok(row.map(|(id,)| id))
     }
 
-    pub async fn insert_agent(&self, agent: &Agent, event: &NewEvent) -> Result<()> {
+    /// Inserts an agent with the config pool values its configuration took.
+    pub async fn insert_agent(
+        &self,
+        agent: &Agent,
+        event: &NewEvent,
+        claims: &[PoolClaim],
+    ) -> Result<()> {
         let mut args = row_args(agent);
         args.extend([
             Arg::Uuid(agent.provider_id),
@@ -109,18 +117,37 @@ impl Store {
             "INSERT INTO agents (id, name, status, tags, configuration, service_pool_set_id, updated_at, participant_id, agent_type_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             args,
         );
-        self.apply(&[statement], std::slice::from_ref(event), agent.created_at)
-            .await
+        let claims = config_claims(agent.id, agent.created_at, claims);
+        self.apply_claiming(
+            &[statement],
+            Some(claims),
+            std::slice::from_ref(event),
+            agent.created_at,
+        )
+        .await
     }
 
-    pub async fn update_agent(&self, agent: &Agent, event: &NewEvent) -> Result<()> {
+    /// Updates an agent, taking the config pool values that properties new
+    /// to its configuration need.
+    pub async fn update_agent(
+        &self,
+        agent: &Agent,
+        event: &NewEvent,
+        claims: &[PoolClaim],
+    ) -> Result<()> {
         let statement = Statement::new(
             "UPDATE agents SET name = $2, status = $3, tags = $4, configuration = $5, service_pool_set_id = $6, updated_at = $7 WHERE id = $1",
             row_args(agent),
         )
         .must_change();
-        self.apply(&[statement], std::slice::from_ref(event), agent.updated_at)
-            .await
+        let claims = config_claims(agent.id, agent.updated_at, claims);
+        self.apply_claiming(
+            &[statement],
+            Some(claims),
+            std::slice::from_ref(event),
+            agent.updated_at,
+        )
+        .await
     }
 
     /// Records an agent's own report of its health. Repeated reports of the
@@ -151,15 +178,17 @@ impl Store {
         self.apply(&[statement], events, now).await
     }
 
-    /// Deletes an agent and the tokens that act as it.
+    /// Deletes an agent and the tokens that act as it, and gives back the
+    /// config pool values it held.
     pub async fn delete_agent(&self, id: Uuid, event: &NewEvent, now: DateTime<Utc>) -> Result<()> {
-        let statements = [
-            Statement::new(
-                "DELETE FROM tokens WHERE agent_id = $1",
-                vec![Arg::Uuid(id)],
-            ),
+        let mut statements = vec![Statement::new(
+            "DELETE FROM tokens WHERE agent_id = $1",
+            vec![Arg::Uuid(id)],
+        )];
+        statements.extend(release_statements(PoolFamily::Config, id, now));
+        statements.push(
             Statement::new("DELETE FROM agents WHERE id = $1", vec![Arg::Uuid(id)]).must_change(),
-        ];
+        );
         self.apply(&statements, std::slice::from_ref(event), now)
             .await
             .map_err(|e| {
@@ -168,5 +197,14 @@ impl Store {
                     "the agent still runs services; delete or move them first",
                 )
             })
+    }
+}
+
+fn config_claims(agent_id: Uuid, at: DateTime<Utc>, claims: &[PoolClaim]) -> Claims<'_> {
+    Claims {
+        family: PoolFamily::Config,
+        holder_id: agent_id,
+        at,
+        claims,
     }
 }

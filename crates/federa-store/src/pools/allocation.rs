@@ -5,20 +5,67 @@ use uuid::Uuid;
 use crate::sql::Arg;
 use crate::write::Statement;
 
-/// A pool value a new service takes, written with the service.
+/// Which values a claim takes: those services hold, or those agents hold in
+/// their configuration. Both tables have the same shape, so every claim and
+/// release below is one statement for either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolFamily {
+    Service,
+    Config,
+}
+
+impl PoolFamily {
+    pub(crate) fn pools_table(self) -> &'static str {
+        match self {
+            PoolFamily::Service => "service_pools",
+            PoolFamily::Config => "config_pools",
+        }
+    }
+
+    pub(crate) fn values_table(self) -> &'static str {
+        match self {
+            PoolFamily::Service => "service_pool_values",
+            PoolFamily::Config => "config_pool_values",
+        }
+    }
+
+    pub(crate) fn pool_column(self) -> &'static str {
+        match self {
+            PoolFamily::Service => "service_pool_id",
+            PoolFamily::Config => "config_pool_id",
+        }
+    }
+
+    fn owner_column(self) -> &'static str {
+        match self {
+            PoolFamily::Service => "provider_id",
+            PoolFamily::Config => "participant_id",
+        }
+    }
+
+    /// The column naming the service or agent that holds a value.
+    pub(crate) fn holder_column(self) -> &'static str {
+        match self {
+            PoolFamily::Service => "service_id",
+            PoolFamily::Config => "agent_id",
+        }
+    }
+}
+
+/// A pool value a new service or agent takes, written with it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PoolClaim {
-    /// Take a value of a list pool; lost if another service took it first.
+    /// Take a value of a list pool; lost if another holder took it first.
     Listed {
         value_id: Uuid,
         property_name: String,
     },
-    /// Record an address a subnet pool generated; lost if another service
+    /// Record an address a subnet pool generated; lost if another holder
     /// recorded the same address first.
     Generated {
         value_id: Uuid,
         pool_id: Uuid,
-        provider_id: Uuid,
+        owner_id: Option<Uuid>,
         address: String,
         property_name: String,
     },
@@ -27,16 +74,23 @@ pub enum PoolClaim {
 impl PoolClaim {
     /// The statement and its arguments; it changes no row, or fails on the
     /// pool's unique address, exactly when the value is no longer free.
-    pub(crate) fn sql(&self, service_id: Uuid, at: DateTime<Utc>) -> (&'static str, Vec<Arg>) {
+    pub(crate) fn sql(
+        &self,
+        family: PoolFamily,
+        holder_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> (String, Vec<Arg>) {
+        let table = family.values_table();
+        let holder = family.holder_column();
         match self {
             PoolClaim::Listed {
                 value_id,
                 property_name,
             } => (
-                "UPDATE service_pool_values SET service_id = $2, property_name = $3, allocated_at = $4, updated_at = $4 WHERE id = $1 AND service_id IS NULL",
+                format!("UPDATE {table} SET {holder} = $2, property_name = $3, allocated_at = $4, updated_at = $4 WHERE id = $1 AND {holder} IS NULL"),
                 vec![
                     Arg::Uuid(*value_id),
-                    Arg::Uuid(service_id),
+                    Arg::Uuid(holder_id),
                     Arg::Text(property_name.clone()),
                     Arg::Time(at),
                 ],
@@ -44,18 +98,22 @@ impl PoolClaim {
             PoolClaim::Generated {
                 value_id,
                 pool_id,
-                provider_id,
+                owner_id,
                 address,
                 property_name,
             } => (
-                "INSERT INTO service_pool_values (id, name, value, service_pool_id, provider_id, service_id, property_name, allocated_at, address, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $2, $8, $8)",
+                format!(
+                    "INSERT INTO {table} (id, name, value, {pool}, {owner}, {holder}, property_name, allocated_at, address, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $2, $8, $8)",
+                    pool = family.pool_column(),
+                    owner = family.owner_column(),
+                ),
                 vec![
                     Arg::Uuid(*value_id),
                     Arg::Text(address.clone()),
                     Arg::Json(Value::String(address.clone())),
                     Arg::Uuid(*pool_id),
-                    Arg::Uuid(*provider_id),
-                    Arg::Uuid(service_id),
+                    Arg::OptUuid(*owner_id),
+                    Arg::Uuid(holder_id),
                     Arg::Text(property_name.clone()),
                     Arg::Time(at),
                 ],
@@ -64,16 +122,15 @@ impl PoolClaim {
     }
 }
 
-/// Runs `claims` for `service` inside the open transaction `tx`; a claim
-/// that finds its value taken fails the whole write with
-/// [`StoreError::Raced`](crate::StoreError::Raced).
+/// Runs `claims` of `family` for the holder `holder_id` at `at` inside the
+/// open transaction `tx`; a claim that finds its value taken fails the
+/// whole write with [`StoreError::Raced`](crate::StoreError::Raced).
 macro_rules! claim_pool_values {
-    ($tx:expr, $claims:expr, $service:expr) => {
+    ($tx:expr, $family:expr, $claims:expr, $holder_id:expr, $at:expr) => {
         for claim in $claims {
-            let (sql, args) = claim.sql($service.id, $service.created_at);
-            let raced =
-                || $crate::StoreError::Raced("a pool value was taken by another service".into());
-            let done = $crate::sql::bind_args!(sqlx::query(sql), &args)
+            let (sql, args) = claim.sql($family, $holder_id, $at);
+            let raced = || $crate::StoreError::Raced("a pool value was taken meanwhile".into());
+            let done = $crate::sql::bind_args!(sqlx::query(&sql), &args)
                 .execute(&mut *$tx)
                 .await
                 .map_err(|e| match $crate::StoreError::classify(e) {
@@ -88,19 +145,25 @@ macro_rules! claim_pool_values {
 }
 pub(crate) use claim_pool_values;
 
-/// Gives back what a service holds: listed values become free again and
+/// Gives back what a holder has: listed values become free again and
 /// generated addresses are forgotten, so both can be handed out anew.
-/// Run by the transaction that moves the service into a terminal state;
-/// repeating it changes nothing.
-pub(crate) fn release_statements(service_id: Uuid, now: DateTime<Utc>) -> [Statement; 2] {
+/// Run by the transaction that ends the holder (a service reaching a
+/// terminal state, an agent being deleted); repeating it changes nothing.
+pub(crate) fn release_statements(
+    family: PoolFamily,
+    holder_id: Uuid,
+    now: DateTime<Utc>,
+) -> [Statement; 2] {
+    let table = family.values_table();
+    let holder = family.holder_column();
     [
         Statement::new(
-            "DELETE FROM service_pool_values WHERE service_id = $1 AND address IS NOT NULL",
-            vec![Arg::Uuid(service_id)],
+            format!("DELETE FROM {table} WHERE {holder} = $1 AND address IS NOT NULL"),
+            vec![Arg::Uuid(holder_id)],
         ),
         Statement::new(
-            "UPDATE service_pool_values SET service_id = NULL, property_name = NULL, allocated_at = NULL, updated_at = $2 WHERE service_id = $1",
-            vec![Arg::Uuid(service_id), Arg::Time(now)],
+            format!("UPDATE {table} SET {holder} = NULL, property_name = NULL, allocated_at = NULL, updated_at = $2 WHERE {holder} = $1"),
+            vec![Arg::Uuid(holder_id), Arg::Time(now)],
         ),
     ]
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::PoolFamily;
 use crate::error::Result;
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
@@ -82,33 +83,41 @@ impl Store {
         Ok(page.map(ServicePoolValue::from))
     }
 
-    /// Up to `limit` free values of a list pool, oldest first. Only a
-    /// candidate: the claim decides whether it is still free.
+    /// Up to `limit` free values of a list pool of `family`, oldest first.
+    /// Only a candidate: the claim decides whether it is still free.
     pub async fn free_listed_values(
         &self,
+        family: PoolFamily,
         pool_id: Uuid,
         limit: usize,
     ) -> Result<Vec<ListedValue>> {
-        let rows: Vec<(Uuid, Json<Value>)> = fetch_all(
-            &self.read,
-            &format!("SELECT id, value FROM service_pool_values WHERE service_pool_id = $1 AND service_id IS NULL ORDER BY created_at, id LIMIT {limit}"),
-            &[Arg::Uuid(pool_id)],
-        )
-        .await?;
+        let sql = format!(
+            "SELECT id, value FROM {table} WHERE {pool} = $1 AND {holder} IS NULL ORDER BY created_at, id LIMIT {limit}",
+            table = family.values_table(),
+            pool = family.pool_column(),
+            holder = family.holder_column(),
+        );
+        let rows: Vec<(Uuid, Json<Value>)> =
+            fetch_all(&self.read, &sql, &[Arg::Uuid(pool_id)]).await?;
         Ok(rows
             .into_iter()
             .map(|(id, value)| ListedValue { id, value: value.0 })
             .collect())
     }
 
-    /// Every address a subnet pool has handed out and not yet taken back.
-    pub async fn generated_addresses(&self, pool_id: Uuid) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = fetch_all(
-            &self.read,
-            "SELECT address FROM service_pool_values WHERE service_pool_id = $1 AND address IS NOT NULL",
-            &[Arg::Uuid(pool_id)],
-        )
-        .await?;
+    /// Every address a subnet pool of `family` has handed out and not yet
+    /// taken back.
+    pub async fn generated_addresses(
+        &self,
+        family: PoolFamily,
+        pool_id: Uuid,
+    ) -> Result<Vec<String>> {
+        let sql = format!(
+            "SELECT address FROM {table} WHERE {pool} = $1 AND address IS NOT NULL",
+            table = family.values_table(),
+            pool = family.pool_column(),
+        );
+        let rows: Vec<(String,)> = fetch_all(&self.read, &sql, &[Arg::Uuid(pool_id)]).await?;
         Ok(rows.into_iter().map(|(address,)| address).collect())
     }
 
@@ -133,16 +142,21 @@ impl Store {
             .await
     }
 
-    /// Deletes a value no service holds; `NotFound` if it is gone or was
-    /// taken meanwhile.
-    pub async fn delete_free_service_pool_value(
+    /// Deletes a value of `family` that nobody holds; `NotFound` if it is
+    /// gone or was taken meanwhile.
+    pub async fn delete_free_pool_value(
         &self,
+        family: PoolFamily,
         id: Uuid,
         event: &NewEvent,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let statement = Statement::new(
-            "DELETE FROM service_pool_values WHERE id = $1 AND service_id IS NULL",
+            format!(
+                "DELETE FROM {table} WHERE id = $1 AND {holder} IS NULL",
+                table = family.values_table(),
+                holder = family.holder_column(),
+            ),
             vec![Arg::Uuid(id)],
         )
         .must_change();

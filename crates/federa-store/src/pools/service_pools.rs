@@ -7,7 +7,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::catalogue::{in_use, taken};
+use crate::catalogue::taken;
 use crate::error::Result;
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
 use crate::write::{fetch_optional, Statement};
@@ -120,36 +120,5 @@ impl Store {
         self.apply(&[statement], std::slice::from_ref(event), pool.created_at)
             .await
             .map_err(|e| taken(e, TYPE_TAKEN))
-    }
-
-    pub async fn update_service_pool(&self, pool: &ServicePool, event: &NewEvent) -> Result<()> {
-        let statement = Statement::new(
-            "UPDATE service_pools SET name = $2, generator_config = $3, updated_at = $4 WHERE id = $1",
-            vec![
-                Arg::Uuid(pool.id),
-                Arg::Text(pool.name.clone()),
-                Arg::OptJson(pool.generator_config.clone()),
-                Arg::Time(pool.updated_at),
-            ],
-        )
-        .must_change();
-        self.apply(&[statement], std::slice::from_ref(event), pool.updated_at)
-            .await
-    }
-
-    pub async fn delete_service_pool(
-        &self,
-        id: Uuid,
-        event: &NewEvent,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "DELETE FROM service_pools WHERE id = $1",
-            vec![Arg::Uuid(id)],
-        )
-        .must_change();
-        self.apply(&[statement], std::slice::from_ref(event), now)
-            .await
-            .map_err(|e| in_use(e, "the pool still has values; delete them first"))
     }
 }

@@ -286,9 +286,11 @@ impl Store {
                     other => other,
                 })?;
             if finish.releases_pool_values {
-                for statement in
-                    crate::pools::allocation::release_statements(finish.service_id, finish.at)
-                {
+                for statement in crate::pools::allocation::release_statements(
+                    crate::pools::PoolFamily::Service,
+                    finish.service_id,
+                    finish.at,
+                ) {
                     crate::write::run_statement!(tx, &statement);
                 }
             }

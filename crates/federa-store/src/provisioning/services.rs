@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::db::{on_pool, Backend};
 use crate::error::{Result, StoreError};
 use crate::events::record_event;
-use crate::pools::{claim_pool_values, PoolClaim};
+use crate::pools::{claim_pool_values, PoolClaim, PoolFamily};
 use crate::sql::{fetch_page, ScopeColumns, Where};
 use crate::Store;
 
@@ -221,7 +221,7 @@ impl Store {
         on_pool!(self.write, pool => {
             let mut tx = pool.begin().await.map_err(StoreError::classify)?;
             insert_service_row!(tx, service);
-            claim_pool_values!(tx, claims, service);
+            claim_pool_values!(tx, PoolFamily::Service, claims, service.id, service.created_at);
             insert_job!(tx, job);
             for event in events {
                 record_event!(tx, event, service.created_at);

@@ -1,0 +1,182 @@
+//! Config pool values for agents: a configuration property whose schema
+//! declares a `pool` generator takes a value in the transaction that writes
+//! the agent, and gives it back when the agent is deleted.
+//!
+//! The pool is the provider's own of the property's `poolType`, else the
+//! global one. Values are chosen and claimed as for services
+//! ([`crate::pools::choose`]): a lost claim rolls the write back and the
+//! choice is made again, so no two agents hold a value and no agent is
+//! written without the values its configuration needs.
+
+use federa_domain::catalogue::Agent;
+use federa_domain::event::NewEvent;
+use federa_domain::listing::FieldError;
+use federa_domain::pools::pool_for_provider;
+use federa_domain::property_schema::{GeneratorKind, GeneratorRequest, PropertySchema};
+use federa_store::pools::{PoolClaim, PoolFamily};
+use federa_store::StoreError;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::pools::{choose, field, Source, ATTEMPTS};
+use crate::state::AppState;
+
+/// A configuration checked against its agent type's schema, secrets sealed.
+pub struct Configured {
+    pub schema: PropertySchema,
+    pub properties: Map<String, Value>,
+    /// Absent properties that a config pool must fill.
+    pub pooled: Vec<GeneratorRequest>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentWrite {
+    Insert,
+    Update,
+}
+
+/// Writes `agent`; with `configured`, its configuration becomes those
+/// properties with every pooled one filled from a config pool.
+pub async fn write_agent(
+    state: &AppState,
+    agent: &mut Agent,
+    configured: Option<Configured>,
+    event: &NewEvent,
+    write: AgentWrite,
+) -> ApiResult<()> {
+    let Some(Configured {
+        schema,
+        mut properties,
+        pooled,
+    }) = configured
+    else {
+        return Ok(store(state, agent, event, &[], write).await?);
+    };
+    let pooled = match write {
+        AgentWrite::Insert => pooled,
+        AgentWrite::Update => keep_held(state, agent.id, &schema, &mut properties, pooled).await?,
+    };
+    if pooled.is_empty() {
+        agent.configuration = Some(properties);
+        return Ok(store(state, agent, event, &[], write).await?);
+    }
+    let sources = sources(state, agent.provider_id, &pooled).await?;
+    for _ in 0..ATTEMPTS {
+        let (filled, claims) = choose(
+            state,
+            PoolFamily::Config,
+            &schema,
+            &sources,
+            properties.clone(),
+        )
+        .await?;
+        agent.configuration = Some(filled);
+        match store(state, agent, event, &claims, write).await {
+            Err(StoreError::Raced(_)) => continue,
+            done => return Ok(done?),
+        }
+    }
+    Err(ApiError::Conflict(
+        "the config pools are busy with other agents; retry".into(),
+    ))
+}
+
+async fn store(
+    state: &AppState,
+    agent: &Agent,
+    event: &NewEvent,
+    claims: &[PoolClaim],
+    write: AgentWrite,
+) -> Result<(), StoreError> {
+    match write {
+        AgentWrite::Insert => state.store.insert_agent(agent, event, claims).await,
+        AgentWrite::Update => state.store.update_agent(agent, event, claims).await,
+    }
+}
+
+/// An agent keeps the values it holds: a pooled property that an update
+/// leaves out gets its value back, and one it changes is refused, since the
+/// value stays allocated to the agent. Returns the requests still to fill.
+async fn keep_held(
+    state: &AppState,
+    agent_id: Uuid,
+    schema: &PropertySchema,
+    properties: &mut Map<String, Value>,
+    pooled: Vec<GeneratorRequest>,
+) -> ApiResult<Vec<GeneratorRequest>> {
+    let paths = schema.generated_paths();
+    if paths.is_empty() {
+        return Ok(pooled);
+    }
+    let held = state.store.config_values_of_agent(agent_id).await?;
+    if held.is_empty() {
+        return Ok(pooled);
+    }
+    let held_by = |name: &str| {
+        held.iter()
+            .find(|value| value.property_name.as_deref() == Some(name))
+    };
+    let mut remaining = Vec::new();
+    for request in pooled {
+        match held_by(&request.path.to_string()) {
+            Some(value) => {
+                request.path.store(properties, value.value.clone());
+            }
+            None => remaining.push(request),
+        }
+    }
+    let mut changed = Vec::new();
+    for path in paths {
+        let name = path.to_string();
+        if let (Some(value), Some(sent)) = (held_by(&name), path.lookup(properties)) {
+            if *sent != value.value {
+                changed.push(FieldError::new(
+                    format!("configuration.{name}"),
+                    format!(
+                        "keeps {} from config pool {} while the agent exists",
+                        value.value, value.config_pool_id
+                    ),
+                ));
+            }
+        }
+    }
+    if changed.is_empty() {
+        Ok(remaining)
+    } else {
+        Err(changed.into())
+    }
+}
+
+/// The pool of each request among the provider's own and the global ones.
+async fn sources<'a>(
+    state: &AppState,
+    provider_id: Uuid,
+    requests: &'a [GeneratorRequest],
+) -> ApiResult<Vec<Source<'a>>> {
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    for request in requests {
+        let GeneratorKind::Pool { pool_type } = &request.generator.kind;
+        let pools = state.store.config_pools_of_type(pool_type).await?;
+        let Some(pool) = pool_for_provider(&pools, provider_id) else {
+            missing.push(FieldError::new(
+                field(PoolFamily::Config, request),
+                format!(
+                    "needs a value from a config pool of type `{pool_type}`, but neither provider {provider_id} nor the exchange has one"
+                ),
+            ));
+            continue;
+        };
+        out.push(Source::new(
+            PoolFamily::Config,
+            request,
+            pool.clone().into(),
+        )?);
+    }
+    if missing.is_empty() {
+        Ok(out)
+    } else {
+        Err(missing.into())
+    }
+}

@@ -1,0 +1,837 @@
+//! Config pools and their values over HTTP, and the values they hand to
+//! agents: taken when the agent is created, exclusive under contention,
+//! refused cleanly when exhausted, kept across updates and given back when
+//! the agent is deleted.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use federa_testkit::{error_paths, Federation, Response, TestServer, ADMIN_TOKEN};
+use serde_json::{json, Value};
+
+const RACERS: usize = 16;
+
+fn id(response: &Response) -> String {
+    assert!(
+        (200..300).contains(&response.status),
+        "{} {:?}",
+        response.status,
+        response.body
+    );
+    response.body["id"].as_str().expect("id").to_string()
+}
+
+fn error(body: &Value) -> String {
+    body["error"].as_str().unwrap_or_default().to_string()
+}
+
+/// A list pool of `pool_type` owned by `participant` (`None`: global),
+/// created with `token`, holding `values`.
+async fn pool(
+    server: &TestServer,
+    token: &str,
+    participant: Option<&str>,
+    pool_type: &str,
+    values: &[Value],
+) -> String {
+    let mut body = json!({"name": format!("{pool_type} pool"), "type": pool_type, "propertyType": "string", "generatorType": "list"});
+    if let Some(participant) = participant {
+        body["participantId"] = json!(participant);
+    }
+    let pool = id(&server.post("/api/v1/config-pools", token, &body).await);
+    for (n, value) in values.iter().enumerate() {
+        id(&server
+            .post(
+                "/api/v1/config-pool-values",
+                token,
+                &json!({"configPoolId": pool, "name": format!("value-{n}"), "value": value}),
+            )
+            .await);
+    }
+    pool
+}
+
+/// An agent type whose configuration takes `publicIp` from the pool of
+/// `pool_type`.
+async fn pooled_agent_type(server: &TestServer, pool_type: &str) -> String {
+    id(&server
+        .post(
+            "/api/v1/agent-types",
+            ADMIN_TOKEN,
+            &json!({
+                "name": format!("Edge router {pool_type}"),
+                "configurationSchema": {"properties": {
+                    "region": {"type": "string"},
+                    "publicIp": {"type": "string", "generator": {"type": "pool", "config": {"poolType": pool_type}}},
+                }},
+            }),
+        )
+        .await)
+}
+
+async fn create_agent(
+    server: &TestServer,
+    provider: &str,
+    agent_type: &str,
+    name: &str,
+    configuration: Option<Value>,
+) -> Response {
+    let mut body = json!({"name": name, "providerId": provider, "agentTypeId": agent_type});
+    if let Some(configuration) = configuration {
+        body["configuration"] = configuration;
+    }
+    server.post("/api/v1/agents", ADMIN_TOKEN, &body).await
+}
+
+async fn values_of(server: &TestServer, pool: &str) -> Vec<Value> {
+    let page = server
+        .get(
+            &format!("/api/v1/config-pool-values?configPoolId={pool}&pageSize=100"),
+            ADMIN_TOKEN,
+        )
+        .await;
+    assert_eq!(page.status, 200, "{:?}", page.body);
+    page.body["items"].as_array().expect("items").clone()
+}
+
+fn names(page: &Response) -> Vec<String> {
+    assert_eq!(page.status, 200, "{:?}", page.body);
+    page.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item["name"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn pools_are_created_listed_updated_and_deleted() {
+    let server = TestServer::start().await;
+    let f = Federation::create(&server).await;
+    let created = server
+        .post(
+            "/api/v1/config-pools",
+            ADMIN_TOKEN,
+            &json!({"name": "Public addresses", "type": "public_ip", "propertyType": "string", "generatorType": "list", "generatorConfig": {"note": "edge"}}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["type"], "public_ip");
+    assert_eq!(created.body["propertyType"], "string");
+    assert_eq!(created.body["generatorType"], "list");
+    assert_eq!(created.body["generatorConfig"], json!({"note": "edge"}));
+    assert!(created.body.get("participantId").is_none(), "a global pool");
+    let global = id(&created);
+    let own = pool(
+        &server,
+        &f.provider_token,
+        Some(&f.provider_id),
+        "vlan",
+        &[],
+    )
+    .await;
+    let consumer = pool(&server, ADMIN_TOKEN, Some(&f.consumer_id), "dns", &[]).await;
+
+    let got = server
+        .get(&format!("/api/v1/config-pools/{own}"), &f.provider_token)
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body["participantId"], json!(f.provider_id));
+
+    let all = |query: &str| {
+        let (server, path) = (&server, format!("/api/v1/config-pools?{query}"));
+        async move { server.get(&path, ADMIN_TOKEN).await }
+    };
+    assert_eq!(
+        names(&all("sort=name").await),
+        ["dns pool", "Public addresses", "vlan pool"]
+    );
+    assert_eq!(
+        names(&all("sort=-type").await),
+        ["vlan pool", "Public addresses", "dns pool"]
+    );
+    assert_eq!(
+        names(&all("type=vlan,dns&sort=type").await),
+        ["dns pool", "vlan pool"]
+    );
+    assert_eq!(names(&all("name=PUBLIC").await), ["Public addresses"]);
+    assert_eq!(
+        names(&all(&format!("participantId={}", f.consumer_id)).await),
+        ["dns pool"]
+    );
+    assert_eq!(names(&all("generatorType=list").await).len(), 3);
+    for bad in ["generatorType=subnet", "sort=value", "participantId=nope"] {
+        let refused = all(bad).await;
+        assert_eq!(refused.status, 400, "{bad}: {:?}", refused.body);
+    }
+    // A participant sees its own pools, an agent its provider's; global
+    // pools and other participants' stay hidden from both.
+    for token in [&f.provider_token, &f.agent_token] {
+        let mine = server.get("/api/v1/config-pools", token).await;
+        assert_eq!(names(&mine), ["vlan pool"]);
+    }
+
+    let renamed = server
+        .patch(
+            &format!("/api/v1/config-pools/{own}"),
+            &f.provider_token,
+            &json!({"name": "VLANs", "generatorConfig": {"range": "100-199"}}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{:?}", renamed.body);
+    assert_eq!(renamed.body["name"], "VLANs");
+    assert_eq!(renamed.body["type"], "vlan");
+    assert_eq!(renamed.body["generatorConfig"], json!({"range": "100-199"}));
+
+    for (pool, token) in [
+        (&own, &f.provider_token),
+        (&global, &ADMIN_TOKEN.to_string()),
+        (&consumer, &ADMIN_TOKEN.to_string()),
+    ] {
+        let deleted = server
+            .delete(&format!("/api/v1/config-pools/{pool}"), token)
+            .await;
+        assert_eq!(deleted.status, 204, "{:?}", deleted.body);
+        let gone = server
+            .get(&format!("/api/v1/config-pools/{pool}"), ADMIN_TOKEN)
+            .await;
+        assert_eq!(gone.status, 404);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn values_are_added_listed_and_deleted() {
+    let server = TestServer::start().await;
+    let f = Federation::create(&server).await;
+    let own = pool(
+        &server,
+        &f.provider_token,
+        Some(&f.provider_id),
+        "public_ip",
+        &[],
+    )
+    .await;
+    let created = server
+        .post(
+            "/api/v1/config-pool-values",
+            &f.provider_token,
+            &json!({"configPoolId": own, "name": "edge-1", "value": "192.0.2.10"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["value"], "192.0.2.10");
+    assert_eq!(created.body["configPoolId"], json!(own));
+    assert!(created.body.get("agentId").is_none(), "a free value");
+    let value = id(&created);
+    id(&server
+        .post(
+            "/api/v1/config-pool-values",
+            &f.provider_token,
+            &json!({"configPoolId": own, "name": "Edge-0", "value": "192.0.2.9"}),
+        )
+        .await);
+
+    let got = server
+        .get(
+            &format!("/api/v1/config-pool-values/{value}"),
+            &f.provider_token,
+        )
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body["name"], "edge-1");
+    let list = |query: String| {
+        let (server, token) = (&server, &f.provider_token);
+        async move {
+            server
+                .get(&format!("/api/v1/config-pool-values?{query}"), token)
+                .await
+        }
+    };
+    assert_eq!(
+        names(&list(format!("configPoolId={own}&sort=name")).await),
+        ["Edge-0", "edge-1"]
+    );
+    assert_eq!(
+        names(&list("sort=-createdAt".into()).await),
+        ["Edge-0", "edge-1"]
+    );
+    assert_eq!(names(&list("name=1".into()).await), ["edge-1"]);
+    assert!(names(&list(format!("agentId={}", f.agent_id)).await).is_empty());
+    let strangers = server
+        .get("/api/v1/config-pool-values", &f.consumer_token)
+        .await;
+    assert!(names(&strangers).is_empty());
+
+    let deleted = server
+        .delete(
+            &format!("/api/v1/config-pool-values/{value}"),
+            &f.provider_token,
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{:?}", deleted.body);
+    let gone = server
+        .get(
+            &format!("/api/v1/config-pool-values/{value}"),
+            &f.provider_token,
+        )
+        .await;
+    assert_eq!(gone.status, 404);
+    // A pool with values left is not deleted.
+    let in_use = server
+        .delete(&format!("/api/v1/config-pools/{own}"), &f.provider_token)
+        .await;
+    assert_eq!(in_use.status, 409, "{:?}", in_use.body);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field() {
+    let server = TestServer::start().await;
+    let f = Federation::create(&server).await;
+    let valid = json!({"name": "p", "type": "public_ip", "propertyType": "string", "generatorType": "list"});
+    let cases: &[(&str, Value, &str)] = &[
+        ("name", json!(" "), "name"),
+        ("type", json!(" "), "type"),
+        ("propertyType", json!("uuid"), "propertyType"),
+        ("generatorType", json!("subnet"), "generatorType"),
+        ("generatorConfig", json!([1]), "generatorConfig"),
+        (
+            "participantId",
+            json!(uuid::Uuid::now_v7()),
+            "participantId",
+        ),
+    ];
+    for (key, bad, path) in cases {
+        let mut body = valid.clone();
+        body[*key] = bad.clone();
+        let refused = server
+            .post("/api/v1/config-pools", ADMIN_TOKEN, &body)
+            .await;
+        assert_eq!(refused.status, 400, "{key}: {:?}", refused.body);
+        assert_eq!(error_paths(&refused.body), [*path], "{key}");
+    }
+    let missing = server
+        .post("/api/v1/config-pools", ADMIN_TOKEN, &json!({"name": "p"}))
+        .await;
+    assert_eq!(missing.status, 400, "{:?}", missing.body);
+
+    let own = pool(
+        &server,
+        &f.provider_token,
+        Some(&f.provider_id),
+        "public_ip",
+        &[],
+    )
+    .await;
+    let renamed = server
+        .patch(
+            &format!("/api/v1/config-pools/{own}"),
+            &f.provider_token,
+            &json!({"name": ""}),
+        )
+        .await;
+    assert_eq!(renamed.status, 400);
+    assert_eq!(error_paths(&renamed.body), ["name"]);
+    let reconfigured = server
+        .patch(
+            &format!("/api/v1/config-pools/{own}"),
+            &f.provider_token,
+            &json!({"generatorConfig": "x"}),
+        )
+        .await;
+    assert_eq!(reconfigured.status, 400);
+    assert_eq!(error_paths(&reconfigured.body), ["generatorConfig"]);
+
+    let value_cases: &[(Value, &str)] = &[
+        (
+            json!({"configPoolId": own, "name": "v", "value": 7}),
+            "value",
+        ),
+        (
+            json!({"configPoolId": own, "name": "", "value": "a"}),
+            "name",
+        ),
+        (
+            json!({"configPoolId": uuid::Uuid::now_v7(), "name": "v", "value": "a"}),
+            "configPoolId",
+        ),
+    ];
+    for (body, path) in value_cases {
+        let refused = server
+            .post("/api/v1/config-pool-values", &f.provider_token, body)
+            .await;
+        assert_eq!(refused.status, 400, "{body}: {:?}", refused.body);
+        assert_eq!(error_paths(&refused.body), [*path], "{body}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn global_pools_are_for_admins_and_participants_keep_to_their_own() {
+    let server = TestServer::start().await;
+    let f = Federation::create(&server).await;
+    let body = |participant: Option<&str>| {
+        let mut body = json!({"name": "p", "type": format!("t{}", uuid::Uuid::now_v7().simple()), "propertyType": "string", "generatorType": "list"});
+        if let Some(participant) = participant {
+            body["participantId"] = json!(participant);
+        }
+        body
+    };
+    // A participant creates neither a global pool nor another's; an agent none.
+    for (token, owner) in [
+        (&f.provider_token, None),
+        (&f.provider_token, Some(f.consumer_id.as_str())),
+        (&f.agent_token, Some(f.provider_id.as_str())),
+    ] {
+        let refused = server
+            .post("/api/v1/config-pools", token, &body(owner))
+            .await;
+        assert_eq!(refused.status, 403, "{owner:?}: {:?}", refused.body);
+    }
+    // Admins create for anyone.
+    let for_consumer = server
+        .post(
+            "/api/v1/config-pools",
+            ADMIN_TOKEN,
+            &body(Some(&f.consumer_id)),
+        )
+        .await;
+    assert_eq!(for_consumer.status, 201, "{:?}", for_consumer.body);
+
+    let global = pool(
+        &server,
+        ADMIN_TOKEN,
+        None,
+        "public_ip",
+        &[json!("198.51.100.1")],
+    )
+    .await;
+    let own = pool(
+        &server,
+        &f.provider_token,
+        Some(&f.provider_id),
+        "vlan",
+        &[json!("vlan-7")],
+    )
+    .await;
+    let global_value = values_of(&server, &global).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let own_value = values_of(&server, &own).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Global pools and their values: hidden from and closed to participants.
+    for (method, path) in [
+        ("GET", format!("/api/v1/config-pools/{global}")),
+        ("PATCH", format!("/api/v1/config-pools/{global}")),
+        ("DELETE", format!("/api/v1/config-pools/{global}")),
+        ("GET", format!("/api/v1/config-pool-values/{global_value}")),
+        (
+            "DELETE",
+            format!("/api/v1/config-pool-values/{global_value}"),
+        ),
+    ] {
+        let body = (method == "PATCH").then(|| json!({"name": "mine"}));
+        let refused = server
+            .call(method, &path, Some(&f.provider_token), body.as_ref())
+            .await;
+        assert_eq!(refused.status, 403, "{method} {path}: {:?}", refused.body);
+    }
+    let into_global = server
+        .post(
+            "/api/v1/config-pool-values",
+            &f.provider_token,
+            &json!({"configPoolId": global, "name": "v", "value": "198.51.100.2"}),
+        )
+        .await;
+    assert_eq!(into_global.status, 403, "{:?}", into_global.body);
+
+    // Another participant neither reads nor fills the provider's pool.
+    for path in [
+        format!("/api/v1/config-pools/{own}"),
+        format!("/api/v1/config-pool-values/{own_value}"),
+    ] {
+        let hidden = server.get(&path, &f.consumer_token).await;
+        assert_eq!(hidden.status, 403, "{path}");
+    }
+    let into_foreign = server
+        .post(
+            "/api/v1/config-pool-values",
+            &f.consumer_token,
+            &json!({"configPoolId": own, "name": "v", "value": "vlan-8"}),
+        )
+        .await;
+    assert_eq!(into_foreign.status, 403, "{:?}", into_foreign.body);
+
+    // The provider's agent reads its provider's pool but not the values.
+    let read = server
+        .get(&format!("/api/v1/config-pools/{own}"), &f.agent_token)
+        .await;
+    assert_eq!(read.status, 200);
+    let values = server
+        .get(
+            &format!("/api/v1/config-pool-values/{own_value}"),
+            &f.agent_token,
+        )
+        .await;
+    assert_eq!(values.status, 403);
+    let global_read = server
+        .get(&format!("/api/v1/config-pools/{global}"), &f.agent_token)
+        .await;
+    assert_eq!(global_read.status, 403);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_type_is_either_global_or_per_participant() {
+    let server = TestServer::start().await;
+    let f = Federation::create(&server).await;
+    let create = |token: &str, participant: Option<&str>, pool_type: &str| {
+        let mut body = json!({"name": "p", "type": pool_type, "propertyType": "string", "generatorType": "list"});
+        if let Some(participant) = participant {
+            body["participantId"] = json!(participant);
+        }
+        let token = token.to_string();
+        let server = &server;
+        async move { server.post("/api/v1/config-pools", &token, &body).await }
+    };
+    // Two participants may each have a pool of a type.
+    let provider = create(&f.provider_token, Some(&f.provider_id), "shared").await;
+    assert_eq!(provider.status, 201, "{:?}", provider.body);
+    let consumer = create(ADMIN_TOKEN, Some(&f.consumer_id), "shared").await;
+    assert_eq!(consumer.status, 201, "{:?}", consumer.body);
+    // …but not two, nor a global one beside theirs.
+    let twice = create(&f.provider_token, Some(&f.provider_id), "shared").await;
+    assert_eq!(twice.status, 400, "{:?}", twice.body);
+    assert_eq!(error_paths(&twice.body), ["type"]);
+    let global = create(ADMIN_TOKEN, None, "shared").await;
+    assert_eq!(global.status, 400, "{:?}", global.body);
+    assert_eq!(error_paths(&global.body), ["type"]);
+    assert!(
+        error(&global.body).contains("participant"),
+        "{:?}",
+        global.body
+    );
+
+    // A global type excludes participant pools of that type, and itself.
+    let first = create(ADMIN_TOKEN, None, "ntp").await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    for (token, participant) in [
+        (f.provider_token.as_str(), Some(f.provider_id.as_str())),
+        (ADMIN_TOKEN, None),
+    ] {
+        let refused = create(token, participant, "ntp").await;
+        assert_eq!(refused.status, 400, "{:?}", refused.body);
+        assert_eq!(error_paths(&refused.body), ["type"]);
+        assert!(
+            error(&refused.body).contains("global"),
+            "{:?}",
+            refused.body
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn agents_take_values_from_their_providers_pool_or_the_global_one() {
+    let server = TestServer::start().await;
+    let f = Federation::create(&server).await;
+    let global_type = pooled_agent_type(&server, "public_ip").await;
+    let global = pool(
+        &server,
+        ADMIN_TOKEN,
+        None,
+        "public_ip",
+        &[json!("198.51.100.1")],
+    )
+    .await;
+
+    // No configuration given: the pooled property is filled all the same.
+    let created = create_agent(&server, &f.provider_id, &global_type, "edge-1", None).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let agent = id(&created);
+    assert_eq!(created.body["configuration"]["publicIp"], "198.51.100.1");
+    let got = server
+        .get(&format!("/api/v1/agents/{agent}"), &f.provider_token)
+        .await;
+    assert_eq!(got.body["configuration"]["publicIp"], "198.51.100.1");
+    let values = values_of(&server, &global).await;
+    assert_eq!(values[0]["agentId"], json!(agent));
+    assert_eq!(values[0]["propertyName"], "publicIp");
+    assert!(values[0]["allocatedAt"].is_string(), "{values:?}");
+    let held = server
+        .get(
+            &format!("/api/v1/config-pool-values?agentId={agent}"),
+            ADMIN_TOKEN,
+        )
+        .await;
+    assert_eq!(names(&held), ["value-0"]);
+
+    // A held value is not deleted; the agent's deletion frees it.
+    let value = values[0]["id"].as_str().unwrap().to_string();
+    let refused = server
+        .delete(&format!("/api/v1/config-pool-values/{value}"), ADMIN_TOKEN)
+        .await;
+    assert_eq!(refused.status, 400, "as Fulcrum: {:?}", refused.body);
+    assert_eq!(refused.body["errors"][0]["path"], "agentId");
+    assert!(error(&refused.body).contains(&agent), "{:?}", refused.body);
+    let deleted = server
+        .delete(&format!("/api/v1/agents/{agent}"), &f.provider_token)
+        .await;
+    assert_eq!(deleted.status, 204, "{:?}", deleted.body);
+    let freed = server
+        .get(&format!("/api/v1/config-pool-values/{value}"), ADMIN_TOKEN)
+        .await;
+    assert!(freed.body.get("agentId").is_none(), "{:?}", freed.body);
+    assert!(freed.body.get("propertyName").is_none(), "{:?}", freed.body);
+    let again = create_agent(
+        &server,
+        &f.consumer_id,
+        &global_type,
+        "edge-2",
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(again.body["configuration"]["publicIp"], "198.51.100.1");
+
+    // Two participants with pools of one type: each agent draws from its own
+    // provider's.
+    let shared_type = pooled_agent_type(&server, "uplink").await;
+    pool(
+        &server,
+        &f.provider_token,
+        Some(&f.provider_id),
+        "uplink",
+        &[json!("10.1.0.1")],
+    )
+    .await;
+    pool(
+        &server,
+        ADMIN_TOKEN,
+        Some(&f.consumer_id),
+        "uplink",
+        &[json!("10.2.0.1")],
+    )
+    .await;
+    for (provider, expected) in [(&f.consumer_id, "10.2.0.1"), (&f.provider_id, "10.1.0.1")] {
+        let created = create_agent(
+            &server,
+            provider,
+            &shared_type,
+            "uplinked",
+            Some(json!({"region": "fi"})),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{:?}", created.body);
+        assert_eq!(created.body["configuration"]["publicIp"], expected);
+        assert_eq!(created.body["configuration"]["region"], "fi");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_without_a_free_value_is_not_created() {
+    let server = TestServer::start().await;
+    let f = Federation::create(&server).await;
+    let agent_type = pooled_agent_type(&server, "public_ip").await;
+    let count = || {
+        let (server, path) = (&server, format!("/api/v1/agents?agentTypeId={agent_type}"));
+        async move {
+            let page = server.get(&path, ADMIN_TOKEN).await;
+            page.body["totalItems"].as_u64().expect("totalItems")
+        }
+    };
+
+    // No pool of the type for this provider at all.
+    let nowhere = create_agent(&server, &f.provider_id, &agent_type, "edge-0", None).await;
+    assert_eq!(nowhere.status, 400, "{:?}", nowhere.body);
+    assert_eq!(error_paths(&nowhere.body), ["configuration.publicIp"]);
+    assert!(
+        error(&nowhere.body).contains("public_ip"),
+        "{:?}",
+        nowhere.body
+    );
+    // Another participant's pool is not the provider's.
+    pool(
+        &server,
+        ADMIN_TOKEN,
+        Some(&f.consumer_id),
+        "public_ip",
+        &[json!("10.9.0.1")],
+    )
+    .await;
+    let foreign = create_agent(&server, &f.provider_id, &agent_type, "edge-0", None).await;
+    assert_eq!(foreign.status, 400, "{:?}", foreign.body);
+    assert_eq!(count().await, 0);
+
+    pool(
+        &server,
+        &f.provider_token,
+        Some(&f.provider_id),
+        "public_ip",
+        &[json!("192.0.2.1")],
+    )
+    .await;
+    let first = create_agent(&server, &f.provider_id, &agent_type, "edge-1", None).await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    let exhausted = create_agent(&server, &f.provider_id, &agent_type, "edge-2", None).await;
+    assert_eq!(exhausted.status, 409, "{:?}", exhausted.body);
+    let message = error(&exhausted.body);
+    assert!(message.contains("configuration.publicIp"), "{message}");
+    assert!(message.contains("public_ip"), "{message}");
+    assert_eq!(count().await, 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_update_keeps_the_value_the_agent_holds() {
+    let server = TestServer::start().await;
+    let f = Federation::create(&server).await;
+    let agent_type = pooled_agent_type(&server, "public_ip").await;
+    let addresses = [json!("192.0.2.1"), json!("192.0.2.2")];
+    let pool = pool(
+        &server,
+        &f.provider_token,
+        Some(&f.provider_id),
+        "public_ip",
+        &addresses,
+    )
+    .await;
+    let agent = id(&create_agent(&server, &f.provider_id, &agent_type, "edge-1", None).await);
+    let path = format!("/api/v1/agents/{agent}");
+
+    // Left out, the held value comes back; sent unchanged, it stays.
+    for configuration in [
+        json!({"region": "fi"}),
+        json!({"region": "se", "publicIp": "192.0.2.1"}),
+    ] {
+        let updated = server
+            .patch(
+                &path,
+                &f.provider_token,
+                &json!({"configuration": configuration}),
+            )
+            .await;
+        assert_eq!(updated.status, 200, "{:?}", updated.body);
+        assert_eq!(updated.body["configuration"]["publicIp"], "192.0.2.1");
+    }
+    // Another value is refused: the agent still holds the first.
+    let changed = server
+        .patch(
+            &path,
+            &f.provider_token,
+            &json!({"configuration": {"publicIp": "192.0.2.2"}}),
+        )
+        .await;
+    assert_eq!(changed.status, 400, "{:?}", changed.body);
+    assert_eq!(error_paths(&changed.body), ["configuration.publicIp"]);
+    let held: Vec<Value> = values_of(&server, &pool)
+        .await
+        .into_iter()
+        .filter(|v| v["agentId"] == json!(agent))
+        .collect();
+    assert_eq!(held.len(), 1, "one value per property");
+    assert_eq!(held[0]["value"], "192.0.2.1");
+    let got = server.get(&path, &f.provider_token).await;
+    assert_eq!(got.body["configuration"]["region"], "se");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_agent_creates_never_share_a_value() {
+    let server = TestServer::start().await;
+    let f = Federation::create(&server).await;
+    let agent_type = pooled_agent_type(&server, "public_ip").await;
+    let addresses: Vec<Value> = (1..=5).map(|n| json!(format!("192.0.2.{n}"))).collect();
+    let pool = pool(
+        &server,
+        &f.provider_token,
+        Some(&f.provider_id),
+        "public_ip",
+        &addresses,
+    )
+    .await;
+    let (server, f) = (Arc::new(server), Arc::new(f));
+
+    let racers: Vec<_> = (0..RACERS)
+        .map(|n| {
+            let (server, f, agent_type) = (server.clone(), f.clone(), agent_type.clone());
+            tokio::spawn(async move {
+                server
+                    .post(
+                        "/api/v1/agents",
+                        &f.provider_token,
+                        &json!({"name": format!("edge-{n}"), "providerId": f.provider_id, "agentTypeId": agent_type}),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    let mut created = Vec::new();
+    for racer in racers {
+        let response = racer.await.unwrap();
+        statuses.push(response.status);
+        if response.status == 201 {
+            created.push(response.body);
+        } else {
+            assert_eq!(response.status, 409, "{:?}", response.body);
+            let message = error(&response.body);
+            assert!(message.contains("configuration.publicIp"), "{message}");
+        }
+    }
+    assert_eq!(created.len(), addresses.len(), "{statuses:?}");
+
+    // Each value went to exactly one agent, and each agent has its value.
+    let taken: BTreeSet<(String, String)> = created
+        .iter()
+        .map(|agent| {
+            (
+                agent["id"].as_str().unwrap().to_string(),
+                agent["configuration"]["publicIp"]
+                    .as_str()
+                    .expect("an address")
+                    .to_string(),
+            )
+        })
+        .collect();
+    let held: BTreeSet<(String, String)> = values_of(&server, &pool)
+        .await
+        .iter()
+        .map(|v| {
+            (
+                v["agentId"].as_str().expect("every value held").to_string(),
+                v["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(held, taken);
+    let addresses_taken: BTreeSet<&String> = taken.iter().map(|(_, a)| a).collect();
+    assert_eq!(addresses_taken.len(), addresses.len());
+    let agents = server
+        .get(
+            &format!("/api/v1/agents?agentTypeId={agent_type}&pageSize=100"),
+            ADMIN_TOKEN,
+        )
+        .await;
+    assert_eq!(
+        agents.body["totalItems"],
+        json!(addresses.len()),
+        "no agent without its value"
+    );
+    federa_testkit::reliability_summary(
+        env!("CARGO_TARGET_TMPDIR"),
+        "config pool race",
+        &format!(
+            "{RACERS} concurrent agent creates on {} values: {} created, {} refused, each value held once",
+            addresses.len(),
+            created.len(),
+            RACERS - created.len()
+        ),
+    );
+    Arc::try_unwrap(server).ok().unwrap().stop().await;
+}
