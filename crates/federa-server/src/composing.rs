@@ -25,7 +25,7 @@ use federa_domain::exchange::composition_progress::{
 };
 use federa_domain::property_schema::Actor;
 use federa_domain::provisioning::{JobStatus, Service};
-use federa_store::exchange::{MemberPlacement, StoredComposition, StoredMember};
+use federa_store::exchange::{MemberOrder, MemberPlacement, StoredComposition, StoredMember};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -368,7 +368,6 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
     if let Some(pooled) = prepared.pooled.first() {
         // Pool values are claimed with the service's own write, which a
         // member's write does not do yet.
-        ordering::abandon(state, Initiator::system(), &prepared).await;
         let message = format!(
             "properties.{}: values from service pools are not available to compositions",
             pooled.path
@@ -382,7 +381,7 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
         )
         .await;
     }
-    let Some((decided, choice)) = &prepared.placed else {
+    let (Some((decided, choice)), Some(decision)) = (&prepared.placed, &prepared.placement) else {
         return Err(ApiError::Internal);
     };
     let country = state
@@ -417,25 +416,18 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
         .store
         .order_member(
             composition.id,
-            &member.key,
-            &placement,
-            &prepared.service,
-            &prepared.job,
+            MemberOrder {
+                key: &member.key,
+                placed: &placement,
+                service: &prepared.service,
+                job: &prepared.job,
+                placement: decision,
+            },
             &events,
         )
-        .await;
-    match written {
-        Ok(true) => {
-            state.dispatch.wake(prepared.service.agent_id);
-            Ok(true)
-        }
-        Ok(false) => {
-            ordering::abandon(state, Initiator::system(), &prepared).await;
-            Ok(false)
-        }
-        Err(error) => {
-            ordering::abandon(state, Initiator::system(), &prepared).await;
-            Err(error.into())
-        }
+        .await?;
+    if written {
+        state.dispatch.wake(prepared.service.agent_id);
     }
+    Ok(written)
 }

@@ -41,8 +41,8 @@ pub struct Order<'a> {
 }
 
 /// A checked order: the service and its `create` job with their events,
-/// not yet written, and the placement already recorded when the exchange
-/// chose the provider.
+/// and the placement when the exchange chose the provider, none of it
+/// written yet.
 pub struct Prepared {
     pub service: Service,
     pub job: Job,
@@ -113,8 +113,8 @@ pub async fn checked_properties(
     Ok((validated.properties, validated.generators))
 }
 
-/// Checks `order`, chooses where it runs and records the placement; the
-/// caller writes the service and job, or calls [`abandon`] if it cannot.
+/// Checks `order` and chooses where it runs; the caller writes the service,
+/// its job and its placement in one transaction.
 pub async fn prepare(state: &AppState, order: Order<'_>) -> ApiResult<Prepared> {
     let rules = type_rules(state, order.service_type_id, "serviceTypeId").await?;
     let placed = match order.placement {
@@ -187,24 +187,24 @@ pub async fn prepare(state: &AppState, order: Order<'_>) -> ApiResult<Prepared> 
     job.created_at = now;
     job.updated_at = now;
     let mut created = json!({"name": service.name, "status": service.status, "serviceTypeId": service.service_type_id});
-    let placement = match &placed {
-        Some((decided, choice)) => {
-            created["offeringId"] = json!(choice.offering_id);
-            Some(
-                placement::record(state, order.initiator.clone(), decided, choice, &service)
-                    .await?,
-            )
-        }
-        None => None,
-    };
-    let events = vec![
+    let placement = placed.as_ref().map(|(decided, choice)| {
+        created["offeringId"] = json!(choice.offering_id);
+        placement::decision_for(decided, choice, &service)
+    });
+    let mut events: Vec<NewEvent> = placement
+        .iter()
+        .map(|placement| {
+            placement::placement_event("placement.decided", order.initiator.clone(), placement)
+        })
+        .collect();
+    events.extend([
         NewEvent::new("service.created", order.initiator.clone(), service.id)
             .provider(Some(service.provider_id))
             .consumer(Some(order.consumer_id))
             .agent(Some(service.agent_id))
             .properties(created),
         job_event("job.created", order.initiator, &job, json!({})),
-    ];
+    ]);
     Ok(Prepared {
         service,
         job,
@@ -214,11 +214,4 @@ pub async fn prepare(state: &AppState, order: Order<'_>) -> ApiResult<Prepared> 
         placed,
         placement,
     })
-}
-
-/// Withdraws what [`prepare`] recorded for a service that was not written.
-pub async fn abandon(state: &AppState, initiator: Initiator, prepared: &Prepared) {
-    if let Some(placement) = &prepared.placement {
-        placement::withdraw(state, initiator, placement).await;
-    }
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use federa_domain::event::NewEvent;
+use federa_domain::exchange::placement::Placement;
 use federa_domain::listing::FieldError;
 use federa_domain::pools::{
     next_listed_value, ConfigPool, GeneratorType, PoolGenerator, PoolPropertyType, ServicePool,
@@ -112,11 +113,12 @@ pub async fn insert_service(
     service: &mut Service,
     job: &mut Job,
     events: &[NewEvent],
+    placement: Option<&Placement>,
 ) -> ApiResult<()> {
     let (Some(schema), false) = (schema, requests.is_empty()) else {
         return Ok(state
             .store
-            .insert_service(service, job, events, &[])
+            .insert_service(service, job, events, &[], placement)
             .await?);
     };
     let sources = sources(state, service, requests).await?;
@@ -128,7 +130,7 @@ pub async fn insert_service(
         job.params = Some(Value::Object(properties));
         match state
             .store
-            .insert_service(service, job, events, &claims)
+            .insert_service(service, job, events, &claims, placement)
             .await
         {
             Err(StoreError::Raced(_)) => continue,

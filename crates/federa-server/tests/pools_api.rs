@@ -905,6 +905,50 @@ async fn concurrent_orders_never_share_a_subnet_address() {
 }
 
 /// A test server with a federation around one service type.
+#[tokio::test]
+async fn an_order_the_exchange_placed_but_could_not_write_leaves_no_placement() {
+    let (server, f) = start_with_type(&pooled_type(&[("ip", "public_ip", "string")])).await;
+    let set = attached_set(&server, &f).await;
+    list_pool(&server, &f, &set, "public_ip", "string", &[]).await;
+    server.report_connected(&f.agent_token).await;
+    let profile = server
+        .post(
+            "/api/v1/provider-profiles",
+            &f.provider_token,
+            &json!({"participantId": f.provider_id, "jurisdiction": "FI",
+                    "regions": [{"code": "fi-hel-1", "country": "FI"}]}),
+        )
+        .await;
+    assert_eq!(profile.status, 201, "{:?}", profile.body);
+    let offering = id(&server
+        .post(
+            "/api/v1/offerings",
+            &f.provider_token,
+            &json!({"participantId": f.provider_id, "serviceTypeId": f.service_type_id,
+                    "regions": ["fi-hel-1"], "price": {"hourly": "0.05"}}),
+        )
+        .await);
+    let mut placed = order(&f, "placed-web");
+    placed["placement"] = json!({});
+    let refused = server
+        .post("/api/v1/services", &f.consumer_token, &placed)
+        .await;
+    assert_eq!(refused.status, 409, "{:?}", refused.body);
+    let message = refused.body["error"].as_str().unwrap_or_default();
+    assert!(message.starts_with("properties.ip:"), "{message}");
+    // The placement is written with its service or not at all: no decision
+    // was recorded, and nothing holds the offering.
+    assert_eq!(
+        total(&server, "/api/v1/events?type=placement.decided").await,
+        0
+    );
+    let deleted = server
+        .delete(&format!("/api/v1/offerings/{offering}"), &f.provider_token)
+        .await;
+    assert_eq!(deleted.status, 204, "{:?}", deleted.body);
+    server.stop().await;
+}
+
 async fn start_with_type(service_type: &Value) -> (TestServer, Federation) {
     let server = TestServer::start().await;
     let federation = Federation::create_with(&server, service_type).await;

@@ -271,7 +271,7 @@ pub async fn choose(
     }
 }
 
-fn placement_event(kind: &str, initiator: Initiator, placement: &Placement) -> NewEvent {
+pub fn placement_event(kind: &str, initiator: Initiator, placement: &Placement) -> NewEvent {
     NewEvent::new(kind, initiator, placement.id)
         .provider(Some(placement.provider_id))
         .consumer(Some(placement.consumer_id))
@@ -285,45 +285,17 @@ fn placement_event(kind: &str, initiator: Initiator, placement: &Placement) -> N
         }))
 }
 
-/// Records the decision for `service`, which is about to be written: the
-/// offering it names is the one the service is billed by.
-pub async fn record(
-    state: &AppState,
-    initiator: Initiator,
-    decided: &Decided,
-    choice: &Choice,
-    service: &Service,
-) -> ApiResult<Placement> {
-    let placement = Placement::new(
+/// The placement record of `service`, placed by `decided`: written with the
+/// service, and the offering it names is the one the service is billed by.
+pub fn decision_for(decided: &Decided, choice: &Choice, service: &Service) -> Placement {
+    Placement::new(
         service.id,
         service.consumer_id,
         choice,
         decided.request.clone(),
         decided.decision.clone(),
         service.created_at,
-    );
-    state
-        .store
-        .insert_placement(
-            &placement,
-            &placement_event("placement.decided", initiator, &placement),
-        )
-        .await?;
-    Ok(placement)
-}
-
-/// Withdraws the placement of a service that could not be written. A
-/// failure here only leaves a placement of no service, which nothing
-/// counts, so it is logged rather than reported.
-pub async fn withdraw(state: &AppState, initiator: Initiator, placement: &Placement) {
-    let event = placement_event("placement.withdrawn", initiator, placement);
-    if let Err(error) = state
-        .store
-        .forget_placement(placement.id, &event, clock::now())
-        .await
-    {
-        tracing::warn!(%error, placement = %placement.id, "placement of an unwritten service kept");
-    }
+    )
 }
 
 /// Preview a placement: which offering, region and agent a service would

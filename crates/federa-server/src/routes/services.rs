@@ -151,19 +151,16 @@ async fn create(
         },
     )
     .await?;
-    let written = crate::pools::insert_service(
+    crate::pools::insert_service(
         &state,
         prepared.rules.properties.as_ref(),
         &prepared.pooled,
         &mut prepared.service,
         &mut prepared.job,
         &prepared.events,
+        prepared.placement.as_ref(),
     )
-    .await;
-    if let Err(error) = written {
-        ordering::abandon(&state, Initiator::of(&caller), &prepared).await;
-        return Err(error);
-    }
+    .await?;
     let Prepared {
         service, placed, ..
     } = prepared;

@@ -11,11 +11,13 @@ use federa_domain::access::ListScope;
 use federa_domain::event::NewEvent;
 use federa_domain::exchange::composition::CompositionSpec;
 use federa_domain::exchange::composition_progress::{Intent, MemberState};
+use federa_domain::exchange::placement::Placement;
 use federa_domain::listing::{ListQuery, Page};
 use federa_domain::provisioning::{Job, Service};
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::insert_placement;
 use crate::db::{on_pool, Backend};
 use crate::error::{Result, StoreError};
 use crate::events::record_event;
@@ -23,7 +25,7 @@ use crate::provisioning::services::{
     insert_job, insert_service_row, notify_job, INSERT_JOB, SERVICE_COLUMNS,
 };
 use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
-use crate::write::{fetch_all, fetch_optional, Statement};
+use crate::write::{fetch_all, fetch_optional, run_statement, Statement};
 use crate::Store;
 
 const SELECT: &str = "SELECT id, consumer_id, group_id, spec, intent, status, created_at, updated_at FROM compositions";
@@ -71,6 +73,16 @@ pub struct MemberPlacement {
     pub provider_id: Uuid,
     pub country: String,
     pub explanation: String,
+}
+
+/// A member's new service as ordered: the service, its `create` job and the
+/// placement that chose its provider, written together.
+pub struct MemberOrder<'a> {
+    pub key: &'a str,
+    pub placed: &'a MemberPlacement,
+    pub service: &'a Service,
+    pub job: &'a Job,
+    pub placement: &'a Placement,
 }
 
 #[derive(sqlx::FromRow)]
@@ -391,12 +403,16 @@ impl Store {
     pub async fn order_member(
         &self,
         composition_id: Uuid,
-        key: &str,
-        placed: &MemberPlacement,
-        service: &Service,
-        job: &Job,
+        order: MemberOrder<'_>,
         events: &[NewEvent],
     ) -> Result<bool> {
+        let MemberOrder {
+            key,
+            placed,
+            service,
+            job,
+            placement,
+        } = order;
         let change = Move {
             composition_id,
             key,
@@ -420,6 +436,7 @@ impl Store {
                 return Ok(false);
             }
             insert_service_row!(tx, service);
+            run_statement!(tx, insert_placement(placement));
             insert_job!(tx, job);
             for event in events {
                 record_event!(tx, event, service.created_at);

@@ -7,13 +7,14 @@
 mod compositions;
 mod offerings;
 mod placements;
+pub(crate) use placements::insert_placement;
 mod policies;
 mod profiles;
 mod usage;
 
 use chrono::{DateTime, Utc};
 
-pub use compositions::{MemberPlacement, StoredComposition, StoredMember};
+pub use compositions::{MemberOrder, MemberPlacement, StoredComposition, StoredMember};
 pub use placements::PlacementCandidates;
 pub use usage::{BilledParty, BilledService, UsageHistory};
 

@@ -1,7 +1,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use federa_domain::event::NewEvent;
 use federa_domain::exchange::placement::{Placement, PlacementDecision, PlacementRequest};
 use federa_domain::exchange::{Offering, ProviderProfile};
 use sqlx::types::Json;
@@ -151,49 +150,6 @@ impl Store {
             .collect())
     }
 
-    /// Records the decision that places a new service, before the service
-    /// itself is written (see the migration for why).
-    pub async fn insert_placement(&self, placement: &Placement, event: &NewEvent) -> Result<()> {
-        let statement = Statement::new(
-            "INSERT INTO placements (id, service_id, consumer_id, provider_id, offering_id, agent_id, region, hourly_price, request, decision, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            vec![
-                Arg::Uuid(placement.id),
-                Arg::Uuid(placement.service_id),
-                Arg::Uuid(placement.consumer_id),
-                Arg::Uuid(placement.provider_id),
-                Arg::Uuid(placement.offering_id),
-                Arg::Uuid(placement.agent_id),
-                Arg::Text(placement.region.clone()),
-                Arg::Text(placement.hourly_price.to_string()),
-                Arg::Json(serde_json::to_value(&placement.request).unwrap_or_default()),
-                Arg::Json(serde_json::to_value(&placement.decision).unwrap_or_default()),
-                Arg::Time(placement.created_at),
-            ],
-        );
-        self.apply(
-            &[statement],
-            std::slice::from_ref(event),
-            placement.created_at,
-        )
-        .await
-    }
-
-    /// Removes the placement of a service that could not be created, so
-    /// the offering it names can be deleted again.
-    pub async fn forget_placement(
-        &self,
-        id: Uuid,
-        event: &NewEvent,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "DELETE FROM placements WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM services s WHERE s.id = placements.service_id)",
-            vec![Arg::Uuid(id)],
-        );
-        self.apply(&[statement], std::slice::from_ref(event), now)
-            .await
-    }
-
     /// The placement of a service, if the exchange placed it.
     pub async fn service_placement(&self, service_id: Uuid) -> Result<Option<Placement>> {
         let row: Option<PlacementRow> = fetch_optional(
@@ -204,4 +160,26 @@ impl Store {
         .await?;
         Ok(row.map(Placement::from))
     }
+}
+
+/// The row recording the decision that placed a new service, written in the
+/// service's own transaction: the offering it names is the one the service
+/// is billed by, and it cannot be deleted while the placement stands.
+pub(crate) fn insert_placement(placement: &Placement) -> Statement {
+    Statement::new(
+        "INSERT INTO placements (id, service_id, consumer_id, provider_id, offering_id, agent_id, region, hourly_price, request, decision, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        vec![
+            Arg::Uuid(placement.id),
+            Arg::Uuid(placement.service_id),
+            Arg::Uuid(placement.consumer_id),
+            Arg::Uuid(placement.provider_id),
+            Arg::Uuid(placement.offering_id),
+            Arg::Uuid(placement.agent_id),
+            Arg::Text(placement.region.clone()),
+            Arg::Text(placement.hourly_price.to_string()),
+            Arg::Json(serde_json::to_value(&placement.request).unwrap_or_default()),
+            Arg::Json(serde_json::to_value(&placement.decision).unwrap_or_default()),
+            Arg::Time(placement.created_at),
+        ],
+    )
 }

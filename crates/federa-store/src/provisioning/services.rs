@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use federa_domain::access::ListScope;
 use federa_domain::event::NewEvent;
+use federa_domain::exchange::placement::Placement;
 use federa_domain::listing::{ListQuery, Page};
 use federa_domain::provisioning::{AgentCandidate, Job, Service};
 use serde_json::{Map, Value};
@@ -10,8 +11,10 @@ use uuid::Uuid;
 use crate::db::{on_pool, Backend};
 use crate::error::{Result, StoreError};
 use crate::events::record_event;
+use crate::exchange::insert_placement;
 use crate::pools::{claim_pool_values, PoolClaim, PoolFamily};
 use crate::sql::{fetch_page, ScopeColumns, Where};
+use crate::write::run_statement;
 use crate::Store;
 
 pub(crate) const SERVICE_COLUMNS: &str = "id, name, status, service_type_id, group_id, provider_id, consumer_id, agent_id, agent_instance_id, agent_instance_data, properties, created_at, updated_at";
@@ -216,11 +219,15 @@ impl Store {
         job: &Job,
         events: &[NewEvent],
         claims: &[PoolClaim],
+        placement: Option<&Placement>,
     ) -> Result<()> {
         let backend = self.backend();
         on_pool!(self.write, pool => {
             let mut tx = pool.begin().await.map_err(StoreError::classify)?;
             insert_service_row!(tx, service);
+            if let Some(placement) = placement {
+                run_statement!(tx, insert_placement(placement));
+            }
             claim_pool_values!(tx, PoolFamily::Service, claims, service.id, service.created_at);
             insert_job!(tx, job);
             for event in events {
