@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
-use crate::ordering::{self, new_job, Order};
+use crate::ordering::{self, new_job, Order, Prepared};
 use crate::provisioning::{job_event, type_rules};
 use crate::state::AppState;
 
@@ -365,22 +365,6 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
             .await;
         }
     };
-    if let Some(pooled) = prepared.pooled.first() {
-        // Pool values are claimed with the service's own write, which a
-        // member's write does not do yet.
-        let message = format!(
-            "properties.{}: values from service pools are not available to compositions",
-            pooled.path
-        );
-        return move_member(
-            state,
-            composition,
-            member,
-            MemberState::Failed,
-            Some(message),
-        )
-        .await;
-    }
     let (Some((decided, choice)), Some(decision)) = (&prepared.placed, &prepared.placement) else {
         return Err(ApiError::Internal);
     };
@@ -412,22 +396,62 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
             "providerId": placement.provider_id,
         }),
     ));
-    let written = state
-        .store
-        .order_member(
-            composition.id,
-            MemberOrder {
-                key: &member.key,
-                placed: &placement,
-                service: &prepared.service,
-                job: &prepared.job,
-                placement: decision,
-            },
-            &events,
-        )
-        .await?;
-    if written {
-        state.dispatch.wake(prepared.service.agent_id);
+    let Prepared {
+        mut service,
+        mut job,
+        rules,
+        pooled,
+        ..
+    } = prepared;
+    let written = crate::pools::write_with_values(
+        state,
+        rules.properties.as_ref(),
+        &pooled,
+        &mut service,
+        &mut job,
+        |service, job, claims| {
+            let (events, placement) = (&events, &placement);
+            async move {
+                state
+                    .store
+                    .order_member(
+                        composition.id,
+                        MemberOrder {
+                            key: &member.key,
+                            placed: placement,
+                            service: &service,
+                            job: &job,
+                            placement: decision,
+                            claims: &claims,
+                        },
+                        events,
+                    )
+                    .await
+            }
+        },
+    )
+    .await;
+    match written {
+        Ok(written) => {
+            if written {
+                state.dispatch.wake(service.agent_id);
+            }
+            Ok(written)
+        }
+        // An exhausted or missing pool refuses the member as it would refuse
+        // an order.
+        Err(error) => match describe(&error) {
+            Some(message) => {
+                move_member(
+                    state,
+                    composition,
+                    member,
+                    MemberState::Failed,
+                    Some(message),
+                )
+                .await
+            }
+            None => Err(error),
+        },
     }
-    Ok(written)
 }

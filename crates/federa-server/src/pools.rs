@@ -115,11 +115,40 @@ pub async fn insert_service(
     events: &[NewEvent],
     placement: Option<&Placement>,
 ) -> ApiResult<()> {
+    write_with_values(
+        state,
+        schema,
+        requests,
+        service,
+        job,
+        |service, job, claims| async move {
+            state
+                .store
+                .insert_service(&service, &job, events, &claims, placement)
+                .await
+        },
+    )
+    .await
+}
+
+/// Fills `service`'s pooled properties (and its `create` job's params) with
+/// values from the agent's pools and hands them to `write`, which claims
+/// them in the transaction that writes the service. A lost claim means
+/// another order took a value first: the choice is made again.
+pub async fn write_with_values<T, Write, Written>(
+    state: &AppState,
+    schema: Option<&PropertySchema>,
+    requests: &[GeneratorRequest],
+    service: &mut Service,
+    job: &mut Job,
+    mut write: Write,
+) -> ApiResult<T>
+where
+    Write: FnMut(Service, Job, Vec<PoolClaim>) -> Written,
+    Written: std::future::Future<Output = Result<T, StoreError>>,
+{
     let (Some(schema), false) = (schema, requests.is_empty()) else {
-        return Ok(state
-            .store
-            .insert_service(service, job, events, &[], placement)
-            .await?);
+        return Ok(write(service.clone(), job.clone(), Vec::new()).await?);
     };
     let sources = sources(state, service, requests).await?;
     let asked = service.properties.clone();
@@ -128,11 +157,7 @@ pub async fn insert_service(
             choose(state, PoolFamily::Service, schema, &sources, asked.clone()).await?;
         service.properties = properties.clone();
         job.params = Some(Value::Object(properties));
-        match state
-            .store
-            .insert_service(service, job, events, &claims, placement)
-            .await
-        {
+        match write(service.clone(), job.clone(), claims).await {
             Err(StoreError::Raced(_)) => continue,
             done => return Ok(done?),
         }

@@ -327,6 +327,116 @@ async fn a_failed_member_with_stop_leaves_the_others_as_they_are() {
     server.stop().await;
 }
 
+/// Posts `body` as `token` and answers the new object's id.
+async fn created_id(server: &TestServer, path: &str, token: &str, body: Value) -> String {
+    let created = server.post(path, token, &body).await;
+    assert_eq!(created.status, 201, "{path}: {:?}", created.body);
+    created.body["id"].as_str().expect("id").to_string()
+}
+
+#[tokio::test]
+async fn members_take_values_from_their_providers_service_pools() {
+    let server = TestServer::start().await;
+    let service_type = json!({
+        "name": "Edge server",
+        "propertySchema": {"properties": {
+            "name": {"type": "string", "required": true},
+            "publicIp": {"type": "string", "generator": {"type": "pool", "config": {"poolType": "public_ip"}}},
+        }},
+        "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
+    });
+    let federation = Federation::create_with(&server, &service_type).await;
+    let rhein = provider(&server, &federation, "Rhein", profile_in("DE", "de-fra-1")).await;
+    offering(
+        &server,
+        &federation,
+        &rhein,
+        &["de-fra-1"],
+        json!({"hourly": "0.04"}),
+    )
+    .await;
+    // One address in Rhein's pool, for two members.
+    let set = created_id(
+        &server,
+        "/api/v1/service-pool-sets",
+        &rhein.token,
+        json!({"name": "edge", "providerId": rhein.id}),
+    )
+    .await;
+    let attached = server
+        .patch(
+            &format!("/api/v1/agents/{}", rhein.agent_id),
+            &rhein.token,
+            &json!({"servicePoolSetId": set}),
+        )
+        .await;
+    assert_eq!(attached.status, 200, "{:?}", attached.body);
+    let pool = created_id(
+        &server,
+        "/api/v1/service-pools",
+        &rhein.token,
+        json!({"name": "addresses", "type": "public_ip", "propertyType": "string",
+               "generatorType": "list", "servicePoolSetId": set}),
+    )
+    .await;
+    created_id(
+        &server,
+        "/api/v1/service-pool-values",
+        &rhein.token,
+        json!({"servicePoolId": pool, "name": "edge-1", "value": "203.0.113.10"}),
+    )
+    .await;
+    let edge = |key: &str| {
+        json!({"key": key, "name": format!("edge-{key}"), "serviceTypeId": federation.service_type_id,
+               "properties": {"name": key}})
+    };
+    let mut second = edge("b");
+    second["dependsOn"] = json!(["a"]);
+    let id = created_id(
+        &server,
+        "/api/v1/compositions",
+        &federation.consumer_token,
+        json!({"groupId": federation.group_id, "name": "edges", "onFailure": "stop",
+               "components": [edge("a"), second]}),
+    )
+    .await;
+
+    // The first member's service holds the address, claimed with its write.
+    let first = composition(&server, &federation, &id).await;
+    let a = member(&first, "a");
+    assert_eq!(a["state"], "creating", "{first:?}");
+    let service = server
+        .get(
+            &format!("/api/v1/services/{}", a["serviceId"].as_str().unwrap()),
+            &federation.consumer_token,
+        )
+        .await;
+    assert_eq!(service.body["properties"]["publicIp"], "203.0.113.10");
+    let held = server
+        .get(
+            &format!("/api/v1/service-pool-values?servicePoolId={pool}"),
+            &rhein.token,
+        )
+        .await;
+    assert_eq!(held.body["items"][0]["serviceId"], a["serviceId"]);
+
+    // Once it is up, the second is ordered and finds the pool empty: it
+    // fails as an order would be refused, and `stop` keeps the first.
+    server.run_job(&rhein.agent_token, "create").await;
+    let after = composition(&server, &federation, &id).await;
+    assert_eq!(after["status"], "Failed", "{after:?}");
+    let b = member(&after, "b");
+    assert_eq!(b["state"], "failed", "{after:?}");
+    let error = b["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with("properties.publicIp:"), "{error}");
+    assert!(
+        b["serviceId"].is_null(),
+        "no service without its value: {b:?}"
+    );
+    assert_eq!(member(&after, "a")["state"], "ready");
+    server.stop().await;
+}
+
 async fn refused(
     server: &TestServer,
     federation: &Federation,

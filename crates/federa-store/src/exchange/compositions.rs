@@ -21,6 +21,7 @@ use super::insert_placement;
 use crate::db::{on_pool, Backend};
 use crate::error::{Result, StoreError};
 use crate::events::record_event;
+use crate::pools::{claim_pool_values, PoolClaim, PoolFamily};
 use crate::provisioning::services::{
     insert_job, insert_service_row, notify_job, INSERT_JOB, SERVICE_COLUMNS,
 };
@@ -83,6 +84,8 @@ pub struct MemberOrder<'a> {
     pub service: &'a Service,
     pub job: &'a Job,
     pub placement: &'a Placement,
+    /// Pool values the service takes.
+    pub claims: &'a [PoolClaim],
 }
 
 #[derive(sqlx::FromRow)]
@@ -412,6 +415,7 @@ impl Store {
             service,
             job,
             placement,
+            claims,
         } = order;
         let change = Move {
             composition_id,
@@ -437,6 +441,7 @@ impl Store {
             }
             insert_service_row!(tx, service);
             run_statement!(tx, insert_placement(placement));
+            claim_pool_values!(tx, PoolFamily::Service, claims, service.id, service.created_at);
             insert_job!(tx, job);
             for event in events {
                 record_event!(tx, event, service.created_at);
