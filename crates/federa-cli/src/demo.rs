@@ -64,6 +64,7 @@ pub async fn run(listen: SocketAddr, shutdown: impl Future<Output = ()>) -> anyh
             vault_key: Default::default(),
             public_url: None,
             oidc: None,
+            trusted_proxies: Vec::new(),
         },
         async {
             let _ = server_stopped.await;

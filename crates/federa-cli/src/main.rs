@@ -162,6 +162,14 @@ enum Command {
         /// URI `<public URL>/console/`) the web console signs people in as.
         #[arg(long, env = "FEDERA_OIDC_CONSOLE_CLIENT_ID", requires = "oidc_issuer")]
         oidc_console_client_id: Option<String>,
+        /// A reverse proxy (CIDR block or address) whose X-Forwarded-For
+        /// names the client, for limits kept per client; repeatable.
+        #[arg(
+            long = "trusted-proxy",
+            env = "FEDERA_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<String>,
     },
 }
 
@@ -237,7 +245,16 @@ fn main() -> std::process::ExitCode {
             oidc_issuer,
             oidc_audience,
             oidc_console_client_id,
+            trusted_proxies,
         } => {
+            let trusted_proxies =
+                match federa_server::client_address::parse_trusted(&trusted_proxies) {
+                    Ok(trusted) => trusted,
+                    Err(message) => {
+                        eprintln!("error: --trusted-proxy: {message}");
+                        return std::process::ExitCode::from(2);
+                    }
+                };
             exit(runtime.block_on(federa_server::serve(
                 federa_server::ServeConfig {
                     listen,
@@ -257,6 +274,7 @@ fn main() -> std::process::ExitCode {
                         console_client_id: oidc_console_client_id,
                         ..federa_server::oidc::OidcConfig::new(issuer, oidc_audience)
                     }),
+                    trusted_proxies,
                 },
                 shutdown_signal(),
             )))

@@ -119,3 +119,20 @@ async fn first_start_prints_an_admin_token_once_and_sigterm_stops_cleanly() {
     assert!(third.printed.iter().all(|l| !l.contains("t0")));
     assert!(terminate(third).await.success());
 }
+
+#[test]
+fn a_trusted_proxy_that_is_no_address_is_a_usage_error() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_federa"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--trusted-proxy",
+            "10.0.0.0/8,proxy.local",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\"proxy.local\""), "{stderr}");
+}

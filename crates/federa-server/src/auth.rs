@@ -12,6 +12,7 @@ use federa_domain::access::{Identity, Role};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::client_address::client_address;
 use crate::error::ApiError;
 use crate::oidc::Oidc;
 use crate::state::AppState;
@@ -58,7 +59,14 @@ impl FromRequestParts<AppState> for Caller {
         let client = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip());
+            .map(|ConnectInfo(peer)| {
+                let forwarded = parts
+                    .headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|value| value.to_str().ok());
+                client_address(peer.ip(), forwarded, &state.trusted_proxies)
+            });
         if let Some(client) = client {
             state
                 .failed_auth

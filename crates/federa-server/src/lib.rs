@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod auth_limit;
 mod bootstrap;
+pub mod client_address;
 pub mod clock;
 mod composing;
 mod config_pools;

@@ -26,6 +26,8 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// An external issuer whose JWTs are accepted as bearers.
     pub oidc: Option<OidcConfig>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Runs the exchange until `shutdown` resolves, then drains open requests.
@@ -63,6 +65,7 @@ pub async fn serve(
     state.lease = config.lease;
     state.vault = std::sync::Arc::new(vault);
     state.public_url = config.public_url;
+    state.trusted_proxies = std::sync::Arc::new(config.trusted_proxies);
     if let Some(oidc) = config.oidc {
         let oidc = Oidc::new(oidc)?;
         // A failure here is not fatal: the issuer may come up later, and

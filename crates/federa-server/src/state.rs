@@ -22,6 +22,8 @@ pub struct AppState {
     pub vault: Arc<Vault>,
     /// Failed authentication attempts by client address.
     pub failed_auth: Arc<crate::auth_limit::FailedAttempts>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// The root URL installers reach this server at (`--public-url`); when
     /// unset, install URLs use the Host of the request that made them.
     pub public_url: Option<String>,
@@ -41,6 +43,7 @@ impl AppState {
             // and the test kit put in the configured one.
             vault: Arc::new(Vault::ephemeral()),
             failed_auth: Arc::default(),
+            trusted_proxies: Arc::default(),
             public_url: None,
             oidc: None,
         }

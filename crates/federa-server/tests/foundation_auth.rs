@@ -187,3 +187,65 @@ async fn an_address_that_keeps_failing_is_held_off_with_429() {
     );
     server.stop().await;
 }
+
+/// `count` guesses with a wrong token, each claiming to be forwarded for
+/// `forwarded_for(n)`.
+async fn guesses(server: &TestServer, count: u32, forwarded_for: impl Fn(u32) -> String) {
+    for n in 0..count {
+        let wrong = server
+            .http
+            .get(server.url("/api/v1/participants"))
+            .bearer_auth(format!("guess-{n}"))
+            .header("x-forwarded-for", forwarded_for(n))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status().as_u16(), 403, "attempt {n} is only refused");
+    }
+}
+
+async fn as_forwarded(server: &TestServer, token: &str, forwarded_for: &str) -> u16 {
+    server
+        .http
+        .get(server.url("/api/v1/participants"))
+        .bearer_auth(token)
+        .header("x-forwarded-for", forwarded_for)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let trusted = federa_server::client_address::parse_trusted(&["127.0.0.0/8".into()]).unwrap();
+    let server = TestServer::start_configured(move |state| {
+        state.trusted_proxies = std::sync::Arc::new(trusted);
+    })
+    .await;
+    let limit = federa_server::auth_limit::DEFAULT_LIMIT;
+    guesses(&server, limit, |_| "203.0.113.5".into()).await;
+    assert_eq!(as_forwarded(&server, "one-more", "203.0.113.5").await, 429);
+    // Another client behind the same proxy is not held off.
+    assert_eq!(as_forwarded(&server, ADMIN_TOKEN, "203.0.113.6").await, 200);
+    // A client cannot shed its record by prepending a made-up hop.
+    assert_eq!(
+        as_forwarded(&server, ADMIN_TOKEN, "198.51.100.1, 203.0.113.5").await,
+        429
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_a_forwarded_header_changes_nothing() {
+    let server = TestServer::start().await;
+    let limit = federa_server::auth_limit::DEFAULT_LIMIT;
+    // Every guess claims another origin; all count against the peer.
+    guesses(&server, limit, |n| format!("203.0.113.{n}")).await;
+    assert_eq!(
+        as_forwarded(&server, ADMIN_TOKEN, "198.51.100.1").await,
+        429
+    );
+    server.stop().await;
+}

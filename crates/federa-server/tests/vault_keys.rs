@@ -41,6 +41,7 @@ async fn start_and_stop(database_url: &str, vault_key: VaultKeyConfig) -> anyhow
         vault_key,
         public_url: None,
         oidc: None,
+        trusted_proxies: Vec::new(),
     };
     federa_server::serve(config, async {}).await
 }
