@@ -3,9 +3,10 @@
 import { all, post } from '../api.js';
 import { h, replace, table, badge, alert } from '../dom.js';
 import { ago, when } from '../format.js';
+import { providers } from '../providers.js';
 
 export default async function agents({ session }) {
-  const [items, types] = await Promise.all([all('/agents'), all('/agent-types').catch(() => [])]);
+  const [items, types, known] = await Promise.all([all('/agents'), all('/agent-types').catch(() => []), providers()]);
   const typeName = new Map(types.map((t) => [t.id, t.name]));
   const install = h('div', { 'aria-live': 'polite' });
   const mayInstall = session.role === 'admin' || session.role === 'participant';
@@ -26,6 +27,7 @@ export default async function agents({ session }) {
     h('h1', {}, 'Agents'),
     table(null, [
       ['Name', (a) => a.name],
+      ['Provider', (a) => known.label(a.providerId)],
       ['Type', (a) => typeName.get(a.agentTypeId) || a.agentTypeId.slice(0, 8)],
       ['Status', (a) => badge(a.status)],
       ['Tags', (a) => a.tags.join(', ') || '—'],
