@@ -18,6 +18,10 @@ use crate::driver::DriverError;
 const MAX_RESTARTS: u32 = 5;
 const STOP_GRACE: Duration = Duration::from_secs(5);
 const LOG_FILE: &str = "process.log";
+/// Written by the process itself before it runs its command, so an agent
+/// killed between starting a process and recording it still leaves a trace
+/// the next agent finds instead of starting a second one.
+const PID_FILE: &str = "process.pid";
 
 pub struct Supervisor {
     dir: PathBuf,
@@ -70,7 +74,7 @@ impl Supervisor {
         state.wanted = true;
         state.restarts = 0;
         if state.live_pid().is_none() {
-            match instance.pid.filter(|pid| alive(*pid)) {
+            match self.recorded_pid(instance) {
                 Some(pid) => {
                     tracing::info!(pid, dir = %self.dir.display(), "adopting a running process");
                     state.pid = Some(pid);
@@ -102,8 +106,14 @@ impl Supervisor {
         let log_err = log
             .try_clone()
             .map_err(|e| DriverError::Failed(e.to_string()))?;
-        let child = Command::new(program)
+        // `sh` records its own pid, which `exec` hands on to the command.
+        let child = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(r#"echo $$ > "$0" && exec "$@""#)
+            .arg(PID_FILE)
+            .arg(program)
             .args(args)
+            .env(MARK, &self.dir)
             .current_dir(&self.dir)
             .stdin(Stdio::null())
             .stdout(log)
@@ -153,7 +163,7 @@ impl Supervisor {
     pub async fn stop(&self, instance: &mut Instance) -> Result<(), DriverError> {
         let mut state = self.state.lock().await;
         state.wanted = false;
-        let pid = state.live_pid().or(instance.pid.filter(|pid| alive(*pid)));
+        let pid = state.live_pid().or_else(|| self.recorded_pid(instance));
         if let Some(pid) = pid {
             signal_group(pid, libc::SIGTERM);
             let deadline = tokio::time::Instant::now() + STOP_GRACE;
@@ -173,7 +183,22 @@ impl Supervisor {
         state.started_at = None;
         instance.pid = None;
         instance.started_at = None;
+        let _ = std::fs::remove_file(self.dir.join(PID_FILE));
         instance.save(&self.dir)
+    }
+
+    /// The running process an earlier run of the agent started for this
+    /// service: the one it recorded, else the one that recorded itself —
+    /// which counts only if it carries this service's mark, so a pid reused
+    /// by another process is never taken for the service.
+    fn recorded_pid(&self, instance: &Instance) -> Option<i32> {
+        if let Some(pid) = instance.pid.filter(|pid| alive(*pid)) {
+            return Some(pid);
+        }
+        std::fs::read_to_string(self.dir.join(PID_FILE))
+            .ok()
+            .and_then(|text| text.trim().parse::<i32>().ok())
+            .filter(|pid| alive(*pid) && marked(*pid, &self.dir))
     }
 
     pub async fn stop_quietly(&self) {
@@ -212,10 +237,68 @@ impl Supervisor {
     }
 }
 
+/// The variable that marks a service's process with its directory; it
+/// survives `exec` and a change of working directory.
+const MARK: &str = "FEDERA_SERVICE_DIR";
+
+/// Whether process `pid` was started for the service in `dir`.
+fn marked(pid: i32, dir: &std::path::Path) -> bool {
+    let Ok(environment) = std::fs::read(format!("/proc/{pid}/environ")) else {
+        return false;
+    };
+    let mark = format!("{MARK}={}", dir.display());
+    environment
+        .split(|byte| *byte == 0)
+        .any(|entry| entry == mark.as_bytes())
+}
+
 fn signal_group(pid: i32, signal: i32) {
     // SAFETY: kill has no memory effects; a negative pid names the group the
     // process leads, which `process_group(0)` made it lead.
     unsafe {
         libc::kill(-pid, signal);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sleeper() -> Vec<String> {
+        vec!["sleep".into(), "30".into()]
+    }
+
+    #[tokio::test]
+    async fn a_process_whose_start_was_never_recorded_is_adopted_not_started_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Arc::new(Supervisor::new(dir.path().to_path_buf()));
+        let mut instance = Instance::new(0);
+        first.start(&mut instance, sleeper()).await.unwrap();
+        let pid = instance.pid.expect("started");
+        // The agent died between starting the process and recording it.
+        first.detach().await;
+        let mut unrecorded = Instance::new(0);
+        unrecorded.save(dir.path()).unwrap();
+
+        let next = Arc::new(Supervisor::new(dir.path().to_path_buf()));
+        next.start(&mut unrecorded, sleeper()).await.unwrap();
+        assert_eq!(unrecorded.pid, Some(pid), "the running process is adopted");
+        next.stop(&mut unrecorded).await.unwrap();
+        assert!(!alive(pid) || !marked(pid, dir.path()), "and stopped");
+        assert!(!dir.path().join(PID_FILE).exists());
+    }
+
+    #[tokio::test]
+    async fn a_recorded_pid_of_another_process_is_not_adopted() {
+        let dir = tempfile::tempdir().unwrap();
+        // A live process that is not this service's: this test itself.
+        std::fs::write(dir.path().join(PID_FILE), std::process::id().to_string()).unwrap();
+        let supervisor = Arc::new(Supervisor::new(dir.path().to_path_buf()));
+        let mut instance = Instance::new(0);
+        supervisor.start(&mut instance, sleeper()).await.unwrap();
+        let pid = instance.pid.expect("started");
+        assert_ne!(pid, std::process::id() as i32);
+        assert!(marked(pid, dir.path()));
+        supervisor.stop(&mut instance).await.unwrap();
     }
 }
