@@ -106,10 +106,11 @@ impl Supervisor {
         let log_err = log
             .try_clone()
             .map_err(|e| DriverError::Failed(e.to_string()))?;
-        // `sh` records its own pid, which `exec` hands on to the command.
+        // `sh` records its own pid, which `exec` hands on to the command;
+        // renamed into place, so the file is never read half written.
         let child = Command::new("/bin/sh")
             .arg("-c")
-            .arg(r#"echo $$ > "$0" && exec "$@""#)
+            .arg(r#"echo $$ > "$0.tmp" && mv -f "$0.tmp" "$0" && exec "$@""#)
             .arg(PID_FILE)
             .arg(program)
             .args(args)
@@ -275,10 +276,22 @@ mod tests {
         let mut instance = Instance::new(0);
         first.start(&mut instance, sleeper()).await.unwrap();
         let pid = instance.pid.expect("started");
-        // The agent died between starting the process and recording it.
+        // The agent died between starting the process and recording it. The
+        // next agent comes only after the job's lease lapsed, seconds later;
+        // by then the process has written its pid and runs its command.
         first.detach().await;
         let mut unrecorded = Instance::new(0);
         unrecorded.save(dir.path()).unwrap();
+        let running_command = || {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|line| line.starts_with(b"sleep"))
+        };
+        for _ in 0..100 {
+            if dir.path().join(PID_FILE).exists() && running_command() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
 
         let next = Arc::new(Supervisor::new(dir.path().to_path_buf()));
         next.start(&mut unrecorded, sleeper()).await.unwrap();
@@ -298,7 +311,19 @@ mod tests {
         supervisor.start(&mut instance, sleeper()).await.unwrap();
         let pid = instance.pid.expect("started");
         assert_ne!(pid, std::process::id() as i32);
-        assert!(marked(pid, dir.path()));
+        // The mark is in place once the new process has executed its shell.
+        let mut carries_mark = false;
+        for _ in 0..100 {
+            carries_mark = marked(pid, dir.path());
+            if carries_mark {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            carries_mark,
+            "a new process was started, marked as the service's"
+        );
         supervisor.stop(&mut instance).await.unwrap();
     }
 }
