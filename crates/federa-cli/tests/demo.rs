@@ -46,6 +46,11 @@ async fn the_demo_runs_a_federation_and_leaves_nothing_behind() {
     .expect("the demo is ready in time");
 
     let admin_token = field(&lines, "Admin token:").to_string();
+    assert_eq!(
+        field(&lines, "Console:"),
+        format!("http://127.0.0.1:{port}/console/"),
+        "the demo names its web console"
+    );
     let data_dir = field(&lines, "Data:").to_string();
     let api = Api::remote(&format!("http://127.0.0.1:{port}"));
     let participants = api.get("/api/v1/participants", &admin_token).await;
