@@ -208,6 +208,20 @@ export const scenarios = [
       await shots.save('service');
       await page.getByRole('button', { name: 'Stop', exact: true }).click();
       await expectStatus(page, 'Stopped');
+
+      // Changing a property queues an update that the agent carries out.
+      const api = federation.api(federation.consumerToken);
+      const editForm = page.getByRole('form', { name: 'Change properties' });
+      assert.ok(await editForm.getByLabel('Program', { exact: true }).isDisabled(), 'an immutable property is locked');
+      await editForm.getByLabel(CONTENT_LABEL, { exact: true }).fill('<h1>Changed in a browser</h1>');
+      await editForm.getByRole('button', { name: 'Save changes', exact: true }).click();
+      await waitUntil(async () => {
+        const jobs = await api.get(`/jobs?serviceId=${id}&action=update`);
+        return jobs.items[0]?.status === 'Completed';
+      }, { timeout: JOB_TIMEOUT_MS, message: 'the update job did not complete' });
+      const changed = await api.get(`/services/${id}`);
+      assert.equal(changed.properties.content, '<h1>Changed in a browser</h1>');
+      assert.equal(changed.properties.program, 'static-site', 'only what changed was sent');
     },
   },
   {

@@ -51,11 +51,12 @@ export function describeSchema(schema) {
 
 const fieldId = (path) => `prop-${path.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
-function input(path, definition) {
+function input(path, definition, initial, { locked, editing }) {
   const id = fieldId(path);
-  const common = { id, name: path, 'aria-required': definition.required ? 'true' : undefined, 'aria-describedby': `${id}-hint` };
+  const common = {
+    id, name: path, disabled: locked, 'aria-required': definition.required ? 'true' : undefined, 'aria-describedby': `${id}-hint`,
+  };
   const allowed = validator(definition, 'enum')?.values;
-  const initial = definition.default;
   if (allowed) {
     return h('select', common,
       definition.required && initial !== undefined ? null : h('option', { value: '' }, '(not set)'),
@@ -72,7 +73,9 @@ function input(path, definition) {
       return h('input', { ...common, type: 'number', step: definition.type === 'integer' ? '1' : 'any', value: initial ?? '' });
     case 'string': {
       const maxLength = validator(definition, 'maxLength')?.value;
-      if (definition.secret) return h('input', { ...common, type: 'password', autocomplete: 'new-password' });
+      if (definition.secret) {
+        return h('input', { ...common, type: 'password', autocomplete: 'new-password', placeholder: editing ? 'unchanged' : undefined });
+      }
       if (maxLength === undefined || maxLength > 200) return h('textarea', { ...common, rows: 4 }, initial ?? '');
       return h('input', { ...common, type: 'text', value: initial ?? '' });
     }
@@ -99,10 +102,18 @@ function readValue(control, definition) {
   return { value: text };
 }
 
+function lookup(values, path) {
+  return path.split('.').reduce((value, key) => (value === undefined || value === null ? undefined : value[key]), values);
+}
+
 // Fields for `schema`; `read()` gives the properties entered (empty fields
 // left out, so the API applies defaults and reports what is missing) and
-// `mark(lines)` shows each `path: message` beside its field.
-export function schemaForm(schema) {
+// `mark(lines)` shows each `path: message` beside its field. With `values`
+// (a service's properties) the form edits them: fields start at the current
+// values, immutable ones are locked, secrets stay blank for "unchanged",
+// and `read()` gives only what changed.
+export function schemaForm(schema, values) {
+  const editing = values !== undefined;
   const controls = [];
   const build = (properties, prefix) => Object.entries(properties || {})
     .filter(([, definition]) => userMayWrite(definition))
@@ -112,8 +123,10 @@ export function schemaForm(schema) {
       if (definition.type === 'object' && definition.properties) {
         return h('fieldset', {}, h('legend', {}, label), build(definition.properties, path));
       }
-      const control = input(path, definition);
-      controls.push({ path, definition, control });
+      const current = editing ? lookup(values, path) : definition.default;
+      const initial = editing && definition.secret ? undefined : current;
+      const control = input(path, definition, initial, { locked: editing && definition.immutable, editing });
+      controls.push({ path, definition, control, initial });
       const hint = [definition.required ? 'Required.' : 'Optional.', rules(definition) && `Rules: ${rules(definition)}.`, `Property ${path}.`]
         .filter(Boolean).join(' ');
       return h('div', { class: 'field', 'data-path': path },
@@ -127,10 +140,12 @@ export function schemaForm(schema) {
     read() {
       const values = {};
       const problems = [];
-      for (const { path, definition, control } of controls) {
+      for (const { path, definition, control, initial } of controls) {
+        if (control.disabled) continue;
         const { value, skip, problem } = readValue(control, definition);
         if (problem) problems.push(`${path}: ${problem}`);
         if (skip || problem) continue;
+        if (editing && JSON.stringify(value) === JSON.stringify(initial)) continue;
         const keys = path.split('.');
         let target = values;
         for (const key of keys.slice(0, -1)) target = (target[key] ??= {});

@@ -1,11 +1,12 @@
 // One service: its state, the actions its lifecycle allows from there, its
 // properties (secrets masked), jobs, status history and metrics.
 
-import { all, get, post, query } from '../api.js';
+import { all, get, post, patch, query, ApiError } from '../api.js';
 import { h, replace, table, facts, badge, alert } from '../dom.js';
 import { ago, when, title, json } from '../format.js';
 import { lineChart } from '../chart.js';
 import { providers } from '../providers.js';
+import { schemaForm } from '../schema_form.js';
 
 const IN_FLIGHT = new Set(['Pending', 'Processing']);
 const MASK = '••••••••';
@@ -17,6 +18,39 @@ function actionsFrom(lifecycle, status) {
     .filter((a) => a.name !== 'create' && a.name !== 'update')
     .filter((a) => a.transitions.some((t) => !t.onError && t.from === status))
     .map((a) => a.name);
+}
+
+// Whether the lifecycle lets `update` run from `status`.
+function updatable(lifecycle, status) {
+  return (lifecycle?.actions || []).some((a) => a.name === 'update' && a.transitions.some((t) => !t.onError && t.from === status));
+}
+
+// A form changing the service's properties; saving queues an `update` job
+// with only what changed.
+function editor(service, schema, onSaved) {
+  const fields = schemaForm(schema, service.properties || {});
+  const problems = h('div');
+  const save = h('button', { type: 'submit' }, 'Save changes');
+  const form = h('form', { class: 'stack', 'aria-label': 'Change properties', novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    replace(problems);
+    const { values, problems: unreadable } = fields.read();
+    if (unreadable.length) { replace(problems, alert(unreadable)); fields.mark(unreadable); return; }
+    if (!Object.keys(values).length) { replace(problems, h('p', { class: 'notice', role: 'status' }, 'Nothing changed.')); return; }
+    save.disabled = true;
+    try {
+      await patch(`/services/${service.id}`, { properties: values });
+      fields.mark([]);
+      onSaved();
+    } catch (error) {
+      const lines = error instanceof ApiError ? error.lines : [String(error)];
+      replace(problems, alert(lines));
+      fields.mark(lines);
+    } finally {
+      save.disabled = false;
+    }
+  } }, fields.fields, problems, h('div', { class: 'actions' }, save));
+  return form;
 }
 
 function shown(value, definition) {
@@ -56,6 +90,23 @@ export default async function service({ params, every }) {
   const buttons = h('div', { class: 'actions', role: 'group', 'aria-label': 'Lifecycle actions' });
   const feedback = h('div', { 'aria-live': 'polite' });
   const jobs = h('div');
+  const editing = h('div');
+  // The form is rebuilt only when the service's properties or its ability
+  // to take an update change, so typing is never undone by a refresh.
+  let editorFor = null;
+  const showEditor = (busy) => {
+    const key = JSON.stringify([current.properties, busy, updatable(type.lifecycleSchema, current.status)]);
+    if (key === editorFor) return;
+    editorFor = key;
+    if (busy || !updatable(type.lifecycleSchema, current.status) || !type.propertySchema) {
+      replace(editing, h('p', { class: 'muted' }, busy ? 'Properties can change once the job in flight is done.' : `Properties cannot change while the service is ${current.status}.`));
+      return;
+    }
+    replace(editing, editor(current, type.propertySchema, () => {
+      replace(feedback, h('p', { class: 'notice' }, 'Update requested; the provider\'s agent is on it.'));
+      refresh();
+    }));
+  };
   const history = h('div');
   const props = h('div');
 
@@ -86,6 +137,7 @@ export default async function service({ params, every }) {
       replace(buttons, actionsFrom(type.lifecycleSchema, current.status).map((action) =>
         h('button', { type: 'button', class: action === 'delete' ? 'danger' : '', disabled: busy, onclick: () => act(action) }, title(action))),
       busy ? h('span', { class: 'muted' }, 'A job is in flight; actions wait for it.') : null);
+      showEditor(busy);
       replace(summary, facts([
         ['Status', status],
         ['Service type', type.name],
@@ -135,6 +187,7 @@ export default async function service({ params, every }) {
     buttons,
     feedback,
     h('h2', {}, 'Properties'), props,
+    h('h2', {}, 'Change properties'), editing,
     h('h2', {}, 'Metrics'), metrics,
     h('h2', {}, 'Jobs'), jobs,
     h('h2', {}, 'Status history'), history,
