@@ -81,6 +81,8 @@ enum Command {
     PlacementPolicies(client::ResourceArgs),
     /// Services ordered together, in dependency order.
     Compositions(client::ResourceArgs),
+    /// Who the token is: its role, participant and agent.
+    Whoami,
     /// Print a shell completion script, e.g. `federa completions bash`.
     Completions { shell: clap_complete::Shell },
     /// Run an agent next to a provider's infrastructure.
@@ -221,6 +223,9 @@ fn main() -> std::process::ExitCode {
         }),
         Command::Services(args) => runtime
             .block_on(async { client::finish(client::services(connection, args).await).await }),
+        Command::Whoami => {
+            runtime.block_on(async { client::finish(client::whoami(connection).await).await })
+        }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "federa", &mut std::io::stdout());

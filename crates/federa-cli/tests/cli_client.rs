@@ -331,6 +331,32 @@ async fn profiles_in_the_config_file_supply_url_and_token() {
 }
 
 #[tokio::test]
+async fn whoami_names_the_tokens_role_and_participant() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let federation = Federation::create(api).await;
+    let table = federa(&api.base, &federation.consumer_token, &["whoami"]).await;
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(
+        text.contains("participant") && text.contains("Consumer"),
+        "{text}"
+    );
+    let json = federa(
+        &api.base,
+        &federation.agent_token,
+        &["whoami", "-o", "json"],
+    )
+    .await;
+    let session: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(session["role"], "agent");
+    assert_eq!(session["agentId"], federation.agent_id.as_str());
+    let refused = federa(&api.base, "not-a-token", &["whoami"]).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    exchange.terminate();
+}
+
+#[tokio::test]
 async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
     let exchange = Exchange::start(FEDERA, 60).await;
     let api = &exchange.api;

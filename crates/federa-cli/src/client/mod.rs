@@ -232,6 +232,16 @@ pub fn show(connection: &Connection, resource: &Resource, value: &Value) {
     }
 }
 
+/// `federa whoami`: the session the token opens.
+pub async fn whoami(connection: &Connection) -> Outcome {
+    let session: Value = connect(connection)?.get("/session").await?.into_json()?;
+    match connection.output {
+        Format::Json => println!("{session}"),
+        Format::Table => println!("{}", output::record(&session)),
+    }
+    Ok(())
+}
+
 /// `--set` pairs over a `--json` document.
 fn body(set: &[String], json: Option<&str>) -> Result<Value, Failure> {
     let mut map: Map<String, Value> = match json {
