@@ -4,7 +4,7 @@
 //!
 //! The pool is the provider's own of the property's `poolType`, else the
 //! global one. Values are chosen and claimed as for services
-//! ([`crate::pools::choose`]): a lost claim rolls the write back and the
+//! ([`crate::pools::with_claimed_values`]): a lost claim rolls the write back and the
 //! choice is made again, so no two agents hold a value and no agent is
 //! written without the values its configuration needs.
 
@@ -18,8 +18,8 @@ use federa_store::StoreError;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
-use crate::pools::{choose, field, Source, ATTEMPTS};
+use crate::error::ApiResult;
+use crate::pools::{field, with_claimed_values, Source};
 use crate::state::AppState;
 
 /// A configuration checked against its agent type's schema, secrets sealed.
@@ -62,24 +62,19 @@ pub async fn write_agent(
         return Ok(store(state, agent, event, &[], write).await?);
     }
     let sources = sources(state, agent.provider_id, &pooled).await?;
-    for _ in 0..ATTEMPTS {
-        let (filled, claims) = choose(
-            state,
-            PoolFamily::Config,
-            &schema,
-            &sources,
-            properties.clone(),
-        )
-        .await?;
-        agent.configuration = Some(filled);
-        match store(state, agent, event, &claims, write).await {
-            Err(StoreError::Raced(_)) => continue,
-            done => return Ok(done?),
-        }
-    }
-    Err(ApiError::Conflict(
-        "the config pools are busy with other agents; retry".into(),
-    ))
+    with_claimed_values(
+        state,
+        PoolFamily::Config,
+        &schema,
+        &sources,
+        properties,
+        |filled, claims| {
+            agent.configuration = Some(filled);
+            let agent = agent.clone();
+            async move { store(state, &agent, event, &claims, write).await }
+        },
+    )
+    .await
 }
 
 async fn store(

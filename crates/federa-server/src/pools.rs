@@ -1,6 +1,7 @@
 //! Pool values for services: taken when a service is ordered, in the same
 //! transaction that writes it, and given back when it reaches a terminal
-//! state. The choice of values ([`choose`]) serves config pools too.
+//! state. The choice and claim of values ([`with_claimed_values`]) serve
+//! config pools too.
 //!
 //! The values are chosen from a fresh read and claimed conditionally; when
 //! a concurrent order claimed one first, the whole write rolls back and the
@@ -29,7 +30,7 @@ use crate::state::AppState;
 
 /// Each lost claim means another order took a value, so a few dozen rounds
 /// only run out when the pool churns faster than orders can be written.
-pub(crate) const ATTEMPTS: usize = 64;
+const ATTEMPTS: usize = 64;
 
 /// A generator request with the pool it draws from.
 pub(crate) struct Source<'a> {
@@ -152,19 +153,48 @@ where
     };
     let sources = sources(state, service, requests).await?;
     let asked = service.properties.clone();
+    with_claimed_values(
+        state,
+        PoolFamily::Service,
+        schema,
+        &sources,
+        asked,
+        |properties, claims| {
+            service.properties = properties.clone();
+            job.params = Some(Value::Object(properties));
+            write(service.clone(), job.clone(), claims)
+        },
+    )
+    .await
+}
+
+/// Chooses a value for every source, fills them into `asked` and hands the
+/// filled properties and their claims to `write`, which claims them in the
+/// transaction that writes their holder. A lost claim means another holder
+/// took a value first: the choice is made again, a bounded number of times.
+pub(crate) async fn with_claimed_values<T, Write, Written>(
+    state: &AppState,
+    family: PoolFamily,
+    schema: &PropertySchema,
+    sources: &[Source<'_>],
+    asked: Map<String, Value>,
+    mut write: Write,
+) -> ApiResult<T>
+where
+    Write: FnMut(Map<String, Value>, Vec<PoolClaim>) -> Written,
+    Written: std::future::Future<Output = Result<T, StoreError>>,
+{
     for _ in 0..ATTEMPTS {
-        let (properties, claims) =
-            choose(state, PoolFamily::Service, schema, &sources, asked.clone()).await?;
-        service.properties = properties.clone();
-        job.params = Some(Value::Object(properties));
-        match write(service.clone(), job.clone(), claims).await {
+        let (properties, claims) = choose(state, family, schema, sources, asked.clone()).await?;
+        match write(properties, claims).await {
             Err(StoreError::Raced(_)) => continue,
             done => return Ok(done?),
         }
     }
-    Err(ApiError::Conflict(
-        "the service pools are busy with other orders; retry".into(),
-    ))
+    Err(ApiError::Conflict(format!(
+        "the {}s are busy with other writes; retry",
+        noun(family)
+    )))
 }
 
 /// Refuses an agent's `servicePoolSetId` unless it names a set of the
@@ -263,7 +293,7 @@ async fn sources<'a>(
 
 /// One choice of values from a fresh read: the properties with the values
 /// filled in, and the claims that must succeed for the choice to hold.
-pub(crate) async fn choose(
+async fn choose(
     state: &AppState,
     family: PoolFamily,
     schema: &PropertySchema,
