@@ -143,6 +143,12 @@ export const scenarios = [
       await api.post('/service-groups', { name: uniqueName('live-tail'), consumerId: participantId });
       await waitUntil(async () => (await newest()) > before, { message: 'the new event did not appear in the live tail' });
       await page.getByRole('cell', { name: 'service_group.created' }).first().waitFor();
+      // Entities read apart: by name where the event has one, else by the
+      // end of their id, never by the time prefix all UUIDv7s share.
+      const entities = await page.locator('tbody tr td:nth-child(4)').allInnerTexts();
+      const named = entities.map((text) => text.trim()).filter((text) => text && text !== '—');
+      assert.ok(named.length >= 2, `entities shown: ${named}`);
+      assert.ok(new Set(named).size > 1, `every entity reads alike: ${named}`);
       await shots.save('events');
     },
   },
@@ -202,9 +208,16 @@ export const scenarios = [
         'the Status value is the element with id service-status',
       );
       await expectStatus(page, 'Stopped');
+      // An ordered service is created Stopped; the page says what runs it.
+      await page.getByRole('status').filter({ hasText: 'The service is created but not running: Start runs it.' })
+        .waitFor({ timeout: UI_TIMEOUT_MS });
 
       await page.getByRole('button', { name: 'Start', exact: true }).click();
       await expectStatus(page, 'Started');
+      // Once started, "Start requested" gives way to the outcome.
+      await page.getByRole('status').filter({ hasText: 'Start done; the service is Started.' })
+        .waitFor({ timeout: UI_TIMEOUT_MS });
+      assert.equal(await page.getByText('Start requested', { exact: false }).count(), 0, 'no stale request notice');
       await shots.save('service');
       await page.getByRole('button', { name: 'Stop', exact: true }).click();
       await expectStatus(page, 'Stopped');
@@ -373,6 +386,10 @@ export const scenarios = [
       const chart = page.getByRole('img', { name: /^rss_bytes \(process\), average per minute: \d+ points?, latest \d/ });
       await chart.waitFor({ timeout: JOB_TIMEOUT_MS });
       assert.ok((await chart.locator('path.line').count()) === 1, 'the chart draws its line');
+      // Usage is never negative, so no axis reads below zero, flat series included.
+      const labels = await page.locator('.charts svg text').allTextContents();
+      assert.ok(labels.length > 0, 'the charts label their axes');
+      assert.ok(labels.every((label) => !label.trim().startsWith('-')), `axis labels: ${labels}`);
       await shots.save('metrics');
     },
   },

@@ -3,11 +3,15 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod openstack;
+pub use openstack::OpenStackConfig;
+
 /// `agent.toml`.
 ///
 /// ```toml
 /// url = "http://127.0.0.1:3000"
-/// token = "…"                  # or token_file = "/etc/federa/agent.token"
+/// token = "…"                  # or token_file = "/etc/federa/agent.token",
+///                              # which lets the agent renew its token
 /// concurrency = 4
 ///
 /// [driver]
@@ -32,6 +36,14 @@ pub struct AgentConfig {
     pub heartbeat_seconds: u64,
     #[serde(default = "default_metrics")]
     pub metrics_seconds: u64,
+    /// Seconds between reports of what the platform shows of every
+    /// service; one is also made after each job.
+    #[serde(default = "default_observe")]
+    pub observe_seconds: u64,
+    /// Seconds between checks of the token's expiry; a token in the last
+    /// third of its life is renewed (kept in `token_file`).
+    #[serde(default = "default_token_check")]
+    pub token_check_seconds: u64,
     pub driver: DriverConfig,
 }
 
@@ -56,6 +68,11 @@ pub enum DriverConfig {
     /// in every build so that such a configuration fails with a message
     /// saying so rather than as an unknown driver.
     Libvirt(LibvirtConfig),
+    /// Only usable in a build with the `openstack` feature, as `Libvirt`.
+    #[serde(rename = "openstack")]
+    OpenStack(OpenStackConfig),
+    /// Only usable in a build with the `kubernetes` feature, like libvirt.
+    Kubernetes(KubernetesConfig),
 }
 
 /// `[driver] kind = "libvirt"`: each service is a VM.
@@ -89,6 +106,55 @@ pub struct LibvirtConfig {
     pub shutdown_timeout_seconds: u64,
 }
 
+/// `[driver] kind = "kubernetes"`: each service is a namespace of a
+/// Kubernetes cluster, holding a container application or handed to the
+/// consumer as a tenant namespace.
+///
+/// ```toml
+/// [driver]
+/// kind = "kubernetes"
+/// kubeconfig = "/etc/federa/kubeconfig"  # absent: the pod's in-cluster credentials
+/// namespace_prefix = "federa-"           # namespaces are this prefix and the service id
+/// field_manager = "federa-agent"         # server-side apply's field manager
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesConfig {
+    pub kubeconfig: Option<PathBuf>,
+    /// A context of the kubeconfig other than its current one.
+    pub context: Option<String>,
+    #[serde(default = "default_name_prefix")]
+    pub namespace_prefix: String,
+    #[serde(default = "default_field_manager")]
+    pub field_manager: String,
+    /// The API server's address as consumers reach it, written into tenant
+    /// kubeconfigs; by default the one the agent uses.
+    pub public_server: Option<String>,
+    /// The ClusterRole a tenant's account is bound to in its namespace.
+    #[serde(default = "default_tenant_role")]
+    pub tenant_role: String,
+    /// How long a tenant kubeconfig's token is valid.
+    #[serde(default = "default_tenant_token_seconds")]
+    pub tenant_token_seconds: i64,
+    /// Image prefixes applications may use; empty allows any image.
+    #[serde(default)]
+    pub image_allow_list: Vec<String>,
+    /// A ResourceQuota for each application's namespace.
+    pub app_quota: Option<AppQuotaConfig>,
+    /// How long a rollout, stop or delete may take before the job fails.
+    #[serde(default = "default_rollout_timeout")]
+    pub rollout_timeout_seconds: u64,
+}
+
+/// The most one application may request, as Kubernetes quantities.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppQuotaConfig {
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+    pub pods: Option<u32>,
+}
+
 fn default_concurrency() -> usize {
     4
 }
@@ -101,6 +167,13 @@ fn default_heartbeat() -> u64 {
 fn default_metrics() -> u64 {
     15
 }
+fn default_observe() -> u64 {
+    30
+}
+
+fn default_token_check() -> u64 {
+    3600
+}
 fn default_ports() -> [u16; 2] {
     [20000, 20999]
 }
@@ -109,6 +182,18 @@ fn default_libvirt_uri() -> String {
 }
 fn default_name_prefix() -> String {
     "federa-".into()
+}
+fn default_field_manager() -> String {
+    "federa-agent".into()
+}
+fn default_tenant_role() -> String {
+    "edit".into()
+}
+fn default_tenant_token_seconds() -> i64 {
+    90 * 24 * 3600
+}
+fn default_rollout_timeout() -> u64 {
+    300
 }
 fn default_shutdown_timeout() -> u64 {
     60
@@ -148,8 +233,16 @@ impl AgentConfig {
         Duration::from_secs(self.heartbeat_seconds.max(1))
     }
 
+    pub fn token_check(&self) -> Duration {
+        Duration::from_secs(self.token_check_seconds.max(1))
+    }
+
     pub fn metrics_interval(&self) -> Duration {
         Duration::from_secs(self.metrics_seconds.max(1))
+    }
+
+    pub fn observe_interval(&self) -> Duration {
+        Duration::from_secs(self.observe_seconds.max(1))
     }
 }
 
@@ -200,6 +293,35 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("pool"), "{error}");
+    }
+
+    #[test]
+    fn an_openstack_driver_names_its_cloud() {
+        let config: AgentConfig =
+            toml::from_str("url = \"http://x\"\n[driver]\nkind = \"openstack\"\ncloud = \"ovh\"\n")
+                .unwrap();
+        let DriverConfig::OpenStack(openstack) = config.driver else {
+            panic!("not the openstack driver: {:?}", config.driver);
+        };
+        assert_eq!(openstack.cloud, "ovh");
+        assert_eq!(openstack.clouds_file, None);
+        assert_eq!(openstack.name_prefix, "federa-");
+        assert_eq!(openstack.wait_timeout_seconds, 600);
+    }
+
+    #[test]
+    fn a_kubernetes_driver_needs_no_setting() {
+        let config: AgentConfig =
+            toml::from_str("url = \"http://x\"\n[driver]\nkind = \"kubernetes\"\n").unwrap();
+        let DriverConfig::Kubernetes(kubernetes) = config.driver else {
+            panic!("not the kubernetes driver: {:?}", config.driver);
+        };
+        assert_eq!(kubernetes.kubeconfig, None);
+        assert_eq!(kubernetes.namespace_prefix, "federa-");
+        assert_eq!(kubernetes.field_manager, "federa-agent");
+        assert_eq!(kubernetes.tenant_role, "edit");
+        assert!(kubernetes.image_allow_list.is_empty());
+        assert_eq!(kubernetes.rollout_timeout_seconds, 300);
     }
 
     #[test]

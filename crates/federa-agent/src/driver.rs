@@ -1,3 +1,6 @@
+//! What a driver is: the trait the runtime calls and the values it passes
+//! and gets back.
+
 use serde_json::{Map, Value};
 
 /// What a driver needs to know to carry out one job.
@@ -56,10 +59,70 @@ pub struct MetricSample {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A service the exchange has placed on this agent, as it records it; what
+/// [`Driver::observe`] is asked about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceRecord {
+    pub service_id: String,
+    /// The service's lifecycle state at the exchange, e.g. `Started`.
+    pub state: String,
+    pub agent_instance_id: Option<String>,
+    pub agent_instance_data: Option<Value>,
+}
+
+/// What the platform shows of a service, whatever its lifecycle calls it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObservedState {
+    /// The instance exists and runs (a live process, a running domain).
+    Running,
+    /// The instance exists and does not run (shut off, scaled to zero).
+    Stopped,
+    /// The platform has no instance for the service.
+    Missing,
+}
+
+impl ObservedState {
+    /// The name the exchange's API uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObservedState::Running => "Running",
+            ObservedState::Stopped => "Stopped",
+            ObservedState::Missing => "Missing",
+        }
+    }
+}
+
+/// The observed state of one service, as [`Driver::observe`] reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub service_id: String,
+    pub state: ObservedState,
+}
+
+impl Observation {
+    pub fn new(service_id: impl Into<String>, state: ObservedState) -> Observation {
+        Observation {
+            service_id: service_id.into(),
+            state,
+        }
+    }
+}
+
 #[async_trait::async_trait]
 pub trait Driver: Send + Sync + 'static {
     /// Carries out one job. Must be safe to repeat.
     async fn execute(&self, job: &JobContext) -> Result<Outcome, DriverError>;
+
+    /// What the platform shows of each of `services`, to be compared with
+    /// their lifecycle states. Answer for the services the driver can see
+    /// (a service with no instance is [`ObservedState::Missing`]); a
+    /// service left out is one whose state is unknown, e.g. while the
+    /// platform does not answer. Must only look, never change anything. The
+    /// default observes nothing.
+    async fn observe(&self, services: &[ServiceRecord]) -> Vec<Observation> {
+        let _ = services;
+        Vec::new()
+    }
 
     /// Current usage of the services this driver runs.
     async fn metrics(&self) -> Vec<MetricSample> {

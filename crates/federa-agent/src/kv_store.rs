@@ -39,6 +39,7 @@ pub async fn serve(dir: PathBuf, address: SocketAddr) -> anyhow::Result<()> {
         data: Arc::new(Mutex::new(data)),
     };
     let app = Router::new()
+        .route("/", get(usage))
         .route("/keys", get(keys))
         .route("/keys/{key}", get(read).put(write).delete(remove))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_VALUE_BYTES))
@@ -46,6 +47,18 @@ pub async fn serve(dir: PathBuf, address: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(address).await?;
     axum::serve(listener, app).await?;
     Ok(())
+}
+
+/// What a person who opens the store's URL needs to use it.
+const USAGE: &str = "A key-value store run by a Federa agent.\n\n\
+PUT    /keys/{key}   store the request body under {key}\n\
+GET    /keys/{key}   read it back\n\
+DELETE /keys/{key}   remove it\n\
+GET    /keys         list the keys (JSON)\n\n\
+Example: curl -X PUT --data 'hello' <this URL>keys/greeting\n";
+
+async fn usage() -> &'static str {
+    USAGE
 }
 
 async fn keys(State(store): State<Store>) -> Json<Vec<String>> {

@@ -30,17 +30,53 @@
 //! which the service type's lifecycle may route (e.g. `quota` errors). A job
 //! may be delivered again after a crash, so `execute` must be safe to
 //! repeat: creating what exists, or stopping what is stopped, succeeds.
+//!
+//! # Reporting what the platform shows
+//!
+//! Things change behind the exchange's back: a VM is destroyed by hand, a
+//! process dies for good. A driver that can look implements
+//! [`Driver::observe`]: given the services the exchange has placed on the
+//! agent, it says for each whether the platform shows it
+//! [`ObservedState::Running`], [`ObservedState::Stopped`] or
+//! [`ObservedState::Missing`], and leaves out those it cannot tell. The
+//! `process` and `libvirt` drivers implement it.
+//!
+//! ```
+//! use federa_agent::{Observation, ObservedState, ServiceRecord};
+//!
+//! // Inside `impl Driver`: `async fn observe(&self, services: &[ServiceRecord]) -> Vec<Observation>`
+//! fn observe(services: &[ServiceRecord]) -> Vec<Observation> {
+//!     services
+//!         .iter()
+//!         .map(|service| Observation::new(&service.service_id, ObservedState::Running))
+//!         .collect()
+//! }
+//! # assert!(observe(&[]).is_empty());
+//! ```
 
 mod config;
+pub mod credentials;
 mod driver;
+pub mod install;
+#[cfg(feature = "kubernetes")]
+pub mod kubernetes;
 pub mod kv_store;
 #[cfg(feature = "libvirt")]
 pub mod libvirt;
+#[cfg(feature = "openstack")]
+pub mod openstack;
 pub mod process;
+#[cfg(any(feature = "libvirt", feature = "openstack"))]
+mod properties;
 mod runtime;
 mod secrets;
 pub mod static_site;
 
-pub use config::{AgentConfig, DriverConfig, LibvirtConfig};
-pub use driver::{Driver, DriverError, JobContext, MetricSample, Outcome};
+pub use config::{
+    AgentConfig, AppQuotaConfig, DriverConfig, KubernetesConfig, LibvirtConfig, OpenStackConfig,
+};
+pub use driver::{
+    Driver, DriverError, JobContext, MetricSample, Observation, ObservedState, Outcome,
+    ServiceRecord,
+};
 pub use runtime::{run, Runtime};

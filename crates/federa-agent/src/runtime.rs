@@ -1,5 +1,6 @@
-//! The agent's loops: take jobs, run them through the driver, keep their
-//! leases alive, report health and metrics, and stop cleanly.
+//! The agent's loops: resume the jobs it held before a restart, take jobs,
+//! run them through the driver, keep their leases alive, report health and
+//! metrics and what the platform shows of its services, and stop cleanly.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -11,7 +12,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::config::AgentConfig;
-use crate::driver::{Driver, JobContext, MetricSample};
+use crate::credentials::{refuses_token, renewal_due, write_token_file, CredentialRefused};
+use crate::driver::{Driver, JobContext, MetricSample, ServiceRecord};
 use crate::secrets;
 
 /// How long a stopping agent waits for running jobs.
@@ -21,6 +23,8 @@ pub struct Runtime {
     client: Client,
     config: AgentConfig,
     driver: Arc<dyn Driver>,
+    /// Set, with the exchange's words, once the token is refused for good.
+    refused: tokio::sync::watch::Sender<Option<String>>,
 }
 
 /// Connects and runs until `shutdown` resolves.
@@ -34,6 +38,7 @@ pub async fn run(
         client,
         config,
         driver,
+        refused: tokio::sync::watch::Sender::new(None),
     });
     runtime.run(shutdown).await
 }
@@ -49,12 +54,24 @@ impl Runtime {
         let background = [
             tokio::spawn(self.clone().report_health()),
             tokio::spawn(self.clone().report_metrics()),
+            tokio::spawn(self.clone().report_observations()),
+            tokio::spawn(self.clone().renew_token()),
         ];
         let slots = Arc::new(Semaphore::new(self.config.concurrency));
         let mut jobs = JoinSet::new();
+        tokio::select! {
+            _ = &mut shutdown => {}
+            _ = self.resume_held_jobs(&slots, &mut jobs) => {}
+        }
+        let mut refused = self.refused.subscribe();
+        let mut outcome = Ok(());
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
+                Ok(reason) = refused.wait_for(Option::is_some) => {
+                    outcome = Err(CredentialRefused(reason.clone().unwrap_or_default()));
+                    break;
+                }
                 _ = self.take_jobs(&slots, &mut jobs) => {}
             }
             while jobs.try_join_next().is_some() {}
@@ -76,6 +93,70 @@ impl Runtime {
             .put("/agents/me/status", &json!({"status": "Disconnected"}))
             .await;
         tracing::info!("agent stopped");
+        Ok(outcome?)
+    }
+
+    /// The exchange refused the token: unless the token file now holds
+    /// another one (renewed, or replaced by the operator), the agent stops.
+    fn token_refused(&self, error: &ClientError) {
+        if let Some(file) = &self.config.token_file {
+            if let Ok(text) = std::fs::read_to_string(file) {
+                let on_file = text.trim();
+                if !on_file.is_empty() && on_file != self.client.bearer_value() {
+                    tracing::info!(file = %file.display(), "the token file holds a new token; using it");
+                    self.client.set_token(on_file);
+                    return;
+                }
+            }
+        }
+        tracing::error!(%error, "the exchange refused the agent's token");
+        self.refused.send_replace(Some(error.to_string()));
+    }
+
+    /// Renews the agent's token in the last third of its life, keeping the
+    /// new one in the token file. Without a token file a renewed token
+    /// could not outlive the process, so the agent only warns.
+    async fn renew_token(self: Arc<Self>) {
+        loop {
+            match self.renew_if_due().await {
+                Ok(()) => {}
+                Err(error) if refuses_token(&error) => self.token_refused(&error),
+                Err(error) => tracing::warn!(%error, "cannot check the agent's token"),
+            }
+            tokio::time::sleep(self.config.token_check()).await;
+        }
+    }
+
+    async fn renew_if_due(&self) -> Result<(), ClientError> {
+        let current: Value = self.client.get("/agents/me/token").await?.into_json()?;
+        let (Some(created), Some(expires)) = (
+            timestamp(&current["createdAt"]),
+            timestamp(&current["expireAt"]),
+        ) else {
+            return Ok(());
+        };
+        if !renewal_due(created, expires, chrono::Utc::now()) {
+            return Ok(());
+        }
+        let Some(file) = &self.config.token_file else {
+            tracing::warn!(%expires, "the agent's token expires soon; set token_file so the agent can renew it");
+            return Ok(());
+        };
+        let renewed: Value = self
+            .client
+            .post("/agents/me/token", &json!({}))
+            .await?
+            .into_json()?;
+        let Some(value) = renewed["value"].as_str() else {
+            return Err(ClientError::Decode("no token value in the renewal".into()));
+        };
+        if let Err(error) = write_token_file(file, value) {
+            // The old token works for an hour yet: try again next time.
+            tracing::error!(%error, "cannot keep the renewed token; the old one stays in use");
+            return Ok(());
+        }
+        self.client.set_token(value);
+        tracing::info!(expires = %renewed["expireAt"].as_str().unwrap_or(""), "renewed the agent's token");
         Ok(())
     }
 
@@ -96,6 +177,9 @@ impl Runtime {
             .await;
             match result {
                 Ok(me) => return Ok(me),
+                Err(error) if refuses_token(&error) => {
+                    return Err(CredentialRefused(error.to_string()).into())
+                }
                 Err(ClientError::Refused {
                     status, message, ..
                 }) if status.is_client_error() => {
@@ -107,6 +191,78 @@ impl Runtime {
                     tokio::time::sleep(wait).await;
                 }
             }
+        }
+    }
+
+    /// Runs again, at once, the jobs this agent holds a claim on: an earlier
+    /// run of it was stopped or killed while they ran. Waiting for their
+    /// leases to lapse would leave them idle for up to a lease; running them
+    /// again is safe because a driver's `execute` may be repeated.
+    async fn resume_held_jobs(self: &Arc<Self>, slots: &Arc<Semaphore>, jobs: &mut JoinSet<()>) {
+        let held = match self
+            .client
+            .get("/jobs?status=Processing&pageSize=100&sort=createdAt")
+            .await
+            .and_then(|reply| reply.into_json::<Value>())
+        {
+            Ok(page) => page["items"].as_array().cloned().unwrap_or_default(),
+            Err(error) => {
+                tracing::warn!(%error, "cannot list the jobs this agent holds; their leases will lapse and they will be retried");
+                return;
+            }
+        };
+        for listed in held {
+            let Some(id) = listed["id"].as_str() else {
+                continue;
+            };
+            // The single job carries its service, which the driver needs.
+            let job = match self
+                .client
+                .get(&format!("/jobs/{id}"))
+                .await
+                .and_then(|reply| reply.into_json::<Value>())
+            {
+                Ok(job) if job["status"] == "Processing" => job,
+                Ok(_) => continue,
+                Err(error) => {
+                    tracing::warn!(job = id, %error, "cannot read a held job; its lease will lapse");
+                    continue;
+                }
+            };
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            if !self.renew(id).await {
+                continue;
+            }
+            tracing::info!(job = id, action = %job["action"].as_str().unwrap_or_default(), "resuming a job this agent held before it restarted");
+            // The claim it held is the job's latest: it is still Processing.
+            let claim = Claim {
+                attempt: job["attempts"].as_i64(),
+            };
+            let runtime = self.clone();
+            jobs.spawn(async move {
+                runtime.work(job, claim).await;
+                drop(slot);
+            });
+        }
+    }
+
+    /// Renews a job's lease once; false when the exchange says the job is
+    /// no longer this agent's.
+    async fn renew(&self, id: &str) -> bool {
+        match self
+            .client
+            .post(&format!("/jobs/{id}/heartbeat"), &json!({}))
+            .await
+        {
+            Ok(reply) if reply.status.is_success() => true,
+            Ok(reply) => {
+                tracing::warn!(job = id, status = %reply.status, "a held job's lease cannot be renewed; leaving it");
+                false
+            }
+            // Unreachable for now: the job is still ours, run it.
+            Err(_) => true,
         }
     }
 
@@ -134,6 +290,11 @@ impl Runtime {
         };
         let pending = match pending {
             Ok(pending) => pending,
+            Err(error) if refuses_token(&error) => {
+                self.token_refused(&error);
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                return;
+            }
             Err(error) => {
                 tracing::warn!(%error, "cannot fetch pending jobs");
                 tokio::time::sleep(Duration::from_secs(2)).await;
@@ -155,10 +316,10 @@ impl Runtime {
             let Some(id) = job["id"].as_str().map(str::to_string) else {
                 continue;
             };
-            if self.claim(&id).await {
+            if let Some(claim) = self.claim(&id).await {
                 let runtime = self.clone();
                 jobs.spawn(async move {
-                    runtime.work(job).await;
+                    runtime.work(job, claim).await;
                     drop(slot);
                 });
             } else {
@@ -167,32 +328,40 @@ impl Runtime {
         }
     }
 
-    /// Claims a job. A claim retried after a lost answer may find the job
-    /// already ours, which counts as won.
-    async fn claim(&self, id: &str) -> bool {
+    /// Claims a job; `None` when another instance took it. The claim won
+    /// is named by the exchange's `Federa-Claim-Attempt` header when it
+    /// sends one, and heartbeats and reports name it back, so that once
+    /// the lease lapsed and another claim superseded this one, they are
+    /// refused instead of finishing the other claim's job.
+    async fn claim(&self, id: &str) -> Option<Claim> {
         match self
             .client
             .post(&format!("/jobs/{id}/claim"), &json!({}))
             .await
         {
-            Ok(reply) if reply.status.is_success() => true,
-            Ok(reply) if reply.status == StatusCode::CONFLICT => false,
+            Ok(reply) if reply.status.is_success() => Some(Claim {
+                attempt: reply
+                    .headers
+                    .get("federa-claim-attempt")
+                    .and_then(|value| value.to_str().ok()?.parse().ok()),
+            }),
+            Ok(reply) if reply.status == StatusCode::CONFLICT => None,
             Ok(reply) => {
                 tracing::warn!(job = id, status = %reply.status, "claim refused");
-                false
+                None
             }
             Err(error) => {
                 tracing::warn!(job = id, %error, "claim failed");
-                false
+                None
             }
         }
     }
 
     /// Runs one claimed job to its report.
-    async fn work(self: Arc<Self>, job: Value) {
+    async fn work(self: Arc<Self>, job: Value, claim: Claim) {
         let id = job["id"].as_str().unwrap_or_default().to_string();
         let action = job["action"].as_str().unwrap_or_default().to_string();
-        let lease = tokio::spawn(self.clone().renew_lease(id.clone()));
+        let lease = tokio::spawn(self.clone().renew_lease(id.clone(), claim));
         let result = match self.context(&job).await {
             Ok(context) => {
                 tracing::info!(job = %id, %action, service = %context.service_name, "running job");
@@ -206,7 +375,7 @@ impl Runtime {
         lease.abort();
         let report = match &result {
             Ok(outcome) => {
-                let mut body = Map::new();
+                let mut body = claim.body();
                 if let Some(instance) = &outcome.agent_instance_id {
                     body.insert("agentInstanceId".into(), json!(instance));
                 }
@@ -221,11 +390,10 @@ impl Runtime {
                     .await
             }
             Err(message) => {
+                let mut body = claim.body();
+                body.insert("errorMessage".into(), json!(message));
                 self.client
-                    .post(
-                        &format!("/jobs/{id}/fail"),
-                        &json!({"errorMessage": message}),
-                    )
+                    .post(&format!("/jobs/{id}/fail"), &Value::Object(body))
                     .await
             }
         };
@@ -236,6 +404,104 @@ impl Runtime {
             },
             Ok(Err(error)) | Err(error) => {
                 tracing::error!(job = %id, %action, %error, "cannot report the job's outcome; its lease will lapse and it will be retried")
+            }
+        }
+        // What the job left on the platform, as the service now stands.
+        if let Some(service_id) = job["serviceId"].as_str().or(job["service"]["id"].as_str()) {
+            match self.service_record(service_id).await {
+                Ok(Some(record)) => {
+                    self.observe_and_report(std::slice::from_ref(&record)).await;
+                }
+                Ok(None) => {}
+                Err(error) => tracing::debug!(%error, "cannot read the service to observe it"),
+            }
+        }
+    }
+
+    /// Reports, on a period, what the driver observes of every service of
+    /// this agent. A server that takes no observations (Fulcrum Core)
+    /// answers 404 or 405, and reporting stops.
+    async fn report_observations(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(self.config.observe_interval()).await;
+            let services = match self.own_services().await {
+                Ok(services) => services,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot list this agent's services to observe them");
+                    continue;
+                }
+            };
+            if !self.observe_and_report(&services).await {
+                return;
+            }
+        }
+    }
+
+    /// The services the exchange has placed on this agent.
+    async fn own_services(&self) -> Result<Vec<ServiceRecord>, ClientError> {
+        let mut records = Vec::new();
+        for page in 1u64.. {
+            let reply: Value = self
+                .client
+                .get(&format!("/services?pageSize=100&page={page}"))
+                .await?
+                .into_json()?;
+            let items = reply["items"].as_array().cloned().unwrap_or_default();
+            records.extend(items.iter().filter_map(service_record));
+            if items.is_empty() || page >= reply["totalPages"].as_u64().unwrap_or(1) {
+                break;
+            }
+        }
+        Ok(records)
+    }
+
+    async fn service_record(&self, service_id: &str) -> Result<Option<ServiceRecord>, ClientError> {
+        let service: Value = self
+            .client
+            .get(&format!("/services/{service_id}"))
+            .await?
+            .into_json()?;
+        Ok(service_record(&service))
+    }
+
+    /// Asks the driver about `services` and reports what it saw; false when
+    /// the exchange takes no observations.
+    async fn observe_and_report(&self, services: &[ServiceRecord]) -> bool {
+        if services.is_empty() {
+            return true;
+        }
+        // Taken before looking, so a change made meanwhile is newer.
+        let observed_at = chrono::Utc::now();
+        let observed = self.driver.observe(services).await;
+        if observed.is_empty() {
+            return true;
+        }
+        let entries: Vec<Value> = observed
+            .iter()
+            .map(|o| json!({"serviceId": o.service_id, "state": o.state.as_str(), "observedAt": observed_at}))
+            .collect();
+        match self
+            .client
+            .post("/agents/me/observations", &json!({"observations": entries}))
+            .await
+        {
+            Ok(reply) if reply.status.is_success() => true,
+            Ok(reply)
+                if matches!(
+                    reply.status,
+                    StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+                ) =>
+            {
+                tracing::info!("the exchange takes no observations; not reporting them");
+                false
+            }
+            Ok(reply) => {
+                tracing::warn!(status = %reply.status, body = %reply.body, "observations refused");
+                true
+            }
+            Err(error) => {
+                tracing::warn!(%error, "observations not reported");
+                true
             }
         }
     }
@@ -273,12 +539,15 @@ impl Runtime {
 
     /// Renews the job's lease until aborted. A server without leases
     /// answers 404 or 405, and renewal stops.
-    async fn renew_lease(self: Arc<Self>, id: String) {
+    async fn renew_lease(self: Arc<Self>, id: String, claim: Claim) {
         loop {
             tokio::time::sleep(self.config.heartbeat()).await;
             match self
                 .client
-                .post(&format!("/jobs/{id}/heartbeat"), &json!({}))
+                .post(
+                    &format!("/jobs/{id}/heartbeat"),
+                    &Value::Object(claim.body()),
+                )
                 .await
             {
                 Ok(reply) if reply.status.is_success() => {}
@@ -302,12 +571,15 @@ impl Runtime {
     async fn report_health(self: Arc<Self>) {
         loop {
             tokio::time::sleep(self.config.heartbeat()).await;
-            if let Err(error) = self
+            match self
                 .client
                 .put("/agents/me/status", &json!({"status": "Connected"}))
                 .await
+                .and_then(|reply| reply.into_ok())
             {
-                tracing::warn!(%error, "health report failed");
+                Ok(()) => {}
+                Err(error) if refuses_token(&error) => self.token_refused(&error),
+                Err(error) => tracing::warn!(%error, "health report failed"),
             }
         }
     }
@@ -338,6 +610,26 @@ impl Runtime {
     }
 }
 
+/// A service of the exchange's answer, as a driver is asked about it.
+fn service_record(service: &Value) -> Option<ServiceRecord> {
+    Some(ServiceRecord {
+        service_id: service["id"].as_str()?.to_string(),
+        state: service["status"].as_str().unwrap_or_default().to_string(),
+        agent_instance_id: service["agentInstanceId"].as_str().map(str::to_string),
+        agent_instance_data: service
+            .get("agentInstanceData")
+            .cloned()
+            .filter(|v| !v.is_null()),
+    })
+}
+
+fn timestamp(value: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    value
+        .as_str()
+        .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+        .map(|at| at.with_timezone(&chrono::Utc))
+}
+
 fn metric_entry(sample: &MetricSample) -> Value {
     json!({
         "serviceId": sample.service_id,
@@ -346,4 +638,22 @@ fn metric_entry(sample: &MetricSample) -> Value {
         "value": sample.value,
         "timestamp": sample.at,
     })
+}
+
+/// The claim an instance of the agent holds on a job.
+#[derive(Debug, Clone, Copy)]
+struct Claim {
+    /// Which of the job's claims this is, when the exchange says.
+    attempt: Option<i64>,
+}
+
+impl Claim {
+    /// A report or heartbeat body naming the claim.
+    fn body(&self) -> Map<String, Value> {
+        let mut body = Map::new();
+        if let Some(attempt) = self.attempt {
+            body.insert("attempt".into(), json!(attempt));
+        }
+        body
+    }
 }

@@ -281,3 +281,35 @@ async fn a_disk_without_a_storage_pool_is_refused() {
         .unwrap_err();
     assert!(error.to_string().contains("no storage_pool"), "{error}");
 }
+
+#[tokio::test]
+async fn observing_tells_a_running_vm_from_a_destroyed_one_and_a_missing_one() {
+    use federa_agent::{Observation, ObservedState, ServiceRecord};
+
+    const SERVICE: &str = "0190aaaa-0000-7000-8000-00000000000b";
+    const NEVER: &str = "0190aaaa-0000-7000-8000-00000000000c";
+    let (connection, driver) = host(None);
+    let record = |service: &str| ServiceRecord {
+        service_id: service.into(),
+        state: "Started".into(),
+        agent_instance_id: None,
+        agent_instance_data: None,
+    };
+    let size = json!({"vcpus": 1, "memoryMiB": 256});
+    run(&driver, SERVICE, "create", size.clone()).await;
+    run(&driver, SERVICE, "start", size).await;
+    assert_eq!(
+        driver.observe(&[record(SERVICE), record(NEVER)]).await,
+        [
+            Observation::new(SERVICE, ObservedState::Running),
+            Observation::new(NEVER, ObservedState::Missing),
+        ]
+    );
+    // Behind the driver's back, as `virsh destroy` would.
+    domain(&connection, SERVICE).destroy().unwrap();
+    assert_eq!(
+        driver.observe(&[record(SERVICE)]).await,
+        [Observation::new(SERVICE, ObservedState::Stopped)]
+    );
+    run(&driver, SERVICE, "delete", json!({})).await;
+}

@@ -46,25 +46,55 @@ const MARKET: [(&str, &str, &[&str], &str, &str); 3] = [
     ),
 ];
 
-const LIFECYCLE: &str = include_str!("demo/lifecycle.json");
-const WEBSITE_SCHEMA: &str = include_str!("demo/website_schema.json");
-const KV_SCHEMA: &str = include_str!("demo/kv_schema.json");
+/// The repository's `catalogue/demo/`, built in so the demo needs no checkout.
+const CATALOGUE: [(&str, &str); 5] = [
+    (
+        "lifecycle.json",
+        include_str!("../../../catalogue/demo/lifecycle.json"),
+    ),
+    (
+        "static-website.json",
+        include_str!("../../../catalogue/demo/static-website.json"),
+    ),
+    (
+        "key-value-store.json",
+        include_str!("../../../catalogue/demo/key-value-store.json"),
+    ),
+    (
+        "metric-types.json",
+        include_str!("../../../catalogue/demo/metric-types.json"),
+    ),
+    (
+        "federa-process-agent.json",
+        include_str!("../../../catalogue/demo/federa-process-agent.json"),
+    ),
+];
 
 pub async fn run(listen: SocketAddr, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    // First, so that a taken address fails at once and names itself.
+    let listener = federa_server::bind(listen).await?;
+    let listen = listener.local_addr()?;
     let dir = tempfile::Builder::new().prefix("federa-demo-").tempdir()?;
     let admin_token = format!("demo-admin-{}", uuid::Uuid::new_v4().simple());
     let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(federa_server::serve(
+    let server = tokio::spawn(federa_server::serve_bound(
+        listener,
         federa_server::ServeConfig {
             listen,
             database_url: format!("sqlite://{}", dir.path().join("federa.db").display()),
+            database_timeouts: Default::default(),
             admin_token: Some(admin_token.clone()),
             lease: Default::default(),
             sweep_interval: Duration::from_secs(5),
+            liveness: Default::default(),
             vault_key: Default::default(),
             public_url: None,
             oidc: None,
             trusted_proxies: Vec::new(),
+            connections: Default::default(),
+            token_lifetimes: Default::default(),
+            max_properties_bytes: federa_domain::property_schema::DEFAULT_MAX_PROPERTIES_BYTES,
+            agent_install_ttl: federa_domain::catalogue::INSTALL_TTL,
         },
         async {
             let _ = server_stopped.await;
@@ -75,7 +105,13 @@ pub async fn run(listen: SocketAddr, shutdown: impl Future<Output = ()>) -> anyh
     wait_until_ready(&admin).await?;
 
     let (stop_agents, agents_stopped) = watch::channel(false);
-    let built = build(&admin, dir.path(), &agents_stopped).await;
+    let agents = tokio::sync::Mutex::new(Vec::new());
+    tokio::pin!(shutdown);
+    // Ctrl-C is heard while the federation is being built, too.
+    let built = tokio::select! {
+        built = build(&admin, dir.path(), &agents_stopped, &agents) => built,
+        () = &mut shutdown => Err(anyhow::anyhow!("interrupted before the demo was ready")),
+    };
     if let Ok(federation) = &built {
         print_summary(&base, &admin_token, dir.path(), federation);
         shutdown.await;
@@ -84,11 +120,7 @@ pub async fn run(listen: SocketAddr, shutdown: impl Future<Output = ()>) -> anyh
     // Agents stop their services' processes on the way out, also when the
     // demo could not be completed.
     let _ = stop_agents.send(true);
-    let agents = match &built {
-        Ok(federation) => federation.agents.lock().await.drain(..).collect::<Vec<_>>(),
-        Err(_) => Vec::new(),
-    };
-    for agent in agents {
+    for agent in agents.lock().await.drain(..) {
         let _ = tokio::time::timeout(Duration::from_secs(40), agent).await;
     }
     let _ = stop_server.send(());
@@ -102,8 +134,10 @@ pub async fn run(listen: SocketAddr, shutdown: impl Future<Output = ()>) -> anyh
 struct Federation {
     consumer_token: String,
     services: Vec<(String, String, String)>,
-    agents: tokio::sync::Mutex<Vec<tokio::task::JoinHandle<anyhow::Result<()>>>>,
 }
+
+/// The demo's running agents, awaited on the way out.
+type Agents = tokio::sync::Mutex<Vec<tokio::task::JoinHandle<anyhow::Result<()>>>>;
 
 async fn wait_until_ready(admin: &Client) -> anyhow::Result<()> {
     for _ in 0..100 {
@@ -117,7 +151,7 @@ async fn wait_until_ready(admin: &Client) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    anyhow::bail!("the exchange did not start; is the port in use? (choose another with --listen)")
+    anyhow::bail!("the exchange did not answer at {}", admin.base())
 }
 
 fn id(reply: federa_client::Reply) -> anyhow::Result<String> {
@@ -132,39 +166,28 @@ async fn build(
     admin: &Client,
     dir: &std::path::Path,
     stop: &watch::Receiver<bool>,
+    agents: &Agents,
 ) -> anyhow::Result<Federation> {
-    let lifecycle: Value = serde_json::from_str(LIFECYCLE)?;
-    let website_type = id(admin
-        .post(
-            "/service-types",
-            &json!({"name": "Static website", "propertySchema": serde_json::from_str::<Value>(WEBSITE_SCHEMA)?, "lifecycleSchema": lifecycle}),
-        )
-        .await?)?;
-    let kv_type = id(admin
-        .post(
-            "/service-types",
-            &json!({"name": "Key-value store", "propertySchema": serde_json::from_str::<Value>(KV_SCHEMA)?, "lifecycleSchema": lifecycle}),
-        )
-        .await?)?;
-    let agent_type = id(admin
-        .post(
-            "/agent-types",
-            &json!({"name": "Process host", "serviceTypeIds": [website_type, kv_type],
-                    "configurationSchema": {"properties": {"country": {"type": "string"}}}}),
-        )
-        .await?)?;
-    for name in federa_agent::process::METRIC_TYPES {
-        admin
-            .post(
-                "/metric-types",
-                &json!({"name": name, "entityType": "Service"}),
-            )
-            .await?;
-    }
+    let files: Vec<crate::catalogue::CatalogueFile> = CATALOGUE
+        .iter()
+        .map(|(path, text)| crate::catalogue::CatalogueFile {
+            path: path.into(),
+            text: text.to_string(),
+        })
+        .collect();
+    let applied = crate::catalogue::apply(admin, &crate::catalogue::parse(&files)?).await?;
+    let catalogue_id = |kind: &str, name: &str| {
+        applied
+            .id(kind, name)
+            .map(str::to_string)
+            .with_context(|| format!("the demo catalogue has no {kind} {name}"))
+    };
+    let website_type = catalogue_id("service type", "Static website")?;
+    let kv_type = catalogue_id("service type", "Key-value store")?;
+    let agent_type = catalogue_id("agent type", "Federa process agent")?;
     let expire_at = chrono::Utc::now() + chrono::Duration::days(30);
 
     let mut agent_ids = Vec::new();
-    let mut agents = Vec::new();
     for (index, (name, country, first_port)) in PROVIDERS.iter().enumerate() {
         let provider = id(admin
             .post("/participants", &json!({"name": name, "status": "Enabled"}))
@@ -173,7 +196,10 @@ async fn build(
             .post(
                 "/agents",
                 &json!({"name": format!("{} agent", country.to_lowercase()), "providerId": provider, "agentTypeId": agent_type,
-                        "tags": [format!("country:{country}")], "configuration": {"country": country}}),
+                        "tags": [format!("country:{country}")],
+                        "configuration": {"country": country, "configDir": dir.join(format!("agent-{index}")),
+                                          "workDir": dir.join(format!("agent-{index}")),
+                                          "firstPort": first_port, "lastPort": first_port + 99}}),
             )
             .await?)?;
         let token: Value = admin
@@ -191,6 +217,8 @@ async fn build(
             poll_wait_seconds: 30,
             heartbeat_seconds: 5,
             metrics_seconds: 10,
+            observe_seconds: 10,
+            token_check_seconds: 3600,
             driver: DriverConfig::Process {
                 work_dir: dir.join(format!("agent-{index}")),
                 ports: [*first_port, first_port + 99],
@@ -205,7 +233,7 @@ async fn build(
             false,
         )?);
         let mut stop = stop.clone();
-        agents.push(tokio::spawn(federa_agent::run(
+        agents.lock().await.push(tokio::spawn(federa_agent::run(
             config,
             driver,
             async move {
@@ -295,7 +323,6 @@ async fn build(
     Ok(Federation {
         consumer_token,
         services: running,
-        agents: tokio::sync::Mutex::new(agents),
     })
 }
 

@@ -1,8 +1,11 @@
 //! The `federa` binary.
 
+mod backup;
+mod catalogue;
 mod client;
 mod demo;
 mod logging;
+mod serve_config;
 
 use std::net::SocketAddr;
 
@@ -40,8 +43,8 @@ enum Command {
     ServiceTypes(client::ResourceArgs),
     /// Agent types.
     AgentTypes(client::ResourceArgs),
-    /// Providers' agents.
-    Agents(client::ResourceArgs),
+    /// Providers' agents; `install-command` prints how to install one.
+    Agents(client::AgentsArgs),
     /// Consumers' service groups.
     ServiceGroups(client::ResourceArgs),
     /// Kinds of service options.
@@ -49,9 +52,10 @@ enum Command {
     /// Providers' service options.
     ServiceOptions(client::ResourceArgs),
     /// Services: order, act, follow with --wait.
+    #[command(after_help = client::SERVICE_ACTIONS_HELP)]
     Services(client::ServicesArgs),
-    /// Jobs queued for agents.
-    Jobs(client::ResourceArgs),
+    /// Jobs queued for agents (the exchange makes them; list and get).
+    Jobs(client::ReadArgs),
     /// The audit log; `federa events tail` follows it.
     Events(client::EventsArgs),
     /// Kinds of metrics.
@@ -83,6 +87,9 @@ enum Command {
     Compositions(client::ResourceArgs),
     /// Who the token is: its role, participant and agent.
     Whoami,
+    /// Catalogue files: `federa catalogue apply catalogue/demo`.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
     /// Print a shell completion script, e.g. `federa completions bash`.
     Completions { shell: clap_complete::Shell },
     /// Run an agent next to a provider's infrastructure.
@@ -90,6 +97,21 @@ enum Command {
         /// The agent's configuration file (TOML).
         #[arg(long, env = "FEDERA_AGENT_CONFIG")]
         config: std::path::PathBuf,
+        /// Install first, from an install command's URL: download the
+        /// configuration to --config and trade the URL's one-time credential
+        /// for the agent's token (kept in `token_file`, by default beside
+        /// the configuration). Skipped when the agent is installed already.
+        #[arg(long, value_name = "URL")]
+        install: Option<String>,
+        /// The bootstrap token an install command carries; the installer
+        /// sends it as the bearer of its requests.
+        #[arg(
+            long,
+            value_name = "TOKEN",
+            requires = "install",
+            hide_env_values = true
+        )]
+        install_token: Option<String>,
     },
     /// Serve a directory over HTTP (what the process driver runs for a
     /// static website).
@@ -118,11 +140,28 @@ enum Command {
     /// services. Runs until Ctrl-C, then removes everything it started.
     Demo {
         /// Address of the exchange.
-        #[arg(long, default_value = "127.0.0.1:3000")]
+        #[arg(long, env = "FEDERA_LISTEN", default_value = "127.0.0.1:3000")]
         listen: SocketAddr,
+    },
+    /// Copy an embedded SQLite database and its vault key while the
+    /// exchange runs (for PostgreSQL it says how to use pg_dump).
+    Backup {
+        #[arg(
+            long,
+            env = "FEDERA_DATABASE_URL",
+            default_value = "sqlite:federa-data/federa.db"
+        )]
+        database_url: String,
+        /// An empty (or new) directory for the copy.
+        #[arg(long)]
+        to: std::path::PathBuf,
     },
     /// Run the exchange: REST API, health, metrics.
     Serve {
+        /// Settings in a TOML file (`listen = "…"`, `database_url = "…"`, …);
+        /// flags and environment variables override it.
+        #[arg(long, value_name = "FILE")]
+        config: Option<std::path::PathBuf>,
         /// Address to listen on.
         #[arg(long, env = "FEDERA_LISTEN", default_value = "127.0.0.1:3000")]
         listen: SocketAddr,
@@ -133,6 +172,8 @@ enum Command {
             default_value = "sqlite:federa-data/federa.db"
         )]
         database_url: String,
+        #[command(flatten)]
+        database_timeouts: DatabaseTimeoutArgs,
         /// Bootstrap admin bearer token, stored hashed. Without it, the first
         /// start creates one and prints it once.
         #[arg(long, env = "FEDERA_ADMIN_TOKEN", hide_env_values = true)]
@@ -143,6 +184,11 @@ enum Command {
         /// Claims a job may receive before a lapsed lease fails it.
         #[arg(long, env = "FEDERA_JOB_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..))]
         job_max_attempts: i32,
+        /// Seconds an agent may stay silent (no call of any kind) before it
+        /// is marked Disconnected and placement passes it by. The default
+        /// tolerates agents that report their status once a minute.
+        #[arg(long, env = "FEDERA_AGENT_TIMEOUT_SECONDS", default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..))]
+        agent_timeout_seconds: u32,
         /// File holding the key that seals secret properties (32 bytes as
         /// base64 or hex). `FEDERA_VAULT_KEY` gives the key itself instead.
         /// Without either, a SQLite database gets `vault.key` beside it.
@@ -164,6 +210,10 @@ enum Command {
         /// URI `<public URL>/console/`) the web console signs people in as.
         #[arg(long, env = "FEDERA_OIDC_CONSOLE_CLIENT_ID", requires = "oidc_issuer")]
         oidc_console_client_id: Option<String>,
+        /// Seconds a JWT is still accepted past its `exp` or before its
+        /// `nbf`, for clocks that disagree.
+        #[arg(long, env = "FEDERA_OIDC_LEEWAY_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
+        oidc_leeway_seconds: u64,
         /// A reverse proxy (CIDR block or address) whose X-Forwarded-For
         /// names the client, for limits kept per client; repeatable.
         #[arg(
@@ -172,10 +222,77 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<String>,
+        /// Client connections open at once; past it the oldest idle one is
+        /// closed to make room. By default 10,000, lowered to fit the
+        /// open-file limit.
+        #[arg(long, env = "FEDERA_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: Option<u32>,
+        /// Seconds a connection may take to send a request head, or sit idle
+        /// between requests, before it is closed.
+        #[arg(long, env = "FEDERA_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+        header_read_timeout_seconds: u32,
+        /// Seconds a shutdown waits for requests in progress (long-polls,
+        /// event streams) before closing their connections.
+        #[arg(long, env = "FEDERA_SHUTDOWN_SECONDS", default_value_t = 20)]
+        shutdown_seconds: u32,
+        /// The most a service's properties (and an agent's instance data)
+        /// may weigh, in bytes of JSON.
+        #[arg(long, env = "FEDERA_MAX_PROPERTIES_BYTES", default_value_t = 65536, value_parser = clap::value_parser!(u32).range(1024..=1048576))]
+        max_properties_bytes: u32,
+        /// The longest an admin or participant token may live, in days.
+        #[arg(long, env = "FEDERA_MAX_TOKEN_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=36500))]
+        max_token_days: u32,
+        /// The longest an agent token may live, in days.
+        #[arg(long, env = "FEDERA_MAX_AGENT_TOKEN_DAYS", default_value_t = 366, value_parser = clap::value_parser!(u32).range(1..=36500))]
+        max_agent_token_days: u32,
+        /// Seconds an agent's install command and its bootstrap token live.
+        #[arg(long, env = "FEDERA_AGENT_INSTALL_TTL_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+        agent_install_ttl_seconds: u32,
     },
 }
 
+/// How long PostgreSQL lets one of the exchange's sessions wait or stall
+/// (ignored on SQLite). Their sum bounds every request: past it, 503.
+#[derive(clap::Args)]
+struct DatabaseTimeoutArgs {
+    /// Milliseconds one statement may run.
+    #[arg(long, env = "FEDERA_DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    database_statement_timeout_ms: u64,
+    /// Milliseconds a statement may wait for a lock another session holds.
+    #[arg(long, env = "FEDERA_DATABASE_LOCK_TIMEOUT_MS", default_value_t = 3_000, value_parser = clap::value_parser!(u64).range(1..))]
+    database_lock_timeout_ms: u64,
+    /// Milliseconds a session may stay idle inside a transaction before
+    /// PostgreSQL ends it and releases its locks.
+    #[arg(long, env = "FEDERA_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..))]
+    database_idle_in_transaction_timeout_ms: u64,
+}
+
+impl From<DatabaseTimeoutArgs> for federa_store::DatabaseTimeouts {
+    fn from(args: DatabaseTimeoutArgs) -> Self {
+        let millis = std::time::Duration::from_millis;
+        federa_store::DatabaseTimeouts {
+            statement: millis(args.database_statement_timeout_ms),
+            lock: millis(args.database_lock_timeout_ms),
+            idle_in_transaction: millis(args.database_idle_in_transaction_timeout_ms),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Create or change the service types, metric types and agent types of
+    /// the JSON files under DIR (an admin's token); running it again
+    /// changes nothing.
+    Apply { dir: std::path::PathBuf },
+}
+
 fn main() -> std::process::ExitCode {
+    // Before parsing, so that the file's settings stand in as variables.
+    let args: Vec<String> = std::env::args().collect();
+    if let Err(message) = serve_config::apply(&args) {
+        eprintln!("error: --config: {message}");
+        return std::process::ExitCode::from(2);
+    }
     let cli = Cli::parse();
     logging::init(cli.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
@@ -196,11 +313,15 @@ fn main() -> std::process::ExitCode {
         Command::Tokens(args) => resource("tokens", args),
         Command::ServiceTypes(args) => resource("service-types", args),
         Command::AgentTypes(args) => resource("agent-types", args),
-        Command::Agents(args) => resource("agents", args),
+        Command::Agents(args) => {
+            runtime.block_on(async { client::finish(client::agents(connection, args).await).await })
+        }
         Command::ServiceGroups(args) => resource("service-groups", args),
         Command::ServiceOptionTypes(args) => resource("service-option-types", args),
         Command::ServiceOptions(args) => resource("service-options", args),
-        Command::Jobs(args) => resource("jobs", args),
+        Command::Jobs(args) => runtime.block_on(async {
+            client::finish(client::read_only(connection, "jobs", args).await).await
+        }),
         Command::Events(args) => {
             runtime.block_on(async { client::finish(client::events(connection, args).await).await })
         }
@@ -223,34 +344,72 @@ fn main() -> std::process::ExitCode {
         }),
         Command::Services(args) => runtime
             .block_on(async { client::finish(client::services(connection, args).await).await }),
+        Command::Catalogue(CatalogueCommand::Apply { dir }) => runtime.block_on(async {
+            client::finish(client::apply_catalogue(connection, &dir).await).await
+        }),
         Command::Whoami => {
             runtime.block_on(async { client::finish(client::whoami(connection).await).await })
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "federa", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "federa", &mut script);
+            // A reader that stops early (`| head`) is no error.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
             std::process::ExitCode::SUCCESS
         }
-        Command::Agent { config } => exit(runtime.block_on(run_agent(config))),
+        Command::Agent {
+            config,
+            install,
+            install_token,
+        } => {
+            let outcome = runtime.block_on(async {
+                if let Some(url) = install {
+                    federa_agent::install::install(&config, &url, install_token.as_deref()).await?;
+                }
+                run_agent(config).await
+            });
+            match outcome {
+                Err(error) if error.is::<federa_agent::credentials::CredentialRefused>() => {
+                    eprintln!("error: {error:#}");
+                    std::process::ExitCode::from(federa_agent::credentials::REFUSED_EXIT_CODE)
+                }
+                outcome => exit(outcome),
+            }
+        }
         Command::KvStore { port, dir, host } => exit(runtime.block_on(
             federa_agent::kv_store::serve(dir, SocketAddr::new(host, port)),
         )),
         Command::StaticSite { port, dir, host } => exit(runtime.block_on(
             federa_agent::static_site::serve(dir, SocketAddr::new(host, port)),
         )),
+        Command::Backup { database_url, to } => {
+            exit(runtime.block_on(backup::run(&database_url, &to)))
+        }
         Command::Demo { listen } => exit(runtime.block_on(demo::run(listen, shutdown_signal()))),
         Command::Serve {
+            config: _,
             listen,
             database_url,
+            database_timeouts,
             admin_token,
             job_lease_seconds,
             job_max_attempts,
+            agent_timeout_seconds,
             vault_key_file,
             public_url,
             oidc_issuer,
             oidc_audience,
             oidc_console_client_id,
+            oidc_leeway_seconds,
             trusted_proxies,
+            max_connections,
+            header_read_timeout_seconds,
+            shutdown_seconds,
+            max_properties_bytes,
+            max_token_days,
+            max_agent_token_days,
+            agent_install_ttl_seconds,
         } => {
             let trusted_proxies =
                 match federa_server::client_address::parse_trusted(&trusted_proxies) {
@@ -264,6 +423,7 @@ fn main() -> std::process::ExitCode {
                 federa_server::ServeConfig {
                     listen,
                     database_url,
+                    database_timeouts: database_timeouts.into(),
                     admin_token,
                     lease: federa_domain::provisioning::LeasePolicy {
                         duration: chrono::Duration::seconds(i64::from(job_lease_seconds)),
@@ -273,13 +433,35 @@ fn main() -> std::process::ExitCode {
                     sweep_interval: std::time::Duration::from_secs(
                         u64::from(job_lease_seconds / 10).clamp(1, 30),
                     ),
+                    liveness: federa_domain::catalogue::Liveness {
+                        timeout: chrono::Duration::seconds(i64::from(agent_timeout_seconds)),
+                    },
                     vault_key: federa_server::VaultKeyConfig::from_env(vault_key_file),
                     public_url,
                     oidc: oidc_issuer.map(|issuer| federa_server::oidc::OidcConfig {
                         console_client_id: oidc_console_client_id,
+                        leeway: std::time::Duration::from_secs(oidc_leeway_seconds),
                         ..federa_server::oidc::OidcConfig::new(issuer, oidc_audience)
                     }),
                     trusted_proxies,
+                    connections: federa_server::connections::ConnectionLimits {
+                        max_connections: max_connections.map(|max| max as usize),
+                        header_read_timeout: std::time::Duration::from_secs(u64::from(
+                            header_read_timeout_seconds,
+                        )),
+                        shutdown_deadline: std::time::Duration::from_secs(u64::from(
+                            shutdown_seconds,
+                        )),
+                    },
+                    token_lifetimes: federa_domain::token::TokenLifetimes {
+                        admin: chrono::Duration::days(i64::from(max_token_days)),
+                        participant: chrono::Duration::days(i64::from(max_token_days)),
+                        agent: chrono::Duration::days(i64::from(max_agent_token_days)),
+                    },
+                    max_properties_bytes: max_properties_bytes as usize,
+                    agent_install_ttl: chrono::Duration::seconds(i64::from(
+                        agent_install_ttl_seconds,
+                    )),
                 },
                 shutdown_signal(),
             )))
@@ -313,6 +495,8 @@ async fn run_agent(path: std::path::PathBuf) -> anyhow::Result<()> {
             *allow_commands,
         )?),
         federa_agent::DriverConfig::Libvirt(libvirt) => libvirt_driver(libvirt)?,
+        federa_agent::DriverConfig::OpenStack(openstack) => openstack_driver(openstack).await?,
+        federa_agent::DriverConfig::Kubernetes(kubernetes) => kubernetes_driver(kubernetes).await?,
     };
     federa_agent::run(config, driver, shutdown_signal()).await
 }
@@ -333,6 +517,44 @@ fn libvirt_driver(
     anyhow::bail!(
         "this federa was built without the libvirt driver; build it with \
          `cargo build -p federa-cli --features libvirt` (needs libvirt's development files)"
+    )
+}
+
+#[cfg(feature = "openstack")]
+async fn openstack_driver(
+    config: &federa_agent::OpenStackConfig,
+) -> anyhow::Result<std::sync::Arc<dyn federa_agent::Driver>> {
+    Ok(std::sync::Arc::new(
+        federa_agent::openstack::OpenStackDriver::open(config).await?,
+    ))
+}
+
+#[cfg(not(feature = "openstack"))]
+async fn openstack_driver(
+    _config: &federa_agent::OpenStackConfig,
+) -> anyhow::Result<std::sync::Arc<dyn federa_agent::Driver>> {
+    anyhow::bail!(
+        "this federa was built without the openstack driver; build it with \
+         `cargo build -p federa-cli --features openstack`"
+    )
+}
+
+#[cfg(feature = "kubernetes")]
+async fn kubernetes_driver(
+    config: &federa_agent::KubernetesConfig,
+) -> anyhow::Result<std::sync::Arc<dyn federa_agent::Driver>> {
+    Ok(std::sync::Arc::new(
+        federa_agent::kubernetes::KubernetesDriver::connect(config).await?,
+    ))
+}
+
+#[cfg(not(feature = "kubernetes"))]
+async fn kubernetes_driver(
+    _config: &federa_agent::KubernetesConfig,
+) -> anyhow::Result<std::sync::Arc<dyn federa_agent::Driver>> {
+    anyhow::bail!(
+        "this federa was built without the kubernetes driver; build it with \
+         `cargo build -p federa-cli --features kubernetes`"
     )
 }
 

@@ -7,7 +7,7 @@ use federa_testkit::processes::{
     agent_config, define_metric_types, processes_mentioning, reported_metrics, spawn_agent,
     terminate, wait_for, Exchange, KillOnDrop,
 };
-use federa_testkit::{Federation, EXAMPLE_VM_LIFECYCLE};
+use federa_testkit::{Federation, TestDatabase, EXAMPLE_VM_LIFECYCLE};
 use serde_json::{json, Value};
 
 const FEDERA: &str = env!("CARGO_BIN_EXE_federa");
@@ -153,8 +153,17 @@ async fn an_ordered_website_runs_as_a_real_process_until_deleted() {
 }
 
 #[tokio::test]
-async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent() {
-    let exchange = Exchange::start(FEDERA, 3).await;
+async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent_at_once() {
+    // The default lease: waiting for it to lapse would take 15 minutes.
+    let database = TestDatabase::create().await;
+    let exchange = Exchange::start_on(
+        FEDERA,
+        &database.url,
+        "127.0.0.1:0",
+        900,
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
     let api = &exchange.api;
     let federation = Federation::create_with(api, &website_type()).await;
     let dir = tempfile::tempdir().unwrap();
@@ -214,6 +223,7 @@ async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent(
     first.kill().await.unwrap();
 
     let mut second = spawn_agent(FEDERA, &config, &dir.path().join("agent-2.log"));
+    let restarted = std::time::Instant::now();
     wait_for(
         api,
         &federation.consumer_token,
@@ -222,6 +232,11 @@ async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent(
         "Started",
     )
     .await;
+    let finished_after = restarted.elapsed();
+    assert!(
+        finished_after < Duration::from_secs(15),
+        "the restarted agent finished its held job {finished_after:?} after it started"
+    );
     let job = api
         .get(
             &format!("/api/v1/jobs/{start_job}"),
@@ -230,9 +245,24 @@ async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent(
         .await;
     assert_eq!(job.body["status"], "Completed");
     assert_eq!(
-        job.body["attempts"], 2,
-        "claimed by the crashed agent, then by the new one"
+        job.body["attempts"], 1,
+        "resumed under the crashed agent's claim, not claimed again"
     );
+    let events = api
+        .get(
+            &format!("/api/v1/events?entityId={service_id}&pageSize=100"),
+            &federation.consumer_token,
+        )
+        .await;
+    let completions = events.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| {
+            event["type"] == "job.completed" && event["properties"]["jobId"] == start_job.as_str()
+        })
+        .count();
+    assert_eq!(completions, 1, "{:?}", events.body);
     let site_dir = dir
         .path()
         .join("work/services")

@@ -168,6 +168,40 @@ async fn a_service_is_created_started_stopped_and_deleted_from_the_command_line(
         serde_json::from_str::<Value>(&stdout(&jobs)).unwrap()["totalItems"],
         4
     );
+
+    // `--start` orders a running service in one command.
+    let running = federa(
+        url,
+        token,
+        &[
+            "services",
+            "create",
+            "--name",
+            "site-2",
+            "--type",
+            "Static website",
+            "--group",
+            &federation.group_id,
+            "-p",
+            "content=<p>started at once</p>",
+            "--start",
+            "--wait",
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert!(running.status.success(), "{}", stderr(&running));
+    let service: Value = serde_json::from_str(&stdout(&running)).unwrap();
+    assert_eq!(service["status"], "Started", "{service}");
+    let port = service["agentInstanceData"]["port"].as_u64().unwrap();
+    let page = reqwest::get(format!("http://127.0.0.1:{port}/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page, "<p>started at once</p>");
     exchange.terminate();
 }
 
@@ -399,8 +433,16 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
     assert!(lines[0].starts_with("ID"), "{lines:?}");
     assert!(lines[0].contains("PROVIDER"), "{lines:?}");
     assert!(
-        lines.iter().any(|line| line.starts_with(offering_id)),
+        lines[0].contains("REGIONS") && lines[0].contains("EUR/HOUR"),
         "{lines:?}"
+    );
+    let row = lines
+        .iter()
+        .find(|line| line.starts_with(offering_id))
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert!(
+        row.contains("fi-hel-1") && row.trim_end().ends_with("0.05"),
+        "{row}"
     );
 
     // A consumer may read offerings but not publish them for the provider.
@@ -504,7 +546,23 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
     )
     .await;
     assert_eq!(whose.status.code(), Some(1), "{}", stderr(&whose));
-    assert!(stderr(&whose).contains("consumerId"), "{}", stderr(&whose));
+    assert!(
+        stderr(&whose).contains("--participant") && !stderr(&whose).contains("consumerId"),
+        "the flag the user types: {}",
+        stderr(&whose)
+    );
+    let earns = federa(
+        url,
+        ADMIN_TOKEN,
+        &["statements", "--from", &from, "--to", &to],
+    )
+    .await;
+    assert_eq!(earns.status.code(), Some(1), "{}", stderr(&earns));
+    assert!(
+        stderr(&earns).contains("--participant") && !stderr(&earns).contains("providerId"),
+        "{}",
+        stderr(&earns)
+    );
     let bad = federa(
         url,
         token,
@@ -513,4 +571,62 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
     .await;
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     assert!(stderr(&bad).contains("--from"), "{}", stderr(&bad));
+}
+
+#[tokio::test]
+async fn completions_into_a_pipe_closed_early_end_quietly() {
+    let mut child = tokio::process::Command::new(FEDERA)
+        .args(["completions", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // As `| head` does once it has its lines: the reader goes away.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().await.unwrap();
+    let stderr = stderr(&output);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test]
+async fn what_the_exchange_writes_itself_is_only_listed_and_read() {
+    for args in [
+        &["jobs", "create", "--set", "action=start"][..],
+        &["events", "create", "--set", "type=x"][..],
+        &["events", "update", "1", "--set", "type=x"][..],
+        &["events", "delete", "1"][..],
+    ] {
+        let output = federa("http://127.0.0.1:9", "t", args).await;
+        assert_eq!(output.status.code(), Some(2), "{args:?}: a usage error");
+        assert!(
+            stderr(&output).contains("unrecognized subcommand"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let help = federa("http://127.0.0.1:9", "t", &["jobs", "--help"]).await;
+    let help = stdout(&help);
+    assert!(
+        help.contains("list") && help.contains("get") && !help.contains("create"),
+        "{help}"
+    );
+}
+
+#[tokio::test]
+async fn services_help_names_start_and_stop_and_an_actions_help_is_no_error() {
+    let help = federa("http://127.0.0.1:9", "t", &["services", "--help"]).await;
+    assert!(help.status.success());
+    let text = stdout(&help);
+    assert!(
+        text.contains("federa services start ID") && text.contains("federa services stop ID"),
+        "{text}"
+    );
+    let stop = federa("http://127.0.0.1:9", "t", &["services", "stop", "--help"]).await;
+    assert!(stop.status.success(), "{}", stderr(&stop));
+    assert!(
+        stdout(&stop).starts_with("Usage: federa services stop ID"),
+        "{}",
+        stdout(&stop)
+    );
 }

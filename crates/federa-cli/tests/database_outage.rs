@@ -70,13 +70,14 @@ async fn until_status(api: &Api, path: &str, status: u16, within: Duration) -> D
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: .ci/run runs it with --ignored where FEDERA_TEST_POSTGRES_URL is set"]
 async fn the_exchange_waits_out_a_database_outage_and_recovers_by_itself() {
     // Runs with the PostgreSQL half of the suite; it brings its own cluster
     // because it stops it.
-    if std::env::var("FEDERA_TEST_POSTGRES_URL").is_err() {
-        eprintln!("the outage test runs only where FEDERA_TEST_POSTGRES_URL is set");
-        return;
-    }
+    assert!(
+        std::env::var("FEDERA_TEST_POSTGRES_URL").is_ok(),
+        "the outage test needs PostgreSQL: set FEDERA_TEST_POSTGRES_URL"
+    );
     let bin = postgres_binaries().expect("PostgreSQL binaries under /usr/lib/postgresql");
     let cluster = PostgresCluster::start(&bin);
     let exchange = Exchange::start_on(
@@ -184,6 +185,159 @@ async fn the_exchange_waits_out_a_database_outage_and_recovers_by_itself() {
             "not ready {noticed:.1?} after the stop, 503 in {refused_after:.1?}, ready {recovered:.1?} after the start; {} orders created and kept, {} refused with 503, none hung or failed with 500",
             count(201),
             count(503)
+        ),
+    );
+    exchange.terminate();
+}
+
+/// Timeouts short enough for a test: their sum, 2 s, bounds every request.
+const SHORT_TIMEOUTS: [&str; 6] = [
+    "--database-statement-timeout-ms",
+    "1000",
+    "--database-lock-timeout-ms",
+    "500",
+    "--database-idle-in-transaction-timeout-ms",
+    "1000",
+];
+const REQUEST_BOUND: Duration = Duration::from_secs(2);
+
+/// One request against a frozen database: its status (0 when it hung past
+/// [`HANG`]) and how long it took.
+async fn timed(
+    api: Api,
+    method: &'static str,
+    path: &'static str,
+    token: String,
+    body: Option<serde_json::Value>,
+) -> (u16, Duration) {
+    let started = Instant::now();
+    let answer = tokio::time::timeout(
+        HANG,
+        api.try_call(method, path, Some(&token), body.as_ref()),
+    )
+    .await
+    .ok()
+    .flatten();
+    (answer.map_or(0, |r| r.status), started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_frozen_database_gets_every_request_answered_503_within_the_bound() {
+    if std::env::var("FEDERA_TEST_POSTGRES_URL").is_err() {
+        eprintln!("the frozen-database test runs only where FEDERA_TEST_POSTGRES_URL is set");
+        return;
+    }
+    let bin = postgres_binaries().expect("PostgreSQL binaries under /usr/lib/postgresql");
+    let cluster = PostgresCluster::start(&bin);
+    let exchange = Exchange::start_with(
+        FEDERA,
+        &cluster.url,
+        "127.0.0.1:0",
+        60,
+        &SHORT_TIMEOUTS,
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
+    let api = exchange.api.clone();
+    let federation = Federation::create(&api).await;
+    let before = api
+        .post(
+            "/api/v1/services",
+            &federation.consumer_token,
+            &federation.order("before"),
+        )
+        .await;
+    assert_eq!(before.status, 201, "{:?}", before.body);
+
+    // Every process of the server stops answering; sockets stay open.
+    cluster.freeze();
+    let token = federation.consumer_token.clone();
+    let mut requests = Vec::new();
+    for n in 0..3 {
+        requests.push(tokio::spawn(timed(
+            api.clone(),
+            "GET",
+            "/api/v1/services",
+            token.clone(),
+            None,
+        )));
+        requests.push(tokio::spawn(timed(
+            api.clone(),
+            "POST",
+            "/api/v1/services",
+            token.clone(),
+            Some(federation.order(&format!("frozen-{n}"))),
+        )));
+    }
+    requests.push(tokio::spawn(timed(
+        api.clone(),
+        "GET",
+        "/ready",
+        token.clone(),
+        None,
+    )));
+    let mut slowest = Duration::ZERO;
+    for request in requests {
+        let (status, took) = request.await.unwrap();
+        assert_eq!(status, 503, "answered {status} after {took:?} (0 = hung)");
+        slowest = slowest.max(took);
+    }
+    assert!(
+        slowest < REQUEST_BOUND + Duration::from_secs(2),
+        "the slowest 503 took {slowest:?} for a bound of {REQUEST_BOUND:?}"
+    );
+    assert_eq!(
+        api.try_call("GET", "/healthz", None, None)
+            .await
+            .map(|r| r.status),
+        Some(200),
+        "the process itself answers"
+    );
+
+    cluster.thaw();
+    let thawed = Instant::now();
+    let after = loop {
+        let answer = api
+            .post(
+                "/api/v1/services",
+                &federation.consumer_token,
+                &federation.order("after"),
+            )
+            .await;
+        if answer.status == 201 {
+            break thawed.elapsed();
+        }
+        assert!(
+            thawed.elapsed() < Duration::from_secs(30),
+            "orders still refused after the thaw: {} {:?}",
+            answer.status,
+            answer.body
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let kept = api
+        .get(
+            &format!("/api/v1/services/{}", before.body["id"].as_str().unwrap()),
+            &federation.consumer_token,
+        )
+        .await;
+    assert_eq!(
+        kept.status, 200,
+        "the order taken before the freeze is kept"
+    );
+    let frozen = api
+        .get("/api/v1/services?name=frozen", &federation.consumer_token)
+        .await;
+    assert_eq!(
+        frozen.body["totalItems"], 0,
+        "no order refused with 503 was kept: {:?}",
+        frozen.body
+    );
+    federa_testkit::reliability_summary(
+        env!("CARGO_TARGET_TMPDIR"),
+        "frozen database",
+        &format!(
+            "PostgreSQL frozen with SIGSTOP: 7 requests answered 503, the slowest in {slowest:.1?} (bound {REQUEST_BOUND:?}), none hung; orders taken {after:.1?} after the thaw"
         ),
     );
     exchange.terminate();

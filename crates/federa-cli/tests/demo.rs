@@ -74,6 +74,26 @@ async fn the_demo_runs_a_federation_and_leaves_nothing_behind() {
         .await;
     assert_eq!(services.body["totalItems"], 3);
 
+    let index = reqwest::get(field(&lines, "API:").split_whitespace().next().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(index.status(), 200, "the printed API URL answers");
+    let index: serde_json::Value = index.json().await.unwrap();
+    assert_eq!(index["openapi"], "/api/v1/openapi.json");
+    let store = lines
+        .iter()
+        .find(|l| l.trim().starts_with("sessions"))
+        .unwrap();
+    let store_url = store.split_whitespace().last().unwrap();
+    let usage = reqwest::get(store_url).await.unwrap();
+    assert_eq!(
+        usage.status(),
+        200,
+        "the printed key-value store URL answers"
+    );
+    let usage = usage.text().await.unwrap();
+    assert!(usage.contains("PUT    /keys/{key}"), "{usage}");
+
     let welcome = lines
         .iter()
         .find(|l| l.trim().starts_with("welcome-site"))

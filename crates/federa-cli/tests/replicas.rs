@@ -47,26 +47,15 @@ async fn claim_and_complete(replica: Api, agent_token: String) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: .ci/run runs it with --ignored where FEDERA_TEST_POSTGRES_URL is set"]
 async fn three_replicas_share_one_queue_without_doing_anything_twice() {
-    if std::env::var("FEDERA_TEST_POSTGRES_URL").is_err() {
-        eprintln!("replicas share a PostgreSQL database: set FEDERA_TEST_POSTGRES_URL");
-        return;
-    }
+    assert!(
+        std::env::var("FEDERA_TEST_POSTGRES_URL").is_ok(),
+        "replicas share a PostgreSQL database: set FEDERA_TEST_POSTGRES_URL"
+    );
     let database = TestDatabase::create().await;
-    let mut exchanges = Vec::new();
-    for _ in 0..3 {
-        // Leases of 4 s are swept every second on each replica.
-        exchanges.push(
-            Exchange::start_on(
-                FEDERA,
-                &database.url,
-                "127.0.0.1:0",
-                4,
-                tempfile::tempdir().unwrap(),
-            )
-            .await,
-        );
-    }
+    // Leases of 4 s are swept every second on each replica.
+    let exchanges = Exchange::replicas(FEDERA, &database.url, 3, 4, &[]).await;
     let replicas: Vec<Api> = exchanges.iter().map(|e| e.api.clone()).collect();
     let federation = Federation::create(&replicas[0]).await;
 

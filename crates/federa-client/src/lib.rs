@@ -14,19 +14,21 @@ pub use error::ClientError;
 pub use reqwest::{Method, StatusCode};
 pub use retry::RetryPolicy;
 
-/// A connection to one exchange with one token.
+/// A connection to one exchange with one token. Clones share the token, so
+/// a token renewed through one is used by all.
 #[derive(Clone)]
 pub struct Client {
     base: String,
-    token: String,
+    token: std::sync::Arc<std::sync::RwLock<String>>,
     http: reqwest::Client,
     retry: RetryPolicy,
 }
 
-/// A decoded answer: its status and JSON body (`Null` when empty).
+/// A decoded answer: its status, headers and JSON body (`Null` when empty).
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
     pub body: Value,
 }
 
@@ -59,7 +61,7 @@ impl Client {
             .map_err(|e| ClientError::Network(e.to_string()))?;
         Ok(Client {
             base: base.trim_end_matches('/').to_string(),
-            token: token.to_string(),
+            token: std::sync::Arc::new(std::sync::RwLock::new(token.to_string())),
             http,
             retry: RetryPolicy::default(),
         })
@@ -72,6 +74,20 @@ impl Client {
 
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// Sends `token` from now on, from this client and all its clones.
+    pub fn set_token(&self, token: &str) {
+        *self.token.write().unwrap_or_else(|e| e.into_inner()) = token.to_string();
+    }
+
+    /// The token this client sends.
+    pub fn bearer_value(&self) -> String {
+        self.bearer()
+    }
+
+    fn bearer(&self) -> String {
+        self.token.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Sends `method path` (under `/api/v1`) with an optional JSON body and
@@ -90,7 +106,7 @@ impl Client {
             let mut request = self
                 .http
                 .request(method.clone(), &url)
-                .bearer_auth(&self.token)
+                .bearer_auth(self.bearer())
                 .timeout(timeout);
             if let Some(body) = body {
                 request = request.json(body);
@@ -99,20 +115,25 @@ impl Client {
                 Ok(response) => {
                     let status = response.status();
                     let retry_after = retry::retry_after(response.headers());
+                    let headers = response.headers().clone();
                     match response.bytes().await {
-                        Ok(bytes) => Ok((status, retry_after, bytes)),
+                        Ok(bytes) => Ok((status, headers, retry_after, bytes)),
                         Err(e) => Err(e.to_string()),
                     }
                 }
                 Err(e) => Err(e.to_string()),
             };
             let wait = match outcome {
-                Ok((status, retry_after, bytes)) => {
+                Ok((status, headers, retry_after, bytes)) => {
                     let retryable =
                         status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
                     if !retryable || attempt >= self.retry.attempts {
                         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                        return Ok(Reply { status, body });
+                        return Ok(Reply {
+                            status,
+                            headers,
+                            body,
+                        });
                     }
                     tracing::debug!(%status, attempt, path, "retrying");
                     retry_after.unwrap_or_else(|| self.retry.backoff(attempt))
@@ -139,7 +160,7 @@ impl Client {
         let mut request = self
             .http
             .get(format!("{}/api/v1{}", self.base, path))
-            .bearer_auth(&self.token);
+            .bearer_auth(self.bearer());
         for (name, value) in headers {
             request = request.header(*name, value);
         }

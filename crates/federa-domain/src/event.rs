@@ -12,7 +12,7 @@ use crate::listing::{FieldError, FilterKind, FilterSpec, ListSpec};
 /// Who caused a change, as recorded on its event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Initiator {
-    /// `user`, `agent` or `system`.
+    /// `user` (any authenticated caller) or `system`.
     pub kind: &'static str,
     pub id: String,
 }
@@ -25,21 +25,17 @@ impl Initiator {
         }
     }
 
+    /// Any authenticated caller is a `user`, as in Fulcrum; the id is the
+    /// API token that authenticated it, or for a JWT the participant or
+    /// agent it names (`admin` for an admin).
     pub fn of(identity: &Identity) -> Initiator {
-        match identity.role {
-            Role::Admin => Initiator {
-                kind: "user",
-                id: "admin".into(),
-            },
-            Role::Participant => Initiator {
-                kind: "user",
-                id: identity.participant_id.unwrap_or_default().to_string(),
-            },
-            Role::Agent => Initiator {
-                kind: "agent",
-                id: identity.agent_id.unwrap_or_default().to_string(),
-            },
-        }
+        let id = match (identity.token_id, identity.role) {
+            (Some(token_id), _) => token_id.to_string(),
+            (None, Role::Admin) => "admin".into(),
+            (None, Role::Participant) => identity.participant_id.unwrap_or_default().to_string(),
+            (None, Role::Agent) => identity.agent_id.unwrap_or_default().to_string(),
+        };
+        Initiator { kind: "user", id }
     }
 }
 

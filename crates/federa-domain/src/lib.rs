@@ -8,6 +8,7 @@ pub mod access;
 pub mod catalogue;
 pub mod event;
 pub mod exchange;
+pub mod json_diff;
 pub mod lifecycle;
 pub mod listing;
 pub mod metrics;

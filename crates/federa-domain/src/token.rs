@@ -62,12 +62,58 @@ pub fn scope_target(role: Role, scope_id: Option<Uuid>) -> Result<ScopeTarget, F
     }
 }
 
-/// An expiry must lie in the future.
-pub fn check_expiry(expire_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), FieldError> {
-    if expire_at <= now {
-        Err(FieldError::new("expireAt", "must be in the future"))
-    } else {
-        Ok(())
+/// The longest a token of each role may be made to live, counted from when
+/// its expiry is set. Agent tokens live longer: an installed agent's token
+/// is rotated by its owner, not by a person signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenLifetimes {
+    pub admin: Duration,
+    pub participant: Duration,
+    pub agent: Duration,
+}
+
+impl Default for TokenLifetimes {
+    fn default() -> Self {
+        TokenLifetimes {
+            admin: Duration::days(90),
+            participant: Duration::days(90),
+            agent: Duration::days(366),
+        }
+    }
+}
+
+impl TokenLifetimes {
+    pub fn max_for(&self, role: Role) -> Duration {
+        match role {
+            Role::Admin => self.admin,
+            Role::Participant => self.participant,
+            Role::Agent => self.agent,
+        }
+    }
+
+    /// An expiry must lie in the future, and no further than `role`'s
+    /// longest lifetime.
+    pub fn check_expiry(
+        &self,
+        role: Role,
+        expire_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), FieldError> {
+        let longest = self.max_for(role);
+        if expire_at <= now {
+            Err(FieldError::new("expireAt", "must be in the future"))
+        } else if expire_at - now > longest {
+            Err(FieldError::new(
+                "expireAt",
+                format!(
+                    "must be at most {} days from now for a {} token",
+                    longest.num_days(),
+                    role.as_str()
+                ),
+            ))
+        } else {
+            Ok(())
+        }
     }
 }
 

@@ -79,6 +79,7 @@ fn agent(n: u128, connected: bool, tags: &[&str]) -> CandidateAgent {
         agent_id: id(n),
         connected,
         tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
+        ..CandidateAgent::default()
     }
 }
 

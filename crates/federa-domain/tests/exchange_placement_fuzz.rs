@@ -146,6 +146,7 @@ fn arb_agents() -> impl Strategy<Value = Vec<CandidateAgent>> {
                 agent_id: Uuid::from_u128(agent),
                 connected,
                 tags,
+                ..CandidateAgent::default()
             }
         });
     prop_oneof![1 => Just(Vec::new()), 6 => prop::collection::vec(agent, 1..4)]

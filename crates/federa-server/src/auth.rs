@@ -9,12 +9,14 @@ use axum::http::request::Parts;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use base64::Engine;
 use federa_domain::access::{Identity, Role};
+use federa_domain::event::Initiator;
+use federa_store::participants::DisabledHolder;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::client_address::client_address;
 use crate::error::ApiError;
-use crate::oidc::Oidc;
+use crate::oidc::{Oidc, Refused};
 use crate::state::AppState;
 
 /// A new token value: 32 random bytes, base64url with padding (44 characters),
@@ -41,19 +43,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| ApiError::Unauthenticated("missing Authorization header".into()))?;
-        let value = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| {
-                ApiError::Unauthenticated("Authorization header must be 'Bearer <token>'".into())
-            })?;
+        let value = bearer(&parts.headers)?;
         // Without a peer address (a server not started with connect info)
         // there is nothing to count by.
         let client = parts
@@ -67,18 +57,6 @@ impl FromRequestParts<AppState> for Caller {
                     .filter_map(|value| value.to_str().ok());
                 client_address(peer.ip(), forwarded, &state.trusted_proxies)
             });
-        if let Some(client) = client {
-            state
-                .failed_auth
-                .check(client, Instant::now())
-                .map_err(|wait| ApiError::TooManyRequests {
-                    error: format!(
-                        "too many failed authentication attempts from this address; retry in {} s",
-                        wait.as_secs().max(1)
-                    ),
-                    retry_after: Some(wait),
-                })?;
-        }
         let identity = match &state.oidc {
             // An admin token chosen by an operator may contain dots too, so
             // a bearer that fails as a JWT is still tried as a Federa token.
@@ -91,14 +69,69 @@ impl FromRequestParts<AppState> for Caller {
             },
             _ => from_api_token(state, value).await,
         };
+        // A valid credential is answered whatever its address did: a
+        // neighbour guessing behind the same address must not lock it out.
+        // Only a refused one is held off once the address is over its limit.
         if matches!(identity, Err(ApiError::Forbidden(_))) {
             state.metrics.auth_failures.inc();
             if let Some(client) = client {
-                state.failed_auth.record(client, Instant::now());
+                let now = Instant::now();
+                state
+                    .failed_auth
+                    .check(client, now)
+                    .map_err(|wait| ApiError::TooManyRequests {
+                        error: format!(
+                            "too many failed authentication attempts from this address; retry in {} s",
+                            wait.as_secs().max(1)
+                        ),
+                        retry_after: Some(wait),
+                    })?;
+                state.failed_auth.record(client, now);
             }
         }
-        identity.map(Caller)
+        let identity = identity?;
+        refuse_disabled(state, &identity).await?;
+        if let (Role::Agent, Some(agent_id)) = (identity.role, identity.agent_id) {
+            crate::liveness::sign_of_life(state, agent_id, Initiator::of(&identity)).await;
+        }
+        Ok(Caller(identity))
     }
+}
+
+/// A credential whose participant, or whose agent, is disabled is refused
+/// whatever it asks: a disabled participant is suspended from the
+/// exchange, with its agents (see docs/RELIABILITY.md).
+pub async fn refuse_disabled(state: &AppState, identity: &Identity) -> Result<(), ApiError> {
+    if identity.role == Role::Admin {
+        return Ok(());
+    }
+    match state
+        .store
+        .disabled_holder(identity.participant_id, identity.agent_id)
+        .await?
+    {
+        Some(DisabledHolder::Participant) => {
+            Err(ApiError::Forbidden("the participant is disabled".into()))
+        }
+        Some(DisabledHolder::Agent) => Err(ApiError::Forbidden("the agent is disabled".into())),
+        None => Ok(()),
+    }
+}
+
+/// The bearer value of a request's `Authorization` header.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Result<&str, ApiError> {
+    let header = headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthenticated("missing Authorization header".into()))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ApiError::Unauthenticated("Authorization header must be 'Bearer <token>'".into())
+        })
 }
 
 /// The identity of one of Federa's own API tokens.
@@ -111,28 +144,38 @@ async fn from_api_token(state: &AppState, value: &str) -> Result<Identity, ApiEr
     if token.is_expired(crate::clock::now()) {
         return Err(ApiError::Forbidden("token expired".into()));
     }
-    Ok(match token.role {
+    let identity = match token.role {
         Role::Admin => Identity::admin(),
         Role::Participant => Identity {
             role: Role::Participant,
             participant_id: token.participant_id,
             agent_id: None,
+            token_id: None,
         },
         Role::Agent => Identity {
             role: Role::Agent,
             participant_id: token.participant_id,
             agent_id: token.agent_id,
+            token_id: None,
         },
-    })
+    };
+    Ok(identity.by_token(token.id))
 }
 
 /// The identity of a JWT from the configured issuer. An agent's claimed
 /// participant must be the one that operates the agent here: an issuer's
 /// mistake must not widen an agent's reach to another provider's objects.
 async fn from_jwt(state: &AppState, oidc: &Oidc, value: &str) -> Result<Identity, ApiError> {
-    let claimed = oidc.verify(value).await.map_err(|refused| {
-        tracing::info!(reason = %refused, "refused a bearer JWT");
-        ApiError::Forbidden("invalid token".into())
+    let claimed = oidc.verify(value).await.map_err(|refused| match refused {
+        // Our side cannot judge the token: not the caller's failure.
+        Refused::Unreachable(reason) => {
+            tracing::warn!(%reason, "cannot judge a bearer JWT: the issuer's keys are unavailable");
+            ApiError::Unavailable
+        }
+        refused => {
+            tracing::info!(reason = %refused, "refused a bearer JWT");
+            ApiError::Forbidden("invalid token".into())
+        }
     })?;
     if let (Role::Agent, Some(agent_id)) = (claimed.role, claimed.agent_id) {
         let operator = state.store.agent_participant(agent_id).await?;
@@ -145,5 +188,6 @@ async fn from_jwt(state: &AppState, oidc: &Oidc, value: &str) -> Result<Identity
         role: claimed.role,
         participant_id: claimed.participant_id,
         agent_id: claimed.agent_id,
+        token_id: None,
     })
 }

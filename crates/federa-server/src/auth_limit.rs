@@ -1,8 +1,9 @@
 //! A limit on failed authentication attempts per client address. Tokens are
-//! 256 random bits, so guessing is hopeless anyway; the limit keeps a
-//! guessing client from costing a token lookup per request, and makes it
-//! visible. An address over its limit is refused with 429 for every bearer
-//! request until its window ends, whatever token it sends.
+//! 256 random bits, so guessing is hopeless anyway; the limit slows a
+//! guessing client down and makes it visible. An address over its limit is
+//! answered 429 for every refused credential until its window ends; a valid
+//! credential from the same address is still served, so clients sharing an
+//! address (behind one NAT) are not locked out by a neighbour's guesses.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

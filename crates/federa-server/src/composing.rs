@@ -301,7 +301,12 @@ fn describe(error: &ApiError) -> Option<String> {
 /// refuse fails the member; a storage error is returned for a later retry.
 async fn order(state: &AppState, composition: &StoredComposition, index: usize) -> ApiResult<bool> {
     let member = &composition.members[index];
-    let component = &composition.spec.components[index];
+    let component = &crate::composition_secrets::opened(
+        state,
+        composition.id,
+        &composition.spec.components[index],
+    )
+    .await?;
     let mut provided = HashMap::new();
     for dependency in composition.spec.dependencies_of(index) {
         let source = &composition.members[dependency];

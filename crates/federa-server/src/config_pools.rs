@@ -42,7 +42,7 @@ pub async fn write_agent(
     state: &AppState,
     agent: &mut Agent,
     configured: Option<Configured>,
-    event: &NewEvent,
+    event: &(dyn Fn(&Agent) -> NewEvent + Sync),
     write: AgentWrite,
 ) -> ApiResult<()> {
     let Some(Configured {
@@ -77,16 +77,18 @@ pub async fn write_agent(
     .await
 }
 
+/// Writes the agent as it now is, with the event that describes it.
 async fn store(
     state: &AppState,
     agent: &Agent,
-    event: &NewEvent,
+    event: &(dyn Fn(&Agent) -> NewEvent + Sync),
     claims: &[PoolClaim],
     write: AgentWrite,
 ) -> Result<(), StoreError> {
+    let event = event(agent);
     match write {
-        AgentWrite::Insert => state.store.insert_agent(agent, event, claims).await,
-        AgentWrite::Update => state.store.update_agent(agent, event, claims).await,
+        AgentWrite::Insert => state.store.insert_agent(agent, &event, claims).await,
+        AgentWrite::Update => state.store.update_agent(agent, &event, claims).await,
     }
 }
 

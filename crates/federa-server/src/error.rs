@@ -15,9 +15,13 @@ pub enum ApiError {
     /// Credentials refused or the role may not do this: 403.
     Forbidden(String),
     NotFound,
+    /// The request names things that do not exist: 404 with every such path.
+    Missing(Vec<FieldError>),
     /// Input broke a rule: 400 with every failing path.
     Invalid(Vec<FieldError>),
     Conflict(String),
+    /// A 409 whose `status` Fulcrum words its own way, such as `Lease Conflict`.
+    ConflictAs(&'static str, String),
     PayloadTooLarge(String),
     /// The database is not answering: 503, so clients retry instead of hanging.
     Unavailable,
@@ -93,19 +97,21 @@ impl IntoResponse for ApiError {
                 StatusCode::NOT_FOUND,
                 json!({"status": "Resource not found"}),
             ),
-            ApiError::Invalid(errors) => {
-                let first = errors
-                    .first()
-                    .map(|e| format!("{}: {}", e.path, e.message))
-                    .unwrap_or_default();
-                (
-                    StatusCode::BAD_REQUEST,
-                    json!({"status": "Validation failed", "valid": false, "error": first, "errors": errors}),
-                )
-            }
+            ApiError::Missing(errors) => (
+                StatusCode::NOT_FOUND,
+                json!({"status": "Resource not found", "error": first_error(&errors), "errors": errors}),
+            ),
+            ApiError::Invalid(errors) => (
+                StatusCode::BAD_REQUEST,
+                json!({"status": "Validation failed", "valid": false, "error": first_error(&errors), "errors": errors}),
+            ),
             ApiError::Conflict(error) => (
                 StatusCode::CONFLICT,
                 json!({"status": "Conflict", "error": error}),
+            ),
+            ApiError::ConflictAs(status, error) => (
+                StatusCode::CONFLICT,
+                json!({"status": status, "error": error}),
             ),
             ApiError::PayloadTooLarge(error) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -136,6 +142,14 @@ impl IntoResponse for ApiError {
         };
         (status, Json(body)).into_response()
     }
+}
+
+/// The first failing field as one line, for clients that read only `error`.
+fn first_error(errors: &[FieldError]) -> String {
+    errors
+        .first()
+        .map(|e| format!("{}: {}", e.path, e.message))
+        .unwrap_or_default()
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

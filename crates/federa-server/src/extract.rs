@@ -4,7 +4,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use federa_domain::listing::FieldError;
 use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -33,28 +35,202 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     }
 }
 
+/// Why a text holding U+0000 is refused: PostgreSQL cannot store it in
+/// text or JSON, so it is refused on every backend alike.
+pub const NUL_RULE: &str = "must not contain the NUL character (U+0000)";
+
+/// A body that may be left out: empty (or only whitespace) reads as
+/// `T::default()`, anything else must decode as `T`.
+pub fn decode_optional<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        decode(bytes)
+    }
+}
+
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Some(path) = nul_path(bytes) {
+        return Err(ApiError::field(path, NUL_RULE));
+    }
+    decode_allowing_nul(bytes)
+}
+
+/// As [`decode`], leaving U+0000 in strings for a caller that replaces it
+/// or checks each part of the document on its own. Every failing field is
+/// named, not only the first.
+pub fn decode_allowing_nul<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::field("body", "must be a JSON object"));
     }
+    let first = match attempt::<T>(bytes) {
+        Ok(value) => return Ok(value),
+        Err(Failed::Syntax(message)) => return Err(ApiError::field("body", message)),
+        Err(Failed::Field(error)) => error,
+    };
+    Err(ApiError::Invalid(every_failing_field::<T>(bytes, first)))
+}
+
+/// Why a body did not decode.
+enum Failed {
+    /// Not JSON at all: the whole body is wrong.
+    Syntax(String),
+    Field(FieldError),
+}
+
+fn attempt<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Failed> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let inner = error.inner();
         let message = inner.to_string();
-        match inner.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                return ApiError::field("body", format!("is not valid JSON: {message}"));
-            }
-            _ => {}
+        if matches!(
+            inner.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        ) {
+            return Failed::Syntax(format!("is not valid JSON: {message}"));
         }
         let mut path = error.path().to_string();
-        if path == "." {
-            // serde names a missing field only in the message.
-            path = missing_field(&message).unwrap_or_else(|| "body".into());
+        // serde names a missing field only in the message.
+        if let Some(missing) = missing_field(&message) {
+            path = if path == "." {
+                missing
+            } else {
+                format!("{path}.{missing}")
+            };
+        } else if path == "." {
+            path = "body".into();
         }
-        let message = strip_position(&message);
-        ApiError::field(path, message)
-    })
+        Failed::Field(FieldError::new(path, strip_position(&message)))
+    })?;
+    // Anything but whitespace after the document is refused, not ignored:
+    // a client that sent it meant something by it.
+    deserializer.end().map_err(|_| {
+        Failed::Syntax("is not valid JSON: trailing characters after the JSON document".into())
+    })?;
+    Ok(value)
+}
+
+/// Values that stand in for a failing field, of each JSON kind, so that
+/// decoding goes on to the next failing field.
+fn stand_ins() -> [Value; 6] {
+    [
+        json!(""),
+        json!("00000000-0000-7000-8000-000000000000"),
+        json!(0),
+        json!(false),
+        json!({}),
+        json!([]),
+    ]
+}
+
+/// serde stops at the first failing field; a body is decoded again with a
+/// stand-in value in each failing field found so far, so the answer names
+/// every failing field at once.
+fn every_failing_field<T: DeserializeOwned>(bytes: &[u8], first: FieldError) -> Vec<FieldError> {
+    let mut errors = vec![first];
+    let Ok(mut document) = serde_json::from_slice::<Value>(bytes) else {
+        return errors;
+    };
+    // A body is small; each field needs at most a few attempts.
+    for _ in 0..32 {
+        let failing = errors.last().map(|e| e.path.clone()).unwrap_or_default();
+        let Some(pointer) = json_pointer(&failing) else {
+            break;
+        };
+        let mut next = None;
+        for stand_in in stand_ins() {
+            if !put(&mut document, &pointer, stand_in) {
+                break;
+            }
+            match attempt::<T>(&serde_json::to_vec(&document).unwrap_or_default()) {
+                Ok(_) => return errors,
+                Err(Failed::Field(error)) if error.path != failing => {
+                    next = Some(error);
+                    break;
+                }
+                Err(_) => {}
+            }
+        }
+        match next {
+            Some(error) if !errors.iter().any(|e| e.path == error.path) => errors.push(error),
+            _ => break,
+        }
+    }
+    errors
+}
+
+/// `a.b[2].c` as the JSON pointer `/a/b/2/c`; `None` for the whole body.
+fn json_pointer(path: &str) -> Option<String> {
+    if path == "body" || path.is_empty() {
+        return None;
+    }
+    let mut pointer = String::new();
+    for part in path.split('.') {
+        let (name, indexes) = part.split_once('[').unwrap_or((part, ""));
+        if !name.is_empty() {
+            pointer.push('/');
+            pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+        }
+        for index in indexes.split('[').filter(|i| !i.is_empty()) {
+            pointer.push('/');
+            pointer.push_str(index.trim_end_matches(']'));
+        }
+    }
+    Some(pointer)
+}
+
+/// Sets the value at `pointer`, creating it in its parent object.
+fn put(document: &mut Value, pointer: &str, value: Value) -> bool {
+    if let Some(slot) = document.pointer_mut(pointer) {
+        *slot = value;
+        return true;
+    }
+    let Some((parent, name)) = pointer.rsplit_once('/') else {
+        return false;
+    };
+    match document.pointer_mut(parent) {
+        Some(Value::Object(object)) => {
+            object.insert(name.replace("~1", "/").replace("~0", "~"), value);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Where the JSON document holds U+0000, in a string or a key, named as
+/// serde names paths (`properties.name`, `entries[3].resourceId`). JSON can
+/// only carry it escaped, so documents without `\u0000` are not parsed twice.
+fn nul_path(bytes: &[u8]) -> Option<String> {
+    const ESCAPED: &[u8] = b"\\u0000";
+    if !bytes.windows(ESCAPED.len()).any(|w| w == ESCAPED) {
+        return None;
+    }
+    let document: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    nul_in(&document, String::new())
+}
+
+fn nul_in(value: &serde_json::Value, path: String) -> Option<String> {
+    let named = |path: String| if path.is_empty() { "body".into() } else { path };
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => Some(named(path)),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| nul_in(item, format!("{path}[{index}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let here = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if key.contains('\0') {
+                Some(named(path.clone()))
+            } else {
+                nul_in(item, here)
+            }
+        }),
+        _ => None,
+    }
 }
 
 fn missing_field(message: &str) -> Option<String> {
@@ -69,6 +245,19 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// Refuses a path that decodes to U+0000 (`%00`) before any handler reads
+/// a segment of it as text.
+pub async fn refuse_nul_in_path(
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.uri().path().to_ascii_lowercase().contains("%00") {
+        return ApiError::field("path", NUL_RULE).into_response();
+    }
+    next.run(request).await
+}
+
 /// The raw query pairs, for [`federa_domain::listing::ListSpec::parse`].
 pub struct QueryPairs(pub Vec<(String, String)>);
 
@@ -77,7 +266,15 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
-        serde_urlencoded_pairs(query).map(QueryPairs)
+        let pairs = serde_urlencoded_pairs(query)?;
+        if let Some((name, _)) = pairs
+            .iter()
+            .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+        {
+            let name = if name.contains('\0') { "query" } else { name };
+            return Err(ApiError::field(name, NUL_RULE));
+        }
+        Ok(QueryPairs(pairs))
     }
 }
 
@@ -114,5 +311,57 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
             .map(|(_, v)| v.as_str())
             .ok_or_else(|| ApiError::field("id", "is missing"))?;
         uuid_param("id", value).map(IdPath)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Order {
+        name: String,
+        service_type_id: Uuid,
+        count: u32,
+        placement: Option<Placement>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Placement {
+        countries: Vec<String>,
+        strategy: String,
+    }
+
+    fn paths(body: &str) -> Vec<String> {
+        match decode::<Order>(body.as_bytes()) {
+            // Every failing field, in no particular order.
+            Err(ApiError::Invalid(errors)) => {
+                let mut paths: Vec<String> = errors.into_iter().map(|e| e.path).collect();
+                paths.sort();
+                paths
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_failing_field_is_named_at_once() {
+        assert_eq!(paths("{}"), ["count", "name", "serviceTypeId"]);
+        assert_eq!(
+            paths(r#"{"name": 1, "serviceTypeId": "nope", "count": -1}"#),
+            ["count", "name", "serviceTypeId"]
+        );
+        assert_eq!(
+            paths(r#"{"name": "a", "count": 1, "placement": {"countries": [1]}}"#),
+            [
+                "placement.countries[0]",
+                "placement.strategy",
+                "serviceTypeId"
+            ]
+        );
+        assert_eq!(paths("true"), ["body"]);
     }
 }

@@ -6,13 +6,18 @@ pub mod auth_limit;
 mod bootstrap;
 pub mod client_address;
 pub mod clock;
+pub mod closing;
 mod composing;
+mod composition_secrets;
 mod config_pools;
+pub mod connections;
 pub mod console;
+mod database_lock;
 pub mod dispatch;
 pub mod error;
 pub mod event_feed;
 pub mod extract;
+pub mod liveness;
 pub mod maintenance;
 pub mod metrics;
 pub mod oidc;
@@ -20,6 +25,8 @@ mod openapi;
 mod ordering;
 mod pools;
 mod provisioning;
+pub mod reconciliation;
+mod request_bound;
 pub mod routes;
 mod serve;
 pub mod state;
@@ -34,7 +41,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use bootstrap::{ensure_admin_token, AdminToken};
-pub use serve::{serve, ServeConfig};
+pub use serve::{bind, serve, serve_bound, ServeConfig};
 use state::AppState;
 pub use vault::VaultKeyConfig;
 
@@ -49,7 +56,9 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::service_types::router())
         .merge(routes::agent_types::router())
         .merge(routes::agents::router())
+        .merge(routes::observations::router())
         .merge(routes::agent_install::router())
+        .merge(routes::agent_token::router())
         .merge(routes::service_groups::router())
         .merge(routes::service_option_types::router())
         .merge(routes::service_options::router())
@@ -76,14 +85,23 @@ fn api() -> OpenApiRouter<AppState> {
 /// The whole application: `/api/v1`, health, metrics.
 pub fn app(state: AppState) -> Router {
     let (api_router, document) = api().split_for_parts();
+    let index = std::sync::Arc::new(api_index(&document));
     let document = std::sync::Arc::new(document);
-    let api_router = api_router.route(
-        "/openapi.json",
-        get(move || {
-            let document = document.clone();
-            async move { Json(document.as_ref().clone()) }
-        }),
-    );
+    let api_router = api_router
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { Json(document.as_ref().clone()) }
+            }),
+        )
+        .route(
+            "/",
+            get(move || {
+                let index = index.clone();
+                async move { Json(index.as_ref().clone()) }
+            }),
+        );
     Router::new()
         .nest("/api/v1", api_router)
         .route("/healthz", get(routes::health::healthz))
@@ -92,15 +110,45 @@ pub fn app(state: AppState) -> Router {
         .merge(console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(extract::refuse_nul_in_path))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_bound::bound,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::record,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            closing::count,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {
             error::ApiError::Internal.into_response()
         }))
         .with_state(state)
+}
+
+/// What `GET /api/v1` answers, so that the printed API URL leads somewhere:
+/// the OpenAPI document, the console, and every collection, read from the
+/// document so that it never falls behind the routes.
+fn api_index(document: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let collections: std::collections::BTreeSet<String> = document
+        .paths
+        .paths
+        .keys()
+        .filter_map(|path| path.split('/').nth(1))
+        .map(|collection| format!("/api/v1/{collection}"))
+        .collect();
+    serde_json::json!({
+        "name": "Federa",
+        "version": env!("CARGO_PKG_VERSION"),
+        "openapi": "/api/v1/openapi.json",
+        "console": "/console/",
+        "authentication": "Authorization: Bearer <token> on every path below",
+        "collections": collections,
+    })
 }
 
 async fn not_found() -> error::ApiError {

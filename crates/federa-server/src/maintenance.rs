@@ -73,6 +73,7 @@ pub async fn sweep_leases(state: &AppState) -> ApiResult<SweepReport> {
                     &message,
                     &[JobStatus::Processing],
                     Some(now),
+                    Some(job.attempts),
                 )
                 .await?
                 {
@@ -131,10 +132,13 @@ pub struct Background {
 }
 
 impl Background {
-    /// Starts the lease sweep and, on PostgreSQL, the relay of job
+    /// Starts the lease sweep, the agent liveness sweep and, on PostgreSQL, the relay of job
     /// notifications from other replicas.
     pub fn start(state: &AppState, database_url: &str, sweep_interval: Duration) -> Background {
-        let mut tasks = vec![tokio::spawn(run(state.clone(), sweep_interval))];
+        let mut tasks = vec![
+            tokio::spawn(run(state.clone(), sweep_interval)),
+            tokio::spawn(crate::liveness::run(state.clone())),
+        ];
         if database_url.starts_with("postgres") {
             tasks.push(tokio::spawn(crate::dispatch::listen_postgres(
                 database_url.to_string(),

@@ -3,11 +3,13 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
@@ -31,6 +33,10 @@ pub struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     pub durations: Family<RouteLabels, Histogram>,
     pub auth_failures: Counter,
+    /// Client connections open now.
+    pub connections_open: Gauge,
+    /// Connections closed or limited because the connection cap was reached.
+    pub connections_shed: Counter,
 }
 
 impl Metrics {
@@ -41,6 +47,8 @@ impl Metrics {
             Histogram::new(exponential_buckets(0.0005, 2.0, 16))
         });
         let auth_failures = Counter::default();
+        let connections_open = Gauge::default();
+        let connections_shed = Counter::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -52,11 +60,23 @@ impl Metrics {
             "Requests refused for an unknown or expired token",
             auth_failures.clone(),
         );
+        registry.register(
+            "connections_open",
+            "Client connections open",
+            connections_open.clone(),
+        );
+        registry.register(
+            "connections_over_limit",
+            "Connections closed, limited to health checks or refused at the connection cap",
+            connections_shed.clone(),
+        );
         Metrics {
             registry,
             requests,
             durations,
             auth_failures,
+            connections_open,
+            connections_shed,
         }
     }
 
@@ -74,10 +94,26 @@ impl Default for Metrics {
     }
 }
 
+/// The method as a label: the standard ones by name, anything else as
+/// `other`, so made-up methods cannot grow the label set.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Counts and times every request by its route template (never the raw
-/// path, which would carry ids and grow the label set without bound).
+/// path, which would carry ids and grow the label set without bound) and
+/// by a method from a fixed set.
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_string();
     let route = request
         .extensions()
         .get::<MatchedPath>()

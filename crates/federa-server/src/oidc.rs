@@ -3,18 +3,29 @@
 //! A JWT is accepted only when its signature verifies against a key the
 //! issuer publishes (found through `{issuer}/.well-known/openid-configuration`
 //! and its `jwks_uri`), and its `iss`, `exp`, `nbf` and, when configured,
-//! `aud` hold. The key set is cached; a token naming an unknown `kid` causes
-//! a refetch, at most once per [`OidcConfig::min_refetch`], so a stream of
-//! forged key ids cannot turn this server into a load generator against the
-//! issuer. Claims map to a role and scope the way Fulcrum reads Keycloak
-//! tokens: `role`, else `realm_access.roles`, else
+//! `aud` hold, `exp` and `nbf` with [`OidcConfig::leeway`] for clock skew.
+//!
+//! The key set is cached for as long as the issuer's `Cache-Control:
+//! max-age` says, bounded by [`OidcConfig::max_age`], so a key the issuer
+//! withdraws stops being trusted within that bound. A token naming a `kid`
+//! the cache lacks makes the set be fetched again before the token is
+//! judged: at once when the last fetch is [`OidcConfig::min_refetch`] ago,
+//! else as soon as it is. Fetches stay at most one per window for the
+//! issuer whatever the tokens name, so forged key ids cannot turn this
+//! server into a load generator against the issuer, and a key the issuer
+//! just rotated in is never refused for our cache's sake. Tokens waiting
+//! together share one fetch.
+//!
+//! The algorithm may be named `Ed25519` (RFC 9864) as well as `EdDSA`.
+//! Claims map to a role and scope the way Fulcrum reads Keycloak tokens:
+//! `role`, else `realm_access.roles`, else
 //! `resource_access[<audience>].roles`; `participant_id` and `agent_id`.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use federa_domain::access::Role;
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet};
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -30,8 +41,12 @@ pub struct OidcConfig {
     pub audience: Option<String>,
     /// The least time between two key-set fetches.
     pub min_refetch: Duration,
-    /// How long a fetched key set is trusted before it is fetched again.
+    /// The longest a fetched key set is trusted before it is fetched again;
+    /// a shorter `Cache-Control: max-age` on the key set wins.
     pub max_age: Duration,
+    /// How far past `exp` or before `nbf` a token is still accepted, for
+    /// clocks that disagree.
+    pub leeway: Duration,
     /// The public client the web console signs people in as (authorization
     /// code with PKCE); without it the console offers token sign-in only.
     pub console_client_id: Option<String>,
@@ -42,8 +57,9 @@ impl OidcConfig {
         OidcConfig {
             issuer: issuer.into(),
             audience,
-            min_refetch: Duration::from_secs(10),
-            max_age: Duration::from_secs(3600),
+            min_refetch: Duration::from_secs(1),
+            max_age: Duration::from_secs(300),
+            leeway: Duration::from_secs(5),
             console_client_id: None,
         }
     }
@@ -95,7 +111,12 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Default)]
 struct Keys {
     by_kid: HashMap<String, Jwk>,
+    /// When the last fetch started, whether or not it succeeded.
     fetched_at: Option<Instant>,
+    /// How long the last fetched set may be used.
+    max_age: Duration,
+    /// Why the last fetch failed, if it did.
+    failure: Option<String>,
 }
 
 /// The verifier: configuration, an HTTP client and the cached key set.
@@ -110,6 +131,87 @@ pub struct Oidc {
 struct Discovery {
     issuer: String,
     jwks_uri: String,
+}
+
+/// A key set read key by key, so one key of a kind this server does not
+/// know leaves the others usable.
+#[derive(Deserialize)]
+struct RawKeySet {
+    keys: Vec<serde_json::Value>,
+}
+
+/// A published key as a [`Jwk`], its `alg` `Ed25519` read as `EdDSA`
+/// (the curve is checked against the token's algorithm name).
+fn usable_key(mut key: serde_json::Value) -> Option<Jwk> {
+    if key["alg"] == "Ed25519" {
+        key["alg"] = "EdDSA".into();
+    }
+    serde_json::from_value(key).ok()
+}
+
+/// How long `Cache-Control` lets the response be used: `max-age`, or zero
+/// for `no-cache` and `no-store`.
+fn cache_max_age(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::CACHE_CONTROL)?.to_str().ok()?;
+    value.split(',').map(str::trim).find_map(|directive| {
+        let directive = directive.to_ascii_lowercase();
+        if directive == "no-cache" || directive == "no-store" {
+            return Some(Duration::ZERO);
+        }
+        let seconds = directive.strip_prefix("max-age=")?;
+        seconds
+            .trim_matches('"')
+            .parse()
+            .ok()
+            .map(Duration::from_secs)
+    })
+}
+
+/// The base64url JSON header `{"alg":"EdDSA"}`, put in place of a header
+/// naming `Ed25519` once the signature has been checked.
+const EDDSA_HEADER: &str = "eyJhbGciOiJFZERTQSJ9";
+
+/// What verification needs from a token's header, read without the JWT
+/// library so that algorithm names it does not know can be mapped.
+struct TokenHeader {
+    alg: Algorithm,
+    kid: String,
+    /// The algorithm was named `Ed25519` rather than `EdDSA`.
+    fully_specified: bool,
+}
+
+impl TokenHeader {
+    fn read(token: &str) -> Result<TokenHeader, Refused> {
+        use base64::Engine;
+        let malformed = |what: &str| Refused::Malformed(what.to_string());
+        let encoded = token.split('.').next().unwrap_or_default();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(encoded)
+            .map_err(|_| malformed("the header is not base64url"))?;
+        let header: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| malformed("the header is not JSON"))?;
+        let name = header["alg"]
+            .as_str()
+            .ok_or_else(|| malformed("the header has no alg"))?;
+        let (alg, fully_specified) = match name {
+            "Ed25519" => (Algorithm::EdDSA, true),
+            other => (
+                other
+                    .parse::<Algorithm>()
+                    .map_err(|_| malformed("the header names an unknown alg"))?,
+                false,
+            ),
+        };
+        let kid = header["kid"]
+            .as_str()
+            .ok_or_else(|| malformed("the header has no kid"))?
+            .to_string();
+        Ok(TokenHeader {
+            alg,
+            kid,
+            fully_specified,
+        })
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -160,33 +262,40 @@ impl Oidc {
     /// shows up in the log at once.
     pub async fn prefetch(&self) -> Result<usize, Refused> {
         let mut keys = self.keys.lock().await;
-        self.fetch_into(&mut keys).await?;
+        let fetched = self.fetch_into(&mut keys).await;
+        keys.failure = fetched.as_ref().err().map(ToString::to_string);
+        fetched?;
         Ok(keys.by_kid.len())
     }
 
     /// Verifies `token` and reads the caller from its claims.
     pub async fn verify(&self, token: &str) -> Result<Claimed, Refused> {
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|e| Refused::Malformed(e.to_string()))?;
+        let header = TokenHeader::read(token)?;
         if !ACCEPTED.contains(&header.alg) {
             return Err(Refused::Algorithm(header.alg));
         }
-        let kid = header
-            .kid
-            .ok_or(Refused::Malformed("the header has no kid".into()))?;
-        let jwk = self.key(&kid).await?;
+        let jwk = self.key(&header.kid, Instant::now()).await?;
         if let Some(declared) = jwk.common.key_algorithm {
             if declared.to_string().parse::<Algorithm>().ok() != Some(header.alg) {
                 return Err(Refused::Algorithm(header.alg));
             }
         }
-        if matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
-            return Err(Refused::Algorithm(header.alg));
+        match &jwk.algorithm {
+            AlgorithmParameters::OctetKey(_) => return Err(Refused::Algorithm(header.alg)),
+            // `Ed25519` names one curve; `EdDSA` also stands for Ed448.
+            AlgorithmParameters::OctetKeyPair(pair)
+                if header.fully_specified
+                    && pair.curve != jsonwebtoken::jwk::EllipticCurve::Ed25519 =>
+            {
+                return Err(Refused::Algorithm(header.alg))
+            }
+            _ => {}
         }
         let key = DecodingKey::from_jwk(&jwk)?;
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.config.issuer]);
         validation.validate_nbf = true;
+        validation.leeway = self.config.leeway.as_secs();
         let mut required = vec!["exp", "iss"];
         match &self.config.audience {
             Some(audience) => {
@@ -196,30 +305,77 @@ impl Oidc {
             None => validation.validate_aud = false,
         }
         validation.set_required_spec_claims(&required);
-        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation)?;
+        let data = if header.fully_specified {
+            // The JWT library knows only `EdDSA`: the signature is checked
+            // here over the token as sent, then the claims by the library
+            // on the same payload under the name it knows.
+            let (message, signature) = token
+                .rsplit_once('.')
+                .ok_or(Refused::Malformed("not three parts".into()))?;
+            if !jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key, header.alg)? {
+                return Err(Refused::Invalid(
+                    jsonwebtoken::errors::ErrorKind::InvalidSignature.into(),
+                ));
+            }
+            let payload = message.rsplit('.').next().unwrap_or_default();
+            let renamed = format!("{}.{payload}.{signature}", EDDSA_HEADER);
+            validation.insecure_disable_signature_validation();
+            jsonwebtoken::decode::<Claims>(&renamed, &key, &validation)?
+        } else {
+            jsonwebtoken::decode::<Claims>(token, &key, &validation)?
+        };
         self.claimed(data.claims)
     }
 
-    /// The key named `kid`, refetching the set when it is unknown or old
-    /// and the last fetch is long enough ago.
-    async fn key(&self, kid: &str) -> Result<Jwk, Refused> {
-        let mut keys = self.keys.lock().await;
-        let age = keys.fetched_at.map(|at| at.elapsed());
-        let stale = age.is_none_or(|age| age >= self.config.max_age);
-        let known = keys.by_kid.get(kid).cloned();
-        if let (Some(jwk), false) = (&known, stale) {
-            return Ok(jwk.clone());
-        }
-        let may_fetch = age.is_none_or(|age| age >= self.config.min_refetch);
-        if may_fetch {
-            match self.fetch_into(&mut keys).await {
-                Ok(()) => {}
-                // A stale set still verifies while the issuer is away.
-                Err(error) if known.is_none() => return Err(error),
-                Err(error) => tracing::warn!(%error, "refreshing the OIDC key set failed"),
+    /// The key named `kid`. When the cached set lacks it, or is past its
+    /// age, the set is fetched again first, unless a fetch that started
+    /// after `asked` already answered; a fetch too soon after the last one
+    /// waits for the end of the window instead of refusing the token.
+    async fn key(&self, kid: &str, asked: Instant) -> Result<Jwk, Refused> {
+        loop {
+            let mut keys = self.keys.lock().await;
+            let known = keys.by_kid.get(kid).cloned();
+            let fresh_for_us = keys.fetched_at.is_some_and(|at| at >= asked);
+            let stale = keys
+                .fetched_at
+                .is_none_or(|at| at.elapsed() >= keys.max_age);
+            match (&known, stale) {
+                (Some(jwk), false) => return Ok(jwk.clone()),
+                (None, _) if fresh_for_us => {
+                    return Err(match &keys.failure {
+                        Some(failure) => Refused::Unreachable(failure.clone()),
+                        None => Refused::UnknownKey,
+                    })
+                }
+                _ => {}
             }
+            let since = keys.fetched_at.map(|at| at.elapsed());
+            let wait = since.map_or(Duration::ZERO, |since| {
+                self.config.min_refetch.saturating_sub(since)
+            });
+            if !wait.is_zero() {
+                if let Some(jwk) = known {
+                    // Past its age but inside the window: still usable.
+                    return Ok(jwk);
+                }
+                drop(keys);
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let fetched = self.fetch_into(&mut keys).await;
+            keys.failure = fetched.as_ref().err().map(ToString::to_string);
+            return match fetched {
+                Ok(()) => keys.by_kid.get(kid).cloned().ok_or(Refused::UnknownKey),
+                // A stale set still verifies while the issuer is away.
+                Err(error) => match known {
+                    Some(jwk) => {
+                        tracing::warn!(%error, "refreshing the OIDC key set failed");
+                        Ok(jwk)
+                    }
+                    None => Err(error),
+                },
+            };
         }
-        keys.by_kid.get(kid).cloned().ok_or(Refused::UnknownKey)
     }
 
     async fn fetch_into(&self, keys: &mut Keys) -> Result<(), Refused> {
@@ -237,27 +393,43 @@ impl Oidc {
                 discovery.issuer, self.config.issuer
             )));
         }
-        let set: JwkSet = self.get_json(&discovery.jwks_uri).await?;
+        let response = self.get(&discovery.jwks_uri).await?;
+        let max_age = cache_max_age(response.headers())
+            .map_or(self.config.max_age, |age| age.min(self.config.max_age));
+        let set: RawKeySet = response
+            .json()
+            .await
+            .map_err(|e| Refused::Unreachable(e.to_string()))?;
         keys.by_kid = set
             .keys
             .into_iter()
+            .filter_map(usable_key)
             .filter_map(|jwk| jwk.common.key_id.clone().map(|kid| (kid, jwk)))
             .collect();
-        tracing::info!(keys = keys.by_kid.len(), "fetched the OIDC key set");
+        keys.max_age = max_age;
+        tracing::info!(
+            keys = keys.by_kid.len(),
+            ?max_age,
+            "fetched the OIDC key set"
+        );
         Ok(())
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, Refused> {
-        let unreachable = |e: reqwest::Error| Refused::Unreachable(e.to_string());
+    async fn get(&self, url: &str) -> Result<reqwest::Response, Refused> {
         self.http
             .get(url)
             .send()
             .await
             .and_then(|r| r.error_for_status())
-            .map_err(unreachable)?
+            .map_err(|e| Refused::Unreachable(e.to_string()))
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, Refused> {
+        self.get(url)
+            .await?
             .json()
             .await
-            .map_err(unreachable)
+            .map_err(|e| Refused::Unreachable(e.to_string()))
     }
 
     fn claimed(&self, claims: Claims) -> Result<Claimed, Refused> {

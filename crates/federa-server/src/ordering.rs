@@ -7,7 +7,7 @@
 use federa_domain::access::{Identity, Role};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::exchange::placement::{Choice, PeerPlacement, Placement, PlacementRequest};
-use federa_domain::property_schema::{Actor, GeneratorRequest, ValidationContext};
+use federa_domain::property_schema::{check_weight, Actor, GeneratorRequest, ValidationContext};
 use federa_domain::provisioning::{choose_agent, Job, JobStatus, Service};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -85,6 +85,7 @@ pub fn new_job(service: &Service, action: &str, params: Option<Value>) -> Job {
         completed_at: None,
         created_at: now,
         updated_at: now,
+        outcome_digest: None,
     }
 }
 
@@ -102,11 +103,17 @@ pub async fn checked_properties(
     let Some(schema) = &rules.properties else {
         let mut merged = context.current().cloned().unwrap_or_default();
         merged.extend(input.clone());
+        check_weight("properties", &merged, state.max_properties_bytes)?;
         return Ok((merged, Vec::new()));
     };
     let mut validated = schema
         .validate(input, context)
         .map_err(|errors| under("properties", errors))?;
+    check_weight(
+        "properties",
+        &validated.properties,
+        state.max_properties_bytes,
+    )?;
     resolve_lookups(state, &validated, owner).await?;
     let secrets_of = SecretOwner::service(owner.service_id, owner.agent_id);
     vault::seal_secrets(state, &mut validated, secrets_of).await?;
@@ -182,6 +189,8 @@ pub async fn prepare(state: &AppState, order: Order<'_>) -> ApiResult<Prepared> 
         properties: properties.clone(),
         created_at: now,
         updated_at: now,
+        observed_state: None,
+        observed_at: None,
     };
     let mut job = new_job(&service, "create", Some(Value::Object(properties)));
     job.created_at = now;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use federa_domain::catalogue::AgentStatus;
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::lifecycle::LifecycleSchema;
 use federa_domain::property_schema::{PropertySchema, ReferenceTarget, Validated};
@@ -36,6 +37,16 @@ pub struct ServiceRes {
     pub provider_id: Uuid,
     pub consumer_id: Uuid,
     pub agent_id: Uuid,
+    /// The status of the service's agent, on a single service's answer:
+    /// jobs queued for an agent that is not `Connected` wait for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_status: Option<AgentStatus>,
+    /// What the agent last saw of the service on the platform (`Running`,
+    /// `Stopped`, `Missing`) and when, once it has reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_at: Option<DateTime<Utc>>,
     pub service_type_id: Uuid,
     pub group_id: Uuid,
     pub created_at: DateTime<Utc>,
@@ -54,6 +65,9 @@ impl From<Service> for ServiceRes {
             provider_id: s.provider_id,
             consumer_id: s.consumer_id,
             agent_id: s.agent_id,
+            agent_status: None,
+            observed_state: s.observed_state,
+            observed_at: s.observed_at,
             service_type_id: s.service_type_id,
             group_id: s.group_id,
             created_at: s.created_at,
@@ -220,7 +234,8 @@ pub fn transition_event(initiator: Initiator, job: &Job, service: &Service, to: 
 /// Fails `job` with `message` if it is still in one of `from`, moving its
 /// service by the lifecycle's error transitions. `false` when the job had
 /// already left those states (or, with `lapsed_before`, its lease was
-/// renewed). Shared by agents' reports and lapsed leases.
+/// renewed, or with `attempt`, a later claim superseded that one). Shared
+/// by agents' reports and lapsed leases.
 pub async fn record_failure(
     state: &AppState,
     job: &Job,
@@ -228,6 +243,7 @@ pub async fn record_failure(
     message: &str,
     from: &'static [JobStatus],
     lapsed_before: Option<DateTime<Utc>>,
+    attempt: Option<i32>,
 ) -> ApiResult<bool> {
     let service = state
         .store
@@ -252,9 +268,11 @@ pub async fn record_failure(
         from,
         to: JobStatus::Failed,
         error_message: Some(message.to_string()),
+        outcome_digest: None,
         service: change,
         at: clock::now(),
         lapsed_before,
+        attempt,
         releases_pool_values: terminal,
     };
     let failed = state.store.finish_job(&finish, &events).await?;

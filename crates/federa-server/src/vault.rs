@@ -242,6 +242,55 @@ impl Vault {
         Ok(secret)
     }
 
+    /// Seals `value` to be kept inside another record instead of the
+    /// secrets table (a composition's spec keeps the secrets of members not
+    /// ordered yet). `place` names where it is kept and is authenticated
+    /// with it, so the text opens nowhere else.
+    pub fn seal_inline(&self, place: &str, value: &Value) -> Result<String, SealError> {
+        let plaintext = Zeroizing::new(serde_json::to_vec(value).map_err(|_| SealError)?);
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let aad = inline_binding(place);
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: &plaintext,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| SealError)?;
+        let mut sealed = nonce.to_vec();
+        sealed.extend(ciphertext);
+        Ok(format!(
+            "{SEALED_INLINE_PREFIX}{}",
+            base64::engine::general_purpose::STANDARD.encode(sealed)
+        ))
+    }
+
+    /// The value [`Vault::seal_inline`] sealed at `place`.
+    pub fn open_inline(&self, place: &str, text: &str) -> Result<Value, Tampered> {
+        let sealed = text
+            .strip_prefix(SEALED_INLINE_PREFIX)
+            .and_then(|rest| base64::engine::general_purpose::STANDARD.decode(rest).ok())
+            .filter(|sealed| sealed.len() > NONCE_LEN)
+            .ok_or(Tampered)?;
+        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        let aad = inline_binding(place);
+        let plaintext = self
+            .cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: &aad,
+                },
+            )
+            .map(Zeroizing::new)
+            .map_err(|_| Tampered)?;
+        serde_json::from_slice(&plaintext).map_err(|_| Tampered)
+    }
+
     /// The plain bytes of `secret`, if it authenticates.
     pub fn open(&self, secret: &SealedSecret) -> Result<Zeroizing<Vec<u8>>, Tampered> {
         if secret.nonce.len() != NONCE_LEN {
@@ -276,6 +325,14 @@ fn binding(secret: &SealedSecret) -> Vec<u8> {
         secret.agent_id
     )
     .into_bytes()
+}
+
+/// How a value sealed inline starts; what follows is base64 of the nonce
+/// and the ciphertext.
+pub const SEALED_INLINE_PREFIX: &str = "sealed:v1:";
+
+fn inline_binding(place: &str) -> Vec<u8> {
+    format!("federa-vault-inline-v1\n{place}").into_bytes()
 }
 
 fn random_key() -> Zeroizing<[u8; KEY_LEN]> {

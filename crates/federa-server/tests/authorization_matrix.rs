@@ -59,6 +59,9 @@ const ROWS: &[Row] = &[
     row("POST", "/agents", "AADDD"),
     row("GET", "/agents/me", "DDDAA"),
     row("PUT", "/agents/me/status", "DDDAA"),
+    row("GET", "/agents/me/token", "DDDAA"),
+    row("POST", "/agents/me/token", "DDDAA"),
+    row("POST", "/agents/me/observations", "DDDAA"),
     row("GET", "/agents/{id}", "AADAD"),
     row("PATCH", "/agents/{id}", "AADDD"),
     // The matrix's agent type has no install templates: allowed callers get 400/404.
@@ -119,13 +122,14 @@ const ROWS: &[Row] = &[
     // A batch is judged entry by entry: a foreign agent's entries come back
     // rejected in a 200 answer (the entries test checks that).
     row("POST", "/metric-entries/batch", "DDDAA"),
-    // Reading metrics is scoped, not refused: a stranger sees none.
-    row("GET", "/metric-entries", "AAAAA"),
-    row("GET", "/metric-entries/resource-ids", "AAAAA"),
+    // Reading metrics is scoped for people (a stranger sees none) and, as in
+    // Fulcrum, refused to agents.
+    row("GET", "/metric-entries", "AAADD"),
+    row("GET", "/metric-entries/resource-ids", "AAADD"),
     row(
         "GET",
         "/metric-entries/aggregate/{serviceId}/{resourceId}/{typeId}",
-        "AAAAA",
+        "AAADD",
     ),
     row("GET", "/vault/secrets/{reference}", "DDDAH"),
     row("GET", "/provider-profiles", "AAAAA"),
@@ -434,6 +438,7 @@ impl World {
                 json!({"name": "a", "providerId": f.provider_id, "agentTypeId": f.agent_type_id})
             }
             ("PUT", "/agents/me/status") => json!({"status": "Connected"}),
+            ("POST", "/agents/me/observations") => json!({"observations": []}),
             ("POST", "/service-groups") => json!({"name": "g", "consumerId": f.consumer_id}),
             ("POST", "/service-option-types") => {
                 json!({"name": "o", "type": format!("t{}", uuid::Uuid::now_v7().simple())})

@@ -137,17 +137,57 @@ async fn an_agent_reads_itself_and_reports_its_health() {
             Some(&json!({"status": "Connected"})),
         )
         .await;
-    assert_eq!(refused.status, 400);
+    // Its credential is refused outright: a disabled agent does nothing.
+    assert_eq!(refused.status, 403, "{}", refused.body);
 
-    // Only a change of status is an event; repeated heartbeats are not.
-    let events = server.get("/api/v1/events?pageSize=100", ADMIN_TOKEN).await;
-    let changes = events.body["items"]
+    // A change of status is an `agent.updated` event as Fulcrum writes it:
+    // initiated by the token, with an RFC 6902 diff. Repeated heartbeats
+    // that change nothing are no event.
+    let agent_tokens = server
+        .get(
+            &format!("/api/v1/tokens?agentId={}", federation.agent_id),
+            ADMIN_TOKEN,
+        )
+        .await;
+    let agent_token_id = agent_tokens.body["items"][0]["id"].as_str().unwrap();
+    let events = server
+        .get(
+            &format!(
+                "/api/v1/events?pageSize=100&type=agent.updated&entityId={}",
+                federation.agent_id
+            ),
+            ADMIN_TOKEN,
+        )
+        .await;
+    let updates = events.body["items"].as_array().unwrap();
+    let reported: Vec<_> = updates
+        .iter()
+        .filter(|e| e["initiatorId"] == agent_token_id)
+        .collect();
+    assert_eq!(reported.len(), 1, "{updates:?}");
+    let change = reported[0];
+    assert_eq!(change["initiatorType"], "user");
+    assert_eq!(change["agentId"], federation.agent_id.as_str());
+    assert_eq!(change["properties"]["from"], "New");
+    assert_eq!(change["properties"]["to"], "Connected");
+    let diff = change["properties"]["diff"].as_array().unwrap();
+    let status_ops: Vec<_> = diff.iter().filter(|op| op["path"] == "/status").collect();
+    assert_eq!(
+        status_ops,
+        [
+            &json!({"op": "test", "path": "/status", "value": "New"}),
+            &json!({"op": "replace", "path": "/status", "value": "Connected"})
+        ]
+    );
+    // The participant's PATCH to Disabled is an `agent.updated` of its own.
+    let disabling = updates
+        .iter()
+        .find(|e| e["properties"]["to"] == "Disabled")
+        .expect("the PATCH is logged");
+    assert!(disabling["properties"]["diff"]
         .as_array()
         .unwrap()
-        .iter()
-        .filter(|e| e["type"] == "agent.statusChanged")
-        .count();
-    assert_eq!(changes, 1);
+        .contains(&json!({"op": "replace", "path": "/status", "value": "Disabled"})));
     server.stop().await;
 }
 
@@ -323,5 +363,50 @@ async fn providers_publish_service_options_of_admin_defined_types() {
         )
         .await;
     assert_eq!(in_use.status, 409);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn agent_names_are_unique_within_a_provider_even_when_created_at_once() {
+    let server = TestServer::start().await;
+    let federation = Federation::create(&server).await;
+    let body = json!({"name": "edge-1", "providerId": federation.provider_id, "agentTypeId": federation.agent_type_id});
+    let (first, second) = tokio::join!(
+        server.post("/api/v1/agents", &federation.provider_token, &body),
+        server.post("/api/v1/agents", &federation.provider_token, &body),
+    );
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "{:?} {:?}", first.body, second.body);
+    let refused = if first.status == 409 { &first } else { &second };
+    assert_eq!(
+        refused.body["error"],
+        "name: the provider already has an agent named \"edge-1\""
+    );
+
+    // Another provider may use the name.
+    let other = server.participant("Other provider").await;
+    let elsewhere = server
+        .post(
+            "/api/v1/agents",
+            ADMIN_TOKEN,
+            &json!({"name": "edge-1", "providerId": other, "agentTypeId": federation.agent_type_id}),
+        )
+        .await;
+    assert_eq!(elsewhere.status, 201, "{:?}", elsewhere.body);
+
+    // Renaming onto a taken name is refused the same way.
+    let renamed = server
+        .patch(
+            &format!("/api/v1/agents/{}", federation.agent_id),
+            &federation.provider_token,
+            &json!({"name": "edge-1"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 409, "{:?}", renamed.body);
+    assert_eq!(
+        renamed.body["error"],
+        "name: the provider already has an agent named \"edge-1\""
+    );
     server.stop().await;
 }

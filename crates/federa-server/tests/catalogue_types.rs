@@ -63,7 +63,7 @@ async fn service_types_are_created_read_listed_and_renamed() {
         .post(
             "/api/v1/service-types",
             ADMIN_TOKEN,
-            &json!({"name": "Buckets"}),
+            &json!({"name": "Buckets", "lifecycleSchema": lifecycle()}),
         )
         .await;
     assert_eq!(duplicate.status, 409);
@@ -143,7 +143,7 @@ async fn agent_types_check_their_service_types_and_templates() {
             &json!({"name": "KVM", "serviceTypeIds": [missing],
                     "configurationSchema": {"properties": {"host": {"type": "string"}}},
                     "configTemplate": "host={{.host}} port={{.port}}",
-                    "cmdTemplate": "install {{.configUrl}}"}),
+                    "cmdTemplate": "install {{.configUrl}} {{.authToken}}"}),
         )
         .await;
     assert_eq!(refused.status, 400, "{:?}", refused.body);
@@ -151,12 +151,33 @@ async fn agent_types_check_their_service_types_and_templates() {
     assert!(paths.contains(&"serviceTypeIds".to_string()), "{paths:?}");
     assert!(paths.contains(&"configTemplate".to_string()), "{paths:?}");
 
+    // As in Fulcrum, the install command must use both the config URL and
+    // the bootstrap token.
+    for (command, missing) in [
+        ("install {{.configUrl}}", "{{.authToken}}"),
+        ("install --token {{.authToken}}", "{{.configUrl}}"),
+    ] {
+        let refused = server
+            .post(
+                "/api/v1/agent-types",
+                ADMIN_TOKEN,
+                &json!({"name": "KVM", "configurationSchema": {"properties": {"host": {"type": "string"}}},
+                        "configTemplate": "host={{.host}}", "cmdTemplate": command}),
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{:?}", refused.body);
+        assert_eq!(refused.body["errors"][0]["path"], "cmdTemplate");
+        let message = refused.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(missing), "{message}");
+    }
+
     let created = server
         .post(
             "/api/v1/agent-types",
             ADMIN_TOKEN,
             &json!({"name": "KVM", "configurationSchema": {"properties": {"host": {"type": "string"}}},
-                    "configTemplate": "host={{.host}}", "cmdTemplate": "install {{.configUrl}}",
+                    "configTemplate": "host={{.host}}",
+                    "cmdTemplate": "curl -H 'Authorization: Bearer {{.authToken}}' {{.configUrl}}",
                     "configContentType": "text/x-ini"}),
         )
         .await;
@@ -276,5 +297,22 @@ async fn a_changed_schema_applies_to_the_next_order() {
         .await;
     assert_eq!(refused.status, 400, "{:?}", refused.body);
     assert_eq!(refused.body["errors"][0]["path"], "properties.owner");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_service_type_without_a_lifecycle_is_refused_at_creation() {
+    let server = TestServer::start().await;
+    let refused = server
+        .post("/api/v1/service-types", ADMIN_TOKEN, &json!({"name": ""}))
+        .await;
+    assert_eq!(refused.status, 400, "{:?}", refused.body);
+    assert_eq!(
+        error_paths(&refused.body),
+        ["name", "lifecycleSchema"],
+        "every failing field at once"
+    );
+    let listed = server.get("/api/v1/service-types", ADMIN_TOKEN).await;
+    assert_eq!(listed.body["totalItems"], 0);
     server.stop().await;
 }

@@ -91,8 +91,16 @@ async fn list_filters_sorts_and_pages() {
     assert_eq!(sequences(&all.body["items"]), [1, 2, 3, 4]);
     let first = &all.body["items"][0];
     assert_eq!(first["type"], "participant.created");
+    // As in Fulcrum, the initiator is the token that made the change.
+    let admin_tokens = server.get("/api/v1/tokens?role=admin", ADMIN_TOKEN).await;
+    assert_eq!(
+        admin_tokens.body["totalItems"], 1,
+        "{:?}",
+        admin_tokens.body
+    );
+    let admin_token_id = admin_tokens.body["items"][0]["id"].as_str().unwrap();
     assert_eq!(first["initiatorType"], "user");
-    assert_eq!(first["initiatorId"], "admin");
+    assert_eq!(first["initiatorId"], admin_token_id);
     assert_eq!(first["providerId"], nordic.as_str());
     assert_eq!(first["entityId"], nordic.as_str());
     assert_eq!(first["properties"]["name"], "Nordic");
@@ -110,7 +118,7 @@ async fn list_filters_sorts_and_pages() {
     assert_eq!(kinds(&tokens.body["items"]), ["token.created"]);
     let by_user = server
         .get(
-            &format!("{LIST}?initiatorType=system,user&initiatorId=admin"),
+            &format!("{LIST}?initiatorType=system,user&initiatorId={admin_token_id}"),
             ADMIN_TOKEN,
         )
         .await;
@@ -274,6 +282,10 @@ async fn a_second_instance_gets_409_while_the_lease_is_held() {
 
     let refused = lease(&server, "billing", "two", 10).await;
     assert_eq!(refused.status, 409, "{:?}", refused.body);
+    assert_eq!(
+        refused.body["status"], "Lease Conflict",
+        "Fulcrum's wording"
+    );
     assert!(
         refused.body["error"].as_str().unwrap().contains("one"),
         "{:?}",
@@ -326,6 +338,10 @@ async fn acknowledgements_need_the_lease_and_move_forward() {
     assert_eq!(lease(&server, "billing", "one", 10).await.status, 200);
     let not_holder = ack(&server, "billing", "two", 1).await;
     assert_eq!(not_holder.status, 409, "{:?}", not_holder.body);
+    assert_eq!(
+        not_holder.body["status"], "Acknowledgement Conflict",
+        "Fulcrum's wording"
+    );
 
     assert_eq!(ack(&server, "billing", "one", 2).await.status, 200);
     let repeated = ack(&server, "billing", "one", 2).await;

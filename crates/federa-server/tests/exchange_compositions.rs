@@ -602,6 +602,7 @@ async fn the_sweep_takes_the_next_step_when_a_completion_was_recorded_without_it
         from: &[JobStatus::Processing],
         to: JobStatus::Completed,
         error_message: None,
+        outcome_digest: None,
         service: ServiceChange {
             status: "Stopped".into(),
             properties: Some(properties),
@@ -610,6 +611,7 @@ async fn the_sweep_takes_the_next_step_when_a_completion_was_recorded_without_it
         },
         at: chrono::Utc::now(),
         lapsed_before: None,
+        attempt: None,
         releases_pool_values: false,
     };
     assert!(server

@@ -73,6 +73,35 @@ async fn openapi_document_describes_the_routes() {
 }
 
 #[tokio::test]
+async fn the_api_root_answers_with_an_index_of_the_api() {
+    let server = TestServer::start().await;
+    let doc = server.call("GET", "/api/v1/openapi.json", None, None).await;
+    {
+        let root = "/api/v1";
+        let index = server.call("GET", root, None, None).await;
+        assert_eq!(index.status, 200, "{root}: {}", index.body);
+        assert_eq!(index.body["openapi"], "/api/v1/openapi.json");
+        assert_eq!(index.body["console"], "/console/");
+        let collections: Vec<&str> = index.body["collections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        // Every path of the document falls under a listed collection.
+        for path in doc.body["paths"].as_object().unwrap().keys() {
+            let collection = format!("/api/v1/{}", path.split('/').nth(1).unwrap());
+            assert!(collections.contains(&collection.as_str()), "{path}");
+        }
+        assert!(collections.contains(&"/api/v1/services"));
+        // Each collection it names answers rather than 404.
+        let listed = server.get("/api/v1/participants", ADMIN_TOKEN).await;
+        assert_eq!(listed.status, 200);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn unknown_paths_and_methods_answer_json() {
     let server = TestServer::start().await;
     let missing = server.get("/api/v1/nothing-here", ADMIN_TOKEN).await;
@@ -82,5 +111,77 @@ async fn unknown_paths_and_methods_answer_json() {
         .call("PUT", "/api/v1/participants", Some(ADMIN_TOKEN), None)
         .await;
     assert_eq!(wrong.status, 405);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_labels_come_from_a_fixed_set_whatever_clients_send() {
+    let server = TestServer::start().await;
+    for n in 0..20 {
+        let method = reqwest::Method::from_bytes(format!("MADEUP{n}").as_bytes()).unwrap();
+        let answer = server
+            .http
+            .request(method, server.url(&format!("/api/v1/made-up-{n}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_client_error(), "{}", answer.status());
+        server
+            .http
+            .request(
+                reqwest::Method::from_bytes(b"BREW").unwrap(),
+                server.url("/api/v1/participants"),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let text = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("MADEUP"), "{text}");
+    assert!(!text.contains("BREW"), "{text}");
+    assert!(!text.contains("made-up-"), "{text}");
+    assert!(
+        text.contains(
+            r#"federa_http_requests_total{method="other",route="unmatched",status="404"} 20"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"method="other",route="/api/v1/participants",status="405"} 20"#),
+        "{text}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_empty_order_names_every_missing_field_at_once() {
+    let server = TestServer::start().await;
+    let consumer = server.participant("Consumer").await;
+    let token = server.token("participant", Some(&consumer)).await;
+    let empty = server
+        .post("/api/v1/services", &token, &serde_json::json!({}))
+        .await;
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    let mut paths: Vec<&str> = empty.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        ["groupId", "name", "serviceTypeId"],
+        "{}",
+        empty.body
+    );
     server.stop().await;
 }

@@ -62,16 +62,32 @@ async fn regenerate_replaces_and_delete_revokes() {
     assert_eq!(server.get("/api/v1/participants", &old).await.status, 403);
     assert_eq!(server.get("/api/v1/participants", &new).await.status, 200);
 
+    let in_a_month = (chrono::Utc::now() + chrono::Duration::days(30))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let renamed = server
         .patch(
             &format!("/api/v1/tokens/{id}"),
             &new,
-            &json!({"name": "renamed", "expireAt": "2099-01-01T00:00:00Z"}),
+            &json!({"name": "renamed", "expireAt": in_a_month}),
         )
         .await;
-    assert_eq!(renamed.status, 200);
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
     assert_eq!(renamed.body["name"], "renamed");
-    assert_eq!(renamed.body["expireAt"], "2099-01-01T00:00:00Z");
+    assert_eq!(renamed.body["expireAt"], in_a_month.as_str());
+    // No further than a participant token's longest lifetime (90 days).
+    let far = server
+        .patch(
+            &format!("/api/v1/tokens/{id}"),
+            &new,
+            &json!({"expireAt": "9999-12-31T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(far.status, 400, "{}", far.body);
+    assert_eq!(far.body["errors"][0]["path"], "expireAt");
+    assert!(far.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("at most 90 days"));
     let past = server
         .patch(
             &format!("/api/v1/tokens/{id}"),
@@ -215,5 +231,63 @@ async fn role_and_scope_rules() {
         .await;
     assert_eq!(admin.status, 201);
     assert!(admin.body.get("participantId").is_none());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn lifetimes_are_capped_by_role_and_an_expired_token_stays_expired() {
+    let server = TestServer::start().await;
+    let participant = server.participant("Capped").await;
+    let at = |days: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(days))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let create = |role: &str, scope: Option<&str>, expire_at: String| {
+        let mut body = json!({"name": "t", "role": role, "expireAt": expire_at});
+        if let Some(scope) = scope {
+            body["scopeId"] = json!(scope);
+        }
+        body
+    };
+    let agent_id = federa_testkit::Federation::create(&server).await.agent_id;
+    for (body, allowed) in [
+        (create("participant", Some(&participant), at(89)), true),
+        (create("participant", Some(&participant), at(91)), false),
+        (create("admin", None, at(91)), false),
+        (create("agent", Some(&agent_id), at(365)), true),
+        (create("agent", Some(&agent_id), at(367)), false),
+    ] {
+        let answer = server.post("/api/v1/tokens", ADMIN_TOKEN, &body).await;
+        if allowed {
+            assert_eq!(answer.status, 201, "{body}: {}", answer.body);
+        } else {
+            assert_eq!(answer.status, 400, "{body}: {}", answer.body);
+            assert_eq!(answer.body["errors"][0]["path"], "expireAt");
+        }
+    }
+
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let short = server
+        .post(
+            "/api/v1/tokens",
+            ADMIN_TOKEN,
+            &create("participant", Some(&participant), soon),
+        )
+        .await;
+    assert_eq!(short.status, 201, "{}", short.body);
+    let id = short.body["id"].as_str().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let revived = server
+        .patch(
+            &format!("/api/v1/tokens/{id}"),
+            ADMIN_TOKEN,
+            &json!({"expireAt": at(30)}),
+        )
+        .await;
+    assert_eq!(revived.status, 400, "{}", revived.body);
+    assert_eq!(revived.body["errors"][0]["path"], "expireAt");
+    let value = short.body["value"].as_str().unwrap();
+    assert_eq!(server.get("/api/v1/participants", value).await.status, 403);
     server.stop().await;
 }

@@ -229,7 +229,9 @@ async fn a_bad_single_entry_names_every_failing_field() {
         json!({"serviceId": uuid::Uuid::now_v7(), "resourceId": "cpu-1", "typeName": "nope", "value": 1.0}),
     )
     .await;
-    assert_eq!(unknown.status, 400);
+    // As in Fulcrum, naming what does not exist is a 404; the body names it.
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.body["status"], "Resource not found");
     assert_eq!(error_paths(&unknown.body), ["serviceId", "typeName"]);
 
     let no_service = post_entry(
@@ -238,7 +240,7 @@ async fn a_bad_single_entry_names_every_failing_field() {
         json!({"agentInstanceId": "i-unknown", "resourceId": "cpu-1", "typeName": "cpu.usage", "value": 1.0}),
     )
     .await;
-    assert_eq!(no_service.status, 400);
+    assert_eq!(no_service.status, 404);
     assert_eq!(error_paths(&no_service.body), ["agentInstanceId"]);
 
     let not_a_number = post_entry(
@@ -286,7 +288,7 @@ async fn an_agent_may_name_its_service_by_instance_id() {
     // The same instance id means nothing for another agent.
     let (_, other_agent) = federation.agent(&server, "agent-2", &[]).await;
     let elsewhere = post_entry(&server, &other_agent, body.clone()).await;
-    assert_eq!(elsewhere.status, 400);
+    assert_eq!(elsewhere.status, 404);
     assert_eq!(error_paths(&elsewhere.body), ["agentInstanceId"]);
     // Admins read measurements; only agents report them, as in Fulcrum.
     let admin = post_entry(&server, ADMIN_TOKEN, body).await;
@@ -481,16 +483,18 @@ async fn entries_are_listed_by_filter_within_the_callers_scope() {
         ADMIN_TOKEN,
         &federation.consumer_token,
         &federation.provider_token,
-        &federation.agent_token,
     ] {
         let seen = server.get("/api/v1/metric-entries", token).await;
         assert_eq!(seen.status, 200, "{:?}", seen.body);
         assert_eq!(total(seen), 3);
     }
-    for token in [&stranger, &other_agent] {
-        let seen = server.get("/api/v1/metric-entries", token).await;
-        assert_eq!(seen.status, 200);
-        assert_eq!(total(seen), 0, "outsiders see nothing");
+    let seen = server.get("/api/v1/metric-entries", &stranger).await;
+    assert_eq!(seen.status, 200);
+    assert_eq!(total(seen), 0, "outsiders see nothing");
+    // As in Fulcrum, agents report measurements but do not read them.
+    for token in [&federation.agent_token, &other_agent] {
+        let refused = server.get("/api/v1/metric-entries", token).await;
+        assert_eq!(refused.status, 403, "{:?}", refused.body);
     }
 
     let consumer = &federation.consumer_token;
@@ -559,7 +563,7 @@ async fn resource_ids_are_distinct_paged_and_scoped() {
     let paged = server
         .get(
             "/api/v1/metric-entries/resource-ids?pageSize=2&page=2",
-            &federation.agent_token,
+            &federation.provider_token,
         )
         .await;
     assert_eq!(paged.body["items"], json!(["disk-1"]));
@@ -750,7 +754,7 @@ async fn aggregation_ranges_are_limited_per_bucket() {
     let service = federation.order_service(&server, "web-01").await;
     let io = metric_type(&server, "disk.io", "Resource").await;
     let path = format!("/api/v1/metric-entries/aggregate/{service}/disk-1/{io}");
-    let token = &federation.agent_token;
+    let token = &federation.consumer_token;
 
     for (bucket, longest, too_long) in [
         ("minute", "2025-01-31T00:00:00Z", "2025-01-30T23:59:59Z"),

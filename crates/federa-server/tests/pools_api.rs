@@ -183,6 +183,8 @@ async fn pool_sets_are_managed_by_their_provider() {
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     assert_eq!(created.body["providerId"], json!(f.provider_id));
+    // Fulcrum spells the key `providerID` here; both are answered.
+    assert_eq!(created.body["providerID"], json!(f.provider_id));
     assert_eq!(created.body["name"], "Edge");
     let set = id(&created);
 

@@ -209,6 +209,18 @@ async fn completion_and_failure_are_idempotent_and_conflicts_are_409() {
         204,
         "a retried completion"
     );
+    // Another report for the completed job is refused, as another failure
+    // message is, rather than answered 204 with its data dropped.
+    assert_eq!(
+        complete(
+            &server,
+            &federation,
+            job_id,
+            json!({"agentInstanceId": "vm-late"})
+        )
+        .await,
+        409
+    );
     let fail = server
         .post(
             &format!("/api/v1/jobs/{job_id}/fail"),
@@ -257,6 +269,23 @@ async fn completion_and_failure_are_idempotent_and_conflicts_are_409() {
         )
         .await;
     assert_eq!(recorded.body["errorMessage"], "disk full");
+
+    // A completion with data repeats as the same report in any member order.
+    federation.order_service(&server, "web-03").await;
+    let job = claim_next(&server, &federation).await;
+    let job_id = job["id"].as_str().unwrap();
+    let report =
+        json!({"agentInstanceId": "vm-3", "agentInstanceData": {"ip": "10.0.0.3", "disk": 20}});
+    assert_eq!(complete(&server, &federation, job_id, report).await, 204);
+    let reordered =
+        json!({"agentInstanceData": {"disk": 20, "ip": "10.0.0.3"}, "agentInstanceId": "vm-3"});
+    assert_eq!(complete(&server, &federation, job_id, reordered).await, 204);
+    let other_data =
+        json!({"agentInstanceId": "vm-3", "agentInstanceData": {"ip": "10.0.0.4", "disk": 20}});
+    assert_eq!(
+        complete(&server, &federation, job_id, other_data).await,
+        409
+    );
     server.stop().await;
 }
 

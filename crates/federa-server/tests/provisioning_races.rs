@@ -15,19 +15,79 @@ async fn pending_job(server: &TestServer, token: &str) -> Value {
     pending.body.as_array().expect("array")[0].clone()
 }
 
+/// Orders a service in a group of its own; returns it and its pending job.
+async fn order_in_own_group(
+    server: &TestServer,
+    federation: &Federation,
+    round: usize,
+) -> (String, String) {
+    let group = federation.group(server, &format!("g{round}")).await;
+    let mut order = federation.order(&format!("web-{round}"));
+    order["groupId"] = json!(group);
+    let ordered = server
+        .post("/api/v1/services", &federation.consumer_token, &order)
+        .await;
+    let service_id = ordered.body["id"].as_str().unwrap().to_string();
+    let job = pending_job(server, &federation.agent_token).await;
+    (service_id, job["id"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn many_identical_concurrent_completions_all_answer_204_and_apply_once() {
+    let server = Arc::new(TestServer::start().await);
+    let federation = Arc::new(Federation::create(&server).await);
+    for round in 0..3 {
+        let (service_id, job_id) = order_in_own_group(&server, &federation, round).await;
+        let claimed = server
+            .post(
+                &format!("/api/v1/jobs/{job_id}/claim"),
+                &federation.agent_token,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(claimed.status, 204);
+        let racers: Vec<_> = (0..RACERS)
+            .map(|_| {
+                let (server, federation, job_id) =
+                    (server.clone(), federation.clone(), job_id.clone());
+                tokio::spawn(async move {
+                    server
+                        .post(
+                            &format!("/api/v1/jobs/{job_id}/complete"),
+                            &federation.agent_token,
+                            &json!({"agentInstanceId": format!("vm-{job_id}"), "agentInstanceData": {"ip": "10.1.1.1"}}),
+                        )
+                        .await
+                })
+            })
+            .collect();
+        for racer in racers {
+            let response = racer.await.unwrap();
+            assert_eq!(response.status, 204, "round {round}: {:?}", response.body);
+        }
+        let service = server
+            .get(
+                &format!("/api/v1/services/{service_id}"),
+                &federation.consumer_token,
+            )
+            .await;
+        assert_eq!(service.body["status"], "Stopped", "{:?}", service.body);
+        let completed = server
+            .get(
+                &format!("/api/v1/events?type=job.completed&entityId={service_id}"),
+                federa_testkit::ADMIN_TOKEN,
+            )
+            .await;
+        assert_eq!(completed.body["totalItems"], 1, "applied once");
+    }
+}
+
 #[tokio::test]
 async fn of_many_concurrent_claims_exactly_one_wins() {
     let server = Arc::new(TestServer::start().await);
     let federation = Arc::new(Federation::create(&server).await);
     for round in 0..5 {
-        let group = federation.group(&server, &format!("g{round}")).await;
-        let mut order = federation.order(&format!("web-{round}"));
-        order["groupId"] = json!(group);
-        server
-            .post("/api/v1/services", &federation.consumer_token, &order)
-            .await;
-        let job = pending_job(&server, &federation.agent_token).await;
-        let job_id = job["id"].as_str().unwrap().to_string();
+        let (_, job_id) = order_in_own_group(&server, &federation, round).await;
         let racers: Vec<_> = (0..RACERS)
             .map(|_| {
                 let (server, federation, job_id) =
@@ -156,7 +216,8 @@ async fn at_most_one_job_is_active_per_service_under_concurrent_actions() {
         let response = racer.await.unwrap();
         match response.status {
             200 => accepted += 1,
-            409 => assert!(
+            // As in Fulcrum, an action during another job is invalid input.
+            400 => assert!(
                 response.body["error"]
                     .as_str()
                     .unwrap()
@@ -217,6 +278,25 @@ async fn a_long_poll_returns_as_soon_as_a_job_is_queued() {
         .await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.body["errors"][0]["path"], "wait");
+    // Longer than a minute is refused, not shortened behind the caller's back.
+    for too_long in ["61s", "2m", "60001ms"] {
+        let refused = server
+            .get(
+                &format!("/api/v1/jobs/pending?wait={too_long}"),
+                &federation.agent_token,
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{too_long}: {}", refused.body);
+        assert_eq!(refused.body["errors"][0]["path"], "wait");
+        assert!(
+            refused.body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("at most 60 s"),
+            "{}",
+            refused.body
+        );
+    }
     Arc::try_unwrap(server).ok().unwrap().stop().await;
 }
 
@@ -323,6 +403,110 @@ async fn a_lapsed_lease_requeues_the_job_then_fails_it_by_policy() {
         1,
         "{kinds:?}"
     );
+    server.stop().await;
+}
+
+/// Claims `job_id` and returns the claim number the answer names.
+async fn claim_numbered(server: &TestServer, token: &str, job_id: &str) -> i64 {
+    let answer = server
+        .http
+        .post(format!("{}/api/v1/jobs/{job_id}/claim", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 204);
+    answer.headers()["federa-claim-attempt"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn reports_and_heartbeats_of_a_superseded_claim_are_refused() {
+    let lease = LeasePolicy {
+        duration: chrono::Duration::milliseconds(400),
+        max_attempts: 5,
+    };
+    let duration = lease.duration;
+    let server = TestServer::start_with(lease, Duration::from_millis(100)).await;
+    let federation = Federation::create(&server).await;
+    federation.order_service(&server, "web-01").await;
+    let job = pending_job(&server, &federation.agent_token).await;
+    let job_id = job["id"].as_str().unwrap();
+    let token = federation.agent_token.as_str();
+    let path = |action: &str| format!("/api/v1/jobs/{job_id}/{action}");
+
+    let first = claim_numbered(&server, token, job_id).await;
+    assert_eq!(first, 1);
+    let claimed = server.get(&format!("/api/v1/jobs/{job_id}"), token).await;
+    let (claimed_at, expires_at) = (
+        claimed.body["claimedAt"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap(),
+        claimed.body["leaseExpiresAt"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap(),
+    );
+    assert_eq!(
+        expires_at - claimed_at,
+        duration,
+        "the lease runs from the claim"
+    );
+    // The first claim lapses and the job goes to a second claim.
+    wait_for_job(&server, token, job_id, "Pending").await;
+    let second = claim_numbered(&server, token, job_id).await;
+    assert_eq!(second, 2);
+
+    let stale = json!({"attempt": first});
+    let heartbeat = server.post(&path("heartbeat"), token, &stale).await;
+    assert_eq!(heartbeat.status, 409, "{:?}", heartbeat.body);
+    let refused = server.post(&path("complete"), token, &stale).await;
+    assert_eq!(refused.status, 409, "{:?}", refused.body);
+    assert!(
+        refused.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("superseded"),
+        "{:?}",
+        refused.body
+    );
+    let failed = server
+        .post(
+            &path("fail"),
+            token,
+            &json!({"errorMessage": "late", "attempt": first}),
+        )
+        .await;
+    assert_eq!(failed.status, 409, "{:?}", failed.body);
+
+    let current = json!({"attempt": second});
+    let renewed = server.post(&path("heartbeat"), token, &current).await;
+    assert_eq!(renewed.status, 200, "{:?}", renewed.body);
+    let done = server.post(&path("complete"), token, &current).await;
+    assert_eq!(done.status, 204, "{:?}", done.body);
+    // Repeating the current claim's report is fine; the stale one stays
+    // refused even now that the job is done.
+    assert_eq!(
+        server.post(&path("complete"), token, &current).await.status,
+        204
+    );
+    assert_eq!(
+        server.post(&path("complete"), token, &stale).await.status,
+        409
+    );
+    let completions = server
+        .get(
+            "/api/v1/events?type=job.completed",
+            federa_testkit::ADMIN_TOKEN,
+        )
+        .await;
+    assert_eq!(completions.body["totalItems"], 1);
     server.stop().await;
 }
 

@@ -35,13 +35,19 @@ async fn start_and_stop(database_url: &str, vault_key: VaultKeyConfig) -> anyhow
     let config = ServeConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.to_string(),
+        database_timeouts: Default::default(),
         admin_token: Some("vault-keys-admin".into()),
         lease: Default::default(),
         sweep_interval: Duration::from_secs(30),
+        liveness: Default::default(),
         vault_key,
         public_url: None,
         oidc: None,
         trusted_proxies: Vec::new(),
+        connections: Default::default(),
+        token_lifetimes: Default::default(),
+        max_properties_bytes: federa_domain::property_schema::DEFAULT_MAX_PROPERTIES_BYTES,
+        agent_install_ttl: federa_domain::catalogue::INSTALL_TTL,
     };
     federa_server::serve(config, async {}).await
 }

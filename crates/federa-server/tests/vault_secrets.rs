@@ -2,6 +2,8 @@
 //! `vault://` references leave the vault, only the right agent resolves
 //! them, and plain values reach neither the database nor the logs.
 
+mod exchange_kit;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -666,4 +668,131 @@ async fn unheld_secrets_are_swept_after_the_grace_period_and_held_ones_stay() {
             .status,
         200
     );
+}
+
+#[tokio::test]
+async fn a_compositions_secrets_are_sealed_until_its_member_is_ordered() {
+    let server = start().await;
+    let federation = Federation::create(&server).await;
+    let rhein = exchange_kit::provider(
+        &server,
+        &federation,
+        "Rhein",
+        exchange_kit::profile_in("DE", "de-fra-1"),
+    )
+    .await;
+    exchange_kit::offering(
+        &server,
+        &federation,
+        &rhein,
+        &["de-fra-1"],
+        json!({"hourly": "0.04"}),
+    )
+    .await;
+    let password = unique("composed-pw");
+    let mut properties: Value =
+        serde_json::from_str(federa_testkit::EXAMPLE_VM_PROPERTIES).unwrap();
+    properties["rootPassword"] = json!(password);
+    let created = server
+        .post(
+            "/api/v1/compositions",
+            &federation.consumer_token,
+            &json!({
+                "groupId": federation.group_id,
+                "name": "sealed",
+                "components": [{"key": "vm", "name": "vm-1", "serviceTypeId": federation.service_type_id, "properties": properties}],
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(
+        !created.body.to_string().contains(&password),
+        "{}",
+        created.body
+    );
+    let id = created.body["id"].as_str().unwrap();
+    let fetched = server
+        .get(
+            &format!("/api/v1/compositions/{id}"),
+            &federation.consumer_token,
+        )
+        .await;
+    assert!(!fetched.body.to_string().contains(&password));
+    let service_id = fetched.body["members"][0]["serviceId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the member is ordered: {}", fetched.body));
+    let member = service(&server, &federation, service_id).await;
+    let stored = member["properties"]["rootPassword"].clone();
+    let resolved = resolve(&server, &rhein.agent_token, &reference(&stored)).await;
+    assert_eq!(
+        resolved.body,
+        json!({"value": password}),
+        "the member's agent reads it"
+    );
+    let events = server.get("/api/v1/events?pageSize=100", ADMIN_TOKEN).await;
+    assert!(!events.body.to_string().contains(&password));
+    assert_not_stored(&server, &password).await;
+    assert_not_logged(&password);
+}
+
+#[tokio::test]
+async fn an_action_body_is_checked_by_its_request_schema_and_its_secrets_sealed() {
+    let server = start().await;
+    let mut lifecycle: Value = serde_json::from_str(EXAMPLE_VM_LIFECYCLE).unwrap();
+    lifecycle["actions"].as_array_mut().unwrap().push(json!({
+        "name": "resetPassword",
+        "requestSchemaType": "properties",
+        "transitions": [{"from": "Stopped", "to": "Stopped"}, {"from": "Stopped", "to": "Stopped", "onError": true}],
+    }));
+    let federation = Federation::create_with(
+        &server,
+        &json!({
+            "name": "VM",
+            "propertySchema": serde_json::from_str::<Value>(EXAMPLE_VM_PROPERTY_SCHEMA).unwrap(),
+            "lifecycleSchema": lifecycle,
+        }),
+    )
+    .await;
+    let ordered = order(&server, &federation, "vm-1", &unique("first-pw")).await;
+    let id = ordered["id"].as_str().unwrap();
+    finish_next(&server, &federation.agent_token, "complete", json!({})).await;
+    let password = unique("action-pw");
+
+    // `start` declares no request schema: a body with properties is refused.
+    let refused = server
+        .post(
+            &format!("/api/v1/services/{id}/start"),
+            &federation.consumer_token,
+            &json!({"properties": {"rootPassword": password}}),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.body["errors"][0]["path"], "properties");
+    // A declared one is validated by the property schema...
+    let invalid = server
+        .post(
+            &format!("/api/v1/services/{id}/resetPassword"),
+            &federation.consumer_token,
+            &json!({"properties": {"rootPassword": "short"}}),
+        )
+        .await;
+    assert_eq!(invalid.status, 400, "{}", invalid.body);
+    assert_eq!(invalid.body["errors"][0]["path"], "properties.rootPassword");
+    // ...and its secrets are sealed before the job carries them.
+    let accepted = server
+        .post(
+            &format!("/api/v1/services/{id}/resetPassword"),
+            &federation.consumer_token,
+            &json!({"properties": {"rootPassword": password}}),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let jobs = pending(&server, &federation.agent_token).await;
+    let carried = jobs[0]["params"]["rootPassword"].clone();
+    let resolved = resolve(&server, &federation.agent_token, &reference(&carried)).await;
+    assert_eq!(resolved.body, json!({"value": password}));
+    let listed = server.get("/api/v1/jobs?pageSize=100", ADMIN_TOKEN).await;
+    assert!(!listed.body.to_string().contains(&password));
+    assert_not_stored(&server, &password).await;
+    assert_not_logged(&password);
 }

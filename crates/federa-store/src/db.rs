@@ -2,7 +2,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -49,12 +49,53 @@ pub struct Store {
 
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long PostgreSQL lets one of Federa's sessions wait or stall before
+/// it ends the work, so a stalled replica or a slow statement cannot hold
+/// every other writer: each is set on every connection of the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatabaseTimeouts {
+    /// The longest one statement may run (`statement_timeout`).
+    pub statement: Duration,
+    /// The longest a statement waits for a row or table lock another
+    /// session holds (`lock_timeout`).
+    pub lock: Duration,
+    /// The longest a session may sit inside an open transaction without
+    /// sending anything (`idle_in_transaction_session_timeout`): a replica
+    /// paused mid-transaction loses its session and its locks after this.
+    pub idle_in_transaction: Duration,
+}
+
+impl Default for DatabaseTimeouts {
+    fn default() -> Self {
+        DatabaseTimeouts {
+            statement: Duration::from_secs(10),
+            lock: Duration::from_secs(3),
+            idle_in_transaction: Duration::from_secs(5),
+        }
+    }
+}
+
+impl DatabaseTimeouts {
+    /// The longest one request's database work may take before Federa
+    /// gives up on its side too: a frozen server, unlike a busy one,
+    /// cannot enforce its own timeouts.
+    pub fn request_bound(&self) -> Duration {
+        self.statement + self.lock.max(self.idle_in_transaction)
+    }
+}
+
 impl Store {
     /// Opens the database at `url` (`sqlite:PATH` or `postgres://…`), creating
     /// a SQLite file and its directory when missing, and applies migrations.
     pub async fn open(url: &str) -> Result<Store> {
+        Self::open_with(url, DatabaseTimeouts::default()).await
+    }
+
+    /// [`Store::open`] with the given PostgreSQL timeouts (SQLite, one
+    /// process with one writer, has no peer to wait for).
+    pub async fn open_with(url: &str, timeouts: DatabaseTimeouts) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Self::open_postgres(url).await?
+            Self::open_postgres(url, timeouts).await?
         } else if url.starts_with("sqlite:") {
             Self::open_sqlite(url).await?
         } else {
@@ -62,7 +103,7 @@ impl Store {
                 "database URL must start with sqlite: or postgres://".into(),
             ));
         };
-        store.migrate().await?;
+        store.migrate(url).await?;
         Ok(store)
     }
 
@@ -99,11 +140,20 @@ impl Store {
         })
     }
 
-    async fn open_postgres(url: &str) -> Result<Store> {
+    async fn open_postgres(url: &str, timeouts: DatabaseTimeouts) -> Result<Store> {
+        let millis = |d: Duration| d.as_millis().max(1).to_string();
+        let options = PgConnectOptions::from_str(url)?.options([
+            ("statement_timeout", millis(timeouts.statement)),
+            ("lock_timeout", millis(timeouts.lock)),
+            (
+                "idle_in_transaction_session_timeout",
+                millis(timeouts.idle_in_transaction),
+            ),
+        ]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect(url)
+            .connect_with(options)
             .await?;
         Ok(Store {
             read: Db::Postgres(pool.clone()),
@@ -112,10 +162,21 @@ impl Store {
         })
     }
 
-    async fn migrate(&self) -> Result<()> {
+    /// Applies pending migrations. On PostgreSQL they run on a connection
+    /// of their own without the pool's timeouts: a migration may rewrite a
+    /// large table, and replicas starting together wait on each other's.
+    async fn migrate(&self, url: &str) -> Result<()> {
         match &self.write {
             Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Db::Postgres(_) => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(PgConnectOptions::from_str(url)?)
+                    .await?;
+                let migrated = sqlx::migrate!("./migrations/postgres").run(&pool).await;
+                pool.close().await;
+                migrated?;
+            }
         }
         Ok(())
     }
@@ -129,6 +190,20 @@ impl Store {
         on_pool!(self.read, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
             .map(|_| ())
             .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Writes a consistent copy of an embedded SQLite database to `target`
+    /// (which must not exist) while it stays in use: `VACUUM INTO` reads one
+    /// snapshot, so writes meanwhile are either wholly in it or not at all.
+    pub async fn backup_sqlite(&self, target: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Conflict(
+                "only an embedded SQLite database is copied this way".into(),
+            ));
+        }
+        let target = target.display().to_string();
+        on_pool!(self.write, pool => sqlx::query("VACUUM INTO $1").bind(&target).execute(pool).await.map(|_| ()))
+            .map_err(StoreError::classify)
     }
 
     pub async fn close(&self) {

@@ -19,6 +19,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
 }
 
+/// The message of a [`StoreError::Conflict`] a uniqueness rule caused.
+pub const UNIQUE_CONFLICT: &str = "an object with the same unique value exists";
+
 impl StoreError {
     /// Maps constraint violations to [`StoreError::Conflict`] and lost
     /// connections to [`StoreError::Unavailable`]; other errors stay as they are.
@@ -27,7 +30,7 @@ impl StoreError {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(db) => {
                 if db.is_unique_violation() {
-                    StoreError::Conflict("an object with the same unique value exists".into())
+                    StoreError::Conflict(UNIQUE_CONFLICT.into())
                 } else if db.is_foreign_key_violation()
                     // SQLite reports an `ON DELETE RESTRICT` refusal with a
                     // trigger code, not the foreign-key one.
@@ -52,9 +55,12 @@ impl StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// SQLSTATE classes of a server going away rather than of a bad statement:
-/// 08 (connection exception) and 57 (operator intervention: shutdown,
-/// crash, not accepting connections yet).
+/// SQLSTATEs of a server going away or giving up waiting rather than of a
+/// bad statement: classes 08 (connection exception) and 57 (operator
+/// intervention: shutdown, crash, a statement cancelled by
+/// `statement_timeout`), 55P03 (a lock not granted within `lock_timeout`)
+/// and 25P03 (a session ended by `idle_in_transaction_session_timeout`).
+/// The transaction is rolled back in each case, so nothing is half-done.
 fn is_outage(code: &str) -> bool {
-    code.starts_with("08") || code.starts_with("57")
+    code.starts_with("08") || code.starts_with("57") || code == "55P03" || code == "25P03"
 }

@@ -5,8 +5,11 @@ use federa_domain::event::Event;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-pub(crate) const NEXT_SEQUENCE: &str =
-    "UPDATE event_counter SET last_sequence = last_sequence + 1 WHERE singleton = 1 RETURNING last_sequence";
+/// Numbers the next event and stamps it with `$1`, or with the previous
+/// event's time when that is later: writers take their time before they
+/// queue for the counter, so without this a writer that waited longer
+/// would give a later event an earlier time.
+pub(crate) const NEXT_SEQUENCE: &str = "UPDATE event_counter SET last_sequence = last_sequence + 1, last_created_at = CASE WHEN last_created_at > $1 THEN last_created_at ELSE $1 END WHERE singleton = 1 RETURNING last_sequence, last_created_at";
 
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (sequence_number, id, type, initiator_type, initiator_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
@@ -15,10 +18,12 @@ pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (sequence_number, id, 
 macro_rules! record_event {
     ($tx:expr, $event:expr, $now:expr) => {{
         let event: &federa_domain::event::NewEvent = $event;
-        let sequence: i64 = sqlx::query_scalar($crate::events::NEXT_SEQUENCE)
-            .fetch_one(&mut *$tx)
-            .await
-            .map_err($crate::StoreError::classify)?;
+        let (sequence, created_at): (i64, chrono::DateTime<chrono::Utc>) =
+            sqlx::query_as($crate::events::NEXT_SEQUENCE)
+                .bind($now)
+                .fetch_one(&mut *$tx)
+                .await
+                .map_err($crate::StoreError::classify)?;
         sqlx::query($crate::events::INSERT_EVENT)
             .bind(sequence)
             .bind(uuid::Uuid::now_v7())
@@ -30,7 +35,7 @@ macro_rules! record_event {
             .bind(event.consumer_id)
             .bind(event.agent_id)
             .bind(sqlx::types::Json(&event.properties))
-            .bind($now)
+            .bind(created_at)
             .execute(&mut *$tx)
             .await
             .map_err($crate::StoreError::classify)?;

@@ -23,5 +23,5 @@ pub mod tokens;
 pub mod vault;
 mod write;
 
-pub use db::{Backend, Store};
-pub use error::{Result, StoreError};
+pub use db::{Backend, DatabaseTimeouts, Store};
+pub use error::{Result, StoreError, UNIQUE_CONFLICT};

@@ -151,4 +151,40 @@ impl Store {
         });
         Ok(())
     }
+
+    /// Which of a credential's holders is disabled, if any: the participant
+    /// it acts for, or the agent it belongs to. A missing row counts as
+    /// neither (the token lookup already decided it exists).
+    pub async fn disabled_holder(
+        &self,
+        participant_id: Option<Uuid>,
+        agent_id: Option<Uuid>,
+    ) -> Result<Option<DisabledHolder>> {
+        let row: Option<(Option<String>, Option<String>)> = crate::write::fetch_optional(
+            &self.read,
+            "SELECT (SELECT status FROM participants WHERE id = $1), (SELECT status FROM agents WHERE id = $2)",
+            &[
+                Arg::Uuid(participant_id.unwrap_or(Uuid::nil())),
+                Arg::Uuid(agent_id.unwrap_or(Uuid::nil())),
+            ],
+        )
+        .await?;
+        let (participant, agent) = row.unwrap_or_default();
+        Ok(
+            if participant.as_deref() == Some(ParticipantStatus::Disabled.as_str()) {
+                Some(DisabledHolder::Participant)
+            } else if agent.as_deref() == Some("Disabled") {
+                Some(DisabledHolder::Agent)
+            } else {
+                None
+            },
+        )
+    }
+}
+
+/// Who makes a credential unusable; see [`Store::disabled_holder`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisabledHolder {
+    Participant,
+    Agent,
 }

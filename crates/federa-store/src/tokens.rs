@@ -198,6 +198,28 @@ impl Store {
         Ok(())
     }
 
+    /// Adds `new` and makes `old` end at `old_expire_at`, in one write: an
+    /// agent's token rotation.
+    pub async fn rotate_token(
+        &self,
+        old: &Token,
+        old_expire_at: DateTime<Utc>,
+        new: crate::catalogue::NewToken<'_>,
+        event: &NewEvent,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let statements = [
+            Statement::new(
+                "UPDATE tokens SET expire_at = $2, updated_at = $3 WHERE id = $1",
+                vec![Arg::Uuid(old.id), Arg::Time(old_expire_at), Arg::Time(now)],
+            )
+            .must_change(),
+            insert_statement(new.token, new.hashed_value),
+        ];
+        self.apply(&statements, std::slice::from_ref(event), now)
+            .await
+    }
+
     pub async fn delete_token(&self, id: Uuid, event: &NewEvent, now: DateTime<Utc>) -> Result<()> {
         on_pool!(self.write, pool => {
             let mut tx = pool.begin().await.map_err(StoreError::classify)?;

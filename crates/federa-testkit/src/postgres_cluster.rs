@@ -133,6 +133,30 @@ impl PostgresCluster {
         );
     }
 
+    /// Freezes every process of the running cluster (SIGSTOP): connections
+    /// stay open but nothing answers, and the server enforces none of its
+    /// own timeouts, as with a hung host or a partition that drops packets.
+    pub fn freeze(&self) {
+        for pid in crate::processes::process_tree(self.postmaster()) {
+            crate::processes::send_signal(pid, "STOP");
+        }
+    }
+
+    /// Resumes a frozen cluster (SIGCONT).
+    pub fn thaw(&self) {
+        for pid in crate::processes::process_tree(self.postmaster()) {
+            crate::processes::send_signal(pid, "CONT");
+        }
+    }
+
+    fn postmaster(&self) -> u32 {
+        let file = self.dir.path().join("data").join("postmaster.pid");
+        std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|text| text.lines().next()?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{} names the running server", file.display()))
+    }
+
     /// Stops the cluster as an administrator's shutdown does: open
     /// connections are cut and new ones refused.
     pub fn stop(&self) {
@@ -142,6 +166,20 @@ impl PostgresCluster {
 
 impl Drop for PostgresCluster {
     fn drop(&mut self) {
+        // A frozen cluster cannot stop.
+        if let Ok(text) = std::fs::read_to_string(self.dir.path().join("data/postmaster.pid")) {
+            if let Some(pid) = text
+                .lines()
+                .next()
+                .and_then(|l| l.trim().parse::<u32>().ok())
+            {
+                for pid in crate::processes::process_tree(pid) {
+                    let _ = Command::new("kill")
+                        .args(["-CONT", &pid.to_string()])
+                        .status();
+                }
+            }
+        }
         let data = self.data();
         let program = self.bin.join("pg_ctl");
         let args = ["-D", data.as_str(), "-m", "immediate", "stop"];

@@ -36,28 +36,25 @@ impl Exchange {
         lease_seconds: u32,
         dir: tempfile::TempDir,
     ) -> Exchange {
-        let mut child = Command::new(binary)
+        Exchange::start_with(binary, database, listen, lease_seconds, &[], dir).await
+    }
+
+    /// [`Exchange::start_on`] with more `serve` options.
+    pub async fn start_with(
+        binary: &str,
+        database: &str,
+        listen: &str,
+        lease_seconds: u32,
+        options: &[&str],
+        dir: tempfile::TempDir,
+    ) -> Exchange {
+        let mut command = Command::new(binary);
+        command
             .args(["serve", "--listen", listen, "--database-url", database])
             .args(["--job-lease-seconds", &lease_seconds.to_string()])
-            .env("FEDERA_ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("FEDERA_VAULT_KEY", vault_key_hex())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = tokio::time::timeout(Duration::from_secs(30), async {
-            loop {
-                let line = lines.next_line().await.unwrap().expect("address printed");
-                if let Some(url) = line.strip_prefix("Federa is listening on ") {
-                    return url.to_string();
-                }
-            }
-        })
-        .await
-        .unwrap();
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            .args(options)
+            .stderr(Stdio::null());
+        let (child, base) = spawn_serve(command).await;
         Exchange {
             child,
             api: Api::remote(&base),
@@ -65,9 +62,106 @@ impl Exchange {
         }
     }
 
+    /// `count` replicas of `binary serve` on one PostgreSQL `database`, on
+    /// their own ports, with `extra` arguments. Replica `n`'s database
+    /// sessions are named `federa-replica-n` (`application_name`), so a test
+    /// can find them in `pg_stat_activity`.
+    pub async fn replicas(
+        binary: &str,
+        database: &str,
+        count: usize,
+        lease_seconds: u32,
+        extra: &[&str],
+    ) -> Vec<Exchange> {
+        let separator = if database.contains('?') { '&' } else { '?' };
+        let mut replicas = Vec::new();
+        for n in 0..count {
+            let url = format!("{database}{separator}application_name=federa-replica-{n}");
+            let dir = tempfile::tempdir().unwrap();
+            replicas.push(
+                Exchange::start_with(binary, &url, "127.0.0.1:0", lease_seconds, extra, dir).await,
+            );
+        }
+        replicas
+    }
+
     pub fn terminate(&self) {
         terminate(&self.child);
     }
+
+    /// Sends `signal` (`STOP`, `CONT`, …) to the server process.
+    pub fn signal(&self, signal: &str) {
+        if let Some(pid) = self.child.id() {
+            send_signal(pid, signal);
+        }
+    }
+}
+
+/// Sends `signal` (`STOP`, `CONT`, `KILL`, …) to `pid`.
+pub fn send_signal(pid: u32, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
+/// `pid` and every process descended from it.
+pub fn process_tree(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+                .filter_map(|child| {
+                    let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).ok()?;
+                    // The command may hold spaces and parentheses: fields
+                    // after the last `)` are state, then the parent's pid.
+                    let rest = &stat[stat.rfind(')')? + 1..];
+                    let parent = rest.split_whitespace().nth(1)?.parse().ok()?;
+                    Some((child, parent))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut tree = vec![pid];
+    let mut next = 0;
+    while next < tree.len() {
+        let parent = tree[next];
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(c, _)| *c),
+        );
+        next += 1;
+    }
+    tree
+}
+
+/// Starts `command`, a `federa serve` invocation, with the test admin token
+/// and vault key, and waits until it prints the address it listens on.
+pub async fn spawn_serve(mut command: Command) -> (Child, String) {
+    let mut child = command
+        .env("FEDERA_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("FEDERA_VAULT_KEY", vault_key_hex())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let line = lines.next_line().await.unwrap().expect("address printed");
+            if let Some(url) = line.strip_prefix("Federa is listening on ") {
+                return url.to_string();
+            }
+        }
+    })
+    .await
+    .unwrap();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, base)
 }
 
 /// Sends SIGTERM.
@@ -86,7 +180,7 @@ pub fn agent_config(dir: &Path, base: &str, token: &str, ports: [u16; 2]) -> Pat
     std::fs::write(
         &path,
         format!(
-            "url = \"{base}\"\ntoken = \"{token}\"\nheartbeat_seconds = 1\nmetrics_seconds = 1\npoll_wait_seconds = 5\n\n[driver]\nkind = \"process\"\nallow_commands = true\nwork_dir = \"{}\"\nports = [{}, {}]\n",
+            "url = \"{base}\"\ntoken = \"{token}\"\nheartbeat_seconds = 1\nmetrics_seconds = 1\nobserve_seconds = 1\npoll_wait_seconds = 5\n\n[driver]\nkind = \"process\"\nallow_commands = true\nwork_dir = \"{}\"\nports = [{}, {}]\n",
             dir.join("work").display(),
             ports[0],
             ports[1]

@@ -22,6 +22,10 @@ mod domain_xml;
 mod spec;
 mod storage;
 
+/// The libvirt bindings the driver is built on, for callers that share its
+/// connection through [`LibvirtDriver::with_connection`].
+pub use virt;
+
 /// The metric types this driver reports, each for the resource `vm`: CPU
 /// time used by the guest and the memory it currently has.
 pub const METRIC_TYPES: [&str; 2] = ["cpu_seconds", "memory_bytes"];
@@ -36,7 +40,10 @@ use virt::error::ErrorNumber;
 use virt::sys;
 
 use crate::config::LibvirtConfig;
-use crate::driver::{checked_service_id, Driver, DriverError, JobContext, MetricSample, Outcome};
+use crate::driver::{
+    checked_service_id, Driver, DriverError, JobContext, MetricSample, Observation, ObservedState,
+    Outcome, ServiceRecord,
+};
 use domain_xml::Definition;
 use spec::{Size, VmSpec};
 
@@ -326,6 +333,38 @@ impl Driver for LibvirtDriver {
         }
     }
 
+    async fn observe(&self, services: &[ServiceRecord]) -> Vec<Observation> {
+        let named: Vec<(String, String)> = services
+            .iter()
+            .filter_map(|service| {
+                let name = self.domain_name(&service.service_id).ok()?;
+                Some((service.service_id.clone(), name))
+            })
+            .collect();
+        let observed = self
+            .blocking(move |connection| {
+                let mut observed = Vec::new();
+                for (service_id, name) in named {
+                    // A domain whose state cannot be read is left out: unknown.
+                    let state = match lookup(connection, &name) {
+                        Ok(None) => ObservedState::Missing,
+                        Ok(Some(domain)) => match state(&domain) {
+                            Ok(state) => observed_state(state),
+                            Err(_) => continue,
+                        },
+                        Err(_) => continue,
+                    };
+                    observed.push(Observation::new(service_id, state));
+                }
+                Ok(observed)
+            })
+            .await;
+        observed.unwrap_or_else(|error| {
+            tracing::warn!(%error, "cannot observe VMs");
+            Vec::new()
+        })
+    }
+
     async fn metrics(&self) -> Vec<MetricSample> {
         let prefix = self.name_prefix.clone();
         let usage = self
@@ -410,6 +449,21 @@ fn state(domain: &Domain) -> Result<DomainState, DriverError> {
         .state()
         .map_err(|e| failed("cannot read a VM's state", e))?;
     Ok(state.unwrap_or(DomainState::NoState))
+}
+
+/// What a domain's state means for its service: paused or suspended
+/// guests still hold their resources, so they count as running.
+fn observed_state(state: DomainState) -> ObservedState {
+    match state {
+        DomainState::Running
+        | DomainState::Blocked
+        | DomainState::Paused
+        | DomainState::PMSuspended
+        | DomainState::Shutdown => ObservedState::Running,
+        DomainState::Shutoff | DomainState::Crashed | DomainState::NoState => {
+            ObservedState::Stopped
+        }
+    }
 }
 
 fn force_off(domain: &Domain, name: &str) -> Result<(), DriverError> {

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::driver::DriverError;
+use crate::properties::whole_number;
 
 /// Bounds that keep a typo from asking the host for the impossible, and the
 /// KiB conversions libvirt needs from overflowing.
@@ -71,27 +72,6 @@ impl VmSpec {
             memory_mib: size.memory_mib.ok_or_else(|| required("memoryMiB"))?,
             disk,
         })
-    }
-}
-
-/// A property that must be a whole number within bounds, if present.
-fn whole_number(
-    properties: &Map<String, Value>,
-    name: &str,
-    min: u64,
-    max: u64,
-) -> Result<Option<u64>, DriverError> {
-    match properties.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => value
-            .as_u64()
-            .filter(|n| (min..=max).contains(n))
-            .map(Some)
-            .ok_or_else(|| {
-                DriverError::Properties(format!(
-                    "{name} must be a whole number from {min} to {max}, not {value}"
-                ))
-            }),
     }
 }
 

@@ -144,9 +144,13 @@ fn image_volume(
     Ok(volume)
 }
 
+/// A volume of `capacity_bytes` with nothing allocated up front: a raw copy
+/// of an image then skips the image's zeroes (libvirt copies sparsely when
+/// the allocation asked for is below the source's capacity) instead of
+/// writing every byte, and qcow2 grows as the guest writes.
 fn volume_xml(name: &str, capacity_bytes: u64, format: &str) -> String {
     format!(
-        "<volume>\n  <name>{}</name>\n  <capacity unit='bytes'>{capacity_bytes}</capacity>\n  <target>\n    <format type='{}'/>\n  </target>\n</volume>\n",
+        "<volume>\n  <name>{}</name>\n  <capacity unit='bytes'>{capacity_bytes}</capacity>\n  <allocation unit='bytes'>0</allocation>\n  <target>\n    <format type='{}'/>\n  </target>\n</volume>\n",
         escape(name),
         escape(format)
     )
@@ -194,5 +198,14 @@ mod tests {
             "{xml}"
         );
         assert!(xml.contains("<format type='qcow2'/>"), "{xml}");
+    }
+
+    #[test]
+    fn a_new_volume_asks_for_no_allocation_so_copies_stay_sparse() {
+        let xml = volume_xml("federa-a-disk", 3 * GIB, "raw");
+        assert!(
+            xml.contains("<allocation unit='bytes'>0</allocation>"),
+            "{xml}"
+        );
     }
 }

@@ -32,7 +32,10 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
-use crate::driver::{checked_service_id, Driver, DriverError, JobContext, MetricSample, Outcome};
+use crate::driver::{
+    checked_service_id, Driver, DriverError, JobContext, MetricSample, Observation, ObservedState,
+    Outcome, ServiceRecord,
+};
 use instance::Instance;
 use supervisor::Supervisor;
 
@@ -86,6 +89,8 @@ impl ProcessDriver {
     async fn create(&self, job: &JobContext) -> Result<Outcome, DriverError> {
         let _guard = self.lock.lock().await;
         let dir = self.service_dir(&job.service_id)?;
+        // A service this host could never start is refused now, not at start.
+        command(job, &dir, 0, self.allow_commands)?;
         let instance = match Instance::load(&dir)? {
             // Created before a crash: the same instance, not a second one.
             Some(existing) => existing,
@@ -142,6 +147,7 @@ impl ProcessDriver {
         let instance = Instance::load(&dir)?.ok_or_else(|| {
             DriverError::Failed("the service was never created on this host".into())
         })?;
+        command(job, &dir, instance.port, self.allow_commands)?;
         write_content(&dir, job)?;
         if instance.pid.is_some() {
             self.stop(job).await?;
@@ -175,6 +181,41 @@ impl Driver for ProcessDriver {
             "delete" => self.delete(job).await,
             other => Err(DriverError::Unsupported(other.to_string())),
         }
+    }
+
+    async fn observe(&self, services: &[ServiceRecord]) -> Vec<Observation> {
+        let mut observed = Vec::new();
+        for service in services {
+            let Ok(dir) = self.service_dir(&service.service_id) else {
+                continue;
+            };
+            let state = match Instance::load(&dir) {
+                Ok(None) => ObservedState::Missing,
+                Ok(Some(instance)) => {
+                    let supervisor = self
+                        .supervisors
+                        .lock()
+                        .await
+                        .get(&service.service_id)
+                        .cloned();
+                    let running = match supervisor {
+                        // Supervised: running, or about to be restarted.
+                        Some(supervisor) => supervisor.keeps_running().await,
+                        // Left by an earlier run of the agent and not yet adopted.
+                        None => instance.pid.is_some_and(procfs::alive),
+                    };
+                    if running {
+                        ObservedState::Running
+                    } else {
+                        ObservedState::Stopped
+                    }
+                }
+                // An unreadable record: unknown, not missing.
+                Err(_) => continue,
+            };
+            observed.push(Observation::new(&service.service_id, state));
+        }
+        observed
     }
 
     async fn metrics(&self) -> Vec<MetricSample> {
@@ -311,4 +352,120 @@ async fn wait_until_listening(supervisor: &Supervisor, port: u16) -> Result<(), 
 
 fn io_error(error: std::io::Error) -> DriverError {
     DriverError::Failed(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(service_id: &str) -> ServiceRecord {
+        ServiceRecord {
+            service_id: service_id.into(),
+            state: "Started".into(),
+            agent_instance_id: None,
+            agent_instance_data: None,
+        }
+    }
+
+    fn job(service_id: &str, action: &str, properties: Value) -> JobContext {
+        JobContext {
+            job_id: format!("{action}-job"),
+            action: action.into(),
+            service_id: service_id.into(),
+            service_name: "observed".into(),
+            properties: properties.as_object().cloned().unwrap_or_default(),
+            agent_instance_id: None,
+            agent_instance_data: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn observing_tells_a_running_process_from_a_stopped_and_a_missing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let driver =
+            ProcessDriver::new(dir.path().to_path_buf(), [24900, 24949], true, true).unwrap();
+        let service = "0000-observed";
+        // Listens on its port, as the driver waits for.
+        let command =
+            json!({"command": ["python3", "-m", "http.server", "--bind", "127.0.0.1", "{port}"]});
+        driver
+            .execute(&job(service, "create", json!({})))
+            .await
+            .unwrap();
+        let observed = driver
+            .observe(&[record(service), record("0000-never")])
+            .await;
+        assert_eq!(
+            observed,
+            [
+                Observation::new(service, ObservedState::Stopped),
+                Observation::new("0000-never", ObservedState::Missing),
+            ]
+        );
+
+        driver
+            .execute(&job(service, "start", command.clone()))
+            .await
+            .unwrap();
+        let observed = driver.observe(&[record(service)]).await;
+        assert_eq!(
+            observed,
+            [Observation::new(service, ObservedState::Running)]
+        );
+
+        driver
+            .execute(&job(service, "stop", command))
+            .await
+            .unwrap();
+        let observed = driver.observe(&[record(service)]).await;
+        assert_eq!(
+            observed,
+            [Observation::new(service, ObservedState::Stopped)]
+        );
+        driver.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_program_this_host_cannot_run_is_refused_at_create() {
+        const SERVICE: &str = "0193c7a0-0000-7000-8000-00000000000";
+        let dir = tempfile::tempdir().unwrap();
+        let driver =
+            ProcessDriver::new(dir.path().join("work"), [24950, 24959], true, false).unwrap();
+        let unknown = job(
+            &format!("{}1", SERVICE),
+            "create",
+            json!({"program": "nonesuch"}),
+        );
+        match driver.execute(&unknown).await {
+            Err(DriverError::Properties(message)) => {
+                assert!(
+                    message.contains("unknown program \"nonesuch\""),
+                    "{message}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            !dir.path()
+                .join("work/services")
+                .join(&unknown.service_id)
+                .exists(),
+            "nothing is made for it"
+        );
+        let command = job(
+            &format!("{}2", SERVICE),
+            "create",
+            json!({"command": ["sleep", "60"]}),
+        );
+        assert!(matches!(
+            driver.execute(&command).await,
+            Err(DriverError::Properties(_))
+        ));
+        let known = job(
+            &format!("{}3", SERVICE),
+            "create",
+            json!({"program": "kv-store"}),
+        );
+        assert!(driver.execute(&known).await.is_ok());
+    }
 }

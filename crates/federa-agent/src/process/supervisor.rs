@@ -217,6 +217,13 @@ impl Supervisor {
         state.child = None;
     }
 
+    /// Whether the process runs, or died and is about to be restarted; false
+    /// once stopped or given up on.
+    pub async fn keeps_running(&self) -> bool {
+        let mut state = self.state.lock().await;
+        state.live_pid().is_some() || (state.wanted && state.watching)
+    }
+
     pub async fn running(&self) -> Option<(i32, DateTime<Utc>)> {
         let mut state = self.state.lock().await;
         let pid = state.live_pid()?;

@@ -78,11 +78,20 @@ pub async fn bill(connection: &Connection, bill: Bill, args: BillArgs) -> Outcom
         pairs.push((bill.participant_param().to_string(), participant));
     }
     let client = connect(connection)?;
+    // The exchange names its query parameter; the user typed the flag.
+    let as_flag = |error: federa_client::ClientError| {
+        let mut failure = super::Failure::from(error);
+        failure.message = failure
+            .message
+            .replace(bill.participant_param(), "--participant");
+        failure
+    };
     if args.csv {
         pairs.push(("format".to_string(), "csv".to_string()));
         let response = client
             .open(&format!("{}{}", bill.path(), query(&pairs)), &[])
-            .await?;
+            .await
+            .map_err(as_flag)?;
         let text = response
             .text()
             .await
@@ -93,13 +102,14 @@ pub async fn bill(connection: &Connection, bill: Bill, args: BillArgs) -> Outcom
     let answer: Value = client
         .get(&format!("{}{}", bill.path(), query(&pairs)))
         .await?
-        .into_json()?;
+        .into_json()
+        .map_err(as_flag)?;
     match connection.output {
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&answer).unwrap_or_default()
         ),
-        Format::Table => {
+        Format::Table | Format::Id => {
             let lines = answer["lines"].as_array().cloned().unwrap_or_default();
             println!("{}", output::table(LINE_COLUMNS, &lines));
             println!(

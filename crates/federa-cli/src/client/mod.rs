@@ -49,10 +49,64 @@ pub struct EventsArgs {
     verb: EventsVerb,
 }
 
+/// Resources the exchange writes itself: they are listed and read only.
+#[derive(Args)]
+pub struct ReadArgs {
+    #[command(subcommand)]
+    verb: ReadVerb,
+}
+
+#[derive(Subcommand)]
+enum ReadVerb {
+    /// List, with filters as `--filter key=value` or `--key value`.
+    List {
+        #[arg(long = "filter", short = 'f')]
+        filters: Vec<String>,
+        #[arg(long)]
+        page: Option<u32>,
+        #[arg(long)]
+        page_size: Option<u32>,
+        /// e.g. `-createdAt`.
+        #[arg(long, allow_hyphen_values = true)]
+        sort: Option<String>,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        extra: Vec<String>,
+    },
+    /// Show one.
+    Get { id: String },
+}
+
+impl From<ReadVerb> for Verb {
+    fn from(verb: ReadVerb) -> Verb {
+        match verb {
+            ReadVerb::List {
+                filters,
+                page,
+                page_size,
+                sort,
+                extra,
+            } => Verb::List {
+                filters,
+                page,
+                page_size,
+                sort,
+                extra,
+            },
+            ReadVerb::Get { id } => Verb::Get { id },
+        }
+    }
+}
+
+/// `federa jobs …`: list and get.
+pub async fn read_only(connection: &Connection, name: &str, args: ReadArgs) -> Outcome {
+    let verb = args.verb.into();
+    resource(connection, name, ResourceArgs { verb }).await
+}
+
 #[derive(Subcommand)]
 enum EventsVerb {
     #[command(flatten)]
-    Generic(Verb),
+    Generic(ReadVerb),
     /// Follow the log as it grows; Ctrl-C to stop.
     Tail {
         /// Start after this sequence number (default: only new events).
@@ -61,10 +115,77 @@ enum EventsVerb {
     },
 }
 
+#[derive(Args)]
+pub struct AgentsArgs {
+    #[command(subcommand)]
+    verb: AgentsVerb,
+}
+
+#[derive(Subcommand)]
+enum AgentsVerb {
+    #[command(flatten)]
+    Generic(Verb),
+    /// Print the command that installs and starts the agent on its host
+    /// (the agent's type needs configTemplate and cmdTemplate). It works
+    /// once, for a few minutes.
+    InstallCommand {
+        id: String,
+        /// Replace a live install command instead of refusing.
+        #[arg(long)]
+        regenerate: bool,
+    },
+}
+
+/// `federa agents …`: the generic verbs, and `install-command`.
+pub async fn agents(connection: &Connection, args: AgentsArgs) -> Outcome {
+    let (id, regenerate) = match args.verb {
+        AgentsVerb::Generic(verb) => {
+            return resource(connection, "agents", ResourceArgs { verb }).await
+        }
+        AgentsVerb::InstallCommand { id, regenerate } => (id, regenerate),
+    };
+    let client = connect(connection)?;
+    let path = format!("/agents/{id}/install-command");
+    let reply = if regenerate {
+        // Regenerating needs one to replace; the first time, create it.
+        let reply = client
+            .post(&format!("{path}/regenerate"), &Value::Null)
+            .await?;
+        if reply.status == federa_client::StatusCode::NOT_FOUND {
+            client.post(&path, &Value::Null).await?
+        } else {
+            reply
+        }
+    } else {
+        client.post(&path, &Value::Null).await?
+    };
+    if reply.status == federa_client::StatusCode::CONFLICT {
+        return Err(Failure {
+            code: 1,
+            message: "the agent has a live install command; replace it with --regenerate".into(),
+        });
+    }
+    let answer: Value = reply.into_json()?;
+    match connection.output {
+        Format::Json => println!("{answer}"),
+        Format::Table | Format::Id => {
+            println!("{}", answer["installCommand"].as_str().unwrap_or_default());
+            eprintln!(
+                "Run it on the agent's host before {}; it works once.",
+                answer["expiresAt"].as_str().unwrap_or("it expires")
+            );
+        }
+    }
+    Ok(())
+}
+
 /// `federa events …`: the generic verbs, and `tail`.
 pub async fn events(connection: &Connection, args: EventsArgs) -> Outcome {
     match args.verb {
-        EventsVerb::Generic(verb) => resource(connection, "events", ResourceArgs { verb }).await,
+        EventsVerb::Generic(verb) => {
+            let verb = verb.into();
+            resource(connection, "events", ResourceArgs { verb }).await
+        }
         EventsVerb::Tail { after } => tail(connection, after).await,
     }
 }
@@ -96,7 +217,7 @@ async fn tail(connection: &Connection, after: Option<u64>) -> Outcome {
                 last = event["sequenceNumber"].as_u64().or(last);
                 match connection.output {
                     Format::Json => println!("{event}"),
-                    Format::Table => println!(
+                    Format::Table | Format::Id => println!(
                         "{}",
                         resource
                             .columns
@@ -229,15 +350,52 @@ pub fn show(connection: &Connection, resource: &Resource, value: &Value) {
             }
             None => println!("{}", output::record(value)),
         },
+        Format::Id => match value.get("items").and_then(Value::as_array) {
+            Some(items) => items
+                .iter()
+                .filter_map(|item| item["id"].as_str())
+                .for_each(|id| println!("{id}")),
+            None => println!("{}", value["id"].as_str().unwrap_or_default()),
+        },
     }
 }
 
 /// `federa whoami`: the session the token opens.
+/// `federa catalogue apply DIR`: one line per object, saying what changed.
+pub async fn apply_catalogue(connection: &Connection, dir: &std::path::Path) -> Outcome {
+    let client = connect(connection)?;
+    let files = crate::catalogue::read_dir(dir).map_err(|e| usage(format!("{e:#}")))?;
+    let catalogue = crate::catalogue::parse(&files).map_err(|e| usage(format!("{e:#}")))?;
+    let applied = crate::catalogue::apply(&client, &catalogue)
+        .await
+        .map_err(|error| match error.downcast_ref::<ClientError>() {
+            Some(client_error) => Failure {
+                code: Failure::from(client_error.clone()).code,
+                message: format!("{error:#}"),
+            },
+            None => Failure {
+                code: 1,
+                message: format!("{error:#}"),
+            },
+        })?;
+    for (kind, name, change, id) in &applied.objects {
+        match connection.output {
+            Format::Json => println!(
+                "{}",
+                serde_json::json!({"kind": kind, "name": name, "change": change.to_string(), "id": id})
+            ),
+            Format::Table => println!("{change:<9}  {kind:<12}  {name}"),
+            Format::Id => println!("{id}"),
+        }
+    }
+    Ok(())
+}
+
 pub async fn whoami(connection: &Connection) -> Outcome {
     let session: Value = connect(connection)?.get("/session").await?.into_json()?;
     match connection.output {
         Format::Json => println!("{session}"),
-        Format::Table => println!("{}", output::record(&session)),
+        Format::Table | Format::Id => println!("{}", output::record(&session)),
     }
     Ok(())
 }
@@ -274,9 +432,10 @@ fn extra_filters(extra: &[String]) -> Result<(Filters, Option<Format>), Failure>
             format = Some(match value.as_str() {
                 "json" => Format::Json,
                 "table" => Format::Table,
+                "id" => Format::Id,
                 other => {
                     return Err(usage(format!(
-                        "unknown output format {other:?}; use table or json"
+                        "unknown output format {other:?}; use table, json or id"
                     )))
                 }
             });
@@ -370,4 +529,4 @@ pub async fn resource(connection: &Connection, name: &str, args: ResourceArgs) -
     Ok(())
 }
 
-pub use services::{services, ServicesArgs};
+pub use services::{services, ServicesArgs, SERVICE_ACTIONS_HELP};

@@ -6,6 +6,8 @@ use serde_json::Value;
 pub enum Format {
     Table,
     Json,
+    /// Only the id, or a list's ids one a line: for `$(…)` in scripts.
+    Id,
 }
 
 /// A cell: strings bare, lists joined, absent values as `-`.
@@ -18,6 +20,14 @@ fn cell(value: &Value) -> String {
     }
 }
 
+/// A field of a row; `price.hourly` reaches into objects.
+fn field_of<'a>(row: &'a Value, field: &str) -> &'a Value {
+    field
+        .split('.')
+        .try_fold(row, |value, key| value.get(key))
+        .unwrap_or(&Value::Null)
+}
+
 /// Rows aligned under their headers.
 pub fn table(columns: &[(&str, &str)], rows: &[Value]) -> String {
     let cells: Vec<Vec<String>> = rows
@@ -25,7 +35,7 @@ pub fn table(columns: &[(&str, &str)], rows: &[Value]) -> String {
         .map(|row| {
             columns
                 .iter()
-                .map(|(_, field)| cell(&row[*field]))
+                .map(|(_, field)| cell(field_of(row, field)))
                 .collect()
         })
         .collect();

@@ -135,6 +135,8 @@ pub const RESOURCES: &[Resource] = &[
             ID,
             ("PROVIDER", "participantId"),
             ("SERVICE TYPE", "serviceTypeId"),
+            ("REGIONS", "regions"),
+            ("EUR/HOUR", "price.hourly"),
         ],
     },
     Resource {

@@ -10,6 +10,13 @@ use serde_json::{json, Value};
 
 use super::{connect, resources, show, usage, values, Connection, Failure, Outcome, ResourceArgs};
 
+/// What `federa services --help` and `federa services ACTION --help` say
+/// about lifecycle actions, which are not subcommands of their own.
+pub const SERVICE_ACTIONS_HELP: &str = "Lifecycle actions:
+  federa services start ID [--wait] [-o FORMAT]   start a Stopped service
+  federa services stop ID [--wait] [-o FORMAT]    stop a Started one
+  federa services ACTION ID [--wait]              any other action its type's lifecycle names";
+
 #[derive(Args)]
 pub struct ServicesArgs {
     #[command(subcommand)]
@@ -40,7 +47,11 @@ enum ServiceVerb {
         /// A property as key=value (repeatable).
         #[arg(long = "prop", short = 'p')]
         props: Vec<String>,
-        /// Wait until the create job finishes.
+        /// Start it once it is created: an ordered service ends `Stopped`
+        /// until started.
+        #[arg(long)]
+        start: bool,
+        /// Wait until the create job (with --start, the start job) finishes.
         #[arg(long)]
         wait: bool,
     },
@@ -102,6 +113,7 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
             agent,
             tags,
             props,
+            start,
             wait,
         } => {
             let properties = values::parse_pairs(&props).map_err(usage)?;
@@ -113,6 +125,14 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
             }
             let created: Value = client.post("/services", &order).await?.into_json()?;
             let id = created["id"].as_str().unwrap_or_default().to_string();
+            if start {
+                // The lifecycle takes the next action once create is done.
+                wait_for_job(&client, &id).await?;
+                client
+                    .post(&format!("/services/{id}/start"), &json!({}))
+                    .await?
+                    .into_ok()?;
+            }
             (id, wait)
         }
         ServiceVerb::Update {
@@ -135,6 +155,13 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
             (id, wait && !props.is_empty())
         }
         ServiceVerb::Action(words) => {
+            if words.iter().any(|w| w == "--help" || w == "-h") {
+                println!(
+                    "Usage: federa services {} ID [--wait] [-o FORMAT]\n\n{SERVICE_ACTIONS_HELP}",
+                    words[0]
+                );
+                return Ok(());
+            }
             let action = ActionWords::parse(&words)?;
             client
                 .post(
@@ -212,8 +239,9 @@ fn format(text: &str) -> Result<super::Format, Failure> {
     match text {
         "json" => Ok(super::Format::Json),
         "table" => Ok(super::Format::Table),
+        "id" => Ok(super::Format::Id),
         other => Err(usage(format!(
-            "unknown output format {other:?}; use table or json"
+            "unknown output format {other:?}; use table, json or id"
         ))),
     }
 }

@@ -39,6 +39,9 @@ pub struct Identity {
     pub role: Role,
     pub participant_id: Option<Uuid>,
     pub agent_id: Option<Uuid>,
+    /// The API token that authenticated the caller, if it was one; events
+    /// name it as their initiator, as Fulcrum does.
+    pub token_id: Option<Uuid>,
 }
 
 impl Identity {
@@ -47,6 +50,7 @@ impl Identity {
             role: Role::Admin,
             participant_id: None,
             agent_id: None,
+            token_id: None,
         }
     }
 
@@ -55,6 +59,7 @@ impl Identity {
             role: Role::Participant,
             participant_id: Some(participant_id),
             agent_id: None,
+            token_id: None,
         }
     }
 
@@ -63,6 +68,15 @@ impl Identity {
             role: Role::Agent,
             participant_id: Some(participant_id),
             agent_id: Some(agent_id),
+            token_id: None,
+        }
+    }
+
+    /// The same caller, authenticated by the API token `token_id`.
+    pub fn by_token(self, token_id: Uuid) -> Identity {
+        Identity {
+            token_id: Some(token_id),
+            ..self
         }
     }
 

@@ -173,8 +173,8 @@ pub fn grant(role: Role, object: Object, action: Action) -> Grant {
         (Job, Get | List) if participant => When(OwnerOrConsumer),
         (Job, Get | List | GetPending | Claim | Complete | Fail) if !participant => When(SelfAgent),
         (MetricEntry, Create) if !participant => When(SelfAgent),
+        // Agents report measurements; reading them is for people (as in Fulcrum).
         (MetricEntry, List) if participant => When(OwnerOrConsumer),
-        (MetricEntry, List) => When(SelfAgent),
         (Event, List) if participant => When(OwnerOrConsumer),
         (VaultSecret, Resolve) if !participant => When(SelfAgent),
         (ProviderProfile | Offering, Get | List) => Always,

@@ -40,6 +40,25 @@ pub const AGENT_TYPE_LIST: ListSpec = ListSpec {
     default_sort: ("created_at", false),
 };
 
+/// The install command is useless without the config URL and the bootstrap
+/// token, so, as in Fulcrum, it must use both.
+fn check_install_command(template: &str) -> Vec<FieldError> {
+    let used = super::templates::placeholders(template).unwrap_or_default();
+    [
+        CONFIG_URL_PLACEHOLDER,
+        super::agent_install::AUTH_TOKEN_PLACEHOLDER,
+    ]
+    .into_iter()
+    .filter(|required| !used.contains(required))
+    .map(|required| {
+        FieldError::new(
+            "cmdTemplate",
+            format!("must use {{{{.{required}}}}} when configTemplate is set"),
+        )
+    })
+    .collect()
+}
+
 /// Checks an agent type's configuration schema, templates and content type
 /// together, reporting every problem.
 pub fn check_agent_type(agent_type: &AgentType) -> Result<(), Vec<FieldError>> {
@@ -56,6 +75,7 @@ pub fn check_agent_type(agent_type: &AgentType) -> Result<(), Vec<FieldError>> {
         known.push(super::agent_install::AUTH_TOKEN_PLACEHOLDER);
         if let Some(template) = &agent_type.cmd_template {
             errors.extend(check_template("cmdTemplate", template, &known).err());
+            errors.extend(check_install_command(template));
         }
     }
     if agent_type.cmd_template.is_some() != agent_type.config_template.is_some() {

@@ -64,6 +64,23 @@ impl PriceSheet {
             .map_or(Decimal::MAX, |price| price.normalize())
     }
 
+    /// The priced property whose value makes the hourly price too large for
+    /// a [`Decimal`], if any: such an order is refused rather than shown a
+    /// price that is not its own.
+    pub fn overflowing_property(&self, properties: &Map<String, Value>) -> Option<&str> {
+        let mut total = self.hourly;
+        for price in &self.per_property {
+            let added = property_units(properties, &price.property)
+                .and_then(|units| price.hourly_per_unit.checked_mul(units))
+                .and_then(|cost| total.checked_add(cost));
+            match added {
+                Some(sum) => total = sum,
+                None => return Some(&price.property),
+            }
+        }
+        None
+    }
+
     fn checked_hourly_price(&self, properties: &Map<String, Value>) -> Option<Decimal> {
         let mut total = self.hourly;
         for price in &self.per_property {

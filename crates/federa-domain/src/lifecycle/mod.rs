@@ -18,7 +18,10 @@
 //!   }],
 //!   "initialState": "New",
 //!   "terminalStates": [],                          // optional
-//!   "runningStates": []                            // optional
+//!   "runningStates": [],                           // optional
+//!   "driftTransitions": [                          // optional, Federa's
+//!     {"from": "Started", "observed": "Stopped", "to": "Stopped"}
+//!   ]
 //! }
 //! ```
 //!
@@ -32,6 +35,9 @@
 //!   [`LifecycleSchema::on_success`] and [`LifecycleSchema::on_error`] say
 //!   where a finished job leaves the service; [`LifecycleError`] tells an
 //!   unknown action from one that is not allowed in the current state.
+//! - [`LifecycleSchema::reconcile`] says what an agent's observation of the
+//!   platform ([`ObservedState`]) means for a service: it agrees, it drifted
+//!   (and where a declared drift transition takes it), or a drift ended.
 //!
 //! # Rules enforced on the document
 //!
@@ -51,6 +57,7 @@
 //!   neither could ever be chosen;
 //! - `onErrorRegexp` on a success transition, where it would be ignored.
 
+mod drift;
 mod error;
 mod examples;
 mod parse;
@@ -63,6 +70,7 @@ use serde_json::Value;
 
 use crate::property_schema::PropertyError;
 
+pub use drift::{DriftTransition, ObservedState, Reconciliation};
 pub use error::LifecycleError;
 pub use examples::EXAMPLE_VM_LIFECYCLE;
 pub use types::{Action, LifecycleSchema, RequestSchemaType, Transition, TransitionTrigger};

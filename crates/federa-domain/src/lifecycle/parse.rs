@@ -3,7 +3,7 @@
 //! The rules are listed in the parent module's documentation; every broken
 //! one is recorded with its path before the walk moves on.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use regex::RegexBuilder;
 use serde_json::{Map, Value};
@@ -14,6 +14,12 @@ use super::types::{Action, LifecycleSchema, RequestSchemaType, Transition, Trans
 
 const ROOT: &str = "lifecycleSchema";
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Far above any real service's lifecycle; they keep what one schema can
+/// cost to check, and the answer listing its errors, small.
+pub const MAX_STATES: usize = 500;
+pub const MAX_ACTIONS: usize = 200;
+/// Transitions of all actions together.
+pub const MAX_TRANSITIONS: usize = 5000;
 
 struct Checker {
     errors: Vec<PropertyError>,
@@ -75,8 +81,12 @@ pub(crate) fn parse(document: &Value) -> Result<LifecycleSchema, Vec<PropertyErr
         return Err(c.errors);
     };
 
+    if let Some(errors) = too_large(root) {
+        return Err(errors);
+    }
     let states = states(&mut c, root);
-    let known = |name: &str| states.iter().any(|s| s == name);
+    let state_set: HashSet<&str> = states.iter().map(String::as_str).collect();
+    let known = |name: &str| state_set.contains(name);
 
     let initial_here = format!("{ROOT}.initialState");
     let initial_state = c
@@ -87,9 +97,12 @@ pub(crate) fn parse(document: &Value) -> Result<LifecycleSchema, Vec<PropertyErr
             c.err(&initial_here, format!("unknown state `{initial}`"));
         }
     }
-    let terminal_states = state_list(&mut c, root, "terminalStates", &states);
-    let running_states = state_list(&mut c, root, "runningStates", &states);
-    let actions = actions(&mut c, root, &states, &terminal_states);
+    let terminal_states = state_list(&mut c, root, "terminalStates", &state_set);
+    let running_states = state_list(&mut c, root, "runningStates", &state_set);
+    let terminal_set: HashSet<&str> = terminal_states.iter().map(String::as_str).collect();
+    let actions = actions(&mut c, root, &state_set, &terminal_set);
+    let drift_transitions =
+        super::drift::parse_drift_transitions(root, &states, &terminal_states, &mut c.errors);
 
     // Only on an otherwise sound schema: the state indexes reported must
     // match the document, and a broken transition would cause false alarms.
@@ -104,9 +117,47 @@ pub(crate) fn parse(document: &Value) -> Result<LifecycleSchema, Vec<PropertyErr
             initial_state,
             terminal_states,
             running_states,
+            drift_transitions,
         }),
         _ => Err(c.errors),
     }
+}
+
+/// Refuses a schema larger than the bounds before anything in it is
+/// checked, so its size alone costs nothing more than counting.
+fn too_large(root: &Map<String, Value>) -> Option<Vec<PropertyError>> {
+    let count = |key: &str| root.get(key).and_then(Value::as_array).map_or(0, Vec::len);
+    let actions = root.get("actions").and_then(Value::as_array);
+    let transitions: usize = actions
+        .into_iter()
+        .flatten()
+        .filter_map(|action| action.get("transitions").and_then(Value::as_array))
+        .map(Vec::len)
+        .sum();
+    let mut errors = Vec::new();
+    for (key, found, max) in [
+        ("states", count("states"), MAX_STATES),
+        ("actions", count("actions"), MAX_ACTIONS),
+        (
+            "driftTransitions",
+            count("driftTransitions"),
+            MAX_TRANSITIONS,
+        ),
+    ] {
+        if found > max {
+            errors.push(PropertyError::new(
+                format!("{ROOT}.{key}"),
+                format!("must declare at most {max} {key}, got {found}"),
+            ));
+        }
+    }
+    if transitions > MAX_TRANSITIONS {
+        errors.push(PropertyError::new(
+            format!("{ROOT}.actions"),
+            format!("must declare at most {MAX_TRANSITIONS} transitions in all, got {transitions}"),
+        ));
+    }
+    (!errors.is_empty()).then_some(errors)
 }
 
 fn states(c: &mut Checker, root: &Map<String, Value>) -> Vec<String> {
@@ -116,6 +167,7 @@ fn states(c: &mut Checker, root: &Map<String, Value>) -> Vec<String> {
         c.err(&here, "must declare at least one state");
     }
     let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for (index, entry) in entries.iter().enumerate() {
         let at = format!("{here}[{index}]");
         let Some(object) = entry.as_object() else {
@@ -126,10 +178,10 @@ fn states(c: &mut Checker, root: &Map<String, Value>) -> Vec<String> {
         let Some(name) = c.name(object, "name", &name_here) else {
             continue;
         };
-        if out.iter().any(|s| s == name) {
-            c.err(name_here, format!("duplicate state `{name}`"));
-        } else {
+        if seen.insert(name) {
             out.push(name.to_owned());
+        } else {
+            c.err(name_here, format!("duplicate state `{name}`"));
         }
     }
     out
@@ -140,15 +192,16 @@ fn state_list(
     c: &mut Checker,
     root: &Map<String, Value>,
     key: &str,
-    states: &[String],
+    states: &HashSet<&str>,
 ) -> Vec<String> {
     let here = format!("{ROOT}.{key}");
     let mut out: Vec<String> = Vec::new();
+    let mut listed: HashSet<&str> = HashSet::new();
     for (index, entry) in c.list(root, key, &here, false).iter().enumerate() {
         let at = format!("{here}[{index}]");
         match entry.as_str() {
-            Some(name) if states.iter().any(|s| s == name) => {
-                if !out.iter().any(|s| s == name) {
+            Some(name) if states.contains(name) => {
+                if listed.insert(name) {
                     out.push(name.to_owned());
                 }
             }
@@ -162,8 +215,8 @@ fn state_list(
 fn actions(
     c: &mut Checker,
     root: &Map<String, Value>,
-    states: &[String],
-    terminal: &[String],
+    states: &HashSet<&str>,
+    terminal: &HashSet<&str>,
 ) -> Vec<Action> {
     let here = format!("{ROOT}.actions");
     let entries = c.list(root, "actions", &here, true);
@@ -171,6 +224,7 @@ fn actions(
         c.err(&here, "must declare at least one action");
     }
     let mut out: Vec<Action> = Vec::new();
+    let mut names: HashSet<&str> = HashSet::new();
     for (index, entry) in entries.iter().enumerate() {
         let at = format!("{here}[{index}]");
         let Some(object) = entry.as_object() else {
@@ -180,7 +234,7 @@ fn actions(
         let name_here = format!("{at}.name");
         let name = c.name(object, "name", &name_here);
         if let Some(name) = name {
-            if out.iter().any(|a| a.name == name) {
+            if !names.insert(name) {
                 c.err(&name_here, format!("duplicate action `{name}`"));
             }
         }
@@ -214,8 +268,8 @@ fn transitions(
     c: &mut Checker,
     action: &Map<String, Value>,
     at: &str,
-    states: &[String],
-    terminal: &[String],
+    states: &HashSet<&str>,
+    terminal: &HashSet<&str>,
 ) -> Vec<Transition> {
     let here = format!("{at}.transitions");
     let entries = c.list(action, "transitions", &here, true);
@@ -223,6 +277,9 @@ fn transitions(
         c.err(&here, "must contain at least one transition");
     }
     let mut out: Vec<Transition> = Vec::new();
+    // What earlier transitions leave each state on: (a success one, an
+    // error one catching every error).
+    let mut earlier: HashMap<&str, (bool, bool)> = HashMap::new();
     for (index, entry) in entries.iter().enumerate() {
         let at = format!("{here}[{index}]");
         let Some(object) = entry.as_object() else {
@@ -235,16 +292,16 @@ fn transitions(
         let (Some(from), Some(to), Some(trigger)) = (from, to, trigger) else {
             continue;
         };
-        if terminal.iter().any(|s| s == from) {
+        if terminal.contains(from) {
             c.err(
                 format!("{at}.from"),
                 format!("state `{from}` is terminal, so no action can leave it"),
             );
         }
-        let earlier = out.iter().filter(|t| t.from == from);
+        let (success_before, catch_all_before) = earlier.get(from).copied().unwrap_or_default();
         match &trigger {
             TransitionTrigger::Success => {
-                if earlier.clone().any(|t| !t.is_error()) {
+                if success_before {
                     c.err(
                         &at,
                         format!("duplicate success transition from `{from}`; only the first would be used"),
@@ -252,16 +309,19 @@ fn transitions(
                 }
             }
             TransitionTrigger::Error(_) => {
-                if earlier
-                    .clone()
-                    .any(|t| t.trigger == TransitionTrigger::Error(None))
-                {
+                if catch_all_before {
                     c.err(
                         &at,
                         format!("an earlier error transition from `{from}` catches every error, so this one is never used"),
                     );
                 }
             }
+        }
+        let seen = earlier.entry(from).or_default();
+        match &trigger {
+            TransitionTrigger::Success => seen.0 = true,
+            TransitionTrigger::Error(None) => seen.1 = true,
+            TransitionTrigger::Error(Some(_)) => {}
         }
         out.push(Transition {
             from: from.to_owned(),
@@ -277,11 +337,11 @@ fn endpoint<'v>(
     transition: &'v Map<String, Value>,
     key: &str,
     at: &str,
-    states: &[String],
+    states: &HashSet<&str>,
 ) -> Option<&'v str> {
     let here = format!("{at}.{key}");
     let name = c.name(transition, key, &here)?;
-    if states.iter().any(|s| s == name) {
+    if states.contains(name) {
         Some(name)
     } else {
         c.err(here, format!("unknown state `{name}`"));
@@ -338,15 +398,17 @@ fn trigger(
 /// Every state must be reachable from the initial one through any
 /// transition, success or error; otherwise it is dead weight or a typo.
 fn unreachable_states(c: &mut Checker, initial: &str, states: &[String], actions: &[Action]) {
+    let mut leaving: HashMap<&str, Vec<&str>> = HashMap::new();
+    for transition in actions.iter().flat_map(|a| &a.transitions) {
+        leaving
+            .entry(transition.from.as_str())
+            .or_default()
+            .push(transition.to.as_str());
+    }
     let mut seen: HashSet<&str> = HashSet::from([initial]);
     let mut queue: VecDeque<&str> = VecDeque::from([initial]);
     while let Some(state) = queue.pop_front() {
-        let next = actions
-            .iter()
-            .flat_map(|a| &a.transitions)
-            .filter(|t| t.from == state)
-            .map(|t| t.to.as_str());
-        for to in next {
+        for &to in leaving.get(state).into_iter().flatten() {
             if seen.insert(to) {
                 queue.push_back(to);
             }

@@ -1,6 +1,7 @@
 //! Turns a lifecycle back into its JSON document, in the same layout the
 //! parser reads (`terminalStates` always present, `runningStates`,
-//! `requestSchemaType`, `onError` and `onErrorRegexp` only when set).
+//! `requestSchemaType`, `onError`, `onErrorRegexp` and `driftTransitions`
+//! only when set).
 
 use serde_json::{json, Map, Value};
 
@@ -18,6 +19,9 @@ pub(crate) fn document(schema: &LifecycleSchema) -> Value {
     out.insert("terminalStates".into(), json!(schema.terminal_states));
     if !schema.running_states.is_empty() {
         out.insert("runningStates".into(), json!(schema.running_states));
+    }
+    if let Some(drift) = super::drift::drift_document(&schema.drift_transitions) {
+        out.insert("driftTransitions".into(), drift);
     }
     Value::Object(out)
 }

@@ -12,6 +12,7 @@ pub struct LifecycleSchema {
     pub(crate) initial_state: String,
     pub(crate) terminal_states: Vec<String>,
     pub(crate) running_states: Vec<String>,
+    pub(crate) drift_transitions: Vec<super::drift::DriftTransition>,
 }
 
 /// What an action's request body carries.

@@ -7,6 +7,15 @@ use super::page::{PageRequest, MAX_PAGE_SIZE};
 /// property-schema engine reports, so every 400 has one shape.
 pub use crate::property_schema::PropertyError as FieldError;
 
+/// Values one filter parameter may list, counting repeats of the
+/// parameter. Each value is one comparison in the query; SQLite refuses an
+/// expression tree much deeper than a thousand.
+pub const MAX_FILTER_VALUES: usize = 100;
+
+/// Characters one filter value may hold: far above any name, and far below
+/// the 50,000-byte pattern SQLite refuses in `LIKE`.
+pub const MAX_FILTER_VALUE_CHARS: usize = 1000;
+
 /// What values a filter parameter accepts and how it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterKind {
@@ -97,6 +106,7 @@ impl ListSpec {
             descending: self.default_sort.1,
         };
         let mut filters: Vec<Filter> = Vec::new();
+        let mut counted: Vec<(&str, usize)> = Vec::new();
 
         for (key, value) in pairs {
             match key.as_str() {
@@ -117,6 +127,12 @@ impl ListSpec {
                 },
                 _ => {
                     if let Some(spec) = self.filters.iter().find(|f| f.param == key) {
+                        if let Err(error) = count_values(&mut counted, spec.param, value) {
+                            if !errors.iter().any(|e: &FieldError| e.path == error.path) {
+                                errors.push(error);
+                            }
+                            continue;
+                        }
                         match parse_filter(spec, value) {
                             Ok(Some(filter)) => merge_filter(&mut filters, filter),
                             Ok(None) => {}
@@ -168,6 +184,44 @@ fn split_values(value: &str) -> Vec<&str> {
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .collect()
+}
+
+/// Adds the values of one occurrence of `param` to its running count.
+fn count_values<'a>(
+    counted: &mut Vec<(&'a str, usize)>,
+    param: &'a str,
+    value: &str,
+) -> Result<(), FieldError> {
+    let values = split_values(value);
+    if let Some(long) = values
+        .iter()
+        .find(|v| v.chars().count() > MAX_FILTER_VALUE_CHARS)
+    {
+        return Err(FieldError::new(
+            param,
+            format!(
+                "each value must be at most {MAX_FILTER_VALUE_CHARS} characters, got {}",
+                long.chars().count()
+            ),
+        ));
+    }
+    let total = match counted.iter_mut().find(|(name, _)| *name == param) {
+        Some((_, count)) => {
+            *count += values.len();
+            *count
+        }
+        None => {
+            counted.push((param, values.len()));
+            values.len()
+        }
+    };
+    if total > MAX_FILTER_VALUES {
+        return Err(FieldError::new(
+            param,
+            format!("must list at most {MAX_FILTER_VALUES} values"),
+        ));
+    }
+    Ok(())
 }
 
 fn parse_filter(spec: &FilterSpec, value: &str) -> Result<Option<Filter>, FieldError> {

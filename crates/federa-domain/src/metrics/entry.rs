@@ -7,6 +7,11 @@ use crate::listing::{FieldError, FilterKind, FilterSpec, ListSpec};
 /// The most entries one batch may carry.
 pub const MAX_BATCH_ENTRIES: usize = 5000;
 pub const MAX_RESOURCE_ID_CHARS: usize = 255;
+/// The largest magnitude a reported value may have. Up to here `f64`
+/// still counts whole units exactly (2^53 is about 9e15), and any sum an
+/// invoice makes of such values stays far inside what its decimal money
+/// can hold, so no accepted value can drop out of a bill.
+pub const MAX_ABS_VALUE: f64 = 1e15;
 /// How far ahead of the exchange's clock a reported timestamp may be: enough
 /// for an agent host whose clock drifts, too little to plant data in the
 /// future of every chart.
@@ -67,6 +72,7 @@ pub fn check_entry(
     now: DateTime<Utc>,
 ) -> Result<ValidEntry, Vec<FieldError>> {
     let mut errors = Vec::new();
+    let instance_text = draft.agent_instance_id.clone();
 
     let service = match (draft.service_id, draft.agent_instance_id, reporter_agent) {
         (Some(id), _, _) => Some(ServiceRef::Id(id)),
@@ -118,11 +124,24 @@ pub fn check_entry(
         ));
     }
 
-    if !draft.value.is_finite() {
+    if !draft.value.is_finite() || draft.value.abs() > MAX_ABS_VALUE {
         errors.push(FieldError::new(
             path(prefix, "value"),
-            "must be a finite number",
+            "must be a finite number from -1e15 to 1e15",
         ));
+    }
+    // PostgreSQL cannot store U+0000 in text; refused on every backend.
+    for (field, text) in [
+        ("resourceId", Some(draft.resource_id.as_str())),
+        ("typeName", Some(draft.type_name.as_str())),
+        ("agentInstanceId", instance_text.as_deref()),
+    ] {
+        if text.is_some_and(|text| text.contains('\0')) {
+            errors.push(FieldError::new(
+                path(prefix, field),
+                "must not contain the NUL character (U+0000)",
+            ));
+        }
     }
 
     let measured_at = draft.timestamp.unwrap_or(now);
@@ -306,7 +325,7 @@ mod tests {
 
     #[test]
     fn values_must_be_finite() {
-        for value in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+        for value in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 1e308, -1.5e15] {
             let bad = EntryDraft { value, ..draft() };
             assert_eq!(paths(check_entry("", bad, None, now())), ["value"]);
         }

@@ -52,8 +52,12 @@ pub(crate) fn as_integer(value: &Value) -> Option<Value> {
     if n.is_i64() || n.is_u64() {
         return Some(value.clone());
     }
+    // A whole float at or beyond -2^63 is what serde_json makes of an
+    // integer literal below `i64::MIN` (which would otherwise round onto
+    // `i64::MIN`): refused rather than silently changed. `i64::MIN` itself
+    // arrives as an `i64` above.
     let f = n.as_f64()?;
-    if f.is_finite() && f.fract() == 0.0 && (-I64_BOUND..I64_BOUND).contains(&f) {
+    if f.is_finite() && f.fract() == 0.0 && f > -I64_BOUND && f < I64_BOUND {
         // The range check above makes this conversion exact.
         #[allow(clippy::cast_possible_truncation)]
         let whole = f as i64;
@@ -105,6 +109,9 @@ mod tests {
         assert_eq!(as_integer(&json!(1e300)), None);
         assert_eq!(as_integer(&json!("2")), None);
         assert_eq!(as_integer(&json!(u64::MAX)), Some(json!(u64::MAX)));
+        assert_eq!(as_integer(&json!(i64::MIN)), Some(json!(i64::MIN)));
+        let below: Value = serde_json::from_str("-9223372036854775809").unwrap();
+        assert_eq!(as_integer(&below), None, "not rounded onto i64::MIN");
     }
 
     #[test]

@@ -94,6 +94,7 @@ mod state_refs;
 mod types;
 mod validator_config;
 mod validators;
+mod weight;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -114,6 +115,7 @@ pub use types::{
     PropertyKind, PropertyType, ReferenceConfig, ReferenceOrigin, SchemaKind, SchemaRule,
     SecretKind, Validator,
 };
+pub use weight::{check_weight, json_weight, DEFAULT_MAX_PROPERTIES_BYTES};
 
 use engine::{Engine, Source};
 use schema_check::Checker;

@@ -63,6 +63,8 @@ pub struct Job {
     pub completed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// For a completed job, what identifies the report that completed it.
+    pub outcome_digest: Option<String>,
 }
 
 impl Job {

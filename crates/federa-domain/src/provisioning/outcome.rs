@@ -14,11 +14,18 @@ pub enum Verdict {
     Conflict(&'static str),
 }
 
-/// An agent reports success.
-pub fn complete_verdict(status: JobStatus) -> Verdict {
+/// An agent reports success with the report `digest` identifies; a job
+/// completed by another report refuses it, as a failure with another
+/// message is refused.
+pub fn complete_verdict(status: JobStatus, recorded_digest: Option<&str>, digest: &str) -> Verdict {
     match status {
         JobStatus::Processing => Verdict::Apply,
-        JobStatus::Completed => Verdict::AlreadyDone,
+        JobStatus::Completed if recorded_digest.is_none_or(|recorded| recorded == digest) => {
+            Verdict::AlreadyDone
+        }
+        JobStatus::Completed => {
+            Verdict::Conflict("the job has already completed with another report")
+        }
         JobStatus::Failed => Verdict::Conflict("the job has already failed"),
         JobStatus::Pending => Verdict::Conflict("the job must be claimed before it is completed"),
     }

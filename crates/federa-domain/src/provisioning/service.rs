@@ -22,6 +22,10 @@ pub struct Service {
     pub properties: Map<String, Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the service's agent last saw of it on the platform (`Running`,
+    /// `Stopped`, `Missing`), and when; `None` until it reports.
+    pub observed_state: Option<String>,
+    pub observed_at: Option<DateTime<Utc>>,
 }
 
 impl Service {

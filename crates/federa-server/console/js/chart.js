@@ -34,7 +34,13 @@ export function lineChart(title, points) {
     const ys = points.map(([, v]) => v);
     const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
     let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-    if (y0 === y1) { y0 -= 1; y1 += 1; }
+    // A flat series is drawn from zero to its value (a value of zero, from
+    // zero to one), never across negative numbers it never took.
+    if (y0 === y1) {
+      if (y0 > 0) y0 = 0;
+      else if (y0 < 0) y1 = 0;
+      else y1 = 1;
+    }
     const x = (t) => left + ((t - x0) / Math.max(x1 - x0, 1)) * (width - left - 8);
     const y = (v) => top + (1 - (v - y0) / (y1 - y0)) * (height - top - bottom);
     root.append(svg('line', { class: 'axis', x1: left, y1: height - bottom, x2: width - 8, y2: height - bottom }));

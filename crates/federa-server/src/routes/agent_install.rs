@@ -15,9 +15,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Role};
 use federa_domain::catalogue::agent_install::{install_templates, render_command, render_config};
-use federa_domain::catalogue::{
-    Agent, AgentInstall, AgentType, INSTALLED_AGENT_TOKEN_LIFETIME, INSTALL_TTL,
-};
+use federa_domain::catalogue::{Agent, AgentInstall, AgentType, INSTALLED_AGENT_TOKEN_LIFETIME};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::property_schema::VAULT_REFERENCE_PREFIX;
 use federa_domain::token::Token;
@@ -114,12 +112,12 @@ fn public_base(state: &AppState, headers: &HeaderMap) -> String {
 
 /// A fresh bootstrap token: agent role, scoped to the agent, expiring with
 /// the install credential.
-fn bootstrap_token(agent: &Agent, now: DateTime<Utc>) -> Token {
+fn bootstrap_token(agent: &Agent, now: DateTime<Utc>, ttl: chrono::Duration) -> Token {
     Token {
         id: Uuid::now_v7(),
         name: format!("install bootstrap for {}", agent.name),
         role: Role::Agent,
-        expire_at: Some(now + INSTALL_TTL),
+        expire_at: Some(now + ttl),
         participant_id: Some(agent.provider_id),
         agent_id: Some(agent.id),
         created_at: now,
@@ -135,10 +133,10 @@ struct Minted {
     bootstrap_value: String,
 }
 
-fn mint(agent: &Agent, now: DateTime<Utc>) -> Minted {
+fn mint(agent: &Agent, now: DateTime<Utc>, ttl: chrono::Duration) -> Minted {
     Minted {
         install_value: new_token_value(),
-        bootstrap: bootstrap_token(agent, now),
+        bootstrap: bootstrap_token(agent, now, ttl),
         bootstrap_value: new_token_value(),
     }
 }
@@ -175,7 +173,8 @@ fn command_response(
 }
 
 /// Create the install command of an agent whose type has install
-/// templates. It and its bootstrap token expire after five minutes.
+/// templates. It and its bootstrap token expire after five minutes (the
+/// server's `--agent-install-ttl-seconds`).
 #[utoipa::path(post, path = "/agents/{id}/install-command", tag = "Agents", params(("id" = Uuid, Path)),
     responses((status = 201, body = InstallCommandRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404),
         (status = 409, body = crate::routes::ErrorRes, description = "the agent already has an install command that has not expired")))]
@@ -194,17 +193,17 @@ async fn create(
             "the agent already has a live install command; regenerate or delete it".into(),
         ));
     }
-    let minted = mint(&agent, now);
+    let minted = mint(&agent, now, state.install_ttl);
     let install = AgentInstall {
         id: Uuid::now_v7(),
         agent_id: agent.id,
         bootstrap_token_id: minted.bootstrap.id,
-        expires_at: now + INSTALL_TTL,
+        expires_at: now + state.install_ttl,
         created_at: now,
         updated_at: now,
     };
     let event = install_event(
-        "agent.installCommandCreated",
+        "agent.install_token_created",
         Initiator::of(&caller),
         &agent,
         json!({"expiresAt": install.expires_at}),
@@ -280,15 +279,15 @@ async fn regenerate(
         .await?
         .ok_or(ApiError::NotFound)?;
     let now = clock::now();
-    let minted = mint(&agent, now);
+    let minted = mint(&agent, now, state.install_ttl);
     let new = AgentInstall {
         bootstrap_token_id: minted.bootstrap.id,
-        expires_at: now + INSTALL_TTL,
+        expires_at: now + state.install_ttl,
         updated_at: now,
         ..old.clone()
     };
     let event = install_event(
-        "agent.installCommandRegenerated",
+        "agent.install_token_regenerated",
         Initiator::of(&caller),
         &agent,
         json!({"expiresAt": new.expires_at}),
@@ -332,7 +331,7 @@ async fn delete(
         .await?
         .ok_or(ApiError::NotFound)?;
     let event = install_event(
-        "agent.installCommandDeleted",
+        "agent.install_token_revoked",
         Initiator::of(&caller),
         &agent,
         json!({}),
@@ -358,6 +357,10 @@ async fn live_install(state: &AppState, value: &str) -> ApiResult<(AgentInstall,
         .agent(install.agent_id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    // A disabled agent or provider installs nothing, like an unknown one.
+    crate::auth::refuse_disabled(state, &Identity::agent(agent.id, agent.provider_id))
+        .await
+        .map_err(|_| ApiError::NotFound)?;
     Ok((install, agent))
 }
 
@@ -456,7 +459,7 @@ async fn exchange(State(state): State<AppState>, Path(value): Path<String>) -> A
     let token_value = new_token_value();
     let as_agent = Identity::agent(agent.id, agent.provider_id);
     let event = install_event(
-        "agent.installExchanged",
+        "agent.install_token_exchanged",
         Initiator::of(&as_agent),
         &agent,
         json!({"tokenId": token.id}),

@@ -29,10 +29,9 @@ pub struct AgentTypeRes {
     service_type_ids: Vec<Uuid>,
     #[schema(value_type = Object)]
     configuration_schema: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    config_template: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cmd_template: Option<String>,
+    /// Empty when the type has no install templates, as in Fulcrum.
+    config_template: String,
+    cmd_template: String,
     config_content_type: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -45,8 +44,8 @@ impl From<AgentType> for AgentTypeRes {
             name: t.name,
             service_type_ids: t.service_type_ids,
             configuration_schema: t.configuration_schema,
-            config_template: t.config_template,
-            cmd_template: t.cmd_template,
+            config_template: t.config_template.unwrap_or_default(),
+            cmd_template: t.cmd_template.unwrap_or_default(),
             config_content_type: t.config_content_type.unwrap_or_else(|| "text/plain".into()),
             created_at: t.created_at,
             updated_at: t.updated_at,

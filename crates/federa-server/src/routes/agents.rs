@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::catalogue::{check_tags, Agent, AgentStatus, AgentType, AGENT_LIST};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::json_diff;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use federa_domain::property_schema::{Actor, ValidationContext};
@@ -106,6 +107,25 @@ fn agent_event(kind: &str, caller: &Identity, agent: &Agent, properties: Value) 
     NewEvent::new(kind, Initiator::of(caller), agent.id)
         .provider(Some(agent.provider_id))
         .agent(Some(agent.id))
+        .properties(properties)
+}
+
+/// `agent.updated`, as Fulcrum logs it: `properties.diff` is the RFC 6902
+/// patch from the agent as it was to the agent as it is, in the shape
+/// `GET /agents/{id}` answers. A change of status also names both statuses.
+pub fn agent_updated_event(initiator: Initiator, before: &Agent, after: &Agent) -> NewEvent {
+    let diff = json_diff::diff(
+        &serde_json::to_value(AgentRes::from(before.clone())).unwrap_or_default(),
+        &serde_json::to_value(AgentRes::from(after.clone())).unwrap_or_default(),
+    );
+    let mut properties = json!({"diff": diff});
+    if before.status != after.status {
+        properties["from"] = json!(before.status);
+        properties["to"] = json!(after.status);
+    }
+    NewEvent::new("agent.updated", initiator, after.id)
+        .provider(Some(after.provider_id))
+        .agent(Some(after.id))
         .properties(properties)
 }
 
@@ -216,6 +236,8 @@ async fn create(
     let mut agent = Agent {
         id: agent_id,
         name,
+        // `New` until it first calls, told apart from an agent that fell
+        // silent (Fulcrum starts it `Disconnected`).
         status: AgentStatus::New,
         provider_id: req.provider_id,
         agent_type_id: req.agent_type_id,
@@ -226,14 +248,25 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = agent_event(
-        "agent.created",
-        &caller,
-        &agent,
-        json!({"name": agent.name}),
-    );
-    write_agent(&state, &mut agent, configured, &event, AgentWrite::Insert).await?;
+    let event =
+        |agent: &Agent| agent_event("agent.created", &caller, agent, json!({"name": agent.name}));
+    write_agent(&state, &mut agent, configured, &event, AgentWrite::Insert)
+        .await
+        .map_err(|error| name_taken(error, &agent.name))?;
     Ok((StatusCode::CREATED, Json(agent.into())))
+}
+
+/// Besides its id, the only unique value of an agent is its name within
+/// its provider, so a uniqueness conflict is about the name.
+fn name_taken(error: ApiError, name: &str) -> ApiError {
+    match error {
+        ApiError::Conflict(message) if message == federa_store::UNIQUE_CONFLICT => {
+            ApiError::Conflict(format!(
+                "name: the provider already has an agent named {name:?}"
+            ))
+        }
+        other => other,
+    }
 }
 
 /// The agent the calling token acts as.
@@ -255,19 +288,15 @@ async fn report_status(
     caller.authorize(Object::Agent, Action::UpdateStatus, &agent.owners())?;
     let status = req.status.check_reported(agent.status)?;
     let now = clock::now();
-    let event = agent_event(
-        "agent.statusChanged",
-        &caller,
-        &agent,
-        json!({"from": agent.status, "to": status}),
-    );
-    state
-        .store
-        .report_agent_status(&agent, status, &event, now)
-        .await?;
+    let before = agent.clone();
     agent.status = status;
     agent.last_status_update = Some(now);
     agent.updated_at = now;
+    let event = agent_updated_event(Initiator::of(&caller), &before, &agent);
+    state
+        .store
+        .report_agent_status(&before, status, &event, now)
+        .await?;
     Ok(Json(agent.into()))
 }
 
@@ -296,6 +325,7 @@ async fn update(
     Body(req): Body<AgentUpdateReq>,
 ) -> ApiResult<Json<AgentRes>> {
     let mut agent = load_agent(&state, &caller, id, Action::Update).await?;
+    let before = agent.clone();
     let previous = agent.configuration.clone();
     if let Some(name) = req.name {
         agent.name = check_name("name", &name)?;
@@ -331,13 +361,11 @@ async fn update(
         agent.service_pool_set_id = req.service_pool_set_id;
     }
     agent.updated_at = clock::now();
-    let event = agent_event(
-        "agent.updated",
-        &caller,
-        &agent,
-        json!({"name": agent.name, "status": agent.status}),
-    );
-    write_agent(&state, &mut agent, configured, &event, AgentWrite::Update).await?;
+    let initiator = Initiator::of(&caller);
+    let event = |agent: &Agent| agent_updated_event(initiator.clone(), &before, agent);
+    write_agent(&state, &mut agent, configured, &event, AgentWrite::Update)
+        .await
+        .map_err(|error| name_taken(error, &agent.name))?;
     vault::agent_configuration_changed(
         &state,
         agent.id,

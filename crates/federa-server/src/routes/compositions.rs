@@ -314,7 +314,7 @@ async fn create(
         Action::Create,
         &Owners::none().with_consumer(consumer_id),
     )?;
-    let spec = CompositionSpec {
+    let mut spec = CompositionSpec {
         name: req.name,
         components: req.components,
         relations: req.relations,
@@ -322,9 +322,11 @@ async fn create(
     };
     spec.validate()?;
     check(&state, &spec).await?;
+    let id = Uuid::now_v7();
+    crate::composition_secrets::seal(&state, id, &mut spec).await?;
     let now = clock::now();
     let composition = StoredComposition {
-        id: Uuid::now_v7(),
+        id,
         consumer_id,
         group_id: req.group_id,
         intent: Intent::Provision,

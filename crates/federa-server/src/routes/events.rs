@@ -176,9 +176,10 @@ async fn lease(
                 .lease_expires_at
                 .map(|t| format!(" until {}", t.to_rfc3339()))
                 .unwrap_or_default();
-            return Err(ApiError::Conflict(format!(
-                "lease is already held by instance {holder}{until}"
-            )));
+            return Err(ApiError::ConflictAs(
+                "Lease Conflict",
+                format!("lease is already held by instance {holder}{until}"),
+            ));
         }
     };
     let events = state
@@ -230,7 +231,10 @@ async fn ack(
         AckOutcome::Acknowledged(sequence) => Ok(Json(EventAckRes {
             last_event_sequence_processed: sequence,
         })),
-        AckOutcome::Refused(refusal) => Err(ApiError::Conflict(refusal.to_string())),
+        AckOutcome::Refused(refusal) => Err(ApiError::ConflictAs(
+            "Acknowledgement Conflict",
+            refusal.to_string(),
+        )),
     }
 }
 
@@ -285,10 +289,13 @@ async fn stream(
     let until = tokio::time::Instant::now() + STREAM_LIFETIME;
     let reader = feed.reader(state.store.clone(), scope, filters, after, until);
     let hint = stream::iter([Ok(SseEvent::default().retry(STREAM_RETRY))]);
+    let closing = state.closing.clone();
     let events = stream::unfold(reader, |mut reader| async move {
         let event = reader.next().await?;
         Some((Ok(sse_event(event)), reader))
-    });
+    })
+    // The client reconnects with Last-Event-ID, to this server's successor.
+    .take_until(Box::pin(async move { closing.closed().await }));
     Ok(Sse::new(hint.chain(events)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 

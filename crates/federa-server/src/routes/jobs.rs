@@ -1,11 +1,13 @@
+use std::collections::hash_map::Entry;
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object};
-use federa_domain::event::Initiator;
+use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::Page;
 use federa_domain::provisioning::{
     complete_verdict, completion_change, fail_verdict, CompletionError, CompletionReport, Job,
@@ -14,6 +16,7 @@ use federa_domain::provisioning::{
 use federa_store::provisioning::JobFinish;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -28,9 +31,12 @@ use crate::provisioning::{job_event, record_failure, transition_event, type_rule
 use crate::routes::PageRes;
 use crate::state::AppState;
 use crate::vault;
+use federa_domain::property_schema::{check_weight, json_weight};
 
 /// The longest `wait` a long-poll may ask for.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
+/// Longer than any platform's id for a machine or a container.
+const MAX_AGENT_INSTANCE_ID_CHARS: usize = 1000;
 const DEFAULT_PENDING_LIMIT: u32 = 10;
 const MAX_PENDING_LIMIT: u32 = 100;
 
@@ -44,13 +50,30 @@ pub struct CompleteJobReq {
     /// Properties the agent sets (validated as the agent actor).
     #[schema(value_type = Option<Object>)]
     properties: Option<Map<String, Value>>,
+    /// The claim reporting (see [`CLAIM_ATTEMPT_HEADER`]); a claim a later
+    /// one superseded is refused with 409.
+    attempt: Option<i32>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FailJobReq {
     error_message: String,
+    /// The claim reporting, as for completion.
+    attempt: Option<i32>,
 }
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct HeartbeatReq {
+    /// The claim renewing; a claim a later one superseded is refused with 409.
+    attempt: Option<i32>,
+}
+
+/// Names the claim a successful `POST /jobs/{id}/claim` granted: the job's
+/// `attempts` once claimed. Agents that send it back as `attempt` with
+/// heartbeats and reports are refused once another claim superseded theirs.
+pub const CLAIM_ATTEMPT_HEADER: &str = "federa-claim-attempt";
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(rename_all = "camelCase")]
@@ -97,7 +120,17 @@ async fn list(
     let scope = caller.list_scope(Object::Job)?;
     let query = JOB_LIST.parse(&pairs)?;
     let page = state.store.jobs(scope, &query).await?;
-    Ok(Json(page.map(|job| JobRes::new(job, None))))
+    // As in Fulcrum, each job carries its service.
+    let mut services = std::collections::HashMap::new();
+    for job in &page.items {
+        if let Entry::Vacant(slot) = services.entry(job.service_id) {
+            slot.insert(state.store.service(job.service_id).await?);
+        }
+    }
+    Ok(Json(page.map(|job| {
+        let service = services.get(&job.service_id).cloned().flatten();
+        JobRes::new(job, service)
+    })))
 }
 
 /// Get a job.
@@ -114,7 +147,7 @@ async fn get(
 }
 
 /// `30s`, `500ms`, `2m` or a bare number of seconds.
-fn parse_wait(text: &str) -> Option<Duration> {
+pub(crate) fn parse_wait(text: &str) -> Option<Duration> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
         Some(at) => text.split_at(at),
@@ -127,8 +160,8 @@ fn parse_wait(text: &str) -> Option<Duration> {
         "m" => value * 60.0,
         _ => return None,
     };
-    (seconds.is_finite() && seconds >= 0.0)
-        .then(|| Duration::from_secs_f64(seconds.min(MAX_WAIT.as_secs_f64())))
+    (seconds.is_finite() && (0.0..=MAX_WAIT.as_secs_f64()).contains(&seconds))
+        .then(|| Duration::from_secs_f64(seconds))
 }
 
 /// The calling agent's pending jobs, at most one per service group, as a bare
@@ -155,7 +188,13 @@ async fn pending(
         .map_or(DEFAULT_PENDING_LIMIT, |n| n.min(MAX_PENDING_LIMIT));
     let wait = match pairs.iter().find(|(k, _)| k == "wait") {
         Some((_, text)) => parse_wait(text).ok_or_else(|| {
-            ApiError::field("wait", "must be a duration such as 30s, 500ms or 2m")
+            ApiError::field(
+                "wait",
+                format!(
+                    "must be a duration such as 30s, 500ms or 1m, at most {} s",
+                    MAX_WAIT.as_secs()
+                ),
+            )
         })?,
         None => Duration::ZERO,
     };
@@ -191,31 +230,37 @@ async fn pending(
         // A wake-up can be missed only while a replica's notification
         // connection reconnects; re-checking every few seconds bounds that.
         let slice = (deadline - now).min(Duration::from_secs(5));
-        let _ = tokio::time::timeout(slice, notified).await;
+        tokio::select! {
+            _ = tokio::time::timeout(slice, notified) => {}
+            // The agent asks again, of this server's successor.
+            () = state.closing.closed() => return Ok(answer(Vec::new())),
+        }
     }
 }
 
 /// Claim a pending job. Exactly one of any number of concurrent claims wins;
-/// the others get 409. The claim is a lease of the server's lease duration
-/// from now, renewed with `POST /jobs/{id}/heartbeat`.
+/// the others get 409. The claim is a lease of the server's lease duration,
+/// running from when the claim holds its locks, renewed with
+/// `POST /jobs/{id}/heartbeat`; the `Federa-Claim-Attempt` header names it.
 #[utoipa::path(post, path = "/jobs/{id}/claim", tag = "Jobs", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204, headers(("Federa-Claim-Attempt" = i32, description = "the claim granted, to send back as `attempt`"))), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
 async fn claim(
     State(state): State<AppState>,
     Caller(caller): Caller,
     IdPath(id): IdPath,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<impl IntoResponse> {
     let job = load(&state, &caller, id, Action::Claim).await?;
-    let now = clock::now();
     let event = job_event("job.claimed", Initiator::of(&caller), &job, json!({}));
-    if state
+    match state
         .store
-        .claim_job(id, job.agent_id, now, now + state.lease.duration, &event)
+        .claim_job(id, job.agent_id, state.lease.duration, clock::now, &event)
         .await?
     {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::Conflict("the job is not pending".into()))
+        Some(lease) => Ok((
+            StatusCode::NO_CONTENT,
+            [(CLAIM_ATTEMPT_HEADER, lease.attempt.to_string())],
+        )),
+        None => Err(ApiError::Conflict("the job is not pending".into())),
     }
 }
 
@@ -232,30 +277,24 @@ async fn claim_next(
     let agent_id = caller
         .agent_id
         .ok_or_else(|| ApiError::Forbidden("only agents claim jobs".into()))?;
-    let req: ClaimNextReq = if body.iter().all(u8::is_ascii_whitespace) {
-        ClaimNextReq::default()
-    } else {
-        crate::extract::decode(&body)?
-    };
+    let req: ClaimNextReq = crate::extract::decode_optional(&body)?;
     let limit = req.limit.unwrap_or(1);
     if !(1..=MAX_PENDING_LIMIT).contains(&limit) {
         return Err(ApiError::field("limit", "must be from 1 to 100"));
     }
     let mut claimed = Vec::new();
     for (mut job, service) in state.store.pending_jobs(agent_id, limit).await? {
-        let now = clock::now();
-        let until = now + state.lease.duration;
         let event = job_event("job.claimed", Initiator::of(&caller), &job, json!({}));
         // Another instance of the agent may take a job first; skip it.
-        if state
+        if let Some(lease) = state
             .store
-            .claim_job(job.id, agent_id, now, until, &event)
+            .claim_job(job.id, agent_id, state.lease.duration, clock::now, &event)
             .await?
         {
             job.status = JobStatus::Processing;
-            job.claimed_at = Some(now);
-            job.lease_expires_at = Some(until);
-            job.attempts += 1;
+            job.claimed_at = Some(lease.claimed_at);
+            job.lease_expires_at = Some(lease.expires_at);
+            job.attempts = lease.attempt;
             claimed.push(JobRes::new(job, Some(service)));
         }
     }
@@ -263,19 +302,22 @@ async fn claim_next(
 }
 
 /// Renew the lease on a job the agent is working on.
-#[utoipa::path(post, path = "/jobs/{id}/heartbeat", tag = "Jobs", params(("id" = Uuid, Path)),
-    responses((status = 200, body = LeaseRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+#[utoipa::path(post, path = "/jobs/{id}/heartbeat", tag = "Jobs", params(("id" = Uuid, Path)), request_body(content = Option<HeartbeatReq>),
+    responses((status = 200, body = LeaseRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
 async fn heartbeat(
     State(state): State<AppState>,
     Caller(caller): Caller,
     IdPath(id): IdPath,
+    body: axum::body::Bytes,
 ) -> ApiResult<Json<LeaseRes>> {
     let job = load(&state, &caller, id, Action::Complete).await?;
+    let req: HeartbeatReq = crate::extract::decode_optional(&body)?;
+    check_attempt(&job, req.attempt)?;
     let now = clock::now();
     let until = now + state.lease.duration;
     if state
         .store
-        .renew_lease(id, job.agent_id, now, until)
+        .renew_lease(id, job.agent_id, req.attempt, now, until)
         .await?
     {
         Ok(Json(LeaseRes {
@@ -286,13 +328,27 @@ async fn heartbeat(
     }
 }
 
+/// Refuses a heartbeat or report from a claim that a later claim of the
+/// job superseded: its lease lapsed and the job went to another worker.
+fn check_attempt(job: &Job, attempt: Option<i32>) -> ApiResult<()> {
+    match attempt {
+        Some(attempt) if attempt != job.attempts => Err(ApiError::Conflict(format!(
+            "claim {attempt} of this job lapsed and was superseded by claim {}",
+            job.attempts
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Answers a report that lost a race by looking at what was recorded.
 async fn settle(
     state: &AppState,
     id: Uuid,
+    attempt: Option<i32>,
     verdict: impl Fn(&Job) -> Verdict,
 ) -> ApiResult<StatusCode> {
     let job = state.store.job(id).await?.ok_or(ApiError::NotFound)?;
+    check_attempt(&job, attempt)?;
     match verdict(&job) {
         Verdict::AlreadyDone => Ok(StatusCode::NO_CONTENT),
         Verdict::Conflict(message) => Err(ApiError::Conflict(message.into())),
@@ -302,8 +358,9 @@ async fn settle(
     }
 }
 
-/// Report success. Repeating the same report answers 204 again; completing a
-/// failed job is a 409.
+/// Report success. Repeating the same report answers 204 again, however
+/// many arrive at once; another report for a completed job, or completing a
+/// failed one, is a 409.
 #[utoipa::path(post, path = "/jobs/{id}/complete", tag = "Jobs", params(("id" = Uuid, Path)), request_body = CompleteJobReq,
     responses((status = 204), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
 async fn complete(
@@ -312,18 +369,81 @@ async fn complete(
     IdPath(id): IdPath,
     Body(req): Body<CompleteJobReq>,
 ) -> ApiResult<StatusCode> {
+    let digest = completion_digest(id, &req);
+    let attempt = req.attempt;
+    let verdict = |job: &Job| complete_verdict(job.status, job.outcome_digest.as_deref(), &digest);
     let job = load(&state, &caller, id, Action::Complete).await?;
-    match complete_verdict(job.status) {
+    check_attempt(&job, attempt)?;
+    match verdict(&job) {
         Verdict::Apply => {}
         Verdict::AlreadyDone => return Ok(StatusCode::NO_CONTENT),
         Verdict::Conflict(message) => return Err(ApiError::Conflict(message.into())),
     }
+    let prepared = prepare_completion(&state, &caller, &job, req).await;
+    let (finish, events, service) = match prepared {
+        Ok(prepared) => prepared,
+        // A concurrent report may have finished the job (and moved its
+        // service) since it was read: judge this one against that outcome.
+        Err(error) => return settle_or(&state, id, attempt, &verdict, error).await,
+    };
+    let finish = JobFinish {
+        outcome_digest: Some(digest.clone()),
+        ..finish
+    };
+    if !state.store.finish_job(&finish, &events).await? {
+        return settle(&state, id, attempt, verdict).await;
+    }
+    let terminal = finish.releases_pool_values;
+    // The next job of the service group may now be handed out.
+    state.dispatch.wake(job.agent_id);
+    vault::job_finished(
+        &state,
+        &job,
+        &service,
+        finish.service.properties.as_ref(),
+        terminal,
+    )
+    .await;
+    crate::composing::after_job(&state, job.service_id).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What completing `job` with `req` writes: the job's finish, its events
+/// and the service as it was read.
+async fn prepare_completion(
+    state: &AppState,
+    caller: &Identity,
+    job: &Job,
+    req: CompleteJobReq,
+) -> ApiResult<(JobFinish, [NewEvent; 2], Service)> {
     let service = state
         .store
         .service(job.service_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let rules = type_rules(&state, service.service_type_id, "serviceTypeId").await?;
+    let rules = type_rules(state, service.service_type_id, "serviceTypeId").await?;
+    if req
+        .agent_instance_id
+        .as_ref()
+        .is_some_and(|id| id.chars().count() > MAX_AGENT_INSTANCE_ID_CHARS)
+    {
+        return Err(ApiError::field(
+            "agentInstanceId",
+            format!("must be at most {MAX_AGENT_INSTANCE_ID_CHARS} characters"),
+        ));
+    }
+    if let Some(data) = &req.agent_instance_data {
+        let weight = json_weight(data);
+        if weight > state.max_properties_bytes {
+            return Err(ApiError::field(
+                "agentInstanceData",
+                format!(
+                    "must weigh at most {} bytes as JSON, got {weight}",
+                    state.max_properties_bytes
+                ),
+            ));
+        }
+    }
     let report = CompletionReport {
         agent_instance_id: req.agent_instance_id,
         agent_instance_data: req.agent_instance_data,
@@ -339,17 +459,20 @@ async fn complete(
             &empty_schema
         }
     };
-    let mut change = completion_change(&rules.lifecycle, schema, &service, &job, &report).map_err(
+    let mut change = completion_change(&rules.lifecycle, schema, &service, job, &report).map_err(
         |e| match e {
             CompletionError::Lifecycle(error) => ApiError::field("action", error.to_string()),
             CompletionError::Properties(errors) => under("", errors),
         },
     )?;
-    vault::seal_reported(&state, schema, &service, &mut change.properties).await?;
-    let initiator = Initiator::of(&caller);
+    if let Some(properties) = &change.properties {
+        check_weight("properties", properties, state.max_properties_bytes)?;
+    }
+    vault::seal_reported(state, schema, &service, &mut change.properties).await?;
+    let initiator = Initiator::of(caller);
     let events = [
-        job_event("job.completed", initiator.clone(), &job, json!({})),
-        transition_event(initiator, &job, &service, &change.status),
+        job_event("job.completed", initiator.clone(), job, json!({})),
+        transition_event(initiator, job, &service, &change.status),
     ];
     let terminal = rules.lifecycle.is_terminal(&change.status);
     let finish = JobFinish {
@@ -358,26 +481,73 @@ async fn complete(
         from: &[JobStatus::Processing],
         to: JobStatus::Completed,
         error_message: None,
+        outcome_digest: None,
         service: change,
         at: clock::now(),
         lapsed_before: None,
+        attempt: req.attempt,
         releases_pool_values: terminal,
     };
-    if !state.store.finish_job(&finish, &events).await? {
-        return settle(&state, id, |job| complete_verdict(job.status)).await;
+    Ok((finish, events, service))
+}
+
+/// Identifies a completion report: the same report sent again gives the
+/// same digest, any other a different one. Salted with the job's id.
+fn completion_digest(job_id: Uuid, req: &CompleteJobReq) -> String {
+    let report = json!({
+        "agentInstanceId": req.agent_instance_id,
+        "agentInstanceData": req.agent_instance_data,
+        "properties": req.properties,
+    });
+    let mut hasher = Sha256::new();
+    hasher.update(job_id.as_bytes());
+    hasher.update(canonical(&report).as_bytes());
+    format!("{:x}", hasher.finalize())
+}
+
+/// JSON text with object members in name order, whatever order they came in.
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(members) => {
+            let mut names: Vec<&String> = members.keys().collect();
+            names.sort();
+            let inner: Vec<String> = names
+                .into_iter()
+                .map(|name| {
+                    format!(
+                        "{}:{}",
+                        Value::from(name.as_str()),
+                        canonical(&members[name])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(canonical).collect::<Vec<_>>().join(",")
+            )
+        }
+        other => other.to_string(),
     }
-    // The next job of the service group may now be handed out.
-    state.dispatch.wake(job.agent_id);
-    vault::job_finished(
-        &state,
-        &job,
-        &service,
-        finish.service.properties.as_ref(),
-        terminal,
-    )
-    .await;
-    crate::composing::after_job(&state, job.service_id).await;
-    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A report that could not be applied: if the job has meanwhile left
+/// `Processing`, the verdict on its recorded outcome answers; else `error`.
+async fn settle_or(
+    state: &AppState,
+    id: Uuid,
+    attempt: Option<i32>,
+    verdict: &impl Fn(&Job) -> Verdict,
+    error: ApiError,
+) -> ApiResult<StatusCode> {
+    match state.store.job(id).await? {
+        Some(job) if job.status != JobStatus::Processing => {
+            settle(state, id, attempt, verdict).await
+        }
+        _ => Err(error),
+    }
 }
 
 /// Report failure; the service moves by the lifecycle's error transitions.
@@ -389,18 +559,32 @@ async fn fail(
     State(state): State<AppState>,
     Caller(caller): Caller,
     IdPath(id): IdPath,
-    Body(req): Body<FailJobReq>,
+    body: axum::body::Bytes,
 ) -> ApiResult<StatusCode> {
+    // An agent's report is kept whatever its text holds: U+0000, which the
+    // database cannot store, becomes U+FFFD instead of refusing the report.
+    let req: FailJobReq = crate::extract::decode_allowing_nul(&body)?;
     let job = load(&state, &caller, id, Action::Fail).await?;
-    let message = req.error_message;
+    check_attempt(&job, req.attempt)?;
+    let message = req.error_message.replace('\0', "\u{FFFD}");
     match fail_verdict(job.status, job.error_message.as_deref(), &message) {
         Verdict::Apply => {}
         Verdict::AlreadyDone => return Ok(StatusCode::NO_CONTENT),
         Verdict::Conflict(conflict) => return Err(ApiError::Conflict(conflict.into())),
     }
     let from = &[JobStatus::Processing, JobStatus::Pending];
-    if !record_failure(&state, &job, Initiator::of(&caller), &message, from, None).await? {
-        return settle(&state, id, |job| {
+    let failed = record_failure(
+        &state,
+        &job,
+        Initiator::of(&caller),
+        &message,
+        from,
+        None,
+        req.attempt,
+    )
+    .await?;
+    if !failed {
+        return settle(&state, id, req.attempt, |job| {
             fail_verdict(job.status, job.error_message.as_deref(), &message)
         })
         .await;

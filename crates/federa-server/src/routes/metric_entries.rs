@@ -29,7 +29,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{decode, uuid_param, Body, QueryPairs};
+use crate::extract::{decode_allowing_nul, uuid_param, Body, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -166,6 +166,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Why an entry was not stored.
 enum Refusal {
     Invalid(Vec<FieldError>),
+    /// The service or metric type named does not exist.
+    Missing(Vec<FieldError>),
     /// The service is not the caller's to report on.
     Denied(Denied),
 }
@@ -173,7 +175,7 @@ enum Refusal {
 impl Refusal {
     fn into_errors(self, prefix: &str) -> Vec<FieldError> {
         match self {
-            Refusal::Invalid(errors) => errors,
+            Refusal::Invalid(errors) | Refusal::Missing(errors) => errors,
             Refusal::Denied(_) => vec![FieldError::new(
                 field_path(prefix, "serviceId"),
                 "the service is run by another agent",
@@ -270,7 +272,7 @@ async fn resolve(
                 ));
             }
             let (Some(target), Some(type_id)) = (target, type_id) else {
-                return Err(Refusal::Invalid(errors));
+                return Err(Refusal::Missing(errors));
             };
             Ok(MetricEntry::record(Uuid::now_v7(), entry, target, type_id))
         })
@@ -332,6 +334,8 @@ async fn create(
         Some(Ok(entry)) => entry,
         Some(Err(Refusal::Denied(denied))) => return Err(denied.into()),
         Some(Err(Refusal::Invalid(errors))) => return Err(errors.into()),
+        // As in Fulcrum, an unknown service or metric type is a 404.
+        Some(Err(Refusal::Missing(errors))) => return Err(ApiError::Missing(errors)),
         None => return Err(ApiError::Internal),
     };
     state
@@ -362,7 +366,8 @@ async fn create_batch(
                 ApiError::field("body", rejection.body_text())
             }
         })?;
-    let batch: MetricEntryBatchReq = decode(&bytes)?;
+    // U+0000 in an entry rejects only that entry (see `check_entry`).
+    let batch: MetricEntryBatchReq = decode_allowing_nul(&bytes)?;
     if batch.entries.is_empty() {
         return Err(ApiError::field("entries", "must not be empty"));
     }

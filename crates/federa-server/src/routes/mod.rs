@@ -2,6 +2,7 @@
 //! the domain's rule table, call the store and shape the answer.
 
 pub mod agent_install;
+pub mod agent_token;
 pub mod agent_types;
 pub mod agents;
 mod catalogue_event;
@@ -14,6 +15,7 @@ pub mod invoices;
 pub mod jobs;
 pub mod metric_entries;
 pub mod metric_types;
+pub mod observations;
 pub mod offerings;
 pub mod participants;
 pub mod placement;

@@ -2,7 +2,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use federa_domain::access::{Action, Object, Owners};
+use federa_domain::access::{Action, Object, Owners, Role};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::Page;
 use federa_domain::participant::{check_name, Participant, ParticipantStatus, PARTICIPANT_LIST};
@@ -124,7 +124,7 @@ async fn get(
     Ok(Json(participant.into()))
 }
 
-/// Update a participant's name or status.
+/// Update a participant's name or (as admin) status.
 #[utoipa::path(patch, path = "/participants/{id}", tag = "Participants", params(("id" = Uuid, Path)), request_body = ParticipantUpdateReq,
     responses((status = 200, body = ParticipantRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
 async fn update(
@@ -144,6 +144,12 @@ async fn update(
         participant.name = check_name("name", &name)?;
     }
     if let Some(status) = req.status {
+        // Disabling suspends a participant; it may not lift that itself.
+        if status != participant.status && caller.role != Role::Admin {
+            return Err(ApiError::Forbidden(
+                "only an admin changes a participant's status".into(),
+            ));
+        }
         participant.status = status;
     }
     participant.updated_at = clock::now();

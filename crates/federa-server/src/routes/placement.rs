@@ -147,6 +147,15 @@ pub async fn decide(
         None => properties.clone(),
     };
     let candidates = candidates(state, consumer_id, service_type_id, rules).await?;
+    if let Some(property) = candidates
+        .iter()
+        .find_map(|candidate| candidate.offering.price.overflowing_property(&priced))
+    {
+        return Err(ApiError::field(
+            format!("properties.{property}"),
+            "is too large to price: an offering's hourly price for it does not fit",
+        ));
+    }
     let decision = place_near_peers(
         &effective,
         &candidates,
@@ -181,7 +190,9 @@ async fn candidates(
         .agent_candidates(service_type_id, None)
         .await?
         .into_iter()
-        .filter(|agent| agent.offers_service_type)
+        // A disabled agent (or one of a disabled provider) takes no work, so
+        // an offering with no other agent is rejected for having none.
+        .filter(|agent| agent.offers_service_type && agent.status != "Disabled")
     {
         agents
             .entry(agent.participant_id)
@@ -192,6 +203,8 @@ async fn candidates(
                 // there to claim the job.
                 connected: agent.status == "Connected",
                 tags: agent.tags,
+                name: agent.name,
+                status: agent.status,
             });
     }
     let consumer_services = active_services_by_provider(state, consumer_id).await?;

@@ -26,6 +26,9 @@ use crate::state::AppState;
 pub struct ServicePoolSetRes {
     id: Uuid,
     name: String,
+    /// Fulcrum answers the provider under this spelling.
+    #[serde(rename = "providerID")]
+    provider_id_fulcrum: Uuid,
     provider_id: Uuid,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -36,6 +39,7 @@ impl From<ServicePoolSet> for ServicePoolSetRes {
         ServicePoolSetRes {
             id: s.id,
             name: s.name,
+            provider_id_fulcrum: s.provider_id,
             provider_id: s.provider_id,
             created_at: s.created_at,
             updated_at: s.updated_at,

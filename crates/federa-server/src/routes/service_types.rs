@@ -93,7 +93,8 @@ async fn list(
     Ok(Json(page.map(ServiceTypeRes::from)))
 }
 
-/// Create a service type; both schemas are checked first.
+/// Create a service type; both schemas are checked first, and a lifecycle
+/// is required.
 #[utoipa::path(post, path = "/service-types", tag = "Service types", request_body = ServiceTypeCreateReq,
     responses((status = 201, body = ServiceTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 409, body = crate::routes::ErrorRes)))]
 async fn create(
@@ -110,6 +111,13 @@ async fn create(
         check_service_type_schemas(req.property_schema.as_ref(), req.lifecycle_schema.as_ref())
     {
         errors.extend(e);
+    }
+    // Every order starts with the lifecycle's create action.
+    if req.lifecycle_schema.is_none() {
+        errors.push(FieldError::new(
+            "lifecycleSchema",
+            "is required: a service of a type without a lifecycle cannot be ordered",
+        ));
     }
     let Some(name) = name.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Invalid(errors));

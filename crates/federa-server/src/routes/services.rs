@@ -15,12 +15,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use federa_store::StoreError;
+
 use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{uuid_param, Body, IdPath, QueryPairs};
 use crate::ordering::{self, actor, checked_properties, new_job, Order, Prepared};
-use crate::provisioning::{job_event, type_rules, PropertyOwner, ServiceRes};
+use crate::provisioning::{job_event, type_rules, PropertyOwner, ServiceRes, TypeRules};
 use crate::routes::placement::OrderedServiceRes;
 use crate::routes::PageRes;
 use crate::state::AppState;
@@ -54,8 +56,11 @@ pub struct ServiceUpdateReq {
 }
 
 #[derive(Deserialize, ToSchema, Default)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceActionReq {
+    /// Only for an action whose lifecycle declares `requestSchemaType:
+    /// properties`; validated by the service type's property schema, as an
+    /// update of the service's properties.
     #[schema(value_type = Option<Object>)]
     properties: Option<Map<String, Value>>,
 }
@@ -91,7 +96,12 @@ async fn queue_action(
             &job,
             &job_event("job.created", Initiator::of(caller), &job, json!({})),
         )
-        .await?;
+        .await
+        .map_err(|error| match error {
+            // Fulcrum refuses an action during another job as invalid input.
+            StoreError::Conflict(message) => ApiError::field("action", message),
+            other => other.into(),
+        })?;
     state.dispatch.wake(job.agent_id);
     Ok(())
 }
@@ -182,7 +192,16 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ServiceRes>> {
-    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+    let service = load(&state, &caller, id, Action::Get).await?;
+    let agent_status = state
+        .store
+        .agent(service.agent_id)
+        .await?
+        .map(|agent| agent.status);
+    Ok(Json(ServiceRes {
+        agent_status,
+        ..service.into()
+    }))
 }
 
 /// Rename a service, or change its properties through an `update` job.
@@ -202,18 +221,7 @@ async fn update(
         .transpose()?;
     if let Some(changes) = &req.properties {
         let rules = type_rules(&state, service.service_type_id, "serviceTypeId").await?;
-        let owner = PropertyOwner {
-            service_id: service.id,
-            agent_id: service.agent_id,
-            provider_id: service.provider_id,
-            consumer_id: service.consumer_id,
-            group_id: service.group_id,
-        };
-        let context =
-            ValidationContext::update(actor(&caller), &service.properties, &service.status);
-        // Pool values are taken once, when the service is ordered; a pooled
-        // property keeps its value through updates.
-        let (merged, _) = checked_properties(&state, &rules, changes, &context, &owner).await?;
+        let merged = changed_properties(&state, &caller, &service, &rules, changes).await?;
         queue_action(
             &state,
             &caller,
@@ -273,7 +281,63 @@ async fn act(
             "use PATCH /services/{id} to change properties",
         ));
     }
-    let params = req.properties.map(Value::Object);
+    let params = match req.properties {
+        Some(changes) => Some(Value::Object(
+            action_properties(&state, &caller, &service, &action, &changes).await?,
+        )),
+        None => None,
+    };
     queue_action(&state, &caller, &service, &action, params).await?;
     Ok(Json(service.into()))
+}
+
+/// The properties an action's request carries, checked as an update of the
+/// service's properties with new secrets sealed; refused for an action
+/// whose lifecycle declares no request schema.
+async fn action_properties(
+    state: &AppState,
+    caller: &Identity,
+    service: &Service,
+    action: &str,
+    changes: &Map<String, Value>,
+) -> ApiResult<Map<String, Value>> {
+    let rules = type_rules(state, service.service_type_id, "serviceTypeId").await?;
+    let Some(declared) = rules.lifecycle.action(action) else {
+        // Unknown actions are refused by the lifecycle check, as before.
+        rules.lifecycle.can_perform(&service.status, action)?;
+        return Err(ApiError::field(
+            "action",
+            "is not an action of the lifecycle",
+        ));
+    };
+    if !declared.accepts_properties() {
+        return Err(ApiError::field(
+            "properties",
+            format!("the `{action}` action declares no request schema, so it takes no properties"),
+        ));
+    }
+    changed_properties(state, caller, service, &rules, changes).await
+}
+
+/// The service's properties with `changes` applied, checked as an update by
+/// `caller` and with new secrets sealed.
+async fn changed_properties(
+    state: &AppState,
+    caller: &Identity,
+    service: &Service,
+    rules: &TypeRules,
+    changes: &Map<String, Value>,
+) -> ApiResult<Map<String, Value>> {
+    let owner = PropertyOwner {
+        service_id: service.id,
+        agent_id: service.agent_id,
+        provider_id: service.provider_id,
+        consumer_id: service.consumer_id,
+        group_id: service.group_id,
+    };
+    let context = ValidationContext::update(actor(caller), &service.properties, &service.status);
+    // Pool values are taken once, when the service is ordered; a pooled
+    // property keeps its value through updates.
+    let (merged, _) = checked_properties(state, rules, changes, &context, &owner).await?;
+    Ok(merged)
 }

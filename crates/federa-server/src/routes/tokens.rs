@@ -6,9 +6,7 @@ use federa_domain::access::{Action, Identity, Object, Role};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::{FieldError, Page};
 use federa_domain::participant::check_name;
-use federa_domain::token::{
-    check_expiry, scope_target, ScopeTarget, Token, DEFAULT_LIFETIME, TOKEN_LIST,
-};
+use federa_domain::token::{scope_target, ScopeTarget, Token, DEFAULT_LIFETIME, TOKEN_LIST};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -126,7 +124,7 @@ async fn create(
         .map_err(|e| errors.push(e))
         .ok();
     let expire_at = req.expire_at.unwrap_or(now + DEFAULT_LIFETIME);
-    if let Err(e) = check_expiry(expire_at, now) {
+    if let Err(e) = state.token_lifetimes.check_expiry(req.role, expire_at, now) {
         errors.push(e);
     }
     let target = scope_target(req.role, req.scope_id)
@@ -204,7 +202,17 @@ async fn update(
         token.name = check_name("name", &name)?;
     }
     if let Some(expire_at) = req.expire_at {
-        check_expiry(expire_at, now)?;
+        // An expired token stays expired: whoever needs access again gets a
+        // new token, created under today's rules.
+        if token.is_expired(now) {
+            return Err(ApiError::field(
+                "expireAt",
+                "the token has expired and cannot be revived; create a new one",
+            ));
+        }
+        state
+            .token_lifetimes
+            .check_expiry(token.role, expire_at, now)?;
         token.expire_at = Some(expire_at);
     }
     token.updated_at = now;
@@ -247,7 +255,7 @@ async fn regenerate(
         .replace_token_value(
             id,
             &hash_token_value(&value),
-            &event("token.regenerated", &caller, &token),
+            &event("token.regenerate", &caller, &token),
             now,
         )
         .await?;

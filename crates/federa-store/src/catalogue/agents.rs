@@ -8,11 +8,11 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::in_use;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::pools::allocation::release_statements;
 use crate::pools::{PoolClaim, PoolFamily};
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
-use crate::write::{fetch_optional, Claims, Statement};
+use crate::write::{fetch_all, fetch_optional, Claims, Statement};
 use crate::Store;
 
 const SELECT: &str = "SELECT id, name, status, participant_id, agent_type_id, tags, configuration, service_pool_set_id, last_status_update, created_at, updated_at FROM agents";
@@ -112,9 +112,10 @@ impl Store {
             Arg::Uuid(agent.provider_id),
             Arg::Uuid(agent.agent_type_id),
             Arg::Time(agent.created_at),
+            Arg::OptTime(agent.last_status_update),
         ]);
         let statement = Statement::new(
-            "INSERT INTO agents (id, name, status, tags, configuration, service_pool_set_id, updated_at, participant_id, agent_type_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO agents (id, name, status, tags, configuration, service_pool_set_id, updated_at, participant_id, agent_type_id, created_at, last_status_update) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             args,
         );
         let claims = config_claims(agent.id, agent.created_at, claims);
@@ -176,6 +177,81 @@ impl Store {
             &[]
         };
         self.apply(&[statement], events, now).await
+    }
+
+    /// Records that an agent spoke at `now`. A `Disconnected` agent is
+    /// `Connected` again, with `revived` as its event, in the same write;
+    /// answers whether it was revived (so another server's concurrent
+    /// revival writes the event only once).
+    pub async fn record_sign_of_life(
+        &self,
+        agent_id: Uuid,
+        revived: &NewEvent,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let revive = Statement::new(
+            "UPDATE agents SET status = 'Connected', last_status_update = $2, updated_at = $2 WHERE id = $1 AND status = 'Disconnected'",
+            vec![Arg::Uuid(agent_id), Arg::Time(now)],
+        )
+        .must_change();
+        match self
+            .apply(&[revive], std::slice::from_ref(revived), now)
+            .await
+        {
+            Ok(()) => return Ok(true),
+            Err(StoreError::NotFound) => {}
+            Err(error) => return Err(error),
+        }
+        self.apply(
+            &[Statement::new(
+                "UPDATE agents SET last_status_update = $2 WHERE id = $1 AND (last_status_update IS NULL OR last_status_update < $2)",
+                vec![Arg::Uuid(agent_id), Arg::Time(now)],
+            )],
+            &[],
+            now,
+        )
+        .await?;
+        Ok(false)
+    }
+
+    /// Connected agents last heard of before `silent_before`, oldest first.
+    pub async fn silent_agents(
+        &self,
+        silent_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Agent>> {
+        let rows: Vec<Row> = fetch_all(
+            &self.read,
+            &format!("{SELECT} WHERE status = 'Connected' AND (last_status_update IS NULL OR last_status_update < $1) ORDER BY last_status_update LIMIT $2"),
+            &[Arg::Time(silent_before), Arg::Int(i64::from(limit))],
+        )
+        .await?;
+        Ok(rows.into_iter().map(Agent::from).collect())
+    }
+
+    /// Marks a silent agent `Disconnected` with `event`, unless it spoke
+    /// or changed meanwhile; answers whether this call marked it, so of two
+    /// servers sweeping at once exactly one does.
+    pub async fn mark_agent_silent(
+        &self,
+        agent: &Agent,
+        silent_before: DateTime<Utc>,
+        event: &NewEvent,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let statement = Statement::new(
+            "UPDATE agents SET status = 'Disconnected', updated_at = $3 WHERE id = $1 AND status = 'Connected' AND (last_status_update IS NULL OR last_status_update < $2)",
+            vec![Arg::Uuid(agent.id), Arg::Time(silent_before), Arg::Time(now)],
+        )
+        .must_change();
+        match self
+            .apply(&[statement], std::slice::from_ref(event), now)
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 
     /// Deletes an agent and the tokens that act as it, and gives back the

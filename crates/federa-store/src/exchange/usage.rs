@@ -98,6 +98,24 @@ struct StatusRow {
     created_at: DateTime<Utc>,
 }
 
+/// The status a service is billed in from one event of its history. A
+/// drift that shows the instance not running bills as not running (named
+/// after what was observed, which no lifecycle state is) until the drift
+/// resolves or the lifecycle moves on; a drift to running bills nothing
+/// the consumer did not ask for.
+fn billed_status(kind: &str, properties: &Value) -> Option<String> {
+    let text = |field: &str| properties.get(field).and_then(Value::as_str);
+    match kind {
+        "service.created" => text("status").map(str::to_owned),
+        "service.transitioned" => text("to").map(str::to_owned),
+        "service.drifted" => text("observed")
+            .filter(|observed| *observed != "Running")
+            .map(|observed| format!("observed {observed}")),
+        "service.driftResolved" => text("status").map(str::to_owned),
+        _ => None,
+    }
+}
+
 impl Store {
     /// The services of `party` created before `until`, with their status
     /// history up to `until`, their offerings' price history and their
@@ -106,7 +124,9 @@ impl Store {
     /// Status history is read from the event log, which records every
     /// service's creation (`service.created`, with its first status) and
     /// every lifecycle move (`service.transitioned`, with `to`) in the
-    /// transaction that made it: it is complete and never rewritten.
+    /// transaction that made it: it is complete and never rewritten. Drift
+    /// reports (`service.drifted`, `service.driftResolved`) mark the time
+    /// an instance was observed not running; see [`billed_status`].
     pub async fn usage_history(
         &self,
         party: BilledParty,
@@ -129,7 +149,7 @@ impl Store {
             &self.read,
             &format!(
                 "SELECT entity_id, type, properties, created_at FROM events \
-                 WHERE {column} = $1 AND type IN ('service.created', 'service.transitioned') AND created_at < $2 \
+                 WHERE {column} = $1 AND type IN ('service.created', 'service.transitioned', 'service.drifted', 'service.driftResolved') AND created_at < $2 \
                  ORDER BY sequence_number"
             ),
             &[Arg::Uuid(id), Arg::Time(until)],
@@ -137,18 +157,13 @@ impl Store {
         .await?;
         let mut status_changes: HashMap<Uuid, Vec<StatusChange>> = HashMap::new();
         for row in statuses {
-            let field = if row.kind == "service.created" {
-                "status"
-            } else {
-                "to"
-            };
-            if let Some(status) = row.properties.0.get(field).and_then(Value::as_str) {
+            if let Some(status) = billed_status(&row.kind, &row.properties.0) {
                 status_changes
                     .entry(row.entity_id)
                     .or_default()
                     .push(StatusChange {
                         at: row.created_at,
-                        status: status.to_owned(),
+                        status,
                     });
             }
         }

@@ -7,14 +7,14 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::services::{notify_job, ServiceRow, SERVICE_COLUMNS};
+use super::services::{notify_job, ServiceRow, SERVICE_READ_COLUMNS};
 use crate::db::{on_pool, Backend};
 use crate::error::{Result, StoreError};
 use crate::events::record_event;
 use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
 use crate::Store;
 
-const JOB_COLUMNS: &str = "id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at";
+const JOB_COLUMNS: &str = "id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at, outcome_digest";
 
 const SCOPE: ScopeColumns = ScopeColumns {
     owner: Some("provider_id"),
@@ -41,6 +41,7 @@ struct JobRow {
     completed_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    outcome_digest: Option<String>,
 }
 
 impl From<JobRow> for Job {
@@ -64,8 +65,17 @@ impl From<JobRow> for Job {
             completed_at: row.completed_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            outcome_digest: row.outcome_digest,
         }
     }
+}
+
+/// A granted claim: its number among the job's claims and its lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
+    pub attempt: i32,
+    pub claimed_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// Moves a job to `Completed` or `Failed`, only from one of `from`.
@@ -76,11 +86,17 @@ pub struct JobFinish {
     pub from: &'static [JobStatus],
     pub to: JobStatus,
     pub error_message: Option<String>,
+    /// Identifies the completion report, for telling a repeat from a conflict.
+    pub outcome_digest: Option<String>,
     pub service: ServiceChange,
     pub at: DateTime<Utc>,
     /// Only if the lease lapsed before this instant: a sweep must not fail
     /// a job whose agent renewed the claim meanwhile.
     pub lapsed_before: Option<DateTime<Utc>>,
+    /// Only if this claim (the job's `attempts` when it was granted) is
+    /// still the latest: a report from a claim that lapsed and was
+    /// superseded must not finish the job another claim now holds.
+    pub attempt: Option<i32>,
     /// The service reaches a terminal state: its pool values are given back
     /// in the same transaction, so no crash can leave them held.
     pub releases_pool_values: bool,
@@ -154,7 +170,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {SERVICE_COLUMNS} FROM services WHERE id IN ({})",
+            "SELECT {SERVICE_READ_COLUMNS} FROM services WHERE id IN ({})",
             placeholders.join(", ")
         );
         let rows: Vec<ServiceRow> = on_pool!(self.read, pool => bind_args!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await)
@@ -163,47 +179,67 @@ impl Store {
     }
 
     /// Claims a pending job for its agent. A conditional update: of any number
-    /// of concurrent claims exactly one changes the row and gets `true`.
+    /// of concurrent claims exactly one changes the row and gets its lease.
+    ///
+    /// The lease is stamped again once the claim's event is numbered, the
+    /// last lock the claim waits for (taken after the job's row, as every
+    /// write takes them), so it runs from a `clock` reading taken with every
+    /// lock held: a claim that waited on a stalled peer is never granted
+    /// already lapsed.
     pub async fn claim_job(
         &self,
         id: Uuid,
         agent_id: Uuid,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
+        lease: chrono::Duration,
+        clock: fn() -> DateTime<Utc>,
         event: &NewEvent,
-    ) -> Result<bool> {
-        on_pool!(self.write, pool => {
+    ) -> Result<Option<Lease>> {
+        let lease = on_pool!(self.write, pool => {
             let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let done = sqlx::query("UPDATE jobs SET status = 'Processing', claimed_at = $3, lease_expires_at = $4, attempts = attempts + 1, updated_at = $3 WHERE id = $1 AND agent_id = $2 AND status = 'Pending'")
+            let asked_at = clock();
+            let attempt: Option<i32> = sqlx::query_scalar("UPDATE jobs SET status = 'Processing', claimed_at = $3, lease_expires_at = $4, attempts = attempts + 1, updated_at = $3 WHERE id = $1 AND agent_id = $2 AND status = 'Pending' RETURNING attempts")
                 .bind(id)
                 .bind(agent_id)
-                .bind(now)
-                .bind(lease_until)
+                .bind(asked_at)
+                .bind(asked_at + lease)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::classify)?;
+            let Some(attempt) = attempt else {
+                return Ok(None);
+            };
+            record_event!(tx, event, asked_at);
+            let claimed_at = clock();
+            let expires_at = claimed_at + lease;
+            sqlx::query("UPDATE jobs SET claimed_at = $2, lease_expires_at = $3, updated_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(claimed_at)
+                .bind(expires_at)
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::classify)?;
-            if done.rows_affected() == 0 {
-                return Ok(false);
-            }
-            record_event!(tx, event, now);
             tx.commit().await.map_err(StoreError::classify)?;
+            Lease { attempt, claimed_at, expires_at }
         });
-        Ok(true)
+        Ok(Some(lease))
     }
 
-    /// Extends the lease of a job the agent holds.
+    /// Extends the lease of a job the agent holds; with `attempt`, only if
+    /// that claim is still the job's latest.
     pub async fn renew_lease(
         &self,
         id: Uuid,
         agent_id: Uuid,
+        attempt: Option<i32>,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = on_pool!(self.write, pool => sqlx::query("UPDATE jobs SET lease_expires_at = $3, updated_at = $4 WHERE id = $1 AND agent_id = $2 AND status = 'Processing'")
+        let done = on_pool!(self.write, pool => sqlx::query("UPDATE jobs SET lease_expires_at = $3, updated_at = $4 WHERE id = $1 AND agent_id = $2 AND status = 'Processing' AND ($5 IS NULL OR attempts = $5)")
             .bind(id)
             .bind(agent_id)
             .bind(lease_until)
             .bind(now)
+            .bind(attempt)
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))
@@ -216,12 +252,12 @@ impl Store {
     /// the caller can re-read it and tell a retry from a conflict.
     pub async fn finish_job(&self, finish: &JobFinish, events: &[NewEvent]) -> Result<bool> {
         let lapsed = if finish.lapsed_before.is_some() {
-            " AND lease_expires_at < $5"
+            " AND lease_expires_at < $7"
         } else {
             ""
         };
         let job_sql = format!(
-            "UPDATE jobs SET status = $2, error_message = $3, completed_at = $4, lease_expires_at = NULL, updated_at = $4 WHERE id = $1 AND status IN ({}){lapsed}",
+            "UPDATE jobs SET status = $2, error_message = $3, completed_at = $4, lease_expires_at = NULL, updated_at = $4, outcome_digest = $6 WHERE id = $1 AND ($5 IS NULL OR attempts = $5) AND status IN ({}){lapsed} RETURNING agent_id",
             status_list(finish.from)
         );
         let change = &finish.service;
@@ -259,23 +295,26 @@ impl Store {
             "UPDATE services SET {} WHERE id = {id}",
             assignments.join(", ")
         );
+        let backend = self.backend();
         on_pool!(self.write, pool => {
             let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let mut update = sqlx::query(&job_sql)
+            let mut update = sqlx::query_scalar::<_, Uuid>(&job_sql)
                 .bind(finish.job_id)
                 .bind(finish.to.as_str())
                 .bind(finish.error_message.as_deref())
-                .bind(finish.at);
+                .bind(finish.at)
+                .bind(finish.attempt)
+                .bind(finish.outcome_digest.as_deref());
             if let Some(lapsed_before) = finish.lapsed_before {
                 update = update.bind(lapsed_before);
             }
-            let done = update
-                .execute(&mut *tx)
+            let Some(agent_id) = update
+                .fetch_optional(&mut *tx)
                 .await
-                .map_err(StoreError::classify)?;
-            if done.rows_affected() == 0 {
+                .map_err(StoreError::classify)?
+            else {
                 return Ok(false);
-            }
+            };
             bind_args!(sqlx::query(&service_sql), &sets.args)
                 .execute(&mut *tx)
                 .await
@@ -297,6 +336,8 @@ impl Store {
             for event in events {
                 record_event!(tx, event, finish.at);
             }
+            // The job's group, and so the agent, may have a next job now.
+            notify_job!(tx, backend, agent_id);
             tx.commit().await.map_err(StoreError::classify)?;
         });
         Ok(true)

@@ -3,5 +3,5 @@
 mod jobs;
 pub(crate) mod services;
 
-pub use jobs::JobFinish;
+pub use jobs::{JobFinish, Lease};
 pub use services::ServiceTypeRules;

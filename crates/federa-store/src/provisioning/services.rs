@@ -13,11 +13,13 @@ use crate::error::{Result, StoreError};
 use crate::events::record_event;
 use crate::exchange::insert_placement;
 use crate::pools::{claim_pool_values, PoolClaim, PoolFamily};
-use crate::sql::{fetch_page, ScopeColumns, Where};
-use crate::write::run_statement;
+use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
+use crate::write::{run_statement, Statement};
 use crate::Store;
 
 pub(crate) const SERVICE_COLUMNS: &str = "id, name, status, service_type_id, group_id, provider_id, consumer_id, agent_id, agent_instance_id, agent_instance_data, properties, created_at, updated_at";
+/// [`SERVICE_COLUMNS`] and what reconciliation records, for reading.
+pub(crate) const SERVICE_READ_COLUMNS: &str = "id, name, status, service_type_id, group_id, provider_id, consumer_id, agent_id, agent_instance_id, agent_instance_data, properties, created_at, updated_at, observed_state, observed_at";
 
 const SCOPE: ScopeColumns = ScopeColumns {
     owner: Some("provider_id"),
@@ -40,6 +42,8 @@ pub(crate) struct ServiceRow {
     properties: Json<Map<String, Value>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    observed_state: Option<String>,
+    observed_at: Option<DateTime<Utc>>,
 }
 
 impl From<ServiceRow> for Service {
@@ -58,6 +62,8 @@ impl From<ServiceRow> for Service {
             properties: row.properties.0,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            observed_state: row.observed_state,
+            observed_at: row.observed_at,
         }
     }
 }
@@ -74,6 +80,7 @@ pub struct ServiceTypeRules {
 #[derive(sqlx::FromRow)]
 struct CandidateRow {
     id: Uuid,
+    name: String,
     participant_id: Uuid,
     status: String,
     tags: Json<Vec<String>>,
@@ -150,7 +157,7 @@ pub(crate) use insert_job;
 
 impl Store {
     pub async fn service(&self, id: Uuid) -> Result<Option<Service>> {
-        let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1");
+        let sql = format!("SELECT {SERVICE_READ_COLUMNS} FROM services WHERE id = $1");
         let row: Option<ServiceRow> =
             on_pool!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
                 .map_err(StoreError::classify)?;
@@ -161,7 +168,7 @@ impl Store {
         let mut filter = Where::new();
         filter.scope(scope, SCOPE);
         filter.filters(&query.filters);
-        let select = format!("SELECT {SERVICE_COLUMNS} FROM services");
+        let select = format!("SELECT {SERVICE_READ_COLUMNS} FROM services");
         let page: Page<ServiceRow> =
             fetch_page(&self.read, &select, "services", &filter, query, "id").await?;
         Ok(page.map(Service::from))
@@ -191,9 +198,11 @@ impl Store {
         explicit: Option<Uuid>,
     ) -> Result<Vec<AgentCandidate>> {
         let rows: Vec<CandidateRow> = on_pool!(self.read, pool => sqlx::query_as(
-            "SELECT a.id, a.participant_id, a.status, a.tags, \
+            // An agent of a disabled provider is as disabled as the provider.
+            "SELECT a.id, a.name, a.participant_id, \
+             CASE WHEN p.status = 'Disabled' THEN 'Disabled' ELSE a.status END AS status, a.tags, \
              EXISTS (SELECT 1 FROM agent_type_service_types x WHERE x.agent_type_id = a.agent_type_id AND x.service_type_id = $1) AS offers \
-             FROM agents a WHERE a.id = $2 OR EXISTS (SELECT 1 FROM agent_type_service_types x WHERE x.agent_type_id = a.agent_type_id AND x.service_type_id = $1)")
+             FROM agents a JOIN participants p ON p.id = a.participant_id WHERE a.id = $2 OR EXISTS (SELECT 1 FROM agent_type_service_types x WHERE x.agent_type_id = a.agent_type_id AND x.service_type_id = $1)")
             .bind(service_type_id)
             .bind(explicit.unwrap_or(Uuid::nil()))
             .fetch_all(pool)
@@ -203,6 +212,7 @@ impl Store {
             .into_iter()
             .map(|r| AgentCandidate {
                 agent_id: r.id,
+                name: r.name,
                 participant_id: r.participant_id,
                 status: r.status,
                 tags: r.tags.0,
@@ -251,6 +261,46 @@ impl Store {
             tx.commit().await.map_err(StoreError::classify)?;
         });
         Ok(())
+    }
+
+    /// Records what a service's agent saw of it at `at`, with `events`, and
+    /// moves it to `to` when drift calls for it: only while the service is
+    /// still in the status it was judged in, has no job in flight and holds
+    /// no later observation. Answers whether it was written.
+    pub async fn record_observation(
+        &self,
+        service: &Service,
+        observed: &str,
+        at: DateTime<Utc>,
+        to: Option<&str>,
+        events: &[NewEvent],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        // Only a move is a change of the service; an observation is not.
+        let updated_at = if to.is_some() {
+            now
+        } else {
+            service.updated_at
+        };
+        let statement = Statement::new(
+            "UPDATE services SET observed_state = $2, observed_at = $3, status = $4, updated_at = $5 \
+             WHERE id = $1 AND status = $6 AND (observed_at IS NULL OR observed_at <= $3) \
+             AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.service_id = $1 AND jobs.status IN ('Pending', 'Processing'))",
+            vec![
+                Arg::Uuid(service.id),
+                Arg::Text(observed.to_owned()),
+                Arg::Time(at),
+                Arg::Text(to.unwrap_or(&service.status).to_owned()),
+                Arg::Time(updated_at),
+                Arg::Text(service.status.clone()),
+            ],
+        )
+        .must_change();
+        match self.apply(&[statement], events, now).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 
     pub async fn rename_service(

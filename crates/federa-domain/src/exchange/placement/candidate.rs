@@ -24,12 +24,19 @@ pub struct Candidate {
     pub consumer_services_here: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CandidateAgent {
     pub agent_id: Uuid,
+    /// Only a connected agent is known to be there to claim the job.
     pub connected: bool,
     pub tags: Vec<String>,
+    /// The agent's name and status, so a rejection can say which agent is
+    /// missing and why.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub status: String,
 }
 
 impl CandidateAgent {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::candidate::Candidate;
+use super::candidate::{Candidate, CandidateAgent};
 use super::decision::{CandidateVerdict, Rejection, RejectionRule};
 use super::peers::{self, PeerPlacement};
 use super::request::{JurisdictionRule, PlacementRequest, Strategy};
@@ -255,7 +255,7 @@ fn choose_agent(
     if !any_connected {
         rejections.push(reject(
             RejectionRule::NoConnectedAgent,
-            "no agent of the provider is connected".to_owned(),
+            naming_absent("no agent of the provider is connected", agents.iter()),
         ));
     }
     if !any_tagged {
@@ -267,11 +267,33 @@ fn choose_agent(
     if chosen.is_none() && any_connected && any_tagged {
         rejections.push(reject(
             RejectionRule::NoConnectedAgent,
-            format!(
-                "no agent with all required tags ({}) is connected",
-                tags.join(", ")
+            naming_absent(
+                &format!(
+                    "no agent with all required tags ({}) is connected",
+                    tags.join(", ")
+                ),
+                agents.iter().filter(|agent| agent.has_tags(tags)),
             ),
         ));
     }
     chosen
+}
+
+/// `reason`, followed by the agents passed by for not being connected and
+/// their status, where their names are known.
+fn naming_absent<'a>(reason: &str, agents: impl Iterator<Item = &'a CandidateAgent>) -> String {
+    let absent: Vec<String> = agents
+        .filter(|agent| !agent.connected && !agent.name.is_empty())
+        .map(|agent| {
+            format!(
+                "agent {} ({}) is {}",
+                agent.name, agent.agent_id, agent.status
+            )
+        })
+        .collect();
+    if absent.is_empty() {
+        reason.to_owned()
+    } else {
+        format!("{reason}: {}", absent.join(", "))
+    }
 }

@@ -8,12 +8,26 @@ import { when } from '../format.js';
 
 const KEEP = 200;
 
+// The entity an event is about: its name when the event carries one, else
+// the end of its id (UUIDv7s begin with their creation time, so their
+// starts read alike); a service links to its page.
+function entity(event) {
+  if (!event.entityId) return '—';
+  const name = event.properties?.name;
+  const label = typeof name === 'string' && name ? name : h('code', {}, `…${event.entityId.slice(-12)}`);
+  const content = event.type.startsWith('service.')
+    ? h('a', { href: `#/services/${event.entityId}` }, label)
+    : h('span', {}, label);
+  content.title = event.entityId;
+  return content;
+}
+
 function row(event) {
   return h('tr', {},
     h('td', { class: 'num' }, event.sequenceNumber),
     h('td', {}, event.type),
     h('td', {}, `${event.initiatorType} ${event.initiatorId || ''}`),
-    h('td', {}, event.entityId ? h('code', {}, event.entityId.slice(0, 8)) : '—'),
+    h('td', {}, entity(event)),
     h('td', {}, when(event.createdAt)));
 }
 

@@ -89,6 +89,9 @@ export default async function service({ params, every }) {
   const summary = h('div');
   const buttons = h('div', { class: 'actions', role: 'group', 'aria-label': 'Lifecycle actions' });
   const feedback = h('div', { 'aria-live': 'polite' });
+  // What was asked last, until its job is done; then the outcome replaces it.
+  let requested = null;
+  let hinting = false;
   const jobs = h('div');
   const editing = h('div');
   // The form is rebuilt only when the service's properties or its ability
@@ -103,6 +106,7 @@ export default async function service({ params, every }) {
       return;
     }
     replace(editing, editor(current, type.propertySchema, () => {
+      requested = 'Update';
       replace(feedback, h('p', { class: 'notice' }, 'Update requested; the provider\'s agent is on it.'));
       refresh();
     }));
@@ -113,9 +117,11 @@ export default async function service({ params, every }) {
   async function act(action) {
     if (action === 'delete' && !window.confirm(`Delete ${current.name}? This cannot be undone.`)) return;
     replace(feedback);
+    hinting = false;
     for (const button of buttons.querySelectorAll('button')) button.disabled = true;
     try {
       await post(`/services/${id}/${encodeURIComponent(action)}`, {});
+      requested = title(action);
       replace(feedback, h('p', { class: 'notice' }, `${title(action)} requested; the provider's agent is on it.`));
     } catch (error) {
       replace(feedback, alert(error.lines));
@@ -132,18 +138,36 @@ export default async function service({ params, every }) {
       ]);
       current = latest;
       const busy = jobPage.items.some((j) => IN_FLIGHT.has(j.status));
+      const possible = actionsFrom(type.lifecycleSchema, current.status);
+      if (!busy && requested) {
+        const failed = jobPage.items[0]?.status === 'Failed';
+        replace(feedback, failed
+          ? alert([`${requested} failed: ${jobPage.items[0].errorMessage || 'no message'}.`])
+          : h('p', { class: 'notice', role: 'status' }, `${requested} done; the service is ${current.status}.`));
+        requested = null;
+      } else if (!busy && !requested && current.status === 'Stopped' && possible.includes('start')) {
+        // An ordered service is created Stopped: say what runs it.
+        if (!hinting) replace(feedback, h('p', { class: 'notice', role: 'status' }, 'The service is created but not running: Start runs it.'));
+        hinting = true;
+      } else if (hinting) {
+        replace(feedback);
+        hinting = false;
+      }
       // Updated in place, so assistive technology follows it.
       replace(status, badge(current.status));
-      replace(buttons, actionsFrom(type.lifecycleSchema, current.status).map((action) =>
+      replace(buttons, possible.map((action) =>
         h('button', { type: 'button', class: action === 'delete' ? 'danger' : '', disabled: busy, onclick: () => act(action) }, title(action))),
       busy ? h('span', { class: 'muted' }, 'A job is in flight; actions wait for it.') : null);
       showEditor(busy);
       replace(summary, facts([
         ['Status', status],
         ['Service type', type.name],
+        ['Seen on the platform', current.observedState ? `${current.observedState}, ${when(current.observedAt)}` : '—'],
         ['Instance', current.agentInstanceData?.url ? h('a', { href: current.agentInstanceData.url }, current.agentInstanceData.url) : (current.agentInstanceId || '—')],
         ['Provider', known.label(current.providerId)],
-        ['Agent', current.agentId],
+        ['Agent', current.agentStatus && current.agentStatus !== 'Connected'
+          ? h('span', {}, `${current.agentId} `, badge(current.agentStatus), ' jobs wait until the agent is back')
+          : current.agentId],
         ['Group', current.groupId],
         ['Created', when(current.createdAt)],
         ['Updated', when(current.updatedAt)],
