@@ -9,7 +9,7 @@ mod serve_config;
 
 use std::net::SocketAddr;
 
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -51,6 +51,8 @@ enum Command {
     ServiceOptionTypes(client::ResourceArgs),
     /// Providers' service options.
     ServiceOptions(client::ResourceArgs),
+    /// Where a service would be placed, at what price, and why.
+    Placement(client::PlacementArgs),
     /// Services: order, act, follow with --wait.
     #[command(after_help = client::SERVICE_ACTIONS_HELP)]
     Services(client::ServicesArgs),
@@ -293,7 +295,10 @@ fn main() -> std::process::ExitCode {
         eprintln!("error: --config: {message}");
         return std::process::ExitCode::from(2);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     logging::init(cli.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -326,7 +331,7 @@ fn main() -> std::process::ExitCode {
             runtime.block_on(async { client::finish(client::events(connection, args).await).await })
         }
         Command::MetricTypes(args) => resource("metric-types", args),
-        Command::Metrics(args) => resource("metric-entries", args),
+        Command::Metrics(args) => resource("metrics", args),
         Command::ServicePoolSets(args) => resource("service-pool-sets", args),
         Command::ServicePools(args) => resource("service-pools", args),
         Command::ServicePoolValues(args) => resource("service-pool-values", args),
@@ -342,6 +347,8 @@ fn main() -> std::process::ExitCode {
         Command::Statements(args) => runtime.block_on(async {
             client::finish(client::bill(connection, client::Bill::Statement, args).await).await
         }),
+        Command::Placement(args) => runtime
+            .block_on(async { client::finish(client::placement(connection, args).await).await }),
         Command::Services(args) => runtime
             .block_on(async { client::finish(client::services(connection, args).await).await }),
         Command::Catalogue(CatalogueCommand::Apply { dir }) => runtime.block_on(async {
@@ -351,7 +358,7 @@ fn main() -> std::process::ExitCode {
             runtime.block_on(async { client::finish(client::whoami(connection).await).await })
         }
         Command::Completions { shell } => {
-            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut command = command();
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut command, "federa", &mut script);
             // A reader that stops early (`| head`) is no error.
@@ -467,6 +474,38 @@ fn main() -> std::process::ExitCode {
             )))
         }
     }
+}
+
+/// Commands that are not clients of an exchange, where the client flags
+/// (`--url`, `--token`, …) mean nothing and are left out of the help.
+const NOT_CLIENTS: &[&str] = &[
+    "serve",
+    "demo",
+    "agent",
+    "backup",
+    "completions",
+    "static-site",
+    "kv-store",
+];
+
+/// The command line, with the client flags hidden where they mean nothing.
+fn command() -> clap::Command {
+    let command = <Cli as clap::CommandFactory>::command();
+    let client_flags: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|arg| client::CLIENT_FLAGS.contains(&arg.get_id().as_str()))
+        .cloned()
+        .collect();
+    // A subcommand that has an argument of a global's id does not receive
+    // the global, so hidden local copies keep the global ones out of its
+    // help (and take whatever is given there, unused).
+    NOT_CLIENTS.iter().fold(command, |command, name| {
+        command.mut_subcommand(name, |subcommand| {
+            client_flags.iter().fold(subcommand, |subcommand, flag| {
+                subcommand.arg(flag.clone().global(false).hide(true))
+            })
+        })
+    })
 }
 
 /// The exit code of a long-running command.

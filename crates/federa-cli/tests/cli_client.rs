@@ -1,31 +1,11 @@
 //! The command-line client against a real exchange and a real agent.
 
-use std::process::Output;
+mod command_line;
 
+use command_line::{federa, follow, next_line, stderr, stdout, FEDERA};
 use federa_testkit::processes::{agent_config, spawn_agent, wait_for, Exchange, KillOnDrop};
 use federa_testkit::{Federation, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
 use serde_json::{json, Value};
-
-const FEDERA: &str = env!("CARGO_BIN_EXE_federa");
-
-async fn federa(url: &str, token: &str, args: &[&str]) -> Output {
-    tokio::process::Command::new(FEDERA)
-        .args(args)
-        .env("FEDERA_URL", url)
-        .env("FEDERA_TOKEN", token)
-        .env("FEDERA_CONFIG", "/nonexistent/federa.toml")
-        .output()
-        .await
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).to_string()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).to_string()
-}
 
 #[tokio::test]
 async fn a_service_is_created_started_stopped_and_deleted_from_the_command_line() {
@@ -281,29 +261,94 @@ async fn errors_name_the_field_and_exit_codes_tell_what_went_wrong() {
 
 #[tokio::test]
 async fn events_tail_follows_the_log() {
-    use tokio::io::AsyncBufReadExt;
     let exchange = Exchange::start(FEDERA, 60).await;
-    let url = exchange.api.base.clone();
-    let mut tail = tokio::process::Command::new(FEDERA)
-        .args(["events", "tail", "-o", "json"])
-        .env("FEDERA_URL", &url)
-        .env("FEDERA_TOKEN", ADMIN_TOKEN)
-        .env("FEDERA_CONFIG", "/nonexistent/federa.toml")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(tail.stdout.take().unwrap()).lines();
+    let (mut tail, mut lines) = follow(
+        &exchange.api.base,
+        ADMIN_TOKEN,
+        &["events", "tail", "-o", "json"],
+    );
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     exchange.api.participant("Followed").await;
-    let line = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("an event arrives")
-        .unwrap()
-        .unwrap();
+    let line = next_line(&mut lines).await;
     let event: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(event["type"], "participant.created");
     assert_eq!(event["properties"]["name"], "Followed");
+    tail.kill().await.unwrap();
+    exchange.terminate();
+}
+
+/// The text of `line` from under `title` in `header` to its end.
+fn column_onwards(header: &str, line: &str, title: &str) -> String {
+    let at = header.find(title).expect("a column title");
+    line.chars().skip(at).collect()
+}
+
+#[tokio::test]
+async fn events_name_their_subject_in_aligned_columns() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let federation = Federation::create(api).await;
+    let service_id = federation.order_service(api, "web-01").await;
+    api.provider_profile(&federation.provider_id, "FI", "fi-hel-1")
+        .await;
+
+    let listed = federa(
+        &api.base,
+        ADMIN_TOKEN,
+        &["events", "list", "--page-size", "100"],
+    )
+    .await;
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let table = stdout(&listed);
+    let header = table.lines().next().unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["SEQ", "TIME", "TYPE", "BY", "SUBJECT"],
+        "{table}"
+    );
+    let subject_of = |kind: &str| -> String {
+        let line = table
+            .lines()
+            .find(|line| line.split_whitespace().nth(2) == Some(kind))
+            .unwrap_or_else(|| panic!("no {kind}:\n{table}"));
+        assert_eq!(line.find(kind), header.find("TYPE"), "aligned:\n{table}");
+        column_onwards(header, line, "SUBJECT")
+    };
+    assert_eq!(subject_of("participant.created"), "participant Provider");
+    assert_eq!(subject_of("service_type.created"), "service type VM");
+    assert_eq!(subject_of("service.created"), "service web-01");
+    assert_eq!(subject_of("job.created"), "service web-01 (create job)");
+    assert_eq!(
+        subject_of("provider_profile.created"),
+        "provider profile of Provider"
+    );
+    assert!(!table.contains(&service_id), "named, not by id:\n{table}");
+    let ordered = table
+        .lines()
+        .find(|line| line.contains("service.created"))
+        .unwrap();
+    assert!(
+        column_onwards(header, ordered, "BY").starts_with("participant token"),
+        "the token that ordered it, by name: {ordered}"
+    );
+
+    let (mut tail, mut lines) = follow(&api.base, ADMIN_TOKEN, &["events", "tail"]);
+    let header = next_line(&mut lines).await;
+    assert!(header.starts_with("SEQ"), "{header}");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    api.participant("Followed Cloud").await;
+    let line = next_line(&mut lines).await;
+    assert!(line.contains("participant.created"), "{line}");
+    assert_eq!(
+        line.find("participant.created"),
+        header.find("TYPE"),
+        "{header}\n{line}"
+    );
+    assert_eq!(
+        column_onwards(&header, &line, "SUBJECT"),
+        "participant Followed Cloud",
+        "{header}\n{line}"
+    );
     tail.kill().await.unwrap();
     exchange.terminate();
 }

@@ -137,6 +137,20 @@ impl Api {
         created.body["id"].as_str().expect("id").to_string()
     }
 
+    /// Publishes, as admin, the profile of the provider `participant_id`:
+    /// under the law of `country`, with one region `region` there.
+    pub async fn provider_profile(&self, participant_id: &str, country: &str, region: &str) {
+        let published = self
+            .post(
+                "/api/v1/provider-profiles",
+                ADMIN_TOKEN,
+                &serde_json::json!({"participantId": participant_id, "jurisdiction": country,
+                                    "regions": [{"code": region, "country": country}]}),
+            )
+            .await;
+        assert_eq!(published.status, 201, "{:?}", published.body);
+    }
+
     /// Creates a token as admin and returns its plain value.
     pub async fn token(&self, role: &str, scope_id: Option<&str>) -> String {
         let mut body = serde_json::json!({"name": format!("{role} token"), "role": role});

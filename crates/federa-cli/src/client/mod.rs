@@ -5,7 +5,11 @@
 //! exchange could not be reached or failed, 4 a waited-for job failed.
 
 mod billing;
+mod events;
+mod list_query;
+mod names;
 mod output;
+mod placement;
 mod profile;
 mod resources;
 mod services;
@@ -18,10 +22,18 @@ use federa_client::{Client, ClientError};
 use serde_json::{Map, Value};
 
 pub use billing::{bill, Bill, BillArgs};
+pub use events::{events, EventsArgs};
+use list_query::ListArgs;
+use names::Names;
 pub use output::Format;
+pub use placement::{placement, PlacementArgs};
 use resources::Resource;
 
+/// The ids of [`Connection`]'s flags.
+pub const CLIENT_FLAGS: &[&str] = &["url", "token", "profile", "output"];
+
 #[derive(Args, Clone)]
+#[command(next_help_heading = "Client options")]
 pub struct Connection {
     /// The exchange, e.g. http://127.0.0.1:3000.
     #[arg(long, env = "FEDERA_URL", global = true)]
@@ -43,12 +55,6 @@ pub struct ResourceArgs {
     verb: Verb,
 }
 
-#[derive(Args)]
-pub struct EventsArgs {
-    #[command(subcommand)]
-    verb: EventsVerb,
-}
-
 /// Resources the exchange writes itself: they are listed and read only.
 #[derive(Args)]
 pub struct ReadArgs {
@@ -58,20 +64,8 @@ pub struct ReadArgs {
 
 #[derive(Subcommand)]
 enum ReadVerb {
-    /// List, with filters as `--filter key=value` or `--key value`.
-    List {
-        #[arg(long = "filter", short = 'f')]
-        filters: Vec<String>,
-        #[arg(long)]
-        page: Option<u32>,
-        #[arg(long)]
-        page_size: Option<u32>,
-        /// e.g. `-createdAt`.
-        #[arg(long, allow_hyphen_values = true)]
-        sort: Option<String>,
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        extra: Vec<String>,
-    },
+    /// List, with filters as `--key value` or `--filter key=value`.
+    List(ListArgs),
     /// Show one.
     Get { id: String },
 }
@@ -79,19 +73,7 @@ enum ReadVerb {
 impl From<ReadVerb> for Verb {
     fn from(verb: ReadVerb) -> Verb {
         match verb {
-            ReadVerb::List {
-                filters,
-                page,
-                page_size,
-                sort,
-                extra,
-            } => Verb::List {
-                filters,
-                page,
-                page_size,
-                sort,
-                extra,
-            },
+            ReadVerb::List(list) => Verb::List(list),
             ReadVerb::Get { id } => Verb::Get { id },
         }
     }
@@ -101,18 +83,6 @@ impl From<ReadVerb> for Verb {
 pub async fn read_only(connection: &Connection, name: &str, args: ReadArgs) -> Outcome {
     let verb = args.verb.into();
     resource(connection, name, ResourceArgs { verb }).await
-}
-
-#[derive(Subcommand)]
-enum EventsVerb {
-    #[command(flatten)]
-    Generic(ReadVerb),
-    /// Follow the log as it grows; Ctrl-C to stop.
-    Tail {
-        /// Start after this sequence number (default: only new events).
-        #[arg(long)]
-        after: Option<u64>,
-    },
 }
 
 #[derive(Args)]
@@ -179,80 +149,10 @@ pub async fn agents(connection: &Connection, args: AgentsArgs) -> Outcome {
     Ok(())
 }
 
-/// `federa events …`: the generic verbs, and `tail`.
-pub async fn events(connection: &Connection, args: EventsArgs) -> Outcome {
-    match args.verb {
-        EventsVerb::Generic(verb) => {
-            let verb = verb.into();
-            resource(connection, "events", ResourceArgs { verb }).await
-        }
-        EventsVerb::Tail { after } => tail(connection, after).await,
-    }
-}
-
-/// Prints events from the live stream, reconnecting after the last one seen.
-async fn tail(connection: &Connection, after: Option<u64>) -> Outcome {
-    let client = connect(connection)?;
-    let resource = resources::find("events").expect("events resource");
-    let mut last = after;
-    loop {
-        let path = match last {
-            Some(n) => format!("/events/stream?after={n}"),
-            None => "/events/stream".to_string(),
-        };
-        let mut response = client.open(&path, &[]).await?;
-        let mut buffer = String::new();
-        while let Ok(Some(chunk)) = response.chunk().await {
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buffer.find("\n\n") {
-                let message: String = buffer.drain(..end + 2).collect();
-                let data: String = message
-                    .lines()
-                    .filter_map(|line| line.strip_prefix("data:"))
-                    .map(str::trim_start)
-                    .collect();
-                let Ok(event) = serde_json::from_str::<Value>(&data) else {
-                    continue;
-                };
-                last = event["sequenceNumber"].as_u64().or(last);
-                match connection.output {
-                    Format::Json => println!("{event}"),
-                    Format::Table | Format::Id => println!(
-                        "{}",
-                        resource
-                            .columns
-                            .iter()
-                            .map(|(_, field)| match &event[*field] {
-                                Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            })
-                            .collect::<Vec<_>>()
-                            .join("  ")
-                    ),
-                }
-            }
-        }
-        // The server closes streams after a while; resume after the last.
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-}
-
 #[derive(Subcommand)]
 enum Verb {
-    /// List, with filters as `--filter key=value` or `--key value`.
-    List {
-        #[arg(long = "filter", short = 'f')]
-        filters: Vec<String>,
-        #[arg(long)]
-        page: Option<u32>,
-        #[arg(long)]
-        page_size: Option<u32>,
-        /// e.g. `name` or `-createdAt`.
-        #[arg(long, allow_hyphen_values = true)]
-        sort: Option<String>,
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        extra: Vec<String>,
-    },
+    /// List, with filters as `--key value` or `--filter key=value`.
+    List(ListArgs),
     /// Show one.
     Get {
         id: String,
@@ -340,13 +240,7 @@ pub fn show(connection: &Connection, resource: &Resource, value: &Value) {
         Format::Table => match value.get("items").and_then(Value::as_array) {
             Some(items) => {
                 println!("{}", output::table(resource.columns, items));
-                if let (Some(total), Some(page), Some(pages)) = (
-                    value["totalItems"].as_u64(),
-                    value["currentPage"].as_u64(),
-                    value["totalPages"].as_u64(),
-                ) {
-                    eprintln!("{total} in all; page {page} of {}", pages.max(1));
-                }
+                print_page_count(value);
             }
             None => println!("{}", output::record(value)),
         },
@@ -360,7 +254,18 @@ pub fn show(connection: &Connection, resource: &Resource, value: &Value) {
     }
 }
 
-/// `federa whoami`: the session the token opens.
+/// Where a printed page stands in its list, on stderr, out of the way of
+/// the table.
+fn print_page_count(page: &Value) {
+    if let (Some(total), Some(number), Some(pages)) = (
+        page["totalItems"].as_u64(),
+        page["currentPage"].as_u64(),
+        page["totalPages"].as_u64(),
+    ) {
+        eprintln!("{total} in all; page {number} of {}", pages.max(1));
+    }
+}
+
 /// `federa catalogue apply DIR`: one line per object, saying what changed.
 pub async fn apply_catalogue(connection: &Connection, dir: &std::path::Path) -> Outcome {
     let client = connect(connection)?;
@@ -391,6 +296,7 @@ pub async fn apply_catalogue(connection: &Connection, dir: &std::path::Path) -> 
     Ok(())
 }
 
+/// `federa whoami`: the session the token opens.
 pub async fn whoami(connection: &Connection) -> Outcome {
     let session: Value = connect(connection)?.get("/session").await?.into_json()?;
     match connection.output {
@@ -408,42 +314,6 @@ fn body(set: &[String], json: Option<&str>) -> Result<Value, Failure> {
     };
     map.extend(values::parse_pairs(set).map_err(usage)?);
     Ok(Value::Object(map))
-}
-
-type Filters = Vec<(String, String)>;
-
-/// `--key value` words after the known flags, as filters; an `-o FORMAT`
-/// among them is the output format.
-fn extra_filters(extra: &[String]) -> Result<(Filters, Option<Format>), Failure> {
-    let mut out = Vec::new();
-    let mut format = None;
-    let mut words = extra.iter();
-    while let Some(word) = words.next() {
-        let key = match word.as_str() {
-            "-o" => "output",
-            other => other
-                .strip_prefix("--")
-                .ok_or_else(|| usage(format!("unexpected argument {word:?}")))?,
-        };
-        let value = words
-            .next()
-            .ok_or_else(|| usage(format!("{word} needs a value")))?;
-        if key == "output" {
-            format = Some(match value.as_str() {
-                "json" => Format::Json,
-                "table" => Format::Table,
-                "id" => Format::Id,
-                other => {
-                    return Err(usage(format!(
-                        "unknown output format {other:?}; use table, json or id"
-                    )))
-                }
-            });
-        } else {
-            out.push((key.to_string(), value.clone()));
-        }
-    }
-    Ok((out, format))
 }
 
 fn query(pairs: &[(String, String)]) -> String {
@@ -469,37 +339,32 @@ fn encode(text: &str) -> String {
 }
 
 /// The generic verbs of any resource.
+/// The page `federa RESOURCE list …` asks for, and the output format named
+/// among its words.
+async fn list_page(
+    client: &Client,
+    resource: &Resource,
+    list: ListArgs,
+) -> Result<(federa_client::Reply, Option<Format>), Failure> {
+    let asked = list.query(resource.name, resource.list)?;
+    let page = client
+        .get(&format!("{}{}", resource.path, query(&asked.pairs)))
+        .await?;
+    Ok((page, asked.output))
+}
+
 pub async fn resource(connection: &Connection, name: &str, args: ResourceArgs) -> Outcome {
     let resource =
         resources::find(name).ok_or_else(|| usage(format!("unknown resource {name}")))?;
     let client = connect(connection)?;
     let mut connection = connection.clone();
     let reply = match args.verb {
-        Verb::List {
-            filters,
-            page,
-            page_size,
-            sort,
-            extra,
-        } => {
-            let mut pairs = Vec::new();
-            for filter in &filters {
-                let (k, v) = filter
-                    .split_once('=')
-                    .ok_or_else(|| usage(format!("--filter {filter:?} must be key=value")))?;
-                pairs.push((k.to_string(), v.to_string()));
-            }
-            let (extra, format) = extra_filters(&extra)?;
-            pairs.extend(extra);
+        Verb::List(list) => {
+            let (page, format) = list_page(&client, resource, list).await?;
             if let Some(format) = format {
                 connection.output = format;
             }
-            pairs.extend(page.map(|p| ("page".to_string(), p.to_string())));
-            pairs.extend(page_size.map(|p| ("pageSize".to_string(), p.to_string())));
-            pairs.extend(sort.map(|s| ("sort".to_string(), s)));
-            client
-                .get(&format!("{}{}", resource.path, query(&pairs)))
-                .await?
+            page
         }
         Verb::Get { id } => client.get(&format!("{}/{id}", resource.path)).await?,
         Verb::Create { set, json } => {
@@ -524,7 +389,12 @@ pub async fn resource(connection: &Connection, name: &str, args: ResourceArgs) -
             return Ok(());
         }
     };
-    let value: Value = reply.into_json()?;
+    let mut value: Value = reply.into_json()?;
+    if connection.output == Format::Table {
+        if let Some(items) = value.get_mut("items").and_then(Value::as_array_mut) {
+            names::name_rows(&mut Names::new(&client), resource.named, items).await;
+        }
+    }
     show(&connection, resource, &value);
     Ok(())
 }

@@ -10,8 +10,20 @@ pub enum Format {
     Id,
 }
 
+/// An `-o FORMAT` given among words clap does not parse itself.
+pub fn parse_format(text: &str) -> Result<Format, super::Failure> {
+    match text {
+        "json" => Ok(Format::Json),
+        "table" => Ok(Format::Table),
+        "id" => Ok(Format::Id),
+        other => Err(super::usage(format!(
+            "unknown output format {other:?}; use table, json or id"
+        ))),
+    }
+}
+
 /// A cell: strings bare, lists joined, absent values as `-`.
-fn cell(value: &Value) -> String {
+pub fn cell(value: &Value) -> String {
     match value {
         Value::Null => "-".into(),
         Value::String(text) => text.clone(),
@@ -66,6 +78,27 @@ pub fn table(columns: &[(&str, &str)], rows: &[Value]) -> String {
     out.join("\n")
 }
 
+/// A line of cells padded to `widths`, for lines printed one at a time
+/// (the last cell is not padded); a longer cell is cut short with `…` so
+/// that the columns after it stay aligned.
+pub fn fixed_row(cells: impl IntoIterator<Item = String>, widths: &[usize]) -> String {
+    cells
+        .into_iter()
+        .enumerate()
+        .map(|(i, cell)| match widths.get(i) {
+            Some(&width) if cell.chars().count() > width => {
+                let cut: String = cell.chars().take(width - 1).collect();
+                format!("{cut}…")
+            }
+            Some(&width) => format!("{cell:<width$}"),
+            None => cell,
+        })
+        .collect::<Vec<_>>()
+        .join("  ")
+        .trim_end()
+        .to_string()
+}
+
 /// One object as `FIELD  value` lines.
 pub fn record(value: &Value) -> String {
     let Some(map) = value.as_object() else {
@@ -96,5 +129,12 @@ mod tests {
             table(&[("ID", "id"), ("NAME", "name")], &rows),
             "ID    NAME\na     long name\nbbbb  -"
         );
+    }
+
+    #[test]
+    fn fixed_rows_pad_and_cut_all_but_the_last_cell() {
+        let row = |cells: [&str; 3]| fixed_row(cells.map(String::from), &[3, 4]);
+        assert_eq!(row(["1", "ab", "rest of it"]), "1    ab    rest of it");
+        assert_eq!(row(["1234", "abcdef", "x"]), "12…  abc…  x");
     }
 }

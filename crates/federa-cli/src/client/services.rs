@@ -8,7 +8,11 @@ use clap::{Args, Subcommand};
 use federa_client::Client;
 use serde_json::{json, Value};
 
-use super::{connect, resources, show, usage, values, Connection, Failure, Outcome, ResourceArgs};
+use super::placement::{as_flags, PlacementRules};
+use super::{
+    connect, list_query::ListArgs, resources, show, usage, values, Connection, Failure, Outcome,
+    ResourceArgs,
+};
 
 /// What `federa services --help` and `federa services ACTION --help` say
 /// about lifecycle actions, which are not subcommands of their own.
@@ -39,8 +43,16 @@ enum ServiceVerb {
         #[arg(long)]
         group: String,
         /// Run it on this agent instead of letting the exchange choose.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["place", "countries", "regions", "jurisdiction",
+              "certifications", "max_price", "strategy", "near_country"])]
         agent: Option<String>,
+        /// Let the exchange choose a provider's offering, region and agent
+        /// (the cheapest unless --strategy says otherwise) and explain the
+        /// choice; any placement flag below implies it.
+        #[arg(long)]
+        place: bool,
+        #[command(flatten)]
+        rules: PlacementRules,
         /// Only agents with this tag (repeatable).
         #[arg(long = "tag")]
         tags: Vec<String>,
@@ -54,6 +66,9 @@ enum ServiceVerb {
         /// Wait until the create job (with --start, the start job) finishes.
         #[arg(long)]
         wait: bool,
+        /// Print the created service as JSON (as `-o json` does).
+        #[arg(long)]
+        json: bool,
     },
     /// Rename, or change properties through an update job.
     Update {
@@ -72,11 +87,8 @@ enum ServiceVerb {
 
 #[derive(Subcommand)]
 enum GenericVerb {
-    /// List services, filters as `--status Started`.
-    List {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        filters: Vec<String>,
-    },
+    /// List services, with filters as `--status Started`.
+    List(ListArgs),
     Get {
         id: String,
     },
@@ -92,10 +104,12 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
     let resource = resources::find("services").expect("services resource");
     let client = connect(connection)?;
     let mut output_override = None;
+    // The placement that chose the provider of a service just ordered.
+    let mut placed: Option<Value> = None;
     let (id, wait) = match args.verb {
-        ServiceVerb::Generic(GenericVerb::List { filters }) => {
-            let generic = ResourceArgs::list(filters);
-            return super::resource(connection, "services", generic).await;
+        ServiceVerb::Generic(GenericVerb::List(list)) => {
+            let verb = super::Verb::List(list);
+            return super::resource(connection, "services", ResourceArgs { verb }).await;
         }
         ServiceVerb::Generic(GenericVerb::Get { id }) => {
             let value: Value = client.get(&format!("/services/{id}")).await?.into_json()?;
@@ -113,8 +127,11 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
             agent,
             tags,
             props,
+            place,
+            rules,
             start,
             wait,
+            json,
         } => {
             let properties = values::parse_pairs(&props).map_err(usage)?;
             let service_type_id = service_type_id(&client, &service_type).await?;
@@ -123,8 +140,19 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
             if let Some(agent) = agent {
                 order["agentId"] = json!(agent);
             }
-            let created: Value = client.post("/services", &order).await?.into_json()?;
+            if place || rules.any() {
+                order["placement"] = Value::Object(rules.to_request());
+            }
+            let created: Value = client
+                .post("/services", &order)
+                .await
+                .and_then(|reply| reply.into_json())
+                .map_err(as_flags)?;
             let id = created["id"].as_str().unwrap_or_default().to_string();
+            placed = created.get("placement").cloned();
+            if json {
+                output_override = Some(super::Format::Json);
+            }
             if start {
                 // The lifecycle takes the next action once create is done.
                 wait_for_job(&client, &id).await?;
@@ -179,12 +207,22 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
     if wait {
         wait_for_job(&client, &id).await?;
     }
-    let value: Value = client.get(&format!("/services/{id}")).await?.into_json()?;
+    let mut value: Value = client.get(&format!("/services/{id}")).await?.into_json()?;
     let mut connection = connection.clone();
     if let Some(format) = output_override {
         connection.output = format;
     }
-    show(&connection, resource, &value);
+    match (connection.output, placed) {
+        (super::Format::Json, Some(placement)) => {
+            value["placement"] = placement;
+            show(&connection, resource, &value);
+        }
+        (super::Format::Table, Some(placement)) => {
+            show(&connection, resource, &value);
+            println!("\n{}", super::placement::explain(&client, &placement).await);
+        }
+        _ => show(&connection, resource, &value),
+    }
     Ok(())
 }
 
@@ -216,10 +254,10 @@ impl ActionWords {
                     let value = rest
                         .next()
                         .ok_or_else(|| usage(format!("{word} needs a value")))?;
-                    parsed.output = Some(format(value)?);
+                    parsed.output = Some(super::output::parse_format(value)?);
                 }
                 other if other.starts_with("--output=") => {
-                    parsed.output = Some(format(&other["--output=".len()..])?);
+                    parsed.output = Some(super::output::parse_format(&other["--output=".len()..])?);
                 }
                 other if other.starts_with('-') => {
                     return Err(usage(format!("unexpected argument {other}")))
@@ -235,33 +273,8 @@ impl ActionWords {
     }
 }
 
-fn format(text: &str) -> Result<super::Format, Failure> {
-    match text {
-        "json" => Ok(super::Format::Json),
-        "table" => Ok(super::Format::Table),
-        "id" => Ok(super::Format::Id),
-        other => Err(usage(format!(
-            "unknown output format {other:?}; use table, json or id"
-        ))),
-    }
-}
-
-impl ResourceArgs {
-    fn list(filters: Vec<String>) -> ResourceArgs {
-        ResourceArgs {
-            verb: super::Verb::List {
-                filters: Vec::new(),
-                page: None,
-                page_size: None,
-                sort: None,
-                extra: filters,
-            },
-        }
-    }
-}
-
 /// A service type id from a name or an id.
-async fn service_type_id(client: &Client, name_or_id: &str) -> Result<String, Failure> {
+pub(super) async fn service_type_id(client: &Client, name_or_id: &str) -> Result<String, Failure> {
     if name_or_id.len() == 36 && name_or_id.chars().filter(|c| *c == '-').count() == 4 {
         return Ok(name_or_id.to_string());
     }
