@@ -18,9 +18,24 @@ async fn lists_page_and_refuse_filters_they_do_not_take() {
     federation.order_service(api, "web-02").await;
     let (url, token) = (api.base.as_str(), federation.consumer_token.as_str());
 
+    api.provider_profile(&federation.provider_id, "FI", "fi-hel-1")
+        .await;
     let paged = federa(url, token, &["services", "list", "--page-size", "1"]).await;
     assert!(paged.status.success(), "{}", stderr(&paged));
-    assert_eq!(stdout(&paged).lines().count(), 2, "{}", stdout(&paged));
+    let table = stdout(&paged);
+    assert_eq!(table.lines().count(), 2, "{table}");
+    // The service's type and provider by name, which a consumer may read.
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["ID", "NAME", "STATUS", "TYPE", "PROVIDER"],
+        "{table}"
+    );
+    assert_eq!(
+        lines[1].split_whitespace().skip(3).collect::<Vec<_>>(),
+        ["VM", "Provider"],
+        "{table}"
+    );
     assert!(
         stderr(&paged).contains("2 in all; page 1 of 2"),
         "{}",

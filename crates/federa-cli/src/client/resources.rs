@@ -84,9 +84,18 @@ pub const RESOURCES: &[Resource] = &[
     Resource {
         name: "services",
         path: "/services",
-        columns: &[ID, NAME, STATUS, ("AGENT", "agentId")],
+        columns: &[
+            ID,
+            NAME,
+            STATUS,
+            ("TYPE", "serviceTypeId"),
+            ("PROVIDER", "providerId"),
+        ],
         list: &domain::provisioning::SERVICE_LIST,
-        named: &[("agentId", names::AGENT)],
+        named: &[
+            ("serviceTypeId", names::SERVICE_TYPE),
+            ("providerId", Kind::Provider),
+        ],
     },
     Resource {
         name: "jobs",
