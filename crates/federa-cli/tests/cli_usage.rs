@@ -165,20 +165,38 @@ async fn client_flags_are_optional_in_usage_and_absent_from_server_commands() {
         assert!(text.contains("[env: FEDERA_URL"), "{command:?}:\n{text}");
     }
 
-    // Missing either is no usage error until the exchange is asked.
-    let no_token = tokio::process::Command::new(FEDERA)
-        .args(["participants", "list"])
-        .env_remove("FEDERA_URL")
-        .env_remove("FEDERA_TOKEN")
-        .env("FEDERA_CONFIG", "/nonexistent/federa.toml")
-        .output()
-        .await
-        .unwrap();
+    // Missing either is no usage error until the exchange is asked, and
+    // what can be told without the exchange is told first.
+    let without_credentials = |args: &'static [&'static str]| async move {
+        tokio::process::Command::new(FEDERA)
+            .args(args)
+            .env_remove("FEDERA_URL")
+            .env_remove("FEDERA_TOKEN")
+            .env("FEDERA_CONFIG", "/nonexistent/federa.toml")
+            .output()
+            .await
+            .unwrap()
+    };
+    let no_token = without_credentials(&["participants", "list"]).await;
     assert_eq!(no_token.status.code(), Some(2));
     assert!(
         stderr(&no_token)
             .contains("no token: pass --token, set FEDERA_TOKEN or add one to a profile"),
         "{}",
         stderr(&no_token)
+    );
+    let misspelt = without_credentials(&["participants", "list", "--colour", "red"]).await;
+    assert_eq!(misspelt.status.code(), Some(2));
+    assert!(
+        stderr(&misspelt).contains("has no filter --colour"),
+        "{}",
+        stderr(&misspelt)
+    );
+    let help = without_credentials(&["services", "stop", "--help"]).await;
+    assert!(help.status.success(), "{}", stderr(&help));
+    assert!(
+        stdout(&help).starts_with("Usage: federa services stop ID"),
+        "{}",
+        stdout(&help)
     );
 }

@@ -43,11 +43,9 @@ const TAIL_WIDTHS: &[usize] = &[6, 20, 26, 20];
 pub async fn events(connection: &Connection, args: EventsArgs) -> Outcome {
     match args.verb {
         EventsVerb::Generic(ReadVerb::List(list)) => {
-            let client = connect(connection)?;
             let resource = resources::find("events").expect("events resource");
-            let (reply, format) = super::list_page(&client, resource, list).await?;
-            let page: Value = reply.into_json()?;
-            match format.unwrap_or(connection.output) {
+            let (client, page, connection) = super::list_page(connection, resource, list).await?;
+            match connection.output {
                 Format::Table => {
                     let events = page["items"].as_array().cloned().unwrap_or_default();
                     // Read oldest first, whatever the sort, so that names
@@ -63,11 +61,7 @@ pub async fn events(connection: &Connection, args: EventsArgs) -> Outcome {
                     println!("{}", output::table(COLUMNS, &lines));
                     super::print_page_count(&page);
                 }
-                format => {
-                    let mut connection = connection.clone();
-                    connection.output = format;
-                    show(&connection, resource, &page);
-                }
+                Format::Json | Format::Id => show(&connection, resource, &page),
             }
             Ok(())
         }

@@ -74,7 +74,7 @@ impl From<ReadVerb> for Verb {
     fn from(verb: ReadVerb) -> Verb {
         match verb {
             ReadVerb::List(list) => Verb::List(list),
-            ReadVerb::Get { id } => Verb::Get { id },
+            ReadVerb::Get { id } => Verb::Item(ItemVerb::Get { id }),
         }
     }
 }
@@ -153,10 +153,15 @@ pub async fn agents(connection: &Connection, args: AgentsArgs) -> Outcome {
 enum Verb {
     /// List, with filters as `--key value` or `--filter key=value`.
     List(ListArgs),
+    #[command(flatten)]
+    Item(ItemVerb),
+}
+
+/// The verbs on one object, or making one.
+#[derive(Subcommand)]
+enum ItemVerb {
     /// Show one.
-    Get {
-        id: String,
-    },
+    Get { id: String },
     /// Create from `--set key=value` pairs and/or a `--json` document.
     Create {
         #[arg(long = "set", short = 's')]
@@ -172,9 +177,8 @@ enum Verb {
         #[arg(long)]
         json: Option<String>,
     },
-    Delete {
-        id: String,
-    },
+    /// Delete one.
+    Delete { id: String },
 }
 
 /// A failure, with the exit code it maps to.
@@ -338,41 +342,53 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// The generic verbs of any resource.
-/// The page `federa RESOURCE list …` asks for, and the output format named
-/// among its words.
+/// A page of `resource` as `federa RESOURCE list …` asks for it, with the
+/// client that read it and the connection with any output format named
+/// among the words; the words are checked before the exchange is reached.
 async fn list_page(
-    client: &Client,
+    connection: &Connection,
     resource: &Resource,
     list: ListArgs,
-) -> Result<(federa_client::Reply, Option<Format>), Failure> {
+) -> Result<(Client, Value, Connection), Failure> {
     let asked = list.query(resource.name, resource.list)?;
-    let page = client
+    let client = connect(connection)?;
+    let page: Value = client
         .get(&format!("{}{}", resource.path, query(&asked.pairs)))
-        .await?;
-    Ok((page, asked.output))
+        .await?
+        .into_json()?;
+    let mut connection = connection.clone();
+    if let Some(format) = asked.output {
+        connection.output = format;
+    }
+    Ok((client, page, connection))
 }
 
+/// The generic verbs of any resource.
 pub async fn resource(connection: &Connection, name: &str, args: ResourceArgs) -> Outcome {
     let resource =
         resources::find(name).ok_or_else(|| usage(format!("unknown resource {name}")))?;
-    let client = connect(connection)?;
-    let mut connection = connection.clone();
-    let reply = match args.verb {
+    let verb = match args.verb {
         Verb::List(list) => {
-            let (page, format) = list_page(&client, resource, list).await?;
-            if let Some(format) = format {
-                connection.output = format;
+            let (client, mut page, connection) = list_page(connection, resource, list).await?;
+            if connection.output == Format::Table {
+                if let Some(items) = page.get_mut("items").and_then(Value::as_array_mut) {
+                    names::name_rows(&mut Names::new(&client), resource.named, items).await;
+                }
             }
-            page
+            show(&connection, resource, &page);
+            return Ok(());
         }
-        Verb::Get { id } => client.get(&format!("{}/{id}", resource.path)).await?,
-        Verb::Create { set, json } => {
+        Verb::Item(verb) => verb,
+    };
+    let client = connect(connection)?;
+    let reply = match verb {
+        ItemVerb::Get { id } => client.get(&format!("{}/{id}", resource.path)).await?,
+        ItemVerb::Create { set, json } => {
             client
                 .post(resource.path, &body(&set, json.as_deref())?)
                 .await?
         }
-        Verb::Update { id, set, json } => {
+        ItemVerb::Update { id, set, json } => {
             client
                 .patch(
                     &format!("{}/{id}", resource.path),
@@ -380,7 +396,7 @@ pub async fn resource(connection: &Connection, name: &str, args: ResourceArgs) -
                 )
                 .await?
         }
-        Verb::Delete { id } => {
+        ItemVerb::Delete { id } => {
             client
                 .delete(&format!("{}/{id}", resource.path))
                 .await?
@@ -389,13 +405,7 @@ pub async fn resource(connection: &Connection, name: &str, args: ResourceArgs) -
             return Ok(());
         }
     };
-    let mut value: Value = reply.into_json()?;
-    if connection.output == Format::Table {
-        if let Some(items) = value.get_mut("items").and_then(Value::as_array_mut) {
-            names::name_rows(&mut Names::new(&client), resource.named, items).await;
-        }
-    }
-    show(&connection, resource, &value);
+    show(connection, resource, &reply.into_json()?);
     Ok(())
 }
 

@@ -102,6 +102,16 @@ enum GenericVerb {
 
 pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
     let resource = resources::find("services").expect("services resource");
+    // An action's help needs no exchange.
+    if let ServiceVerb::Action(words) = &args.verb {
+        if words.iter().any(|w| w == "--help" || w == "-h") {
+            println!(
+                "Usage: federa services {} ID [--wait] [-o FORMAT]\n\n{SERVICE_ACTIONS_HELP}",
+                words[0]
+            );
+            return Ok(());
+        }
+    }
     let client = connect(connection)?;
     let mut output_override = None;
     // The placement that chose the provider of a service just ordered.
@@ -183,13 +193,6 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
             (id, wait && !props.is_empty())
         }
         ServiceVerb::Action(words) => {
-            if words.iter().any(|w| w == "--help" || w == "-h") {
-                println!(
-                    "Usage: federa services {} ID [--wait] [-o FORMAT]\n\n{SERVICE_ACTIONS_HELP}",
-                    words[0]
-                );
-                return Ok(());
-            }
             let action = ActionWords::parse(&words)?;
             client
                 .post(
