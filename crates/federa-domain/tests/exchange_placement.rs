@@ -68,6 +68,7 @@ fn candidate(n: u128, hq: &str, regions: &[(&str, &str)], hourly: &str) -> Candi
                 .collect(),
             certifications: vec![],
         },
+        provider_name: String::new(),
         agents: vec![agent(n * 1000, true, &[])],
         active_services: 0,
         consumer_services_here: 0,
@@ -817,19 +818,40 @@ fn explain_summarises_the_choice_or_the_reasons_for_none() {
     disabled.offering.enabled = false;
     let mut dear = paris(2, "0.50");
     dear.offering.enabled = false;
-    let cheap = paris(3, "0.02");
+    let mut cheap = paris(3, "0.02");
+    cheap.provider_name = "Seine Cloud SAS".into();
+    cheap.agents[0].name = "seine-agent".into();
     let request = PlacementRequest {
         max_hourly_price: Some(dec("0.10")),
         ..Default::default()
     };
 
-    let placed = decide(&request, &[disabled.clone(), dear.clone(), cheap]);
+    let placed = decide(&request, &[disabled.clone(), dear.clone(), cheap.clone()]);
+    let choice = placed
+        .chosen
+        .as_ref()
+        .expect("the cheap offering is chosen");
+    assert_eq!(
+        (choice.provider_name.as_str(), choice.agent_name.as_str()),
+        ("Seine Cloud SAS", "seine-agent")
+    );
     assert_eq!(
         placed.explain(),
+        "Placed on the offering of Seine Cloud SAS in region fr-par-1 via agent seine-agent \
+         at 0.02 EUR/h: cheapest eligible offering. 1 of 3 candidates were eligible."
+    );
+
+    // A decision recorded before names were kept still says which, by id.
+    let mut unnamed = placed.clone();
+    if let Some(choice) = unnamed.chosen.as_mut() {
+        choice.provider_name.clear();
+        choice.agent_name.clear();
+    }
+    assert_eq!(
+        unnamed.explain(),
         format!(
-            "Placed on offering {} of participant {} in region fr-par-1 via agent {} at 0.02 EUR/h: \
+            "Placed on the offering of {} in region fr-par-1 via agent {} at 0.02 EUR/h: \
              cheapest eligible offering. 1 of 3 candidates were eligible.",
-            id(300),
             id(3),
             id(3000)
         )
@@ -996,7 +1018,10 @@ fn disjoint_lists_are_a_conflict_not_an_open_door() {
 
 #[test]
 fn decisions_serialize_in_camel_case() {
-    let decision = decide(&PlacementRequest::default(), &[paris(1, "0.010")]);
+    let mut candidate = paris(1, "0.010");
+    candidate.provider_name = "Seine Cloud SAS".into();
+    candidate.agents[0].name = "seine-agent".into();
+    let decision = decide(&PlacementRequest::default(), &[candidate]);
     let value = serde_json::to_value(&decision).expect("serializes");
     assert_eq!(
         value,
@@ -1004,7 +1029,9 @@ fn decisions_serialize_in_camel_case() {
             "chosen": {
                 "offeringId": id(100),
                 "participantId": id(1),
+                "providerName": "Seine Cloud SAS",
                 "agentId": id(1000),
+                "agentName": "seine-agent",
                 "region": "fr-par-1",
                 "hourlyPrice": "0.01",
                 "explanation": "cheapest eligible offering"
@@ -1018,8 +1045,20 @@ fn decisions_serialize_in_camel_case() {
             }]
         })
     );
-    let back: PlacementDecision = serde_json::from_value(value).expect("parses");
+    let back: PlacementDecision = serde_json::from_value(value.clone()).expect("parses");
     assert_eq!(back, decision);
+
+    // Decisions recorded before names were kept still read, without them.
+    let mut recorded = value;
+    let chosen = recorded["chosen"].as_object_mut().expect("a choice");
+    chosen.remove("providerName");
+    chosen.remove("agentName");
+    let old: PlacementDecision = serde_json::from_value(recorded).expect("parses");
+    let choice = old.chosen.expect("a choice");
+    assert_eq!(
+        (choice.provider_name, choice.agent_name),
+        (String::new(), String::new())
+    );
 }
 
 /// Component `db`, placed with provider `n` in `country`, related by `rule`.

@@ -196,6 +196,7 @@ fn arb_candidate() -> impl Strategy<Value = Candidate> {
                         enabled,
                     },
                     profile,
+                    provider_name: String::new(),
                     agents,
                     active_services: active,
                     consumer_services_here: mine,

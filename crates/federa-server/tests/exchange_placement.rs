@@ -55,6 +55,17 @@ async fn a_preview_ranks_the_eligible_and_gives_every_rejected_candidate_its_rul
     assert_eq!(cheapest["chosen"]["participantId"], rhein.id.as_str());
     assert_eq!(cheapest["chosen"]["hourlyPrice"], "0.04");
     assert_eq!(cheapest["chosen"]["agentId"], rhein.agent_id.as_str());
+    // People read the decision by names, not ids.
+    assert_eq!(cheapest["chosen"]["providerName"], "Rhein");
+    assert_eq!(cheapest["chosen"]["agentName"], "Rhein agent");
+    let explanation = cheapest["explanation"].as_str().unwrap_or_default();
+    assert!(
+        explanation.starts_with(
+            "Placed on the offering of Rhein in region de-fra-1 via agent Rhein agent at 0.04 EUR/h"
+        ),
+        "{explanation}"
+    );
+    assert!(!explanation.contains(&rhein.id), "{explanation}");
     assert_eq!(cheapest["considered"].as_array().map(Vec::len), Some(2));
     assert!(cheapest["considered"]
         .as_array()

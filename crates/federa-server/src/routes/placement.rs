@@ -208,12 +208,22 @@ async fn candidates(
             });
     }
     let consumer_services = active_services_by_provider(state, consumer_id).await?;
+    let mut provider_names: HashMap<Uuid, String> = HashMap::new();
+    for provider in stored.profiles.keys() {
+        if let Some(participant) = state.store.participant(*provider).await? {
+            provider_names.insert(*provider, participant.name);
+        }
+    }
     Ok(stored
         .offerings
         .into_iter()
         .filter_map(|offering| {
             let profile = stored.profiles.get(&offering.participant_id)?.clone();
             Some(Candidate {
+                provider_name: provider_names
+                    .get(&offering.participant_id)
+                    .cloned()
+                    .unwrap_or_default(),
                 agents: agents
                     .get(&offering.participant_id)
                     .cloned()

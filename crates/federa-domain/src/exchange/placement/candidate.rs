@@ -15,6 +15,9 @@ pub struct Candidate {
     pub offering: Offering,
     /// The profile of the offering's provider.
     pub profile: ProviderProfile,
+    /// The provider's name, so an explanation names it rather than its id.
+    #[serde(default)]
+    pub provider_name: String,
     /// The provider's agents that could run the service.
     pub agents: Vec<CandidateAgent>,
     /// Services of this offering not in a terminal state, for capacity.

@@ -23,7 +23,13 @@ pub struct PlacementDecision {
 pub struct Choice {
     pub offering_id: Uuid,
     pub participant_id: Uuid,
+    /// The provider's name; empty in decisions recorded before names were kept.
+    #[serde(default)]
+    pub provider_name: String,
     pub agent_id: Uuid,
+    /// The agent's name; empty in decisions recorded before names were kept.
+    #[serde(default)]
+    pub agent_name: String,
     pub region: String,
     /// EUR per running hour for the requested properties.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -124,11 +130,10 @@ impl PlacementDecision {
             .count();
         match &self.chosen {
             Some(choice) => format!(
-                "Placed on offering {} of participant {} in region {} via agent {} at {} EUR/h: {}. {eligible} of {total} candidates were eligible.",
-                choice.offering_id,
-                choice.participant_id,
+                "Placed on the offering of {} in region {} via agent {} at {} EUR/h: {}. {eligible} of {total} candidates were eligible.",
+                name_or_id(&choice.provider_name, choice.participant_id),
                 choice.region,
-                choice.agent_id,
+                name_or_id(&choice.agent_name, choice.agent_id),
                 choice.hourly_price,
                 choice.explanation,
             ),
@@ -151,5 +156,14 @@ impl PlacementDecision {
                 )
             }
         }
+    }
+}
+
+/// People read names; a decision recorded without one still says which.
+fn name_or_id(name: &str, id: Uuid) -> String {
+    if name.is_empty() {
+        id.to_string()
+    } else {
+        name.to_owned()
     }
 }

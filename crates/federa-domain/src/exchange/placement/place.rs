@@ -109,10 +109,19 @@ fn choice(request: &PlacementRequest, best: &Assessment) -> Option<Choice> {
         ),
         _ => "cheapest eligible offering".to_owned(),
     };
+    let agent_name = best
+        .candidate
+        .agents
+        .iter()
+        .find(|agent| agent.agent_id == agent_id)
+        .map(|agent| agent.name.clone())
+        .unwrap_or_default();
     Some(Choice {
         offering_id: best.verdict.offering_id,
         participant_id: best.verdict.participant_id,
+        provider_name: best.candidate.provider_name.clone(),
         agent_id,
+        agent_name,
         region: region.code.clone(),
         hourly_price: price,
         explanation,
