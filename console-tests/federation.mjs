@@ -282,16 +282,29 @@ export class Api {
 export async function createConsumer(federation, name) {
   const admin = federation.api(federation.adminToken);
   const { id } = await admin.post('/participants', { name, status: 'Enabled' });
+  const token = await participantToken(federation, id, `${name} token`);
+  const api = federation.api(token);
+  const group = await api.post('/service-groups', { name: `${name} group`, consumerId: id });
+  return { id, token, groupId: group.id, api };
+}
+
+/** As admin: a new participant token, valid for 30 days, acting for `participantId`. */
+export async function participantToken(federation, participantId, name) {
   const expireAt = new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString();
-  const token = await admin.post('/tokens', {
-    name: `${name} token`,
+  const token = await federation.api(federation.adminToken).post('/tokens', {
+    name,
     role: 'participant',
-    scopeId: id,
+    scopeId: participantId,
     expireAt,
   });
-  const api = federation.api(token.value);
-  const group = await api.post('/service-groups', { name: `${name} group`, consumerId: id });
-  return { id, token: token.value, groupId: group.id, api };
+  return token.value;
+}
+
+/** The participant called `name`, as admin. */
+export async function participantNamed(federation, name) {
+  const found = (await federation.api(federation.adminToken).list('/participants')).find((p) => p.name === name);
+  if (!found) throw new Error(`no participant is called ${JSON.stringify(name)}`);
+  return found;
 }
 
 /** The service type called `name`, as the caller sees it. */

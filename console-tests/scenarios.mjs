@@ -8,6 +8,8 @@ import {
   agents,
   createConsumer,
   orderService,
+  participantNamed,
+  participantToken,
   serviceType,
   servicesNamed,
 } from './federation.mjs';
@@ -140,15 +142,21 @@ export const scenarios = [
       const before = await newest();
       const api = federation.api(federation.consumerToken);
       const { participantId } = await api.get('/session');
-      await api.post('/service-groups', { name: uniqueName('live-tail'), consumerId: participantId });
+      const groupName = uniqueName('live-tail');
+      await api.post('/service-groups', { name: groupName, consumerId: participantId });
       await waitUntil(async () => (await newest()) > before, { message: 'the new event did not appear in the live tail' });
       await page.getByRole('cell', { name: 'service_group.created' }).first().waitFor();
-      // Entities read apart: by name where the event has one, else by the
-      // end of their id, never by the time prefix all UUIDv7s share.
-      const entities = await page.locator('tbody tr td:nth-child(4)').allInnerTexts();
-      const named = entities.map((text) => text.trim()).filter((text) => text && text !== '—');
-      assert.ok(named.length >= 2, `entities shown: ${named}`);
+      // Entities read by name, the new group in the live tail too; never
+      // by the time prefix all UUIDv7s share.
+      const entityCells = page.locator('tbody tr td:nth-child(4)');
+      await waitUntil(async () => (await entityCells.first().innerText()).trim() === groupName, {
+        message: `the live tail does not name the new group ${groupName}`,
+      });
+      const named = (await entityCells.allInnerTexts()).map((text) => text.trim()).filter((text) => text && text !== '—');
       assert.ok(new Set(named).size > 1, `every entity reads alike: ${named}`);
+      const demoServices = Object.keys(federation.services);
+      assert.ok(named.some((text) => demoServices.includes(text)), `no demo service is named among ${named}`);
+      assert.deepEqual(named.filter((text) => /^[0-9a-f]{8}$/.test(text)), [], 'an entity reads as an id prefix');
       await shots.save('events');
     },
   },
@@ -177,23 +185,35 @@ export const scenarios = [
         "the consumer's only group is preselected",
       );
       const agent = page.getByLabel('Agent', { exact: true });
-      if ((await agent.count()) > 0) {
-        const values = await agent.locator('option').evaluateAll((options) => options.map((o) => o.value));
-        assert.equal(values[0], '', 'the first Agent option is automatic placement');
-        // A consumer may see no agent at all (the demo's does not): then
-        // placement stays automatic.
-        const chosen = values.find((value) => value !== '');
-        if (chosen) await agent.selectOption(chosen);
-      }
-      await page.getByRole('button', { name: 'Preview placement', exact: true }).click();
-      const preview = page.getByRole('status').filter({ hasText: /\S/ }).first();
+      const values = await agent.locator('option').evaluateAll((options) => options.map((o) => o.value));
+      assert.equal(values[0], '', 'the first Agent option is automatic placement');
+      // The demo's consumer runs no agent, so the exchange places the order.
+      assert.deepEqual(values, [''], 'the consumer is offered only automatic placement');
+      // Asked for with the placement rules in view, the answer shows there
+      // too: beside them, not below the whole form.
+      const strategy = page.getByLabel('Strategy', { exact: true });
+      await strategy.scrollIntoViewIfNeeded();
+      const previewButton = page.getByRole('button', { name: 'Preview placement', exact: true });
+      await previewButton.click();
+      const preview = page.getByRole('status').filter({ hasText: 'Would run with' });
       await preview.waitFor({ timeout: UI_TIMEOUT_MS });
-      if (!(await agent.inputValue())) {
-        // Placed by the exchange: the preview names the cheapest of the
-        // demo's three offerings and explains why.
-        await page.getByRole('status').filter({ hasText: 'Would run with' }).waitFor({ timeout: UI_TIMEOUT_MS });
-        assert.match(await preview.innerText(), /Aurora Cloud Oy \(FI\) in fi-hel-1 at €0\.012 per hour/);
-      }
+      // The cheapest of the demo's three offerings, explained by names:
+      // the provider and the agent that would run it, never an id.
+      const said = await preview.innerText();
+      assert.match(said, /Aurora Cloud Oy \(FI\) in fi-hel-1 at €0\.012 per hour/);
+      const aurora = await participantNamed(federation, 'Aurora Cloud Oy');
+      const auroraAgents = (await agents(federation)).filter((a) => a.providerId === aurora.id).map((a) => a.name);
+      assert.ok(auroraAgents.some((name) => said.includes(`via agent ${name} `)), `the preview names no agent of ${auroraAgents}: ${said}`);
+      assert.doesNotMatch(said, /[0-9a-f]{8}-[0-9a-f]{4}-/, 'the preview shows an id');
+      const inView = async (locator) => {
+        const box = await locator.boundingBox();
+        return box && box.y >= 0 && box.y + box.height <= page.viewportSize().height;
+      };
+      assert.ok(await inView(strategy), 'the placement rules stay in view');
+      const answer = preview.getByText('Would run with');
+      assert.ok(await inView(answer), `the answer is out of view at ${JSON.stringify(await answer.boundingBox())}`);
+      const orderBox = await page.getByRole('button', { name: 'Order', exact: true }).boundingBox();
+      assert.ok((await answer.boundingBox()).y < orderBox.y, 'the answer is under the Order button');
       await shots.save('order');
 
       await page.getByRole('button', { name: 'Order', exact: true }).click();
@@ -356,7 +376,7 @@ export const scenarios = [
       const pages = [
         ['#/overview', 'Overview'], ['#/catalogue', 'Catalogue'], [`#/catalogue/${type.id}/order`, `Order ${WEBSITE}`],
         ['#/services', 'Services'], [`#/services/${federation.services['welcome-site']}`, 'welcome-site'],
-        ['#/compositions', 'Compositions'], ['#/billing', 'Billing'], ['#/agents', 'Agents'], ['#/tokens', 'Tokens'],
+        ['#/compositions', 'Compositions'], ['#/billing', 'Billing'], ['#/tokens', 'Tokens'],
         ['#/events', 'Events'],
       ];
       for (const viewport of [{ width: 1280, height: 800 }, { width: 375, height: 740 }]) {
@@ -391,6 +411,100 @@ export const scenarios = [
       assert.ok(labels.length > 0, 'the charts label their axes');
       assert.ok(labels.every((label) => !label.trim().startsWith('-')), `axis labels: ${labels}`);
       await shots.save('metrics');
+    },
+  },
+  {
+    name: 'a consumer sees only the sections it can use; a provider also its agents and statement',
+    async run({ page, context, federation, shots }) {
+      await signIn(page, federation);
+      const shown = async () => page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts();
+      assert.deepEqual(await shown(), ['Overview', 'Catalogue', 'Services', 'Compositions', 'Billing', 'Tokens', 'Events']);
+      // The API lets a participant list its agents and read its statement,
+      // but one that provides nothing has neither: the console leaves them out.
+      const api = federation.api(federation.consumerToken);
+      assert.equal((await api.get('/agents')).totalItems, 0, 'the demo consumer runs no agent');
+      await page.goto(`${federation.consoleUrl}#/agents`);
+      await expectHeading(page, 'Overview');
+      assert.equal(await page.getByRole('heading', { name: 'Agents by status' }).count(), 0, 'the Overview counts no agents');
+      await section(page, 'Billing').click();
+      await expectHeading(page, 'Billing');
+      await page.getByRole('heading', { level: 2, name: /^Invoice — total/ }).waitFor();
+      assert.equal(await page.getByRole('heading', { level: 2, name: /^Statement/ }).count(), 0, 'no statement for a consumer');
+      await section(page, 'Tokens').click();
+      await expectHeading(page, 'Tokens');
+      const roles = await page.getByLabel('Role', { exact: true }).locator('option').allInnerTexts();
+      assert.deepEqual(roles, ['participant'], 'a consumer makes no agent tokens');
+      await shots.save('consumer-sections');
+
+      const aurora = await participantNamed(federation, 'Aurora Cloud Oy');
+      const providerPage = await context.newPage();
+      await signIn(providerPage, federation, await participantToken(federation, aurora.id, uniqueName('aurora console')));
+      const providerSections = await providerPage.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts();
+      assert.ok(providerSections.includes('Agents'), `a provider's sections: ${providerSections}`);
+      await section(providerPage, 'Agents').click();
+      await expectHeading(providerPage, 'Agents');
+      await providerPage.getByRole('cell', { name: 'fi agent', exact: true }).waitFor();
+      await section(providerPage, 'Billing').click();
+      await providerPage.getByRole('heading', { level: 2, name: /^Statement — total €/ }).waitFor();
+    },
+  },
+  {
+    name: 'an admin picks whose bills to read from the participants',
+    async run({ page, federation, shots }) {
+      await signIn(page, federation, federation.adminToken);
+      await section(page, 'Billing').click();
+      await expectHeading(page, 'Billing');
+      const picker = page.getByLabel('Participant', { exact: true });
+      assert.equal(await picker.evaluate((node) => node.tagName), 'SELECT', 'the participant is picked, not typed');
+      const offered = await picker.locator('option').allInnerTexts();
+      const { participantName } = await federation.api(federation.consumerToken).get('/session');
+      for (const name of ['Aurora Cloud Oy', participantName]) assert.ok(offered.includes(name), `${name} is not offered: ${offered}`);
+      // Nothing picked: the form says so instead of asking the API.
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      assert.match(await alertText(page), /Choose the participant/);
+      await picker.selectOption({ label: 'Aurora Cloud Oy' });
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      await page.getByRole('heading', { level: 2, name: /^Statement — total €/ }).waitFor();
+      await page.getByRole('heading', { level: 2, name: /^Invoice — total €/ }).waitFor();
+      await shots.save('admin-billing');
+    },
+  },
+  {
+    name: 'the filter fields of the services list look alike',
+    async run({ page, federation }) {
+      await signIn(page, federation);
+      await section(page, 'Services').click();
+      await expectHeading(page, 'Services');
+      const look = (label) => page.getByLabel(label, { exact: true }).evaluate((node) => {
+        const style = getComputedStyle(node);
+        return {
+          border: `${style.borderTopWidth} ${style.borderTopStyle} ${style.borderTopColor}`,
+          radius: style.borderTopLeftRadius,
+          padding: `${style.paddingTop} ${style.paddingLeft}`,
+          font: `${style.fontSize} ${style.fontFamily}`,
+          height: Math.round(node.getBoundingClientRect().height),
+        };
+      });
+      assert.deepEqual(await look('Name contains'), await look('Status'));
+    },
+  },
+  {
+    name: 'at phone width the header stays short and every section is reachable',
+    async run({ page, federation, shots }) {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await signIn(page, federation);
+      const header = page.getByRole('banner');
+      const height = (await header.boundingBox()).height;
+      console.log(`  header at 390x844: ${height}px`);
+      assert.ok(height <= 80, `the header is ${height}px tall at 390px wide`);
+      await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+      assert.ok(await page.getByText(/\(participant\)$/).isVisible(), 'who is signed in is shown');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 1, `the page is ${overflow}px wider than the screen`);
+      // The sections scroll sideways in one row; the last is reachable.
+      await section(page, 'Events').click();
+      await expectHeading(page, 'Events');
+      await shots.save('phone-header');
     },
   },
   {

@@ -51,6 +51,7 @@ static ASSETS: &[Asset] = assets! {
     "js/schema_form.js" => JS,
     "js/oidc.js" => JS,
     "js/providers.js" => JS,
+    "js/names.js" => JS,
     "js/views/overview.js" => JS,
     "js/views/catalogue.js" => JS,
     "js/views/order.js" => JS,

@@ -1,7 +1,7 @@
 // The console's shell: sign-in, the sections a role may open, and a router
 // over `#/section/...` that renders one view at a time into <main>.
 
-import { get, token, whenSignedOut } from './api.js';
+import { all, get, token, whenSignedOut } from './api.js';
 import { h, replace, alert } from './dom.js';
 import { oidcSignIn, finishOidcSignIn } from './oidc.js';
 import overview from './views/overview.js';
@@ -15,18 +15,31 @@ import agents from './views/agents.js';
 import tokens from './views/tokens.js';
 import events from './views/events.js';
 
-// Section, its title, the roles that see it, and the view for each route
-// shape under it.
+// Section, its title, the audiences that see it, and the view for each
+// route shape under it.
 const SECTIONS = [
-  ['overview', 'Overview', ['admin', 'participant', 'agent'], { '': overview }],
-  ['catalogue', 'Catalogue', ['admin', 'participant'], { '': catalogue, ':id/order': order }],
-  ['services', 'Services', ['admin', 'participant', 'agent'], { '': services, ':id': service }],
-  ['compositions', 'Compositions', ['admin', 'participant'], { '': compositions }],
-  ['billing', 'Billing', ['admin', 'participant'], { '': billing }],
-  ['agents', 'Agents', ['admin', 'participant'], { '': agents }],
-  ['tokens', 'Tokens', ['admin', 'participant'], { '': tokens }],
-  ['events', 'Events', ['admin', 'participant', 'agent'], { '': events }],
+  ['overview', 'Overview', ['admin', 'provider', 'consumer', 'agent'], { '': overview }],
+  ['catalogue', 'Catalogue', ['admin', 'provider', 'consumer'], { '': catalogue, ':id/order': order }],
+  ['services', 'Services', ['admin', 'provider', 'consumer', 'agent'], { '': services, ':id': service }],
+  ['compositions', 'Compositions', ['admin', 'provider', 'consumer'], { '': compositions }],
+  ['billing', 'Billing', ['admin', 'provider', 'consumer'], { '': billing }],
+  ['agents', 'Agents', ['admin', 'provider'], { '': agents }],
+  ['tokens', 'Tokens', ['admin', 'provider', 'consumer'], { '': tokens }],
+  ['events', 'Events', ['admin', 'provider', 'consumer', 'agent'], { '': events }],
 ];
+
+// Who the console is for: the token's role, with participants told apart
+// by whether they provide. One that neither publishes a provider profile
+// nor runs an agent has no agents to manage and earns nothing to state.
+async function audience(session) {
+  if (session.role !== 'participant') return session.role;
+  const [agentPage, profiles] = await Promise.all([
+    get('/agents?pageSize=1').catch(() => ({ totalItems: 0 })),
+    all('/provider-profiles').catch(() => []),
+  ]);
+  const provides = agentPage.totalItems > 0 || profiles.some((p) => p.participantId === session.participantId);
+  return provides ? 'provider' : 'consumer';
+}
 
 const main = document.getElementById('main');
 const nav = document.getElementById('sections');
@@ -58,7 +71,8 @@ async function render() {
   if (!token.get()) { showSignIn(); return; }
   if (!session) {
     try {
-      session = await get('/session');
+      const answer = await get('/session');
+      session = { ...answer, audience: await audience(answer) };
     } catch (error) {
       token.clear();
       showSignIn(error.status === 401 || error.status === 403 ? 'That token is not valid (unknown, expired or revoked).' : error.lines);
@@ -67,7 +81,7 @@ async function render() {
     showSession();
   }
   const { section, view, params } = route();
-  if (!section || !section[2].includes(session.role)) {
+  if (!section || !section[2].includes(session.audience)) {
     location.replace('#/overview');
     return;
   }
@@ -109,7 +123,7 @@ async function render() {
 }
 
 function showSession() {
-  replace(nav, SECTIONS.filter(([, , roles]) => roles.includes(session.role)).map(([key, label]) =>
+  replace(nav, SECTIONS.filter(([, , audiences]) => audiences.includes(session.audience)).map(([key, label]) =>
     h('a', { href: `#/${key}`, 'data-section': key }, label)));
   nav.hidden = false;
   const name = session.participantName || (session.role === 'admin' ? 'Administrator' : '');

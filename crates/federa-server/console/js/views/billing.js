@@ -1,7 +1,9 @@
 // Invoices (what a consumer owes) and statements (what a provider earns)
-// for a period, with a CSV download of the same figures.
+// for a period, with a CSV download of the same figures. An admin picks
+// whose bills to read; a participant reads its own, and one that provides
+// nothing has no statement.
 
-import { call, query } from '../api.js';
+import { all, call, query } from '../api.js';
 import { h, replace, table, alert } from '../dom.js';
 import { eur } from '../format.js';
 
@@ -15,12 +17,15 @@ const day = (date) => date.toISOString().slice(0, 10);
 export default async function billing({ session }) {
   const from = h('input', { id: 'bill-from', type: 'date', value: day(monthStart(0)) });
   const to = h('input', { id: 'bill-to', type: 'date', value: day(monthStart(1)) });
-  const participant = h('input', { id: 'bill-participant', type: 'text', spellcheck: 'false' });
-  const results = h('div', { 'aria-live': 'polite' });
   const admin = session.role === 'admin';
+  const participants = admin ? await all('/participants?sort=name') : [];
+  const participant = h('select', { id: 'bill-participant', required: true },
+    h('option', { value: '' }, 'Choose a participant'),
+    participants.map((p) => h('option', { value: p.id }, p.name)));
+  const results = h('div', { 'aria-live': 'polite' });
 
   const bill = (kind, who) => async () => {
-    const params = { from: `${from.value}T00:00:00Z`, to: `${to.value}T00:00:00Z`, [who]: participant.value.trim() };
+    const params = { from: `${from.value}T00:00:00Z`, to: `${to.value}T00:00:00Z`, [who]: participant.value };
     const answer = await call('GET', `/${kind}${query(params)}`);
     const csv = await call('GET', `/${kind}${query({ ...params, format: 'csv' })}`, undefined, { accept: 'text/csv' });
     const link = h('a', { href: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })), download: `${kind}-${from.value}.csv` }, 'Download CSV');
@@ -36,10 +41,18 @@ export default async function billing({ session }) {
       h('p', {}, link));
   };
 
+  const kinds = [['Invoice', bill('invoices', 'consumerId')]];
+  if (session.audience !== 'consumer') kinds.push(['Statement', bill('statements', 'providerId')]);
+
   async function show(event) {
     event?.preventDefault();
+    if (admin && !participant.value) {
+      replace(results, alert('Choose the participant whose bills to show.'));
+      participant.focus();
+      return;
+    }
     const parts = [];
-    for (const [label, load] of [['Invoice', bill('invoices', 'consumerId')], ['Statement', bill('statements', 'providerId')]]) {
+    for (const [label, load] of kinds) {
       try {
         parts.push(await load());
       } catch (error) {
@@ -49,10 +62,10 @@ export default async function billing({ session }) {
     replace(results, parts);
   }
 
-  const form = h('form', { class: 'filters', 'aria-label': 'Billing period', onsubmit: show },
+  const form = h('form', { class: 'filters', 'aria-label': 'Billing period', novalidate: true, onsubmit: show },
     h('div', {}, h('label', { for: 'bill-from' }, 'From'), from),
     h('div', {}, h('label', { for: 'bill-to' }, 'To (exclusive)'), to),
-    admin ? h('div', {}, h('label', { for: 'bill-participant' }, 'Participant id'), participant) : null,
+    admin ? h('div', {}, h('label', { for: 'bill-participant' }, 'Participant'), participant) : null,
     h('div', {}, h('button', { type: 'submit' }, 'Show')));
   if (!admin) await show();
   return [h('h1', {}, 'Billing'), form, results];

@@ -5,29 +5,31 @@
 import { get, token, query } from '../api.js';
 import { h, replace, alert, scrolling } from '../dom.js';
 import { when } from '../format.js';
+import { names } from '../names.js';
 
 const KEEP = 200;
 
-// The entity an event is about: its name when the event carries one, else
-// the end of its id (UUIDv7s begin with their creation time, so their
-// starts read alike); a service links to its page.
-function entity(event) {
+// The entity an event is about: its name where the caller may read it,
+// else the end of its id (UUIDv7s begin with their creation time, so
+// their starts read alike); a service links to its page.
+function entity(event, directory) {
   if (!event.entityId) return '—';
-  const name = event.properties?.name;
-  const label = typeof name === 'string' && name ? name : h('code', {}, `…${event.entityId.slice(-12)}`);
-  const content = event.type.startsWith('service.')
-    ? h('a', { href: `#/services/${event.entityId}` }, label)
+  const label = h('code', {}, `…${event.entityId.slice(-12)}`);
+  directory.of(event).then((name) => { if (name) label.replaceWith(name); });
+  const about = event.type.startsWith('service.') || event.type.startsWith('job.') ? event.entityId : null;
+  const content = about
+    ? h('a', { href: `#/services/${about}` }, label)
     : h('span', {}, label);
   content.title = event.entityId;
   return content;
 }
 
-function row(event) {
+function row(event, directory) {
   return h('tr', {},
     h('td', { class: 'num' }, event.sequenceNumber),
     h('td', {}, event.type),
     h('td', {}, `${event.initiatorType} ${event.initiatorId || ''}`),
-    h('td', {}, entity(event)),
+    h('td', {}, entity(event, directory)),
     h('td', {}, when(event.createdAt)));
 }
 
@@ -70,13 +72,16 @@ async function follow(after, onEvent, onProblem, signal) {
 
 export default async function events({ onLeave }) {
   const page = await get('/events?sort=-sequenceNumber&pageSize=50');
-  const body = h('tbody', {}, page.items.map(row));
+  const directory = names();
+  // Names are there at first sight; later entities are named as they come.
+  await directory.preload(page.items);
+  const body = h('tbody', {}, page.items.map((event) => row(event, directory)));
   const state = h('p', { class: 'muted', role: 'status' }, 'Following new events live.');
   const controller = new AbortController();
   onLeave(() => controller.abort());
   const start = page.items[0]?.sequenceNumber ?? 0;
   follow(start, (event) => {
-    body.prepend(row(event));
+    body.prepend(row(event, directory));
     while (body.children.length > KEEP) body.lastChild.remove();
   }, (problem) => replace(state, problem ? alert(`The live stream stopped (${problem}); retrying.`) : 'Following new events live.'), controller.signal);
   const log = scrolling('Events, newest first',

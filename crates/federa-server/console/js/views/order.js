@@ -53,7 +53,11 @@ export default async function order({ session, params, go }) {
     labelled('placement-max-price', 'Highest price per hour (EUR)', maxPrice),
     labelled('placement-strategy', 'Strategy', strategy),
     labelled('placement-near', 'Near country', near, 'For the nearest strategy.'));
-  const syncPlacement = () => { placementFields.hidden = agent.value !== ''; };
+  // On a chosen agent nothing is placed, so neither rules nor a preview apply.
+  const syncPlacement = () => {
+    placementFields.hidden = agent.value !== '';
+    previewPanel.hidden = agent.value !== '';
+  };
   agent.addEventListener('change', syncPlacement);
 
   const errors = h('div', { id: 'order-errors' });
@@ -123,17 +127,22 @@ export default async function order({ session, params, go }) {
   }
 
   const submitButton = h('button', { type: 'submit' }, 'Order');
-  const form = h('form', { class: 'stack', 'aria-label': `Order ${type.name}`, novalidate: true, onsubmit: submit },
-    labelled('service-name', 'Service name', name, 'How you will find it in lists.'),
-    labelled('service-group', 'Group', group, 'Services of one group are worked on one job at a time.'),
-    labelled('service-agent', 'Agent', agent, agents.length ? 'Or leave the choice to the exchange.' : 'The exchange chooses a provider under the placement rules below.'),
-    placementFields,
-    h('fieldset', {}, h('legend', {}, 'Properties'), properties.fields),
-    errors,
-    h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'secondary', onclick: runPreview }, 'Preview placement'),
-      submitButton),
+  // The preview sits beside the fields on a wide screen and stays in view
+  // while they scroll; on a narrow one it follows the placement fields.
+  const previewPanel = h('section', { class: 'order-preview card', 'aria-labelledby': 'preview-title' },
+    h('h2', { id: 'preview-title' }, 'Where it would run'),
+    h('p', { class: 'hint' }, 'Asks the exchange with the properties and placement rules as they are now; nothing is ordered.'),
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onclick: runPreview }, 'Preview placement')),
     preview);
+  const form = h('form', { class: 'order', 'aria-label': `Order ${type.name}`, novalidate: true, onsubmit: submit },
+    h('div', { class: 'stack order-fields' },
+      labelled('service-name', 'Service name', name, 'How you will find it in lists.'),
+      labelled('service-group', 'Group', group, 'Services of one group are worked on one job at a time.'),
+      labelled('service-agent', 'Agent', agent, agents.length ? 'Or leave the choice to the exchange.' : 'The exchange chooses a provider under the placement rules below.'),
+      h('fieldset', {}, h('legend', {}, 'Properties'), properties.fields),
+      placementFields),
+    previewPanel,
+    h('div', { class: 'stack order-submit' }, errors, h('div', { class: 'actions' }, submitButton)));
   syncPlacement();
   return [h('h1', {}, `Order ${type.name}`), h('p', {}, h('a', { href: '#/catalogue' }, '← Catalogue')), form];
 }

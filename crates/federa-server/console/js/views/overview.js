@@ -18,10 +18,17 @@ function tally(title, entries, empty) {
       : h('p', { class: 'muted' }, empty));
 }
 
+// An agent sees itself; a participant that only consumes runs none.
+function agentsSeenBy(session) {
+  if (session.audience === 'agent') return allowed(get('/agents/me')).then((a) => (a ? [a] : []));
+  if (session.audience === 'consumer') return null;
+  return allowed(all('/agents'));
+}
+
 export default async function overview({ session }) {
   const [profiles, agents, services, inFlight, recent] = await Promise.all([
     session.role === 'agent' ? null : allowed(all('/provider-profiles')),
-    session.role === 'agent' ? allowed(get('/agents/me')).then((a) => (a ? [a] : [])) : allowed(all('/agents')),
+    agentsSeenBy(session),
     allowed(all('/services', 1000)),
     allowed(get('/jobs?status=Pending,Processing&pageSize=1')),
     allowed(get('/events?sort=-sequenceNumber&pageSize=10')),

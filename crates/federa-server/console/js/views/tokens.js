@@ -38,7 +38,8 @@ export default async function tokens({ session }) {
   const role = h('select', { id: 'token-role' },
     session.role === 'admin' ? h('option', { value: 'admin' }, 'admin') : null,
     h('option', { value: 'participant' }, 'participant'),
-    h('option', { value: 'agent' }, 'agent'));
+    // Agent tokens act for an agent, which only a provider runs.
+    session.audience === 'consumer' ? null : h('option', { value: 'agent' }, 'agent'));
   const scope = h('input', { id: 'token-scope', type: 'text', spellcheck: 'false', value: session.participantId || '' });
   const days = h('input', { id: 'token-days', type: 'number', min: '1', value: '30' });
   const form = h('form', { class: 'stack', 'aria-label': 'New token', onsubmit: async (event) => {
