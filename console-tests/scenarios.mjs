@@ -156,6 +156,11 @@ export const scenarios = [
       assert.ok(new Set(named).size > 1, `every entity reads alike: ${named}`);
       const demoServices = Object.keys(federation.services);
       assert.ok(named.some((text) => demoServices.includes(text)), `no demo service is named among ${named}`);
+      // A job's events carry no name of their own: they read as their service.
+      const jobEntities = await page.locator('tbody tr', { has: page.getByRole('cell', { name: /^job\./ }) })
+        .locator('td:nth-child(4)').allInnerTexts();
+      assert.ok(jobEntities.length > 0, 'the log shows job events');
+      assert.deepEqual(jobEntities.filter((text) => !demoServices.includes(text.trim())), [], 'a job event names no service');
       assert.deepEqual(named.filter((text) => /^[0-9a-f]{8}$/.test(text)), [], 'an entity reads as an id prefix');
       await shots.save('events');
     },
