@@ -1,6 +1,7 @@
 //! Federa's HTTP layer: routes, authentication, errors, OpenAPI and the
 //! `serve` entry point.
 
+mod agent_configuration;
 pub mod auth;
 pub mod auth_limit;
 mod bootstrap;
@@ -9,7 +10,6 @@ pub mod clock;
 pub mod closing;
 mod composing;
 mod composition_secrets;
-mod config_pools;
 pub mod connections;
 pub mod console;
 mod database_lock;
@@ -37,6 +37,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use federa_domain::pools::PoolFamily;
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -63,10 +64,10 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::service_option_types::router())
         .merge(routes::service_options::router())
         .merge(routes::service_pool_sets::router())
-        .merge(routes::service_pools::router())
-        .merge(routes::service_pool_values::router())
-        .merge(routes::config_pools::router())
-        .merge(routes::config_pool_values::router())
+        .merge(routes::pools::router(PoolFamily::Service))
+        .merge(routes::pool_values::router(PoolFamily::Service))
+        .merge(routes::pools::router(PoolFamily::Config))
+        .merge(routes::pool_values::router(PoolFamily::Config))
         .merge(routes::services::router())
         .merge(routes::jobs::router())
         .merge(routes::events::router())

@@ -1,7 +1,8 @@
-//! Pool values for services: taken when a service is ordered, in the same
-//! transaction that writes it, and given back when it reaches a terminal
-//! state. The choice and claim of values ([`with_claimed_values`]) serve
-//! config pools too.
+//! The allocator of pool values, for both families: a service takes values
+//! from its agent's service pool set when it is ordered, an agent from its
+//! provider's (else the global) config pools when it is written, each in
+//! the transaction that writes the holder; the holder gives them back when
+//! it ends.
 //!
 //! The values are chosen from a fresh read and claimed conditionally; when
 //! a concurrent order claimed one first, the whole write rolls back and the
@@ -14,9 +15,7 @@ use std::net::IpAddr;
 use federa_domain::event::NewEvent;
 use federa_domain::exchange::placement::Placement;
 use federa_domain::listing::FieldError;
-use federa_domain::pools::{
-    next_listed_value, ConfigPool, GeneratorType, PoolGenerator, PoolPropertyType, ServicePool,
-};
+use federa_domain::pools::{next_listed_value, pool_for_provider, Pool, PoolGenerator};
 use federa_domain::property_schema::{GeneratorKind, GeneratorRequest, PropertySchema};
 use federa_domain::provisioning::{Job, Service};
 use federa_store::pools::{PoolClaim, PoolFamily};
@@ -35,42 +34,24 @@ const ATTEMPTS: usize = 64;
 /// A generator request with the pool it draws from.
 pub(crate) struct Source<'a> {
     request: &'a GeneratorRequest,
-    pool: Drawn,
+    pool: Pool,
     generator: PoolGenerator,
 }
 
-/// The facts of a pool that choosing a value needs, whichever its family.
-pub(crate) struct Drawn {
-    pub id: Uuid,
-    pub pool_type: String,
-    pub owner_id: Option<Uuid>,
-    pub property_type: PoolPropertyType,
-    pub generator_type: GeneratorType,
-    pub generator_config: Option<Value>,
+/// Where a holder's pools are found, which also says their family.
+pub(crate) enum PoolsOf {
+    /// A service draws from the pool set its agent names, if that set is
+    /// its provider's.
+    AgentSet { agent_id: Uuid, provider_id: Uuid },
+    /// An agent draws from its provider's config pools, else the global ones.
+    Provider(Uuid),
 }
 
-impl From<ServicePool> for Drawn {
-    fn from(pool: ServicePool) -> Drawn {
-        Drawn {
-            id: pool.id,
-            pool_type: pool.pool_type,
-            owner_id: Some(pool.provider_id),
-            property_type: pool.property_type,
-            generator_type: pool.generator_type,
-            generator_config: pool.generator_config,
-        }
-    }
-}
-
-impl From<ConfigPool> for Drawn {
-    fn from(pool: ConfigPool) -> Drawn {
-        Drawn {
-            id: pool.id,
-            pool_type: pool.pool_type,
-            owner_id: pool.participant_id,
-            property_type: pool.property_type,
-            generator_type: pool.generator_type,
-            generator_config: pool.generator_config,
+impl PoolsOf {
+    fn family(&self) -> PoolFamily {
+        match self {
+            PoolsOf::AgentSet { .. } => PoolFamily::Service,
+            PoolsOf::Provider(_) => PoolFamily::Config,
         }
     }
 }
@@ -78,11 +59,8 @@ impl From<ConfigPool> for Drawn {
 impl<'a> Source<'a> {
     /// Pairs `request` with `pool`, refusing a pool whose stored generator
     /// configuration no longer parses.
-    pub(crate) fn new(
-        family: PoolFamily,
-        request: &'a GeneratorRequest,
-        pool: Drawn,
-    ) -> ApiResult<Source<'a>> {
+    fn new(request: &'a GeneratorRequest, pool: Pool) -> ApiResult<Source<'a>> {
+        let family = pool.family();
         let generator = PoolGenerator::parse(
             pool.generator_type,
             pool.generator_config.as_ref(),
@@ -92,7 +70,7 @@ impl<'a> Source<'a> {
             ApiError::Conflict(format!(
                 "{}: {} {} has an unusable generatorConfig",
                 field(family, request),
-                noun(family),
+                family.noun(),
                 pool.id
             ))
         })?;
@@ -151,7 +129,11 @@ where
     let (Some(schema), false) = (schema, requests.is_empty()) else {
         return Ok(write(service.clone(), job.clone(), Vec::new()).await?);
     };
-    let sources = sources(state, service, requests).await?;
+    let pools_of = PoolsOf::AgentSet {
+        agent_id: service.agent_id,
+        provider_id: service.provider_id,
+    };
+    let sources = sources(state, &pools_of, requests).await?;
     let asked = service.properties.clone();
     with_claimed_values(
         state,
@@ -193,7 +175,7 @@ where
     }
     Err(ApiError::Conflict(format!(
         "the {}s are busy with other writes; retry",
-        noun(family)
+        family.noun()
     )))
 }
 
@@ -216,79 +198,95 @@ pub async fn check_agent_pool_set(
     }
 }
 
-/// The request field holding the properties a family's pools fill.
-fn root(family: PoolFamily) -> &'static str {
-    match family {
-        PoolFamily::Service => "properties",
-        PoolFamily::Config => "configuration",
-    }
-}
-
-fn noun(family: PoolFamily) -> &'static str {
-    match family {
-        PoolFamily::Service => "service pool",
-        PoolFamily::Config => "config pool",
-    }
-}
-
 /// The path of a request's property in errors, e.g. `configuration.publicIp`.
 pub(crate) fn field(family: PoolFamily, request: &GeneratorRequest) -> String {
-    format!("{}.{}", root(family), request.path)
+    format!("{}.{}", family.filled_field(), request.path)
 }
 
-/// The pool of each request: in the set the service's agent draws from, of
-/// the `poolType` the property names.
-async fn sources<'a>(
+/// The pool of each request, of the `poolType` its property names; every
+/// request without one is named in the error.
+pub(crate) async fn sources<'a>(
     state: &AppState,
-    service: &Service,
+    pools_of: &PoolsOf,
     requests: &'a [GeneratorRequest],
 ) -> ApiResult<Vec<Source<'a>>> {
-    let agent = state
-        .store
-        .agent(service.agent_id)
-        .await?
-        .ok_or_else(|| ApiError::field("agentId", "no agent has this id"))?;
-    // An agent may name any set; only its own provider's sets count, so no
-    // provider hands out another's values.
-    let set = match agent.service_pool_set_id {
-        Some(id) => state
-            .store
-            .service_pool_set(id)
-            .await?
-            .filter(|set| set.provider_id == service.provider_id),
-        None => None,
+    let family = pools_of.family();
+    let drawing = match *pools_of {
+        PoolsOf::AgentSet {
+            agent_id,
+            provider_id,
+        } => match agent_set(state, agent_id, provider_id).await? {
+            Some(set_id) => Drawing::Set(set_id),
+            None => Drawing::NoSet(agent_id),
+        },
+        PoolsOf::Provider(provider_id) => Drawing::Provider(provider_id),
     };
     let mut out = Vec::new();
     let mut missing = Vec::new();
     for request in requests {
         let GeneratorKind::Pool { pool_type } = &request.generator.kind;
-        let Some(set) = &set else {
-            missing.push(FieldError::new(
-                field(PoolFamily::Service, request),
-                format!(
-                    "needs a value from a service pool, but agent {} draws from no service pool set of its provider",
-                    agent.id
-                ),
-            ));
-            continue;
-        };
-        let Some(pool) = state.store.service_pool_of_type(set.id, pool_type).await? else {
-            missing.push(FieldError::new(
-                field(PoolFamily::Service, request),
-                format!(
-                    "service pool set {} has no pool of type `{pool_type}`",
-                    set.id
-                ),
-            ));
-            continue;
-        };
-        out.push(Source::new(PoolFamily::Service, request, pool.into())?);
+        match pool_of_type(state, &drawing, pool_type).await? {
+            Ok(pool) => out.push(Source::new(request, pool)?),
+            Err(message) => missing.push(FieldError::new(field(family, request), message)),
+        }
     }
     if missing.is_empty() {
         Ok(out)
     } else {
         Err(missing.into())
     }
+}
+
+/// Where a holder's pools were found to be.
+enum Drawing {
+    Set(Uuid),
+    /// A service whose agent names no pool set of the service's provider.
+    NoSet(Uuid),
+    Provider(Uuid),
+}
+
+/// The pool of `pool_type` a holder draws from, or why there is none.
+async fn pool_of_type(
+    state: &AppState,
+    drawing: &Drawing,
+    pool_type: &str,
+) -> ApiResult<Result<Pool, String>> {
+    Ok(match *drawing {
+        Drawing::Set(set_id) => state
+            .store
+            .service_pool_of_type(set_id, pool_type)
+            .await?
+            .ok_or_else(|| format!("service pool set {set_id} has no pool of type `{pool_type}`")),
+        Drawing::NoSet(agent_id) => Err(format!(
+            "needs a value from a service pool, but agent {agent_id} draws from no service pool set of its provider"
+        )),
+        Drawing::Provider(provider_id) => {
+            let pools = state.store.config_pools_of_type(pool_type).await?;
+            pool_for_provider(&pools, provider_id).cloned().ok_or_else(|| format!(
+                "needs a value from a config pool of type `{pool_type}`, but neither provider {provider_id} nor the exchange has one"
+            ))
+        }
+    })
+}
+
+/// The pool set a service's agent names, when it is the service provider's:
+/// an agent may name any set, but only its own provider's sets count, so no
+/// provider hands out another's values.
+async fn agent_set(state: &AppState, agent_id: Uuid, provider_id: Uuid) -> ApiResult<Option<Uuid>> {
+    let agent = state
+        .store
+        .agent(agent_id)
+        .await?
+        .ok_or_else(|| ApiError::field("agentId", "no agent has this id"))?;
+    let Some(set_id) = agent.service_pool_set_id else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .service_pool_set(set_id)
+        .await?
+        .filter(|set| set.provider_id == provider_id)
+        .map(|set| set.id))
 }
 
 /// One choice of values from a fresh read: the properties with the values
@@ -315,7 +313,7 @@ async fn choose(
             ApiError::Conflict(format!(
                 "{}: {} `{}` has no free value left",
                 field(family, source.request),
-                noun(family),
+                family.noun(),
                 source.pool.pool_type
             ))
         };
@@ -354,7 +352,7 @@ async fn choose(
                 let claim = PoolClaim::Generated {
                     value_id: Uuid::now_v7(),
                     pool_id: source.pool.id,
-                    owner_id: source.pool.owner_id,
+                    owner_id: source.pool.owner_id(),
                     address: address.clone(),
                     property_name,
                 };
@@ -363,7 +361,7 @@ async fn choose(
         };
         let value = schema
             .check_generated(source.request, &value)
-            .map_err(|errors| under(root(family), errors))?;
+            .map_err(|errors| under(family.filled_field(), errors))?;
         if !source.request.path.store(&mut properties, value) {
             return Err(ApiError::field(
                 field(family, source.request),

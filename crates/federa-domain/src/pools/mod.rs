@@ -9,10 +9,10 @@
 //! - `list`: the provider enters the values; one free value is taken;
 //! - `subnet`: addresses of a CIDR range, created as they are taken.
 //!
-//! Config pools ([`ConfigPool`]) do the same for agents: a property of an agent
-//! type's configuration schema with a `pool` generator takes a value when
-//! an agent of that type is created. They share the property types, the
-//! `list` generator and the choice of the next free value.
+//! Config pools do the same for agents: a property of an agent type's
+//! configuration schema with a `pool` generator takes a value when an agent
+//! of that type is created. Both are one model, [`Pool`], told apart by
+//! [`PoolFamily`]; what differs between the families is data there.
 //!
 //! This module owns the entities, the checks of their input and the choice
 //! of the next free value. Whether that value is still free when the
@@ -20,21 +20,19 @@
 //! in the same transaction, so the choice here may lose a race and be made
 //! again.
 
-mod config;
+mod config_scope;
 mod entities;
+mod family;
 mod generator;
 mod list;
 mod property_type;
 mod subnet;
 
-pub use config::{
-    pool_for_provider, type_clash, ConfigPool, ConfigPoolValue, CONFIG_POOL_GENERATORS,
-    CONFIG_POOL_LIST, CONFIG_POOL_VALUE_LIST,
-};
+pub use config_scope::{pool_for_provider, type_clash};
 pub use entities::{
-    check_pool_type, ServicePool, ServicePoolSet, ServicePoolValue, SERVICE_POOL_LIST,
-    SERVICE_POOL_SET_LIST, SERVICE_POOL_VALUE_LIST,
+    check_pool_type, Pool, PoolScope, PoolValue, ServicePoolSet, SERVICE_POOL_SET_LIST,
 };
+pub use family::PoolFamily;
 pub use generator::{GeneratorType, PoolGenerator};
 pub use list::{next_listed_value, ListedValue};
 pub use property_type::PoolPropertyType;

@@ -16,9 +16,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::agent_configuration::{write_agent, AgentWrite, Configured};
 use crate::auth::Caller;
 use crate::clock;
-use crate::config_pools::{write_agent, AgentWrite, Configured};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::provisioning::under;

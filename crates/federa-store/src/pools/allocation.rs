@@ -1,56 +1,15 @@
+//! The claims that hand pool values of either family to a new service or
+//! agent, and the release that gives them back.
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
+use federa_domain::pools::PoolFamily;
+
+use super::tables::tables;
 use crate::sql::Arg;
 use crate::write::Statement;
-
-/// Which values a claim takes: those services hold, or those agents hold in
-/// their configuration. Both tables have the same shape, so every claim and
-/// release below is one statement for either.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PoolFamily {
-    Service,
-    Config,
-}
-
-impl PoolFamily {
-    pub(crate) fn pools_table(self) -> &'static str {
-        match self {
-            PoolFamily::Service => "service_pools",
-            PoolFamily::Config => "config_pools",
-        }
-    }
-
-    pub(crate) fn values_table(self) -> &'static str {
-        match self {
-            PoolFamily::Service => "service_pool_values",
-            PoolFamily::Config => "config_pool_values",
-        }
-    }
-
-    pub(crate) fn pool_column(self) -> &'static str {
-        match self {
-            PoolFamily::Service => "service_pool_id",
-            PoolFamily::Config => "config_pool_id",
-        }
-    }
-
-    fn owner_column(self) -> &'static str {
-        match self {
-            PoolFamily::Service => "provider_id",
-            PoolFamily::Config => "participant_id",
-        }
-    }
-
-    /// The column naming the service or agent that holds a value.
-    pub(crate) fn holder_column(self) -> &'static str {
-        match self {
-            PoolFamily::Service => "service_id",
-            PoolFamily::Config => "agent_id",
-        }
-    }
-}
 
 /// A pool value a new service or agent takes, written with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,8 +39,8 @@ impl PoolClaim {
         holder_id: Uuid,
         at: DateTime<Utc>,
     ) -> (String, Vec<Arg>) {
-        let table = family.values_table();
-        let holder = family.holder_column();
+        let tables = tables(family);
+        let (table, holder) = (tables.values, tables.holder_column);
         match self {
             PoolClaim::Listed {
                 value_id,
@@ -104,8 +63,8 @@ impl PoolClaim {
             } => (
                 format!(
                     "INSERT INTO {table} (id, name, value, {pool}, {owner}, {holder}, property_name, allocated_at, address, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $2, $8, $8)",
-                    pool = family.pool_column(),
-                    owner = family.owner_column(),
+                    pool = tables.pool_column,
+                    owner = tables.owner_column,
                 ),
                 vec![
                     Arg::Uuid(*value_id),
@@ -154,8 +113,8 @@ pub(crate) fn release_statements(
     holder_id: Uuid,
     now: DateTime<Utc>,
 ) -> [Statement; 2] {
-    let table = family.values_table();
-    let holder = family.holder_column();
+    let tables = tables(family);
+    let (table, holder) = (tables.values, tables.holder_column);
     [
         Statement::new(
             format!("DELETE FROM {table} WHERE {holder} = $1 AND address IS NOT NULL"),

@@ -1,16 +1,15 @@
-//! Service pool sets, pools and values, config pools and values, and the
-//! claims that hand values to services and agents. A claim runs inside the
+//! Service pool sets, pools and values of both families, and the claims
+//! that hand values to services and agents. A claim runs inside the
 //! transaction that writes its holder, so a value is held by at most one
 //! holder and never by one that was not written.
 
 pub(crate) mod allocation;
-mod config_pool_values;
-mod config_pools;
-mod pool_edits;
+mod pool_definitions;
 mod pool_sets;
 mod pool_values;
-mod service_pools;
+mod tables;
 
 pub(crate) use allocation::claim_pool_values;
-pub use allocation::{PoolClaim, PoolFamily};
-pub use pool_edits::PoolEdit;
+pub use allocation::PoolClaim;
+pub use federa_domain::pools::PoolFamily;
+pub use pool_definitions::PoolEdit;

@@ -1,25 +1,25 @@
-//! Config pool values for agents: a configuration property whose schema
-//! declares a `pool` generator takes a value in the transaction that writes
-//! the agent, and gives it back when the agent is deleted.
+//! Writing an agent with its configuration: a configuration property whose
+//! schema declares a `pool` generator takes a value from a config pool in
+//! the transaction that writes the agent, and gives it back when the agent
+//! is deleted; an update keeps the values the agent holds.
 //!
 //! The pool is the provider's own of the property's `poolType`, else the
-//! global one. Values are chosen and claimed as for services
-//! ([`crate::pools::with_claimed_values`]): a lost claim rolls the write back and the
-//! choice is made again, so no two agents hold a value and no agent is
-//! written without the values its configuration needs.
+//! global one. Values are chosen and claimed by the allocator
+//! ([`crate::pools`]): a lost claim rolls the write back and the choice is
+//! made again, so no two agents hold a value and no agent is written
+//! without the values its configuration needs.
 
 use federa_domain::catalogue::Agent;
 use federa_domain::event::NewEvent;
 use federa_domain::listing::FieldError;
-use federa_domain::pools::pool_for_provider;
-use federa_domain::property_schema::{GeneratorKind, GeneratorRequest, PropertySchema};
+use federa_domain::property_schema::{GeneratorRequest, PropertySchema};
 use federa_store::pools::{PoolClaim, PoolFamily};
 use federa_store::StoreError;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::error::ApiResult;
-use crate::pools::{field, with_claimed_values, Source};
+use crate::pools::{sources, with_claimed_values, PoolsOf};
 use crate::state::AppState;
 
 /// A configuration checked against its agent type's schema, secrets sealed.
@@ -61,7 +61,7 @@ pub async fn write_agent(
         agent.configuration = Some(properties);
         return Ok(store(state, agent, event, &[], write).await?);
     }
-    let sources = sources(state, agent.provider_id, &pooled).await?;
+    let sources = sources(state, &PoolsOf::Provider(agent.provider_id), &pooled).await?;
     with_claimed_values(
         state,
         PoolFamily::Config,
@@ -106,7 +106,10 @@ async fn keep_held(
     if paths.is_empty() {
         return Ok(pooled);
     }
-    let held = state.store.config_values_of_agent(agent_id).await?;
+    let held = state
+        .store
+        .values_held_by(PoolFamily::Config, agent_id)
+        .await?;
     if held.is_empty() {
         return Ok(pooled);
     }
@@ -132,7 +135,7 @@ async fn keep_held(
                     format!("configuration.{name}"),
                     format!(
                         "keeps {} from config pool {} while the agent exists",
-                        value.value, value.config_pool_id
+                        value.value, value.pool_id
                     ),
                 ));
             }
@@ -142,38 +145,5 @@ async fn keep_held(
         Ok(remaining)
     } else {
         Err(changed.into())
-    }
-}
-
-/// The pool of each request among the provider's own and the global ones.
-async fn sources<'a>(
-    state: &AppState,
-    provider_id: Uuid,
-    requests: &'a [GeneratorRequest],
-) -> ApiResult<Vec<Source<'a>>> {
-    let mut out = Vec::new();
-    let mut missing = Vec::new();
-    for request in requests {
-        let GeneratorKind::Pool { pool_type } = &request.generator.kind;
-        let pools = state.store.config_pools_of_type(pool_type).await?;
-        let Some(pool) = pool_for_provider(&pools, provider_id) else {
-            missing.push(FieldError::new(
-                field(PoolFamily::Config, request),
-                format!(
-                    "needs a value from a config pool of type `{pool_type}`, but neither provider {provider_id} nor the exchange has one"
-                ),
-            ));
-            continue;
-        };
-        out.push(Source::new(
-            PoolFamily::Config,
-            request,
-            pool.clone().into(),
-        )?);
-    }
-    if missing.is_empty() {
-        Ok(out)
-    } else {
-        Err(missing.into())
     }
 }

@@ -1,29 +1,11 @@
-//! Config pools and their values over HTTP, and the values they hand to
-//! agents: taken when the agent is created, exclusive under contention,
-//! refused cleanly when exhausted, kept across updates and given back when
-//! the agent is deleted.
-
-use std::collections::BTreeSet;
-use std::sync::Arc;
+//! What only config pools do: global pools for admins beside participants'
+//! own, one pool per type and scope, agents drawing from their provider's
+//! pool before the global one, and values kept across an agent's updates.
 
 use federa_testkit::{error_paths, Federation, Response, TestServer, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
-const RACERS: usize = 16;
-
-fn id(response: &Response) -> String {
-    assert!(
-        (200..300).contains(&response.status),
-        "{} {:?}",
-        response.status,
-        response.body
-    );
-    response.body["id"].as_str().expect("id").to_string()
-}
-
-fn error(body: &Value) -> String {
-    body["error"].as_str().unwrap_or_default().to_string()
-}
+use super::family::{error, id, names, pooled_agent_type};
 
 /// A list pool of `pool_type` owned by `participant` (`None`: global),
 /// created with `token`, holding `values`.
@@ -51,24 +33,6 @@ async fn pool(
     pool
 }
 
-/// An agent type whose configuration takes `publicIp` from the pool of
-/// `pool_type`.
-async fn pooled_agent_type(server: &TestServer, pool_type: &str) -> String {
-    id(&server
-        .post(
-            "/api/v1/agent-types",
-            ADMIN_TOKEN,
-            &json!({
-                "name": format!("Edge router {pool_type}"),
-                "configurationSchema": {"properties": {
-                    "region": {"type": "string"},
-                    "publicIp": {"type": "string", "generator": {"type": "pool", "config": {"poolType": pool_type}}},
-                }},
-            }),
-        )
-        .await)
-}
-
 async fn create_agent(
     server: &TestServer,
     provider: &str,
@@ -92,16 +56,6 @@ async fn values_of(server: &TestServer, pool: &str) -> Vec<Value> {
         .await;
     assert_eq!(page.status, 200, "{:?}", page.body);
     page.body["items"].as_array().expect("items").clone()
-}
-
-fn names(page: &Response) -> Vec<String> {
-    assert_eq!(page.status, 200, "{:?}", page.body);
-    page.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|item| item["name"].as_str().unwrap_or_default().to_string())
-        .collect()
 }
 
 #[tokio::test]
@@ -197,91 +151,6 @@ async fn pools_are_created_listed_updated_and_deleted() {
             .await;
         assert_eq!(gone.status, 404);
     }
-    server.stop().await;
-}
-
-#[tokio::test]
-async fn values_are_added_listed_and_deleted() {
-    let server = TestServer::start().await;
-    let f = Federation::create(&server).await;
-    let own = pool(
-        &server,
-        &f.provider_token,
-        Some(&f.provider_id),
-        "public_ip",
-        &[],
-    )
-    .await;
-    let created = server
-        .post(
-            "/api/v1/config-pool-values",
-            &f.provider_token,
-            &json!({"configPoolId": own, "name": "edge-1", "value": "192.0.2.10"}),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    assert_eq!(created.body["value"], "192.0.2.10");
-    assert_eq!(created.body["configPoolId"], json!(own));
-    assert!(created.body.get("agentId").is_none(), "a free value");
-    let value = id(&created);
-    id(&server
-        .post(
-            "/api/v1/config-pool-values",
-            &f.provider_token,
-            &json!({"configPoolId": own, "name": "Edge-0", "value": "192.0.2.9"}),
-        )
-        .await);
-
-    let got = server
-        .get(
-            &format!("/api/v1/config-pool-values/{value}"),
-            &f.provider_token,
-        )
-        .await;
-    assert_eq!(got.status, 200);
-    assert_eq!(got.body["name"], "edge-1");
-    let list = |query: String| {
-        let (server, token) = (&server, &f.provider_token);
-        async move {
-            server
-                .get(&format!("/api/v1/config-pool-values?{query}"), token)
-                .await
-        }
-    };
-    assert_eq!(
-        names(&list(format!("configPoolId={own}&sort=name")).await),
-        ["Edge-0", "edge-1"]
-    );
-    assert_eq!(
-        names(&list("sort=-createdAt".into()).await),
-        ["Edge-0", "edge-1"]
-    );
-    assert_eq!(names(&list("name=1".into()).await), ["edge-1"]);
-    assert!(names(&list(format!("agentId={}", f.agent_id)).await).is_empty());
-    let strangers = server
-        .get("/api/v1/config-pool-values", &f.consumer_token)
-        .await;
-    assert!(names(&strangers).is_empty());
-
-    let deleted = server
-        .delete(
-            &format!("/api/v1/config-pool-values/{value}"),
-            &f.provider_token,
-        )
-        .await;
-    assert_eq!(deleted.status, 204, "{:?}", deleted.body);
-    let gone = server
-        .get(
-            &format!("/api/v1/config-pool-values/{value}"),
-            &f.provider_token,
-        )
-        .await;
-    assert_eq!(gone.status, 404);
-    // A pool with values left is not deleted.
-    let in_use = server
-        .delete(&format!("/api/v1/config-pools/{own}"), &f.provider_token)
-        .await;
-    assert_eq!(in_use.status, 409, "{:?}", in_use.body);
     server.stop().await;
 }
 
@@ -739,99 +608,4 @@ async fn an_update_keeps_the_value_the_agent_holds() {
     let got = server.get(&path, &f.provider_token).await;
     assert_eq!(got.body["configuration"]["region"], "se");
     server.stop().await;
-}
-
-#[tokio::test]
-async fn concurrent_agent_creates_never_share_a_value() {
-    let server = TestServer::start().await;
-    let f = Federation::create(&server).await;
-    let agent_type = pooled_agent_type(&server, "public_ip").await;
-    let addresses: Vec<Value> = (1..=5).map(|n| json!(format!("192.0.2.{n}"))).collect();
-    let pool = pool(
-        &server,
-        &f.provider_token,
-        Some(&f.provider_id),
-        "public_ip",
-        &addresses,
-    )
-    .await;
-    let (server, f) = (Arc::new(server), Arc::new(f));
-
-    let racers: Vec<_> = (0..RACERS)
-        .map(|n| {
-            let (server, f, agent_type) = (server.clone(), f.clone(), agent_type.clone());
-            tokio::spawn(async move {
-                server
-                    .post(
-                        "/api/v1/agents",
-                        &f.provider_token,
-                        &json!({"name": format!("edge-{n}"), "providerId": f.provider_id, "agentTypeId": agent_type}),
-                    )
-                    .await
-            })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    let mut created = Vec::new();
-    for racer in racers {
-        let response = racer.await.unwrap();
-        statuses.push(response.status);
-        if response.status == 201 {
-            created.push(response.body);
-        } else {
-            assert_eq!(response.status, 409, "{:?}", response.body);
-            let message = error(&response.body);
-            assert!(message.contains("configuration.publicIp"), "{message}");
-        }
-    }
-    assert_eq!(created.len(), addresses.len(), "{statuses:?}");
-
-    // Each value went to exactly one agent, and each agent has its value.
-    let taken: BTreeSet<(String, String)> = created
-        .iter()
-        .map(|agent| {
-            (
-                agent["id"].as_str().unwrap().to_string(),
-                agent["configuration"]["publicIp"]
-                    .as_str()
-                    .expect("an address")
-                    .to_string(),
-            )
-        })
-        .collect();
-    let held: BTreeSet<(String, String)> = values_of(&server, &pool)
-        .await
-        .iter()
-        .map(|v| {
-            (
-                v["agentId"].as_str().expect("every value held").to_string(),
-                v["value"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(held, taken);
-    let addresses_taken: BTreeSet<&String> = taken.iter().map(|(_, a)| a).collect();
-    assert_eq!(addresses_taken.len(), addresses.len());
-    let agents = server
-        .get(
-            &format!("/api/v1/agents?agentTypeId={agent_type}&pageSize=100"),
-            ADMIN_TOKEN,
-        )
-        .await;
-    assert_eq!(
-        agents.body["totalItems"],
-        json!(addresses.len()),
-        "no agent without its value"
-    );
-    federa_testkit::reliability_summary(
-        env!("CARGO_TARGET_TMPDIR"),
-        "config pool race",
-        &format!(
-            "{RACERS} concurrent agent creates on {} values: {} created, {} refused, each value held once",
-            addresses.len(),
-            created.len(),
-            RACERS - created.len()
-        ),
-    );
-    Arc::try_unwrap(server).ok().unwrap().stop().await;
 }

@@ -1,0 +1,284 @@
+//! `/service-pool-values` and `/config-pool-values`: one set of handlers
+//! mounted once per pool family. Values are entered into list pools and
+//! deleted while free; which service or agent holds one is written by the
+//! allocator (`crate::pools`).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use federa_domain::access::{Action, Identity};
+use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::listing::Page;
+use federa_domain::participant::check_name;
+use federa_domain::pools::{GeneratorType, PoolFamily, PoolValue};
+use federa_store::StoreError;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use uuid::Uuid;
+
+use super::pool_docs;
+use crate::auth::Caller;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, IdPath, QueryPairs};
+use crate::state::AppState;
+
+/// A pool value as answered, with the service or agent holding it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolValueRes {
+    id: Uuid,
+    name: String,
+    /// Any JSON value of the pool's `propertyType`.
+    #[schema(value_type = Value)]
+    value: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_pool_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config_pool_id: Option<Uuid>,
+    /// The service holding a service pool's value; absent while it is free.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_id: Option<Uuid>,
+    /// The agent holding a config pool's value; absent while it is free.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_id: Option<Uuid>,
+    /// The property of the holder the value fills.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    property_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allocated_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<PoolValue> for PoolValueRes {
+    fn from(v: PoolValue) -> Self {
+        let service = v.family == PoolFamily::Service;
+        let of_family = |id: Option<Uuid>, wanted: bool| id.filter(|_| wanted);
+        PoolValueRes {
+            id: v.id,
+            name: v.name,
+            value: v.value,
+            service_pool_id: of_family(Some(v.pool_id), service),
+            config_pool_id: of_family(Some(v.pool_id), !service),
+            service_id: of_family(v.holder_id, service),
+            agent_id: of_family(v.holder_id, !service),
+            property_name: v.property_name,
+            allocated_at: v.allocated_at,
+            created_at: v.created_at,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePoolValueCreateReq {
+    service_pool_id: Uuid,
+    name: String,
+    /// A value of the pool's `propertyType`.
+    #[schema(value_type = Value)]
+    value: Value,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigPoolValueCreateReq {
+    config_pool_id: Uuid,
+    name: String,
+    /// A value of the pool's `propertyType`.
+    #[schema(value_type = Value)]
+    value: Value,
+}
+
+/// A create request of either family.
+struct NewValue {
+    pool_id: Uuid,
+    name: String,
+    value: Value,
+}
+
+impl From<ServicePoolValueCreateReq> for NewValue {
+    fn from(req: ServicePoolValueCreateReq) -> NewValue {
+        NewValue {
+            pool_id: req.service_pool_id,
+            name: req.name,
+            value: req.value,
+        }
+    }
+}
+
+impl From<ConfigPoolValueCreateReq> for NewValue {
+    fn from(req: ConfigPoolValueCreateReq) -> NewValue {
+        NewValue {
+            pool_id: req.config_pool_id,
+            name: req.name,
+            value: req.value,
+        }
+    }
+}
+
+/// The routes of one family's pool values, at its Fulcrum paths.
+pub fn router(family: PoolFamily) -> OpenApiRouter<AppState> {
+    let collection = routing::get(move |state, caller, query| list(family, state, caller, query));
+    let collection = match family {
+        PoolFamily::Service => collection.post(
+            move |state, caller, Body(req): Body<ServicePoolValueCreateReq>| {
+                create(family, state, caller, req.into())
+            },
+        ),
+        PoolFamily::Config => collection.post(
+            move |state, caller, Body(req): Body<ConfigPoolValueCreateReq>| {
+                create(family, state, caller, req.into())
+            },
+        ),
+    };
+    let item = routing::get(move |state, caller, id| self::get(family, state, caller, id))
+        .delete(move |state, caller, id| delete(family, state, caller, id));
+    let docs = pool_docs::values(family);
+    OpenApiRouter::new()
+        .routes((docs.schemas.clone(), docs.collection, collection))
+        .routes((docs.schemas, docs.item, item))
+}
+
+fn value_event(action: &str, caller: &Identity, value: &PoolValue) -> NewEvent {
+    let family = value.family;
+    let mut properties = json!({"name": value.name});
+    properties[family.pool_id_field()] = json!(value.pool_id);
+    let kind = format!("{}.{action}", family.value_event_prefix());
+    NewEvent::new(kind, Initiator::of(caller), value.id)
+        .provider(value.owner_id)
+        .properties(properties)
+}
+
+async fn load(
+    state: &AppState,
+    family: PoolFamily,
+    caller: &Identity,
+    id: Uuid,
+    action: Action,
+) -> ApiResult<PoolValue> {
+    caller.may(family.value_object(), action)?;
+    let value = state
+        .store
+        .pool_value(family, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    caller.authorize(family.value_object(), action, &value.owners())?;
+    Ok(value)
+}
+
+/// As Fulcrum: a held value is a 400 naming its holder.
+fn allocated(value: &PoolValue) -> ApiError {
+    let holder = value.holder_id.unwrap_or_default();
+    let message = match value.family {
+        PoolFamily::Service => format!(
+            "the value is held by service {holder}; it can be deleted once that service releases it"
+        ),
+        PoolFamily::Config => format!(
+            "the value is held by agent {holder} for its `{}`; it can be deleted once that agent is deleted",
+            value.property_name.as_deref().unwrap_or_default()
+        ),
+    };
+    ApiError::field(value.family.holder_field(), message)
+}
+
+async fn list(
+    family: PoolFamily,
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Page<PoolValueRes>>> {
+    let scope = caller.list_scope(family.value_object())?;
+    let query = family.value_list().parse(&pairs)?;
+    let page = state.store.pool_values(family, scope, &query).await?;
+    Ok(Json(page.map(PoolValueRes::from)))
+}
+
+/// Adds a value to a `list` pool; `subnet` pools create their own, and
+/// only admins add to a global config pool.
+async fn create(
+    family: PoolFamily,
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    req: NewValue,
+) -> ApiResult<(StatusCode, Json<PoolValueRes>)> {
+    caller.may(family.value_object(), Action::Create)?;
+    let pool = state
+        .store
+        .pool(family, req.pool_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::field(
+                family.pool_id_field(),
+                format!("no {} has this id", family.noun()),
+            )
+        })?;
+    caller.authorize(family.value_object(), Action::Create, &pool.owners())?;
+    if pool.generator_type != GeneratorType::List {
+        return Err(ApiError::field(
+            family.pool_id_field(),
+            "values can only be added to a list pool; a subnet pool generates its own",
+        ));
+    }
+    let name = check_name("name", &req.name)?;
+    pool.property_type.check("value", &req.value)?;
+    let now = clock::now();
+    let value = PoolValue {
+        family,
+        id: Uuid::now_v7(),
+        name,
+        value: req.value,
+        pool_id: pool.id,
+        owner_id: pool.owner_id(),
+        holder_id: None,
+        property_name: None,
+        allocated_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = value_event("created", &caller, &value);
+    state.store.insert_pool_value(&value, &event).await?;
+    Ok((StatusCode::CREATED, Json(value.into())))
+}
+
+async fn get(
+    family: PoolFamily,
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<PoolValueRes>> {
+    let value = load(&state, family, &caller, id, Action::Get).await?;
+    Ok(Json(value.into()))
+}
+
+/// Deletes a value nobody holds; a held one is a 400.
+async fn delete(
+    family: PoolFamily,
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    let value = load(&state, family, &caller, id, Action::Delete).await?;
+    if value.holder_id.is_some() {
+        return Err(allocated(&value));
+    }
+    let event = value_event("deleted", &caller, &value);
+    match state
+        .store
+        .delete_free_pool_value(family, id, &event, clock::now())
+        .await
+    {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        // Taken by a new holder between the read and the delete.
+        Err(StoreError::NotFound) => match state.store.pool_value(family, id).await? {
+            Some(now_held) => Err(allocated(&now_held)),
+            None => Err(ApiError::NotFound),
+        },
+        Err(other) => Err(other.into()),
+    }
+}
