@@ -68,7 +68,7 @@ async fn a_placement_preview_names_the_chosen_provider_and_why_the_others_lost()
     assert!(cheapest.status.success(), "{}", stderr(&cheapest));
     let text = stdout(&cheapest);
     assert!(
-        text.starts_with("Chosen:   Provider, region fi-hel-1, 0.05 EUR/hour\n"),
+        text.starts_with("Chosen:   Provider, region fi-hel-1, agent agent-1, 0.05 EUR/hour\n"),
         "{text}"
     );
     assert!(
@@ -93,8 +93,7 @@ async fn a_placement_preview_names_the_chosen_provider_and_why_the_others_lost()
         assert!(!text.contains(id.as_str()), "names, not ids: {text}");
     }
 
-    // An admin, who may read the provider's agent, asks for the consumer
-    // and is told the agent's name too.
+    // An admin asks for the consumer.
     let for_consumer = preview(url, ADMIN_TOKEN, &["--consumer", &federation.consumer_id]).await;
     assert!(for_consumer.status.success(), "{}", stderr(&for_consumer));
     assert!(
@@ -219,7 +218,7 @@ async fn a_service_ordered_by_placement_prints_itself_as_json_or_explains_its_pr
         "{text}"
     );
     assert!(
-        text.contains("Chosen:   Provider, region fi-hel-1, 0.05 EUR/hour"),
+        text.contains("Chosen:   Provider, region fi-hel-1, agent agent-1, 0.05 EUR/hour"),
         "{text}"
     );
 

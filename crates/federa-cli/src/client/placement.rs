@@ -221,15 +221,21 @@ pub async fn explain(client: &Client, decision: &Value) -> String {
     let chosen = &decision["chosen"];
     let mut lines = Vec::new();
     if chosen.is_object() {
-        let provider = lookup
-            .or_id(Kind::Provider, text(&chosen["participantId"]))
-            .await;
-        // Only the provider (and an admin) may read its agents; to anyone
-        // else the agent is the provider's business.
-        let agent = match lookup.find(names::AGENT, text(&chosen["agentId"])).await {
-            Some(name) => format!(", agent {name}"),
-            None => String::new(),
+        // The exchange names its choice; a decision recorded before it
+        // did is named by looking the ids up.
+        let provider = match named(&chosen["providerName"]) {
+            Some(name) => name.to_string(),
+            None => {
+                lookup
+                    .or_id(Kind::Provider, text(&chosen["participantId"]))
+                    .await
+            }
         };
+        let agent = match named(&chosen["agentName"]) {
+            Some(name) => Some(name.to_string()),
+            None => lookup.find(names::AGENT, text(&chosen["agentId"])).await,
+        };
+        let agent = agent.map_or(String::new(), |name| format!(", agent {name}"));
         lines.push(format!(
             "Chosen:   {provider}, region {}{agent}, {} EUR/hour",
             text(&chosen["region"]),
@@ -287,6 +293,11 @@ pub async fn explain(client: &Client, decision: &Value) -> String {
         lines.push(output::table(VERDICT_COLUMNS, &rows));
     }
     lines.join("\n")
+}
+
+/// A name the exchange gave, if it gave one.
+fn named(value: &Value) -> Option<&str> {
+    value.as_str().filter(|name| !name.is_empty())
 }
 
 fn text(value: &Value) -> &str {
