@@ -350,7 +350,7 @@ async fn list_page(
     resource: &Resource,
     list: ListArgs,
 ) -> Result<(Client, Value, Connection), Failure> {
-    let asked = list.query(resource.name, resource.list)?;
+    let asked = list.query(resource.name, (resource.list)())?;
     let client = connect(connection)?;
     let page: Value = client
         .get(&format!("{}{}", resource.path, query(&asked.pairs)))

@@ -2,6 +2,7 @@
 
 use federa_domain as domain;
 use federa_domain::listing::ListSpec;
+use federa_domain::pools::PoolFamily;
 
 use super::names::{self, Kind};
 
@@ -14,7 +15,7 @@ pub struct Resource {
     pub columns: &'static [(&'static str, &'static str)],
     /// The filters and sorts its list takes: the exchange's own, so that a
     /// misspelt filter is refused here instead of silently ignored there.
-    pub list: &'static ListSpec,
+    pub list: fn() -> &'static ListSpec,
     /// Fields of its tables that hold ids, shown by the name of what they
     /// name.
     pub named: &'static [(&'static str, Kind)],
@@ -29,56 +30,56 @@ pub const RESOURCES: &[Resource] = &[
         name: "participants",
         path: "/participants",
         columns: &[ID, NAME, STATUS],
-        list: &domain::participant::PARTICIPANT_LIST,
+        list: || &domain::participant::PARTICIPANT_LIST,
         named: &[],
     },
     Resource {
         name: "tokens",
         path: "/tokens",
         columns: &[ID, NAME, ("ROLE", "role"), ("EXPIRES", "expireAt")],
-        list: &domain::token::TOKEN_LIST,
+        list: || &domain::token::TOKEN_LIST,
         named: &[],
     },
     Resource {
         name: "service-types",
         path: "/service-types",
         columns: &[ID, NAME],
-        list: &domain::catalogue::SERVICE_TYPE_LIST,
+        list: || &domain::catalogue::SERVICE_TYPE_LIST,
         named: &[],
     },
     Resource {
         name: "agent-types",
         path: "/agent-types",
         columns: &[ID, NAME, ("SERVICE TYPES", "serviceTypeIds")],
-        list: &domain::catalogue::AGENT_TYPE_LIST,
+        list: || &domain::catalogue::AGENT_TYPE_LIST,
         named: &[],
     },
     Resource {
         name: "agents",
         path: "/agents",
         columns: &[ID, NAME, STATUS, ("PROVIDER", "providerId")],
-        list: &domain::catalogue::AGENT_LIST,
+        list: || &domain::catalogue::AGENT_LIST,
         named: &[("providerId", Kind::Provider)],
     },
     Resource {
         name: "service-groups",
         path: "/service-groups",
         columns: &[ID, NAME, ("CONSUMER", "consumerId")],
-        list: &domain::catalogue::SERVICE_GROUP_LIST,
+        list: || &domain::catalogue::SERVICE_GROUP_LIST,
         named: &[("consumerId", names::PARTICIPANT)],
     },
     Resource {
         name: "service-option-types",
         path: "/service-option-types",
         columns: &[ID, NAME, ("TYPE", "type")],
-        list: &domain::catalogue::SERVICE_OPTION_TYPE_LIST,
+        list: || &domain::catalogue::SERVICE_OPTION_TYPE_LIST,
         named: &[],
     },
     Resource {
         name: "service-options",
         path: "/service-options",
         columns: &[ID, NAME, ("VALUE", "value"), ("ENABLED", "enabled")],
-        list: &domain::catalogue::SERVICE_OPTION_LIST,
+        list: || &domain::catalogue::SERVICE_OPTION_LIST,
         named: &[],
     },
     Resource {
@@ -91,7 +92,7 @@ pub const RESOURCES: &[Resource] = &[
             ("TYPE", "serviceTypeId"),
             ("PROVIDER", "providerId"),
         ],
-        list: &domain::provisioning::SERVICE_LIST,
+        list: || &domain::provisioning::SERVICE_LIST,
         named: &[
             ("serviceTypeId", names::SERVICE_TYPE),
             ("providerId", Kind::Provider),
@@ -107,7 +108,7 @@ pub const RESOURCES: &[Resource] = &[
             ("SERVICE", "serviceId"),
             ("CREATED", "createdAt"),
         ],
-        list: &domain::provisioning::JOB_LIST,
+        list: || &domain::provisioning::JOB_LIST,
         named: &[("serviceId", names::SERVICE)],
     },
     Resource {
@@ -119,14 +120,14 @@ pub const RESOURCES: &[Resource] = &[
             ("INITIATOR", "initiatorId"),
             ("CREATED", "createdAt"),
         ],
-        list: &domain::event::EVENT_LIST,
+        list: || &domain::event::EVENT_LIST,
         named: &[],
     },
     Resource {
         name: "metric-types",
         path: "/metric-types",
         columns: &[ID, NAME, ("ENTITY", "entityType")],
-        list: &domain::metrics::METRIC_TYPE_LIST,
+        list: || &domain::metrics::METRIC_TYPE_LIST,
         named: &[],
     },
     Resource {
@@ -138,42 +139,42 @@ pub const RESOURCES: &[Resource] = &[
             ("VALUE", "value"),
             ("AT", "createdAt"),
         ],
-        list: &domain::metrics::METRIC_ENTRY_LIST,
+        list: || &domain::metrics::METRIC_ENTRY_LIST,
         named: &[("serviceId", names::SERVICE)],
     },
     Resource {
         name: "service-pool-sets",
         path: "/service-pool-sets",
         columns: &[ID, NAME, ("PROVIDER", "providerId")],
-        list: &domain::pools::SERVICE_POOL_SET_LIST,
+        list: || &domain::pools::SERVICE_POOL_SET_LIST,
         named: &[],
     },
     Resource {
         name: "service-pools",
         path: "/service-pools",
         columns: &[ID, NAME, ("TYPE", "type"), ("GENERATOR", "generatorType")],
-        list: &domain::pools::SERVICE_POOL_LIST,
+        list: || PoolFamily::Service.pool_list(),
         named: &[],
     },
     Resource {
         name: "service-pool-values",
         path: "/service-pool-values",
         columns: &[ID, NAME, ("VALUE", "value"), ("SERVICE", "serviceId")],
-        list: &domain::pools::SERVICE_POOL_VALUE_LIST,
+        list: || PoolFamily::Service.value_list(),
         named: &[],
     },
     Resource {
         name: "config-pools",
         path: "/config-pools",
         columns: &[ID, NAME, ("TYPE", "type"), ("PARTICIPANT", "participantId")],
-        list: &domain::pools::CONFIG_POOL_LIST,
+        list: || PoolFamily::Config.pool_list(),
         named: &[],
     },
     Resource {
         name: "config-pool-values",
         path: "/config-pool-values",
         columns: &[ID, NAME, ("VALUE", "value"), ("AGENT", "agentId")],
-        list: &domain::pools::CONFIG_POOL_VALUE_LIST,
+        list: || PoolFamily::Config.value_list(),
         named: &[],
     },
     Resource {
@@ -183,7 +184,7 @@ pub const RESOURCES: &[Resource] = &[
             ("PROVIDER", "participantName"),
             ("JURISDICTION", "jurisdiction"),
         ],
-        list: &domain::exchange::lists::PROVIDER_PROFILE_LIST,
+        list: || &domain::exchange::lists::PROVIDER_PROFILE_LIST,
         named: &[],
     },
     Resource {
@@ -196,7 +197,7 @@ pub const RESOURCES: &[Resource] = &[
             ("REGIONS", "regions"),
             ("EUR/HOUR", "price.hourly"),
         ],
-        list: &domain::exchange::lists::OFFERING_LIST,
+        list: || &domain::exchange::lists::OFFERING_LIST,
         named: &[
             ("participantId", Kind::Provider),
             ("serviceTypeId", names::SERVICE_TYPE),
@@ -206,14 +207,14 @@ pub const RESOURCES: &[Resource] = &[
         name: "placement-policies",
         path: "/placement-policies",
         columns: &[ID, NAME, ("PARTICIPANT", "participantId")],
-        list: &domain::exchange::lists::PLACEMENT_POLICY_LIST,
+        list: || &domain::exchange::lists::PLACEMENT_POLICY_LIST,
         named: &[("participantId", names::PARTICIPANT)],
     },
     Resource {
         name: "compositions",
         path: "/compositions",
         columns: &[ID, NAME, STATUS],
-        list: &domain::exchange::lists::COMPOSITION_LIST,
+        list: || &domain::exchange::lists::COMPOSITION_LIST,
         named: &[],
     },
 ];
