@@ -70,7 +70,7 @@ impl<'a> Source<'a> {
             ApiError::Conflict(format!(
                 "{}: {} {} has an unusable generatorConfig",
                 field(family, request),
-                family.noun(),
+                family.terms().noun,
                 pool.id
             ))
         })?;
@@ -175,7 +175,7 @@ where
     }
     Err(ApiError::Conflict(format!(
         "the {}s are busy with other writes; retry",
-        family.noun()
+        family.terms().noun
     )))
 }
 
@@ -200,7 +200,7 @@ pub async fn check_agent_pool_set(
 
 /// The path of a request's property in errors, e.g. `configuration.publicIp`.
 pub(crate) fn field(family: PoolFamily, request: &GeneratorRequest) -> String {
-    format!("{}.{}", family.filled_field(), request.path)
+    format!("{}.{}", family.terms().filled_field, request.path)
 }
 
 /// The pool of each request, of the `poolType` its property names; every
@@ -313,7 +313,7 @@ async fn choose(
             ApiError::Conflict(format!(
                 "{}: {} `{}` has no free value left",
                 field(family, source.request),
-                family.noun(),
+                family.terms().noun,
                 source.pool.pool_type
             ))
         };
@@ -361,7 +361,7 @@ async fn choose(
         };
         let value = schema
             .check_generated(source.request, &value)
-            .map_err(|errors| under(family.filled_field(), errors))?;
+            .map_err(|errors| under(family.terms().filled_field, errors))?;
         if !source.request.path.store(&mut properties, value) {
             return Err(ApiError::field(
                 field(family, source.request),

@@ -16,103 +16,123 @@ pub enum PoolFamily {
     Config,
 }
 
+/// What a family is called and how it is checked and listed.
+#[derive(Debug)]
+pub struct FamilyTerms {
+    /// How errors name a pool: `service pool`, `config pool`.
+    pub noun: &'static str,
+    /// The prefixes of the kinds of pool and value events, as in
+    /// `service_pool.created` and `service_pool_value.deleted`.
+    pub pool_events: &'static str,
+    pub value_events: &'static str,
+    pub pool_object: Object,
+    pub value_object: Object,
+    /// The generators its pools may use: config pools hand out only values
+    /// an admin or participant entered.
+    pub generators: &'static [GeneratorType],
+    /// The request field holding the properties its pools fill.
+    pub filled_field: &'static str,
+    /// The wire names of where a pool belongs, of a value's pool and of a
+    /// value's holder.
+    pub home_field: &'static str,
+    pub pool_id_field: &'static str,
+    pub holder_field: &'static str,
+    pub pool_list: &'static ListSpec,
+    pub value_list: &'static ListSpec,
+}
+
 impl PoolFamily {
     pub const ALL: [PoolFamily; 2] = [PoolFamily::Service, PoolFamily::Config];
 
-    /// How errors and event kinds name a pool: `service pool`, `config pool`.
-    pub fn noun(self) -> &'static str {
+    pub fn terms(self) -> &'static FamilyTerms {
         match self {
-            PoolFamily::Service => "service pool",
-            PoolFamily::Config => "config pool",
+            PoolFamily::Service => &SERVICE,
+            PoolFamily::Config => &CONFIG,
         }
     }
 
-    /// The prefix of the kinds of a pool's events, e.g. `service_pool` for
-    /// `service_pool.created`.
-    pub fn pool_event_prefix(self) -> &'static str {
-        match self {
-            PoolFamily::Service => "service_pool",
-            PoolFamily::Config => "config_pool",
-        }
-    }
-
-    /// The prefix of the kinds of a pool value's events.
-    pub fn value_event_prefix(self) -> &'static str {
-        match self {
-            PoolFamily::Service => "service_pool_value",
-            PoolFamily::Config => "config_pool_value",
-        }
-    }
-
-    pub fn pool_object(self) -> Object {
-        match self {
-            PoolFamily::Service => Object::ServicePool,
-            PoolFamily::Config => Object::ConfigPool,
-        }
-    }
-
-    pub fn value_object(self) -> Object {
-        match self {
-            PoolFamily::Service => Object::ServicePoolValue,
-            PoolFamily::Config => Object::ConfigPoolValue,
-        }
-    }
-
-    /// The generators a family's pools may use: config pools hand out only
-    /// values an admin or participant entered.
-    pub fn generators(self) -> &'static [GeneratorType] {
-        match self {
-            PoolFamily::Service => &GeneratorType::ALL,
-            PoolFamily::Config => &[GeneratorType::List],
-        }
-    }
-
-    /// The request field holding the properties a family's pools fill.
-    pub fn filled_field(self) -> &'static str {
-        match self {
-            PoolFamily::Service => "properties",
-            PoolFamily::Config => "configuration",
-        }
-    }
-
-    /// The wire name of a value's pool, e.g. `servicePoolId`.
-    pub fn pool_id_field(self) -> &'static str {
-        match self {
-            PoolFamily::Service => "servicePoolId",
-            PoolFamily::Config => "configPoolId",
-        }
-    }
-
-    /// The wire name of a value's holder, e.g. `serviceId`.
-    pub fn holder_field(self) -> &'static str {
-        match self {
-            PoolFamily::Service => "serviceId",
-            PoolFamily::Config => "agentId",
-        }
-    }
-
-    /// What a value's holder is: `service`, `agent`.
-    pub fn holder_noun(self) -> &'static str {
-        match self {
-            PoolFamily::Service => "service",
-            PoolFamily::Config => "agent",
-        }
-    }
-
+    /// The filters and sorts of a family's pool list, as the exchange and
+    /// the command line check them.
     pub fn pool_list(self) -> &'static ListSpec {
-        match self {
-            PoolFamily::Service => &SERVICE_POOL_LIST,
-            PoolFamily::Config => &CONFIG_POOL_LIST,
-        }
+        self.terms().pool_list
     }
 
     pub fn value_list(self) -> &'static ListSpec {
-        match self {
-            PoolFamily::Service => &SERVICE_POOL_VALUE_LIST,
-            PoolFamily::Config => &CONFIG_POOL_VALUE_LIST,
-        }
+        self.terms().value_list
     }
 }
+
+const SERVICE: FamilyTerms = FamilyTerms {
+    noun: "service pool",
+    pool_events: "service_pool",
+    value_events: "service_pool_value",
+    pool_object: Object::ServicePool,
+    value_object: Object::ServicePoolValue,
+    generators: &GeneratorType::ALL,
+    filled_field: "properties",
+    home_field: "servicePoolSetId",
+    pool_id_field: "servicePoolId",
+    holder_field: "serviceId",
+    pool_list: &ListSpec {
+        filters: &[
+            NAME_FILTER,
+            FilterSpec::new("servicePoolSetId", "service_pool_set_id", FilterKind::Uuid),
+            FilterSpec::new("type", "type", FilterKind::Exact),
+            FilterSpec::new(
+                "generatorType",
+                "generator_type",
+                FilterKind::OneOf(&GeneratorType::NAMES),
+            ),
+        ],
+        sorts: POOL_SORTS,
+        default_sort: ("created_at", false),
+    },
+    value_list: &ListSpec {
+        filters: &[
+            NAME_FILTER,
+            FilterSpec::new("servicePoolId", "service_pool_id", FilterKind::Uuid),
+            FilterSpec::new("serviceId", "service_id", FilterKind::Uuid),
+        ],
+        sorts: VALUE_SORTS,
+        default_sort: ("created_at", false),
+    },
+};
+
+const CONFIG: FamilyTerms = FamilyTerms {
+    noun: "config pool",
+    pool_events: "config_pool",
+    value_events: "config_pool_value",
+    pool_object: Object::ConfigPool,
+    value_object: Object::ConfigPoolValue,
+    generators: &[GeneratorType::List],
+    filled_field: "configuration",
+    home_field: "participantId",
+    pool_id_field: "configPoolId",
+    holder_field: "agentId",
+    pool_list: &ListSpec {
+        filters: &[
+            NAME_FILTER,
+            FilterSpec::new("type", "type", FilterKind::Exact),
+            FilterSpec::new(
+                "generatorType",
+                "generator_type",
+                FilterKind::OneOf(&["list"]),
+            ),
+            FilterSpec::new("participantId", "participant_id", FilterKind::Uuid),
+        ],
+        sorts: POOL_SORTS,
+        default_sort: ("created_at", false),
+    },
+    value_list: &ListSpec {
+        filters: &[
+            NAME_FILTER,
+            FilterSpec::new("configPoolId", "config_pool_id", FilterKind::Uuid),
+            FilterSpec::new("agentId", "agent_id", FilterKind::Uuid),
+        ],
+        sorts: VALUE_SORTS,
+        default_sort: ("created_at", false),
+    },
+};
 
 const NAME_FILTER: FilterSpec = FilterSpec::new("name", "name", FilterKind::Contains);
 const POOL_SORTS: &[(&str, &str)] = &[
@@ -121,57 +141,6 @@ const POOL_SORTS: &[(&str, &str)] = &[
     ("createdAt", "created_at"),
 ];
 const VALUE_SORTS: &[(&str, &str)] = &[("name", "LOWER(name)"), ("createdAt", "created_at")];
-const CONFIG_GENERATOR_NAMES: [&str; 1] = ["list"];
-
-const SERVICE_POOL_LIST: ListSpec = ListSpec {
-    filters: &[
-        NAME_FILTER,
-        FilterSpec::new("servicePoolSetId", "service_pool_set_id", FilterKind::Uuid),
-        FilterSpec::new("type", "type", FilterKind::Exact),
-        FilterSpec::new(
-            "generatorType",
-            "generator_type",
-            FilterKind::OneOf(&GeneratorType::NAMES),
-        ),
-    ],
-    sorts: POOL_SORTS,
-    default_sort: ("created_at", false),
-};
-
-const CONFIG_POOL_LIST: ListSpec = ListSpec {
-    filters: &[
-        NAME_FILTER,
-        FilterSpec::new("type", "type", FilterKind::Exact),
-        FilterSpec::new(
-            "generatorType",
-            "generator_type",
-            FilterKind::OneOf(&CONFIG_GENERATOR_NAMES),
-        ),
-        FilterSpec::new("participantId", "participant_id", FilterKind::Uuid),
-    ],
-    sorts: POOL_SORTS,
-    default_sort: ("created_at", false),
-};
-
-const SERVICE_POOL_VALUE_LIST: ListSpec = ListSpec {
-    filters: &[
-        NAME_FILTER,
-        FilterSpec::new("servicePoolId", "service_pool_id", FilterKind::Uuid),
-        FilterSpec::new("serviceId", "service_id", FilterKind::Uuid),
-    ],
-    sorts: VALUE_SORTS,
-    default_sort: ("created_at", false),
-};
-
-const CONFIG_POOL_VALUE_LIST: ListSpec = ListSpec {
-    filters: &[
-        NAME_FILTER,
-        FilterSpec::new("configPoolId", "config_pool_id", FilterKind::Uuid),
-        FilterSpec::new("agentId", "agent_id", FilterKind::Uuid),
-    ],
-    sorts: VALUE_SORTS,
-    default_sort: ("created_at", false),
-};
 
 #[cfg(test)]
 mod tests {
@@ -179,8 +148,20 @@ mod tests {
 
     #[test]
     fn config_pools_only_list_while_service_pools_also_generate_addresses() {
-        assert_eq!(PoolFamily::Config.generators(), &[GeneratorType::List]);
-        assert_eq!(PoolFamily::Service.generators(), &GeneratorType::ALL);
+        assert_eq!(
+            PoolFamily::Config.terms().generators,
+            &[GeneratorType::List]
+        );
+        assert_eq!(PoolFamily::Service.terms().generators, &GeneratorType::ALL);
+        let listed = |family: PoolFamily| {
+            family
+                .terms()
+                .pool_list
+                .parse(&[("generatorType".into(), "subnet".into())])
+                .is_ok()
+        };
+        assert!(listed(PoolFamily::Service));
+        assert!(!listed(PoolFamily::Config));
     }
 
     #[test]
@@ -189,10 +170,10 @@ mod tests {
             spec.filters.iter().map(|filter| filter.param).collect()
         };
         for family in PoolFamily::ALL {
-            assert!(params(family.value_list()).contains(&family.pool_id_field()));
-            assert!(params(family.value_list()).contains(&family.holder_field()));
+            let terms = family.terms();
+            assert!(params(terms.value_list).contains(&terms.pool_id_field));
+            assert!(params(terms.value_list).contains(&terms.holder_field));
+            assert!(params(terms.pool_list).contains(&terms.home_field));
         }
-        assert!(params(PoolFamily::Service.pool_list()).contains(&"servicePoolSetId"));
-        assert!(params(PoolFamily::Config.pool_list()).contains(&"participantId"));
     }
 }

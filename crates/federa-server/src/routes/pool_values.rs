@@ -148,8 +148,8 @@ pub fn router(family: PoolFamily) -> OpenApiRouter<AppState> {
 fn value_event(action: &str, caller: &Identity, value: &PoolValue) -> NewEvent {
     let family = value.family;
     let mut properties = json!({"name": value.name});
-    properties[family.pool_id_field()] = json!(value.pool_id);
-    let kind = format!("{}.{action}", family.value_event_prefix());
+    properties[family.terms().pool_id_field] = json!(value.pool_id);
+    let kind = format!("{}.{action}", family.terms().value_events);
     NewEvent::new(kind, Initiator::of(caller), value.id)
         .provider(value.owner_id)
         .properties(properties)
@@ -162,13 +162,13 @@ async fn load(
     id: Uuid,
     action: Action,
 ) -> ApiResult<PoolValue> {
-    caller.may(family.value_object(), action)?;
+    caller.may(family.terms().value_object, action)?;
     let value = state
         .store
         .pool_value(family, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    caller.authorize(family.value_object(), action, &value.owners())?;
+    caller.authorize(family.terms().value_object, action, &value.owners())?;
     Ok(value)
 }
 
@@ -184,7 +184,7 @@ fn allocated(value: &PoolValue) -> ApiError {
             value.property_name.as_deref().unwrap_or_default()
         ),
     };
-    ApiError::field(value.family.holder_field(), message)
+    ApiError::field(value.family.terms().holder_field, message)
 }
 
 async fn list(
@@ -193,7 +193,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<PoolValueRes>>> {
-    let scope = caller.list_scope(family.value_object())?;
+    let scope = caller.list_scope(family.terms().value_object)?;
     let query = family.value_list().parse(&pairs)?;
     let page = state.store.pool_values(family, scope, &query).await?;
     Ok(Json(page.map(PoolValueRes::from)))
@@ -207,21 +207,21 @@ async fn create(
     Caller(caller): Caller,
     req: NewValue,
 ) -> ApiResult<(StatusCode, Json<PoolValueRes>)> {
-    caller.may(family.value_object(), Action::Create)?;
+    caller.may(family.terms().value_object, Action::Create)?;
     let pool = state
         .store
         .pool(family, req.pool_id)
         .await?
         .ok_or_else(|| {
             ApiError::field(
-                family.pool_id_field(),
-                format!("no {} has this id", family.noun()),
+                family.terms().pool_id_field,
+                format!("no {} has this id", family.terms().noun),
             )
         })?;
-    caller.authorize(family.value_object(), Action::Create, &pool.owners())?;
+    caller.authorize(family.terms().value_object, Action::Create, &pool.owners())?;
     if pool.generator_type != GeneratorType::List {
         return Err(ApiError::field(
-            family.pool_id_field(),
+            family.terms().pool_id_field,
             "values can only be added to a list pool; a subnet pool generates its own",
         ));
     }

@@ -214,22 +214,14 @@ fn pool_event(action: &str, caller: &Identity, pool: &Pool) -> NewEvent {
         "type": pool.pool_type,
         "generatorType": pool.generator_type.as_str(),
     });
-    properties[home_field(family)] = match &pool.scope {
+    properties[family.terms().home_field] = match &pool.scope {
         PoolScope::Set { set_id, .. } => json!(set_id),
         PoolScope::Participant(_) | PoolScope::Global => json!(pool.owner_id()),
     };
-    let kind = format!("{}.{action}", family.pool_event_prefix());
+    let kind = format!("{}.{action}", family.terms().pool_events);
     NewEvent::new(kind, Initiator::of(caller), pool.id)
         .provider(pool.owner_id())
         .properties(properties)
-}
-
-/// The field naming where a pool of `family` belongs.
-fn home_field(family: PoolFamily) -> &'static str {
-    match family {
-        PoolFamily::Service => "servicePoolSetId",
-        PoolFamily::Config => "participantId",
-    }
 }
 
 async fn load(
@@ -239,13 +231,13 @@ async fn load(
     id: Uuid,
     action: Action,
 ) -> ApiResult<Pool> {
-    caller.may(family.pool_object(), action)?;
+    caller.may(family.terms().pool_object, action)?;
     let pool = state
         .store
         .pool(family, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    caller.authorize(family.pool_object(), action, &pool.owners())?;
+    caller.authorize(family.terms().pool_object, action, &pool.owners())?;
     Ok(pool)
 }
 
@@ -255,7 +247,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<PoolRes>>> {
-    let scope = caller.list_scope(family.pool_object())?;
+    let scope = caller.list_scope(family.terms().pool_object)?;
     let query = family.pool_list().parse(&pairs)?;
     let page = state.store.pools(family, scope, &query).await?;
     Ok(Json(page.map(PoolRes::from)))
@@ -267,7 +259,7 @@ async fn list(
 async fn scope_of(state: &AppState, caller: &Identity, home: Home) -> ApiResult<PoolScope> {
     match home {
         Home::Set(set_id) => {
-            let object = PoolFamily::Service.pool_object();
+            let object = PoolFamily::Service.terms().pool_object;
             caller.may(object, Action::Create)?;
             let set = state.store.service_pool_set(set_id).await?.ok_or_else(|| {
                 ApiError::field("servicePoolSetId", "no service pool set has this id")
@@ -281,7 +273,11 @@ async fn scope_of(state: &AppState, caller: &Identity, home: Home) -> ApiResult<
         }
         Home::Participant(owner) => {
             let owners = owner.map_or_else(Owners::none, Owners::owner);
-            caller.authorize(PoolFamily::Config.pool_object(), Action::Create, &owners)?;
+            caller.authorize(
+                PoolFamily::Config.terms().pool_object,
+                Action::Create,
+                &owners,
+            )?;
             let Some(participant) = owner else {
                 return Ok(PoolScope::Global);
             };
@@ -311,10 +307,13 @@ fn checked(
     let property_type = PoolPropertyType::parse("propertyType", &req.property_type)
         .map_err(|e| errors.push(e))
         .ok();
-    let generator_type =
-        GeneratorType::parse_among("generatorType", &req.generator_type, family.generators())
-            .map_err(|e| errors.push(e))
-            .ok();
+    let generator_type = GeneratorType::parse_among(
+        "generatorType",
+        &req.generator_type,
+        family.terms().generators,
+    )
+    .map_err(|e| errors.push(e))
+    .ok();
     if let (Some(generator_type), Some(property_type)) = (generator_type, property_type) {
         if let Err(more) =
             PoolGenerator::parse(generator_type, req.generator_config.as_ref(), property_type)

@@ -59,21 +59,17 @@ async fn values_of(server: &TestServer, pool: &str) -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn pools_are_created_listed_updated_and_deleted() {
+async fn global_and_participant_pools_are_listed_by_scope() {
     let server = TestServer::start().await;
     let f = Federation::create(&server).await;
     let created = server
         .post(
             "/api/v1/config-pools",
             ADMIN_TOKEN,
-            &json!({"name": "Public addresses", "type": "public_ip", "propertyType": "string", "generatorType": "list", "generatorConfig": {"note": "edge"}}),
+            &json!({"name": "Public addresses", "type": "public_ip", "propertyType": "string", "generatorType": "list"}),
         )
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
-    assert_eq!(created.body["type"], "public_ip");
-    assert_eq!(created.body["propertyType"], "string");
-    assert_eq!(created.body["generatorType"], "list");
-    assert_eq!(created.body["generatorConfig"], json!({"note": "edge"}));
     assert!(created.body.get("participantId").is_none(), "a global pool");
     let global = id(&created);
     let own = pool(
@@ -101,20 +97,14 @@ async fn pools_are_created_listed_updated_and_deleted() {
         ["dns pool", "Public addresses", "vlan pool"]
     );
     assert_eq!(
-        names(&all("sort=-type").await),
-        ["vlan pool", "Public addresses", "dns pool"]
-    );
-    assert_eq!(
         names(&all("type=vlan,dns&sort=type").await),
         ["dns pool", "vlan pool"]
     );
-    assert_eq!(names(&all("name=PUBLIC").await), ["Public addresses"]);
     assert_eq!(
         names(&all(&format!("participantId={}", f.consumer_id)).await),
         ["dns pool"]
     );
-    assert_eq!(names(&all("generatorType=list").await).len(), 3);
-    for bad in ["generatorType=subnet", "sort=value", "participantId=nope"] {
+    for bad in ["generatorType=subnet", "participantId=nope"] {
         let refused = all(bad).await;
         assert_eq!(refused.status, 400, "{bad}: {:?}", refused.body);
     }
@@ -124,18 +114,6 @@ async fn pools_are_created_listed_updated_and_deleted() {
         let mine = server.get("/api/v1/config-pools", token).await;
         assert_eq!(names(&mine), ["vlan pool"]);
     }
-
-    let renamed = server
-        .patch(
-            &format!("/api/v1/config-pools/{own}"),
-            &f.provider_token,
-            &json!({"name": "VLANs", "generatorConfig": {"range": "100-199"}}),
-        )
-        .await;
-    assert_eq!(renamed.status, 200, "{:?}", renamed.body);
-    assert_eq!(renamed.body["name"], "VLANs");
-    assert_eq!(renamed.body["type"], "vlan");
-    assert_eq!(renamed.body["generatorConfig"], json!({"range": "100-199"}));
 
     for (pool, token) in [
         (&own, &f.provider_token),
@@ -157,7 +135,6 @@ async fn pools_are_created_listed_updated_and_deleted() {
 #[tokio::test]
 async fn bad_input_names_the_field() {
     let server = TestServer::start().await;
-    let f = Federation::create(&server).await;
     let valid = json!({"name": "p", "type": "public_ip", "propertyType": "string", "generatorType": "list"});
     let cases: &[(&str, Value, &str)] = &[
         ("name", json!(" "), "name"),
@@ -185,54 +162,6 @@ async fn bad_input_names_the_field() {
         .await;
     assert_eq!(missing.status, 400, "{:?}", missing.body);
 
-    let own = pool(
-        &server,
-        &f.provider_token,
-        Some(&f.provider_id),
-        "public_ip",
-        &[],
-    )
-    .await;
-    let renamed = server
-        .patch(
-            &format!("/api/v1/config-pools/{own}"),
-            &f.provider_token,
-            &json!({"name": ""}),
-        )
-        .await;
-    assert_eq!(renamed.status, 400);
-    assert_eq!(error_paths(&renamed.body), ["name"]);
-    let reconfigured = server
-        .patch(
-            &format!("/api/v1/config-pools/{own}"),
-            &f.provider_token,
-            &json!({"generatorConfig": "x"}),
-        )
-        .await;
-    assert_eq!(reconfigured.status, 400);
-    assert_eq!(error_paths(&reconfigured.body), ["generatorConfig"]);
-
-    let value_cases: &[(Value, &str)] = &[
-        (
-            json!({"configPoolId": own, "name": "v", "value": 7}),
-            "value",
-        ),
-        (
-            json!({"configPoolId": own, "name": "", "value": "a"}),
-            "name",
-        ),
-        (
-            json!({"configPoolId": uuid::Uuid::now_v7(), "name": "v", "value": "a"}),
-            "configPoolId",
-        ),
-    ];
-    for (body, path) in value_cases {
-        let refused = server
-            .post("/api/v1/config-pool-values", &f.provider_token, body)
-            .await;
-        assert_eq!(refused.status, 400, "{body}: {:?}", refused.body);
-        assert_eq!(error_paths(&refused.body), [*path], "{body}");
-    }
     server.stop().await;
 }
 
