@@ -5,9 +5,9 @@
 //! lock.
 
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use anyhow::Context;
+use federa_store::DataLocation;
 
 /// Held for as long as the server runs; the lock ends with the process, so
 /// a crashed server never leaves its database locked.
@@ -18,14 +18,9 @@ pub struct DatabaseLock {
 /// The lock file of the SQLite database `database_url` names; `None` for
 /// PostgreSQL and in-memory databases.
 fn lock_path(database_url: &str) -> Option<PathBuf> {
-    if !database_url.starts_with("sqlite:") {
+    let DataLocation::File(database) = DataLocation::of(database_url).ok()? else {
         return None;
-    }
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url).ok()?;
-    let database = options.get_filename();
-    if database.as_os_str().is_empty() || database.as_os_str() == ":memory:" {
-        return None;
-    }
+    };
     let mut name = database.as_os_str().to_os_string();
     name.push(".lock");
     Some(PathBuf::from(name))

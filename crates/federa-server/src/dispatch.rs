@@ -1,13 +1,12 @@
 //! Push dispatch: wakes agents that are long-polling for jobs.
 //!
 //! Within one process a job commit wakes the agent's waiters directly. With
-//! several replicas on one PostgreSQL, the store's `pg_notify` on
-//! `federa_jobs` reaches [`listen_postgres`] in every replica, which wakes
-//! its local waiters the same way.
+//! several replicas on one PostgreSQL, the store's job notifications reach
+//! [`federa_store::job_wakes::relay`] in every replica, which wakes its
+//! local waiters the same way.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -49,26 +48,5 @@ impl Dispatch {
     pub fn prune(&self) {
         let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
         waiters.retain(|_, notify| Arc::strong_count(notify) > 1);
-    }
-}
-
-/// Relays `federa_jobs` notifications from PostgreSQL to local waiters,
-/// reconnecting after a lost connection.
-pub async fn listen_postgres(url: String, dispatch: Arc<Dispatch>) {
-    loop {
-        match sqlx::postgres::PgListener::connect(&url).await {
-            Ok(mut listener) => {
-                if listener.listen("federa_jobs").await.is_ok() {
-                    while let Ok(notification) = listener.recv().await {
-                        if let Ok(agent_id) = Uuid::parse_str(notification.payload()) {
-                            dispatch.wake(agent_id);
-                        }
-                    }
-                }
-                tracing::warn!("job notification listener lost its connection; reconnecting");
-            }
-            Err(error) => tracing::warn!(%error, "job notification listener cannot connect"),
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

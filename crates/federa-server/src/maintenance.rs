@@ -140,9 +140,10 @@ impl Background {
             tokio::spawn(crate::liveness::run(state.clone())),
         ];
         if database_url.starts_with("postgres") {
-            tasks.push(tokio::spawn(crate::dispatch::listen_postgres(
+            let dispatch = state.dispatch.clone();
+            tasks.push(tokio::spawn(federa_store::job_wakes::relay(
                 database_url.to_string(),
-                state.dispatch.clone(),
+                move |agent_id| dispatch.wake(agent_id),
             )));
         }
         Background { tasks }

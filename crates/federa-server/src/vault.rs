@@ -26,7 +26,6 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use aes_gcm::aead::rand_core::RngCore;
@@ -40,7 +39,7 @@ use federa_domain::property_schema::{
 };
 use federa_domain::provisioning::{Job, Service};
 use federa_store::vault::SealedSecret;
-use federa_store::Store;
+use federa_store::{DataLocation, Store};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -412,15 +411,11 @@ fn warn_if_readable_by_others(_path: &Path) {}
 /// would each make their own, and the key would sit on one machine only,
 /// away from the database it unlocks.
 fn embedded_key(database_url: &str) -> Result<(Vault, KeyOrigin), VaultKeyError> {
-    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        return Err(VaultKeyError::MissingForPostgres);
-    }
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url)
-        .map_err(|e| VaultKeyError::BadDatabaseUrl(e.to_string()))?;
-    let database = options.get_filename();
-    if database.as_os_str().is_empty() || database.as_os_str() == ":memory:" {
-        return Ok((Vault::ephemeral(), KeyOrigin::Ephemeral));
-    }
+    let database = match DataLocation::of(database_url).map_err(VaultKeyError::BadDatabaseUrl)? {
+        DataLocation::Server => return Err(VaultKeyError::MissingForPostgres),
+        DataLocation::Memory => return Ok((Vault::ephemeral(), KeyOrigin::Ephemeral)),
+        DataLocation::File(file) => file,
+    };
     let directory = database.parent().unwrap_or(Path::new(""));
     let path = directory.join(KEY_FILE_NAME);
     if path.exists() {

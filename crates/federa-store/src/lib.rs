@@ -14,6 +14,8 @@ mod error;
 pub mod event_subscriptions;
 mod events;
 pub mod exchange;
+pub mod job_wakes;
+mod location;
 pub mod metrics;
 pub mod participants;
 pub mod pools;
@@ -25,3 +27,4 @@ mod write;
 
 pub use db::{Backend, DatabaseTimeouts, Store};
 pub use error::{Result, StoreError, UNIQUE_CONFLICT};
+pub use location::DataLocation;

@@ -91,7 +91,8 @@ struct CandidateRow {
 macro_rules! notify_job {
     ($tx:expr, $backend:expr, $agent:expr) => {
         if $backend == Backend::Postgres {
-            sqlx::query("SELECT pg_notify('federa_jobs', $1)")
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind($crate::job_wakes::CHANNEL)
                 .bind($agent.to_string())
                 .execute(&mut *$tx)
                 .await
