@@ -245,12 +245,14 @@ kubernetes_stop() {
     for process in kwok kube-scheduler kube-controller-manager kube-apiserver kine; do
         if [ -f "$KUBERNETES_RUN/$process.pid" ]; then
             pid=$(cat "$KUBERNETES_RUN/$process.pid")
-            kill "$pid" 2>/dev/null
+            # A process that already ended makes kill fail, which must not end
+            # a run under `set -e`.
+            kill "$pid" 2>/dev/null || true
             for _ in $(seq 50); do
                 kill -0 "$pid" 2>/dev/null || break
                 sleep 0.2
             done
-            kill -9 "$pid" 2>/dev/null
+            kill -9 "$pid" 2>/dev/null || true
             rm -f "$KUBERNETES_RUN/$process.pid"
         fi
     done
