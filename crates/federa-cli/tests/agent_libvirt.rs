@@ -8,20 +8,25 @@ use std::time::Duration;
 use federa_testkit::processes::{
     define_metric_types, reported_metrics, spawn_agent, terminate, wait_for, Exchange,
 };
-use federa_testkit::{Federation, EXAMPLE_VM_LIFECYCLE};
+use federa_testkit::Federation;
 use serde_json::{json, Value};
 
 const FEDERA: &str = env!("CARGO_BIN_EXE_federa");
 
+/// The repository's libvirt catalogue: what a provider loads is what runs here.
+const VM_TYPE: &str = include_str!("../../../catalogue/libvirt/vm.json");
+
+const METRIC_TYPES: &str = include_str!("../../../catalogue/libvirt/metric-types.json");
+
 fn vm_type() -> Value {
-    json!({
-        "name": "Virtual machine",
-        "propertySchema": {"properties": {
-            "vcpus": {"type": "integer", "label": "vCPUs", "required": true},
-            "memoryMiB": {"type": "integer", "label": "Memory (MiB)", "required": true}
-        }},
-        "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
-    })
+    serde_json::from_str(VM_TYPE).unwrap()
+}
+
+#[test]
+fn the_catalogues_metric_types_are_the_ones_the_driver_reports() {
+    let listed: Vec<Value> = serde_json::from_str(METRIC_TYPES).unwrap();
+    let names: Vec<&str> = listed.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, federa_agent::libvirt::METRIC_TYPES);
 }
 
 #[tokio::test]
