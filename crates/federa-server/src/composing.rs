@@ -371,7 +371,9 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
         }
     };
     let (Some((decided, choice)), Some(decision)) = (&prepared.placed, &prepared.placement) else {
-        return Err(ApiError::Internal);
+        return Err(ApiError::internal(
+            "a prepared member has no placement decision",
+        ));
     };
     let country = state
         .store

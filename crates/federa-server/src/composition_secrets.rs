@@ -39,15 +39,16 @@ pub async fn seal(
             .map(|found| found.path)
             .collect();
         for path in plain {
-            let value = path
-                .lookup(&component.properties)
-                .cloned()
-                .ok_or(ApiError::Internal)?;
+            let value = path.lookup(&component.properties).cloned().ok_or_else(|| {
+                ApiError::internal("a secret path the schema named is missing from the component")
+            })?;
             let sealed = state
                 .vault
                 .seal_inline(&place(composition_id, &component.key, &path), &value)?;
             if !path.store(&mut component.properties, Value::String(sealed)) {
-                return Err(ApiError::Internal);
+                return Err(ApiError::internal(
+                    "a secret path the schema named cannot be written",
+                ));
             }
         }
     }
@@ -79,16 +80,18 @@ pub async fn opened(
         let text = path
             .lookup(&component.properties)
             .and_then(Value::as_str)
-            .ok_or(ApiError::Internal)?;
+            .ok_or_else(|| ApiError::internal("a sealed secret is not text"))?;
         let value = state
             .vault
             .open_inline(&place(composition_id, &component.key, &path), text)
             .map_err(|_| {
                 tracing::error!(composition = %composition_id, key = %component.key, "a sealed composition secret does not open: the spec was altered or the key changed");
-                ApiError::Internal
+                ApiError::internal("a sealed composition secret does not open")
             })?;
         if !path.store(&mut opened.properties, value) {
-            return Err(ApiError::Internal);
+            return Err(ApiError::internal(
+                "an opened secret path cannot be written",
+            ));
         }
     }
     Ok(opened)

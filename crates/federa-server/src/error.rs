@@ -30,10 +30,17 @@ pub enum ApiError {
         error: String,
         retry_after: Option<std::time::Duration>,
     },
-    Internal,
+    /// A state the code cannot reach unless something is broken: 500. The
+    /// cause is logged, never sent: it may name internals a caller must not see.
+    Internal(String),
 }
 
 impl ApiError {
+    /// A 500 for `cause`, which is logged when the answer is made.
+    pub fn internal(cause: impl Into<String>) -> ApiError {
+        ApiError::Internal(cause.into())
+    }
+
     pub fn field(path: impl Into<String>, message: impl Into<String>) -> ApiError {
         ApiError::Invalid(vec![FieldError::new(path, message)])
     }
@@ -74,10 +81,7 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(%message, "database unavailable");
                 ApiError::Unavailable
             }
-            other => {
-                tracing::error!(error = %other, "storage failure");
-                ApiError::Internal
-            }
+            other => ApiError::internal(format!("storage failure: {other}")),
         }
     }
 }
@@ -135,10 +139,13 @@ impl IntoResponse for ApiError {
                 )
                     .into_response();
             }
-            ApiError::Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                json!({"status": "Internal server error", "error": "an unexpected error occurred"}),
-            ),
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({"status": "Internal server error", "error": "an unexpected error occurred"}),
+                )
+            }
         };
         (status, Json(body)).into_response()
     }
@@ -153,3 +160,22 @@ fn first_error(errors: &[FieldError]) -> String {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    #[tokio::test]
+    async fn an_internal_error_answers_500_without_its_cause() {
+        let response = ApiError::internal("storage failure: table services is locked by pid 4242")
+            .into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            json!({"status": "Internal server error", "error": "an unexpected error occurred"})
+        );
+    }
+}

@@ -126,7 +126,7 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {
-            error::ApiError::Internal.into_response()
+            error::ApiError::internal("a handler panicked").into_response()
         }))
         .with_state(state)
 }

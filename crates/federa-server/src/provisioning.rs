@@ -174,10 +174,14 @@ pub async fn type_rules(
         .and_then(|json| {
             // Schemas are validated when stored; a failure here means the row
             // was written by something else.
-            LifecycleSchema::parse(&json.0).map_err(|_| ApiError::Internal)
+            LifecycleSchema::parse(&json.0)
+                .map_err(|_| ApiError::internal("a stored lifecycle schema does not parse"))
         })?;
     let properties = match stored.property_schema.as_ref() {
-        Some(json) => Some(PropertySchema::parse(&json.0).map_err(|_| ApiError::Internal)?),
+        Some(json) => Some(
+            PropertySchema::parse(&json.0)
+                .map_err(|_| ApiError::internal("a stored property schema does not parse"))?,
+        ),
         None => None,
     };
     let rules = Arc::new(TypeRules {

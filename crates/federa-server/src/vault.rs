@@ -149,7 +149,7 @@ pub struct SealError;
 
 impl From<SealError> for ApiError {
     fn from(_: SealError) -> ApiError {
-        ApiError::Internal
+        ApiError::internal("a secret could not be sealed")
     }
 }
 
@@ -506,7 +506,9 @@ pub async fn seal_secrets(
         if !validated.set(&field.path, reference_value(&secret.reference)) {
             // The engine reported a path it did not produce; the sealed
             // secrets are left to the sweep.
-            return Err(ApiError::Internal);
+            return Err(ApiError::internal(
+                "the property schema named a secret path it did not produce",
+            ));
         }
     }
     Ok(())
@@ -536,13 +538,17 @@ pub async fn seal_reported(
     let now = clock::now();
     let mut secrets = Vec::with_capacity(plain.len());
     for (path, kind) in &plain {
-        let value = path.lookup(properties).ok_or(ApiError::Internal)?;
+        let value = path
+            .lookup(properties)
+            .ok_or_else(|| ApiError::internal("a reported secret path is missing"))?;
         secrets.push(state.vault.seal(owner, *kind, value, now)?);
     }
     state.store.insert_secrets(&secrets).await?;
     for ((path, _), secret) in plain.iter().zip(&secrets) {
         if !path.store(properties, reference_value(&secret.reference)) {
-            return Err(ApiError::Internal);
+            return Err(ApiError::internal(
+                "a reported secret path cannot be written",
+            ));
         }
     }
     Ok(())
@@ -677,9 +683,10 @@ pub async fn resolve(state: &AppState, caller: &Identity, reference: &str) -> Ap
             reference,
             "a vault secret does not open: its row was altered or the key changed"
         );
-        ApiError::Internal
+        ApiError::internal("a vault secret does not open")
     })?;
-    serde_json::from_slice(&plaintext).map_err(|_| ApiError::Internal)
+    serde_json::from_slice(&plaintext)
+        .map_err(|_| ApiError::internal("an opened vault secret is not JSON"))
 }
 
 /// Deletes unheld and expired secrets every `every` until dropped.

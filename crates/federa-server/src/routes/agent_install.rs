@@ -81,7 +81,7 @@ async fn templated_type(state: &AppState, agent: &Agent) -> ApiResult<AgentType>
         .store
         .agent_type(agent.agent_type_id)
         .await?
-        .ok_or(ApiError::Internal)?;
+        .ok_or_else(|| ApiError::internal("an agent's type is missing"))?;
     if install_templates(&agent_type).is_none() {
         return Err(ApiError::field(
             "agentTypeId",
@@ -151,7 +151,9 @@ fn command_response(
     minted: &Minted,
     expires_at: DateTime<Utc>,
 ) -> ApiResult<Response> {
-    let (_, cmd_template) = install_templates(agent_type).ok_or(ApiError::Internal)?;
+    let (_, cmd_template) = install_templates(agent_type).ok_or_else(|| {
+        ApiError::internal("an agent type without install templates reached the install command")
+    })?;
     // The install credential is base64url, so it needs no escaping in a path.
     let url = format!(
         "{}{}",
@@ -380,7 +382,9 @@ async fn resolved_configuration(state: &AppState, agent: &Agent) -> ApiResult<Ma
     substitute(&mut configuration, &plain);
     match configuration {
         Value::Object(map) => Ok(map),
-        _ => Err(ApiError::Internal),
+        _ => Err(ApiError::internal(
+            "a configuration with its secrets substituted is not an object",
+        )),
     }
 }
 

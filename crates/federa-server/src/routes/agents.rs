@@ -342,7 +342,7 @@ async fn update(
             .store
             .agent_type(agent.agent_type_id)
             .await?
-            .ok_or(ApiError::Internal)?;
+            .ok_or_else(|| ApiError::internal("an agent's type is missing"))?;
         configured = checked_configuration(
             &state,
             &agent_type,

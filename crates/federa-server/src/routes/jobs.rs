@@ -455,7 +455,7 @@ async fn prepare_completion(
         None => {
             empty_schema =
                 federa_domain::property_schema::PropertySchema::parse(&json!({"properties": {}}))
-                    .map_err(|_| ApiError::Internal)?;
+                    .map_err(|_| ApiError::internal("the empty property schema does not parse"))?;
             &empty_schema
         }
     };

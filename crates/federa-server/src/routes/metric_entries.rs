@@ -336,7 +336,11 @@ async fn create(
         Some(Err(Refusal::Invalid(errors))) => return Err(errors.into()),
         // As in Fulcrum, an unknown service or metric type is a 404.
         Some(Err(Refusal::Missing(errors))) => return Err(ApiError::Missing(errors)),
-        None => return Err(ApiError::Internal),
+        None => {
+            return Err(ApiError::internal(
+                "a metric entry was neither accepted nor refused",
+            ))
+        }
     };
     state
         .store
