@@ -195,21 +195,7 @@ pub async fn type_rules(
 
 /// Prefixes property-engine paths with the request field that held them.
 pub fn under(field: &str, errors: Vec<federa_domain::property_schema::PropertyError>) -> ApiError {
-    ApiError::Invalid(
-        errors
-            .into_iter()
-            .map(|mut e| {
-                e.path = if field.is_empty() {
-                    e.path
-                } else if e.path.is_empty() {
-                    field.to_string()
-                } else {
-                    format!("{field}.{}", e.path)
-                };
-                e
-            })
-            .collect(),
-    )
+    ApiError::Invalid(errors.into_iter().map(|e| e.under(field)).collect())
 }
 
 /// An event about `job`, carrying its id and action.

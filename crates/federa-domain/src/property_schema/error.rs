@@ -27,6 +27,18 @@ impl PropertyError {
             message: message.into(),
         }
     }
+
+    /// The same error seen from the document that holds this one under
+    /// `field`: `cpu` under `properties` is `properties.cpu`, the whole
+    /// document is `properties` itself, and no field leaves the path as it is.
+    pub fn under(mut self, field: &str) -> Self {
+        self.path = match (field.is_empty(), self.path.is_empty()) {
+            (true, _) => self.path,
+            (false, true) => field.to_string(),
+            (false, false) => format!("{field}.{}", self.path),
+        };
+        self
+    }
 }
 
 impl fmt::Display for PropertyError {
@@ -40,3 +52,20 @@ impl fmt::Display for PropertyError {
 }
 
 impl std::error::Error for PropertyError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_under_a_field_starts_with_it() {
+        let error = |path: &str| PropertyError::new(path, "is required");
+        assert_eq!(error("cpu").under("properties").path, "properties.cpu");
+        assert_eq!(
+            error("disks[1].size").under("a.b").path,
+            "a.b.disks[1].size"
+        );
+        assert_eq!(error("").under("properties").path, "properties");
+        assert_eq!(error("cpu").under("").path, "cpu");
+    }
+}

@@ -13,7 +13,6 @@ use federa_domain::exchange::placement::{
     apply_policies, place_near_peers, Candidate, CandidateAgent, CandidateVerdict, Choice,
     PeerPlacement, Placement, PlacementDecision, PlacementRequest,
 };
-use federa_domain::listing::FieldError;
 use federa_domain::property_schema::{Actor, ValidationContext};
 use federa_domain::provisioning::Service;
 use serde::{Deserialize, Serialize};
@@ -101,19 +100,6 @@ impl Decided {
     }
 }
 
-/// Moves request paths under the field that held the request.
-fn prefixed(field: &str, errors: Vec<FieldError>) -> ApiError {
-    ApiError::Invalid(
-        errors
-            .into_iter()
-            .map(|mut error| {
-                error.path = format!("{field}.{}", error.path);
-                error
-            })
-            .collect(),
-    )
-}
-
 /// Decides where a service of `service_type_id` with `properties` would go
 /// for `consumer_id`, under `request` narrowed by the consumer's attached
 /// policies and keeping its relations to `peers`. Properties are validated
@@ -133,10 +119,10 @@ pub async fn decide(
 ) -> ApiResult<Decided> {
     request
         .validate()
-        .map_err(|errors| prefixed("placement", errors))?;
+        .map_err(|errors| under("placement", errors))?;
     let policies = state.store.attached_placement_policies(consumer_id).await?;
     let effective =
-        apply_policies(request, &policies).map_err(|errors| prefixed("placement", errors))?;
+        apply_policies(request, &policies).map_err(|errors| under("placement", errors))?;
     let priced = match &rules.properties {
         Some(schema) => {
             schema
