@@ -6,7 +6,7 @@
 //! running time at the drift.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use federa_testkit::processes::{wait_for, Exchange};
+use federa_testkit::processes::{act, order_started, wait_for, Exchange};
 use federa_testkit::{Api, Federation, TestDatabase, EXAMPLE_VM_LIFECYCLE};
 use serde_json::{json, Value};
 
@@ -55,17 +55,6 @@ async fn priced(api: &Api, federation: &Federation) {
         )
         .await;
     assert_eq!(offering.status, 201, "{:?}", offering.body);
-}
-
-async fn act(api: &Api, federation: &Federation, service_path: &str, action: &str) {
-    let queued = api
-        .post(
-            &format!("{service_path}/{action}"),
-            &federation.consumer_token,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(queued.status, 200, "{:?}", queued.body);
 }
 
 fn at(event: &Value) -> DateTime<Utc> {
@@ -160,29 +149,7 @@ async fn a_process_killed_for_good_drifts_to_stopped_and_starts_again() {
     ]);
     let order = json!({"name": "fragile", "serviceTypeId": federation.service_type_id, "groupId": federation.group_id,
                        "properties": {"content": "here", "command": command}});
-    let created = api
-        .post("/api/v1/services", &federation.consumer_token, &order)
-        .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    let service_id = created.body["id"].as_str().unwrap().to_string();
-    let service_path = format!("/api/v1/services/{service_id}");
-    wait_for(
-        api,
-        &federation.consumer_token,
-        &service_path,
-        "status",
-        "Stopped",
-    )
-    .await;
-    act(api, &federation, &service_path, "start").await;
-    wait_for(
-        api,
-        &federation.consumer_token,
-        &service_path,
-        "status",
-        "Started",
-    )
-    .await;
+    let (service_id, service_path) = order_started(api, &federation, &order).await;
     wait_for(
         api,
         &federation.consumer_token,
@@ -300,29 +267,7 @@ async fn a_vm_destroyed_behind_the_agents_back_drifts_to_stopped_and_starts_agai
 
     let order = json!({"name": "runner", "serviceTypeId": federation.service_type_id,
                        "groupId": federation.group_id, "properties": {"vcpus": 1, "memoryMiB": 512}});
-    let created = api
-        .post("/api/v1/services", &federation.consumer_token, &order)
-        .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    let service_id = created.body["id"].as_str().unwrap().to_string();
-    let service_path = format!("/api/v1/services/{service_id}");
-    wait_for(
-        api,
-        &federation.consumer_token,
-        &service_path,
-        "status",
-        "Stopped",
-    )
-    .await;
-    act(api, &federation, &service_path, "start").await;
-    wait_for(
-        api,
-        &federation.consumer_token,
-        &service_path,
-        "status",
-        "Started",
-    )
-    .await;
+    let (service_id, service_path) = order_started(api, &federation, &order).await;
     wait_for(
         api,
         &federation.consumer_token,

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use federa_testkit::processes::{
-    define_metric_types, reported_metrics, spawn_agent, terminate, wait_for, Exchange,
+    act, define_metric_types, order_created, reported_metrics, spawn_agent, terminate, wait_for,
+    Exchange,
 };
 use federa_testkit::Federation;
 use serde_json::{json, Value};
@@ -51,20 +52,7 @@ async fn an_ordered_vm_is_a_libvirt_domain_until_deleted() {
 
     let order = json!({"name": "build-runner", "serviceTypeId": federation.service_type_id,
                        "groupId": federation.group_id, "properties": {"vcpus": 2, "memoryMiB": 1024}});
-    let created = api
-        .post("/api/v1/services", &federation.consumer_token, &order)
-        .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    let service_id = created.body["id"].as_str().unwrap().to_string();
-    let service_path = format!("/api/v1/services/{service_id}");
-    let stopped = wait_for(
-        api,
-        &federation.consumer_token,
-        &service_path,
-        "status",
-        "Stopped",
-    )
-    .await;
+    let (service_id, service_path, stopped) = order_created(api, &federation, &order).await;
     let uuid = stopped["agentInstanceId"].as_str().unwrap_or_default();
     assert_eq!(uuid.len(), 36, "a domain UUID: {stopped}; {}", agent_log());
     let data = &stopped["agentInstanceData"];
@@ -73,12 +61,7 @@ async fn an_ordered_vm_is_a_libvirt_domain_until_deleted() {
     assert_eq!(data["vcpus"], 2);
     assert_eq!(data["memoryMiB"], 1024);
 
-    api.post(
-        &format!("{service_path}/start"),
-        &federation.consumer_token,
-        &json!({}),
-    )
-    .await;
+    act(api, &federation, &service_path, "start").await;
     let started = wait_for(
         api,
         &federation.consumer_token,

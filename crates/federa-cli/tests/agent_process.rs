@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use federa_testkit::processes::{
-    agent_config, define_metric_types, processes_mentioning, reported_metrics, spawn_agent,
-    terminate, wait_for, Exchange, KillOnDrop,
+    act, agent_config, define_metric_types, order_created, processes_mentioning, reported_metrics,
+    spawn_agent, terminate, wait_for, Exchange, KillOnDrop,
 };
 use federa_testkit::{Federation, TestDatabase, EXAMPLE_VM_LIFECYCLE};
 use serde_json::{json, Value};
@@ -58,30 +58,13 @@ async fn an_ordered_website_runs_as_a_real_process_until_deleted() {
 
     let order = json!({"name": "homepage", "serviceTypeId": federation.service_type_id, "groupId": federation.group_id,
                        "properties": {"content": "<h1>Hello from Federa</h1>"}});
-    let created = api
-        .post("/api/v1/services", &federation.consumer_token, &order)
-        .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    let service_path = format!("/api/v1/services/{}", created.body["id"].as_str().unwrap());
-    let stopped = wait_for(
-        api,
-        &federation.consumer_token,
-        &service_path,
-        "status",
-        "Stopped",
-    )
-    .await;
+    let (service_id, service_path, stopped) = order_created(api, &federation, &order).await;
     let port = stopped["agentInstanceData"]["port"]
         .as_u64()
         .expect("the agent reported a port");
     assert!(page(port).await.is_none(), "created, not yet running");
 
-    api.post(
-        &format!("{service_path}/start"),
-        &federation.consumer_token,
-        &json!({}),
-    )
-    .await;
+    act(api, &federation, &service_path, "start").await;
     wait_for(
         api,
         &federation.consumer_token,
@@ -93,9 +76,8 @@ async fn an_ordered_website_runs_as_a_real_process_until_deleted() {
     let body = page(port).await.expect("the website answers");
     assert!(body.contains("Hello from Federa"), "{body}");
 
-    let service_id = created.body["id"].as_str().unwrap();
     // The website's process sends usage back.
-    let metrics = reported_metrics(api, &federation.consumer_token, service_id).await;
+    let metrics = reported_metrics(api, &federation.consumer_token, &service_id).await;
     assert!(
         metrics > 0,
         "no metrics arrived; agent log: {}",
@@ -193,25 +175,8 @@ async fn a_job_interrupted_by_an_agent_crash_is_finished_once_by_the_next_agent_
     ]);
     let order = json!({"name": "slow", "serviceTypeId": federation.service_type_id, "groupId": federation.group_id,
                        "properties": {"content": "slow but sure", "command": command}});
-    let created = api
-        .post("/api/v1/services", &federation.consumer_token, &order)
-        .await;
-    let service_id = created.body["id"].as_str().unwrap().to_string();
-    let service_path = format!("/api/v1/services/{service_id}");
-    wait_for(
-        api,
-        &federation.consumer_token,
-        &service_path,
-        "status",
-        "Stopped",
-    )
-    .await;
-    api.post(
-        &format!("{service_path}/start"),
-        &federation.consumer_token,
-        &json!({}),
-    )
-    .await;
+    let (service_id, service_path, _) = order_created(api, &federation, &order).await;
+    act(api, &federation, &service_path, "start").await;
     let jobs_path = format!("/api/v1/jobs?serviceId={service_id}&action=start");
     let start_job = loop {
         let jobs = api.get(&jobs_path, &federation.consumer_token).await;

@@ -9,6 +9,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::api::Api;
+use crate::federation::Federation;
 use crate::server::{vault_key_hex, ADMIN_TOKEN};
 
 /// A running `federa serve` on a fresh SQLite file.
@@ -247,6 +248,52 @@ pub async fn wait_for(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("{path}: {field} never became {expected}");
+}
+
+/// Asks for `action` on the service at `service_path` as the federation's
+/// consumer; the exchange must queue it.
+pub async fn act(api: &Api, federation: &Federation, service_path: &str, action: &str) {
+    let queued = api
+        .post(
+            &format!("{service_path}/{action}"),
+            &federation.consumer_token,
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(queued.status, 200, "{:?}", queued.body);
+}
+
+/// Orders `order` as the federation's consumer and waits until its agent
+/// has created it (`Stopped`); returns the service's id, its path and the
+/// service as it then reads.
+pub async fn order_created(
+    api: &Api,
+    federation: &Federation,
+    order: &serde_json::Value,
+) -> (String, String, serde_json::Value) {
+    let created = api
+        .post("/api/v1/services", &federation.consumer_token, order)
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let service_id = created.body["id"].as_str().unwrap().to_string();
+    let service_path = format!("/api/v1/services/{service_id}");
+    let token = &federation.consumer_token;
+    let stopped = wait_for(api, token, &service_path, "status", "Stopped").await;
+    (service_id, service_path, stopped)
+}
+
+/// [`order_created`], then started and waited on until it runs; returns
+/// the service's id and path.
+pub async fn order_started(
+    api: &Api,
+    federation: &Federation,
+    order: &serde_json::Value,
+) -> (String, String) {
+    let (service_id, service_path, _) = order_created(api, federation, order).await;
+    act(api, federation, &service_path, "start").await;
+    let token = &federation.consumer_token;
+    wait_for(api, token, &service_path, "status", "Started").await;
+    (service_id, service_path)
 }
 
 /// Defines the metric types an agent's driver reports, as an admin must
