@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use federa_client::Client;
 use serde_json::Value;
 
+use super::Failure;
+
 /// What an id names, and so where its name is found.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Kind {
@@ -106,4 +108,33 @@ pub async fn name_rows(names: &mut Names<'_>, named: &[(&str, Kind)], rows: &mut
             }
         }
     }
+}
+
+/// A service type id from a name or an id.
+pub(super) async fn service_type_id(client: &Client, name_or_id: &str) -> Result<String, Failure> {
+    if name_or_id.len() == 36 && name_or_id.chars().filter(|c| *c == '-').count() == 4 {
+        return Ok(name_or_id.to_string());
+    }
+    let page: Value = client
+        .get(&format!(
+            "/service-types?pageSize=100&name={}",
+            super::encode(name_or_id)
+        ))
+        .await?
+        .into_json()?;
+    page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| {
+            t["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name_or_id))
+        })
+        .and_then(|t| t["id"].as_str())
+        .map(str::to_string)
+        .ok_or_else(|| Failure {
+            code: 1,
+            message: format!("no service type is named {name_or_id:?}"),
+        })
 }

@@ -171,7 +171,7 @@ pub async fn placement(connection: &Connection, args: PlacementArgs) -> Outcome 
     let client = connect(connection)?;
     let properties = values::parse_pairs(&props).map_err(super::usage)?;
     let mut request = json!({
-        "serviceTypeId": super::services::service_type_id(&client, &service_type).await?,
+        "serviceTypeId": names::service_type_id(&client, &service_type).await?,
         "properties": properties,
         "agentTags": tags,
         "placement": rules.to_request(),

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use super::placement::{as_flags, PlacementRules};
 use super::{
-    connect, list_query::ListArgs, resources, show, usage, values, Connection, Failure, Outcome,
-    ResourceArgs,
+    connect, list_query::ListArgs, names, resources, show, usage, values, Connection, Failure,
+    Outcome, ResourceArgs,
 };
 
 /// What `federa services --help` and `federa services ACTION --help` say
@@ -144,7 +144,7 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
             json,
         } => {
             let properties = values::parse_pairs(&props).map_err(usage)?;
-            let service_type_id = service_type_id(&client, &service_type).await?;
+            let service_type_id = names::service_type_id(&client, &service_type).await?;
             let mut order = json!({"name": name, "serviceTypeId": service_type_id, "groupId": group,
                                    "agentTags": tags, "properties": properties});
             if let Some(agent) = agent {
@@ -274,35 +274,6 @@ impl ActionWords {
         }
         Ok(parsed)
     }
-}
-
-/// A service type id from a name or an id.
-pub(super) async fn service_type_id(client: &Client, name_or_id: &str) -> Result<String, Failure> {
-    if name_or_id.len() == 36 && name_or_id.chars().filter(|c| *c == '-').count() == 4 {
-        return Ok(name_or_id.to_string());
-    }
-    let page: Value = client
-        .get(&format!(
-            "/service-types?pageSize=100&name={}",
-            super::encode(name_or_id)
-        ))
-        .await?
-        .into_json()?;
-    page["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|t| {
-            t["name"]
-                .as_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name_or_id))
-        })
-        .and_then(|t| t["id"].as_str())
-        .map(str::to_string)
-        .ok_or_else(|| Failure {
-            code: 1,
-            message: format!("no service type is named {name_or_id:?}"),
-        })
 }
 
 /// Follows the service's newest job until it completes (or fails: exit 4).

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::templates::render_strict;
+use super::templates::{render_strict, AUTH_TOKEN_PLACEHOLDER, CONFIG_URL_PLACEHOLDER};
 use super::AgentType;
 
 /// How long an install credential and its bootstrap token live: long enough
@@ -16,9 +16,6 @@ pub const INSTALL_TTL: Duration = Duration::minutes(5);
 /// The lifetime of the token an install is exchanged for. The owning
 /// participant rotates it with `POST /tokens/{id}/regenerate`.
 pub const INSTALLED_AGENT_TOKEN_LIFETIME: Duration = Duration::days(365);
-
-/// The placeholder of a command template that receives the bootstrap token.
-pub const AUTH_TOKEN_PLACEHOLDER: &str = "authToken";
 
 /// The install credential of one agent. Only the hash of its value is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +79,7 @@ pub fn render_command(
     auth_token: &str,
 ) -> Result<String, MissingValue> {
     render_strict(template, |name| match name {
-        super::agent_type::CONFIG_URL_PLACEHOLDER => Some(config_url.to_string()),
+        CONFIG_URL_PLACEHOLDER => Some(config_url.to_string()),
         AUTH_TOKEN_PLACEHOLDER => Some(auth_token.to_string()),
         other => configuration.get(other).map(text_of),
     })

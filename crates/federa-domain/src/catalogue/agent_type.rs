@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::templates::check_template;
+use super::templates::{check_template, AUTH_TOKEN_PLACEHOLDER, CONFIG_URL_PLACEHOLDER};
 use crate::listing::{FieldError, FilterKind, FilterSpec, ListSpec};
 use crate::property_schema::PropertySchema;
 
@@ -23,10 +23,6 @@ pub struct AgentType {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The placeholder a command template may use besides configuration
-/// properties: the URL the installer downloads the configuration from.
-pub const CONFIG_URL_PLACEHOLDER: &str = "configUrl";
-
 impl AgentType {
     /// The parsed configuration schema. Stored schemas were checked on write.
     pub fn configuration(&self) -> Option<PropertySchema> {
@@ -44,19 +40,16 @@ pub const AGENT_TYPE_LIST: ListSpec = ListSpec {
 /// token, so, as in Fulcrum, it must use both.
 fn check_install_command(template: &str) -> Vec<FieldError> {
     let used = super::templates::placeholders(template).unwrap_or_default();
-    [
-        CONFIG_URL_PLACEHOLDER,
-        super::agent_install::AUTH_TOKEN_PLACEHOLDER,
-    ]
-    .into_iter()
-    .filter(|required| !used.contains(required))
-    .map(|required| {
-        FieldError::new(
-            "cmdTemplate",
-            format!("must use {{{{.{required}}}}} when configTemplate is set"),
-        )
-    })
-    .collect()
+    [CONFIG_URL_PLACEHOLDER, AUTH_TOKEN_PLACEHOLDER]
+        .into_iter()
+        .filter(|required| !used.contains(required))
+        .map(|required| {
+            FieldError::new(
+                "cmdTemplate",
+                format!("must use {{{{.{required}}}}} when configTemplate is set"),
+            )
+        })
+        .collect()
 }
 
 /// Checks an agent type's configuration schema, templates and content type
@@ -72,7 +65,7 @@ pub fn check_agent_type(agent_type: &AgentType) -> Result<(), Vec<FieldError>> {
             errors.extend(check_template("configTemplate", template, &known).err());
         }
         known.push(CONFIG_URL_PLACEHOLDER);
-        known.push(super::agent_install::AUTH_TOKEN_PLACEHOLDER);
+        known.push(AUTH_TOKEN_PLACEHOLDER);
         if let Some(template) = &agent_type.cmd_template {
             errors.extend(check_template("cmdTemplate", template, &known).err());
             errors.extend(check_install_command(template));

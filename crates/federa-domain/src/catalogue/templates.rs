@@ -2,6 +2,13 @@
 
 use crate::listing::FieldError;
 
+/// The placeholder a command template may use besides configuration
+/// properties: the URL the installer downloads the configuration from.
+pub const CONFIG_URL_PLACEHOLDER: &str = "configUrl";
+
+/// The placeholder of a command template that receives the bootstrap token.
+pub const AUTH_TOKEN_PLACEHOLDER: &str = "authToken";
+
 /// The names inside `{{ .name }}` placeholders, in order of appearance.
 pub fn placeholders(template: &str) -> Result<Vec<&str>, String> {
     let mut names = Vec::new();

@@ -12,64 +12,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::types::LifecycleSchema;
+use super::types::{DriftTransition, LifecycleSchema, ObservedState};
 use crate::property_schema::PropertyError;
-
-/// What the platform shows of a service, whatever its lifecycle calls it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum ObservedState {
-    /// The instance exists and runs.
-    Running,
-    /// The instance exists and does not run.
-    Stopped,
-    /// The platform has no instance for the service.
-    Missing,
-}
-
-impl ObservedState {
-    pub const NAMES: &'static [&'static str] = &["Running", "Stopped", "Missing"];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ObservedState::Running => "Running",
-            ObservedState::Stopped => "Stopped",
-            ObservedState::Missing => "Missing",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ObservedState> {
-        match text {
-            "Running" => Some(ObservedState::Running),
-            "Stopped" => Some(ObservedState::Stopped),
-            "Missing" => Some(ObservedState::Missing),
-            _ => None,
-        }
-    }
-}
-
-/// A move a lifecycle takes when its service in `from` is observed
-/// `observed`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DriftTransition {
-    pub(crate) from: String,
-    pub(crate) observed: ObservedState,
-    pub(crate) to: String,
-}
-
-impl DriftTransition {
-    pub fn from(&self) -> &str {
-        &self.from
-    }
-
-    pub fn observed(&self) -> ObservedState {
-        self.observed
-    }
-
-    pub fn to(&self) -> &str {
-        &self.to
-    }
-}
 
 /// What an observation means for a service, given the one before it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -70,10 +70,13 @@ use serde_json::Value;
 
 use crate::property_schema::PropertyError;
 
-pub use drift::{DriftTransition, ObservedState, Reconciliation};
+pub use drift::Reconciliation;
 pub use error::LifecycleError;
 pub use examples::EXAMPLE_VM_LIFECYCLE;
-pub use types::{Action, LifecycleSchema, RequestSchemaType, Transition, TransitionTrigger};
+pub use types::{
+    Action, DriftTransition, LifecycleSchema, ObservedState, RequestSchemaType, Transition,
+    TransitionTrigger,
+};
 
 impl LifecycleSchema {
     /// Checks a `lifecycleSchema` document.

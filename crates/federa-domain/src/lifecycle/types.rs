@@ -12,7 +12,7 @@ pub struct LifecycleSchema {
     pub(crate) initial_state: String,
     pub(crate) terminal_states: Vec<String>,
     pub(crate) running_states: Vec<String>,
-    pub(crate) drift_transitions: Vec<super::drift::DriftTransition>,
+    pub(crate) drift_transitions: Vec<DriftTransition>,
 }
 
 /// What an action's request body carries.
@@ -102,5 +102,61 @@ impl Transition {
             TransitionTrigger::Error(None) => true,
             TransitionTrigger::Error(Some(pattern)) => pattern.is_match(message),
         }
+    }
+}
+
+/// What the platform shows of a service, whatever its lifecycle calls it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ObservedState {
+    /// The instance exists and runs.
+    Running,
+    /// The instance exists and does not run.
+    Stopped,
+    /// The platform has no instance for the service.
+    Missing,
+}
+
+impl ObservedState {
+    pub const NAMES: &'static [&'static str] = &["Running", "Stopped", "Missing"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObservedState::Running => "Running",
+            ObservedState::Stopped => "Stopped",
+            ObservedState::Missing => "Missing",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ObservedState> {
+        match text {
+            "Running" => Some(ObservedState::Running),
+            "Stopped" => Some(ObservedState::Stopped),
+            "Missing" => Some(ObservedState::Missing),
+            _ => None,
+        }
+    }
+}
+
+/// A move a lifecycle takes when its service in `from` is observed
+/// `observed`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftTransition {
+    pub(crate) from: String,
+    pub(crate) observed: ObservedState,
+    pub(crate) to: String,
+}
+
+impl DriftTransition {
+    pub fn from(&self) -> &str {
+        &self.from
+    }
+
+    pub fn observed(&self) -> ObservedState {
+        self.observed
+    }
+
+    pub fn to(&self) -> &str {
+        &self.to
     }
 }

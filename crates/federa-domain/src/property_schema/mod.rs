@@ -79,6 +79,7 @@
 //! - [`PropertySchema::unknown_states`] checks `state` authorizers against
 //!   the service type's lifecycle, which the schema alone cannot know.
 
+mod checker;
 mod context;
 mod engine;
 mod error;
@@ -117,8 +118,8 @@ pub use types::{
 };
 pub use weight::{check_weight, json_weight, DEFAULT_MAX_PROPERTIES_BYTES};
 
+use checker::Checker;
 use engine::{Engine, Source};
-use schema_check::Checker;
 
 /// A checked property schema, ready to validate documents.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,94 +1,14 @@
 //! Parsing of the `{type, config}` entries that are not value validators:
-//! authorizers, secrets, generators and schema-level (cross-property) rules,
-//! plus the small field readers all entry parsers share.
+//! authorizers, secrets, generators and schema-level (cross-property) rules.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::checker::{entry, list, names, Checker, Role};
 use super::json::present;
-use super::schema_check::{Checker, Role};
 use super::types::{
     Actor, Authorizer, Generator, GeneratorKind, Properties, PropertyType, SchemaKind, SchemaRule,
     SecretKind,
 };
-
-/// An empty config, for entries that omit `config`.
-static NO_CONFIG: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
-
-/// Reads the list at `value`, or reports it and yields nothing.
-pub(crate) fn list<'v>(checker: &mut Checker, value: Option<&'v Value>, here: &str) -> &'v [Value] {
-    match present(value) {
-        None => &[],
-        Some(Value::Array(items)) => items,
-        Some(_) => {
-            checker.err(here, "must be an array");
-            &[]
-        }
-    }
-}
-
-/// Reads a `{type, config}` entry; `None` when it is too broken to use.
-pub(crate) fn entry<'v>(
-    checker: &mut Checker,
-    value: &'v Value,
-    at: &str,
-) -> Option<(&'v str, &'v Map<String, Value>)> {
-    let Some(object) = value.as_object() else {
-        checker.err(at, "must be an object");
-        return None;
-    };
-    let config = match present(object.get("config")) {
-        None => &*NO_CONFIG,
-        Some(Value::Object(config)) => config,
-        Some(_) => {
-            checker.err(format!("{at}.config"), "must be an object");
-            return None;
-        }
-    };
-    match present(object.get("type")) {
-        Some(Value::String(name)) => Some((name.as_str(), config)),
-        Some(_) => {
-            checker.err(format!("{at}.type"), "must be a string");
-            None
-        }
-        None => {
-            checker.err(format!("{at}.type"), "is required");
-            None
-        }
-    }
-}
-
-/// A required non-empty list of non-empty strings at `config.<key>`.
-pub(crate) fn names(
-    checker: &mut Checker,
-    config: &Map<String, Value>,
-    key: &str,
-    at: &str,
-) -> Option<Vec<String>> {
-    let here = format!("{at}.config.{key}");
-    let items = match present(config.get(key)) {
-        None => {
-            checker.err(here, "is required");
-            return None;
-        }
-        Some(Value::Array(items)) => items,
-        Some(_) => {
-            checker.err(here, "must be an array");
-            return None;
-        }
-    };
-    if items.is_empty() {
-        checker.err(&here, "must not be empty");
-        return None;
-    }
-    let mut out = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        match item.as_str() {
-            Some(name) if !name.is_empty() => out.push(name.to_owned()),
-            _ => checker.err(format!("{here}[{index}]"), "must be a non-empty string"),
-        }
-    }
-    (out.len() == items.len()).then_some(out)
-}
 
 pub(crate) fn authorizers(
     checker: &mut Checker,

@@ -8,46 +8,21 @@
 
 use serde_json::{Map, Value};
 
+use super::checker::{Checker, Role};
 use super::context::ValidationContext;
 use super::engine::{Engine, Source};
 use super::error::PropertyError;
 use super::json::present;
 use super::path::PropertyPath;
 use super::rule_config;
-use super::types::{
-    Actor, Properties, PropertyDefinition, PropertyKind, PropertyType, SchemaKind, SchemaRule,
-};
+use super::types::{Actor, Properties, PropertyDefinition, PropertyKind, PropertyType, SchemaRule};
 use super::validator_config;
 
 /// Deepest nesting of objects/arrays a schema may declare. Real schemas are
 /// a few levels deep; the limit keeps hostile input from exhausting the stack.
 pub const MAX_SCHEMA_DEPTH: usize = 32;
 
-/// Whether a definition describes a property or the items of an array,
-/// which cannot carry per-value hooks of their own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
-    Property,
-    Item,
-}
-
-pub(crate) struct Checker {
-    pub(crate) kind: SchemaKind,
-    pub(crate) errors: Vec<PropertyError>,
-}
-
 impl Checker {
-    pub(crate) fn new(kind: SchemaKind) -> Self {
-        Self {
-            kind,
-            errors: Vec::new(),
-        }
-    }
-
-    pub(crate) fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(PropertyError::new(path, message));
-    }
-
     /// The whole document: `{"properties": {...}, "validators": [...]}`.
     pub(crate) fn schema(&mut self, value: &Value) -> (Properties, Vec<SchemaRule>) {
         let root = self.kind.root_path();

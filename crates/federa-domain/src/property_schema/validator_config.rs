@@ -10,9 +10,8 @@ use std::cmp::Ordering;
 use regex::RegexBuilder;
 use serde_json::{Map, Value};
 
+use super::checker::{entry, list, names, Checker};
 use super::json::{as_count, compare_numbers, present};
-use super::rule_config::{entry, list, names};
-use super::schema_check::Checker;
 use super::types::{
     Pattern, PropertyType, ReferenceConfig, ReferenceOrigin, SchemaKind, Validator,
 };
