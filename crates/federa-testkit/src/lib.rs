@@ -3,14 +3,13 @@
 //! server — and a real `federa` server listening on a loopback port.
 
 mod api;
-mod database;
 mod federation;
 pub mod postgres_cluster;
 pub mod processes;
 mod server;
 
 pub use api::Api;
-pub use database::{backend_name, TestDatabase};
+pub use federa_test_database::{backend_name, TestDatabase};
 pub use federation::{
     Federation, EXAMPLE_VM_LIFECYCLE, EXAMPLE_VM_PROPERTIES, EXAMPLE_VM_PROPERTY_SCHEMA,
 };

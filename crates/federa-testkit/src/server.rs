@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::api::Api;
-use crate::database::TestDatabase;
+use federa_test_database::TestDatabase;
 
 /// The admin token every test server is started with.
 pub const ADMIN_TOKEN: &str = "test-admin-token";

@@ -1,3 +1,7 @@
+//! A database that exists for one test: a fresh SQLite file, or a fresh
+//! PostgreSQL database when `FEDERA_TEST_POSTGRES_URL` names a server. The
+//! store's own suite and the test kit choose the backend this one way.
+
 use sqlx::Connection;
 
 /// The environment variable naming a PostgreSQL server for the tests. Each
