@@ -18,7 +18,6 @@ use federa_domain::metrics::{
 use uuid::Uuid;
 
 use crate::catalogue::{in_use, taken};
-use crate::db::on_pool;
 use crate::error::{Result, StoreError};
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
@@ -321,28 +320,29 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            for chunk in entries.chunks(ROWS_PER_INSERT) {
-                let sql = insert_entries_sql(chunk.len());
-                let mut insert = sqlx::query(&sql);
-                for entry in chunk {
-                    insert = insert
-                        .bind(entry.id)
-                        .bind(entry.service_id)
-                        .bind(entry.type_id)
-                        .bind(entry.agent_id)
-                        .bind(entry.provider_id)
-                        .bind(entry.consumer_id)
-                        .bind(entry.resource_id.as_str())
-                        .bind(entry.value)
-                        .bind(entry.created_at);
-                }
-                insert.execute(&mut *tx).await.map_err(StoreError::classify)?;
-            }
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        let statements: Vec<Statement> = entries
+            .chunks(ROWS_PER_INSERT)
+            .map(|chunk| {
+                let args = chunk
+                    .iter()
+                    .flat_map(|entry| {
+                        [
+                            Arg::Uuid(entry.id),
+                            Arg::Uuid(entry.service_id),
+                            Arg::Uuid(entry.type_id),
+                            Arg::Uuid(entry.agent_id),
+                            Arg::Uuid(entry.provider_id),
+                            Arg::Uuid(entry.consumer_id),
+                            Arg::Text(entry.resource_id.clone()),
+                            Arg::Float(entry.value),
+                            Arg::Time(entry.created_at),
+                        ]
+                    })
+                    .collect();
+                Statement::new(insert_entries_sql(chunk.len()), args)
+            })
+            .collect();
+        self.apply(&statements, &[], Utc::now()).await
     }
 
     pub async fn metric_entries(

@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use crate::db::on_pool;
 use crate::error::{Result, StoreError};
-use crate::events::record_event;
 use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
+use crate::write::Statement;
 use crate::Store;
 
 const SELECT: &str = "SELECT id, name, status, created_at, updated_at FROM participants";
@@ -49,21 +49,22 @@ impl Store {
         participant: &Participant,
         event: &NewEvent,
     ) -> Result<()> {
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            sqlx::query("INSERT INTO participants (id, name, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(participant.id)
-                .bind(&participant.name)
-                .bind(participant.status.as_str())
-                .bind(participant.created_at)
-                .bind(participant.updated_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            record_event!(tx, event, participant.created_at);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        let statement = Statement::new(
+            "INSERT INTO participants (id, name, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                Arg::Uuid(participant.id),
+                Arg::Text(participant.name.clone()),
+                Arg::Text(participant.status.as_str().into()),
+                Arg::Time(participant.created_at),
+                Arg::Time(participant.updated_at),
+            ],
+        );
+        self.apply(
+            &[statement],
+            std::slice::from_ref(event),
+            participant.created_at,
+        )
+        .await
     }
 
     pub async fn participant(&self, id: Uuid) -> Result<Option<Participant>> {
@@ -111,23 +112,22 @@ impl Store {
         participant: &Participant,
         event: &NewEvent,
     ) -> Result<()> {
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let done = sqlx::query("UPDATE participants SET name = $2, status = $3, updated_at = $4 WHERE id = $1")
-                .bind(participant.id)
-                .bind(&participant.name)
-                .bind(participant.status.as_str())
-                .bind(participant.updated_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            record_event!(tx, event, participant.updated_at);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        let statement = Statement::new(
+            "UPDATE participants SET name = $2, status = $3, updated_at = $4 WHERE id = $1",
+            vec![
+                Arg::Uuid(participant.id),
+                Arg::Text(participant.name.clone()),
+                Arg::Text(participant.status.as_str().into()),
+                Arg::Time(participant.updated_at),
+            ],
+        )
+        .must_change();
+        self.apply(
+            &[statement],
+            std::slice::from_ref(event),
+            participant.updated_at,
+        )
+        .await
     }
 
     pub async fn delete_participant(
@@ -136,20 +136,13 @@ impl Store {
         event: &NewEvent,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let done = sqlx::query("DELETE FROM participants WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            record_event!(tx, event, now);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        let statement = Statement::new(
+            "DELETE FROM participants WHERE id = $1",
+            vec![Arg::Uuid(id)],
+        )
+        .must_change();
+        self.apply(&[statement], std::slice::from_ref(event), now)
+            .await
     }
 
     /// Which of a credential's holders is disabled, if any: the participant

@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 use crate::db::on_pool;
 use crate::error::{Result, StoreError};
-use crate::events::record_event;
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
 use crate::write::Statement;
 use crate::Store;
@@ -85,25 +84,12 @@ impl Store {
         hashed_value: &str,
         event: &NewEvent,
     ) -> Result<()> {
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            sqlx::query("INSERT INTO tokens (id, name, role, hashed_value, expire_at, participant_id, agent_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                .bind(token.id)
-                .bind(&token.name)
-                .bind(token.role.as_str())
-                .bind(hashed_value)
-                .bind(token.expire_at)
-                .bind(token.participant_id)
-                .bind(token.agent_id)
-                .bind(token.created_at)
-                .bind(token.updated_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            record_event!(tx, event, token.created_at);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        self.apply(
+            &[insert_statement(token, hashed_value)],
+            std::slice::from_ref(event),
+            token.created_at,
+        )
+        .await
     }
 
     /// Sets the bootstrap admin token's hash, creating the token if needed.
@@ -153,23 +139,18 @@ impl Store {
     }
 
     pub async fn update_token(&self, token: &Token, event: &NewEvent) -> Result<()> {
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let done = sqlx::query("UPDATE tokens SET name = $2, expire_at = $3, updated_at = $4 WHERE id = $1")
-                .bind(token.id)
-                .bind(&token.name)
-                .bind(token.expire_at)
-                .bind(token.updated_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            record_event!(tx, event, token.updated_at);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        let statement = Statement::new(
+            "UPDATE tokens SET name = $2, expire_at = $3, updated_at = $4 WHERE id = $1",
+            vec![
+                Arg::Uuid(token.id),
+                Arg::Text(token.name.clone()),
+                Arg::OptTime(token.expire_at),
+                Arg::Time(token.updated_at),
+            ],
+        )
+        .must_change();
+        self.apply(&[statement], std::slice::from_ref(event), token.updated_at)
+            .await
     }
 
     /// Replaces a token's value; the old value stops working at commit.
@@ -180,22 +161,17 @@ impl Store {
         event: &NewEvent,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let done = sqlx::query("UPDATE tokens SET hashed_value = $2, updated_at = $3 WHERE id = $1")
-                .bind(id)
-                .bind(hashed_value)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            record_event!(tx, event, now);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        let statement = Statement::new(
+            "UPDATE tokens SET hashed_value = $2, updated_at = $3 WHERE id = $1",
+            vec![
+                Arg::Uuid(id),
+                Arg::Text(hashed_value.to_owned()),
+                Arg::Time(now),
+            ],
+        )
+        .must_change();
+        self.apply(&[statement], std::slice::from_ref(event), now)
+            .await
     }
 
     /// Adds `new` and makes `old` end at `old_expire_at`, in one write: an
@@ -221,19 +197,11 @@ impl Store {
     }
 
     pub async fn delete_token(&self, id: Uuid, event: &NewEvent, now: DateTime<Utc>) -> Result<()> {
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let done = sqlx::query("DELETE FROM tokens WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            record_event!(tx, event, now);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        self.apply(
+            &[delete_statement(id).must_change()],
+            std::slice::from_ref(event),
+            now,
+        )
+        .await
     }
 }

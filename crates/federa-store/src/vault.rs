@@ -112,25 +112,25 @@ impl Store {
         let sql = format!(
             "INSERT INTO vault_secrets ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         );
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            for secret in secrets {
-                sqlx::query(&sql)
-                    .bind(secret.reference.as_str())
-                    .bind(secret.ciphertext.as_slice())
-                    .bind(secret.nonce.as_slice())
-                    .bind(secret.kind.as_str())
-                    .bind(secret.service_id)
-                    .bind(secret.agent_id)
-                    .bind(secret.created_at)
-                    .bind(secret.expires_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::classify)?;
-            }
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        let statements: Vec<Statement> = secrets
+            .iter()
+            .map(|secret| {
+                Statement::new(
+                    sql.as_str(),
+                    vec![
+                        Arg::Text(secret.reference.clone()),
+                        Arg::Bytes(secret.ciphertext.clone()),
+                        Arg::Bytes(secret.nonce.clone()),
+                        Arg::Text(secret.kind.as_str().into()),
+                        Arg::OptUuid(secret.service_id),
+                        Arg::Uuid(secret.agent_id),
+                        Arg::Time(secret.created_at),
+                        Arg::OptTime(secret.expires_at),
+                    ],
+                )
+            })
+            .collect();
+        self.apply(&statements, &[], Utc::now()).await
     }
 
     /// A secret by reference while it is held and not expired at `now`;

@@ -1,66 +1,185 @@
-//! Generic reads and writes for tables whose rows map one-to-one onto
-//! domain objects, so each table's module holds only its SQL.
+//! The store's one write path: every change and the events describing it
+//! are written by [`Store::apply`] (or its conditional forms) in one
+//! transaction, so a change never commits without its audit trail. Also
+//! the generic reads for tables whose rows map one-to-one onto domain
+//! objects, so each table's module holds only its SQL.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use federa_domain::event::NewEvent;
-use uuid::Uuid;
 
-use crate::db::{on_pool, Db};
+use crate::db::{on_pool, Backend, Db};
 use crate::error::{Result, StoreError};
 use crate::events::record_event;
-use crate::pools::{claim_pool_values, PoolClaim, PoolFamily};
 use crate::sql::{bind_args, AnyRow, Arg};
 use crate::Store;
 
-/// One statement of a write, with its arguments in `$N` order.
+/// One statement of a write, with its arguments in `$N` order and what it
+/// means when it changes no row or breaks a uniqueness rule.
 #[derive(Debug, Clone)]
 pub(crate) struct Statement {
     pub(crate) sql: String,
     pub(crate) args: Vec<Arg>,
-    /// Fail with `NotFound` when the statement changes no row.
-    pub(crate) must_change: bool,
+    if_unchanged: IfUnchanged,
+    /// The meaning of a uniqueness or reference refusal, instead of the
+    /// generic conflict.
+    if_conflict: Option<Refusal>,
+    /// Runs after the write's events are numbered rather than before.
+    after_events: bool,
+    /// Its first row is the write's answer (see [`Store::apply_returning`]).
+    returning: bool,
+    /// Runs on PostgreSQL only (notifications to other replicas).
+    postgres_only: bool,
+    stamp: Option<Stamp>,
 }
 
-/// Runs one [`Statement`] in the open transaction `tx` of a function that
-/// returns the store's `Result`.
-macro_rules! run_statement {
-    ($tx:expr, $statement:expr) => {{
-        let statement = $statement;
-        let done = $crate::sql::bind_args!(sqlx::query(&statement.sql), &statement.args)
-            .execute(&mut *$tx)
-            .await
-            .map_err($crate::StoreError::classify)?;
-        if statement.must_change && done.rows_affected() == 0 {
-            return Err($crate::StoreError::NotFound);
-        }
-    }};
+/// Times read from a clock when a statement runs, appended to its
+/// arguments: for stamping the moment every lock of the write is held.
+#[derive(Debug, Clone)]
+struct Stamp {
+    clock: fn() -> DateTime<Utc>,
+    /// One argument per offset: the reading plus the offset.
+    offsets: Vec<Duration>,
 }
-pub(crate) use run_statement;
+
+/// What a statement that changes no row does to its write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IfUnchanged {
+    /// Nothing: the statement had nothing to do.
+    Continue,
+    /// The row it targets is gone: the write fails with `NotFound`.
+    NotFound,
+    /// Its row is no longer as the caller read it: nothing is written and
+    /// the conditional forms of `apply` answer so.
+    Abandon,
+    /// The write fails with `Raced`, saying this.
+    Raced(&'static str),
+}
+
+/// An error a statement's refusal becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    Conflict(&'static str),
+    Raced(&'static str),
+}
+
+impl Refusal {
+    fn error(self) -> StoreError {
+        match self {
+            Refusal::Conflict(message) => StoreError::Conflict(message.into()),
+            Refusal::Raced(message) => StoreError::Raced(message.into()),
+        }
+    }
+}
 
 impl Statement {
     pub(crate) fn new(sql: impl Into<String>, args: Vec<Arg>) -> Statement {
         Statement {
             sql: sql.into(),
             args,
-            must_change: false,
+            if_unchanged: IfUnchanged::Continue,
+            if_conflict: None,
+            after_events: false,
+            returning: false,
+            postgres_only: false,
+            stamp: None,
         }
     }
 
     /// The statement targets an existing row; changing none means it is gone.
-    pub(crate) fn must_change(mut self) -> Statement {
-        self.must_change = true;
+    pub(crate) fn must_change(self) -> Statement {
+        self.if_unchanged(IfUnchanged::NotFound)
+    }
+
+    /// The statement is the write's condition: when it changes no row,
+    /// nothing is written.
+    pub(crate) fn guard(self) -> Statement {
+        self.if_unchanged(IfUnchanged::Abandon)
+    }
+
+    pub(crate) fn if_unchanged(mut self, meaning: IfUnchanged) -> Statement {
+        self.if_unchanged = meaning;
         self
+    }
+
+    /// A uniqueness or reference refusal of this statement means `refusal`.
+    pub(crate) fn if_conflict(mut self, refusal: Refusal) -> Statement {
+        self.if_conflict = Some(refusal);
+        self
+    }
+
+    pub(crate) fn after_events(mut self) -> Statement {
+        self.after_events = true;
+        self
+    }
+
+    pub(crate) fn returning(mut self) -> Statement {
+        self.returning = true;
+        self
+    }
+
+    pub(crate) fn postgres_only(mut self) -> Statement {
+        self.postgres_only = true;
+        self
+    }
+
+    /// Appends one reading of `clock`, taken as the statement runs, plus
+    /// each of `offsets`, to the arguments.
+    pub(crate) fn stamped(
+        mut self,
+        clock: fn() -> DateTime<Utc>,
+        offsets: Vec<Duration>,
+    ) -> Statement {
+        self.stamp = Some(Stamp { clock, offsets });
+        self
+    }
+
+    fn classify(&self, error: sqlx::Error) -> StoreError {
+        match (StoreError::classify(error), self.if_conflict) {
+            (StoreError::Conflict(_), Some(refusal)) => refusal.error(),
+            (other, _) => other,
+        }
+    }
+
+    /// The arguments to bind now, with the clock read if it has one.
+    fn bound_args(&self) -> std::borrow::Cow<'_, [Arg]> {
+        match &self.stamp {
+            None => std::borrow::Cow::Borrowed(&self.args),
+            Some(stamp) => {
+                let reading = (stamp.clock)();
+                let mut args = self.args.clone();
+                args.extend(
+                    stamp
+                        .offsets
+                        .iter()
+                        .map(|offset| Arg::Time(reading + *offset)),
+                );
+                std::borrow::Cow::Owned(args)
+            }
+        }
     }
 }
 
-/// Pool values a write takes for the service or agent it writes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Claims<'a> {
-    pub(crate) family: PoolFamily,
-    pub(crate) holder_id: Uuid,
-    pub(crate) at: DateTime<Utc>,
-    pub(crate) claims: &'a [PoolClaim],
+/// The step of a write that decides what happens when nothing changed.
+enum Step<'a> {
+    Run(&'a Statement),
+    Record(&'a NewEvent),
 }
+
+/// A write's statements in order, with its events numbered between those
+/// that run before them and those that run after.
+fn steps<'a>(statements: &'a [Statement], events: &'a [NewEvent]) -> Vec<Step<'a>> {
+    let before = statements.iter().filter(|s| !s.after_events);
+    let after = statements.iter().filter(|s| s.after_events);
+    before
+        .map(Step::Run)
+        .chain(events.iter().map(Step::Record))
+        .chain(after.map(Step::Run))
+        .collect()
+}
+
+/// Stands for "no row" when a write returns none.
+#[derive(sqlx::FromRow)]
+struct NoRow {}
 
 impl Store {
     /// Runs `statements` and records `events` in one transaction: the change
@@ -71,33 +190,83 @@ impl Store {
         events: &[NewEvent],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.apply_claiming(statements, None, events, now).await
+        self.apply_if(statements, events, now).await.map(|_| ())
     }
 
-    /// [`Store::apply`], also taking pool values after the statements (which
-    /// write their holder); a value taken meanwhile rolls everything back
-    /// with [`StoreError::Raced`].
-    pub(crate) async fn apply_claiming(
+    /// [`Store::apply`] for a write with a [`Statement::guard`]: `false`,
+    /// with nothing written, when the guard changed no row.
+    pub(crate) async fn apply_if(
         &self,
         statements: &[Statement],
-        claims: Option<Claims<'_>>,
         events: &[NewEvent],
         now: DateTime<Utc>,
-    ) -> Result<()> {
-        on_pool!(self.write, pool => {
+    ) -> Result<bool> {
+        let written = self.write::<NoRow>(statements, events, now).await?;
+        Ok(written.is_some())
+    }
+
+    /// [`Store::apply_if`] answering with the first row of the statement
+    /// marked [`Statement::returning`]; `None` when nothing was written.
+    pub(crate) async fn apply_returning<R: AnyRow>(
+        &self,
+        statements: &[Statement],
+        events: &[NewEvent],
+        now: DateTime<Utc>,
+    ) -> Result<Option<R>> {
+        Ok(self.write(statements, events, now).await?.flatten())
+    }
+
+    /// The one transaction every write runs in: `None` when a guard
+    /// stopped it, else the returned row if a statement returns one.
+    async fn write<R: AnyRow>(
+        &self,
+        statements: &[Statement],
+        events: &[NewEvent],
+        now: DateTime<Utc>,
+    ) -> Result<Option<Option<R>>> {
+        let postgres = self.backend() == Backend::Postgres;
+        let steps = steps(statements, events);
+        let returned = on_pool!(self.write, pool => {
             let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            for statement in statements {
-                run_statement!(tx, statement);
-            }
-            if let Some(c) = claims {
-                claim_pool_values!(tx, c.family, c.claims, c.holder_id, c.at);
-            }
-            for event in events {
-                record_event!(tx, event, now);
+            let mut returned = None;
+            for step in steps {
+                let statement = match step {
+                    Step::Record(event) => {
+                        record_event!(tx, event, now);
+                        continue;
+                    }
+                    Step::Run(statement) if statement.postgres_only && !postgres => continue,
+                    Step::Run(statement) => statement,
+                };
+                let args = statement.bound_args();
+                let changed = if statement.returning {
+                    let row: Option<R> = bind_args!(sqlx::query_as::<_, R>(&statement.sql), args.iter())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(|e| statement.classify(e))?;
+                    let changed = row.is_some();
+                    returned = returned.or(row);
+                    changed
+                } else {
+                    let done = bind_args!(sqlx::query(&statement.sql), args.iter())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| statement.classify(e))?;
+                    done.rows_affected() > 0
+                };
+                if !changed {
+                    match statement.if_unchanged {
+                        IfUnchanged::Continue => {}
+                        IfUnchanged::NotFound => return Err(StoreError::NotFound),
+                        IfUnchanged::Abandon => return Ok(None),
+                        IfUnchanged::Raced(message) => return Err(StoreError::Raced(message.into())),
+                    }
+                }
             }
             tx.commit().await.map_err(StoreError::classify)?;
+            returned
         });
-        Ok(())
+        Ok(Some(returned))
     }
 }
 

@@ -10,9 +10,9 @@ use uuid::Uuid;
 use super::in_use;
 use crate::error::{Result, StoreError};
 use crate::pools::allocation::release_statements;
-use crate::pools::{PoolClaim, PoolFamily};
+use crate::pools::{claim_statements, PoolClaim, PoolFamily};
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
-use crate::write::{fetch_all, fetch_optional, Claims, Statement};
+use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
 
 const SELECT: &str = "SELECT id, name, status, participant_id, agent_type_id, tags, configuration, service_pool_set_id, last_status_update, created_at, updated_at FROM agents";
@@ -118,14 +118,15 @@ impl Store {
             "INSERT INTO agents (id, name, status, tags, configuration, service_pool_set_id, updated_at, participant_id, agent_type_id, created_at, last_status_update) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             args,
         );
-        let claims = config_claims(agent.id, agent.created_at, claims);
-        self.apply_claiming(
-            &[statement],
-            Some(claims),
-            std::slice::from_ref(event),
+        let mut statements = vec![statement];
+        statements.extend(claim_statements(
+            PoolFamily::Config,
+            claims,
+            agent.id,
             agent.created_at,
-        )
-        .await
+        ));
+        self.apply(&statements, std::slice::from_ref(event), agent.created_at)
+            .await
     }
 
     /// Updates an agent, taking the config pool values that properties new
@@ -141,14 +142,15 @@ impl Store {
             row_args(agent),
         )
         .must_change();
-        let claims = config_claims(agent.id, agent.updated_at, claims);
-        self.apply_claiming(
-            &[statement],
-            Some(claims),
-            std::slice::from_ref(event),
+        let mut statements = vec![statement];
+        statements.extend(claim_statements(
+            PoolFamily::Config,
+            claims,
+            agent.id,
             agent.updated_at,
-        )
-        .await
+        ));
+        self.apply(&statements, std::slice::from_ref(event), agent.updated_at)
+            .await
     }
 
     /// Records an agent's own report of its health. Repeated reports of the
@@ -243,15 +245,9 @@ impl Store {
             "UPDATE agents SET status = 'Disconnected', updated_at = $3 WHERE id = $1 AND status = 'Connected' AND (last_status_update IS NULL OR last_status_update < $2)",
             vec![Arg::Uuid(agent.id), Arg::Time(silent_before), Arg::Time(now)],
         )
-        .must_change();
-        match self
-            .apply(&[statement], std::slice::from_ref(event), now)
+        .guard();
+        self.apply_if(&[statement], std::slice::from_ref(event), now)
             .await
-        {
-            Ok(()) => Ok(true),
-            Err(StoreError::NotFound) => Ok(false),
-            Err(error) => Err(error),
-        }
     }
 
     /// Deletes an agent and the tokens that act as it, and gives back the
@@ -273,14 +269,5 @@ impl Store {
                     "the agent still runs services; delete or move them first",
                 )
             })
-    }
-}
-
-fn config_claims(agent_id: Uuid, at: DateTime<Utc>, claims: &[PoolClaim]) -> Claims<'_> {
-    Claims {
-        family: PoolFamily::Config,
-        holder_id: agent_id,
-        at,
-        claims,
     }
 }

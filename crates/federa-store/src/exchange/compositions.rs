@@ -17,16 +17,11 @@ use federa_domain::provisioning::{Job, Service};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::insert_placement;
-use crate::db::{on_pool, Backend};
-use crate::error::{Result, StoreError};
-use crate::events::record_event;
-use crate::pools::{claim_pool_values, PoolClaim, PoolFamily};
-use crate::provisioning::services::{
-    insert_job, insert_service_row, notify_job, INSERT_JOB, SERVICE_COLUMNS,
-};
-use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
-use crate::write::{fetch_all, fetch_optional, run_statement, Statement};
+use crate::error::Result;
+use crate::pools::PoolClaim;
+use crate::provisioning::services::{insert_job, job_wake, order_statements};
+use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
+use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
 
 const SELECT: &str = "SELECT id, consumer_id, group_id, spec, intent, status, created_at, updated_at FROM compositions";
@@ -181,15 +176,6 @@ impl Move<'_> {
     }
 }
 
-/// `Ok(false)` for a `must_change` statement that found nothing to change.
-fn won(result: Result<()>) -> Result<bool> {
-    match result {
-        Ok(()) => Ok(true),
-        Err(StoreError::NotFound) => Ok(false),
-        Err(other) => Err(other),
-    }
-}
-
 impl Store {
     pub async fn insert_composition(
         &self,
@@ -339,10 +325,9 @@ impl Store {
             job_id: None,
             placed: None,
         };
-        let statement = Statement::new(MOVE_MEMBER, change.args()).must_change();
-        won(self
-            .apply(&[statement], std::slice::from_ref(event), now)
-            .await)
+        let statement = Statement::new(MOVE_MEMBER, change.args()).guard();
+        self.apply_if(&[statement], std::slice::from_ref(event), now)
+            .await
     }
 
     /// Switches the composition's intent, with the status it starts in, so
@@ -375,10 +360,9 @@ impl Store {
             ),
             filter.args,
         )
-        .must_change();
-        won(self
-            .apply(&[statement], std::slice::from_ref(event), now)
-            .await)
+        .guard();
+        self.apply_if(&[statement], std::slice::from_ref(event), now)
+            .await
     }
 
     /// Records a newly derived overall status; `false` when it was already
@@ -394,10 +378,9 @@ impl Store {
             "UPDATE compositions SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2",
             vec![Arg::Uuid(id), Arg::Text(status.to_owned()), Arg::Time(now)],
         )
-        .must_change();
-        won(self
-            .apply(&[statement], std::slice::from_ref(event), now)
-            .await)
+        .guard();
+        self.apply_if(&[statement], std::slice::from_ref(event), now)
+            .await
     }
 
     /// Orders a waiting member: moves it to `creating` and writes its
@@ -428,28 +411,9 @@ impl Store {
             job_id: Some(job.id),
             placed: Some(placed),
         };
-        let args = change.args();
-        let backend = self.backend();
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let done = bind_args!(sqlx::query(MOVE_MEMBER), &args)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            if done.rows_affected() == 0 {
-                return Ok(false);
-            }
-            insert_service_row!(tx, service);
-            run_statement!(tx, insert_placement(placement));
-            claim_pool_values!(tx, PoolFamily::Service, claims, service.id, service.created_at);
-            insert_job!(tx, job);
-            for event in events {
-                record_event!(tx, event, service.created_at);
-            }
-            notify_job!(tx, backend, job.agent_id);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(true)
+        let mut statements = vec![Statement::new(MOVE_MEMBER, change.args()).guard()];
+        statements.extend(order_statements(service, job, claims, Some(placement)));
+        self.apply_if(&statements, events, service.created_at).await
     }
 
     /// Queues the deletion of a member in `from`: moves it to `deleting`
@@ -474,24 +438,11 @@ impl Store {
             job_id: Some(job.id),
             placed: None,
         };
-        let args = change.args();
-        let backend = self.backend();
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let done = bind_args!(sqlx::query(MOVE_MEMBER), &args)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            if done.rows_affected() == 0 {
-                return Ok(false);
-            }
-            insert_job!(tx, job);
-            for event in events {
-                record_event!(tx, event, job.created_at);
-            }
-            notify_job!(tx, backend, job.agent_id);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(true)
+        let statements = [
+            Statement::new(MOVE_MEMBER, change.args()).guard(),
+            insert_job(job),
+            job_wake(job.agent_id),
+        ];
+        self.apply_if(&statements, events, job.created_at).await
     }
 }

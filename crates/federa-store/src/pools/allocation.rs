@@ -9,7 +9,7 @@ use federa_domain::pools::PoolFamily;
 
 use super::tables::tables;
 use crate::sql::Arg;
-use crate::write::Statement;
+use crate::write::{IfUnchanged, Refusal, Statement};
 
 /// A pool value a new service or agent takes, written with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,12 +33,7 @@ pub enum PoolClaim {
 impl PoolClaim {
     /// The statement and its arguments; it changes no row, or fails on the
     /// pool's unique address, exactly when the value is no longer free.
-    pub(crate) fn sql(
-        &self,
-        family: PoolFamily,
-        holder_id: Uuid,
-        at: DateTime<Utc>,
-    ) -> (String, Vec<Arg>) {
+    fn sql(&self, family: PoolFamily, holder_id: Uuid, at: DateTime<Utc>) -> (String, Vec<Arg>) {
         let tables = tables(family);
         let (table, holder) = (tables.values, tables.holder_column);
         match self {
@@ -81,28 +76,25 @@ impl PoolClaim {
     }
 }
 
-/// Runs `claims` of `family` for the holder `holder_id` at `at` inside the
-/// open transaction `tx`; a claim that finds its value taken fails the
-/// whole write with [`StoreError::Raced`](crate::StoreError::Raced).
-macro_rules! claim_pool_values {
-    ($tx:expr, $family:expr, $claims:expr, $holder_id:expr, $at:expr) => {
-        for claim in $claims {
-            let (sql, args) = claim.sql($family, $holder_id, $at);
-            let raced = || $crate::StoreError::Raced("a pool value was taken meanwhile".into());
-            let done = $crate::sql::bind_args!(sqlx::query(&sql), &args)
-                .execute(&mut *$tx)
-                .await
-                .map_err(|e| match $crate::StoreError::classify(e) {
-                    $crate::StoreError::Conflict(_) => raced(),
-                    other => other,
-                })?;
-            if done.rows_affected() == 0 {
-                return Err(raced());
-            }
-        }
-    };
+/// Why a claim fails its whole write.
+const TAKEN: &str = "a pool value was taken meanwhile";
+
+/// The statements taking `claims` of `family` for the holder `holder_id`
+/// at `at`, run in the write that stores the holder; a value found taken
+/// fails the whole write with [`StoreError::Raced`](crate::StoreError::Raced).
+pub(crate) fn claim_statements(
+    family: PoolFamily,
+    claims: &[PoolClaim],
+    holder_id: Uuid,
+    at: DateTime<Utc>,
+) -> impl Iterator<Item = Statement> + '_ {
+    claims.iter().map(move |claim| {
+        let (sql, args) = claim.sql(family, holder_id, at);
+        Statement::new(sql, args)
+            .if_unchanged(IfUnchanged::Raced(TAKEN))
+            .if_conflict(Refusal::Raced(TAKEN))
+    })
 }
-pub(crate) use claim_pool_values;
 
 /// Gives back what a holder has: listed values become free again and
 /// generated addresses are forgotten, so both can be handed out anew.

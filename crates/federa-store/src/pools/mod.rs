@@ -9,7 +9,7 @@ mod pool_sets;
 mod pool_values;
 mod tables;
 
-pub(crate) use allocation::claim_pool_values;
+pub(crate) use allocation::claim_statements;
 pub use allocation::PoolClaim;
 pub use federa_domain::pools::PoolFamily;
 pub use pool_definitions::PoolEdit;

@@ -7,11 +7,13 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::services::{notify_job, ServiceRow, SERVICE_READ_COLUMNS};
-use crate::db::{on_pool, Backend};
+use super::services::{job_wake, ServiceRow, SERVICE_READ_COLUMNS};
+use crate::db::on_pool;
 use crate::error::{Result, StoreError};
-use crate::events::record_event;
+use crate::pools::allocation::release_statements;
+use crate::pools::PoolFamily;
 use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
+use crate::write::{Refusal, Statement};
 use crate::Store;
 
 const JOB_COLUMNS: &str = "id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at, outcome_digest";
@@ -194,34 +196,32 @@ impl Store {
         clock: fn() -> DateTime<Utc>,
         event: &NewEvent,
     ) -> Result<Option<Lease>> {
-        let lease = on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let asked_at = clock();
-            let attempt: Option<i32> = sqlx::query_scalar("UPDATE jobs SET status = 'Processing', claimed_at = $3, lease_expires_at = $4, attempts = attempts + 1, updated_at = $3 WHERE id = $1 AND agent_id = $2 AND status = 'Pending' RETURNING attempts")
-                .bind(id)
-                .bind(agent_id)
-                .bind(asked_at)
-                .bind(asked_at + lease)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            let Some(attempt) = attempt else {
-                return Ok(None);
-            };
-            record_event!(tx, event, asked_at);
-            let claimed_at = clock();
-            let expires_at = claimed_at + lease;
-            sqlx::query("UPDATE jobs SET claimed_at = $2, lease_expires_at = $3, updated_at = $2 WHERE id = $1")
-                .bind(id)
-                .bind(claimed_at)
-                .bind(expires_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            tx.commit().await.map_err(StoreError::classify)?;
-            Lease { attempt, claimed_at, expires_at }
-        });
-        Ok(Some(lease))
+        let asked_at = clock();
+        let claim = Statement::new(
+            "UPDATE jobs SET status = 'Processing', claimed_at = $3, lease_expires_at = $4, attempts = attempts + 1, updated_at = $3 WHERE id = $1 AND agent_id = $2 AND status = 'Pending'",
+            vec![
+                Arg::Uuid(id),
+                Arg::Uuid(agent_id),
+                Arg::Time(asked_at),
+                Arg::Time(asked_at + lease),
+            ],
+        )
+        .guard();
+        let stamp = Statement::new(
+            "UPDATE jobs SET claimed_at = $2, lease_expires_at = $3, updated_at = $2 WHERE id = $1 RETURNING attempts, claimed_at, lease_expires_at",
+            vec![Arg::Uuid(id)],
+        )
+        .stamped(clock, vec![chrono::Duration::zero(), lease])
+        .after_events()
+        .returning();
+        let granted: Option<(i32, DateTime<Utc>, DateTime<Utc>)> = self
+            .apply_returning(&[claim, stamp], std::slice::from_ref(event), asked_at)
+            .await?;
+        Ok(granted.map(|(attempt, claimed_at, expires_at)| Lease {
+            attempt,
+            claimed_at,
+            expires_at,
+        }))
     }
 
     /// Extends the lease of a job the agent holds; with `attempt`, only if
@@ -257,7 +257,7 @@ impl Store {
             ""
         };
         let job_sql = format!(
-            "UPDATE jobs SET status = $2, error_message = $3, completed_at = $4, lease_expires_at = NULL, updated_at = $4, outcome_digest = $6 WHERE id = $1 AND ($5 IS NULL OR attempts = $5) AND status IN ({}){lapsed} RETURNING agent_id",
+            "UPDATE jobs SET status = $2, error_message = $3, completed_at = $4, lease_expires_at = NULL, updated_at = $4, outcome_digest = $6 WHERE id = $1 AND ($5 IS NULL OR attempts = $5) AND status IN ({}){lapsed}",
             status_list(finish.from)
         );
         let change = &finish.service;
@@ -295,52 +295,41 @@ impl Store {
             "UPDATE services SET {} WHERE id = {id}",
             assignments.join(", ")
         );
-        let backend = self.backend();
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let mut update = sqlx::query_scalar::<_, Uuid>(&job_sql)
-                .bind(finish.job_id)
-                .bind(finish.to.as_str())
-                .bind(finish.error_message.as_deref())
-                .bind(finish.at)
-                .bind(finish.attempt)
-                .bind(finish.outcome_digest.as_deref());
-            if let Some(lapsed_before) = finish.lapsed_before {
-                update = update.bind(lapsed_before);
-            }
-            let Some(agent_id) = update
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?
-            else {
-                return Ok(false);
-            };
-            bind_args!(sqlx::query(&service_sql), &sets.args)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match StoreError::classify(e) {
-                    StoreError::Conflict(_) => StoreError::Conflict(
-                        "another service of this agent already has this agentInstanceId".into(),
-                    ),
-                    other => other,
-                })?;
-            if finish.releases_pool_values {
-                for statement in crate::pools::allocation::release_statements(
-                    crate::pools::PoolFamily::Service,
-                    finish.service_id,
-                    finish.at,
-                ) {
-                    crate::write::run_statement!(tx, &statement);
-                }
-            }
-            for event in events {
-                record_event!(tx, event, finish.at);
-            }
-            // The job's group, and so the agent, may have a next job now.
-            notify_job!(tx, backend, agent_id);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(true)
+        let mut job_args = vec![
+            Arg::Uuid(finish.job_id),
+            Arg::Text(finish.to.as_str().into()),
+            Arg::OptText(finish.error_message.clone()),
+            Arg::Time(finish.at),
+            Arg::OptInt(finish.attempt.map(i64::from)),
+            Arg::OptText(finish.outcome_digest.clone()),
+        ];
+        job_args.extend(finish.lapsed_before.map(Arg::Time));
+        let mut statements = vec![
+            Statement::new(job_sql, job_args).guard(),
+            Statement::new(service_sql, sets.args).if_conflict(Refusal::Conflict(
+                "another service of this agent already has this agentInstanceId",
+            )),
+        ];
+        if finish.releases_pool_values {
+            statements.extend(release_statements(
+                PoolFamily::Service,
+                finish.service_id,
+                finish.at,
+            ));
+        }
+        // The job's group, and so its agent, may have a next job now.
+        statements.push(
+            Statement::new(
+                "SELECT pg_notify($1, agent_id::text) FROM jobs WHERE id = $2",
+                vec![
+                    Arg::Text(crate::job_wakes::CHANNEL.into()),
+                    Arg::Uuid(finish.job_id),
+                ],
+            )
+            .postgres_only()
+            .after_events(),
+        );
+        self.apply_if(&statements, events, finish.at).await
     }
 
     /// Jobs whose lease ran out before `now`.
@@ -359,23 +348,17 @@ impl Store {
         now: DateTime<Utc>,
         event: &NewEvent,
     ) -> Result<bool> {
-        let backend = self.backend();
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let done = sqlx::query("UPDATE jobs SET status = 'Pending', claimed_at = NULL, lease_expires_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'Processing' AND lease_expires_at < $2")
-                .bind(job.id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            if done.rows_affected() == 0 {
-                return Ok(false);
-            }
-            record_event!(tx, event, now);
-            notify_job!(tx, backend, job.agent_id);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(true)
+        let requeue = Statement::new(
+            "UPDATE jobs SET status = 'Pending', claimed_at = NULL, lease_expires_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'Processing' AND lease_expires_at < $2",
+            vec![Arg::Uuid(job.id), Arg::Time(now)],
+        )
+        .guard();
+        self.apply_if(
+            &[requeue, job_wake(job.agent_id)],
+            std::slice::from_ref(event),
+            now,
+        )
+        .await
     }
 }
 

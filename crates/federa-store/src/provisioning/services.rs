@@ -8,13 +8,12 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::db::{on_pool, Backend};
+use crate::db::on_pool;
 use crate::error::{Result, StoreError};
-use crate::events::record_event;
 use crate::exchange::insert_placement;
-use crate::pools::{claim_pool_values, PoolClaim, PoolFamily};
+use crate::pools::{claim_statements, PoolClaim, PoolFamily};
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
-use crate::write::{run_statement, Statement};
+use crate::write::{Refusal, Statement};
 use crate::Store;
 
 pub(crate) const SERVICE_COLUMNS: &str = "id, name, status, service_type_id, group_id, provider_id, consumer_id, agent_id, agent_instance_id, agent_instance_data, properties, created_at, updated_at";
@@ -87,74 +86,82 @@ struct CandidateRow {
     offers: bool,
 }
 
-/// Wakes listeners on other replicas after a job for `agent` commits.
-macro_rules! notify_job {
-    ($tx:expr, $backend:expr, $agent:expr) => {
-        if $backend == Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind($crate::job_wakes::CHANNEL)
-                .bind($agent.to_string())
-                .execute(&mut *$tx)
-                .await
-                .map_err(StoreError::classify)?;
-        }
-    };
+/// Wakes listeners on other replicas once a write queueing a job for
+/// `agent_id` commits.
+pub(crate) fn job_wake(agent_id: Uuid) -> Statement {
+    Statement::new(
+        "SELECT pg_notify($1, $2)",
+        vec![
+            Arg::Text(crate::job_wakes::CHANNEL.into()),
+            Arg::Text(agent_id.to_string()),
+        ],
+    )
+    .postgres_only()
+    .after_events()
 }
-pub(crate) use notify_job;
 
-/// Inserts a new service's row inside a transaction.
-macro_rules! insert_service_row {
-    ($tx:expr, $service:expr) => {{
-        let service: &Service = $service;
-        sqlx::query(&format!("INSERT INTO services ({SERVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
-            .bind(service.id)
-            .bind(&service.name)
-            .bind(&service.status)
-            .bind(service.service_type_id)
-            .bind(service.group_id)
-            .bind(service.provider_id)
-            .bind(service.consumer_id)
-            .bind(service.agent_id)
-            .bind(service.agent_instance_id.as_deref())
-            .bind(service.agent_instance_data.as_ref().map(Json))
-            .bind(Json(&service.properties))
-            .bind(service.created_at)
-            .bind(service.updated_at)
-            .execute(&mut *$tx)
-            .await
-            .map_err(StoreError::classify)?;
-    }};
+/// Inserts a new service's row.
+fn insert_service_row(service: &Service) -> Statement {
+    Statement::new(
+        format!("INSERT INTO services ({SERVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"),
+        vec![
+            Arg::Uuid(service.id),
+            Arg::Text(service.name.clone()),
+            Arg::Text(service.status.clone()),
+            Arg::Uuid(service.service_type_id),
+            Arg::Uuid(service.group_id),
+            Arg::Uuid(service.provider_id),
+            Arg::Uuid(service.consumer_id),
+            Arg::Uuid(service.agent_id),
+            Arg::OptText(service.agent_instance_id.clone()),
+            Arg::OptJson(service.agent_instance_data.clone()),
+            Arg::Json(Value::Object(service.properties.clone())),
+            Arg::Time(service.created_at),
+            Arg::Time(service.updated_at),
+        ],
+    )
 }
-pub(crate) use insert_service_row;
 
-pub(crate) const INSERT_JOB: &str = "INSERT INTO jobs (id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL, NULL, NULL, $11, $11)";
-
-macro_rules! insert_job {
-    ($tx:expr, $job:expr) => {{
-        let job: &Job = $job;
-        sqlx::query(INSERT_JOB)
-            .bind(job.id)
-            .bind(job.service_id)
-            .bind(job.agent_id)
-            .bind(job.provider_id)
-            .bind(job.consumer_id)
-            .bind(job.group_id)
-            .bind(job.action.as_str())
-            .bind(job.params.as_ref().map(Json))
-            .bind(job.status.as_str())
-            .bind(job.priority)
-            .bind(job.created_at)
-            .execute(&mut *$tx)
-            .await
-            .map_err(|e| match StoreError::classify(e) {
-                StoreError::Conflict(_) => {
-                    StoreError::Conflict("the service already has an active job".into())
-                }
-                other => other,
-            })?;
-    }};
+/// The statements of ordering a service: its row, where it was placed, the
+/// pool values it takes and its first job, waking its agent.
+pub(crate) fn order_statements(
+    service: &Service,
+    job: &Job,
+    claims: &[PoolClaim],
+    placement: Option<&Placement>,
+) -> Vec<Statement> {
+    let mut statements = vec![insert_service_row(service)];
+    statements.extend(placement.map(insert_placement));
+    statements.extend(claim_statements(
+        PoolFamily::Service,
+        claims,
+        service.id,
+        service.created_at,
+    ));
+    statements.extend([insert_job(job), job_wake(job.agent_id)]);
+    statements
 }
-pub(crate) use insert_job;
+
+/// Inserts a new job; refused while its service has another active job.
+pub(crate) fn insert_job(job: &Job) -> Statement {
+    Statement::new(
+        "INSERT INTO jobs (id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL, NULL, NULL, $11, $11)",
+        vec![
+            Arg::Uuid(job.id),
+            Arg::Uuid(job.service_id),
+            Arg::Uuid(job.agent_id),
+            Arg::Uuid(job.provider_id),
+            Arg::Uuid(job.consumer_id),
+            Arg::Uuid(job.group_id),
+            Arg::Text(job.action.clone()),
+            Arg::OptJson(job.params.clone()),
+            Arg::Text(job.status.as_str().into()),
+            Arg::Int(i64::from(job.priority)),
+            Arg::Time(job.created_at),
+        ],
+    )
+    .if_conflict(Refusal::Conflict("the service already has an active job"))
+}
 
 impl Store {
     pub async fn service(&self, id: Uuid) -> Result<Option<Service>> {
@@ -232,36 +239,19 @@ impl Store {
         claims: &[PoolClaim],
         placement: Option<&Placement>,
     ) -> Result<()> {
-        let backend = self.backend();
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            insert_service_row!(tx, service);
-            if let Some(placement) = placement {
-                run_statement!(tx, insert_placement(placement));
-            }
-            claim_pool_values!(tx, PoolFamily::Service, claims, service.id, service.created_at);
-            insert_job!(tx, job);
-            for event in events {
-                record_event!(tx, event, service.created_at);
-            }
-            notify_job!(tx, backend, job.agent_id);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        let statements = order_statements(service, job, claims, placement);
+        self.apply(&statements, events, service.created_at).await
     }
 
     /// Queues a job for an existing service; refused with a conflict while
     /// the service has another active job.
     pub async fn queue_job(&self, job: &Job, event: &NewEvent) -> Result<()> {
-        let backend = self.backend();
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            insert_job!(tx, job);
-            record_event!(tx, event, job.created_at);
-            notify_job!(tx, backend, job.agent_id);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        self.apply(
+            &[insert_job(job), job_wake(job.agent_id)],
+            std::slice::from_ref(event),
+            job.created_at,
+        )
+        .await
     }
 
     /// Records what a service's agent saw of it at `at`, with `events`, and
@@ -296,12 +286,8 @@ impl Store {
                 Arg::Text(service.status.clone()),
             ],
         )
-        .must_change();
-        match self.apply(&[statement], events, now).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::NotFound) => Ok(false),
-            Err(error) => Err(error),
-        }
+        .guard();
+        self.apply_if(&[statement], events, now).await
     }
 
     pub async fn rename_service(
@@ -311,21 +297,12 @@ impl Store {
         event: &NewEvent,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
-            let done = sqlx::query("UPDATE services SET name = $2, updated_at = $3 WHERE id = $1")
-                .bind(id)
-                .bind(name)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::classify)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            record_event!(tx, event, now);
-            tx.commit().await.map_err(StoreError::classify)?;
-        });
-        Ok(())
+        let statement = Statement::new(
+            "UPDATE services SET name = $2, updated_at = $3 WHERE id = $1",
+            vec![Arg::Uuid(id), Arg::Text(name.to_owned()), Arg::Time(now)],
+        )
+        .must_change();
+        self.apply(&[statement], std::slice::from_ref(event), now)
+            .await
     }
 }
