@@ -92,7 +92,8 @@ impl FromRequestParts<AppState> for Caller {
         let identity = identity?;
         refuse_disabled(state, &identity).await?;
         if let (Role::Agent, Some(agent_id)) = (identity.role, identity.agent_id) {
-            crate::liveness::sign_of_life(state, agent_id, Initiator::of(&identity)).await;
+            federa_exchange::liveness::sign_of_life(state, agent_id, Initiator::of(&identity))
+                .await;
         }
         Ok(Caller(identity))
     }

@@ -10,8 +10,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tokio::sync::watch;
 
-use crate::state::AppState;
-
 #[derive(Clone)]
 pub struct Closing {
     closing: Arc<watch::Sender<bool>>,
@@ -55,8 +53,8 @@ impl Drop for OpenRequest {
 }
 
 /// Middleware counting open requests.
-pub async fn count(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    state.closing.open_requests.fetch_add(1, Ordering::SeqCst);
-    let _open = OpenRequest(state.closing.open_requests.clone());
+pub async fn count(State(closing): State<Closing>, request: Request, next: Next) -> Response {
+    closing.open_requests.fetch_add(1, Ordering::SeqCst);
+    let _open = OpenRequest(closing.open_requests.clone());
     next.run(request).await
 }

@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use federa_domain::access::Denied;
 use federa_domain::listing::FieldError;
+use federa_exchange::ExchangeError;
 use federa_store::StoreError;
 use serde_json::json;
 
@@ -82,6 +83,33 @@ impl From<StoreError> for ApiError {
                 ApiError::Unavailable
             }
             other => ApiError::internal(format!("storage failure: {other}")),
+        }
+    }
+}
+
+/// The one place the exchange's refusals become HTTP answers.
+impl From<ExchangeError> for ApiError {
+    fn from(error: ExchangeError) -> ApiError {
+        match error {
+            ExchangeError::NotFound { .. } => ApiError::NotFound,
+            ExchangeError::Invalid(errors) => ApiError::Invalid(errors),
+            ExchangeError::Conflict(message) => ApiError::Conflict(message),
+            ExchangeError::Forbidden(message) => ApiError::Forbidden(message),
+            ExchangeError::Busy(message) => ApiError::TooManyRequests {
+                error: message,
+                retry_after: None,
+            },
+            ExchangeError::Unavailable => ApiError::Unavailable,
+            internal @ ExchangeError::Internal { .. } => {
+                // The whole chain of causes, for the log.
+                let mut cause = internal.to_string();
+                let mut source = std::error::Error::source(&internal);
+                while let Some(inner) = source {
+                    cause = format!("{cause}: {inner}");
+                    source = inner.source();
+                }
+                ApiError::Internal(cause)
+            }
         }
     }
 }

@@ -1,36 +1,32 @@
 //! Federa's HTTP layer: routes, authentication, errors, OpenAPI and the
 //! `serve` entry point.
 
-mod agent_configuration;
 pub mod auth;
 pub mod auth_limit;
+mod authorized;
 mod bootstrap;
 pub mod client_address;
-pub mod clock;
 pub mod closing;
-mod composing;
-mod composition_secrets;
 pub mod connections;
 pub mod console;
 mod database_lock;
-pub mod dispatch;
 pub mod error;
 pub mod event_feed;
 pub mod extract;
-pub mod liveness;
-pub mod maintenance;
 pub mod metrics;
 pub mod oidc;
 mod openapi;
-mod ordering;
-mod pools;
 mod provisioning;
-pub mod reconciliation;
 mod request_bound;
 pub mod routes;
 mod serve;
 pub mod state;
-pub mod vault;
+
+/// The background upkeep of a server.
+pub use federa_exchange::upkeep as maintenance;
+/// The exchange's clock, wake-ups and vault, as this crate's own modules
+/// for the binaries and tests that reach them through the server.
+pub use federa_exchange::{clock, dispatch, liveness, vault};
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -117,11 +113,11 @@ pub fn app(state: AppState) -> Router {
             request_bound::bound,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.metrics.clone(),
             metrics::record,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.closing.clone(),
             closing::count,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

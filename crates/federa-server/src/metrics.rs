@@ -1,5 +1,6 @@
 //! Prometheus metrics of the HTTP layer.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -12,8 +13,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-
-use crate::state::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -112,7 +111,7 @@ fn method_label(method: &Method) -> &'static str {
 /// Counts and times every request by its route template (never the raw
 /// path, which would carry ids and grow the label set without bound) and
 /// by a method from a fixed set.
-pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let method = method_label(request.method()).to_string();
     let route = request
         .extensions()
@@ -125,13 +124,11 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         method: method.clone(),
         route: route.clone(),
     };
-    state
-        .metrics
+    metrics
         .durations
         .get_or_create(&labels)
         .observe(started.elapsed().as_secs_f64());
-    state
-        .metrics
+    metrics
         .requests
         .get_or_create(&RequestLabels {
             method,
@@ -142,13 +139,13 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     response
 }
 
-pub async fn handler(State(state): State<AppState>) -> Response {
+pub async fn handler(State(metrics): State<Arc<Metrics>>) -> Response {
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.render(),
+        metrics.render(),
     )
         .into_response()
 }

@@ -63,8 +63,10 @@ impl AgentStatus {
     }
 }
 
-/// One provider's running agent of some agent type.
-#[derive(Debug, Clone, PartialEq)]
+/// One provider's running agent of some agent type. It serializes in the
+/// shape the API answers it in, which `agent.updated` events diff.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Agent {
     pub id: Uuid,
     pub name: String,
@@ -74,7 +76,9 @@ pub struct Agent {
     pub agent_type_id: Uuid,
     pub tags: Vec<String>,
     pub configuration: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_pool_set_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_status_update: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -35,7 +35,7 @@ use crate::extract::IdPath;
 use crate::routes::agents::load_agent;
 use crate::routes::tokens::TokenRes;
 use crate::state::AppState;
-use crate::vault;
+use federa_exchange::secrets;
 
 /// The answer to creating or regenerating an install command. Both secrets
 /// are in it once and cannot be read back.
@@ -375,8 +375,8 @@ async fn resolved_configuration(state: &AppState, agent: &Agent) -> ApiResult<Ma
     let mut configuration = Value::Object(configuration.clone());
     let as_agent = Identity::agent(agent.id, agent.provider_id);
     let mut plain = std::collections::BTreeMap::new();
-    for reference in vault::references(&configuration) {
-        let value = vault::resolve(state, &as_agent, &reference).await?;
+    for reference in secrets::references(&configuration) {
+        let value = secrets::resolve(state, &as_agent, &reference).await?;
         plain.insert(format!("{VAULT_REFERENCE_PREFIX}{reference}"), value);
     }
     substitute(&mut configuration, &plain);

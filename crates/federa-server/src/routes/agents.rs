@@ -3,12 +3,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
-use federa_domain::catalogue::{check_tags, Agent, AgentStatus, AgentType, AGENT_LIST};
+use federa_domain::catalogue::{check_tags, Agent, AgentStatus, AGENT_LIST};
 use federa_domain::event::{Initiator, NewEvent};
-use federa_domain::json_diff;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
-use federa_domain::property_schema::{Actor, ValidationContext};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
@@ -16,15 +14,16 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::agent_configuration::{write_agent, AgentWrite, Configured};
 use crate::auth::Caller;
+use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
-use crate::provisioning::under;
 use crate::routes::PageRes;
 use crate::state::AppState;
-use crate::vault::{self, SecretOwner};
+use federa_exchange::agent_configuration::{checked_configuration, write_agent, AgentWrite};
+use federa_exchange::agent_events::agent_updated_event;
+use federa_exchange::secrets;
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -110,62 +109,6 @@ fn agent_event(kind: &str, caller: &Identity, agent: &Agent, properties: Value) 
         .properties(properties)
 }
 
-/// `agent.updated`, as Fulcrum logs it: `properties.diff` is the RFC 6902
-/// patch from the agent as it was to the agent as it is, in the shape
-/// `GET /agents/{id}` answers. A change of status also names both statuses.
-pub fn agent_updated_event(initiator: Initiator, before: &Agent, after: &Agent) -> NewEvent {
-    let diff = json_diff::diff(
-        &serde_json::to_value(AgentRes::from(before.clone())).unwrap_or_default(),
-        &serde_json::to_value(AgentRes::from(after.clone())).unwrap_or_default(),
-    );
-    let mut properties = json!({"diff": diff});
-    if before.status != after.status {
-        properties["from"] = json!(before.status);
-        properties["to"] = json!(after.status);
-    }
-    NewEvent::new("agent.updated", initiator, after.id)
-        .provider(Some(after.provider_id))
-        .agent(Some(after.id))
-        .properties(properties)
-}
-
-/// Checks a configuration against its agent type and moves new secret
-/// values into the vault; `None` stays `None`, unless the schema has
-/// properties that config pools fill, which a new agent gets either way.
-/// The configuration replaces `current` whole, but vault references sent
-/// back unchanged are kept.
-async fn checked_configuration(
-    state: &AppState,
-    agent_type: &AgentType,
-    agent_id: Uuid,
-    current: Option<&Map<String, Value>>,
-    configuration: Option<Map<String, Value>>,
-) -> ApiResult<Option<Configured>> {
-    let Some(schema) = agent_type.configuration() else {
-        return Ok(None);
-    };
-    let configuration = match configuration {
-        Some(configuration) => configuration,
-        None if !schema.generated_paths().is_empty() => Map::new(),
-        None => return Ok(None),
-    };
-    let kept = vault::unchanged_references(current, &configuration);
-    let context = if kept.is_empty() {
-        ValidationContext::create(Actor::User)
-    } else {
-        ValidationContext::update(Actor::User, &kept, "")
-    };
-    let mut validated = schema
-        .validate(&configuration, &context)
-        .map_err(|errors| under("configuration", errors))?;
-    vault::seal_secrets(state, &mut validated, SecretOwner::agent(agent_id)).await?;
-    Ok(Some(Configured {
-        schema,
-        properties: validated.properties,
-        pooled: validated.generators,
-    }))
-}
-
 /// An agent the caller may act on with `action`.
 pub(crate) async fn load_agent(
     state: &AppState,
@@ -173,10 +116,14 @@ pub(crate) async fn load_agent(
     id: Uuid,
     action: Action,
 ) -> ApiResult<Agent> {
-    caller.may(Object::Agent, action)?;
-    let agent = state.store.agent(id).await?.ok_or(ApiError::NotFound)?;
-    caller.authorize(Object::Agent, action, &agent.owners())?;
-    Ok(agent)
+    fetch_authorized(
+        caller,
+        Object::Agent,
+        action,
+        state.store.agent(id),
+        Agent::owners,
+    )
+    .await
 }
 
 /// The agent a token acts as.
@@ -228,7 +175,8 @@ async fn create(
         .agent_type(req.agent_type_id)
         .await?
         .ok_or_else(|| ApiError::field("agentTypeId", "no agent type has this id"))?;
-    crate::pools::check_agent_pool_set(&state, req.provider_id, req.service_pool_set_id).await?;
+    federa_exchange::pools::check_agent_pool_set(&state, req.provider_id, req.service_pool_set_id)
+        .await?;
     let agent_id = Uuid::now_v7();
     let configured =
         checked_configuration(&state, &agent_type, agent_id, None, req.configuration).await?;
@@ -250,23 +198,8 @@ async fn create(
     };
     let event =
         |agent: &Agent| agent_event("agent.created", &caller, agent, json!({"name": agent.name}));
-    write_agent(&state, &mut agent, configured, &event, AgentWrite::Insert)
-        .await
-        .map_err(|error| name_taken(error, &agent.name))?;
+    write_agent(&state, &mut agent, configured, &event, AgentWrite::Insert).await?;
     Ok((StatusCode::CREATED, Json(agent.into())))
-}
-
-/// Besides its id, the only unique value of an agent is its name within
-/// its provider, so a uniqueness conflict is about the name.
-fn name_taken(error: ApiError, name: &str) -> ApiError {
-    match error {
-        ApiError::Conflict(message) if message == federa_store::UNIQUE_CONFLICT => {
-            ApiError::Conflict(format!(
-                "name: the provider already has an agent named {name:?}"
-            ))
-        }
-        other => other,
-    }
 }
 
 /// The agent the calling token acts as.
@@ -356,17 +289,19 @@ async fn update(
         }
     }
     if req.service_pool_set_id.is_some() {
-        crate::pools::check_agent_pool_set(&state, agent.provider_id, req.service_pool_set_id)
-            .await?;
+        federa_exchange::pools::check_agent_pool_set(
+            &state,
+            agent.provider_id,
+            req.service_pool_set_id,
+        )
+        .await?;
         agent.service_pool_set_id = req.service_pool_set_id;
     }
     agent.updated_at = clock::now();
     let initiator = Initiator::of(&caller);
     let event = |agent: &Agent| agent_updated_event(initiator.clone(), &before, agent);
-    write_agent(&state, &mut agent, configured, &event, AgentWrite::Update)
-        .await
-        .map_err(|error| name_taken(error, &agent.name))?;
-    vault::agent_configuration_changed(
+    write_agent(&state, &mut agent, configured, &event, AgentWrite::Update).await?;
+    secrets::agent_configuration_changed(
         &state,
         agent.id,
         previous.as_ref(),

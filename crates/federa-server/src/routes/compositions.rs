@@ -1,38 +1,34 @@
 //! `/compositions`: several services a consumer orders together, with
 //! dependencies, placement relations and outputs wired into inputs. The
-//! handlers check the request and record the consumer's intent; the
-//! services are ordered and deleted by [`crate::composing`].
+//! handlers authorize and hand the request to the exchange, which checks
+//! it and records the consumer's intent
+//! ([`federa_exchange::compositions`]); the services are ordered and
+//! deleted by [`federa_exchange::composing`].
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
-use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event::Initiator;
 use federa_domain::exchange::composition::{Component, CompositionSpec, OnFailure, PeerRelation};
-use federa_domain::exchange::composition_progress::{
-    status, CompositionStatus, Intent, MemberState,
-};
+use federa_domain::exchange::composition_progress::{status, CompositionStatus, MemberState};
 use federa_domain::exchange::lists::COMPOSITION_LIST;
-use federa_domain::listing::{FieldError, Page};
-use federa_domain::participant::check_name;
-use federa_domain::property_schema::{Actor, PropertySchema, ValidationContext};
+use federa_domain::listing::Page;
 use federa_store::exchange::{StoredComposition, StoredMember};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::clock;
-use crate::composing;
+use crate::authorized::fetch_authorized;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
-use crate::provisioning::{type_rules, under};
 use crate::routes::PageRes;
 use crate::state::AppState;
+use federa_exchange::compositions;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -140,18 +136,14 @@ async fn load(
     id: Uuid,
     action: Action,
 ) -> ApiResult<StoredComposition> {
-    caller.may(Object::Composition, action)?;
-    let composition = state
-        .store
-        .composition(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.authorize(
+    fetch_authorized(
+        caller,
         Object::Composition,
         action,
-        &Owners::owner(composition.consumer_id),
-    )?;
-    Ok(composition)
+        state.store.composition(id),
+        |composition| Owners::owner(composition.consumer_id),
+    )
+    .await
 }
 
 /// The answer for one composition, with each member's service state.
@@ -164,105 +156,6 @@ async fn answer(state: &AppState, composition: StoredComposition) -> ApiResult<C
         });
     }
     Ok(CompositionRes::new(composition, statuses))
-}
-
-/// Every problem with the request beyond the spec's own shape: names,
-/// service types, placement requests, properties that need no input, and
-/// inputs naming properties the service types do not have.
-async fn check(state: &AppState, spec: &CompositionSpec) -> ApiResult<()> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    let mut collect = |result: ApiResult<()>| -> ApiResult<()> {
-        match result {
-            Ok(()) => Ok(()),
-            Err(ApiError::Invalid(found)) => {
-                errors.extend(found);
-                Ok(())
-            }
-            Err(other) => Err(other),
-        }
-    };
-    collect(
-        check_name("name", &spec.name)
-            .map(|_| ())
-            .map_err(Into::into),
-    )?;
-    let mut schemas: Vec<Option<PropertySchema>> = Vec::new();
-    for (index, component) in spec.components.iter().enumerate() {
-        let path = format!("components[{index}]");
-        collect(
-            check_name(&format!("{path}.name"), &component.name)
-                .map(|_| ())
-                .map_err(Into::into),
-        )?;
-        collect(component.placement.validate().map_err(|found| {
-            ApiError::Invalid(
-                found
-                    .into_iter()
-                    .map(|mut error| {
-                        error.path = format!("{path}.placement.{}", error.path);
-                        error
-                    })
-                    .collect(),
-            )
-        }))?;
-        let field = format!("{path}.serviceTypeId");
-        match type_rules(state, component.service_type_id, &field).await {
-            Ok(rules) => {
-                if let (Some(schema), true) = (&rules.properties, component.inputs.is_empty()) {
-                    collect(
-                        schema
-                            .validate(
-                                &component.properties,
-                                &ValidationContext::create(Actor::User),
-                            )
-                            .map(|_| ())
-                            .map_err(|found| under(&format!("{path}.properties"), found)),
-                    )?;
-                }
-                schemas.push(rules.properties.clone());
-            }
-            Err(error) => {
-                collect(Err(error))?;
-                schemas.push(None);
-            }
-        }
-    }
-    for (index, component) in spec.components.iter().enumerate() {
-        for (position, input) in component.inputs.iter().enumerate() {
-            let path = format!("components[{index}].inputs[{position}]");
-            if let Some(Some(schema)) = schemas.get(index) {
-                if schema.property(&input.property).is_none() {
-                    errors.push(FieldError::new(
-                        format!("{path}.property"),
-                        format!(
-                            "`{}` is not a property of the service type of `{}`",
-                            input.property, component.key
-                        ),
-                    ));
-                }
-            }
-            let source = spec
-                .components
-                .iter()
-                .position(|other| other.key == input.from);
-            if let Some(Some(schema)) = source.and_then(|source| schemas.get(source)) {
-                if schema.property(&input.output).is_none() {
-                    errors.push(FieldError::new(
-                        format!("{path}.output"),
-                        format!(
-                            "`{}` is not a property of the service type of `{}`",
-                            input.output, input.from
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Invalid(errors))
-    }
 }
 
 /// List compositions: a consumer sees its own.
@@ -314,62 +207,20 @@ async fn create(
         Action::Create,
         &Owners::none().with_consumer(consumer_id),
     )?;
-    let mut spec = CompositionSpec {
+    let spec = CompositionSpec {
         name: req.name,
         components: req.components,
         relations: req.relations,
         on_failure: req.on_failure,
     };
-    spec.validate()?;
-    check(&state, &spec).await?;
-    let id = Uuid::now_v7();
-    crate::composition_secrets::seal(&state, id, &mut spec).await?;
-    let now = clock::now();
-    let composition = StoredComposition {
-        id,
-        consumer_id,
-        group_id: req.group_id,
-        intent: Intent::Provision,
-        status: CompositionStatus::Pending.as_str().to_owned(),
-        members: spec
-            .components
-            .iter()
-            .map(|component| StoredMember {
-                key: component.key.clone(),
-                state: MemberState::Waiting,
-                service_id: None,
-                job_id: None,
-                provider_id: None,
-                country: None,
-                explanation: None,
-                error: None,
-                updated_at: now,
-            })
-            .collect(),
-        spec,
-        created_at: now,
-        updated_at: now,
-    };
-    let event = NewEvent::new(
-        "composition.created",
+    let stored = compositions::submit(
+        &state,
         Initiator::of(&caller),
-        composition.id,
+        consumer_id,
+        req.group_id,
+        spec,
     )
-    .consumer(Some(consumer_id))
-    .properties(json!({
-        "name": composition.spec.name,
-        "groupId": composition.group_id,
-        "components": composition.members.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(),
-    }));
-    state.store.insert_composition(&composition, &event).await?;
-    if let Err(error) = composing::advance(&state, composition.id).await {
-        tracing::warn!(?error, id = %composition.id, "composition not advanced; the sweep retries");
-    }
-    let stored = state
-        .store
-        .composition(composition.id)
-        .await?
-        .unwrap_or(composition);
+    .await?;
     Ok((StatusCode::CREATED, Json(answer(&state, stored).await?)))
 }
 
@@ -396,25 +247,6 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     let composition = load(&state, &caller, id, Action::Delete).await?;
-    if composition.intent != Intent::Delete {
-        let to = CompositionStatus::Deleting.as_str();
-        let event = NewEvent::new("composition.deleting", Initiator::of(&caller), id)
-            .consumer(Some(composition.consumer_id))
-            .properties(json!({"from": composition.status, "to": to}));
-        state
-            .store
-            .set_composition_intent(
-                id,
-                &[Intent::Provision, Intent::RollBack],
-                Intent::Delete,
-                to,
-                &event,
-                clock::now(),
-            )
-            .await?;
-    }
-    if let Err(error) = composing::advance(&state, id).await {
-        tracing::warn!(?error, %id, "composition not advanced; the sweep retries");
-    }
+    compositions::withdraw(&state, Initiator::of(&caller), &composition).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,20 +5,17 @@
 //! log's record of every status each service entered, and every price each
 //! offering had. Asking twice for a closed period gives the same bill.
 
-use std::collections::HashMap;
-
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
-use federa_domain::exchange::billing::{
-    bill_service_over_prices, build_invoice, Currency, InvoiceLine, LineKind, UsageWindow,
-};
-use federa_domain::exchange::{Decimal, PriceSheet};
+use federa_domain::exchange::billing::{Currency, LineKind};
+use federa_domain::exchange::Decimal;
 use federa_domain::listing::FieldError;
-use federa_store::exchange::{BilledParty, BilledService};
+use federa_exchange::billing::{self, Bill};
+use federa_store::exchange::BilledParty;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -26,10 +23,8 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::QueryPairs;
-use crate::provisioning::type_rules;
 use crate::state::AppState;
 
 /// A consumer's invoice or a provider's statement: the same lines seen
@@ -163,88 +158,31 @@ fn party(
     Ok(participant_id)
 }
 
-/// The bill of `party` over `[from, to)`.
-async fn bill(
-    state: &AppState,
-    party: BilledParty,
-    participant_id: Uuid,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> ApiResult<BillRes> {
-    // Time after now has not happened yet: a running service is billed up
-    // to now, never in advance.
-    let until = to.min(clock::now());
-    let mut billed: Vec<(InvoiceLine, Uuid)> = Vec::new();
-    let mut services: HashMap<Uuid, BilledService> = HashMap::new();
-    if until > from {
-        let history = state.store.usage_history(party, from, until).await?;
-        for service in history.services {
-            let Some(offering_id) = service.offering_id else {
-                continue;
-            };
-            let Some(prices) = history.prices.get(&offering_id) else {
-                continue;
-            };
-            let rules = type_rules(state, service.service_type_id, "serviceTypeId").await?;
-            let window = UsageWindow {
-                service_id: service.id,
-                price: PriceSheet::default(),
-                properties: service.properties.clone(),
-                status_changes: history
-                    .status_changes
-                    .get(&service.id)
-                    .cloned()
-                    .unwrap_or_default(),
-                running_states: rules.lifecycle.running_states().to_vec(),
-                metric_totals: Vec::new(),
-            };
-            let readings = history
-                .readings
-                .get(&service.id)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let lines = bill_service_over_prices(&window, prices, readings, from, until)
-                .map_err(|error| ApiError::Conflict(error.to_string()))?;
-            billed.extend(lines.into_iter().map(|line| (line, offering_id)));
-            services.insert(service.id, service);
-        }
-    }
-    let offerings: Vec<Uuid> = billed.iter().map(|(_, offering)| *offering).collect();
-    let invoice = build_invoice(
-        participant_id,
-        from,
-        to,
-        billed.into_iter().map(|(line, _)| line).collect(),
-    )
-    .map_err(|error| ApiError::Conflict(error.to_string()))?;
-    let lines = invoice
-        .lines
-        .into_iter()
-        .zip(offerings)
-        .filter_map(|(line, offering_id)| {
-            let service = services.get(&line.service_id)?;
-            Some(BillLineRes {
-                service_id: line.service_id,
-                service_name: service.name.clone(),
-                provider_id: service.provider_id,
-                consumer_id: service.consumer_id,
-                offering_id,
-                description: line.description,
-                kind: line.kind,
-                quantity: line.quantity,
-                unit_price: line.unit_price,
-                amount: line.amount,
+/// The answer shape of a bill.
+fn bill_res(bill: Bill) -> BillRes {
+    BillRes {
+        participant_id: bill.invoice.participant_id,
+        period_from: bill.invoice.period_from,
+        period_to: bill.invoice.period_to,
+        currency: bill.invoice.currency,
+        total: bill.invoice.total,
+        lines: bill
+            .lines
+            .into_iter()
+            .map(|billed| BillLineRes {
+                service_id: billed.line.service_id,
+                service_name: billed.service_name,
+                provider_id: billed.provider_id,
+                consumer_id: billed.consumer_id,
+                offering_id: billed.offering_id,
+                description: billed.line.description,
+                kind: billed.line.kind,
+                quantity: billed.line.quantity,
+                unit_price: billed.line.unit_price,
+                amount: billed.line.amount,
             })
-        })
-        .collect();
-    Ok(BillRes {
-        participant_id,
-        period_from: invoice.period_from,
-        period_to: invoice.period_to,
-        currency: invoice.currency,
-        total: invoice.total,
-        lines,
-    })
+            .collect(),
+    }
 }
 
 fn kind_name(kind: LineKind) -> &'static str {
@@ -328,7 +266,7 @@ async fn invoice(
     let (Some(from), Some(to)) = (query.from, query.to) else {
         return Err(ApiError::field("from", "is required"));
     };
-    let bill = bill(
+    let bill = billing::bill(
         &state,
         BilledParty::Consumer(consumer_id),
         consumer_id,
@@ -336,6 +274,7 @@ async fn invoice(
         to,
     )
     .await?;
+    let bill = bill_res(bill);
     Ok(answer(bill, wants_csv(&query, &headers)))
 }
 
@@ -360,7 +299,7 @@ async fn statement(
     let (Some(from), Some(to)) = (query.from, query.to) else {
         return Err(ApiError::field("from", "is required"));
     };
-    let bill = bill(
+    let bill = billing::bill(
         &state,
         BilledParty::Provider(provider_id),
         provider_id,
@@ -368,5 +307,6 @@ async fn statement(
         to,
     )
     .await?;
+    let bill = bill_res(bill);
     Ok(answer(bill, wants_csv(&query, &headers)))
 }

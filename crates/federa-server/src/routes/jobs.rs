@@ -7,36 +7,27 @@ use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object};
-use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event::Initiator;
 use federa_domain::listing::Page;
-use federa_domain::provisioning::{
-    complete_verdict, completion_change, fail_verdict, CompletionError, CompletionReport, Job,
-    JobStatus, Service, Verdict, JOB_LIST,
-};
-use federa_store::provisioning::JobFinish;
+use federa_domain::provisioning::{CompletionReport, Job, JobStatus, JOB_LIST};
+use federa_exchange::{finishing, leases, long_poll};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::clock;
-use crate::dispatch::MAX_WAITERS_PER_AGENT;
+use crate::authorized::fetch_authorized;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
-use crate::provisioning::{job_event, record_failure, transition_event, type_rules, under, JobRes};
+use crate::provisioning::JobRes;
 use crate::routes::PageRes;
 use crate::state::AppState;
-use crate::vault;
-use federa_domain::property_schema::{check_weight, json_weight};
 
 /// The longest `wait` a long-poll may ask for.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
-/// Longer than any platform's id for a machine or a container.
-const MAX_AGENT_INSTANCE_ID_CHARS: usize = 1000;
 const DEFAULT_PENDING_LIMIT: u32 = 10;
 const MAX_PENDING_LIMIT: u32 = 100;
 
@@ -101,10 +92,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Job> {
-    caller.may(Object::Job, action)?;
-    let job = state.store.job(id).await?.ok_or(ApiError::NotFound)?;
-    caller.authorize(Object::Job, action, &job.owners())?;
-    Ok(job)
+    fetch_authorized(
+        caller,
+        Object::Job,
+        action,
+        state.store.job(id),
+        Job::owners,
+    )
+    .await
 }
 
 /// List jobs.
@@ -198,44 +193,13 @@ async fn pending(
         })?,
         None => Duration::ZERO,
     };
-    let answer = |jobs: Vec<(Job, Service)>| {
-        Json(
-            jobs.into_iter()
-                .map(|(job, service)| JobRes::new(job, Some(service)))
-                .collect(),
-        )
-    };
-    if wait.is_zero() {
-        return Ok(answer(state.store.pending_jobs(agent_id, limit).await?));
-    }
-    let deadline = tokio::time::Instant::now() + wait;
-    let handle = state
-        .dispatch
-        .waiter(agent_id)
-        .ok_or_else(|| ApiError::TooManyRequests {
-            error: format!(
-                "wait: an agent may hold at most {MAX_WAITERS_PER_AGENT} long-polls open at once"
-            ),
-            retry_after: None,
-        })?;
-    loop {
-        let notified = handle.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let jobs = state.store.pending_jobs(agent_id, limit).await?;
-        let now = tokio::time::Instant::now();
-        if !jobs.is_empty() || now >= deadline {
-            return Ok(answer(jobs));
-        }
-        // A wake-up can be missed only while a replica's notification
-        // connection reconnects; re-checking every few seconds bounds that.
-        let slice = (deadline - now).min(Duration::from_secs(5));
-        tokio::select! {
-            _ = tokio::time::timeout(slice, notified) => {}
-            // The agent asks again, of this server's successor.
-            () = state.closing.closed() => return Ok(answer(Vec::new())),
-        }
-    }
+    let jobs =
+        long_poll::pending_jobs(&state, agent_id, limit, wait, state.closing.closed()).await?;
+    Ok(Json(
+        jobs.into_iter()
+            .map(|(job, service)| JobRes::new(job, Some(service)))
+            .collect(),
+    ))
 }
 
 /// Claim a pending job. Exactly one of any number of concurrent claims wins;
@@ -250,18 +214,11 @@ async fn claim(
     IdPath(id): IdPath,
 ) -> ApiResult<impl IntoResponse> {
     let job = load(&state, &caller, id, Action::Claim).await?;
-    let event = job_event("job.claimed", Initiator::of(&caller), &job, json!({}));
-    match state
-        .store
-        .claim_job(id, job.agent_id, state.lease.duration, clock::now, &event)
-        .await?
-    {
-        Some(lease) => Ok((
-            StatusCode::NO_CONTENT,
-            [(CLAIM_ATTEMPT_HEADER, lease.attempt.to_string())],
-        )),
-        None => Err(ApiError::Conflict("the job is not pending".into())),
-    }
+    let attempt = leases::claim(&state, Initiator::of(&caller), &job).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(CLAIM_ATTEMPT_HEADER, attempt.to_string())],
+    ))
 }
 
 /// Claim up to `limit` of the calling agent's pending jobs in one call
@@ -282,23 +239,13 @@ async fn claim_next(
     if !(1..=MAX_PENDING_LIMIT).contains(&limit) {
         return Err(ApiError::field("limit", "must be from 1 to 100"));
     }
-    let mut claimed = Vec::new();
-    for (mut job, service) in state.store.pending_jobs(agent_id, limit).await? {
-        let event = job_event("job.claimed", Initiator::of(&caller), &job, json!({}));
-        // Another instance of the agent may take a job first; skip it.
-        if let Some(lease) = state
-            .store
-            .claim_job(job.id, agent_id, state.lease.duration, clock::now, &event)
-            .await?
-        {
-            job.status = JobStatus::Processing;
-            job.claimed_at = Some(lease.claimed_at);
-            job.lease_expires_at = Some(lease.expires_at);
-            job.attempts = lease.attempt;
-            claimed.push(JobRes::new(job, Some(service)));
-        }
-    }
-    Ok(Json(claimed))
+    let claimed = leases::claim_next(&state, Initiator::of(&caller), agent_id, limit).await?;
+    Ok(Json(
+        claimed
+            .into_iter()
+            .map(|(job, service)| JobRes::new(job, Some(service)))
+            .collect(),
+    ))
 }
 
 /// Renew the lease on a job the agent is working on.
@@ -312,50 +259,8 @@ async fn heartbeat(
 ) -> ApiResult<Json<LeaseRes>> {
     let job = load(&state, &caller, id, Action::Complete).await?;
     let req: HeartbeatReq = crate::extract::decode_optional(&body)?;
-    check_attempt(&job, req.attempt)?;
-    let now = clock::now();
-    let until = now + state.lease.duration;
-    if state
-        .store
-        .renew_lease(id, job.agent_id, req.attempt, now, until)
-        .await?
-    {
-        Ok(Json(LeaseRes {
-            lease_expires_at: until,
-        }))
-    } else {
-        Err(ApiError::Conflict("the job is not in progress".into()))
-    }
-}
-
-/// Refuses a heartbeat or report from a claim that a later claim of the
-/// job superseded: its lease lapsed and the job went to another worker.
-fn check_attempt(job: &Job, attempt: Option<i32>) -> ApiResult<()> {
-    match attempt {
-        Some(attempt) if attempt != job.attempts => Err(ApiError::Conflict(format!(
-            "claim {attempt} of this job lapsed and was superseded by claim {}",
-            job.attempts
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// Answers a report that lost a race by looking at what was recorded.
-async fn settle(
-    state: &AppState,
-    id: Uuid,
-    attempt: Option<i32>,
-    verdict: impl Fn(&Job) -> Verdict,
-) -> ApiResult<StatusCode> {
-    let job = state.store.job(id).await?.ok_or(ApiError::NotFound)?;
-    check_attempt(&job, attempt)?;
-    match verdict(&job) {
-        Verdict::AlreadyDone => Ok(StatusCode::NO_CONTENT),
-        Verdict::Conflict(message) => Err(ApiError::Conflict(message.into())),
-        Verdict::Apply => Err(ApiError::Conflict(
-            "the job changed meanwhile; retry".into(),
-        )),
-    }
+    let lease_expires_at = leases::renew(&state, &job, req.attempt).await?;
+    Ok(Json(LeaseRes { lease_expires_at }))
 }
 
 /// Report success. Repeating the same report answers 204 again, however
@@ -369,185 +274,14 @@ async fn complete(
     IdPath(id): IdPath,
     Body(req): Body<CompleteJobReq>,
 ) -> ApiResult<StatusCode> {
-    let digest = completion_digest(id, &req);
-    let attempt = req.attempt;
-    let verdict = |job: &Job| complete_verdict(job.status, job.outcome_digest.as_deref(), &digest);
     let job = load(&state, &caller, id, Action::Complete).await?;
-    check_attempt(&job, attempt)?;
-    match verdict(&job) {
-        Verdict::Apply => {}
-        Verdict::AlreadyDone => return Ok(StatusCode::NO_CONTENT),
-        Verdict::Conflict(message) => return Err(ApiError::Conflict(message.into())),
-    }
-    let prepared = prepare_completion(&state, &caller, &job, req).await;
-    let (finish, events, service) = match prepared {
-        Ok(prepared) => prepared,
-        // A concurrent report may have finished the job (and moved its
-        // service) since it was read: judge this one against that outcome.
-        Err(error) => return settle_or(&state, id, attempt, &verdict, error).await,
-    };
-    let finish = JobFinish {
-        outcome_digest: Some(digest.clone()),
-        ..finish
-    };
-    if !state.store.finish_job(&finish, &events).await? {
-        return settle(&state, id, attempt, verdict).await;
-    }
-    let terminal = finish.releases_pool_values;
-    // The next job of the service group may now be handed out.
-    state.dispatch.wake(job.agent_id);
-    vault::job_finished(
-        &state,
-        &job,
-        &service,
-        finish.service.properties.as_ref(),
-        terminal,
-    )
-    .await;
-    crate::composing::after_job(&state, job.service_id).await;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// What completing `job` with `req` writes: the job's finish, its events
-/// and the service as it was read.
-async fn prepare_completion(
-    state: &AppState,
-    caller: &Identity,
-    job: &Job,
-    req: CompleteJobReq,
-) -> ApiResult<(JobFinish, [NewEvent; 2], Service)> {
-    let service = state
-        .store
-        .service(job.service_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let rules = type_rules(state, service.service_type_id, "serviceTypeId").await?;
-    if req
-        .agent_instance_id
-        .as_ref()
-        .is_some_and(|id| id.chars().count() > MAX_AGENT_INSTANCE_ID_CHARS)
-    {
-        return Err(ApiError::field(
-            "agentInstanceId",
-            format!("must be at most {MAX_AGENT_INSTANCE_ID_CHARS} characters"),
-        ));
-    }
-    if let Some(data) = &req.agent_instance_data {
-        let weight = json_weight(data);
-        if weight > state.max_properties_bytes {
-            return Err(ApiError::field(
-                "agentInstanceData",
-                format!(
-                    "must weigh at most {} bytes as JSON, got {weight}",
-                    state.max_properties_bytes
-                ),
-            ));
-        }
-    }
     let report = CompletionReport {
         agent_instance_id: req.agent_instance_id,
         agent_instance_data: req.agent_instance_data,
         properties: req.properties,
     };
-    let empty_schema;
-    let schema = match &rules.properties {
-        Some(schema) => schema,
-        None => {
-            empty_schema =
-                federa_domain::property_schema::PropertySchema::parse(&json!({"properties": {}}))
-                    .map_err(|_| ApiError::internal("the empty property schema does not parse"))?;
-            &empty_schema
-        }
-    };
-    let mut change = completion_change(&rules.lifecycle, schema, &service, job, &report).map_err(
-        |e| match e {
-            CompletionError::Lifecycle(error) => ApiError::field("action", error.to_string()),
-            CompletionError::Properties(errors) => under("", errors),
-        },
-    )?;
-    if let Some(properties) = &change.properties {
-        check_weight("properties", properties, state.max_properties_bytes)?;
-    }
-    vault::seal_reported(state, schema, &service, &mut change.properties).await?;
-    let initiator = Initiator::of(caller);
-    let events = [
-        job_event("job.completed", initiator.clone(), job, json!({})),
-        transition_event(initiator, job, &service, &change.status),
-    ];
-    let terminal = rules.lifecycle.is_terminal(&change.status);
-    let finish = JobFinish {
-        job_id: job.id,
-        service_id: service.id,
-        from: &[JobStatus::Processing],
-        to: JobStatus::Completed,
-        error_message: None,
-        outcome_digest: None,
-        service: change,
-        at: clock::now(),
-        lapsed_before: None,
-        attempt: req.attempt,
-        releases_pool_values: terminal,
-    };
-    Ok((finish, events, service))
-}
-
-/// Identifies a completion report: the same report sent again gives the
-/// same digest, any other a different one. Salted with the job's id.
-fn completion_digest(job_id: Uuid, req: &CompleteJobReq) -> String {
-    let report = json!({
-        "agentInstanceId": req.agent_instance_id,
-        "agentInstanceData": req.agent_instance_data,
-        "properties": req.properties,
-    });
-    let mut hasher = Sha256::new();
-    hasher.update(job_id.as_bytes());
-    hasher.update(canonical(&report).as_bytes());
-    format!("{:x}", hasher.finalize())
-}
-
-/// JSON text with object members in name order, whatever order they came in.
-fn canonical(value: &Value) -> String {
-    match value {
-        Value::Object(members) => {
-            let mut names: Vec<&String> = members.keys().collect();
-            names.sort();
-            let inner: Vec<String> = names
-                .into_iter()
-                .map(|name| {
-                    format!(
-                        "{}:{}",
-                        Value::from(name.as_str()),
-                        canonical(&members[name])
-                    )
-                })
-                .collect();
-            format!("{{{}}}", inner.join(","))
-        }
-        Value::Array(items) => {
-            format!(
-                "[{}]",
-                items.iter().map(canonical).collect::<Vec<_>>().join(",")
-            )
-        }
-        other => other.to_string(),
-    }
-}
-
-/// A report that could not be applied: if the job has meanwhile left
-/// `Processing`, the verdict on its recorded outcome answers; else `error`.
-async fn settle_or(
-    state: &AppState,
-    id: Uuid,
-    attempt: Option<i32>,
-    verdict: &impl Fn(&Job) -> Verdict,
-    error: ApiError,
-) -> ApiResult<StatusCode> {
-    match state.store.job(id).await? {
-        Some(job) if job.status != JobStatus::Processing => {
-            settle(state, id, attempt, verdict).await
-        }
-        _ => Err(error),
-    }
+    finishing::complete(&state, Initiator::of(&caller), &job, report, req.attempt).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Report failure; the service moves by the lifecycle's error transitions.
@@ -565,29 +299,7 @@ async fn fail(
     // database cannot store, becomes U+FFFD instead of refusing the report.
     let req: FailJobReq = crate::extract::decode_allowing_nul(&body)?;
     let job = load(&state, &caller, id, Action::Fail).await?;
-    check_attempt(&job, req.attempt)?;
     let message = req.error_message.replace('\0', "\u{FFFD}");
-    match fail_verdict(job.status, job.error_message.as_deref(), &message) {
-        Verdict::Apply => {}
-        Verdict::AlreadyDone => return Ok(StatusCode::NO_CONTENT),
-        Verdict::Conflict(conflict) => return Err(ApiError::Conflict(conflict.into())),
-    }
-    let from = &[JobStatus::Processing, JobStatus::Pending];
-    let failed = record_failure(
-        &state,
-        &job,
-        Initiator::of(&caller),
-        &message,
-        from,
-        None,
-        req.attempt,
-    )
-    .await?;
-    if !failed {
-        return settle(&state, id, req.attempt, |job| {
-            fail_verdict(job.status, job.error_message.as_deref(), &message)
-        })
-        .await;
-    }
+    finishing::fail(&state, Initiator::of(&caller), &job, &message, req.attempt).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,5 +1,5 @@
 //! `POST /agents/me/observations`: an agent reports what the platform shows
-//! of the services it runs; see [`crate::reconciliation`].
+//! of the services it runs; see [`federa_exchange::reconciliation`].
 
 use axum::extract::State;
 use axum::Json;
@@ -17,8 +17,8 @@ use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Body;
-use crate::reconciliation::{self, Recorded};
 use crate::state::AppState;
+use federa_exchange::reconciliation::{self, Recorded};
 
 /// Observations one report may carry.
 const MAX_OBSERVATIONS: usize = 1000;

@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
@@ -115,14 +116,14 @@ async fn load(
     id: Uuid,
     action: Action,
 ) -> ApiResult<Stored<Offering>> {
-    caller.may(Object::Offering, action)?;
-    let offering = state.store.offering(id).await?.ok_or(ApiError::NotFound)?;
-    caller.authorize(
+    fetch_authorized(
+        caller,
         Object::Offering,
         action,
-        &Owners::owner(offering.value.participant_id),
-    )?;
-    Ok(offering)
+        state.store.offering(id),
+        |offering| Owners::owner(offering.value.participant_id),
+    )
+    .await
 }
 
 /// Checks the offering against its provider's profile.

@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
@@ -114,13 +115,14 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ParticipantRes>> {
-    caller.may(Object::Participant, Action::Get)?;
-    let participant = state
-        .store
-        .participant(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.authorize(Object::Participant, Action::Get, &Owners::owner(id))?;
+    let participant = fetch_authorized(
+        &caller,
+        Object::Participant,
+        Action::Get,
+        state.store.participant(id),
+        |_| Owners::owner(id),
+    )
+    .await?;
     Ok(Json(participant.into()))
 }
 
@@ -133,13 +135,14 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<ParticipantUpdateReq>,
 ) -> ApiResult<Json<ParticipantRes>> {
-    caller.may(Object::Participant, Action::Update)?;
-    let mut participant = state
-        .store
-        .participant(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.authorize(Object::Participant, Action::Update, &Owners::owner(id))?;
+    let mut participant = fetch_authorized(
+        &caller,
+        Object::Participant,
+        Action::Update,
+        state.store.participant(id),
+        |_| Owners::owner(id),
+    )
+    .await?;
     if let Some(name) = req.name {
         participant.name = check_name("name", &name)?;
     }

@@ -21,6 +21,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
@@ -97,18 +98,14 @@ async fn load(
     id: Uuid,
     action: Action,
 ) -> ApiResult<Stored<PlacementPolicy>> {
-    caller.may(Object::PlacementPolicy, action)?;
-    let policy = state
-        .store
-        .placement_policy(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.authorize(
+    fetch_authorized(
+        caller,
         Object::PlacementPolicy,
         action,
-        &Owners::owner(policy.value.participant_id),
-    )?;
-    Ok(policy)
+        state.store.placement_policy(id),
+        |policy| Owners::owner(policy.value.participant_id),
+    )
+    .await
 }
 
 fn check_rules(rules: &PlacementRequest) -> ApiResult<()> {

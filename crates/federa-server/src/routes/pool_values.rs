@@ -1,7 +1,7 @@
 //! `/service-pool-values` and `/config-pool-values`: one set of handlers
 //! mounted once per pool family. Values are entered into list pools and
 //! deleted while free; which service or agent holds one is written by the
-//! allocator (`crate::pools`).
+//! allocator (`federa_exchange::pools`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use super::pool_docs;
 use crate::auth::Caller;
+use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
@@ -162,14 +163,14 @@ async fn load(
     id: Uuid,
     action: Action,
 ) -> ApiResult<PoolValue> {
-    caller.may(family.terms().value_object, action)?;
-    let value = state
-        .store
-        .pool_value(family, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.authorize(family.terms().value_object, action, &value.owners())?;
-    Ok(value)
+    fetch_authorized(
+        caller,
+        family.terms().value_object,
+        action,
+        state.store.pool_value(family, id),
+        PoolValue::owners,
+    )
+    .await
 }
 
 /// As Fulcrum: a held value is a 400 naming its holder.

@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 use super::pool_docs;
 use crate::auth::Caller;
+use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
@@ -231,14 +232,14 @@ async fn load(
     id: Uuid,
     action: Action,
 ) -> ApiResult<Pool> {
-    caller.may(family.terms().pool_object, action)?;
-    let pool = state
-        .store
-        .pool(family, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.authorize(family.terms().pool_object, action, &pool.owners())?;
-    Ok(pool)
+    fetch_authorized(
+        caller,
+        family.terms().pool_object,
+        action,
+        state.store.pool(family, id),
+        Pool::owners,
+    )
+    .await
 }
 
 async fn list(

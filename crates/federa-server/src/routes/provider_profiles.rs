@@ -21,6 +21,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
@@ -140,18 +141,14 @@ async fn load(
     participant_id: Uuid,
     action: Action,
 ) -> ApiResult<Stored<ProviderProfile>> {
-    caller.may(Object::ProviderProfile, action)?;
-    let profile = state
-        .store
-        .provider_profile(participant_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.authorize(
+    fetch_authorized(
+        caller,
         Object::ProviderProfile,
         action,
-        &Owners::owner(participant_id),
-    )?;
-    Ok(profile)
+        state.store.provider_profile(participant_id),
+        |_| Owners::owner(participant_id),
+    )
+    .await
 }
 
 /// Offerings name regions of the profile; dropping one of those would

@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
@@ -95,14 +96,14 @@ async fn load(
     id: Uuid,
     action: Action,
 ) -> ApiResult<ServiceOption> {
-    caller.may(Object::ServiceOption, action)?;
-    let option = state
-        .store
-        .service_option(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.authorize(Object::ServiceOption, action, &option.owners())?;
-    Ok(option)
+    fetch_authorized(
+        caller,
+        Object::ServiceOption,
+        action,
+        state.store.service_option(id),
+        ServiceOption::owners,
+    )
+    .await
 }
 
 /// `null` is not an option a property could hold.

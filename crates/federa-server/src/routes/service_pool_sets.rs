@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
@@ -78,14 +79,14 @@ async fn load(
     id: Uuid,
     action: Action,
 ) -> ApiResult<ServicePoolSet> {
-    caller.may(Object::ServicePoolSet, action)?;
-    let set = state
-        .store
-        .service_pool_set(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller.authorize(Object::ServicePoolSet, action, &set.owners())?;
-    Ok(set)
+    fetch_authorized(
+        caller,
+        Object::ServicePoolSet,
+        action,
+        state.store.service_pool_set(id),
+        ServicePoolSet::owners,
+    )
+    .await
 }
 
 /// List service pool sets.

@@ -6,7 +6,6 @@ use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::exchange::placement::PlacementRequest;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
-use federa_domain::property_schema::ValidationContext;
 use federa_domain::provisioning::{Service, SERVICE_LIST};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -15,17 +14,16 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use federa_store::StoreError;
-
 use crate::auth::Caller;
+use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{uuid_param, Body, IdPath, QueryPairs};
-use crate::ordering::{self, actor, checked_properties, new_job, Order, Prepared};
-use crate::provisioning::{job_event, type_rules, PropertyOwner, ServiceRes, TypeRules};
-use crate::routes::placement::OrderedServiceRes;
+use crate::provisioning::ServiceRes;
+use crate::routes::placement::{placement_res, OrderedServiceRes};
 use crate::routes::PageRes;
 use crate::state::AppState;
+use federa_exchange::ordering::{self, actor, Order, Prepared};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -73,37 +71,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Service> {
-    caller.may(Object::Service, action)?;
-    let service = state.store.service(id).await?.ok_or(ApiError::NotFound)?;
-    caller.authorize(Object::Service, action, &service.owners())?;
-    Ok(service)
-}
-
-/// Queues `action` on `service` after checking the lifecycle allows it now.
-async fn queue_action(
-    state: &AppState,
-    caller: &Identity,
-    service: &Service,
-    action: &str,
-    params: Option<Value>,
-) -> ApiResult<()> {
-    let rules = type_rules(state, service.service_type_id, "serviceTypeId").await?;
-    rules.lifecycle.can_perform(&service.status, action)?;
-    let job = new_job(service, action, params);
-    state
-        .store
-        .queue_job(
-            &job,
-            &job_event("job.created", Initiator::of(caller), &job, json!({})),
-        )
-        .await
-        .map_err(|error| match error {
-            // Fulcrum refuses an action during another job as invalid input.
-            StoreError::Conflict(message) => ApiError::field("action", message),
-            other => other.into(),
-        })?;
-    state.dispatch.wake(job.agent_id);
-    Ok(())
+    fetch_authorized(
+        caller,
+        Object::Service,
+        action,
+        state.store.service(id),
+        Service::owners,
+    )
+    .await
 }
 
 /// List services.
@@ -144,7 +119,7 @@ async fn create(
         Action::Create,
         &Owners::none().with_consumer(consumer_id),
     )?;
-    let mut prepared = ordering::prepare(
+    let prepared = ordering::order(
         &state,
         Order {
             name,
@@ -161,25 +136,14 @@ async fn create(
         },
     )
     .await?;
-    crate::pools::insert_service(
-        &state,
-        prepared.rules.properties.as_ref(),
-        &prepared.pooled,
-        &mut prepared.service,
-        &mut prepared.job,
-        &prepared.events,
-        prepared.placement.as_ref(),
-    )
-    .await?;
     let Prepared {
         service, placed, ..
     } = prepared;
-    state.dispatch.wake(service.agent_id);
     Ok((
         StatusCode::CREATED,
         Json(OrderedServiceRes {
             service: service.into(),
-            placement: placed.map(|(decided, _)| decided.response()),
+            placement: placed.map(|(decided, _)| placement_res(&decided)),
         }),
     ))
 }
@@ -220,14 +184,12 @@ async fn update(
         .map(|n| check_name("name", n))
         .transpose()?;
     if let Some(changes) = &req.properties {
-        let rules = type_rules(&state, service.service_type_id, "serviceTypeId").await?;
-        let merged = changed_properties(&state, &caller, &service, &rules, changes).await?;
-        queue_action(
+        ordering::change_properties(
             &state,
-            &caller,
+            actor(&caller),
+            Initiator::of(&caller),
             &service,
-            "update",
-            Some(Value::Object(merged)),
+            changes,
         )
         .await?;
     }
@@ -254,7 +216,7 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     let service = load(&state, &caller, id, Action::Delete).await?;
-    queue_action(&state, &caller, &service, "delete", None).await?;
+    ordering::queue_action(&state, Initiator::of(&caller), &service, "delete", None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -275,69 +237,14 @@ async fn act(
         crate::extract::decode(&body)?
     };
     let service = load(&state, &caller, id, Action::Update).await?;
-    if action == "update" {
-        return Err(ApiError::field(
-            "action",
-            "use PATCH /services/{id} to change properties",
-        ));
-    }
-    let params = match req.properties {
-        Some(changes) => Some(Value::Object(
-            action_properties(&state, &caller, &service, &action, &changes).await?,
-        )),
-        None => None,
-    };
-    queue_action(&state, &caller, &service, &action, params).await?;
+    ordering::act(
+        &state,
+        actor(&caller),
+        Initiator::of(&caller),
+        &service,
+        &action,
+        req.properties.as_ref(),
+    )
+    .await?;
     Ok(Json(service.into()))
-}
-
-/// The properties an action's request carries, checked as an update of the
-/// service's properties with new secrets sealed; refused for an action
-/// whose lifecycle declares no request schema.
-async fn action_properties(
-    state: &AppState,
-    caller: &Identity,
-    service: &Service,
-    action: &str,
-    changes: &Map<String, Value>,
-) -> ApiResult<Map<String, Value>> {
-    let rules = type_rules(state, service.service_type_id, "serviceTypeId").await?;
-    let Some(declared) = rules.lifecycle.action(action) else {
-        // Unknown actions are refused by the lifecycle check, as before.
-        rules.lifecycle.can_perform(&service.status, action)?;
-        return Err(ApiError::field(
-            "action",
-            "is not an action of the lifecycle",
-        ));
-    };
-    if !declared.accepts_properties() {
-        return Err(ApiError::field(
-            "properties",
-            format!("the `{action}` action declares no request schema, so it takes no properties"),
-        ));
-    }
-    changed_properties(state, caller, service, &rules, changes).await
-}
-
-/// The service's properties with `changes` applied, checked as an update by
-/// `caller` and with new secrets sealed.
-async fn changed_properties(
-    state: &AppState,
-    caller: &Identity,
-    service: &Service,
-    rules: &TypeRules,
-    changes: &Map<String, Value>,
-) -> ApiResult<Map<String, Value>> {
-    let owner = PropertyOwner {
-        service_id: service.id,
-        agent_id: service.agent_id,
-        provider_id: service.provider_id,
-        consumer_id: service.consumer_id,
-        group_id: service.group_id,
-    };
-    let context = ValidationContext::update(actor(caller), &service.properties, &service.status);
-    // Pool values are taken once, when the service is ordered; a pooled
-    // property keeps its value through updates.
-    let (merged, _) = checked_properties(state, rules, changes, &context, &owner).await?;
-    Ok(merged)
 }

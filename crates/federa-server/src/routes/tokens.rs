@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::{hash_token_value, new_token_value, Caller};
+use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
@@ -87,10 +88,14 @@ fn event(kind: &str, caller: &Identity, token: &Token) -> NewEvent {
 
 /// Loads a token the caller may act on with `action`.
 async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Token> {
-    caller.may(Object::Token, action)?;
-    let token = state.store.token(id).await?.ok_or(ApiError::NotFound)?;
-    caller.authorize(Object::Token, action, &token.owners())?;
-    Ok(token)
+    fetch_authorized(
+        caller,
+        Object::Token,
+        action,
+        state.store.token(id),
+        Token::owners,
+    )
+    .await
 }
 
 /// List tokens.

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::vault;
+use federa_exchange::secrets;
 
 #[derive(Serialize, ToSchema)]
 pub struct SecretRes {
@@ -35,7 +35,7 @@ async fn resolve(
     Caller(caller): Caller,
     Path(reference): Path<String>,
 ) -> ApiResult<Response> {
-    let value = vault::resolve(&state, &caller, &reference).await?;
+    let value = secrets::resolve(&state, &caller, &reference).await?;
     // Keeps the plain value out of any cache between the agent and us.
     Ok(([(CACHE_CONTROL, "no-store")], Json(SecretRes { value })).into_response())
 }

@@ -1,25 +1,28 @@
 //! Ordering a service: validating its properties, choosing its agent (by
 //! name, by type and tags, or through the exchange's placement) and
-//! building the service and its `create` job. `POST /services` and
-//! compositions order through here, so a member of a composition is
-//! checked, placed and recorded exactly as a service ordered on its own.
+//! building the service and its `create` job; and queueing the jobs of its
+//! later actions (`update`, `delete`, any action of its lifecycle).
+//! `POST /services` and compositions order through here, so a member of a
+//! composition is checked, placed and recorded exactly as a service
+//! ordered on its own.
 
 use federa_domain::access::{Identity, Role};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::exchange::placement::{Choice, PeerPlacement, Placement, PlacementRequest};
 use federa_domain::property_schema::{check_weight, Actor, GeneratorRequest, ValidationContext};
 use federa_domain::provisioning::{choose_agent, Job, JobStatus, Service};
+use federa_store::StoreError;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use crate::clock;
-use crate::error::{ApiError, ApiResult};
-use crate::provisioning::{
-    job_event, resolve_lookups, type_rules, under, PropertyOwner, TypeRules,
-};
-use crate::routes::placement::{self, Decided};
-use crate::state::AppState;
-use crate::vault::{self, SecretOwner};
+use crate::error::{under, ExchangeError, ExchangeResult};
+use crate::job_events::job_event;
+use crate::placement::{self, Decided};
+use crate::secrets;
+use crate::type_rules::{resolve_lookups, type_rules, PropertyOwner, TypeRules};
+use crate::vault::SecretOwner;
+use crate::Exchange;
 
 /// What a new service is ordered with. The caller has checked the name
 /// and that the consumer may order into the group.
@@ -94,16 +97,16 @@ pub fn new_job(service: &Service, action: &str, params: Option<Value>) -> Job {
 /// without a schema takes them as given (merged over the current ones on
 /// update). Also returns the properties a pool must fill.
 pub async fn checked_properties(
-    state: &AppState,
+    exchange: &Exchange,
     rules: &TypeRules,
     input: &Map<String, Value>,
     context: &ValidationContext<'_>,
     owner: &PropertyOwner,
-) -> ApiResult<(Map<String, Value>, Vec<GeneratorRequest>)> {
+) -> ExchangeResult<(Map<String, Value>, Vec<GeneratorRequest>)> {
     let Some(schema) = &rules.properties else {
         let mut merged = context.current().cloned().unwrap_or_default();
         merged.extend(input.clone());
-        check_weight("properties", &merged, state.max_properties_bytes)?;
+        check_weight("properties", &merged, exchange.max_properties_bytes)?;
         return Ok((merged, Vec::new()));
     };
     let mut validated = schema
@@ -112,28 +115,28 @@ pub async fn checked_properties(
     check_weight(
         "properties",
         &validated.properties,
-        state.max_properties_bytes,
+        exchange.max_properties_bytes,
     )?;
-    resolve_lookups(state, &validated, owner).await?;
+    resolve_lookups(exchange, &validated, owner).await?;
     let secrets_of = SecretOwner::service(owner.service_id, owner.agent_id);
-    vault::seal_secrets(state, &mut validated, secrets_of).await?;
+    secrets::seal_secrets(exchange, &mut validated, secrets_of).await?;
     Ok((validated.properties, validated.generators))
 }
 
 /// Checks `order` and chooses where it runs; the caller writes the service,
 /// its job and its placement in one transaction.
-pub async fn prepare(state: &AppState, order: Order<'_>) -> ApiResult<Prepared> {
-    let rules = type_rules(state, order.service_type_id, "serviceTypeId").await?;
+pub async fn prepare(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Prepared> {
+    let rules = type_rules(exchange, order.service_type_id, "serviceTypeId").await?;
     let placed = match order.placement {
         Some(_) if order.agent_id.is_some() => {
-            return Err(ApiError::field(
+            return Err(ExchangeError::field(
                 "agentId",
                 "must not be given with placement, which chooses the agent",
             ))
         }
         Some(request) => Some(
             placement::choose(
-                state,
+                exchange,
                 order.consumer_id,
                 order.service_type_id,
                 &rules,
@@ -150,12 +153,12 @@ pub async fn prepare(state: &AppState, order: Order<'_>) -> ApiResult<Prepared> 
     let (agent_id, provider_id) = match &placed {
         Some((_, choice)) => (choice.agent_id, choice.participant_id),
         None => {
-            let candidates = state
+            let candidates = exchange
                 .store
                 .agent_candidates(order.service_type_id, order.agent_id)
                 .await?;
             let agent = choose_agent(&candidates, order.agent_id, order.agent_tags)
-                .map_err(|why| ApiError::field(why.field(), why.to_string()))?;
+                .map_err(|why| ExchangeError::field(why.field(), why.to_string()))?;
             (agent.agent_id, agent.participant_id)
         }
     };
@@ -167,7 +170,7 @@ pub async fn prepare(state: &AppState, order: Order<'_>) -> ApiResult<Prepared> 
         group_id: order.group_id,
     };
     let (properties, pooled) = checked_properties(
-        state,
+        exchange,
         &rules,
         order.properties,
         &ValidationContext::create(order.actor),
@@ -223,4 +226,143 @@ pub async fn prepare(state: &AppState, order: Order<'_>) -> ApiResult<Prepared> 
         placed,
         placement,
     })
+}
+
+/// Orders a service: checks and places `order`, then writes the service,
+/// its `create` job, their events and its pool values, and wakes its agent.
+pub async fn order(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Prepared> {
+    let mut prepared = prepare(exchange, order).await?;
+    crate::pools::insert_service(
+        exchange,
+        prepared.rules.properties.as_ref(),
+        &prepared.pooled,
+        &mut prepared.service,
+        &mut prepared.job,
+        &prepared.events,
+        prepared.placement.as_ref(),
+    )
+    .await?;
+    exchange.dispatch.wake(prepared.service.agent_id);
+    Ok(prepared)
+}
+
+/// Queues `action` on `service` after checking the lifecycle allows it now.
+pub async fn queue_action(
+    exchange: &Exchange,
+    initiator: Initiator,
+    service: &Service,
+    action: &str,
+    params: Option<Value>,
+) -> ExchangeResult<()> {
+    let rules = type_rules(exchange, service.service_type_id, "serviceTypeId").await?;
+    rules.lifecycle.can_perform(&service.status, action)?;
+    let job = new_job(service, action, params);
+    exchange
+        .store
+        .queue_job(&job, &job_event("job.created", initiator, &job, json!({})))
+        .await
+        .map_err(|error| match error {
+            // Fulcrum refuses an action during another job as invalid input.
+            StoreError::Conflict(message) => ExchangeError::field("action", message),
+            other => other.into(),
+        })?;
+    exchange.dispatch.wake(job.agent_id);
+    Ok(())
+}
+
+/// Changes a service's properties: checks `changes` as an update by
+/// `actor` and queues an `update` job with the merged result.
+pub async fn change_properties(
+    exchange: &Exchange,
+    actor: Actor,
+    initiator: Initiator,
+    service: &Service,
+    changes: &Map<String, Value>,
+) -> ExchangeResult<()> {
+    let rules = type_rules(exchange, service.service_type_id, "serviceTypeId").await?;
+    let merged = changed_properties(exchange, actor, service, &rules, changes).await?;
+    queue_action(
+        exchange,
+        initiator,
+        service,
+        "update",
+        Some(Value::Object(merged)),
+    )
+    .await
+}
+
+/// Performs `action` of the service's lifecycle, with the properties its
+/// request carries when the action declares a request schema.
+pub async fn act(
+    exchange: &Exchange,
+    actor: Actor,
+    initiator: Initiator,
+    service: &Service,
+    action: &str,
+    changes: Option<&Map<String, Value>>,
+) -> ExchangeResult<()> {
+    if action == "update" {
+        return Err(ExchangeError::field(
+            "action",
+            "use PATCH /services/{id} to change properties",
+        ));
+    }
+    let params = match changes {
+        Some(changes) => Some(Value::Object(
+            action_properties(exchange, actor, service, action, changes).await?,
+        )),
+        None => None,
+    };
+    queue_action(exchange, initiator, service, action, params).await
+}
+
+/// The properties an action's request carries, checked as an update of the
+/// service's properties with new secrets sealed; refused for an action
+/// whose lifecycle declares no request schema.
+async fn action_properties(
+    exchange: &Exchange,
+    actor: Actor,
+    service: &Service,
+    action: &str,
+    changes: &Map<String, Value>,
+) -> ExchangeResult<Map<String, Value>> {
+    let rules = type_rules(exchange, service.service_type_id, "serviceTypeId").await?;
+    let Some(declared) = rules.lifecycle.action(action) else {
+        // Unknown actions are refused by the lifecycle check, as before.
+        rules.lifecycle.can_perform(&service.status, action)?;
+        return Err(ExchangeError::field(
+            "action",
+            "is not an action of the lifecycle",
+        ));
+    };
+    if !declared.accepts_properties() {
+        return Err(ExchangeError::field(
+            "properties",
+            format!("the `{action}` action declares no request schema, so it takes no properties"),
+        ));
+    }
+    changed_properties(exchange, actor, service, &rules, changes).await
+}
+
+/// The service's properties with `changes` applied, checked as an update by
+/// `actor` and with new secrets sealed.
+async fn changed_properties(
+    exchange: &Exchange,
+    actor: Actor,
+    service: &Service,
+    rules: &TypeRules,
+    changes: &Map<String, Value>,
+) -> ExchangeResult<Map<String, Value>> {
+    let owner = PropertyOwner {
+        service_id: service.id,
+        agent_id: service.agent_id,
+        provider_id: service.provider_id,
+        consumer_id: service.consumer_id,
+        group_id: service.group_id,
+    };
+    let context = ValidationContext::update(actor, &service.properties, &service.status);
+    // Pool values are taken once, when the service is ordered; a pooled
+    // property keeps its value through updates.
+    let (merged, _) = checked_properties(exchange, rules, changes, &context, &owner).await?;
+    Ok(merged)
 }

@@ -1,22 +1,16 @@
 //! Background upkeep: returning jobs whose lease lapsed, moving
-//! compositions on, and forgetting jobs finished long ago.
+//! compositions on, noticing silent agents, and forgetting jobs finished
+//! long ago.
 //!
 //! Every replica may run the sweep. Each step is a conditional update, so
 //! when two replicas find the same lapsed job only one of them changes it.
 
 use std::time::Duration;
 
-use federa_domain::event::Initiator;
-use federa_domain::provisioning::{lease_expiry_verdict, ExpiryVerdict, JobStatus};
-use serde_json::json;
-
 use crate::clock;
-use crate::error::ApiResult;
-use crate::provisioning::{job_event, record_failure};
-use crate::state::AppState;
-
-/// How many lapsed jobs one sweep handles; the next sweep takes the rest.
-const SWEEP_BATCH: u32 = 200;
+use crate::error::ExchangeResult;
+use crate::leases::{sweep_leases, SweepReport};
+use crate::Exchange;
 
 /// How long finished jobs are kept. Their events stay in the log, which is
 /// the audit trail; the jobs table only needs what agents may still ask for.
@@ -25,11 +19,14 @@ const RETENTION_BATCH: u32 = 1000;
 
 /// Deletes finished jobs older than the retention period, in batches so a
 /// large backlog never holds the writer for long.
-pub async fn forget_finished_jobs(state: &AppState, retention: chrono::Duration) -> ApiResult<u64> {
+pub async fn forget_finished_jobs(
+    exchange: &Exchange,
+    retention: chrono::Duration,
+) -> ExchangeResult<u64> {
     let before = clock::now() - retention;
     let mut total = 0;
     loop {
-        let deleted = state
+        let deleted = exchange
             .store
             .delete_finished_jobs(before, RETENTION_BATCH)
             .await?;
@@ -40,62 +37,17 @@ pub async fn forget_finished_jobs(state: &AppState, retention: chrono::Duration)
     }
 }
 
-/// What one sweep did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct SweepReport {
-    pub requeued: usize,
-    pub failed: usize,
-}
-
-/// Requeues or fails, by the lease policy, every job whose lease lapsed.
-pub async fn sweep_leases(state: &AppState) -> ApiResult<SweepReport> {
-    let now = clock::now();
-    let mut report = SweepReport::default();
-    for job in state.store.expired_leases(now, SWEEP_BATCH).await? {
-        match lease_expiry_verdict(&job, &state.lease) {
-            ExpiryVerdict::Requeue => {
-                let event = job_event(
-                    "job.leaseExpired",
-                    Initiator::system(),
-                    &job,
-                    json!({"attempts": job.attempts, "outcome": "requeued"}),
-                );
-                if state.store.requeue_job(&job, now, &event).await? {
-                    state.dispatch.wake(job.agent_id);
-                    report.requeued += 1;
-                }
-            }
-            ExpiryVerdict::Fail(message) => {
-                if record_failure(
-                    state,
-                    &job,
-                    Initiator::system(),
-                    &message,
-                    &[JobStatus::Processing],
-                    Some(now),
-                    Some(job.attempts),
-                )
-                .await?
-                {
-                    report.failed += 1;
-                }
-            }
-        }
-    }
-    Ok(report)
-}
-
 const RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Runs the sweep every `interval` until the task is dropped. Errors are
 /// logged and retried at the next tick: a database outage must not stop it.
-pub async fn run(state: AppState, interval: Duration) {
+pub async fn run(exchange: Exchange, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_retention = std::time::Instant::now() - RETENTION_INTERVAL;
     loop {
         ticker.tick().await;
-        match sweep_leases(&state).await {
+        match sweep_leases(&exchange).await {
             Ok(report) if report != SweepReport::default() => {
                 tracing::info!(
                     requeued = report.requeued,
@@ -108,16 +60,16 @@ pub async fn run(state: AppState, interval: Duration) {
         }
         // Heals a composition whose step was interrupted (a crash between
         // a job finishing and the next member being ordered).
-        if let Err(error) = crate::composing::sweep(&state).await {
+        if let Err(error) = crate::composing::sweep(&exchange).await {
             tracing::warn!(
                 ?error,
                 "composition sweep failed; retrying at the next tick"
             );
         }
-        state.dispatch.prune();
+        exchange.dispatch.prune();
         if last_retention.elapsed() >= RETENTION_INTERVAL {
             last_retention = std::time::Instant::now();
-            match forget_finished_jobs(&state, JOB_RETENTION).await {
+            match forget_finished_jobs(&exchange, JOB_RETENTION).await {
                 Ok(0) => {}
                 Ok(deleted) => tracing::info!(deleted, "finished jobs past retention deleted"),
                 Err(error) => tracing::warn!(?error, "job retention failed; retrying later"),
@@ -134,13 +86,13 @@ pub struct Background {
 impl Background {
     /// Starts the lease sweep, the agent liveness sweep and, on PostgreSQL, the relay of job
     /// notifications from other replicas.
-    pub fn start(state: &AppState, database_url: &str, sweep_interval: Duration) -> Background {
+    pub fn start(exchange: &Exchange, database_url: &str, sweep_interval: Duration) -> Background {
         let mut tasks = vec![
-            tokio::spawn(run(state.clone(), sweep_interval)),
-            tokio::spawn(crate::liveness::run(state.clone())),
+            tokio::spawn(run(exchange.clone(), sweep_interval)),
+            tokio::spawn(crate::liveness::run(exchange.clone())),
         ];
         if database_url.starts_with("postgres") {
-            let dispatch = state.dispatch.clone();
+            let dispatch = exchange.dispatch.clone();
             tasks.push(tokio::spawn(federa_store::job_wakes::relay(
                 database_url.to_string(),
                 move |agent_id| dispatch.wake(agent_id),

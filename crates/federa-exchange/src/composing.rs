@@ -30,10 +30,11 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use crate::clock;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ExchangeError, ExchangeResult};
+use crate::job_events::job_event;
 use crate::ordering::{self, new_job, Order, Prepared};
-use crate::provisioning::{job_event, type_rules};
-use crate::state::AppState;
+use crate::type_rules::type_rules;
+use crate::Exchange;
 
 /// How many compositions one sweep advances; the next sweep takes the rest.
 const SWEEP_BATCH: u32 = 100;
@@ -41,9 +42,9 @@ const SWEEP_BATCH: u32 = 100;
 /// Advances the composition `service_id` belongs to, if any, after one of
 /// its jobs finished. A failure is only logged: the job's outcome is
 /// already recorded, and the next sweep takes the step again.
-pub async fn after_job(state: &AppState, service_id: Uuid) {
-    let result = match state.store.service_composition(service_id).await {
-        Ok(Some(id)) => advance(state, id).await,
+pub async fn after_job(exchange: &Exchange, service_id: Uuid) {
+    let result = match exchange.store.service_composition(service_id).await {
+        Ok(Some(id)) => advance(exchange, id).await,
         Ok(None) => Ok(()),
         Err(error) => Err(error.into()),
     };
@@ -53,42 +54,42 @@ pub async fn after_job(state: &AppState, service_id: Uuid) {
 }
 
 /// Advances every composition still moving; returns how many were looked at.
-pub async fn sweep(state: &AppState) -> ApiResult<usize> {
+pub async fn sweep(exchange: &Exchange) -> ExchangeResult<usize> {
     let moving: Vec<&str> = CompositionStatus::MOVING
         .iter()
         .map(|status| status.as_str())
         .collect();
-    let ids = state.store.compositions_in(&moving, SWEEP_BATCH).await?;
+    let ids = exchange.store.compositions_in(&moving, SWEEP_BATCH).await?;
     for id in &ids {
-        advance(state, *id).await?;
+        advance(exchange, *id).await?;
     }
     Ok(ids.len())
 }
 
 /// Takes every step the composition allows now, then records its overall
 /// status once nothing more can happen without a job finishing.
-pub async fn advance(state: &AppState, id: Uuid) -> ApiResult<()> {
+pub async fn advance(exchange: &Exchange, id: Uuid) -> ExchangeResult<()> {
     // Each round either changes something or ends; the bound only guards
     // against a store that keeps answering differently.
     for _ in 0..64 {
-        let Some(composition) = state.store.composition(id).await? else {
+        let Some(composition) = exchange.store.composition(id).await? else {
             return Ok(());
         };
         if composition.members.len() != composition.spec.components.len() {
             tracing::error!(%id, "composition members do not match its components");
             return Ok(());
         }
-        if reconcile(state, &composition).await? {
+        if reconcile(exchange, &composition).await? {
             continue;
         }
         let states: Vec<MemberState> = composition.members.iter().map(|m| m.state).collect();
         let steps = next_steps(&composition.spec, composition.intent, &states);
         if steps.is_empty() {
-            return record_status(state, &composition, &states).await;
+            return record_status(exchange, &composition, &states).await;
         }
         let mut changed = false;
         for step in steps {
-            changed |= take(state, &composition, step).await?;
+            changed |= take(exchange, &composition, step).await?;
         }
         if !changed {
             return Ok(());
@@ -105,7 +106,7 @@ fn event(kind: &str, composition: &StoredComposition, properties: Value) -> NewE
 
 /// Moves members whose latest job finished: `create` to ready or failed,
 /// `delete` to deleted or kept. `true` when anything moved.
-async fn reconcile(state: &AppState, composition: &StoredComposition) -> ApiResult<bool> {
+async fn reconcile(exchange: &Exchange, composition: &StoredComposition) -> ExchangeResult<bool> {
     let mut changed = false;
     for member in &composition.members {
         let (MemberState::Creating | MemberState::Deleting, Some(job_id)) =
@@ -113,7 +114,7 @@ async fn reconcile(state: &AppState, composition: &StoredComposition) -> ApiResu
         else {
             continue;
         };
-        let Some(job) = state.store.job(job_id).await? else {
+        let Some(job) = exchange.store.job(job_id).await? else {
             continue;
         };
         let creating = member.state == MemberState::Creating;
@@ -131,7 +132,7 @@ async fn reconcile(state: &AppState, composition: &StoredComposition) -> ApiResu
             "state": to.as_str(),
             "error": job.error_message,
         });
-        changed |= state
+        changed |= exchange
             .store
             .move_member(
                 composition.id,
@@ -148,13 +149,13 @@ async fn reconcile(state: &AppState, composition: &StoredComposition) -> ApiResu
 }
 
 async fn record_status(
-    state: &AppState,
+    exchange: &Exchange,
     composition: &StoredComposition,
     states: &[MemberState],
-) -> ApiResult<()> {
+) -> ExchangeResult<()> {
     let derived = status(composition.intent, states).as_str();
     if derived != composition.status {
-        state
+        exchange
             .store
             .set_composition_status(
                 composition.id,
@@ -172,11 +173,15 @@ async fn record_status(
 }
 
 /// Takes one step; `true` when this call made the change.
-async fn take(state: &AppState, composition: &StoredComposition, step: Step) -> ApiResult<bool> {
+async fn take(
+    exchange: &Exchange,
+    composition: &StoredComposition,
+    step: Step,
+) -> ExchangeResult<bool> {
     match step {
         Step::RollBack => {
             let to = CompositionStatus::RollingBack.as_str();
-            Ok(state
+            Ok(exchange
                 .store
                 .set_composition_intent(
                     composition.id,
@@ -194,27 +199,27 @@ async fn take(state: &AppState, composition: &StoredComposition, step: Step) -> 
         }
         Step::Skip(index) => {
             let member = &composition.members[index];
-            move_member(state, composition, member, MemberState::Skipped, None).await
+            move_member(exchange, composition, member, MemberState::Skipped, None).await
         }
-        Step::Delete(index) => delete(state, composition, &composition.members[index]).await,
-        Step::Order(index) => order(state, composition, index).await,
+        Step::Delete(index) => delete(exchange, composition, &composition.members[index]).await,
+        Step::Order(index) => order(exchange, composition, index).await,
     }
 }
 
 async fn move_member(
-    state: &AppState,
+    exchange: &Exchange,
     composition: &StoredComposition,
     member: &StoredMember,
     to: MemberState,
     error: Option<String>,
-) -> ApiResult<bool> {
+) -> ExchangeResult<bool> {
     let properties = json!({
         "key": member.key,
         "serviceId": member.service_id,
         "state": to.as_str(),
         "error": error,
     });
-    Ok(state
+    Ok(exchange
         .store
         .move_member(
             composition.id,
@@ -231,25 +236,32 @@ async fn move_member(
 /// Queues the deletion of a member's service, or settles the member when
 /// its lifecycle has nothing to delete (already gone) or refuses.
 async fn delete(
-    state: &AppState,
+    exchange: &Exchange,
     composition: &StoredComposition,
     member: &StoredMember,
-) -> ApiResult<bool> {
+) -> ExchangeResult<bool> {
     let service = match member.service_id {
-        Some(id) => state.store.service(id).await?,
+        Some(id) => exchange.store.service(id).await?,
         None => None,
     };
     let Some(service) = service else {
         // Refused before a service existed: nothing to delete.
-        return move_member(state, composition, member, MemberState::Deleted, None).await;
+        return move_member(exchange, composition, member, MemberState::Deleted, None).await;
     };
-    let rules = type_rules(state, service.service_type_id, "serviceTypeId").await?;
+    let rules = type_rules(exchange, service.service_type_id, "serviceTypeId").await?;
     if rules.lifecycle.is_terminal(&service.status) {
-        return move_member(state, composition, member, MemberState::Deleted, None).await;
+        return move_member(exchange, composition, member, MemberState::Deleted, None).await;
     }
     if let Err(refused) = rules.lifecycle.can_perform(&service.status, "delete") {
         let error = format!("not deleted: {refused}");
-        return move_member(state, composition, member, MemberState::Kept, Some(error)).await;
+        return move_member(
+            exchange,
+            composition,
+            member,
+            MemberState::Kept,
+            Some(error),
+        )
+        .await;
     }
     let job = new_job(&service, "delete", None);
     let events = [
@@ -260,12 +272,12 @@ async fn delete(
             json!({"key": member.key, "serviceId": service.id, "jobId": job.id, "state": MemberState::Deleting.as_str()}),
         ),
     ];
-    let queued = state
+    let queued = exchange
         .store
         .delete_member(composition.id, &member.key, member.state, &job, &events)
         .await?;
     if queued {
-        state.dispatch.wake(job.agent_id);
+        exchange.dispatch.wake(job.agent_id);
     }
     Ok(queued)
 }
@@ -281,28 +293,17 @@ fn outputs(service: &Service) -> Map<String, Value> {
     outputs
 }
 
-/// Every error of a refused order in one sentence, for the member.
-fn describe(error: &ApiError) -> Option<String> {
-    match error {
-        ApiError::Invalid(errors) => Some(
-            errors
-                .iter()
-                .map(|error| format!("{}: {}", error.path, error.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        ApiError::Conflict(message) => Some(message.clone()),
-        _ => None,
-    }
-}
-
 /// Orders the member at `index`: wires its inputs, places it near its
 /// peers and writes its service and `create` job. An order the rules
 /// refuse fails the member; a storage error is returned for a later retry.
-async fn order(state: &AppState, composition: &StoredComposition, index: usize) -> ApiResult<bool> {
+async fn order(
+    exchange: &Exchange,
+    composition: &StoredComposition,
+    index: usize,
+) -> ExchangeResult<bool> {
     let member = &composition.members[index];
     let component = &crate::composition_secrets::opened(
-        state,
+        exchange,
         composition.id,
         &composition.spec.components[index],
     )
@@ -311,7 +312,7 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
     for dependency in composition.spec.dependencies_of(index) {
         let source = &composition.members[dependency];
         if let Some(service_id) = source.service_id {
-            if let Some(service) = state.store.service(service_id).await? {
+            if let Some(service) = exchange.store.service(service_id).await? {
                 provided.insert(source.key.clone(), outputs(&service));
             }
         }
@@ -319,8 +320,8 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
     let properties = match wire_inputs(component, &provided) {
         Ok(properties) => properties,
         Err(errors) => {
-            let error = describe(&ApiError::Invalid(errors));
-            return move_member(state, composition, member, MemberState::Failed, error).await;
+            let error = ExchangeError::Invalid(errors).refusal();
+            return move_member(exchange, composition, member, MemberState::Failed, error).await;
         }
     };
     let placed: HashMap<String, PlacedPeer> = composition
@@ -338,7 +339,7 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
         .collect();
     let peers = composition.spec.peer_placements(&member.key, &placed);
     let prepared = ordering::prepare(
-        state,
+        exchange,
         Order {
             name: component.name.clone(),
             service_type_id: component.service_type_id,
@@ -357,11 +358,11 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
     let mut prepared = match prepared {
         Ok(prepared) => prepared,
         Err(error) => {
-            let Some(message) = describe(&error) else {
+            let Some(message) = error.refusal() else {
                 return Err(error);
             };
             return move_member(
-                state,
+                exchange,
                 composition,
                 member,
                 MemberState::Failed,
@@ -371,11 +372,11 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
         }
     };
     let (Some((decided, choice)), Some(decision)) = (&prepared.placed, &prepared.placement) else {
-        return Err(ApiError::internal(
+        return Err(ExchangeError::internal(
             "a prepared member has no placement decision",
         ));
     };
-    let country = state
+    let country = exchange
         .store
         .provider_profile(choice.participant_id)
         .await?
@@ -411,7 +412,7 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
         ..
     } = prepared;
     let written = crate::pools::write_with_values(
-        state,
+        exchange,
         rules.properties.as_ref(),
         &pooled,
         &mut service,
@@ -419,7 +420,7 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
         |service, job, claims| {
             let (events, placement) = (&events, &placement);
             async move {
-                state
+                exchange
                     .store
                     .order_member(
                         composition.id,
@@ -441,16 +442,16 @@ async fn order(state: &AppState, composition: &StoredComposition, index: usize) 
     match written {
         Ok(written) => {
             if written {
-                state.dispatch.wake(service.agent_id);
+                exchange.dispatch.wake(service.agent_id);
             }
             Ok(written)
         }
         // An exhausted or missing pool refuses the member as it would refuse
         // an order.
-        Err(error) => match describe(&error) {
+        Err(error) => match error.refusal() {
             Some(message) => {
                 move_member(
-                    state,
+                    exchange,
                     composition,
                     member,
                     MemberState::Failed,

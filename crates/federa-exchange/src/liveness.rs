@@ -12,15 +12,15 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use federa_domain::catalogue::{Agent, AgentStatus};
-use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::catalogue::AgentStatus;
+use federa_domain::event::Initiator;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::agent_events::agent_status_event;
 use crate::clock;
-use crate::error::ApiResult;
-use crate::routes::agents::agent_updated_event;
-use crate::state::AppState;
+use crate::error::ExchangeResult;
+use crate::Exchange;
 
 /// How many silent agents one sweep marks; the next sweep takes the rest.
 const SWEEP_BATCH: u32 = 200;
@@ -55,51 +55,31 @@ impl SignsOfLife {
     }
 }
 
-/// The event of an agent's status change noticed by the exchange, its
-/// silence or its return: Fulcrum's `agent.updated` with the diff of the
-/// status, as for the agent's own report.
-pub fn agent_status_event(
-    initiator: Initiator,
-    agent: &Agent,
-    from: AgentStatus,
-    to: AgentStatus,
-) -> NewEvent {
-    let before = Agent {
-        status: from,
-        ..agent.clone()
-    };
-    let after = Agent {
-        status: to,
-        ..agent.clone()
-    };
-    agent_updated_event(initiator, &before, &after)
-}
-
 /// Records that `agent_id` spoke. A write failure is logged, not returned:
 /// the call the agent made must not fail because its liveness could not
 /// be noted, and the next call tries again.
 /// `caller` is who made the call, recorded as the initiator of a return.
-pub async fn sign_of_life(state: &AppState, agent_id: Uuid, caller: Initiator) {
+pub async fn sign_of_life(exchange: &Exchange, agent_id: Uuid, caller: Initiator) {
     let now = clock::now();
-    if !state
+    if !exchange
         .signs_of_life
-        .due(agent_id, now, state.liveness.refresh_every())
+        .due(agent_id, now, exchange.liveness.refresh_every())
     {
         return;
     }
-    if let Err(error) = revive_or_refresh(state, agent_id, caller, now).await {
-        state.signs_of_life.forget(agent_id);
+    if let Err(error) = revive_or_refresh(exchange, agent_id, caller, now).await {
+        exchange.signs_of_life.forget(agent_id);
         tracing::warn!(agent = %agent_id, ?error, "cannot record an agent's sign of life");
     }
 }
 
 async fn revive_or_refresh(
-    state: &AppState,
+    exchange: &Exchange,
     agent_id: Uuid,
     caller: Initiator,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
-    let Some(agent) = state.store.agent(agent_id).await? else {
+) -> ExchangeResult<()> {
+    let Some(agent) = exchange.store.agent(agent_id).await? else {
         return Ok(());
     };
     // The agent's own call brings it back, as its status report would.
@@ -109,28 +89,28 @@ async fn revive_or_refresh(
         AgentStatus::Disconnected,
         AgentStatus::Connected,
     );
-    if state
+    if exchange
         .store
         .record_sign_of_life(agent_id, &revived, now)
         .await?
     {
         tracing::info!(agent = %agent_id, name = %agent.name, "a disconnected agent spoke again; connected");
-        state.dispatch.wake(agent_id);
+        exchange.dispatch.wake(agent_id);
     }
     Ok(())
 }
 
 /// Marks `Disconnected` every connected agent silent past the timeout at
 /// `now`; answers how many this call marked.
-pub async fn sweep_silent_agents(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
-    let silent_before = state.liveness.silent_before(now);
+pub async fn sweep_silent_agents(exchange: &Exchange, now: DateTime<Utc>) -> ExchangeResult<usize> {
+    let silent_before = exchange.liveness.silent_before(now);
     let mut marked = 0;
-    for agent in state
+    for agent in exchange
         .store
         .silent_agents(silent_before, SWEEP_BATCH)
         .await?
     {
-        if !state
+        if !exchange
             .liveness
             .falls_silent(agent.status, agent.last_status_update, now)
         {
@@ -145,15 +125,15 @@ pub async fn sweep_silent_agents(state: &AppState, now: DateTime<Utc>) -> ApiRes
         event.properties["lastSeenAt"] = json!(agent.last_status_update);
         event.properties["reason"] = json!(format!(
             "no call from the agent for more than {} s",
-            state.liveness.timeout.num_seconds()
+            exchange.liveness.timeout.num_seconds()
         ));
-        if state
+        if exchange
             .store
             .mark_agent_silent(&agent, silent_before, &event, now)
             .await?
         {
             // Its next call must be written at once to bring it back.
-            state.signs_of_life.forget(agent.id);
+            exchange.signs_of_life.forget(agent.id);
             tracing::warn!(agent = %agent.id, name = %agent.name, last_seen = ?agent.last_status_update, "agent silent past the timeout; disconnected");
             marked += 1;
         }
@@ -162,8 +142,8 @@ pub async fn sweep_silent_agents(state: &AppState, now: DateTime<Utc>) -> ApiRes
 }
 
 /// Runs the sweep as often as the timeout asks until the task is dropped.
-pub async fn run(state: AppState) {
-    let every = state
+pub async fn run(exchange: Exchange) {
+    let every = exchange
         .liveness
         .sweep_every()
         .to_std()
@@ -172,7 +152,7 @@ pub async fn run(state: AppState) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        if let Err(error) = sweep_silent_agents(&state, clock::now()).await {
+        if let Err(error) = sweep_silent_agents(&exchange, clock::now()).await {
             tracing::warn!(
                 ?error,
                 "agent liveness sweep failed; retrying at the next tick"

@@ -23,9 +23,8 @@ use federa_store::StoreError;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
-use crate::provisioning::under;
-use crate::state::AppState;
+use crate::error::{under, ExchangeError, ExchangeResult};
+use crate::Exchange;
 
 /// Each lost claim means another order took a value, so a few dozen rounds
 /// only run out when the pool churns faster than orders can be written.
@@ -59,7 +58,7 @@ impl PoolsOf {
 impl<'a> Source<'a> {
     /// Pairs `request` with `pool`, refusing a pool whose stored generator
     /// configuration no longer parses.
-    fn new(request: &'a GeneratorRequest, pool: Pool) -> ApiResult<Source<'a>> {
+    fn new(request: &'a GeneratorRequest, pool: Pool) -> ExchangeResult<Source<'a>> {
         let family = pool.family();
         let generator = PoolGenerator::parse(
             pool.generator_type,
@@ -67,7 +66,7 @@ impl<'a> Source<'a> {
             pool.property_type,
         )
         .map_err(|_| {
-            ApiError::Conflict(format!(
+            ExchangeError::Conflict(format!(
                 "{}: {} {} has an unusable generatorConfig",
                 field(family, request),
                 family.terms().noun,
@@ -86,22 +85,22 @@ impl<'a> Source<'a> {
 /// for every property in `requests`, retrying the choice when another order
 /// wins a value first.
 pub async fn insert_service(
-    state: &AppState,
+    exchange: &Exchange,
     schema: Option<&PropertySchema>,
     requests: &[GeneratorRequest],
     service: &mut Service,
     job: &mut Job,
     events: &[NewEvent],
     placement: Option<&Placement>,
-) -> ApiResult<()> {
+) -> ExchangeResult<()> {
     write_with_values(
-        state,
+        exchange,
         schema,
         requests,
         service,
         job,
         |service, job, claims| async move {
-            state
+            exchange
                 .store
                 .insert_service(&service, &job, events, &claims, placement)
                 .await
@@ -115,13 +114,13 @@ pub async fn insert_service(
 /// them in the transaction that writes the service. A lost claim means
 /// another order took a value first: the choice is made again.
 pub async fn write_with_values<T, Write, Written>(
-    state: &AppState,
+    exchange: &Exchange,
     schema: Option<&PropertySchema>,
     requests: &[GeneratorRequest],
     service: &mut Service,
     job: &mut Job,
     mut write: Write,
-) -> ApiResult<T>
+) -> ExchangeResult<T>
 where
     Write: FnMut(Service, Job, Vec<PoolClaim>) -> Written,
     Written: std::future::Future<Output = Result<T, StoreError>>,
@@ -133,10 +132,10 @@ where
         agent_id: service.agent_id,
         provider_id: service.provider_id,
     };
-    let sources = sources(state, &pools_of, requests).await?;
+    let sources = sources(exchange, &pools_of, requests).await?;
     let asked = service.properties.clone();
     with_claimed_values(
-        state,
+        exchange,
         PoolFamily::Service,
         schema,
         &sources,
@@ -155,25 +154,25 @@ where
 /// transaction that writes their holder. A lost claim means another holder
 /// took a value first: the choice is made again, a bounded number of times.
 pub(crate) async fn with_claimed_values<T, Write, Written>(
-    state: &AppState,
+    exchange: &Exchange,
     family: PoolFamily,
     schema: &PropertySchema,
     sources: &[Source<'_>],
     asked: Map<String, Value>,
     mut write: Write,
-) -> ApiResult<T>
+) -> ExchangeResult<T>
 where
     Write: FnMut(Map<String, Value>, Vec<PoolClaim>) -> Written,
     Written: std::future::Future<Output = Result<T, StoreError>>,
 {
     for _ in 0..ATTEMPTS {
-        let (properties, claims) = choose(state, family, schema, sources, asked.clone()).await?;
+        let (properties, claims) = choose(exchange, family, schema, sources, asked.clone()).await?;
         match write(properties, claims).await {
             Err(StoreError::Raced(_)) => continue,
             done => return Ok(done?),
         }
     }
-    Err(ApiError::Conflict(format!(
+    Err(ExchangeError::Conflict(format!(
         "the {}s are busy with other writes; retry",
         family.terms().noun
     )))
@@ -182,16 +181,16 @@ where
 /// Refuses an agent's `servicePoolSetId` unless it names a set of the
 /// agent's own provider.
 pub async fn check_agent_pool_set(
-    state: &AppState,
+    exchange: &Exchange,
     provider_id: Uuid,
     set_id: Option<Uuid>,
-) -> ApiResult<()> {
+) -> ExchangeResult<()> {
     let Some(set_id) = set_id else {
         return Ok(());
     };
-    match state.store.service_pool_set(set_id).await? {
+    match exchange.store.service_pool_set(set_id).await? {
         Some(set) if set.provider_id == provider_id => Ok(()),
-        _ => Err(ApiError::field(
+        _ => Err(ExchangeError::field(
             "servicePoolSetId",
             "no service pool set of the agent's provider has this id",
         )),
@@ -206,16 +205,16 @@ pub(crate) fn field(family: PoolFamily, request: &GeneratorRequest) -> String {
 /// The pool of each request, of the `poolType` its property names; every
 /// request without one is named in the error.
 pub(crate) async fn sources<'a>(
-    state: &AppState,
+    exchange: &Exchange,
     pools_of: &PoolsOf,
     requests: &'a [GeneratorRequest],
-) -> ApiResult<Vec<Source<'a>>> {
+) -> ExchangeResult<Vec<Source<'a>>> {
     let family = pools_of.family();
     let drawing = match *pools_of {
         PoolsOf::AgentSet {
             agent_id,
             provider_id,
-        } => match agent_set(state, agent_id, provider_id).await? {
+        } => match agent_set(exchange, agent_id, provider_id).await? {
             Some(set_id) => Drawing::Set(set_id),
             None => Drawing::NoSet(agent_id),
         },
@@ -225,7 +224,7 @@ pub(crate) async fn sources<'a>(
     let mut missing = Vec::new();
     for request in requests {
         let GeneratorKind::Pool { pool_type } = &request.generator.kind;
-        match pool_of_type(state, &drawing, pool_type).await? {
+        match pool_of_type(exchange, &drawing, pool_type).await? {
             Ok(pool) => out.push(Source::new(request, pool)?),
             Err(message) => missing.push(FieldError::new(field(family, request), message)),
         }
@@ -247,12 +246,12 @@ enum Drawing {
 
 /// The pool of `pool_type` a holder draws from, or why there is none.
 async fn pool_of_type(
-    state: &AppState,
+    exchange: &Exchange,
     drawing: &Drawing,
     pool_type: &str,
-) -> ApiResult<Result<Pool, String>> {
+) -> ExchangeResult<Result<Pool, String>> {
     Ok(match *drawing {
-        Drawing::Set(set_id) => state
+        Drawing::Set(set_id) => exchange
             .store
             .service_pool_of_type(set_id, pool_type)
             .await?
@@ -261,7 +260,7 @@ async fn pool_of_type(
             "needs a value from a service pool, but agent {agent_id} draws from no service pool set of its provider"
         )),
         Drawing::Provider(provider_id) => {
-            let pools = state.store.config_pools_of_type(pool_type).await?;
+            let pools = exchange.store.config_pools_of_type(pool_type).await?;
             pool_for_provider(&pools, provider_id).cloned().ok_or_else(|| format!(
                 "needs a value from a config pool of type `{pool_type}`, but neither provider {provider_id} nor the exchange has one"
             ))
@@ -272,16 +271,20 @@ async fn pool_of_type(
 /// The pool set a service's agent names, when it is the service provider's:
 /// an agent may name any set, but only its own provider's sets count, so no
 /// provider hands out another's values.
-async fn agent_set(state: &AppState, agent_id: Uuid, provider_id: Uuid) -> ApiResult<Option<Uuid>> {
-    let agent = state
+async fn agent_set(
+    exchange: &Exchange,
+    agent_id: Uuid,
+    provider_id: Uuid,
+) -> ExchangeResult<Option<Uuid>> {
+    let agent = exchange
         .store
         .agent(agent_id)
         .await?
-        .ok_or_else(|| ApiError::field("agentId", "no agent has this id"))?;
+        .ok_or_else(|| ExchangeError::field("agentId", "no agent has this id"))?;
     let Some(set_id) = agent.service_pool_set_id else {
         return Ok(None);
     };
-    Ok(state
+    Ok(exchange
         .store
         .service_pool_set(set_id)
         .await?
@@ -292,12 +295,12 @@ async fn agent_set(state: &AppState, agent_id: Uuid, provider_id: Uuid) -> ApiRe
 /// One choice of values from a fresh read: the properties with the values
 /// filled in, and the claims that must succeed for the choice to hold.
 async fn choose(
-    state: &AppState,
+    exchange: &Exchange,
     family: PoolFamily,
     schema: &PropertySchema,
     sources: &[Source<'_>],
     mut properties: Map<String, Value>,
-) -> ApiResult<(Map<String, Value>, Vec<PoolClaim>)> {
+) -> ExchangeResult<(Map<String, Value>, Vec<PoolClaim>)> {
     let mut claims = Vec::new();
     for (index, source) in sources.iter().enumerate() {
         // Earlier properties of this order drawing from the same pool.
@@ -310,7 +313,7 @@ async fn choose(
         };
         let property_name = source.request.path.to_string();
         let exhausted = || {
-            ApiError::Conflict(format!(
+            ExchangeError::Conflict(format!(
                 "{}: {} `{}` has no free value left",
                 field(family, source.request),
                 family.terms().noun,
@@ -325,7 +328,7 @@ async fn choose(
                         PoolClaim::Generated { .. } => None,
                     })
                     .collect();
-                let free = state
+                let free = exchange
                     .store
                     .free_listed_values(family, source.pool.id, chosen.len() + 1)
                     .await?;
@@ -337,7 +340,7 @@ async fn choose(
                 (picked.value.clone(), claim)
             }
             PoolGenerator::Subnet(subnet) => {
-                let mut taken: BTreeSet<IpAddr> = state
+                let mut taken: BTreeSet<IpAddr> = exchange
                     .store
                     .generated_addresses(family, source.pool.id)
                     .await?
@@ -363,7 +366,7 @@ async fn choose(
             .check_generated(source.request, &value)
             .map_err(|errors| under(family.terms().filled_field, errors))?;
         if !source.request.path.store(&mut properties, value) {
-            return Err(ApiError::field(
+            return Err(ExchangeError::field(
                 field(family, source.request),
                 "cannot take a pool value because the object holding it is absent",
             ));

@@ -10,10 +10,10 @@ use federa_domain::property_schema::PropertyPath;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
-use crate::provisioning::type_rules;
-use crate::state::AppState;
+use crate::error::{ExchangeError, ExchangeResult};
+use crate::type_rules::type_rules;
 use crate::vault::SEALED_INLINE_PREFIX;
+use crate::Exchange;
 
 /// Where one sealed value is kept; a sealed value opens only there.
 fn place(composition_id: Uuid, key: &str, path: &PropertyPath) -> String {
@@ -22,13 +22,13 @@ fn place(composition_id: Uuid, key: &str, path: &PropertyPath) -> String {
 
 /// Seals every plain secret value of the spec's components in place.
 pub async fn seal(
-    state: &AppState,
+    exchange: &Exchange,
     composition_id: Uuid,
     spec: &mut CompositionSpec,
-) -> ApiResult<()> {
+) -> ExchangeResult<()> {
     for (index, component) in spec.components.iter_mut().enumerate() {
         let field = format!("components[{index}].serviceTypeId");
-        let rules = type_rules(state, component.service_type_id, &field).await?;
+        let rules = type_rules(exchange, component.service_type_id, &field).await?;
         let Some(schema) = &rules.properties else {
             continue;
         };
@@ -40,13 +40,15 @@ pub async fn seal(
             .collect();
         for path in plain {
             let value = path.lookup(&component.properties).cloned().ok_or_else(|| {
-                ApiError::internal("a secret path the schema named is missing from the component")
+                ExchangeError::internal(
+                    "a secret path the schema named is missing from the component",
+                )
             })?;
-            let sealed = state
+            let sealed = exchange
                 .vault
                 .seal_inline(&place(composition_id, &component.key, &path), &value)?;
             if !path.store(&mut component.properties, Value::String(sealed)) {
-                return Err(ApiError::internal(
+                return Err(ExchangeError::internal(
                     "a secret path the schema named cannot be written",
                 ));
             }
@@ -57,12 +59,12 @@ pub async fn seal(
 
 /// The component with its sealed secret values opened, to be ordered.
 pub async fn opened(
-    state: &AppState,
+    exchange: &Exchange,
     composition_id: Uuid,
     component: &Component,
-) -> ApiResult<Component> {
+) -> ExchangeResult<Component> {
     let mut opened = component.clone();
-    let rules = type_rules(state, component.service_type_id, "serviceTypeId").await?;
+    let rules = type_rules(exchange, component.service_type_id, "serviceTypeId").await?;
     let Some(schema) = &rules.properties else {
         return Ok(opened);
     };
@@ -80,16 +82,16 @@ pub async fn opened(
         let text = path
             .lookup(&component.properties)
             .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::internal("a sealed secret is not text"))?;
-        let value = state
+            .ok_or_else(|| ExchangeError::internal("a sealed secret is not text"))?;
+        let value = exchange
             .vault
             .open_inline(&place(composition_id, &component.key, &path), text)
             .map_err(|_| {
                 tracing::error!(composition = %composition_id, key = %component.key, "a sealed composition secret does not open: the spec was altered or the key changed");
-                ApiError::internal("a sealed composition secret does not open")
+                ExchangeError::internal("a sealed composition secret does not open")
             })?;
         if !path.store(&mut opened.properties, value) {
-            return Err(ApiError::internal(
+            return Err(ExchangeError::internal(
                 "an opened secret path cannot be written",
             ));
         }

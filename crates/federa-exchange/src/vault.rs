@@ -2,28 +2,21 @@
 //! service properties, job params, agent configuration, events and logs
 //! only ever carry `vault://<reference>`.
 //!
-//! This module owns the key, sealing and opening, and the rules for when a
-//! secret is written, read and released. Rows live in `federa-store`
-//! ([`federa_store::vault`]), which never sees a plain value.
+//! This module owns the key and sealing and opening; when a secret is
+//! written, read and released is the secret policy ([`crate::secrets`]).
+//! Rows live in `federa-store` ([`federa_store::vault`]), which never sees
+//! a plain value.
 //!
-//! - **Writing.** Secrets are sealed and stored *before* the row that will
-//!   hold their reference commits (the service, job or agent writes are
-//!   their own transactions). A write that then fails leaves secrets that
-//!   no row holds; [`Sweeper`] deletes those after [`ORPHAN_GRACE`].
 //! - **Binding.** Each ciphertext is authenticated together with its
 //!   reference, kind, service and reader agent, so a ciphertext moved to
 //!   another row, or a row re-pointed at another agent, no longer opens.
-//! - **Releasing.** A replaced persistent secret stays until the job that
-//!   replaced it completes, since until then the service's stored
-//!   properties still point at it (and a failed update keeps them); the
-//!   new one is released instead when that job fails. Ephemeral secrets go
-//!   when any job that carried them completes or fails, and everything of a
-//!   service goes when it reaches a terminal state.
+//! - **Sweeping.** A secret whose holder's write failed is held by no row;
+//!   [`Sweeper`] deletes those after [`ORPHAN_GRACE`], and expired
+//!   ephemeral ones.
 //!
 //! Plain values are never logged: nothing here formats one, and the types
 //! that hold key material print as `<redacted>`.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,20 +26,14 @@ use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
 use aes_gcm::{AeadCore, Aes256Gcm, Nonce};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use federa_domain::access::{Action, Identity, Object, Owners};
-use federa_domain::property_schema::{
-    PropertySchema, SecretKind, Validated, VAULT_REFERENCE_PREFIX,
-};
-use federa_domain::provisioning::{Job, Service};
+use federa_domain::property_schema::SecretKind;
 use federa_store::vault::SealedSecret;
 use federa_store::{DataLocation, Store};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::clock;
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 
 /// The environment variable holding the key itself.
 pub const KEY_ENV: &str = "FEDERA_VAULT_KEY";
@@ -147,9 +134,9 @@ pub struct Tampered;
 #[error("the secret could not be sealed")]
 pub struct SealError;
 
-impl From<SealError> for ApiError {
-    fn from(_: SealError) -> ApiError {
-        ApiError::internal("a secret could not be sealed")
+impl From<SealError> for crate::ExchangeError {
+    fn from(_: SealError) -> crate::ExchangeError {
+        crate::ExchangeError::internal("a secret could not be sealed")
     }
 }
 
@@ -347,7 +334,7 @@ fn new_reference() -> String {
 }
 
 /// Whether `text` could be a reference this vault made.
-fn is_reference(text: &str) -> bool {
+pub(crate) fn is_reference(text: &str) -> bool {
     text.len() == REFERENCE_BYTES * 2
         && text
             .bytes()
@@ -479,214 +466,6 @@ impl SecretOwner {
             agent_id,
         }
     }
-}
-
-fn reference_value(reference: &str) -> Value {
-    Value::String(format!("{VAULT_REFERENCE_PREFIX}{reference}"))
-}
-
-/// Stores every new secret value of `validated` and puts its reference in
-/// its place.
-pub async fn seal_secrets(
-    state: &AppState,
-    validated: &mut Validated,
-    owner: SecretOwner,
-) -> ApiResult<()> {
-    if validated.secrets.is_empty() {
-        return Ok(());
-    }
-    let now = clock::now();
-    let fields = std::mem::take(&mut validated.secrets);
-    let mut secrets = Vec::with_capacity(fields.len());
-    for field in &fields {
-        secrets.push(state.vault.seal(owner, field.kind, &field.value, now)?);
-    }
-    state.store.insert_secrets(&secrets).await?;
-    for (field, secret) in fields.iter().zip(&secrets) {
-        if !validated.set(&field.path, reference_value(&secret.reference)) {
-            // The engine reported a path it did not produce; the sealed
-            // secrets are left to the sweep.
-            return Err(ApiError::internal(
-                "the property schema named a secret path it did not produce",
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Seals plain values that an agent reported for secret properties of
-/// `service`, so a completion report cannot store one in the clear.
-pub async fn seal_reported(
-    state: &AppState,
-    schema: &PropertySchema,
-    service: &Service,
-    properties: &mut Option<Map<String, Value>>,
-) -> ApiResult<()> {
-    let Some(properties) = properties else {
-        return Ok(());
-    };
-    let plain: Vec<_> = schema
-        .stored_secrets(properties)
-        .into_iter()
-        .filter(|found| found.reference.is_none())
-        .map(|found| (found.path, found.kind))
-        .collect();
-    if plain.is_empty() {
-        return Ok(());
-    }
-    let owner = SecretOwner::service(service.id, service.agent_id);
-    let now = clock::now();
-    let mut secrets = Vec::with_capacity(plain.len());
-    for (path, kind) in &plain {
-        let value = path
-            .lookup(properties)
-            .ok_or_else(|| ApiError::internal("a reported secret path is missing"))?;
-        secrets.push(state.vault.seal(owner, *kind, value, now)?);
-    }
-    state.store.insert_secrets(&secrets).await?;
-    for ((path, _), secret) in plain.iter().zip(&secrets) {
-        if !path.store(properties, reference_value(&secret.reference)) {
-            return Err(ApiError::internal(
-                "a reported secret path cannot be written",
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Every `vault://` reference anywhere in `value`.
-pub fn references(value: &Value) -> BTreeSet<String> {
-    fn walk(value: &Value, out: &mut BTreeSet<String>) {
-        match value {
-            Value::String(text) => {
-                if let Some(reference) = text.strip_prefix(VAULT_REFERENCE_PREFIX) {
-                    out.insert(reference.to_owned());
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|item| walk(item, out)),
-            Value::Object(map) => map.values().for_each(|item| walk(item, out)),
-            _ => {}
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(value, &mut out);
-    out
-}
-
-fn references_in(map: Option<&Map<String, Value>>) -> BTreeSet<String> {
-    map.map(|m| m.values().flat_map(references).collect())
-        .unwrap_or_default()
-}
-
-/// The parts of `current` that `input` sends back unchanged and that carry
-/// a vault reference. Validating a replacement document as an update over
-/// these keeps such references (the engine refuses any reference it has
-/// not seen stored) while everything else is judged as on create.
-pub fn unchanged_references(
-    current: Option<&Map<String, Value>>,
-    input: &Map<String, Value>,
-) -> Map<String, Value> {
-    let mut kept = Map::new();
-    for (key, stored) in current.into_iter().flatten() {
-        let Some(sent) = input.get(key) else {
-            continue;
-        };
-        match (stored, sent) {
-            (Value::Object(stored), Value::Object(sent)) => {
-                let inner = unchanged_references(Some(stored), sent);
-                if !inner.is_empty() {
-                    kept.insert(key.clone(), Value::Object(inner));
-                }
-            }
-            _ if stored == sent && !references(stored).is_empty() => {
-                kept.insert(key.clone(), stored.clone());
-            }
-            _ => {}
-        }
-    }
-    kept
-}
-
-/// Releases the secrets of a job's service that the finished job leaves
-/// behind: all of them once the service is in a terminal state; otherwise
-/// those the job or the old properties named that the new properties no
-/// longer hold, and every ephemeral one the job or the service carries.
-/// Failures are logged and left to the sweep: the job's outcome is already
-/// committed and must not be reported as failed.
-pub async fn job_finished(
-    state: &AppState,
-    job: &Job,
-    before: &Service,
-    after: Option<&Map<String, Value>>,
-    terminal: bool,
-) {
-    let outcome = async {
-        if terminal {
-            return state.store.delete_all_service_secrets(job.service_id).await;
-        }
-        let held = references_in(Some(after.unwrap_or(&before.properties)));
-        let mut named = job.params.as_ref().map(references).unwrap_or_default();
-        let carried: Vec<String> = named.union(&held).cloned().collect();
-        named.extend(references_in(Some(&before.properties)));
-        let dropped: Vec<String> = named.difference(&held).cloned().collect();
-        state
-            .store
-            .delete_service_secrets(job.service_id, &dropped, false)
-            .await?;
-        state
-            .store
-            .delete_service_secrets(job.service_id, &carried, true)
-            .await
-    }
-    .await;
-    if let Err(error) = outcome {
-        tracing::warn!(%error, job = %job.id, "releasing the job's vault secrets failed; the sweep retries");
-    }
-}
-
-/// Releases the configuration secrets an agent update replaced or removed.
-pub async fn agent_configuration_changed(
-    state: &AppState,
-    agent_id: Uuid,
-    before: Option<&Map<String, Value>>,
-    after: Option<&Map<String, Value>>,
-) {
-    let held = references_in(after);
-    let dropped: Vec<String> = references_in(before).difference(&held).cloned().collect();
-    if let Err(error) = state.store.delete_agent_secrets(agent_id, &dropped).await {
-        tracing::warn!(%error, agent = %agent_id, "releasing replaced vault secrets failed; the sweep retries");
-    }
-}
-
-/// The plain value of a secret for `caller`. Anyone but the agent allowed
-/// to read it gets the same 404 as for a secret that does not exist, so
-/// references cannot be probed.
-pub async fn resolve(state: &AppState, caller: &Identity, reference: &str) -> ApiResult<Value> {
-    caller.may(Object::VaultSecret, Action::Resolve)?;
-    if !is_reference(reference) {
-        return Err(ApiError::NotFound);
-    }
-    let secret = state
-        .store
-        .held_secret(reference, clock::now())
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    caller
-        .authorize(
-            Object::VaultSecret,
-            Action::Resolve,
-            &Owners::none().with_agent(Some(secret.agent_id)),
-        )
-        .map_err(|_| ApiError::NotFound)?;
-    let plaintext = state.vault.open(&secret).map_err(|_| {
-        tracing::error!(
-            reference,
-            "a vault secret does not open: its row was altered or the key changed"
-        );
-        ApiError::internal("a vault secret does not open")
-    })?;
-    serde_json::from_slice(&plaintext)
-        .map_err(|_| ApiError::internal("an opened vault secret is not JSON"))
 }
 
 /// Deletes unheld and expired secrets every `every` until dropped.
@@ -824,30 +603,5 @@ mod tests {
             "the value is not echoed"
         );
         assert!(!format!("{malformed:?}").contains("not a key"));
-    }
-
-    #[test]
-    fn references_sent_back_unchanged_are_the_only_ones_kept() {
-        let current = json!({
-            "region": "eu",
-            "apiKey": "vault://aa",
-            "nested": {"token": "vault://bb", "other": "vault://cc"},
-            "rotated": "vault://dd",
-        });
-        let input = json!({
-            "region": "eu",
-            "apiKey": "vault://aa",
-            "nested": {"token": "vault://bb"},
-            "rotated": "new plain value",
-        });
-        let kept = unchanged_references(current.as_object(), input.as_object().unwrap());
-        assert_eq!(
-            Value::Object(kept),
-            json!({"apiKey": "vault://aa", "nested": {"token": "vault://bb"}})
-        );
-        assert_eq!(
-            references(&current),
-            ["aa", "bb", "cc", "dd"].map(String::from).into()
-        );
     }
 }

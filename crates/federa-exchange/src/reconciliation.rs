@@ -15,9 +15,9 @@ use federa_domain::lifecycle::{ObservedState, Reconciliation};
 use federa_domain::provisioning::Service;
 use serde_json::json;
 
-use crate::error::ApiResult;
-use crate::provisioning::type_rules;
-use crate::state::AppState;
+use crate::error::ExchangeResult;
+use crate::type_rules::type_rules;
+use crate::Exchange;
 
 /// An unchanged observation is written again only this often, so agents
 /// reporting every few seconds do not turn each report into writes.
@@ -60,16 +60,16 @@ fn service_event(kind: &str, initiator: &Initiator, service: &Service) -> NewEve
 
 /// Records that `service`'s agent saw it `observed` at `at`.
 pub async fn record(
-    state: &AppState,
+    exchange: &Exchange,
     initiator: &Initiator,
     service: &Service,
     observed: ObservedState,
     at: DateTime<Utc>,
-) -> ApiResult<Recorded> {
+) -> ExchangeResult<Recorded> {
     if at < service.updated_at {
         return Ok(Recorded::Skipped);
     }
-    let rules = type_rules(state, service.service_type_id, "serviceId").await?;
+    let rules = type_rules(exchange, service.service_type_id, "serviceId").await?;
     let lifecycle = &rules.lifecycle;
     // An observation made before the service last changed says nothing
     // about its present state.
@@ -126,7 +126,7 @@ pub async fn record(
             Recorded::Resolved,
         ),
     };
-    let written = state
+    let written = exchange
         .store
         .record_observation(
             service,

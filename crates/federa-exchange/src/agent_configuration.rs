@@ -9,18 +9,20 @@
 //! made again, so no two agents hold a value and no agent is written
 //! without the values its configuration needs.
 
-use federa_domain::catalogue::Agent;
+use federa_domain::catalogue::{Agent, AgentType};
 use federa_domain::event::NewEvent;
 use federa_domain::listing::FieldError;
-use federa_domain::property_schema::{GeneratorRequest, PropertySchema};
+use federa_domain::property_schema::{Actor, GeneratorRequest, PropertySchema, ValidationContext};
 use federa_store::pools::{PoolClaim, PoolFamily};
 use federa_store::StoreError;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::error::ApiResult;
+use crate::error::{under, ExchangeError, ExchangeResult};
 use crate::pools::{sources, with_claimed_values, PoolsOf};
-use crate::state::AppState;
+use crate::secrets;
+use crate::vault::SecretOwner;
+use crate::Exchange;
 
 /// A configuration checked against its agent type's schema, secrets sealed.
 pub struct Configured {
@@ -28,6 +30,43 @@ pub struct Configured {
     pub properties: Map<String, Value>,
     /// Absent properties that a config pool must fill.
     pub pooled: Vec<GeneratorRequest>,
+}
+
+/// Checks a configuration against its agent type and moves new secret
+/// values into the vault; `None` stays `None`, unless the schema has
+/// properties that config pools fill, which a new agent gets either way.
+/// The configuration replaces `current` whole, but vault references sent
+/// back unchanged are kept.
+pub async fn checked_configuration(
+    exchange: &Exchange,
+    agent_type: &AgentType,
+    agent_id: Uuid,
+    current: Option<&Map<String, Value>>,
+    configuration: Option<Map<String, Value>>,
+) -> ExchangeResult<Option<Configured>> {
+    let Some(schema) = agent_type.configuration() else {
+        return Ok(None);
+    };
+    let configuration = match configuration {
+        Some(configuration) => configuration,
+        None if !schema.generated_paths().is_empty() => Map::new(),
+        None => return Ok(None),
+    };
+    let kept = secrets::unchanged_references(current, &configuration);
+    let context = if kept.is_empty() {
+        ValidationContext::create(Actor::User)
+    } else {
+        ValidationContext::update(Actor::User, &kept, "")
+    };
+    let mut validated = schema
+        .validate(&configuration, &context)
+        .map_err(|errors| under("configuration", errors))?;
+    secrets::seal_secrets(exchange, &mut validated, SecretOwner::agent(agent_id)).await?;
+    Ok(Some(Configured {
+        schema,
+        properties: validated.properties,
+        pooled: validated.generators,
+    }))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,31 +78,59 @@ pub enum AgentWrite {
 /// Writes `agent`; with `configured`, its configuration becomes those
 /// properties with every pooled one filled from a config pool.
 pub async fn write_agent(
-    state: &AppState,
+    exchange: &Exchange,
     agent: &mut Agent,
     configured: Option<Configured>,
     event: &(dyn Fn(&Agent) -> NewEvent + Sync),
     write: AgentWrite,
-) -> ApiResult<()> {
+) -> ExchangeResult<()> {
+    let name = agent.name.clone();
+    write_configured(exchange, agent, configured, event, write)
+        .await
+        .map_err(|error| name_taken(error, &name))
+}
+
+/// Besides its id, the only unique value of an agent is its name within
+/// its provider, so a uniqueness conflict is about the name.
+fn name_taken(error: ExchangeError, name: &str) -> ExchangeError {
+    match error {
+        ExchangeError::Conflict(message) if message == federa_store::UNIQUE_CONFLICT => {
+            ExchangeError::Conflict(format!(
+                "name: the provider already has an agent named {name:?}"
+            ))
+        }
+        other => other,
+    }
+}
+
+async fn write_configured(
+    exchange: &Exchange,
+    agent: &mut Agent,
+    configured: Option<Configured>,
+    event: &(dyn Fn(&Agent) -> NewEvent + Sync),
+    write: AgentWrite,
+) -> ExchangeResult<()> {
     let Some(Configured {
         schema,
         mut properties,
         pooled,
     }) = configured
     else {
-        return Ok(store(state, agent, event, &[], write).await?);
+        return Ok(store(exchange, agent, event, &[], write).await?);
     };
     let pooled = match write {
         AgentWrite::Insert => pooled,
-        AgentWrite::Update => keep_held(state, agent.id, &schema, &mut properties, pooled).await?,
+        AgentWrite::Update => {
+            keep_held(exchange, agent.id, &schema, &mut properties, pooled).await?
+        }
     };
     if pooled.is_empty() {
         agent.configuration = Some(properties);
-        return Ok(store(state, agent, event, &[], write).await?);
+        return Ok(store(exchange, agent, event, &[], write).await?);
     }
-    let sources = sources(state, &PoolsOf::Provider(agent.provider_id), &pooled).await?;
+    let sources = sources(exchange, &PoolsOf::Provider(agent.provider_id), &pooled).await?;
     with_claimed_values(
-        state,
+        exchange,
         PoolFamily::Config,
         &schema,
         &sources,
@@ -71,7 +138,7 @@ pub async fn write_agent(
         |filled, claims| {
             agent.configuration = Some(filled);
             let agent = agent.clone();
-            async move { store(state, &agent, event, &claims, write).await }
+            async move { store(exchange, &agent, event, &claims, write).await }
         },
     )
     .await
@@ -79,7 +146,7 @@ pub async fn write_agent(
 
 /// Writes the agent as it now is, with the event that describes it.
 async fn store(
-    state: &AppState,
+    exchange: &Exchange,
     agent: &Agent,
     event: &(dyn Fn(&Agent) -> NewEvent + Sync),
     claims: &[PoolClaim],
@@ -87,8 +154,8 @@ async fn store(
 ) -> Result<(), StoreError> {
     let event = event(agent);
     match write {
-        AgentWrite::Insert => state.store.insert_agent(agent, &event, claims).await,
-        AgentWrite::Update => state.store.update_agent(agent, &event, claims).await,
+        AgentWrite::Insert => exchange.store.insert_agent(agent, &event, claims).await,
+        AgentWrite::Update => exchange.store.update_agent(agent, &event, claims).await,
     }
 }
 
@@ -96,17 +163,17 @@ async fn store(
 /// leaves out gets its value back, and one it changes is refused, since the
 /// value stays allocated to the agent. Returns the requests still to fill.
 async fn keep_held(
-    state: &AppState,
+    exchange: &Exchange,
     agent_id: Uuid,
     schema: &PropertySchema,
     properties: &mut Map<String, Value>,
     pooled: Vec<GeneratorRequest>,
-) -> ApiResult<Vec<GeneratorRequest>> {
+) -> ExchangeResult<Vec<GeneratorRequest>> {
     let paths = schema.generated_paths();
     if paths.is_empty() {
         return Ok(pooled);
     }
-    let held = state
+    let held = exchange
         .store
         .values_held_by(PoolFamily::Config, agent_id)
         .await?;

@@ -1,0 +1,108 @@
+//! Billing assembly: a consumer's invoice or a provider's statement for a
+//! period, built from facts that never change — the event log's record of
+//! every status each service entered, and every price each offering had —
+//! priced by the domain's billing rules. Asking twice for a closed period
+//! gives the same bill.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use federa_domain::exchange::billing::{
+    bill_service_over_prices, build_invoice, Invoice, InvoiceLine, UsageWindow,
+};
+use federa_domain::exchange::PriceSheet;
+use federa_store::exchange::{BilledParty, BilledService};
+use uuid::Uuid;
+
+use crate::clock;
+use crate::error::{ExchangeError, ExchangeResult};
+use crate::type_rules::type_rules;
+use crate::Exchange;
+
+/// A bill: the invoice's totals, and each line with the service and
+/// offering it bills.
+pub struct Bill {
+    pub invoice: Invoice,
+    pub lines: Vec<BilledLine>,
+}
+
+/// One line of a bill with what it is about.
+pub struct BilledLine {
+    pub line: InvoiceLine,
+    pub offering_id: Uuid,
+    pub service_name: String,
+    pub provider_id: Uuid,
+    pub consumer_id: Uuid,
+}
+
+/// The bill of `party` (whose participant is `participant_id`) over
+/// `[from, to)`.
+pub async fn bill(
+    exchange: &Exchange,
+    party: BilledParty,
+    participant_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ExchangeResult<Bill> {
+    // Time after now has not happened yet: a running service is billed up
+    // to now, never in advance.
+    let until = to.min(clock::now());
+    let mut billed: Vec<(InvoiceLine, Uuid)> = Vec::new();
+    let mut services: HashMap<Uuid, BilledService> = HashMap::new();
+    if until > from {
+        let history = exchange.store.usage_history(party, from, until).await?;
+        for service in history.services {
+            let Some(offering_id) = service.offering_id else {
+                continue;
+            };
+            let Some(prices) = history.prices.get(&offering_id) else {
+                continue;
+            };
+            let rules = type_rules(exchange, service.service_type_id, "serviceTypeId").await?;
+            let window = UsageWindow {
+                service_id: service.id,
+                price: PriceSheet::default(),
+                properties: service.properties.clone(),
+                status_changes: history
+                    .status_changes
+                    .get(&service.id)
+                    .cloned()
+                    .unwrap_or_default(),
+                running_states: rules.lifecycle.running_states().to_vec(),
+                metric_totals: Vec::new(),
+            };
+            let readings = history
+                .readings
+                .get(&service.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let lines = bill_service_over_prices(&window, prices, readings, from, until)
+                .map_err(|error| ExchangeError::Conflict(error.to_string()))?;
+            billed.extend(lines.into_iter().map(|line| (line, offering_id)));
+            services.insert(service.id, service);
+        }
+    }
+    let offerings: Vec<Uuid> = billed.iter().map(|(_, offering)| *offering).collect();
+    let mut invoice = build_invoice(
+        participant_id,
+        from,
+        to,
+        billed.into_iter().map(|(line, _)| line).collect(),
+    )
+    .map_err(|error| ExchangeError::Conflict(error.to_string()))?;
+    let lines = std::mem::take(&mut invoice.lines)
+        .into_iter()
+        .zip(offerings)
+        .filter_map(|(line, offering_id)| {
+            let service = services.get(&line.service_id)?;
+            Some(BilledLine {
+                offering_id,
+                service_name: service.name.clone(),
+                provider_id: service.provider_id,
+                consumer_id: service.consumer_id,
+                line,
+            })
+        })
+        .collect();
+    Ok(Bill { invoice, lines })
+}
