@@ -50,34 +50,15 @@ pub async fn run(scratch: &Path, database_url: &str, settings: &Settings) -> any
         String::from_utf8_lossy(&installed.stderr).trim()
     );
 
-    let worker = tokio::process::Command::new("node")
+    let mut worker = tokio::process::Command::new("node");
+    worker
         .arg("run.js")
         .arg(database_url)
         .arg(settings.jobs.to_string())
         .arg(settings.agents.to_string())
         .arg(settings.clients.min(16).to_string())
         .arg(RUN_LIMIT_SECONDS.to_string())
-        .current_dir(&dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output();
-    let limit = Duration::from_secs(RUN_LIMIT_SECONDS + 60);
-    let output = tokio::time::timeout(limit, worker).await.map_err(|_| {
-        anyhow::anyhow!("graphile-worker did not finish in {} s", limit.as_secs())
-    })??;
-    anyhow::ensure!(
-        output.status.success(),
-        "graphile-worker run failed: {}",
-        String::from_utf8_lossy(&output.stderr).trim()
-    );
-    let result: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    let jobs = result["jobs"].as_f64().unwrap_or(0.0);
-    let seconds = result["seconds"].as_f64().unwrap_or(0.0);
-    anyhow::ensure!(
-        jobs as usize == settings.jobs,
-        "only {jobs} of {} jobs ran within {RUN_LIMIT_SECONDS} s",
-        settings.jobs
-    );
-    Ok(jobs / seconds.max(1e-9))
+        .current_dir(&dir);
+    crate::peer_run::jobs_per_second("graphile-worker", worker, settings.jobs, RUN_LIMIT_SECONDS)
+        .await
 }

@@ -7,15 +7,21 @@
 //! ./target/release/federa-bench [--postgres-url postgres://…] [--jobs 2000]
 //! ```
 
+mod backlog;
 mod graphile;
 mod ingest;
+mod peer_run;
 mod probes;
+mod river;
+mod round_trips;
 mod scaling;
 mod scenarios;
 mod stats;
 
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
@@ -57,6 +63,11 @@ struct Args {
     /// npm into a scratch directory) on the PostgreSQL server.
     #[arg(long)]
     graphile: bool,
+    /// Also run the same job count through River (Go; built once with the
+    /// Go toolchain into a cache outside the repository) on SQLite and on
+    /// the PostgreSQL server.
+    #[arg(long)]
+    river: bool,
     /// The `federa` binary (default: next to this program).
     #[arg(long)]
     federa: Option<PathBuf>,
@@ -69,7 +80,26 @@ pub struct Server {
 
 impl Server {
     async fn start(binary: &std::path::Path, database_url: &str) -> anyhow::Result<Server> {
-        let mut child = tokio::process::Command::new(binary)
+        Self::spawn(binary, database_url, None).await
+    }
+
+    /// A server that logs every statement it runs, each counted in
+    /// `statements` as its log line arrives.
+    async fn start_logging_statements(
+        binary: &std::path::Path,
+        database_url: &str,
+        statements: Arc<AtomicU64>,
+    ) -> anyhow::Result<Server> {
+        Self::spawn(binary, database_url, Some(statements)).await
+    }
+
+    async fn spawn(
+        binary: &std::path::Path,
+        database_url: &str,
+        statements: Option<Arc<AtomicU64>>,
+    ) -> anyhow::Result<Server> {
+        let mut command = tokio::process::Command::new(binary);
+        command
             .args([
                 "serve",
                 "--listen",
@@ -82,8 +112,26 @@ impl Server {
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()?;
+            .kill_on_drop(true);
+        if statements.is_some() {
+            // JSON keeps each statement, however many lines its SQL spans,
+            // on one log line.
+            command
+                .args(["--log-format", "json"])
+                .env("RUST_LOG", "warn,sqlx::query=debug")
+                .stderr(Stdio::piped());
+        }
+        let mut child = command.spawn()?;
+        if let (Some(counted), Some(stderr)) = (statements, child.stderr.take()) {
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if line.contains("\"target\":\"sqlx::query\"") {
+                        counted.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let base = tokio::time::timeout(Duration::from_secs(60), async {
             while let Ok(Some(line)) = lines.next_line().await {
@@ -147,8 +195,20 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let settings = args.settings();
+    let river = if args.river {
+        Some(river::runner().await)
+    } else {
+        None
+    };
     let sqlite = scenarios::Database::Sqlite(dir.path().join("federa.db"));
-    scenarios::run_backend(&binary, "SQLite", &sqlite, sqlite_commits, &settings).await?;
+    let sqlite_cycles =
+        scenarios::run_backend(&binary, "SQLite", &sqlite, sqlite_commits, &settings).await?;
+    if let Some(runner) = &river {
+        println!();
+        println!("River {} (SQLite, same disk)", river::VERSION);
+        let database = format!("sqlite:{}", dir.path().join("river.db").display());
+        report_peer(runner, &database, &settings, sqlite_cycles).await;
+    }
     if let Some((url, commits)) = postgres {
         let database =
             scenarios::Database::Postgres(scenarios::fresh_postgres_database(&url).await?);
@@ -167,11 +227,39 @@ async fn main() -> anyhow::Result<()> {
                 Err(skipped) => println!("  skipped: {skipped:#}"),
             }
         }
-    } else if args.graphile {
+        if let Some(runner) = &river {
+            println!();
+            println!("River {} (same PostgreSQL)", river::VERSION);
+            let scratch = scenarios::fresh_postgres_database(&url).await?;
+            report_peer(runner, &scratch, &settings, cycles).await;
+        }
+    } else if args.graphile || args.river {
         println!();
-        println!("graphile-worker: skipped, it needs --postgres-url");
+        println!("graphile-worker and River on PostgreSQL: skipped, they need --postgres-url");
     }
     Ok(())
+}
+
+/// River's figure on `database` beside Federa's `cycles`, or why it was
+/// skipped.
+async fn report_peer(
+    runner: &anyhow::Result<PathBuf>,
+    database: &str,
+    settings: &scenarios::Settings,
+    cycles: f64,
+) {
+    let outcome = match runner {
+        Ok(runner) => river::run(runner, database, settings).await,
+        Err(error) => Err(anyhow::anyhow!("{error:#}")),
+    };
+    match outcome {
+        Ok(theirs) => println!(
+            "  jobs/s (insert → work no-op, {} workers):    {theirs:>10.0}   Federa job cycles/s = {:.2} × this",
+            settings.agents,
+            cycles / theirs
+        ),
+        Err(skipped) => println!("  skipped: {skipped:#}"),
+    }
 }
 
 impl Args {

@@ -86,12 +86,15 @@ pub async fn run_backend(
     commit_rate: f64,
     settings: &Settings,
 ) -> anyhow::Result<f64> {
+    println!();
+    println!("{label}");
+    // A server of its own, stopped before the figures below start theirs:
+    // a SQLite database takes one server at a time.
+    crate::round_trips::report(binary, database).await?;
     let server = Server::start(binary, &database.url()).await?;
     settle().await;
     let idle_rss = rss_bytes(server.pid()).unwrap_or(0);
     let api = server.api.clone();
-    println!();
-    println!("{label}");
     println!(
         "  idle RSS                                       {:>10.1} MiB",
         mib(idle_rss)
@@ -183,6 +186,7 @@ pub async fn run_backend(
 
     crate::ingest::report(&api, &federation, database, settings).await?;
     crate::scaling::report(&api, &federation, database, &settings.scale_sizes).await?;
+    crate::backlog::report(&api, &federation, database).await?;
     drop(server);
     Ok(cycle)
 }
@@ -274,12 +278,13 @@ async fn job_cycles(api: &Api, federation: &Arc<Federation>, settings: &Settings
             let (step, jobs) = (settings.clients.min(16), settings.jobs);
             tokio::spawn(async move {
                 for n in (worker..jobs).step_by(step) {
-                    let mut order = federation.order(&format!("vm-{n}"));
-                    order["groupId"] = json!(groups[n % groups.len()]);
-                    let response = api
-                        .post("/api/v1/services", &federation.consumer_token, &order)
-                        .await;
-                    assert_eq!(response.status, 201, "{:?}", response.body);
+                    order_into(
+                        &api,
+                        &federation,
+                        &format!("vm-{n}"),
+                        &groups[n % groups.len()],
+                    )
+                    .await;
                 }
             })
         })
@@ -290,14 +295,7 @@ async fn job_cycles(api: &Api, federation: &Arc<Federation>, settings: &Settings
             let jobs = settings.jobs;
             tokio::spawn(async move {
                 while completed.load(Ordering::Relaxed) < jobs {
-                    let claimed = api
-                        .post(
-                            "/api/v1/jobs/claim",
-                            &federation.agent_token,
-                            &json!({"limit": 20}),
-                        )
-                        .await;
-                    let batch = claimed.body.as_array().cloned().unwrap_or_default();
+                    let batch = claim_batch(&api, &federation.agent_token).await;
                     if batch.is_empty() {
                         let _ = api
                             .get(
@@ -309,14 +307,7 @@ async fn job_cycles(api: &Api, federation: &Arc<Federation>, settings: &Settings
                     }
                     for job in batch {
                         let id = job["id"].as_str().unwrap_or_default();
-                        let done = api
-                            .post(
-                                &format!("/api/v1/jobs/{id}/complete"),
-                                &federation.agent_token,
-                                &json!({}),
-                            )
-                            .await;
-                        assert_eq!(done.status, 204, "{:?}", done.body);
+                        complete(&api, &federation.agent_token, id).await;
                         completed.fetch_add(1, Ordering::Relaxed);
                     }
                 }
@@ -330,6 +321,32 @@ async fn job_cycles(api: &Api, federation: &Arc<Federation>, settings: &Settings
         let _ = agent.await;
     }
     per_second(settings.jobs, started.elapsed())
+}
+
+/// Orders a service named `name` into `group` as the federation's consumer.
+pub async fn order_into(api: &Api, federation: &Federation, name: &str, group: &str) {
+    let mut order = federation.order(name);
+    order["groupId"] = json!(group);
+    let response = api
+        .post("/api/v1/services", &federation.consumer_token, &order)
+        .await;
+    assert_eq!(response.status, 201, "{:?}", response.body);
+}
+
+/// Claims up to 20 jobs as the agent holding `token`.
+pub async fn claim_batch(api: &Api, token: &str) -> Vec<serde_json::Value> {
+    let claimed = api
+        .post("/api/v1/jobs/claim", token, &json!({"limit": 20}))
+        .await;
+    claimed.body.as_array().cloned().unwrap_or_default()
+}
+
+/// Reports a claimed job done, as the agent holding `token`.
+pub async fn complete(api: &Api, token: &str, id: &str) {
+    let done = api
+        .post(&format!("/api/v1/jobs/{id}/complete"), token, &json!({}))
+        .await;
+    assert_eq!(done.status, 204, "{:?}", done.body);
 }
 
 /// From sending an order to the waiting agent's long-poll answering.
@@ -451,12 +468,13 @@ async fn cycle_steps(
             let (api, federation, groups) = (api.clone(), federation.clone(), groups.clone());
             tokio::spawn(async move {
                 for n in (worker..jobs).step_by(clients) {
-                    let mut order = federation.order(&format!("step-{instances}-{n}"));
-                    order["groupId"] = json!(groups[n]);
-                    let response = api
-                        .post("/api/v1/services", &federation.consumer_token, &order)
-                        .await;
-                    assert_eq!(response.status, 201, "{:?}", response.body);
+                    order_into(
+                        &api,
+                        &federation,
+                        &format!("step-{instances}-{n}"),
+                        &groups[n],
+                    )
+                    .await;
                 }
             })
         })
@@ -510,14 +528,7 @@ async fn cycle_steps(
             let (api, federation) = (api.clone(), federation.clone());
             tokio::spawn(async move {
                 for id in ids {
-                    let done = api
-                        .post(
-                            &format!("/api/v1/jobs/{id}/complete"),
-                            &federation.agent_token,
-                            &json!({}),
-                        )
-                        .await;
-                    assert_eq!(done.status, 204, "{:?}", done.body);
+                    complete(&api, &federation.agent_token, &id).await;
                 }
             })
         })
