@@ -212,19 +212,9 @@ impl Vault {
             created_at: now,
             expires_at: (kind == SecretKind::Ephemeral).then(|| now + EPHEMERAL_TTL),
         };
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let aad = binding(&secret);
-        secret.ciphertext = self
-            .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: &plaintext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| SealError)?;
-        secret.nonce = nonce.to_vec();
+        let (nonce, ciphertext) = self.encrypt(&plaintext, &binding(&secret))?;
+        secret.ciphertext = ciphertext;
+        secret.nonce = nonce;
         Ok(secret)
     }
 
@@ -234,24 +224,29 @@ impl Vault {
     /// with it, so the text opens nowhere else.
     pub fn seal_inline(&self, place: &str, value: &Value) -> Result<String, SealError> {
         let plaintext = Zeroizing::new(serde_json::to_vec(value).map_err(|_| SealError)?);
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let aad = inline_binding(place);
-        let ciphertext = self
-            .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: &plaintext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| SealError)?;
-        let mut sealed = nonce.to_vec();
+        let (mut sealed, ciphertext) = self.encrypt(&plaintext, &inline_binding(place))?;
         sealed.extend(ciphertext);
         Ok(format!(
             "{SEALED_INLINE_PREFIX}{}",
             base64::engine::general_purpose::STANDARD.encode(sealed)
         ))
+    }
+
+    /// Encrypts `plaintext` under a fresh nonce, authenticating `aad` with
+    /// it; returns the nonce and the ciphertext.
+    fn encrypt(&self, plaintext: &[u8], aad: &[u8]) -> Result<(Vec<u8>, Vec<u8>), SealError> {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
+            .map_err(|_| SealError)?;
+        Ok((nonce.to_vec(), ciphertext))
     }
 
     /// The value [`Vault::seal_inline`] sealed at `place`.
