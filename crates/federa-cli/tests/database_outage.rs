@@ -190,6 +190,86 @@ async fn the_exchange_waits_out_a_database_outage_and_recovers_by_itself() {
     exchange.terminate();
 }
 
+/// One request's status (0 when it hung or the connection failed).
+async fn status_of(
+    api: Api,
+    method: &'static str,
+    path: &'static str,
+    token: String,
+    body: Option<serde_json::Value>,
+) -> u16 {
+    tokio::time::timeout(
+        HANG,
+        api.try_call(method, path, Some(&token), body.as_ref()),
+    )
+    .await
+    .ok()
+    .flatten()
+    .map_or(0, |r| r.status)
+}
+
+/// A burst of reads and orders at once, so that they hold many of the
+/// server's pooled connections together; their statuses.
+async fn burst(api: &Api, federation: &Federation, name: &str) -> Vec<u16> {
+    let token = federation.consumer_token.clone();
+    let mut requests = Vec::new();
+    for n in 0..12 {
+        requests.push(tokio::spawn(status_of(
+            api.clone(),
+            "GET",
+            "/api/v1/services",
+            token.clone(),
+            None,
+        )));
+        requests.push(tokio::spawn(status_of(
+            api.clone(),
+            "POST",
+            "/api/v1/services",
+            token.clone(),
+            Some(federation.order(&format!("{name}-{n}"))),
+        )));
+    }
+    let mut statuses = Vec::new();
+    for request in requests {
+        statuses.push(request.await.unwrap());
+    }
+    statuses
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: .ci/run runs it with --ignored where FEDERA_TEST_POSTGRES_URL is set"]
+async fn requests_right_after_a_database_restart_are_answered_on_fresh_connections() {
+    assert!(
+        std::env::var("FEDERA_TEST_POSTGRES_URL").is_ok(),
+        "the restart test needs PostgreSQL: set FEDERA_TEST_POSTGRES_URL"
+    );
+    let bin = postgres_binaries().expect("PostgreSQL binaries under /usr/lib/postgresql");
+    let cluster = PostgresCluster::start(&bin);
+    let exchange = Exchange::start_on(
+        FEDERA,
+        &cluster.url,
+        "127.0.0.1:0",
+        60,
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
+    let api = exchange.api.clone();
+    let federation = Federation::create(&api).await;
+    let before = burst(&api, &federation, "before").await;
+    assert!(before.iter().all(|s| *s == 200 || *s == 201), "{before:?}");
+
+    // The server's pooled connections now lead to a server that is gone;
+    // nothing is asked of the exchange until the database is back.
+    cluster.stop();
+    cluster.start_again();
+    let after = burst(&api, &federation, "after").await;
+    assert!(
+        after.iter().all(|s| *s == 200 || *s == 201),
+        "every request after the restart is answered, none with a broken connection's 503: {after:?}"
+    );
+    exchange.terminate();
+}
+
 /// Timeouts short enough for a test: their sum, 2 s, bounds every request.
 const SHORT_TIMEOUTS: [&str; 6] = [
     "--database-statement-timeout-ms",

@@ -1,5 +1,6 @@
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -7,6 +8,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::broken_connections::{is_broken_connection, Staleness};
 use crate::error::{Result, StoreError};
 
 /// Which engine a store runs on.
@@ -19,7 +21,27 @@ pub enum Backend {
 #[derive(Clone)]
 pub(crate) enum Db {
     Sqlite(SqlitePool),
-    Postgres(PgPool),
+    /// With when one of its connections was last found broken.
+    Postgres(PgPool, Arc<Staleness>),
+}
+
+impl Db {
+    /// Whether `error` broke a connection of a pool whose statements may
+    /// run again on a fresh one; if so, the connections opened so far are
+    /// no longer taken. SQLite's connections are files of this process
+    /// and never go stale.
+    pub(crate) fn found_broken(&self, error: &sqlx::Error) -> bool {
+        match self {
+            Db::Sqlite(_) => false,
+            Db::Postgres(_, staleness) => {
+                let broken = is_broken_connection(error);
+                if broken {
+                    staleness.mark_broken();
+                }
+                broken
+            }
+        }
+    }
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool of `$db`. The body is
@@ -28,11 +50,28 @@ macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match &$db {
             $crate::db::Db::Sqlite($pool) => $body,
-            $crate::db::Db::Postgres($pool) => $body,
+            $crate::db::Db::Postgres($pool, _) => $body,
         }
     };
 }
 pub(crate) use on_pool;
+
+/// [`on_pool!`] for a body that answers a `sqlx` result and may run twice
+/// (a read): when its connection turns out broken, it runs once more on a
+/// fresh one (see [`crate::broken_connections`]).
+macro_rules! on_pool_again_if_broken {
+    ($db:expr, $pool:ident => $body:expr) => {{
+        let db: &$crate::db::Db = &$db;
+        let mut first = true;
+        loop {
+            match $crate::db::on_pool!(db, $pool => $body) {
+                Err(error) if first && db.found_broken(&error) => first = false,
+                result => break result,
+            }
+        }
+    }};
+}
+pub(crate) use on_pool_again_if_broken;
 
 /// The storage handle shared by every request.
 ///
@@ -123,12 +162,16 @@ impl Store {
                 })?;
             }
         }
+        // Connections are not tested as they leave the pool: see
+        // `broken_connections`.
         let write = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await?;
         let read = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(8)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.read_only(true))
@@ -150,14 +193,24 @@ impl Store {
                 millis(timeouts.idle_in_transaction),
             ),
         ]);
+        let staleness = Arc::new(Staleness::new());
+        let judge = staleness.clone();
+        // Instead of a round trip testing each connection as it is taken,
+        // one opened before a connection was last found broken is dropped
+        // unasked: see `broken_connections`.
         let pool = PgPoolOptions::new()
+            .test_before_acquire(false)
+            .before_acquire(move |_, connection| {
+                let fresh = !judge.is_suspect(connection.age);
+                Box::pin(async move { Ok(fresh) })
+            })
             .max_connections(16)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await?;
         Ok(Store {
-            read: Db::Postgres(pool.clone()),
-            write: Db::Postgres(pool),
+            read: Db::Postgres(pool.clone(), staleness.clone()),
+            write: Db::Postgres(pool, staleness),
             backend: Backend::Postgres,
         })
     }
@@ -168,7 +221,7 @@ impl Store {
     async fn migrate(&self, url: &str) -> Result<()> {
         match &self.write {
             Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            Db::Postgres(_) => {
+            Db::Postgres(..) => {
                 let pool = PgPoolOptions::new()
                     .max_connections(1)
                     .connect_with(PgConnectOptions::from_str(url)?)
@@ -187,7 +240,7 @@ impl Store {
 
     /// Succeeds when the database answers a trivial query.
     pub async fn ping(&self) -> Result<()> {
-        on_pool!(self.read, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+        on_pool_again_if_broken!(self.read, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
             .map(|_| ())
             .map_err(|e| StoreError::Unavailable(e.to_string()))
     }

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use federa_domain::event::{AckRefusal, EventSubscription};
 
-use crate::db::on_pool;
+use crate::db::{on_pool, on_pool_again_if_broken};
 use crate::error::{Result, StoreError};
 use crate::Store;
 
@@ -78,7 +78,7 @@ impl Store {
         subscriber_id: &str,
     ) -> Result<Option<EventSubscription>> {
         let sql = format!("SELECT {COLUMNS} FROM event_subscriptions WHERE subscriber_id = $1");
-        let row: Option<Row> = on_pool!(self.read, pool => sqlx::query_as(&sql)
+        let row: Option<Row> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql)
             .bind(subscriber_id)
             .fetch_optional(pool)
             .await)

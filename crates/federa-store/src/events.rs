@@ -14,16 +14,17 @@ pub(crate) const NEXT_SEQUENCE: &str = "UPDATE event_counter SET last_sequence =
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (sequence_number, id, type, initiator_type, initiator_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// Appends a [`federa_domain::event::NewEvent`] inside the open transaction
-/// `$tx`, which must be the one that makes the change the event describes.
+/// `$tx`, which must be the one that makes the change the event describes;
+/// a failure returns `$failure` of the `sqlx` error.
 macro_rules! record_event {
-    ($tx:expr, $event:expr, $now:expr) => {{
+    ($tx:expr, $event:expr, $now:expr, $failure:expr) => {{
         let event: &federa_domain::event::NewEvent = $event;
         let (sequence, created_at): (i64, chrono::DateTime<chrono::Utc>) =
             sqlx::query_as($crate::events::NEXT_SEQUENCE)
                 .bind($now)
                 .fetch_one(&mut *$tx)
                 .await
-                .map_err($crate::StoreError::classify)?;
+                .map_err($failure)?;
         sqlx::query($crate::events::INSERT_EVENT)
             .bind(sequence)
             .bind(uuid::Uuid::now_v7())
@@ -38,7 +39,7 @@ macro_rules! record_event {
             .bind(created_at)
             .execute(&mut *$tx)
             .await
-            .map_err($crate::StoreError::classify)?;
+            .map_err($failure)?;
         sequence
     }};
 }
@@ -128,7 +129,7 @@ impl crate::Store {
             "SELECT {EVENT_COLUMNS} FROM events{} ORDER BY sequence_number LIMIT {limit}",
             filter.sql()
         );
-        let rows: Vec<EventRow> = crate::db::on_pool!(self.read, pool => {
+        let rows: Vec<EventRow> = crate::db::on_pool_again_if_broken!(self.read, pool => {
             crate::sql::bind_args!(sqlx::query_as::<_, EventRow>(&sql), &filter.args)
                 .fetch_all(pool)
                 .await
@@ -140,7 +141,7 @@ impl crate::Store {
     /// The highest sequence number committed so far (0 for an empty log):
     /// every event up to it is readable.
     pub async fn last_event_sequence(&self) -> crate::error::Result<i64> {
-        crate::db::on_pool!(self.read, pool => {
+        crate::db::on_pool_again_if_broken!(self.read, pool => {
             sqlx::query_scalar("SELECT last_sequence FROM event_counter WHERE singleton = 1")
                 .fetch_one(pool)
                 .await

@@ -8,6 +8,7 @@
 //! Backend-specific SQL is limited to what differs in meaning (claims,
 //! notifications).
 
+mod broken_connections;
 pub mod catalogue;
 mod db;
 mod error;

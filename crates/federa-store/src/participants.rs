@@ -7,7 +7,7 @@ use federa_domain::listing::{ListQuery, Page};
 use federa_domain::participant::{Participant, ParticipantStatus};
 use uuid::Uuid;
 
-use crate::db::on_pool;
+use crate::db::on_pool_again_if_broken;
 use crate::error::{Result, StoreError};
 use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
 use crate::write::Statement;
@@ -70,7 +70,7 @@ impl Store {
     pub async fn participant(&self, id: Uuid) -> Result<Option<Participant>> {
         let sql = format!("{SELECT} WHERE id = $1");
         let row: Option<Row> =
-            on_pool!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+            on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
                 .map_err(StoreError::classify)?;
         Ok(row.map(Participant::from))
     }
@@ -89,7 +89,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!("{SELECT} WHERE id IN ({})", placeholders.join(", "));
-        let rows: Vec<Row> = on_pool!(self.read, pool => bind_args!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await)
+        let rows: Vec<Row> = on_pool_again_if_broken!(self.read, pool => bind_args!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await)
             .map_err(StoreError::classify)?;
         Ok(rows.into_iter().map(Participant::from).collect())
     }

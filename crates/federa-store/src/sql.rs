@@ -8,7 +8,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use crate::db::{on_pool, Db};
+use crate::db::{on_pool_again_if_broken, Db};
 use crate::error::{Result, StoreError};
 
 /// A value bound to a `$N` placeholder.
@@ -217,16 +217,17 @@ pub(crate) async fn fetch_page<R: AnyRow>(
         page.offset()
     );
     let count_sql = format!("SELECT COUNT(*) FROM {from}{where_sql}");
-    let (rows, total): (Vec<R>, i64) = on_pool!(db, pool => {
-        let rows = bind_args!(sqlx::query_as::<_, R>(&rows_sql), &filter.args)
+    let rows: Vec<R> = on_pool_again_if_broken!(db, pool => {
+        bind_args!(sqlx::query_as::<_, R>(&rows_sql), &filter.args)
             .fetch_all(pool)
             .await
-            .map_err(StoreError::classify)?;
-        let total = bind_args!(sqlx::query_scalar::<_, i64>(&count_sql), &filter.args)
+    })
+    .map_err(StoreError::classify)?;
+    let total: i64 = on_pool_again_if_broken!(db, pool => {
+        bind_args!(sqlx::query_scalar::<_, i64>(&count_sql), &filter.args)
             .fetch_one(pool)
             .await
-            .map_err(StoreError::classify)?;
-        (rows, total)
-    });
+    })
+    .map_err(StoreError::classify)?;
     Ok(Page::new(rows, total.max(0) as u64, page))
 }

@@ -7,7 +7,7 @@ use federa_domain::listing::{ListQuery, Page};
 use federa_domain::token::Token;
 use uuid::Uuid;
 
-use crate::db::on_pool;
+use crate::db::{on_pool, on_pool_again_if_broken};
 use crate::error::{Result, StoreError};
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
 use crate::write::Statement;
@@ -109,7 +109,7 @@ impl Store {
     }
 
     pub async fn has_admin_token(&self) -> Result<bool> {
-        let count: i64 = on_pool!(self.read, pool => sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE role = 'admin'").fetch_one(pool).await)
+        let count: i64 = on_pool_again_if_broken!(self.read, pool => sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE role = 'admin'").fetch_one(pool).await)
             .map_err(StoreError::classify)?;
         Ok(count > 0)
     }
@@ -117,14 +117,14 @@ impl Store {
     pub async fn token(&self, id: Uuid) -> Result<Option<Token>> {
         let sql = format!("{SELECT} WHERE id = $1");
         let row: Option<Row> =
-            on_pool!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+            on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
                 .map_err(StoreError::classify)?;
         Ok(row.map(Token::from))
     }
 
     pub async fn token_by_hash(&self, hashed_value: &str) -> Result<Option<Token>> {
         let sql = format!("{SELECT} WHERE hashed_value = $1");
-        let row: Option<Row> = on_pool!(self.read, pool => sqlx::query_as(&sql).bind(hashed_value).fetch_optional(pool).await)
+        let row: Option<Row> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(hashed_value).fetch_optional(pool).await)
             .map_err(StoreError::classify)?;
         Ok(row.map(Token::from))
     }

@@ -7,7 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 use federa_domain::event::NewEvent;
 
-use crate::db::{on_pool, Backend, Db};
+use crate::broken_connections::is_broken_connection;
+use crate::db::{on_pool, on_pool_again_if_broken, Backend, Db};
 use crate::error::{Result, StoreError};
 use crate::events::record_event;
 use crate::sql::{bind_args, AnyRow, Arg};
@@ -133,9 +134,11 @@ impl Statement {
         self
     }
 
-    fn classify(&self, error: sqlx::Error) -> StoreError {
-        match (StoreError::classify(error), self.if_conflict) {
-            (StoreError::Conflict(_), Some(refusal)) => refusal.error(),
+    fn failure(&self, error: sqlx::Error) -> Failure {
+        match (Failure::before_commit(error), self.if_conflict) {
+            (Failure::Refused(StoreError::Conflict(_)), Some(refusal)) => {
+                Failure::Refused(refusal.error())
+            }
             (other, _) => other,
         }
     }
@@ -217,22 +220,38 @@ impl Store {
     }
 
     /// The one transaction every write runs in: `None` when a guard
-    /// stopped it, else the returned row if a statement returns one.
+    /// stopped it, else the returned row if a statement returns one. A
+    /// transaction whose connection broke before it sent its commit runs
+    /// once more on a fresh one (see [`crate::broken_connections`]).
     async fn write<R: AnyRow>(
         &self,
         statements: &[Statement],
         events: &[NewEvent],
         now: DateTime<Utc>,
     ) -> Result<Option<Option<R>>> {
-        let postgres = self.backend() == Backend::Postgres;
         let steps = steps(statements, events);
+        let outcome = match self.transaction(&steps, now).await {
+            Err(Failure::Broken(error)) if self.write.found_broken(&error) => {
+                self.transaction(&steps, now).await
+            }
+            outcome => outcome,
+        };
+        outcome.map_err(Failure::into_error)
+    }
+
+    async fn transaction<R: AnyRow>(
+        &self,
+        steps: &[Step<'_>],
+        now: DateTime<Utc>,
+    ) -> std::result::Result<Option<Option<R>>, Failure> {
+        let postgres = self.backend() == Backend::Postgres;
         let returned = on_pool!(self.write, pool => {
-            let mut tx = pool.begin().await.map_err(StoreError::classify)?;
+            let mut tx = pool.begin().await.map_err(Failure::before_commit)?;
             let mut returned = None;
             for step in steps {
                 let statement = match step {
                     Step::Record(event) => {
-                        record_event!(tx, event, now);
+                        record_event!(tx, event, now, Failure::before_commit);
                         continue;
                     }
                     Step::Run(statement) if statement.postgres_only && !postgres => continue,
@@ -243,7 +262,7 @@ impl Store {
                     let row: Option<R> = bind_args!(sqlx::query_as::<_, R>(&statement.sql), args.iter())
                         .fetch_optional(&mut *tx)
                         .await
-                        .map_err(|e| statement.classify(e))?;
+                        .map_err(|e| statement.failure(e))?;
                     let changed = row.is_some();
                     returned = returned.or(row);
                     changed
@@ -251,22 +270,52 @@ impl Store {
                     let done = bind_args!(sqlx::query(&statement.sql), args.iter())
                         .execute(&mut *tx)
                         .await
-                        .map_err(|e| statement.classify(e))?;
+                        .map_err(|e| statement.failure(e))?;
                     done.rows_affected() > 0
                 };
                 if !changed {
                     match statement.if_unchanged {
                         IfUnchanged::Continue => {}
-                        IfUnchanged::NotFound => return Err(StoreError::NotFound),
+                        IfUnchanged::NotFound => return Err(Failure::Refused(StoreError::NotFound)),
                         IfUnchanged::Abandon => return Ok(None),
-                        IfUnchanged::Raced(message) => return Err(StoreError::Raced(message.into())),
+                        IfUnchanged::Raced(message) => {
+                            return Err(Failure::Refused(StoreError::Raced(message.into())))
+                        }
                     }
                 }
             }
-            tx.commit().await.map_err(StoreError::classify)?;
+            // Not run again if this fails: the commit may have been applied.
+            tx.commit()
+                .await
+                .map_err(|e| Failure::Refused(StoreError::classify(e)))?;
             returned
         });
         Ok(Some(returned))
+    }
+}
+
+/// Why one run of a write's transaction failed.
+enum Failure {
+    /// The connection broke before the commit was sent, so nothing of the
+    /// transaction was applied and it may run again.
+    Broken(sqlx::Error),
+    Refused(StoreError),
+}
+
+impl Failure {
+    fn before_commit(error: sqlx::Error) -> Failure {
+        if is_broken_connection(&error) {
+            Failure::Broken(error)
+        } else {
+            Failure::Refused(StoreError::classify(error))
+        }
+    }
+
+    fn into_error(self) -> StoreError {
+        match self {
+            Failure::Broken(error) => StoreError::classify(error),
+            Failure::Refused(error) => error,
+        }
     }
 }
 
@@ -276,12 +325,12 @@ pub(crate) async fn fetch_optional<R: AnyRow>(
     sql: &str,
     args: &[Arg],
 ) -> Result<Option<R>> {
-    on_pool!(db, pool => bind_args!(sqlx::query_as::<_, R>(sql), args).fetch_optional(pool).await)
+    on_pool_again_if_broken!(db, pool => bind_args!(sqlx::query_as::<_, R>(sql), args).fetch_optional(pool).await)
         .map_err(StoreError::classify)
 }
 
 /// Every row of `sql`.
 pub(crate) async fn fetch_all<R: AnyRow>(db: &Db, sql: &str, args: &[Arg]) -> Result<Vec<R>> {
-    on_pool!(db, pool => bind_args!(sqlx::query_as::<_, R>(sql), args).fetch_all(pool).await)
+    on_pool_again_if_broken!(db, pool => bind_args!(sqlx::query_as::<_, R>(sql), args).fetch_all(pool).await)
         .map_err(StoreError::classify)
 }

@@ -8,7 +8,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::services::{job_wake, ServiceRow, SERVICE_READ_COLUMNS};
-use crate::db::on_pool;
+use crate::db::{on_pool, on_pool_again_if_broken};
 use crate::error::{Result, StoreError};
 use crate::pools::allocation::release_statements;
 use crate::pools::PoolFamily;
@@ -116,7 +116,7 @@ impl Store {
     pub async fn job(&self, id: Uuid) -> Result<Option<Job>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
         let row: Option<JobRow> =
-            on_pool!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+            on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
                 .map_err(StoreError::classify)?;
         Ok(row.map(Job::from))
     }
@@ -150,7 +150,7 @@ impl Store {
              WHERE j.place = 1 AND j.status = 'Pending' \
              ORDER BY j.priority DESC, j.created_at, j.id LIMIT $2"
         );
-        let rows: Vec<JobRow> = on_pool!(self.read, pool => sqlx::query_as(&sql).bind(agent_id).bind(i64::from(limit)).fetch_all(pool).await)
+        let rows: Vec<JobRow> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(agent_id).bind(i64::from(limit)).fetch_all(pool).await)
             .map_err(StoreError::classify)?;
         let jobs: Vec<Job> = rows.into_iter().map(Job::from).collect();
         let services = self
@@ -175,7 +175,7 @@ impl Store {
             "SELECT {SERVICE_READ_COLUMNS} FROM services WHERE id IN ({})",
             placeholders.join(", ")
         );
-        let rows: Vec<ServiceRow> = on_pool!(self.read, pool => bind_args!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await)
+        let rows: Vec<ServiceRow> = on_pool_again_if_broken!(self.read, pool => bind_args!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await)
             .map_err(StoreError::classify)?;
         Ok(rows.into_iter().map(Service::from).collect())
     }
@@ -335,7 +335,7 @@ impl Store {
     /// Jobs whose lease ran out before `now`.
     pub async fn expired_leases(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Job>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'Processing' AND lease_expires_at < $1 ORDER BY lease_expires_at LIMIT $2");
-        let rows: Vec<JobRow> = on_pool!(self.read, pool => sqlx::query_as(&sql).bind(now).bind(i64::from(limit)).fetch_all(pool).await)
+        let rows: Vec<JobRow> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(now).bind(i64::from(limit)).fetch_all(pool).await)
             .map_err(StoreError::classify)?;
         Ok(rows.into_iter().map(Job::from).collect())
     }

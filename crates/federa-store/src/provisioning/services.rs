@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::db::on_pool;
+use crate::db::on_pool_again_if_broken;
 use crate::error::{Result, StoreError};
 use crate::exchange::insert_placement;
 use crate::pools::{claim_statements, PoolClaim, PoolFamily};
@@ -167,7 +167,7 @@ impl Store {
     pub async fn service(&self, id: Uuid) -> Result<Option<Service>> {
         let sql = format!("SELECT {SERVICE_READ_COLUMNS} FROM services WHERE id = $1");
         let row: Option<ServiceRow> =
-            on_pool!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+            on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
                 .map_err(StoreError::classify)?;
         Ok(row.map(Service::from))
     }
@@ -183,7 +183,7 @@ impl Store {
     }
 
     pub async fn service_type_rules(&self, id: Uuid) -> Result<Option<ServiceTypeRules>> {
-        on_pool!(self.read, pool => sqlx::query_as("SELECT property_schema, lifecycle_schema, updated_at FROM service_types WHERE id = $1")
+        on_pool_again_if_broken!(self.read, pool => sqlx::query_as("SELECT property_schema, lifecycle_schema, updated_at FROM service_types WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await)
@@ -192,7 +192,7 @@ impl Store {
 
     /// The consumer owning a service group, if the group exists.
     pub async fn group_consumer(&self, group_id: Uuid) -> Result<Option<Uuid>> {
-        on_pool!(self.read, pool => sqlx::query_scalar("SELECT consumer_id FROM service_groups WHERE id = $1")
+        on_pool_again_if_broken!(self.read, pool => sqlx::query_scalar("SELECT consumer_id FROM service_groups WHERE id = $1")
             .bind(group_id)
             .fetch_optional(pool)
             .await)
@@ -205,7 +205,7 @@ impl Store {
         service_type_id: Uuid,
         explicit: Option<Uuid>,
     ) -> Result<Vec<AgentCandidate>> {
-        let rows: Vec<CandidateRow> = on_pool!(self.read, pool => sqlx::query_as(
+        let rows: Vec<CandidateRow> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(
             // An agent of a disabled provider is as disabled as the provider.
             "SELECT a.id, a.name, a.participant_id, \
              CASE WHEN p.status = 'Disabled' THEN 'Disabled' ELSE a.status END AS status, a.tags, \
