@@ -206,7 +206,13 @@ kubernetes_start() {
         >"$run/kube-apiserver.log" 2>&1 &
     echo $! >"$run/kube-apiserver.pid"
     kubernetes_wait /readyz 120 || return 1
+    # The ReplicaSet controller's stale-cache check fails a sync while its
+    # cache trails its own last write; kine feeds the cache by polling, so
+    # such misses are common here, and each one doubles the ReplicaSet's retry
+    # delay on top of the doublings from pods a quota refused: an update that
+    # fixes the quota could then wait minutes for its next sync.
     "$bin/kube-controller-manager" --kubeconfig="$run/controller-manager.kubeconfig" \
+        --feature-gates=StaleControllerConsistencyReplicaSet=false \
         --authentication-kubeconfig="$run/controller-manager.kubeconfig" \
         --authorization-kubeconfig="$run/controller-manager.kubeconfig" \
         --service-account-private-key-file="$run/sa.key" --root-ca-file="$run/ca.crt" \
