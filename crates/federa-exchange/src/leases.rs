@@ -41,36 +41,19 @@ pub async fn claim(exchange: &Exchange, initiator: Initiator, job: &Job) -> Exch
 }
 
 /// Claims up to `limit` of `agent_id`'s pending jobs (at most one per
-/// service group) and answers them as claimed.
+/// service group) and answers them as claimed. Instances of one agent
+/// claiming at once take different jobs.
 pub async fn claim_next(
     exchange: &Exchange,
     initiator: Initiator,
     agent_id: uuid::Uuid,
     limit: u32,
 ) -> ExchangeResult<Vec<(Job, Service)>> {
-    let mut claimed = Vec::new();
-    for (mut job, service) in exchange.store.pending_jobs(agent_id, limit).await? {
-        let event = job_event("job.claimed", initiator.clone(), &job, json!({}));
-        // Another instance of the agent may take a job first; skip it.
-        if let Some(lease) = exchange
-            .store
-            .claim_job(
-                job.id,
-                agent_id,
-                exchange.lease.duration,
-                clock::now,
-                &event,
-            )
-            .await?
-        {
-            job.status = JobStatus::Processing;
-            job.claimed_at = Some(lease.claimed_at);
-            job.lease_expires_at = Some(lease.expires_at);
-            job.attempts = lease.attempt;
-            claimed.push((job, service));
-        }
-    }
-    Ok(claimed)
+    let event = |job: &Job| job_event("job.claimed", initiator.clone(), job, json!({}));
+    Ok(exchange
+        .store
+        .claim_next_jobs(agent_id, limit, exchange.lease.duration, clock::now, &event)
+        .await?)
 }
 
 /// Renews the lease of `job` for the claim `attempt`; answers when it now

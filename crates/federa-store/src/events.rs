@@ -11,6 +11,11 @@ use uuid::Uuid;
 /// would give a later event an earlier time.
 pub(crate) const NEXT_SEQUENCE: &str = "UPDATE event_counter SET last_sequence = last_sequence + 1, last_created_at = CASE WHEN last_created_at > $1 THEN last_created_at ELSE $1 END WHERE singleton = 1 RETURNING last_sequence, last_created_at";
 
+/// Takes the event counter's lock without numbering anything yet: for a
+/// write that must hold it before its own statements run.
+pub(crate) const HOLD_EVENT_COUNTER: &str =
+    "SELECT last_sequence FROM event_counter WHERE singleton = 1 FOR UPDATE";
+
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (sequence_number, id, type, initiator_type, initiator_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// Appends a [`federa_domain::event::NewEvent`] inside the open transaction

@@ -26,7 +26,8 @@ pub(crate) struct Statement {
     if_conflict: Option<Refusal>,
     /// Runs after the write's events are numbered rather than before.
     after_events: bool,
-    /// Its first row is the write's answer (see [`Store::apply_returning`]).
+    /// Its rows are the write's answer (see [`Store::apply_returning`] and
+    /// [`Store::apply_for_each_row`]).
     returning: bool,
     /// Runs on PostgreSQL only (notifications to other replicas).
     postgres_only: bool,
@@ -180,6 +181,9 @@ fn steps<'a>(statements: &'a [Statement], events: &'a [NewEvent]) -> Vec<Step<'a
         .collect()
 }
 
+/// Makes the event that records one row a write returned.
+pub(crate) type RowEvent<'a, R> = &'a (dyn Fn(&R) -> NewEvent + Sync);
+
 /// Stands for "no row" when a write returns none.
 #[derive(sqlx::FromRow)]
 struct NoRow {}
@@ -204,7 +208,7 @@ impl Store {
         events: &[NewEvent],
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let written = self.write::<NoRow>(statements, events, now).await?;
+        let written = self.write::<NoRow>(statements, events, None, now).await?;
         Ok(written.is_some())
     }
 
@@ -216,23 +220,40 @@ impl Store {
         events: &[NewEvent],
         now: DateTime<Utc>,
     ) -> Result<Option<R>> {
-        Ok(self.write(statements, events, now).await?.flatten())
+        let written = self.write(statements, events, None, now).await?;
+        Ok(written.and_then(|rows| rows.into_iter().next()))
+    }
+
+    /// Runs `statements` in one transaction, recording, right after the
+    /// statement marked [`Statement::returning`], the event `row_event`
+    /// makes of each row it answers; those rows (none when a guard stopped
+    /// the write). For a write whose rows are chosen as it runs, such as a
+    /// claim of whichever jobs are next.
+    pub(crate) async fn apply_for_each_row<R: AnyRow>(
+        &self,
+        statements: &[Statement],
+        row_event: RowEvent<'_, R>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<R>> {
+        let written = self.write(statements, &[], Some(row_event), now).await?;
+        Ok(written.unwrap_or_default())
     }
 
     /// The one transaction every write runs in: `None` when a guard
-    /// stopped it, else the returned row if a statement returns one. A
+    /// stopped it, else the rows of the statement that returns some. A
     /// transaction whose connection broke before it sent its commit runs
     /// once more on a fresh one (see [`crate::broken_connections`]).
     async fn write<R: AnyRow>(
         &self,
         statements: &[Statement],
         events: &[NewEvent],
+        row_event: Option<RowEvent<'_, R>>,
         now: DateTime<Utc>,
-    ) -> Result<Option<Option<R>>> {
+    ) -> Result<Option<Vec<R>>> {
         let steps = steps(statements, events);
-        let outcome = match self.transaction(&steps, now).await {
+        let outcome = match self.transaction(&steps, row_event, now).await {
             Err(Failure::Broken(error)) if self.write.found_broken(&error) => {
-                self.transaction(&steps, now).await
+                self.transaction(&steps, row_event, now).await
             }
             outcome => outcome,
         };
@@ -242,12 +263,13 @@ impl Store {
     async fn transaction<R: AnyRow>(
         &self,
         steps: &[Step<'_>],
+        row_event: Option<RowEvent<'_, R>>,
         now: DateTime<Utc>,
-    ) -> std::result::Result<Option<Option<R>>, Failure> {
+    ) -> std::result::Result<Option<Vec<R>>, Failure> {
         let postgres = self.backend() == Backend::Postgres;
         let returned = on_pool!(self.write, pool => {
             let mut tx = pool.begin().await.map_err(Failure::before_commit)?;
-            let mut returned = None;
+            let mut returned = Vec::new();
             for step in steps {
                 let statement = match step {
                     Step::Record(event) => {
@@ -259,12 +281,17 @@ impl Store {
                 };
                 let args = statement.bound_args();
                 let changed = if statement.returning {
-                    let row: Option<R> = bind_args!(sqlx::query_as::<_, R>(&statement.sql), args.iter())
-                        .fetch_optional(&mut *tx)
+                    let rows: Vec<R> = bind_args!(sqlx::query_as::<_, R>(&statement.sql), args.iter())
+                        .fetch_all(&mut *tx)
                         .await
                         .map_err(|e| statement.failure(e))?;
-                    let changed = row.is_some();
-                    returned = returned.or(row);
+                    if let Some(row_event) = row_event {
+                        for row in &rows {
+                            record_event!(tx, &row_event(row), now, Failure::before_commit);
+                        }
+                    }
+                    let changed = !rows.is_empty();
+                    returned.extend(rows);
                     changed
                 } else {
                     let done = bind_args!(sqlx::query(&statement.sql), args.iter())

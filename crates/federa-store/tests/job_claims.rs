@@ -7,8 +7,10 @@ mod support;
 use std::sync::Arc;
 
 use chrono::Duration;
-use federa_domain::provisioning::JobStatus;
+use federa_domain::provisioning::{Job, JobStatus};
+use federa_store::Store;
 use tokio::sync::Barrier;
+use uuid::Uuid;
 
 const CLAIMANTS: usize = 24;
 
@@ -59,24 +61,7 @@ async fn a_claim_is_won_by_exactly_one_of_many_concurrent_claimants() {
         let claims = support::events_of_kind(&test.store, "job.claimed", job.id).await;
         assert_eq!(claims, 1, "round {round}");
         // The service's next job may be ordered only once this one ends.
-        let finish = federa_store::provisioning::JobFinish {
-            job_id: job.id,
-            service_id: job.service_id,
-            from: &[JobStatus::Processing],
-            to: JobStatus::Completed,
-            error_message: None,
-            outcome_digest: None,
-            service: federa_domain::provisioning::ServiceChange {
-                status: "Started".into(),
-                properties: None,
-                agent_instance_id: None,
-                agent_instance_data: None,
-            },
-            at: support::now(),
-            lapsed_before: None,
-            attempt: Some(won[0].attempt),
-            releases_pool_values: false,
-        };
+        let finish = support::completion(&job, won[0].attempt);
         assert!(test.store.finish_job(&finish, &[]).await.unwrap());
     }
 }
@@ -109,4 +94,109 @@ async fn a_job_held_by_a_claim_is_not_claimed_again_and_another_agent_never_clai
         support::events_of_kind(&test.store, "job.claimed", job.id).await,
         1
     );
+}
+
+/// Claims of whichever jobs are next, from many instances of one agent at
+/// once (on three store handles, as replicas hold them): each group's
+/// first job is taken once, no group gives a second job while its first
+/// is in progress, no claim fails or waits for another, and only the jobs
+/// taken get a claim event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_batch_claims_take_each_groups_next_job_once_and_none_fails() {
+    const GROUPS: usize = 6;
+    const JOBS_PER_GROUP: usize = 3;
+    let test = support::open().await;
+    let replicas = support::replicas(&test, 3).await;
+    let offer = support::offer(&test.store).await;
+    let mut firsts = Vec::new();
+    let mut seconds = Vec::new();
+    for g in 0..GROUPS {
+        let group = support::another_group(&test.store, &offer).await;
+        for n in 0..JOBS_PER_GROUP {
+            let job = support::order(&test.store, &group, &format!("batch-{g}-{n}")).await;
+            match n {
+                0 => firsts.push(job.id),
+                1 => seconds.push(job.id),
+                _ => {}
+            }
+        }
+    }
+    let barrier = Arc::new(Barrier::new(CLAIMANTS));
+    let claimants: Vec<_> = (0..CLAIMANTS)
+        .map(|n| {
+            let store = replicas[n % replicas.len()].clone();
+            let barrier = barrier.clone();
+            let agent_id = offer.agent_id;
+            tokio::spawn(async move {
+                barrier.wait().await;
+                claim_next(&store, agent_id, 2).await
+            })
+        })
+        .collect();
+    let mut claimed = Vec::new();
+    for claimant in claimants {
+        let jobs = claimant
+            .await
+            .expect("claimant ran")
+            .expect("a claim that finds nothing left answers none, not an error");
+        claimed.extend(jobs);
+    }
+    let mut ids: Vec<_> = claimed.iter().map(|job| job.id).collect();
+    ids.sort();
+    let mut expected = firsts.clone();
+    expected.sort();
+    assert_eq!(ids, expected, "every group's first job, each once");
+    for job in &claimed {
+        assert_eq!(job.status, JobStatus::Processing);
+        assert_eq!(job.attempts, 1);
+        let stored = test.store.job(job.id).await.unwrap().unwrap();
+        assert_eq!(stored.lease_expires_at, job.lease_expires_at);
+        assert_eq!(
+            support::events_of_kind(&test.store, "job.claimed", job.id).await,
+            1
+        );
+    }
+    for id in &seconds {
+        assert_eq!(
+            support::events_of_kind(&test.store, "job.claimed", *id).await,
+            0,
+            "a group's next job waits while its first is in progress"
+        );
+    }
+    let again = claim_next(&test.store, offer.agent_id, 10).await.unwrap();
+    assert!(again.is_empty(), "every group is busy: {again:?}");
+}
+
+/// A group's jobs are handed out one at a time, oldest first: the next as
+/// soon as the one before it finished.
+#[tokio::test]
+async fn a_batch_claim_follows_each_group_in_order() {
+    let test = support::open().await;
+    let offer = support::offer(&test.store).await;
+    let first = support::order(&test.store, &offer, "first").await;
+    let second = support::order(&test.store, &offer, "second").await;
+    let claimed_ids = || async {
+        let claimed = claim_next(&test.store, offer.agent_id, 5).await.unwrap();
+        claimed.into_iter().map(|job| job.id).collect::<Vec<_>>()
+    };
+    assert_eq!(claimed_ids().await, vec![first.id]);
+    assert!(claimed_ids().await.is_empty());
+    let finish = support::completion(&first, 1);
+    assert!(test.store.finish_job(&finish, &[]).await.unwrap());
+    assert_eq!(claimed_ids().await, vec![second.id]);
+}
+
+/// Claims up to `limit` of the agent's next jobs through `store`, with a
+/// minute's lease; the jobs claimed.
+async fn claim_next(store: &Store, agent_id: Uuid, limit: u32) -> federa_store::Result<Vec<Job>> {
+    let claimed = store
+        .claim_next_jobs(
+            agent_id,
+            limit,
+            Duration::seconds(60),
+            support::now,
+            &|job| support::event("job.claimed", job.id),
+        )
+        .await?;
+    Ok(claimed.into_iter().map(|(job, _)| job).collect())
 }

@@ -8,8 +8,9 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::services::{job_wake, ServiceRow, SERVICE_READ_COLUMNS};
-use crate::db::{on_pool, on_pool_again_if_broken};
+use crate::db::{on_pool, on_pool_again_if_broken, Backend};
 use crate::error::{Result, StoreError};
+use crate::events::HOLD_EVENT_COUNTER;
 use crate::pools::allocation::release_statements;
 use crate::pools::PoolFamily;
 use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
@@ -24,7 +25,7 @@ const SCOPE: ScopeColumns = ScopeColumns {
     agent: Some("agent_id"),
 };
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, Clone)]
 struct JobRow {
     id: Uuid,
     service_id: Uuid,
@@ -104,6 +105,49 @@ pub struct JobFinish {
     pub releases_pool_values: bool,
 }
 
+/// Agent `$1`'s jobs `j` that may be handed out: pending, first in their
+/// service group by priority then age, in a group with no job in progress.
+///
+/// Walked in hand-out order over `jobs_pending_order` and stopped at the
+/// limit, each job checked by two index probes, so the cost does not grow
+/// with the agent's backlog. The lead is a scalar subquery, which the
+/// planner evaluates per job; as anti-joins over the pending jobs ahead,
+/// PostgreSQL could compare every pending job with every other. Its order
+/// names the group first so that only `jobs_group_pending_order` serves
+/// it: the agent's hand-out order would also do, and PostgreSQL took it
+/// when groups were few, walking the agent's jobs up to the group's first.
+const CLAIMABLE: &str = "j.agent_id = $1 AND j.status = 'Pending' \
+    AND NOT EXISTS (SELECT 1 FROM jobs busy WHERE busy.group_id = j.group_id AND busy.agent_id = j.agent_id AND busy.status = 'Processing') \
+    AND j.id = (SELECT lead.id FROM jobs lead WHERE lead.group_id = j.group_id AND lead.agent_id = j.agent_id AND lead.status = 'Pending' \
+        ORDER BY lead.group_id, lead.agent_id, lead.priority DESC, lead.created_at, lead.id LIMIT 1)";
+
+/// The order jobs are handed out in.
+const HAND_OUT_ORDER: &str = "j.priority DESC, j.created_at, j.id";
+
+/// Claims up to `$2` of agent `$1`'s claimable jobs in one statement, with
+/// the lease from `$3` to `$4`, answering them. On PostgreSQL the jobs are
+/// locked as they are chosen, skipping any another claim holds, so
+/// concurrent claims take different jobs and none waits for another or
+/// fails; a job another claim took since this one's snapshot is rechecked
+/// as it is locked and left out. SQLite has one writer, so choosing and
+/// updating cannot interleave with another claim.
+fn claim_next_sql(postgres: bool) -> String {
+    let lock = if postgres {
+        " FOR UPDATE OF j SKIP LOCKED"
+    } else {
+        ""
+    };
+    let chosen = format!(
+        "SELECT j.id AS next_id FROM jobs j WHERE {CLAIMABLE} ORDER BY {HAND_OUT_ORDER} LIMIT $2{lock}"
+    );
+    let set = "status = 'Processing', claimed_at = $3, lease_expires_at = $4, attempts = attempts + 1, updated_at = $3";
+    if postgres {
+        format!("UPDATE jobs SET {set} FROM ({chosen}) chosen WHERE jobs.id = chosen.next_id AND jobs.status = 'Pending' RETURNING {JOB_COLUMNS}")
+    } else {
+        format!("UPDATE jobs SET {set} WHERE id IN ({chosen}) RETURNING {JOB_COLUMNS}")
+    }
+}
+
 fn status_list(statuses: &[JobStatus]) -> String {
     statuses
         .iter()
@@ -133,26 +177,56 @@ impl Store {
 
     /// The agent's pending jobs: per service group only the first by priority
     /// then age, and none from a group that already has a job in progress.
-    ///
-    /// Each group's active jobs are ranked in one pass, a job in progress
-    /// first: a group leads with a pending job only when none is in progress,
-    /// and that job is the one to hand out. Anti-joins (`NOT EXISTS` over the
-    /// jobs ahead in the group) let PostgreSQL pick nested loops comparing
-    /// every pending job with every other while the table was young and not
-    /// yet analysed: seconds per call at a few thousand pending jobs.
     pub async fn pending_jobs(&self, agent_id: Uuid, limit: u32) -> Result<Vec<(Job, Service)>> {
         let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM ( \
-                 SELECT {JOB_COLUMNS}, ROW_NUMBER() OVER ( \
-                     PARTITION BY group_id \
-                     ORDER BY CASE status WHEN 'Processing' THEN 0 ELSE 1 END, priority DESC, created_at, id) AS place \
-                 FROM jobs WHERE agent_id = $1 AND status IN ('Pending', 'Processing')) j \
-             WHERE j.place = 1 AND j.status = 'Pending' \
-             ORDER BY j.priority DESC, j.created_at, j.id LIMIT $2"
+            "SELECT {JOB_COLUMNS} FROM jobs j WHERE {CLAIMABLE} ORDER BY {HAND_OUT_ORDER} LIMIT $2"
         );
         let rows: Vec<JobRow> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(agent_id).bind(i64::from(limit)).fetch_all(pool).await)
             .map_err(StoreError::classify)?;
-        let jobs: Vec<Job> = rows.into_iter().map(Job::from).collect();
+        self.with_services(rows.into_iter().map(Job::from).collect())
+            .await
+    }
+
+    /// Claims up to `limit` of the agent's pending jobs (those
+    /// [`Store::pending_jobs`] answers) in one statement and records
+    /// `event` of each in the same transaction; the jobs claimed, in
+    /// hand-out order, with their services. Concurrent calls claim
+    /// different jobs, and one that finds none left answers none.
+    ///
+    /// The lease runs from a `clock` reading taken as the claim runs with
+    /// every lock it waits for held: on PostgreSQL the event counter, the
+    /// only one (the jobs' rows are skipped when locked), is taken first,
+    /// so a claim that waited on a stalled peer is never granted already
+    /// lapsed.
+    pub async fn claim_next_jobs(
+        &self,
+        agent_id: Uuid,
+        limit: u32,
+        lease: chrono::Duration,
+        clock: fn() -> DateTime<Utc>,
+        event: &(dyn Fn(&Job) -> NewEvent + Sync),
+    ) -> Result<Vec<(Job, Service)>> {
+        let postgres = self.backend() == Backend::Postgres;
+        let hold_counter = Statement::new(HOLD_EVENT_COUNTER, Vec::new()).postgres_only();
+        let claim = Statement::new(
+            claim_next_sql(postgres),
+            vec![Arg::Uuid(agent_id), Arg::Int(i64::from(limit))],
+        )
+        .stamped(clock, vec![chrono::Duration::zero(), lease])
+        .returning();
+        let row_event = |row: &JobRow| event(&Job::from(row.clone()));
+        let rows: Vec<JobRow> = self
+            .apply_for_each_row(&[hold_counter, claim], &row_event, clock())
+            .await?;
+        let mut jobs: Vec<Job> = rows.into_iter().map(Job::from).collect();
+        jobs.sort_by(|a, b| {
+            (b.priority, a.created_at, a.id).cmp(&(a.priority, b.created_at, b.id))
+        });
+        self.with_services(jobs).await
+    }
+
+    /// Each job with its service, in the jobs' order.
+    async fn with_services(&self, jobs: Vec<Job>) -> Result<Vec<(Job, Service)>> {
         let services = self
             .services_by_id(jobs.iter().map(|j| j.service_id))
             .await?;

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use federa_domain::catalogue::{Agent, AgentStatus, AgentType, ServiceGroup, ServiceType};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::participant::{Participant, ParticipantStatus};
-use federa_domain::provisioning::{Job, JobStatus, Service};
+use federa_domain::provisioning::{Job, JobStatus, Service, ServiceChange};
+use federa_store::provisioning::JobFinish;
 use federa_store::Store;
 use federa_test_database::TestDatabase;
 use serde_json::{json, Map};
@@ -119,9 +120,29 @@ pub async fn offer(store: &Store) -> Offer {
         .insert_agent(&agent, &event("agent.created", agent.id), &[])
         .await
         .expect("insert an agent");
+    Offer {
+        provider_id,
+        consumer_id,
+        agent_id: agent.id,
+        service_type_id: service_type.id,
+        group_id: service_group(store, consumer_id).await,
+    }
+}
+
+/// `offer` with a service group of its own, for the same consumer.
+pub async fn another_group(store: &Store, offer: &Offer) -> Offer {
+    Offer {
+        group_id: service_group(store, offer.consumer_id).await,
+        ..offer.clone()
+    }
+}
+
+/// A new service group of `consumer_id`'s.
+async fn service_group(store: &Store, consumer_id: Uuid) -> Uuid {
+    let now = now();
     let group = ServiceGroup {
         id: Uuid::now_v7(),
-        name: format!("group-{suffix}"),
+        name: format!("group-{}", Uuid::now_v7().simple()),
         consumer_id,
         created_at: now,
         updated_at: now,
@@ -130,12 +151,29 @@ pub async fn offer(store: &Store) -> Offer {
         .insert_service_group(&group, &event("serviceGroup.created", group.id))
         .await
         .expect("insert a service group");
-    Offer {
-        provider_id,
-        consumer_id,
-        agent_id: agent.id,
-        service_type_id: service_type.id,
-        group_id: group.id,
+    group.id
+}
+
+/// The completion of `job` by its claim `attempt`, leaving the service
+/// started.
+pub fn completion(job: &Job, attempt: i32) -> JobFinish {
+    JobFinish {
+        job_id: job.id,
+        service_id: job.service_id,
+        from: &[JobStatus::Processing],
+        to: JobStatus::Completed,
+        error_message: None,
+        outcome_digest: None,
+        service: ServiceChange {
+            status: "Started".into(),
+            properties: None,
+            agent_instance_id: None,
+            agent_instance_data: None,
+        },
+        at: now(),
+        lapsed_before: None,
+        attempt: Some(attempt),
+        releases_pool_values: false,
     }
 }
 
