@@ -7,6 +7,7 @@ mod authorized;
 mod bootstrap;
 pub mod client_address;
 pub mod closing;
+pub mod composition;
 pub mod connections;
 pub mod console;
 mod database_lock;

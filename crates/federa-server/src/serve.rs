@@ -14,12 +14,11 @@ use tokio::net::TcpListener;
 
 use crate::bootstrap::{ensure_admin_token, AdminToken};
 use crate::closing::Closing;
+use crate::composition::{ExchangeSettings, RunningExchange};
 use crate::connections::ConnectionLimits;
 use crate::database_lock;
-use crate::maintenance::Background;
 use crate::oidc::{Oidc, OidcConfig};
-use crate::state::AppState;
-use crate::vault::{KeyOrigin, Sweeper, Vault, VaultKeyConfig, SWEEP_INTERVAL};
+use crate::vault::{KeyOrigin, Vault, VaultKeyConfig};
 
 /// How often a stopping server says what it still waits for.
 const CLOSING_REPORT_INTERVAL: Duration = Duration::from_secs(3);
@@ -114,39 +113,27 @@ pub async fn serve_bound(
     let address = listener.local_addr()?;
     tracing::info!(%address, backend = ?store.backend(), "federa listening");
     println!("Federa is listening on http://{address}");
-    let mut state = AppState::new(store.clone());
-    state.lease = config.lease;
-    state.liveness = config.liveness;
-    if store.backend() == Backend::Postgres {
-        state.database_bound = Some(config.database_timeouts.request_bound());
-    }
-    state.vault = std::sync::Arc::new(vault);
-    state.public_url = config.public_url;
-    state.trusted_proxies = std::sync::Arc::new(config.trusted_proxies);
-    state.token_lifetimes = config.token_lifetimes;
-    state.max_properties_bytes = config.max_properties_bytes;
-    state.install_ttl = config.agent_install_ttl;
-    if let Some(oidc) = config.oidc {
-        let oidc = Oidc::new(oidc)?;
-        // A failure here is not fatal: the issuer may come up later, and
-        // keys are fetched again on the first token that needs them.
-        match oidc.prefetch().await {
-            Ok(keys) => tracing::info!(
-                issuer = oidc.issuer(),
-                keys,
-                "accepting JWTs from the OIDC issuer"
-            ),
-            Err(error) => {
-                tracing::warn!(issuer = oidc.issuer(), %error, "the OIDC issuer's keys are not available yet")
-            }
-        }
-        state.oidc = Some(std::sync::Arc::new(oidc));
-    }
-    let background = Background::start(&state, &config.database_url, config.sweep_interval);
-    let sweeper = Sweeper::start(store.clone(), SWEEP_INTERVAL);
-    let metrics = state.metrics.clone();
-    let closing = state.closing.clone();
-    let app = crate::app(state);
+    let oidc = match config.oidc {
+        Some(oidc) => Some(std::sync::Arc::new(open_oidc(oidc).await?)),
+        None => None,
+    };
+    let settings = ExchangeSettings {
+        lease: config.lease,
+        sweep_interval: config.sweep_interval,
+        liveness: config.liveness,
+        database_bound: (store.backend() == Backend::Postgres)
+            .then(|| config.database_timeouts.request_bound()),
+        public_url: config.public_url,
+        trusted_proxies: config.trusted_proxies,
+        token_lifetimes: config.token_lifetimes,
+        max_properties_bytes: config.max_properties_bytes,
+        install_ttl: config.agent_install_ttl,
+        oidc,
+    };
+    let exchange = RunningExchange::start(store.clone(), vault, &config.database_url, settings);
+    let metrics = exchange.state.metrics.clone();
+    let closing = exchange.state.closing.clone();
+    let app = exchange.router();
     let reporter = tokio::spawn(report_closing(closing.clone()));
     let shutdown = async move {
         shutdown.await;
@@ -154,11 +141,28 @@ pub async fn serve_bound(
     };
     crate::connections::serve(listener, app, limits, descriptors, metrics, shutdown).await;
     reporter.abort();
-    drop(background);
-    drop(sweeper);
+    drop(exchange);
     store.close().await;
     tracing::info!("federa stopped");
     Ok(())
+}
+
+/// The OIDC issuer's verifier. Its keys not being reachable yet is not
+/// fatal: the issuer may come up later, and keys are fetched again on the
+/// first token that needs them.
+async fn open_oidc(config: OidcConfig) -> anyhow::Result<Oidc> {
+    let oidc = Oidc::new(config)?;
+    match oidc.prefetch().await {
+        Ok(keys) => tracing::info!(
+            issuer = oidc.issuer(),
+            keys,
+            "accepting JWTs from the OIDC issuer"
+        ),
+        Err(error) => {
+            tracing::warn!(issuer = oidc.issuer(), %error, "the OIDC issuer's keys are not available yet")
+        }
+    }
+    Ok(oidc)
 }
 
 /// Says, once shutdown begins and then every few seconds, what stopping

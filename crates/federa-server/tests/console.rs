@@ -196,7 +196,7 @@ async fn with_a_console_client_the_console_signs_in_through_the_issuer() {
         })
         .unwrap(),
     );
-    let server = TestServer::start_configured(move |state| state.oidc = Some(oidc)).await;
+    let server = TestServer::start_configured(move |settings| settings.oidc = Some(oidc)).await;
     let config = console_config(&server).await;
     assert_eq!(config["oidc"]["issuer"], issuer);
     assert_eq!(config["oidc"]["clientId"], "federa-console");

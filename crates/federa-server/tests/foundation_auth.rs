@@ -224,8 +224,8 @@ async fn as_forwarded(server: &TestServer, token: &str, forwarded_for: &str) -> 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     let trusted = federa_server::client_address::parse_trusted(&["127.0.0.0/8".into()]).unwrap();
-    let server = TestServer::start_configured(move |state| {
-        state.trusted_proxies = std::sync::Arc::new(trusted);
+    let server = TestServer::start_configured(move |settings| {
+        settings.trusted_proxies = trusted;
     })
     .await;
     let limit = federa_server::auth_limit::DEFAULT_LIMIT;

@@ -138,7 +138,7 @@ async fn federa(issuer: &Issuer, min_refetch: Duration) -> TestServer {
     let mut config = OidcConfig::new(issuer.url.clone(), Some(AUDIENCE.into()));
     config.min_refetch = min_refetch;
     let oidc = Arc::new(Oidc::new(config).unwrap());
-    TestServer::start_configured(move |state| state.oidc = Some(oidc)).await
+    TestServer::start_configured(move |settings| settings.oidc = Some(oidc)).await
 }
 
 fn now() -> i64 {

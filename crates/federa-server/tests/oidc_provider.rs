@@ -113,7 +113,7 @@ async fn federa(provider: &Provider) -> TestServer {
     config.min_refetch = MIN_REFETCH;
     config.leeway = LEEWAY;
     let oidc = Arc::new(Oidc::new(config).unwrap());
-    TestServer::start_configured(move |state| state.oidc = Some(oidc)).await
+    TestServer::start_configured(move |settings| settings.oidc = Some(oidc)).await
 }
 
 async fn status(server: &TestServer, token: &str) -> u16 {

@@ -3,9 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use federa_domain::provisioning::LeasePolicy;
-use federa_server::maintenance::Background;
-
-use federa_server::state::AppState;
+use federa_server::composition::{ExchangeSettings, RunningExchange};
 use federa_store::Store;
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -37,7 +35,7 @@ pub struct TestServer {
     lease: LeasePolicy,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
-    background: Option<Background>,
+    exchange: Option<RunningExchange>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -60,9 +58,9 @@ impl TestServer {
         TestServer::start_on(database, lease, sweep_interval, |_| {}).await
     }
 
-    /// A server whose state `configure` adjusts before it starts (an OIDC
-    /// issuer, a public URL).
-    pub async fn start_configured(configure: impl FnOnce(&mut AppState)) -> TestServer {
+    /// A server whose settings `configure` adjusts before it starts (an OIDC
+    /// issuer, trusted proxies).
+    pub async fn start_configured(configure: impl FnOnce(&mut ExchangeSettings)) -> TestServer {
         let database = Arc::new(TestDatabase::create().await);
         TestServer::start_on(
             database,
@@ -88,7 +86,7 @@ impl TestServer {
         database: Arc<TestDatabase>,
         lease: LeasePolicy,
         sweep_interval: Duration,
-        configure: impl FnOnce(&mut AppState),
+        configure: impl FnOnce(&mut ExchangeSettings),
     ) -> TestServer {
         let store = Store::open(&database.url).await.expect("open store");
         federa_server::ensure_admin_token(&store, Some(ADMIN_TOKEN))
@@ -96,13 +94,16 @@ impl TestServer {
             .expect("admin token");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        let mut state = AppState::new(store.clone());
-        state.lease = lease;
+        let mut settings = ExchangeSettings {
+            lease,
+            sweep_interval,
+            ..ExchangeSettings::default()
+        };
+        configure(&mut settings);
         // One fixed key, so replicas of a test share their secrets.
-        state.vault = Arc::new(federa_server::vault::Vault::from_key(&VAULT_KEY));
-        configure(&mut state);
-        let background = Background::start(&state, &database.url, sweep_interval);
-        let app = federa_server::app(state);
+        let vault = federa_server::vault::Vault::from_key(&VAULT_KEY);
+        let exchange = RunningExchange::start(store.clone(), vault, &database.url, settings);
+        let app = exchange.router();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum_serve(listener, app, stopped).await;
@@ -116,13 +117,13 @@ impl TestServer {
             api: Api::remote(&format!("http://{address}")),
             http: reqwest::Client::new(),
             stop: Some(stop),
-            background: Some(background),
+            exchange: Some(exchange),
             task: Some(task),
         }
     }
 
     pub async fn stop(mut self) {
-        drop(self.background.take());
+        drop(self.exchange.take());
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
