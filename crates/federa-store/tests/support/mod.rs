@@ -52,6 +52,13 @@ pub struct Offer {
 }
 
 pub async fn participant(store: &Store, name: &str) -> Uuid {
+    try_participant(store, name)
+        .await
+        .expect("insert a participant")
+}
+
+/// Adds a participant named `name`; its id.
+pub async fn try_participant(store: &Store, name: &str) -> federa_store::Result<Uuid> {
     let now = now();
     let participant = Participant {
         id: Uuid::now_v7(),
@@ -62,9 +69,8 @@ pub async fn participant(store: &Store, name: &str) -> Uuid {
     };
     store
         .insert_participant(&participant, &event("participant.created", participant.id))
-        .await
-        .expect("insert a participant");
-    participant.id
+        .await?;
+    Ok(participant.id)
 }
 
 pub async fn offer(store: &Store) -> Offer {
