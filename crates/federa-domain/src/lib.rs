@@ -7,6 +7,7 @@
 pub mod access;
 pub mod catalogue;
 pub mod event;
+pub mod event_kinds;
 pub mod exchange;
 pub mod json_diff;
 pub mod lifecycle;
@@ -17,3 +18,4 @@ pub mod pools;
 pub mod property_schema;
 pub mod provisioning;
 pub mod token;
+pub mod webhooks;

@@ -29,6 +29,9 @@ pub mod secrets;
 pub mod type_rules;
 pub mod upkeep;
 pub mod vault;
+pub mod webhook_delivery;
+pub mod webhook_signing;
+pub mod webhooks;
 
 use std::sync::Arc;
 

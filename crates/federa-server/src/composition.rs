@@ -13,6 +13,7 @@ use federa_domain::provisioning::LeasePolicy;
 use federa_domain::token::TokenLifetimes;
 use federa_exchange::upkeep::Background;
 use federa_exchange::vault::{Sweeper, Vault, SWEEP_INTERVAL};
+use federa_exchange::webhook_delivery::{Deliveries, DeliverySettings, RenderEvent};
 use federa_store::Store;
 
 use crate::oidc::Oidc;
@@ -41,6 +42,8 @@ pub struct ExchangeSettings {
     pub install_ttl: chrono::Duration,
     /// An external issuer whose JWTs are accepted as bearers.
     pub oidc: Option<Arc<Oidc>>,
+    /// How webhook deliveries are made and retried.
+    pub webhooks: DeliverySettings,
 }
 
 impl Default for ExchangeSettings {
@@ -56,17 +59,20 @@ impl Default for ExchangeSettings {
             max_properties_bytes: DEFAULT_MAX_PROPERTIES_BYTES,
             install_ttl: federa_domain::catalogue::INSTALL_TTL,
             oidc: None,
+            webhooks: DeliverySettings::default(),
         }
     }
 }
 
 /// An exchange with its background tasks running: the lease and liveness
-/// sweeps, the relay of other replicas' job wake-ups on PostgreSQL, and the
-/// vault's sweep of orphaned secrets. Dropping it stops them.
+/// sweeps, the relay of other replicas' job wake-ups on PostgreSQL, the
+/// vault's sweep of orphaned secrets and webhook deliveries. Dropping it
+/// stops them.
 pub struct RunningExchange {
     pub state: AppState,
     _background: Background,
     _sweeper: Sweeper,
+    _deliveries: Option<Deliveries>,
 }
 
 impl RunningExchange {
@@ -91,10 +97,14 @@ impl RunningExchange {
         state.oidc = settings.oidc;
         let background = Background::start(&state, database_url, settings.sweep_interval);
         let sweeper = Sweeper::start(store, SWEEP_INTERVAL);
+        let deliveries = Deliveries::start(state.exchange.clone(), settings.webhooks, event_body())
+            .map_err(|error| tracing::error!(%error, "webhook deliveries cannot start"))
+            .ok();
         RunningExchange {
             state,
             _background: background,
             _sweeper: sweeper,
+            _deliveries: deliveries,
         }
     }
 
@@ -102,4 +112,12 @@ impl RunningExchange {
     pub fn router(&self) -> Router {
         crate::app(self.state.clone())
     }
+}
+
+/// Webhooks carry an event as `GET /events` shows it.
+fn event_body() -> RenderEvent {
+    Arc::new(|event| {
+        serde_json::to_vec(&crate::routes::events::EventRes::from(event.clone()))
+            .unwrap_or_default()
+    })
 }

@@ -78,6 +78,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::metric_types::router())
         .merge(routes::metric_entries::router())
         .merge(routes::session::router())
+        .merge(routes::webhooks::router())
 }
 
 /// The whole application: `/api/v1`, health, metrics.

@@ -129,6 +129,7 @@ pub async fn serve_bound(
         max_properties_bytes: config.max_properties_bytes,
         install_ttl: config.agent_install_ttl,
         oidc,
+        webhooks: Default::default(),
     };
     let exchange = RunningExchange::start(store.clone(), vault, &config.database_url, settings);
     let metrics = exchange.state.metrics.clone();

@@ -156,6 +156,12 @@ const ROWS: &[Row] = &[
     row("GET", "/events/stream", "AAADD"),
     row("POST", "/events/lease", "ADDDD"),
     row("POST", "/events/ack", "ADDDD"),
+    // Endpoints are the provider's; a stranger lists none of them.
+    row("GET", "/webhooks", "AAADD"),
+    row("POST", "/webhooks", "AADDD"),
+    row("GET", "/webhooks/{id}", "AADDD"),
+    row("GET", "/webhooks/{id}/deliveries", "AADDD"),
+    row("DELETE", "/webhooks/{id}", "AADDD"),
     row("DELETE", "/compositions/{id}", "AADDD"),
     row("DELETE", "/placement-policies/{id}", "AADDD"),
     row("DELETE", "/offerings/{id}", "AADDD"),
@@ -186,6 +192,10 @@ const PATH_CREDENTIAL: &[(&str, &str)] = &[
     ("POST", "/agents/install/{token}/exchange"),
 ];
 
+/// A loopback port nothing listens on: the matrix's endpoints are only
+/// subscribed, never reached.
+const UNREACHABLE_HOOK: &str = "http://127.0.0.1:9/hook";
+
 struct World {
     federation: Federation,
     foreign_token: String,
@@ -206,6 +216,7 @@ struct World {
     policy_id: String,
     composition_id: String,
     secret_reference: String,
+    webhook_id: String,
 }
 
 impl World {
@@ -335,7 +346,16 @@ impl World {
             .and_then(|value| value.strip_prefix("vault://"))
             .unwrap_or_else(|| panic!("a sealed secret: {:?}", secret_service.body))
             .to_string();
+        let webhook = server
+            .post(
+                "/api/v1/webhooks",
+                &federation.provider_token,
+                &json!({"url": UNREACHABLE_HOOK}),
+            )
+            .await;
+        assert_eq!(webhook.status, 201, "{:?}", webhook.body);
         World {
+            webhook_id: id(&webhook.body),
             metric_type_id: id(&metric_type.body),
             metric_type_name,
             offering_id: id(&offering.body),
@@ -406,6 +426,7 @@ impl World {
             "offerings" => self.offering_id.clone(),
             "placement-policies" => self.policy_id.clone(),
             "compositions" => self.composition_id.clone(),
+            "webhooks" => self.webhook_id.clone(),
             _ => String::new(),
         };
         let mut path = format!(
@@ -482,6 +503,9 @@ impl World {
             ("POST", "/events/lease") => json!({"subscriberId": "matrix", "instanceId": "one"}),
             ("POST", "/events/ack") => {
                 json!({"subscriberId": "matrix", "instanceId": "one", "lastEventSequenceProcessed": 1})
+            }
+            ("POST", "/webhooks") => {
+                json!({"url": UNREACHABLE_HOOK, "participantId": f.provider_id})
             }
             (_, _) => json!({}),
         };

@@ -24,6 +24,7 @@ pub mod provisioning;
 pub mod sql;
 pub mod tokens;
 pub mod vault;
+pub mod webhooks;
 mod write;
 
 pub use db::{Backend, DatabaseTimeouts, Store};

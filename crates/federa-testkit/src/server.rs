@@ -82,6 +82,18 @@ impl TestServer {
         .await
     }
 
+    /// Stops this server and starts another on its database with the
+    /// settings `configure` adjusts, as a restart of the exchange would.
+    pub async fn restart_configured(
+        self,
+        configure: impl FnOnce(&mut ExchangeSettings),
+    ) -> TestServer {
+        let database = self.database.clone();
+        let lease = self.lease;
+        self.stop().await;
+        TestServer::start_on(database, lease, Duration::from_secs(30), configure).await
+    }
+
     async fn start_on(
         database: Arc<TestDatabase>,
         lease: LeasePolicy,

@@ -31,6 +31,7 @@ pub enum Object {
     Placement,
     Composition,
     Invoice,
+    Webhook,
 }
 
 /// Every verb the API exposes. Lifecycle actions on services are `Update`.
@@ -184,6 +185,8 @@ pub fn grant(role: Role, object: Object, action: Action) -> Grant {
         (Composition, Create) if participant => Always,
         (Composition, Get | List | Update | Delete) if participant => When(Owner),
         (Invoice, Get | List) if participant => When(OwnerOrConsumer),
+        // A participant's endpoints are sent the events it may list.
+        (Webhook, Create | Get | List | Delete) if participant => When(Owner),
         _ => Never,
     }
 }

@@ -31,6 +31,7 @@ pub mod services;
 pub mod session;
 pub mod tokens;
 pub mod vault;
+pub mod webhooks;
 
 use utoipa::ToSchema;
 
