@@ -66,7 +66,16 @@ fn quick_retries(settings: &mut ExchangeSettings) {
 struct Receiver {
     child: Child,
     port: u16,
-    state: PathBuf,
+    state: StateDir,
+}
+
+/// A receiver's state directory, removed when the test is done with it.
+struct StateDir(PathBuf);
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Receiver {
@@ -74,14 +83,14 @@ impl Receiver {
         let state = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("webhook-receiver-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&state).expect("state directory");
-        Receiver::start_on(state, 0).await
+        Receiver::start_on(StateDir(state), 0).await
     }
 
-    async fn start_on(state: PathBuf, port: u16) -> Receiver {
+    async fn start_on(state: StateDir, port: u16) -> Receiver {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/webhooks/receiver.py");
         let mut child = Command::new(python())
             .arg(script)
-            .arg(&state)
+            .arg(&state.0)
             .arg(port.to_string())
             .stdout(Stdio::piped())
             .kill_on_drop(true)
@@ -106,12 +115,12 @@ impl Receiver {
 
     /// Stops the process; connections to its port are refused until
     /// [`Receiver::restart`].
-    async fn stop(mut self) -> (PathBuf, u16) {
+    async fn stop(mut self) -> (StateDir, u16) {
         self.child.kill().await.expect("kill receiver");
         (self.state, self.port)
     }
 
-    async fn restart((state, port): (PathBuf, u16)) -> Receiver {
+    async fn restart((state, port): (StateDir, u16)) -> Receiver {
         Receiver::start_on(state, port).await
     }
 
@@ -295,6 +304,18 @@ async fn make_groups(server: &TestServer, federation: &Federation, prefix: &str,
     }
 }
 
+/// A group of another participant, made by an admin.
+async fn stranger_group(server: &TestServer, stranger: &str, round: usize) {
+    let theirs = server
+        .post(
+            "/api/v1/service-groups",
+            ADMIN_TOKEN,
+            &json!({"name": format!("theirs-{round}"), "consumerId": stranger}),
+        )
+        .await;
+    assert_eq!(theirs.status, 201, "{:?}", theirs.body);
+}
+
 #[tokio::test]
 async fn deliveries_arrive_verified_in_order_and_only_for_what_the_subscriber_may_see() {
     python();
@@ -317,14 +338,7 @@ async fn deliveries_arrive_verified_in_order_and_only_for_what_the_subscriber_ma
     let stranger = server.participant("Stranger").await;
     for round in 0..3 {
         make_groups(&server, &federation, &format!("mine-{round}"), 2).await;
-        let foreign = server
-            .post(
-                "/api/v1/service-groups",
-                ADMIN_TOKEN,
-                &json!({"name": format!("theirs-{round}"), "consumerId": stranger}),
-            )
-            .await;
-        assert_eq!(foreign.status, 201);
+        stranger_group(&server, &stranger, round).await;
     }
     let expected = visible_events(&server, &federation.consumer_token, from).await;
     assert!(expected.len() >= 8, "{expected:?}");
@@ -437,6 +451,45 @@ async fn stored_text(server: &TestServer) -> String {
     text
 }
 
+#[tokio::test]
+async fn two_servers_on_one_database_send_each_delivery_once_and_in_order() {
+    python();
+    let first = TestServer::start_configured(quick_retries).await;
+    let second = first.replica().await;
+    let federation = Federation::create(&first).await;
+    let receiver = Receiver::start().await;
+    // An admin's endpoint is sent every event, whoever it concerns.
+    let (endpoint_id, _) = subscribe_receiver(
+        &first,
+        &receiver,
+        ADMIN_TOKEN,
+        "admin",
+        &["service_group.created"],
+    )
+    .await;
+    let from = created_at_sequence(&first, &endpoint_id).await;
+    let stranger = first.participant("Stranger").await;
+    for round in 0..4 {
+        make_groups(&first, &federation, &format!("mine-{round}"), 1).await;
+        stranger_group(&second, &stranger, round).await;
+    }
+    let expected: Vec<_> = visible_events(&first, ADMIN_TOKEN, from)
+        .await
+        .into_iter()
+        .filter(|(_, kind)| kind == "service_group.created")
+        .collect();
+    assert_eq!(expected.len(), 8);
+    let arrived = wait_for_arrivals(&receiver, "admin", expected.len()).await;
+    assert_eq!(arrived, expected);
+    assert_eq!(
+        receiver.received("admin").await.len(),
+        expected.len(),
+        "each delivery is attempted by one server at a time"
+    );
+    second.stop().await;
+    first.stop().await;
+}
+
 /// A server with an endpoint for the consumer's group creations whose
 /// receiver has been stopped: connections to it are refused.
 struct ReceiverDown {
@@ -444,7 +497,7 @@ struct ReceiverDown {
     federation: Federation,
     endpoint_id: String,
     name: &'static str,
-    receiver: (PathBuf, u16),
+    receiver: (StateDir, u16),
 }
 
 impl ReceiverDown {
