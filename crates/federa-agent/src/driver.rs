@@ -70,27 +70,10 @@ pub struct ServiceRecord {
     pub agent_instance_data: Option<Value>,
 }
 
-/// What the platform shows of a service, whatever its lifecycle calls it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ObservedState {
-    /// The instance exists and runs (a live process, a running domain).
-    Running,
-    /// The instance exists and does not run (shut off, scaled to zero).
-    Stopped,
-    /// The platform has no instance for the service.
-    Missing,
-}
-
-impl ObservedState {
-    /// The name the exchange's API uses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ObservedState::Running => "Running",
-            ObservedState::Stopped => "Stopped",
-            ObservedState::Missing => "Missing",
-        }
-    }
-}
+/// What the platform shows of a service, whatever its lifecycle calls it:
+/// `Running` (a live process, a running domain), `Stopped` (shut off,
+/// scaled to zero) or `Missing` (no instance).
+pub use federa_client::api::observations::ObservedState;
 
 /// The observed state of one service, as [`Driver::observe`] reports it.
 #[derive(Debug, Clone, PartialEq)]

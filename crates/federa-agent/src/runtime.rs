@@ -6,10 +6,16 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use federa_client::{Client, ClientError, RetryPolicy, StatusCode};
-use serde_json::{json, Map, Value};
+use federa_client::api::agents::{AgentRes, AgentStatus};
+use federa_client::api::jobs::{CompleteJobReq, FailJobReq, HeartbeatReq, JobRes, JobStatus};
+use federa_client::api::metric_entries::{MetricEntryBatchReq, MetricEntryReq};
+use federa_client::api::observations::{ObservationReq, ObservationsReq};
+use federa_client::api::services::ServiceRes;
+use federa_client::{Client, ClientError, RetryPolicy, Services, StatusCode};
+use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use uuid::Uuid;
 
 use crate::config::AgentConfig;
 use crate::credentials::{refuses_token, renewal_due, write_token_file, CredentialRefused};
@@ -50,7 +56,7 @@ impl Runtime {
             agent = self.connect() => agent?,
             _ = &mut shutdown => return Ok(()),
         };
-        tracing::info!(agent = %agent["id"].as_str().unwrap_or(""), name = %agent["name"].as_str().unwrap_or(""), "agent connected");
+        tracing::info!(agent = %agent.id, name = %agent.name, "agent connected");
         let background = [
             tokio::spawn(self.clone().report_health()),
             tokio::spawn(self.clone().report_metrics()),
@@ -90,7 +96,7 @@ impl Runtime {
         self.driver.shutdown().await;
         let _ = self
             .client
-            .put("/agents/me/status", &json!({"status": "Disconnected"}))
+            .report_agent_status(AgentStatus::Disconnected)
             .await;
         tracing::info!("agent stopped");
         Ok(outcome?)
@@ -128,26 +134,19 @@ impl Runtime {
     }
 
     async fn renew_if_due(&self) -> Result<(), ClientError> {
-        let current: Value = self.client.get("/agents/me/token").await?.into_json()?;
-        let (Some(created), Some(expires)) = (
-            timestamp(&current["createdAt"]),
-            timestamp(&current["expireAt"]),
-        ) else {
+        let current = self.client.agent_token().await?;
+        let Some(expires) = current.expire_at else {
             return Ok(());
         };
-        if !renewal_due(created, expires, chrono::Utc::now()) {
+        if !renewal_due(current.created_at, expires, chrono::Utc::now()) {
             return Ok(());
         }
         let Some(file) = &self.config.token_file else {
             tracing::warn!(%expires, "the agent's token expires soon; set token_file so the agent can renew it");
             return Ok(());
         };
-        let renewed: Value = self
-            .client
-            .post("/agents/me/token", &json!({}))
-            .await?
-            .into_json()?;
-        let Some(value) = renewed["value"].as_str() else {
+        let renewed = self.client.renew_agent_token().await?;
+        let Some(value) = renewed.value.as_deref() else {
             return Err(ClientError::Decode("no token value in the renewal".into()));
         };
         if let Err(error) = write_token_file(file, value) {
@@ -156,23 +155,22 @@ impl Runtime {
             return Ok(());
         }
         self.client.set_token(value);
-        tracing::info!(expires = %renewed["expireAt"].as_str().unwrap_or(""), "renewed the agent's token");
+        tracing::info!(expires = ?renewed.expire_at, "renewed the agent's token");
         Ok(())
     }
 
     /// Reads the agent's own record and says it is connected, retrying
     /// until the exchange answers; a refused token is fatal.
-    async fn connect(&self) -> anyhow::Result<Value> {
+    async fn connect(&self) -> anyhow::Result<AgentRes> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let result = async {
-                let me: Value = self.client.get("/agents/me").await?.into_json()?;
+                let me = self.client.agent_me().await?;
                 self.client
-                    .put("/agents/me/status", &json!({"status": "Connected"}))
-                    .await?
-                    .into_ok()?;
-                Ok::<Value, ClientError>(me)
+                    .report_agent_status(AgentStatus::Connected)
+                    .await?;
+                Ok::<AgentRes, ClientError>(me)
             }
             .await;
             match result {
@@ -201,31 +199,23 @@ impl Runtime {
     async fn resume_held_jobs(self: &Arc<Self>, slots: &Arc<Semaphore>, jobs: &mut JoinSet<()>) {
         let held = match self
             .client
-            .get("/jobs?status=Processing&pageSize=100&sort=createdAt")
+            .jobs("status=Processing&pageSize=100&sort=createdAt")
             .await
-            .and_then(|reply| reply.into_json::<Value>())
         {
-            Ok(page) => page["items"].as_array().cloned().unwrap_or_default(),
+            Ok(page) => page.items,
             Err(error) => {
                 tracing::warn!(%error, "cannot list the jobs this agent holds; their leases will lapse and they will be retried");
                 return;
             }
         };
         for listed in held {
-            let Some(id) = listed["id"].as_str() else {
-                continue;
-            };
+            let id = listed.id;
             // The single job carries its service, which the driver needs.
-            let job = match self
-                .client
-                .get(&format!("/jobs/{id}"))
-                .await
-                .and_then(|reply| reply.into_json::<Value>())
-            {
-                Ok(job) if job["status"] == "Processing" => job,
+            let job = match self.client.job(id).await {
+                Ok(job) if job.status == JobStatus::Processing => job,
                 Ok(_) => continue,
                 Err(error) => {
-                    tracing::warn!(job = id, %error, "cannot read a held job; its lease will lapse");
+                    tracing::warn!(job = %id, %error, "cannot read a held job; its lease will lapse");
                     continue;
                 }
             };
@@ -235,10 +225,11 @@ impl Runtime {
             if !self.renew(id).await {
                 continue;
             }
-            tracing::info!(job = id, action = %job["action"].as_str().unwrap_or_default(), "resuming a job this agent held before it restarted");
+            tracing::info!(job = %id, action = %job.action, "resuming a job this agent held before it restarted");
             // The claim it held is the job's latest: it is still Processing.
+            // An exchange that counts no claims answers 0.
             let claim = Claim {
-                attempt: job["attempts"].as_i64(),
+                attempt: Some(job.attempts).filter(|attempts| *attempts > 0),
             };
             let runtime = self.clone();
             jobs.spawn(async move {
@@ -250,19 +241,18 @@ impl Runtime {
 
     /// Renews a job's lease once; false when the exchange says the job is
     /// no longer this agent's.
-    async fn renew(&self, id: &str) -> bool {
+    async fn renew(&self, id: Uuid) -> bool {
         match self
             .client
-            .post(&format!("/jobs/{id}/heartbeat"), &json!({}))
+            .renew_job_lease(id, &HeartbeatReq::default())
             .await
         {
-            Ok(reply) if reply.status.is_success() => true,
-            Ok(reply) => {
-                tracing::warn!(job = id, status = %reply.status, "a held job's lease cannot be renewed; leaving it");
+            Err(ClientError::Refused { status, .. }) => {
+                tracing::warn!(job = %id, %status, "a held job's lease cannot be renewed; leaving it");
                 false
             }
-            // Unreachable for now: the job is still ours, run it.
-            Err(_) => true,
+            // Renewed, or unreachable for now: the job is still ours, run it.
+            Ok(_) | Err(_) => true,
         }
     }
 
@@ -274,21 +264,7 @@ impl Runtime {
         let free = slots.available_permits() + 1;
         let wait = self.config.poll_wait();
         let started = Instant::now();
-        let path = format!("/jobs/pending?limit={free}&wait={}s", wait.as_secs());
-        let pending = match self
-            .client
-            .send(
-                federa_client::Method::GET,
-                &path,
-                None,
-                wait + Duration::from_secs(10),
-            )
-            .await
-        {
-            Ok(reply) => reply.into_json::<Vec<Value>>(),
-            Err(error) => Err(error),
-        };
-        let pending = match pending {
+        let pending = match self.client.pending_jobs(free as u32, wait).await {
             Ok(pending) => pending,
             Err(error) if refuses_token(&error) => {
                 self.token_refused(&error);
@@ -313,10 +289,7 @@ impl Runtime {
             else {
                 break;
             };
-            let Some(id) = job["id"].as_str().map(str::to_string) else {
-                continue;
-            };
-            if let Some(claim) = self.claim(&id).await {
+            if let Some(claim) = self.claim(job.id).await {
                 let runtime = self.clone();
                 jobs.spawn(async move {
                     runtime.work(job, claim).await;
@@ -333,35 +306,28 @@ impl Runtime {
     /// sends one, and heartbeats and reports name it back, so that once
     /// the lease lapsed and another claim superseded this one, they are
     /// refused instead of finishing the other claim's job.
-    async fn claim(&self, id: &str) -> Option<Claim> {
-        match self
-            .client
-            .post(&format!("/jobs/{id}/claim"), &json!({}))
-            .await
-        {
-            Ok(reply) if reply.status.is_success() => Some(Claim {
-                attempt: reply
-                    .headers
-                    .get("federa-claim-attempt")
-                    .and_then(|value| value.to_str().ok()?.parse().ok()),
+    async fn claim(&self, id: Uuid) -> Option<Claim> {
+        match self.client.claim_job(id).await {
+            Ok(claimed) => Some(Claim {
+                attempt: claimed.attempt,
             }),
-            Ok(reply) if reply.status == StatusCode::CONFLICT => None,
-            Ok(reply) => {
-                tracing::warn!(job = id, status = %reply.status, "claim refused");
+            Err(error) if error.status() == Some(StatusCode::CONFLICT) => None,
+            Err(ClientError::Refused { status, .. }) => {
+                tracing::warn!(job = %id, %status, "claim refused");
                 None
             }
             Err(error) => {
-                tracing::warn!(job = id, %error, "claim failed");
+                tracing::warn!(job = %id, %error, "claim failed");
                 None
             }
         }
     }
 
     /// Runs one claimed job to its report.
-    async fn work(self: Arc<Self>, job: Value, claim: Claim) {
-        let id = job["id"].as_str().unwrap_or_default().to_string();
-        let action = job["action"].as_str().unwrap_or_default().to_string();
-        let lease = tokio::spawn(self.clone().renew_lease(id.clone(), claim));
+    async fn work(self: Arc<Self>, job: JobRes, claim: Claim) {
+        let id = job.id;
+        let action = job.action.clone();
+        let lease = tokio::spawn(self.clone().renew_lease(id, claim));
         let result = match self.context(&job).await {
             Ok(context) => {
                 tracing::info!(job = %id, %action, service = %context.service_name, "running job");
@@ -375,46 +341,37 @@ impl Runtime {
         lease.abort();
         let report = match &result {
             Ok(outcome) => {
-                let mut body = claim.body();
-                if let Some(instance) = &outcome.agent_instance_id {
-                    body.insert("agentInstanceId".into(), json!(instance));
-                }
-                if let Some(data) = &outcome.agent_instance_data {
-                    body.insert("agentInstanceData".into(), data.clone());
-                }
-                if let Some(properties) = &outcome.properties {
-                    body.insert("properties".into(), Value::Object(properties.clone()));
-                }
-                self.client
-                    .post(&format!("/jobs/{id}/complete"), &Value::Object(body))
-                    .await
+                let report = CompleteJobReq {
+                    agent_instance_id: outcome.agent_instance_id.clone(),
+                    agent_instance_data: outcome.agent_instance_data.clone(),
+                    properties: outcome.properties.clone(),
+                    attempt: claim.attempt,
+                };
+                self.client.complete_job(id, &report).await
             }
             Err(message) => {
-                let mut body = claim.body();
-                body.insert("errorMessage".into(), json!(message));
-                self.client
-                    .post(&format!("/jobs/{id}/fail"), &Value::Object(body))
-                    .await
+                let report = FailJobReq {
+                    error_message: message.clone(),
+                    attempt: claim.attempt,
+                };
+                self.client.fail_job(id, &report).await
             }
         };
-        match report.map(|r| r.into_ok()) {
-            Ok(Ok(())) => match result {
+        match report {
+            Ok(()) => match result {
                 Ok(_) => tracing::info!(job = %id, %action, "job completed"),
                 Err(message) => tracing::warn!(job = %id, %action, %message, "job failed"),
             },
-            Ok(Err(error)) | Err(error) => {
+            Err(error) => {
                 tracing::error!(job = %id, %action, %error, "cannot report the job's outcome; its lease will lapse and it will be retried")
             }
         }
         // What the job left on the platform, as the service now stands.
-        if let Some(service_id) = job["serviceId"].as_str().or(job["service"]["id"].as_str()) {
-            match self.service_record(service_id).await {
-                Ok(Some(record)) => {
-                    self.observe_and_report(std::slice::from_ref(&record)).await;
-                }
-                Ok(None) => {}
-                Err(error) => tracing::debug!(%error, "cannot read the service to observe it"),
+        match self.client.read::<Services>(job.service_id).await {
+            Ok(service) => {
+                self.observe_and_report(&[service_record(service)]).await;
             }
+            Err(error) => tracing::debug!(%error, "cannot read the service to observe it"),
         }
     }
 
@@ -441,27 +398,17 @@ impl Runtime {
     async fn own_services(&self) -> Result<Vec<ServiceRecord>, ClientError> {
         let mut records = Vec::new();
         for page in 1u64.. {
-            let reply: Value = self
+            let reply = self
                 .client
-                .get(&format!("/services?pageSize=100&page={page}"))
-                .await?
-                .into_json()?;
-            let items = reply["items"].as_array().cloned().unwrap_or_default();
-            records.extend(items.iter().filter_map(service_record));
-            if items.is_empty() || page >= reply["totalPages"].as_u64().unwrap_or(1) {
+                .list::<Services>(&format!("pageSize=100&page={page}"))
+                .await?;
+            let last = reply.items.is_empty() || page >= reply.total_pages;
+            records.extend(reply.items.into_iter().map(service_record));
+            if last {
                 break;
             }
         }
         Ok(records)
-    }
-
-    async fn service_record(&self, service_id: &str) -> Result<Option<ServiceRecord>, ClientError> {
-        let service: Value = self
-            .client
-            .get(&format!("/services/{service_id}"))
-            .await?
-            .into_json()?;
-        Ok(service_record(&service))
     }
 
     /// Asks the driver about `services` and reports what it saw; false when
@@ -476,27 +423,28 @@ impl Runtime {
         if observed.is_empty() {
             return true;
         }
-        let entries: Vec<Value> = observed
+        let observations = observed
             .iter()
-            .map(|o| json!({"serviceId": o.service_id, "state": o.state.as_str(), "observedAt": observed_at}))
+            .filter_map(|o| {
+                Some(ObservationReq {
+                    service_id: exchange_id(&o.service_id)?,
+                    state: o.state,
+                    observed_at: Some(observed_at),
+                })
+            })
             .collect();
         match self
             .client
-            .post("/agents/me/observations", &json!({"observations": entries}))
+            .report_observations(&ObservationsReq { observations })
             .await
         {
-            Ok(reply) if reply.status.is_success() => true,
-            Ok(reply)
-                if matches!(
-                    reply.status,
-                    StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
-                ) =>
-            {
+            Ok(_) => true,
+            Err(error) if takes_none(&error) => {
                 tracing::info!("the exchange takes no observations; not reporting them");
                 false
             }
-            Ok(reply) => {
-                tracing::warn!(status = %reply.status, body = %reply.body, "observations refused");
+            Err(error @ ClientError::Refused { .. }) => {
+                tracing::warn!(%error, "observations refused");
                 true
             }
             Err(error) => {
@@ -508,59 +456,40 @@ impl Runtime {
 
     /// The driver's view of a job: the requested properties for `create`
     /// and `update`, the service's otherwise, with secrets resolved.
-    async fn context(&self, job: &Value) -> Result<JobContext, String> {
-        let service = &job["service"];
-        let action = job["action"].as_str().unwrap_or_default().to_string();
-        let mut properties = match (&job["params"], action.as_str()) {
-            (Value::Object(params), "create" | "update") => Value::Object(params.clone()),
-            _ => service["properties"].clone(),
+    async fn context(&self, job: &JobRes) -> Result<JobContext, String> {
+        let service = job.service.as_ref();
+        let properties = match (&job.params, job.action.as_str()) {
+            (Some(Value::Object(params)), "create" | "update") => params.clone(),
+            _ => service.map(|s| s.properties.clone()).unwrap_or_default(),
         };
-        if !properties.is_object() {
-            properties = Value::Object(Map::new());
-        }
+        let mut properties = properties;
         secrets::resolve(&self.client, &mut properties).await?;
         Ok(JobContext {
-            job_id: job["id"].as_str().unwrap_or_default().to_string(),
-            action,
-            service_id: job["serviceId"]
-                .as_str()
-                .or(service["id"].as_str())
-                .unwrap_or_default()
-                .to_string(),
-            service_name: service["name"].as_str().unwrap_or_default().to_string(),
-            properties: properties.as_object().cloned().unwrap_or_default(),
-            agent_instance_id: service["agentInstanceId"].as_str().map(str::to_string),
+            job_id: job.id.to_string(),
+            action: job.action.clone(),
+            service_id: job.service_id.to_string(),
+            service_name: service.map(|s| s.name.clone()).unwrap_or_default(),
+            properties,
+            agent_instance_id: service.and_then(|s| s.agent_instance_id.clone()),
             agent_instance_data: service
-                .get("agentInstanceData")
-                .cloned()
+                .and_then(|s| s.agent_instance_data.clone())
                 .filter(|v| !v.is_null()),
         })
     }
 
     /// Renews the job's lease until aborted. A server without leases
     /// answers 404 or 405, and renewal stops.
-    async fn renew_lease(self: Arc<Self>, id: String, claim: Claim) {
+    async fn renew_lease(self: Arc<Self>, id: Uuid, claim: Claim) {
+        let renewal = HeartbeatReq {
+            attempt: claim.attempt,
+        };
         loop {
             tokio::time::sleep(self.config.heartbeat()).await;
-            match self
-                .client
-                .post(
-                    &format!("/jobs/{id}/heartbeat"),
-                    &Value::Object(claim.body()),
-                )
-                .await
-            {
-                Ok(reply) if reply.status.is_success() => {}
-                Ok(reply)
-                    if matches!(
-                        reply.status,
-                        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
-                    ) =>
-                {
-                    return
-                }
-                Ok(reply) => {
-                    tracing::warn!(job = %id, status = %reply.status, "lease renewal refused")
+            match self.client.renew_job_lease(id, &renewal).await {
+                Ok(_) => {}
+                Err(error) if takes_none(&error) => return,
+                Err(ClientError::Refused { status, .. }) => {
+                    tracing::warn!(job = %id, %status, "lease renewal refused")
                 }
                 Err(error) => tracing::warn!(job = %id, %error, "lease renewal failed"),
             }
@@ -573,9 +502,8 @@ impl Runtime {
             tokio::time::sleep(self.config.heartbeat()).await;
             match self
                 .client
-                .put("/agents/me/status", &json!({"status": "Connected"}))
+                .report_agent_status(AgentStatus::Connected)
                 .await
-                .and_then(|reply| reply.into_ok())
             {
                 Ok(()) => {}
                 Err(error) if refuses_token(&error) => self.token_refused(&error),
@@ -592,17 +520,19 @@ impl Runtime {
             if samples.is_empty() {
                 continue;
             }
-            let entries: Vec<Value> = samples.iter().map(metric_entry).collect();
-            match self
-                .client
-                .post("/metric-entries/batch", &json!({"entries": entries}))
-                .await
-            {
-                Ok(reply) if reply.status.is_success() => {
-                    tracing::debug!(count = entries.len(), "metrics posted")
+            let batch = MetricEntryBatchReq {
+                entries: samples.iter().filter_map(metric_entry).collect(),
+            };
+            match self.client.report_metric_entries(&batch).await {
+                Ok(outcome) => {
+                    tracing::debug!(
+                        created = outcome.created,
+                        rejected = outcome.rejected,
+                        "metrics posted"
+                    )
                 }
-                Ok(reply) => {
-                    tracing::warn!(status = %reply.status, body = %reply.body, "metrics refused")
+                Err(error @ ClientError::Refused { .. }) => {
+                    tracing::warn!(%error, "metrics refused")
                 }
                 Err(error) => tracing::warn!(%error, "metrics not posted"),
             }
@@ -611,32 +541,45 @@ impl Runtime {
 }
 
 /// A service of the exchange's answer, as a driver is asked about it.
-fn service_record(service: &Value) -> Option<ServiceRecord> {
-    Some(ServiceRecord {
-        service_id: service["id"].as_str()?.to_string(),
-        state: service["status"].as_str().unwrap_or_default().to_string(),
-        agent_instance_id: service["agentInstanceId"].as_str().map(str::to_string),
-        agent_instance_data: service
-            .get("agentInstanceData")
-            .cloned()
-            .filter(|v| !v.is_null()),
-    })
+fn service_record(service: ServiceRes) -> ServiceRecord {
+    ServiceRecord {
+        service_id: service.id.to_string(),
+        state: service.status,
+        agent_instance_id: service.agent_instance_id,
+        agent_instance_data: service.agent_instance_data.filter(|v| !v.is_null()),
+    }
 }
 
-fn timestamp(value: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
-    value
-        .as_str()
-        .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
-        .map(|at| at.with_timezone(&chrono::Utc))
+/// A service id a driver names, as the exchange's id; drivers only name
+/// the services the exchange gave them.
+fn exchange_id(service_id: &str) -> Option<Uuid> {
+    let id = service_id.parse().ok();
+    if id.is_none() {
+        tracing::warn!(
+            service = service_id,
+            "a driver named a service the exchange did not give it"
+        );
+    }
+    id
 }
 
-fn metric_entry(sample: &MetricSample) -> Value {
-    json!({
-        "serviceId": sample.service_id,
-        "resourceId": sample.resource_id,
-        "typeName": sample.type_name,
-        "value": sample.value,
-        "timestamp": sample.at,
+/// The exchange has no such endpoint (Fulcrum Core has no leases and
+/// takes no observations).
+fn takes_none(error: &ClientError) -> bool {
+    matches!(
+        error.status(),
+        Some(StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED)
+    )
+}
+
+fn metric_entry(sample: &MetricSample) -> Option<MetricEntryReq> {
+    Some(MetricEntryReq {
+        service_id: Some(exchange_id(&sample.service_id)?),
+        agent_instance_id: None,
+        resource_id: sample.resource_id.clone(),
+        type_name: sample.type_name.clone(),
+        value: sample.value,
+        timestamp: Some(sample.at),
     })
 }
 
@@ -644,16 +587,5 @@ fn metric_entry(sample: &MetricSample) -> Value {
 #[derive(Debug, Clone, Copy)]
 struct Claim {
     /// Which of the job's claims this is, when the exchange says.
-    attempt: Option<i64>,
-}
-
-impl Claim {
-    /// A report or heartbeat body naming the claim.
-    fn body(&self) -> Map<String, Value> {
-        let mut body = Map::new();
-        if let Some(attempt) = self.attempt {
-            body.insert("attempt".into(), json!(attempt));
-        }
-        body
-    }
+    attempt: Option<i32>,
 }

@@ -2,25 +2,26 @@
 //! secrets live only in the driver's memory for the job's duration.
 
 use federa_client::Client;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 const PREFIX: &str = "vault://";
 
-/// Replaces every `vault://` string in `value` by the secret it names.
-pub async fn resolve(client: &Client, value: &mut Value) -> Result<(), String> {
+/// Replaces every `vault://` string in `properties` by the secret it names.
+pub async fn resolve(client: &Client, properties: &mut Map<String, Value>) -> Result<(), String> {
     let mut references = Vec::new();
-    collect(value, &mut references);
+    properties
+        .values()
+        .for_each(|v| collect(v, &mut references));
     for reference in references {
-        let reply = client
-            .get(&format!("/vault/secrets/{reference}"))
+        // The answer is the secret: never log it.
+        let secret = client
+            .vault_secret(&reference)
             .await
             .map_err(|e| format!("cannot resolve a secret: {e}"))?;
-        // The reply body is the secret: never log it.
-        let body: Value = reply
-            .into_json()
-            .map_err(|e| format!("cannot resolve a secret: {e}"))?;
-        let secret = body.get("value").cloned().unwrap_or(body);
-        replace(value, &format!("{PREFIX}{reference}"), &secret);
+        let reference = format!("{PREFIX}{reference}");
+        properties
+            .values_mut()
+            .for_each(|v| replace(v, &reference, &secret));
     }
     Ok(())
 }

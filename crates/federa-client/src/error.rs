@@ -1,4 +1,6 @@
+use federa_api::ErrorRes;
 use reqwest::StatusCode;
+use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -19,24 +21,20 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// A refusal, explained by the error envelope when the body is one.
     pub fn from_reply(status: StatusCode, body: Value) -> ClientError {
-        let mut message = body["error"].as_str().unwrap_or("").to_string();
-        if let Some(errors) = body["errors"].as_array() {
-            let fields: Vec<String> = errors
+        let envelope = ErrorRes::deserialize(&body).ok();
+        let message = match envelope {
+            Some(ErrorRes { errors, .. }) if !errors.is_empty() => errors
                 .iter()
-                .map(|e| {
-                    format!(
-                        "{}: {}",
-                        e["path"].as_str().unwrap_or(""),
-                        e["message"].as_str().unwrap_or("")
-                    )
-                })
-                .collect();
-            message = fields.join("; ");
-        }
-        if message.is_empty() {
-            message = status.canonical_reason().unwrap_or("error").to_string();
-        }
+                .map(|e| format!("{}: {}", e.path, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Some(ErrorRes {
+                error: Some(error), ..
+            }) if !error.is_empty() => error,
+            _ => status.canonical_reason().unwrap_or("error").to_string(),
+        };
         ClientError::Refused {
             status,
             message,

@@ -117,7 +117,6 @@ impl RunningExchange {
 /// Webhooks carry an event as `GET /events` shows it.
 fn event_body() -> RenderEvent {
     Arc::new(|event| {
-        serde_json::to_vec(&crate::routes::events::EventRes::from(event.clone()))
-            .unwrap_or_default()
+        serde_json::to_vec(&federa_api::events::EventRes::from(event.clone())).unwrap_or_default()
     })
 }

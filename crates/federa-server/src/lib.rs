@@ -17,7 +17,6 @@ pub mod extract;
 pub mod metrics;
 pub mod oidc;
 mod openapi;
-mod provisioning;
 mod request_bound;
 pub mod routes;
 mod serve;

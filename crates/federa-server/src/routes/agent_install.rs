@@ -21,42 +21,21 @@ use federa_domain::property_schema::VAULT_REFERENCE_PREFIX;
 use federa_domain::token::Token;
 use federa_store::catalogue::NewToken;
 use federa_store::StoreError;
-use serde::Serialize;
 use serde_json::{json, Map, Value};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::agent_install::{InstallCommandMetaRes, InstallCommandRes};
 
 use crate::auth::{hash_token_value, new_token_value, Caller};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::IdPath;
 use crate::routes::agents::load_agent;
-use crate::routes::tokens::TokenRes;
 use crate::state::AppState;
+use federa_api::tokens::TokenRes;
 use federa_exchange::secrets;
-
-/// The answer to creating or regenerating an install command. Both secrets
-/// are in it once and cannot be read back.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct InstallCommandRes {
-    /// The agent type's command template, filled in.
-    install_command: String,
-    /// Where the installer downloads the agent's configuration.
-    url: String,
-    expires_at: DateTime<Utc>,
-}
-
-/// What can be read back about an install command: never the secrets.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct InstallCommandMetaRes {
-    id: Uuid,
-    expires_at: DateTime<Utc>,
-    created_at: DateTime<Utc>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -25,8 +25,8 @@ use uuid::Uuid;
 use crate::auth::{bearer, hash_token_value, new_token_value, Caller};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::tokens::TokenRes;
 use crate::state::AppState;
+use federa_api::tokens::TokenRes;
 
 /// How long a renewed token keeps working after its renewal.
 pub const ROTATION_GRACE: Duration = Duration::hours(1);

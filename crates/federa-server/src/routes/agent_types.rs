@@ -1,82 +1,23 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Object, Owners};
 use federa_domain::catalogue::{check_agent_type, AgentType, AGENT_TYPE_LIST};
 use federa_domain::listing::{FieldError, Page};
 use federa_domain::participant::check_name;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::catalogue_event::catalogue_event;
+use federa_api::agent_types::{AgentTypeCreateReq, AgentTypeRes, AgentTypeUpdateReq};
+
 use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentTypeRes {
-    id: Uuid,
-    name: String,
-    service_type_ids: Vec<Uuid>,
-    #[schema(value_type = Object)]
-    configuration_schema: Value,
-    /// Empty when the type has no install templates, as in Fulcrum.
-    config_template: String,
-    cmd_template: String,
-    config_content_type: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<AgentType> for AgentTypeRes {
-    fn from(t: AgentType) -> Self {
-        AgentTypeRes {
-            id: t.id,
-            name: t.name,
-            service_type_ids: t.service_type_ids,
-            configuration_schema: t.configuration_schema,
-            config_template: t.config_template.unwrap_or_default(),
-            cmd_template: t.cmd_template.unwrap_or_default(),
-            config_content_type: t.config_content_type.unwrap_or_else(|| "text/plain".into()),
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentTypeCreateReq {
-    name: String,
-    #[serde(default)]
-    service_type_ids: Vec<Uuid>,
-    #[schema(value_type = Object)]
-    configuration_schema: Value,
-    config_template: Option<String>,
-    cmd_template: Option<String>,
-    config_content_type: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentTypeUpdateReq {
-    name: Option<String>,
-    service_type_ids: Option<Vec<Uuid>>,
-    #[schema(value_type = Option<Object>)]
-    configuration_schema: Option<Value>,
-    config_template: Option<String>,
-    cmd_template: Option<String>,
-    config_content_type: Option<String>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -1,15 +1,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::catalogue::{check_tags, Agent, AgentStatus, AGENT_LIST};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
-use utoipa::ToSchema;
+use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -21,78 +18,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
+use federa_api::agents::{AgentCreateReq, AgentRes, AgentStatusReq, AgentUpdateReq};
 use federa_exchange::agent_configuration::{checked_configuration, write_agent, AgentWrite};
 use federa_exchange::agent_events::agent_updated_event;
 use federa_exchange::secrets;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentRes {
-    id: Uuid,
-    name: String,
-    status: AgentStatus,
-    provider_id: Uuid,
-    agent_type_id: Uuid,
-    tags: Vec<String>,
-    #[schema(value_type = Option<Object>)]
-    configuration: Option<Map<String, Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service_pool_set_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_status_update: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<Agent> for AgentRes {
-    fn from(a: Agent) -> Self {
-        AgentRes {
-            id: a.id,
-            name: a.name,
-            status: a.status,
-            provider_id: a.provider_id,
-            agent_type_id: a.agent_type_id,
-            tags: a.tags,
-            configuration: a.configuration,
-            service_pool_set_id: a.service_pool_set_id,
-            last_status_update: a.last_status_update,
-            created_at: a.created_at,
-            updated_at: a.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentCreateReq {
-    name: String,
-    /// The participant that operates the agent.
-    provider_id: Uuid,
-    agent_type_id: Uuid,
-    #[serde(default)]
-    tags: Vec<String>,
-    /// Checked against the agent type's configuration schema.
-    #[schema(value_type = Option<Object>)]
-    configuration: Option<Map<String, Value>>,
-    service_pool_set_id: Option<Uuid>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentUpdateReq {
-    name: Option<String>,
-    status: Option<AgentStatus>,
-    tags: Option<Vec<String>>,
-    /// Replaces the configuration.
-    #[schema(value_type = Option<Object>)]
-    configuration: Option<Map<String, Value>>,
-    service_pool_set_id: Option<Uuid>,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct AgentStatusReq {
-    status: AgentStatus,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

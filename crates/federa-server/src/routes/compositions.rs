@@ -8,19 +8,18 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::Initiator;
-use federa_domain::exchange::composition::{Component, CompositionSpec, OnFailure, PeerRelation};
-use federa_domain::exchange::composition_progress::{status, CompositionStatus, MemberState};
+use federa_domain::exchange::composition::CompositionSpec;
+use federa_domain::exchange::composition_progress::{status, MemberState};
 use federa_domain::exchange::lists::COMPOSITION_LIST;
 use federa_domain::listing::Page;
 use federa_store::exchange::{StoredComposition, StoredMember};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::compositions::{CompositionCreateReq, CompositionRes, MemberRes};
 
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
@@ -30,100 +29,42 @@ use crate::routes::PageRes;
 use crate::state::AppState;
 use federa_exchange::compositions;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CompositionCreateReq {
-    /// The consumer's service group every member is ordered into.
-    group_id: Uuid,
-    name: String,
-    components: Vec<Component>,
-    #[serde(default)]
-    relations: Vec<PeerRelation>,
-    /// `rollback` (the default) or `stop`.
-    #[serde(default)]
-    on_failure: OnFailure,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CompositionRes {
-    id: Uuid,
-    name: String,
-    consumer_id: Uuid,
-    group_id: Uuid,
-    /// Derived from the members: `Pending`, `Provisioning`, `Ready`,
-    /// `Failed`, `RollingBack`, `RolledBack`, `Deleting` or `Deleted`.
-    status: CompositionStatus,
-    on_failure: OnFailure,
-    /// One per component, in the order submitted.
-    members: Vec<MemberRes>,
-    /// The composition as submitted.
-    spec: CompositionSpec,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MemberRes {
-    key: String,
-    state: MemberState,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service_id: Option<Uuid>,
-    /// The service's lifecycle state (answered by `GET /compositions/{id}`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service_status: Option<String>,
-    /// The provider placement chose.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    provider_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    country: Option<String>,
-    /// Why placement chose that provider.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    placement_explanation: Option<String>,
-    /// Why the member failed or was kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-impl MemberRes {
-    fn new(member: StoredMember, service_status: Option<String>) -> MemberRes {
-        MemberRes {
-            key: member.key,
-            state: member.state,
-            service_id: member.service_id,
-            service_status,
-            provider_id: member.provider_id,
-            country: member.country,
-            placement_explanation: member.explanation,
-            error: member.error,
-        }
+/// A composition as answered, each member with its service's status.
+fn composition_res(
+    composition: StoredComposition,
+    service_statuses: Vec<Option<String>>,
+) -> CompositionRes {
+    let states: Vec<MemberState> = composition.members.iter().map(|m| m.state).collect();
+    let mut statuses = service_statuses.into_iter();
+    CompositionRes {
+        id: composition.id,
+        name: composition.spec.name.clone(),
+        consumer_id: composition.consumer_id,
+        group_id: composition.group_id,
+        status: status(composition.intent, &states),
+        on_failure: composition.spec.on_failure,
+        members: composition
+            .members
+            .into_iter()
+            .map(|member| member_res(member, statuses.next().flatten()))
+            .collect(),
+        spec: composition.spec,
+        created_at: composition.created_at,
+        updated_at: composition.updated_at,
     }
 }
-
-impl CompositionRes {
-    fn new(composition: StoredComposition, service_statuses: Vec<Option<String>>) -> Self {
-        let states: Vec<MemberState> = composition.members.iter().map(|m| m.state).collect();
-        let mut statuses = service_statuses.into_iter();
-        CompositionRes {
-            id: composition.id,
-            name: composition.spec.name.clone(),
-            consumer_id: composition.consumer_id,
-            group_id: composition.group_id,
-            status: status(composition.intent, &states),
-            on_failure: composition.spec.on_failure,
-            members: composition
-                .members
-                .into_iter()
-                .map(|member| MemberRes::new(member, statuses.next().flatten()))
-                .collect(),
-            spec: composition.spec,
-            created_at: composition.created_at,
-            updated_at: composition.updated_at,
-        }
+fn member_res(member: StoredMember, service_status: Option<String>) -> MemberRes {
+    MemberRes {
+        key: member.key,
+        state: member.state,
+        service_id: member.service_id,
+        service_status,
+        provider_id: member.provider_id,
+        country: member.country,
+        placement_explanation: member.explanation,
+        error: member.error,
     }
 }
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
@@ -155,7 +96,7 @@ async fn answer(state: &AppState, composition: StoredComposition) -> ApiResult<C
             None => None,
         });
     }
-    Ok(CompositionRes::new(composition, statuses))
+    Ok(composition_res(composition, statuses))
 }
 
 /// List compositions: a consumer sees its own.
@@ -173,7 +114,7 @@ async fn list(
     let page = state.store.compositions(scope, &query).await?;
     Ok(Json(page.map(|composition| {
         let none = vec![None; composition.members.len()];
-        CompositionRes::new(composition, none)
+        composition_res(composition, none)
     })))
 }
 

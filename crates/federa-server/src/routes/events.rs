@@ -10,18 +10,16 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::{Extension, Json};
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, ListScope, Object, Owners};
 use federa_domain::event::{check_subscriber_id, Event, LeaseTerms, EVENT_LIST};
 use federa_domain::listing::Page;
 use federa_store::event_subscriptions::{AckOutcome, LeaseOutcome};
 use futures_util::stream::{self, Stream, StreamExt};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
+
+use federa_api::events::{EventAckReq, EventAckRes, EventLeaseReq, EventLeaseRes, EventRes};
 
 use crate::auth::Caller;
 use crate::clock;
@@ -38,88 +36,6 @@ pub const STREAM_LIFETIME: Duration = Duration::from_secs(60);
 /// The reconnection delay suggested to stream clients.
 const STREAM_RETRY: Duration = Duration::from_secs(1);
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EventRes {
-    id: Uuid,
-    /// Gap-free and strictly increasing in commit order.
-    sequence_number: i64,
-    #[serde(rename = "type")]
-    kind: String,
-    initiator_type: String,
-    initiator_id: String,
-    /// The object the event is about.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    entity_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    provider_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    consumer_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    agent_id: Option<Uuid>,
-    #[schema(value_type = Object)]
-    properties: Value,
-    created_at: DateTime<Utc>,
-    /// Events never change; always equal to `createdAt`.
-    updated_at: DateTime<Utc>,
-}
-
-impl From<Event> for EventRes {
-    fn from(e: Event) -> EventRes {
-        EventRes {
-            id: e.id,
-            sequence_number: e.sequence_number,
-            kind: e.kind,
-            initiator_type: e.initiator_type,
-            initiator_id: e.initiator_id,
-            entity_id: e.entity_id,
-            provider_id: e.provider_id,
-            consumer_id: e.consumer_id,
-            agent_id: e.agent_id,
-            properties: e.properties,
-            created_at: e.created_at,
-            updated_at: e.created_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EventLeaseReq {
-    /// The consuming system; its progress is kept under this id.
-    subscriber_id: String,
-    /// The process of that system asking for the lease.
-    instance_id: String,
-    /// 30–3600, default 300; values outside are brought into range.
-    lease_duration_seconds: Option<i64>,
-    /// Events to return, 1–1000, default 100; values outside are brought into range.
-    limit: Option<i64>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EventLeaseRes {
-    /// The events after `lastEventSequenceProcessed`, oldest first.
-    events: Vec<EventRes>,
-    lease_expires_at: DateTime<Utc>,
-    last_event_sequence_processed: i64,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EventAckReq {
-    subscriber_id: String,
-    instance_id: String,
-    /// Every event up to and including this one is processed.
-    last_event_sequence_processed: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EventAckRes {
-    last_event_sequence_processed: i64,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -11,61 +11,20 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
-use federa_domain::exchange::billing::{Currency, LineKind};
-use federa_domain::exchange::Decimal;
+use federa_domain::exchange::billing::LineKind;
 use federa_domain::listing::FieldError;
 use federa_exchange::billing::{self, Bill};
 use federa_store::exchange::BilledParty;
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::invoices::{BillLineRes, BillRes};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::QueryPairs;
 use crate::state::AppState;
-
-/// A consumer's invoice or a provider's statement: the same lines seen
-/// from either side, so both agree to the cent.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct BillRes {
-    /// The consumer invoiced, or the provider the statement is for.
-    participant_id: Uuid,
-    period_from: DateTime<Utc>,
-    /// Exclusive. Usage is counted up to this instant or up to now,
-    /// whichever comes first.
-    period_to: DateTime<Utc>,
-    currency: Currency,
-    /// Sum of the line amounts, rounded once to the cent (half away from
-    /// zero), as a decimal string.
-    #[schema(value_type = String)]
-    total: Decimal,
-    lines: Vec<BillLineRes>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct BillLineRes {
-    service_id: Uuid,
-    service_name: String,
-    provider_id: Uuid,
-    consumer_id: Uuid,
-    offering_id: Uuid,
-    description: String,
-    kind: LineKind,
-    /// Hours, unit-hours or metric units, as a decimal string.
-    #[schema(value_type = String)]
-    quantity: Decimal,
-    /// EUR per unit of `quantity`, as a decimal string.
-    #[schema(value_type = String)]
-    unit_price: Decimal,
-    /// `quantity × unitPrice`, unrounded, as a decimal string.
-    #[schema(value_type = String)]
-    amount: Decimal,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -5,79 +5,31 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object};
 use federa_domain::event::Initiator;
 use federa_domain::listing::Page;
 use federa_domain::provisioning::{CompletionReport, Job, JobStatus, JOB_LIST};
 use federa_exchange::{finishing, leases, long_poll};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::jobs::{
+    ClaimNextReq, CompleteJobReq, FailJobReq, HeartbeatReq, LeaseRes, CLAIM_ATTEMPT_HEADER,
+};
 
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
-use crate::provisioning::JobRes;
 use crate::routes::PageRes;
 use crate::state::AppState;
+use federa_api::jobs::JobRes;
 
 /// The longest `wait` a long-poll may ask for.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
 const DEFAULT_PENDING_LIMIT: u32 = 10;
 const MAX_PENDING_LIMIT: u32 = 100;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CompleteJobReq {
-    /// The agent's id for the instance; `null` keeps the current one.
-    agent_instance_id: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    agent_instance_data: Option<Value>,
-    /// Properties the agent sets (validated as the agent actor).
-    #[schema(value_type = Option<Object>)]
-    properties: Option<Map<String, Value>>,
-    /// The claim reporting (see [`CLAIM_ATTEMPT_HEADER`]); a claim a later
-    /// one superseded is refused with 409.
-    attempt: Option<i32>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct FailJobReq {
-    error_message: String,
-    /// The claim reporting, as for completion.
-    attempt: Option<i32>,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct HeartbeatReq {
-    /// The claim renewing; a claim a later one superseded is refused with 409.
-    attempt: Option<i32>,
-}
-
-/// Names the claim a successful `POST /jobs/{id}/claim` granted: the job's
-/// `attempts` once claimed. Agents that send it back as `attempt` with
-/// heartbeats and reports are refused once another claim superseded theirs.
-pub const CLAIM_ATTEMPT_HEADER: &str = "federa-claim-attempt";
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct ClaimNextReq {
-    /// How many jobs to claim at most (1–100, default 1).
-    limit: Option<u32>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct LeaseRes {
-    lease_expires_at: DateTime<Utc>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -12,19 +12,25 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use federa_domain::access::{Action, Denied, Identity, Object, Role};
 use federa_domain::listing::{FieldError, Page};
 use federa_domain::metrics::{
     check_entry, AggregateQuery, EntryDraft, MetricEntry, MetricTarget, ServiceRef, ValidEntry,
     MAX_BATCH_ENTRIES, METRIC_ENTRY_LIST, RESOURCE_ID_LIST,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::metric_entries::{
+    EntryOutcome, EntryResult, MetricEntryBatchReq, MetricEntryBatchRes, MetricEntryReq,
+    MetricEntryRes,
+};
+
+use federa_api::metric_entries::AggregationRes;
 
 use crate::auth::Caller;
 use crate::clock;
@@ -37,119 +43,11 @@ use crate::state::AppState;
 /// held to, so the batch route alone accepts more.
 pub const MAX_BATCH_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MetricEntryRes {
-    id: Uuid,
-    provider_id: Uuid,
-    consumer_id: Uuid,
-    agent_id: Uuid,
-    service_id: Uuid,
-    resource_id: String,
-    value: f64,
-    /// The metric type's id, as text as in Fulcrum.
-    type_id: String,
-    /// When the value was measured.
-    created_at: DateTime<Utc>,
-    /// Entries never change: always `createdAt`.
-    updated_at: DateTime<Utc>,
-}
-
-impl From<MetricEntry> for MetricEntryRes {
-    fn from(e: MetricEntry) -> Self {
-        MetricEntryRes {
-            id: e.id,
-            provider_id: e.provider_id,
-            consumer_id: e.consumer_id,
-            agent_id: e.agent_id,
-            service_id: e.service_id,
-            resource_id: e.resource_id,
-            value: e.value,
-            type_id: e.type_id.to_string(),
-            created_at: e.created_at,
-            updated_at: e.created_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MetricEntryReq {
-    /// The service measured; an agent may give `agentInstanceId` instead.
-    service_id: Option<Uuid>,
-    /// The id the agent's infrastructure gave the service.
-    agent_instance_id: Option<String>,
-    /// What inside the service was measured, e.g. `cpu-1`.
-    resource_id: String,
-    /// The metric type's name, e.g. `cpu.usage`.
-    type_name: String,
-    value: f64,
-    /// When the value was measured (default: when it is received); at most
-    /// 5 minutes ahead of the exchange's clock.
-    timestamp: Option<DateTime<Utc>>,
-}
-
-impl From<MetricEntryReq> for EntryDraft {
-    fn from(req: MetricEntryReq) -> EntryDraft {
-        EntryDraft {
-            service_id: req.service_id,
-            agent_instance_id: req.agent_instance_id,
-            resource_id: req.resource_id,
-            type_name: req.type_name,
-            value: req.value,
-            timestamp: req.timestamp,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct MetricEntryBatchReq {
-    /// At most 5,000 entries. Each is checked on its own, so one malformed
-    /// entry rejects only itself.
-    #[schema(value_type = Vec<MetricEntryReq>)]
+/// A [`MetricEntryBatchReq`] as it is read: each entry is decoded on its
+/// own, so that a malformed entry rejects only itself.
+#[derive(Deserialize)]
+struct BatchIntake {
     entries: Vec<Value>,
-}
-
-#[derive(Serialize, ToSchema, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum EntryOutcome {
-    Created,
-    Rejected,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct EntryResult {
-    /// The entry's position in the request.
-    index: usize,
-    status: EntryOutcome,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<Uuid>,
-    /// The first reason for a rejection.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    /// Every failing field, by path (`entries[3].value`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Vec<Object>)]
-    errors: Vec<FieldError>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MetricEntryBatchRes {
-    created: usize,
-    rejected: usize,
-    results: Vec<EntryResult>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AggregationRes {
-    /// `[bucket start, value]` pairs, oldest first; buckets without entries
-    /// are left out.
-    #[schema(value_type = Vec<Vec<Object>>)]
-    data: Vec<(String, f64)>,
-    aggregate: &'static str,
-    bucket: &'static str,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -371,7 +269,7 @@ async fn create_batch(
             }
         })?;
     // U+0000 in an entry rejects only that entry (see `check_entry`).
-    let batch: MetricEntryBatchReq = decode_allowing_nul(&bytes)?;
+    let batch: BatchIntake = decode_allowing_nul(&bytes)?;
     if batch.entries.is_empty() {
         return Err(ApiError::field("entries", "must not be empty"));
     }
@@ -479,8 +377,8 @@ async fn aggregate(
                 )
             })
             .collect(),
-        aggregate: query.aggregate.as_str(),
-        bucket: query.bucket.as_str(),
+        aggregate: query.aggregate.as_str().to_string(),
+        bucket: query.bucket.as_str().to_string(),
         start: query.start,
         end: query.end,
     }))

@@ -4,59 +4,23 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Object, Owners};
 use federa_domain::listing::Page;
 use federa_domain::metrics::{MetricEntityType, MetricType, METRIC_TYPE_LIST};
 use federa_domain::participant::check_name;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::catalogue_event::catalogue_event;
+use federa_api::metric_types::{MetricTypeCreateReq, MetricTypeRes, MetricTypeUpdateReq};
+
 use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MetricTypeRes {
-    id: Uuid,
-    name: String,
-    entity_type: MetricEntityType,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<MetricType> for MetricTypeRes {
-    fn from(t: MetricType) -> Self {
-        MetricTypeRes {
-            id: t.id,
-            name: t.name,
-            entity_type: t.entity_type,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MetricTypeCreateReq {
-    /// The name agents report under, e.g. `cpu.usage`.
-    name: String,
-    entity_type: MetricEntityType,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct MetricTypeUpdateReq {
-    name: Option<String>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

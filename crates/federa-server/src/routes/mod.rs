@@ -33,26 +33,4 @@ pub mod tokens;
 pub mod vault;
 pub mod webhooks;
 
-use utoipa::ToSchema;
-
-/// The page envelope, as documented; handlers return the domain's `Page`.
-#[derive(ToSchema)]
-#[schema(bound = "T: ToSchema")]
-#[allow(dead_code)]
-#[serde(rename_all = "camelCase")]
-pub struct PageRes<T> {
-    items: Vec<T>,
-    total_items: u64,
-    total_pages: u64,
-    current_page: u32,
-    has_next: bool,
-    has_prev: bool,
-}
-
-/// The error envelope, as documented.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ErrorRes {
-    status: String,
-    error: Option<String>,
-}
+pub use federa_api::{ErrorRes, PageRes};

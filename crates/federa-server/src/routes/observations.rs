@@ -3,15 +3,12 @@
 
 use axum::extract::State;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Object};
 use federa_domain::event::Initiator;
-use federa_domain::lifecycle::ObservedState;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
+
+use federa_api::observations::{ObservationRes, ObservationsReq, ObservationsRes};
 
 use crate::auth::Caller;
 use crate::clock;
@@ -24,38 +21,6 @@ use federa_exchange::reconciliation::{self, Recorded};
 const MAX_OBSERVATIONS: usize = 1000;
 /// How far ahead of the exchange's clock an agent's clock may run.
 const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ObservationsReq {
-    observations: Vec<ObservationReq>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ObservationReq {
-    service_id: Uuid,
-    state: ObservedState,
-    /// When the agent looked; the time of the report when left out.
-    observed_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ObservationsRes {
-    results: Vec<ObservationRes>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ObservationRes {
-    service_id: Uuid,
-    /// `agrees`, `drifted`, `stillDrifted`, `transitioned`, `resolved`,
-    /// `skipped` (a job is
-    /// in flight or the service changed since), or `ignored` (not a service
-    /// of this agent).
-    outcome: &'static str,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(report))
@@ -110,7 +75,7 @@ async fn report(
         };
         results.push(ObservationRes {
             service_id: observation.service_id,
-            outcome,
+            outcome: outcome.to_string(),
         });
     }
     Ok(Json(ObservationsRes { results }))

@@ -5,19 +5,18 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::exchange::lists::OFFERING_LIST;
-use federa_domain::exchange::{Offering, PriceSheet};
+use federa_domain::exchange::Offering;
 use federa_domain::listing::Page;
 use federa_store::exchange::Stored;
-use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::offerings::{OfferingCreateReq, OfferingRes, OfferingUpdateReq};
 
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
@@ -27,71 +26,21 @@ use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct OfferingRes {
-    id: Uuid,
-    /// The provider.
-    participant_id: Uuid,
-    service_type_id: Uuid,
-    /// Codes of regions of the provider's profile, in its order of preference.
-    regions: Vec<String>,
-    price: PriceSheet,
-    /// Most services not in a terminal state at once; absent is unlimited.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    capacity: Option<u32>,
-    enabled: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<Stored<Offering>> for OfferingRes {
-    fn from(stored: Stored<Offering>) -> Self {
-        let offering = stored.value;
-        OfferingRes {
-            id: offering.id,
-            participant_id: offering.participant_id,
-            service_type_id: offering.service_type_id,
-            regions: offering.regions,
-            price: offering.price,
-            capacity: offering.capacity,
-            enabled: offering.enabled,
-            created_at: stored.created_at,
-            updated_at: stored.updated_at,
-        }
+/// An offering as answered, with the times the store keeps.
+fn offering_res(stored: Stored<Offering>) -> OfferingRes {
+    let offering = stored.value;
+    OfferingRes {
+        id: offering.id,
+        participant_id: offering.participant_id,
+        service_type_id: offering.service_type_id,
+        regions: offering.regions,
+        price: offering.price,
+        capacity: offering.capacity,
+        enabled: offering.enabled,
+        created_at: stored.created_at,
+        updated_at: stored.updated_at,
     }
 }
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct OfferingCreateReq {
-    participant_id: Uuid,
-    service_type_id: Uuid,
-    regions: Vec<String>,
-    price: PriceSheet,
-    capacity: Option<u32>,
-    enabled: Option<bool>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct OfferingUpdateReq {
-    regions: Option<Vec<String>>,
-    /// A new price, in force from now on; usage before stays billed at the
-    /// price of its time.
-    price: Option<PriceSheet>,
-    /// `null` removes the limit.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<u32>)]
-    capacity: Option<Option<u32>>,
-    enabled: Option<bool>,
-}
-
-/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<u32>>, D::Error> {
-    Option::<u32>::deserialize(deserializer).map(Some)
-}
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
@@ -155,7 +104,7 @@ async fn list(
     caller.list_scope(Object::Offering)?;
     let query = OFFERING_LIST.parse(&pairs)?;
     let page = state.store.offerings(&query).await?;
-    Ok(Json(page.map(OfferingRes::from)))
+    Ok(Json(page.map(offering_res)))
 }
 
 /// Publish an offering.
@@ -200,7 +149,7 @@ async fn create(
     };
     let event = offering_event("offering.created", &caller, &stored.value);
     state.store.insert_offering(&stored, &event).await?;
-    Ok((StatusCode::CREATED, Json(stored.into())))
+    Ok((StatusCode::CREATED, Json(offering_res(stored))))
 }
 
 /// Get an offering.
@@ -211,7 +160,9 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<OfferingRes>> {
-    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+    Ok(Json(offering_res(
+        load(&state, &caller, id, Action::Get).await?,
+    )))
 }
 
 /// Change an offering. A new price applies from now on.
@@ -246,7 +197,7 @@ async fn update(
         .store
         .update_offering(&stored, reprice, &event)
         .await?;
-    Ok(Json(stored.into()))
+    Ok(Json(offering_res(stored)))
 }
 
 /// Delete an offering; refused once services were placed on it, since

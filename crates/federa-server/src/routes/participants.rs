@@ -1,16 +1,15 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Object, Owners, Role};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::Page;
 use federa_domain::participant::{check_name, Participant, ParticipantStatus, PARTICIPANT_LIST};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::participants::{ParticipantCreateReq, ParticipantRes, ParticipantUpdateReq};
 
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
@@ -19,42 +18,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ParticipantRes {
-    id: Uuid,
-    name: String,
-    status: ParticipantStatus,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<Participant> for ParticipantRes {
-    fn from(p: Participant) -> Self {
-        ParticipantRes {
-            id: p.id,
-            name: p.name,
-            status: p.status,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ParticipantCreateReq {
-    name: String,
-    status: ParticipantStatus,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ParticipantUpdateReq {
-    name: Option<String>,
-    status: Option<ParticipantStatus>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

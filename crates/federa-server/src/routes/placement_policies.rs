@@ -5,7 +5,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::exchange::lists::PLACEMENT_POLICY_LIST;
@@ -13,12 +12,14 @@ use federa_domain::exchange::placement::{PlacementPolicy, PlacementRequest};
 use federa_domain::listing::{FieldError, Page};
 use federa_domain::participant::check_name;
 use federa_store::exchange::Stored;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::placement_policies::{
+    PlacementPolicyCreateReq, PlacementPolicyRes, PlacementPolicyUpdateReq,
+};
 
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
@@ -28,56 +29,19 @@ use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PlacementPolicyRes {
-    id: Uuid,
-    /// The consumer the policy belongs to.
-    participant_id: Uuid,
-    name: String,
-    rules: PlacementRequest,
-    /// Whether the policy applies to every placement of the consumer.
-    attached: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<Stored<PlacementPolicy>> for PlacementPolicyRes {
-    fn from(stored: Stored<PlacementPolicy>) -> Self {
-        let policy = stored.value;
-        PlacementPolicyRes {
-            id: policy.id,
-            participant_id: policy.participant_id,
-            name: policy.name,
-            rules: policy.rules,
-            attached: policy.attached,
-            created_at: stored.created_at,
-            updated_at: stored.updated_at,
-        }
+/// A policy as answered, with the times the store keeps.
+fn policy_res(stored: Stored<PlacementPolicy>) -> PlacementPolicyRes {
+    let policy = stored.value;
+    PlacementPolicyRes {
+        id: policy.id,
+        participant_id: policy.participant_id,
+        name: policy.name,
+        rules: policy.rules,
+        attached: policy.attached,
+        created_at: stored.created_at,
+        updated_at: stored.updated_at,
     }
 }
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PlacementPolicyCreateReq {
-    participant_id: Uuid,
-    name: String,
-    /// Constraints, as in a placement request; its strategy is not used,
-    /// since a policy limits where services may go, not how to choose.
-    #[serde(default)]
-    rules: PlacementRequest,
-    /// Attach the policy to the participant at once; defaults to true.
-    attached: Option<bool>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PlacementPolicyUpdateReq {
-    name: Option<String>,
-    rules: Option<PlacementRequest>,
-    attached: Option<bool>,
-}
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
@@ -132,7 +96,7 @@ async fn list(
     let scope = caller.list_scope(Object::PlacementPolicy)?;
     let query = PLACEMENT_POLICY_LIST.parse(&pairs)?;
     let page = state.store.placement_policies(scope, &query).await?;
-    Ok(Json(page.map(PlacementPolicyRes::from)))
+    Ok(Json(page.map(policy_res)))
 }
 
 /// Save a placement policy for a consumer.
@@ -170,7 +134,7 @@ async fn create(
     };
     let event = policy_event("placement_policy.created", &caller, &stored.value);
     state.store.insert_placement_policy(&stored, &event).await?;
-    Ok((StatusCode::CREATED, Json(stored.into())))
+    Ok((StatusCode::CREATED, Json(policy_res(stored))))
 }
 
 /// Get a placement policy.
@@ -181,7 +145,9 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<PlacementPolicyRes>> {
-    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+    Ok(Json(policy_res(
+        load(&state, &caller, id, Action::Get).await?,
+    )))
 }
 
 /// Change a placement policy, or attach or detach it.
@@ -207,7 +173,7 @@ async fn update(
     stored.updated_at = clock::now();
     let event = policy_event("placement_policy.updated", &caller, &stored.value);
     state.store.update_placement_policy(&stored, &event).await?;
-    Ok(Json(stored.into()))
+    Ok(Json(policy_res(stored)))
 }
 
 /// Delete a placement policy.

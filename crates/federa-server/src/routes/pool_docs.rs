@@ -13,9 +13,11 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{Content, Paths, Ref, RefOr, Required, ResponseBuilder, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::pool_values::{ConfigPoolValueCreateReq, PoolValueRes, ServicePoolValueCreateReq};
-use super::pools::{ConfigPoolCreateReq, PoolRes, PoolUpdateReq, ServicePoolCreateReq};
 use super::{ErrorRes, PageRes};
+use federa_api::pools::{
+    ConfigPoolCreateReq, ConfigPoolValueCreateReq, PoolRes, PoolUpdateReq, PoolValueRes,
+    ServicePoolCreateReq, ServicePoolValueCreateReq,
+};
 
 /// A family's described routes: the collection path, the item path, and
 /// the schemas they refer to.

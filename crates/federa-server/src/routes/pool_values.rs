@@ -7,94 +7,25 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use federa_domain::pools::{GeneratorType, PoolFamily, PoolValue};
 use federa_store::StoreError;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
 
 use super::pool_docs;
+use federa_api::pools::{ConfigPoolValueCreateReq, PoolValueRes, ServicePoolValueCreateReq};
+
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::state::AppState;
-
-/// A pool value as answered, with the service or agent holding it.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PoolValueRes {
-    id: Uuid,
-    name: String,
-    /// Any JSON value of the pool's `propertyType`.
-    #[schema(value_type = Value)]
-    value: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service_pool_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    config_pool_id: Option<Uuid>,
-    /// The service holding a service pool's value; absent while it is free.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service_id: Option<Uuid>,
-    /// The agent holding a config pool's value; absent while it is free.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    agent_id: Option<Uuid>,
-    /// The property of the holder the value fills.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    property_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    allocated_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<PoolValue> for PoolValueRes {
-    fn from(v: PoolValue) -> Self {
-        let service = v.family == PoolFamily::Service;
-        let of_family = |id: Option<Uuid>, wanted: bool| id.filter(|_| wanted);
-        PoolValueRes {
-            id: v.id,
-            name: v.name,
-            value: v.value,
-            service_pool_id: of_family(Some(v.pool_id), service),
-            config_pool_id: of_family(Some(v.pool_id), !service),
-            service_id: of_family(v.holder_id, service),
-            agent_id: of_family(v.holder_id, !service),
-            property_name: v.property_name,
-            allocated_at: v.allocated_at,
-            created_at: v.created_at,
-            updated_at: v.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServicePoolValueCreateReq {
-    service_pool_id: Uuid,
-    name: String,
-    /// A value of the pool's `propertyType`.
-    #[schema(value_type = Value)]
-    value: Value,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ConfigPoolValueCreateReq {
-    config_pool_id: Uuid,
-    name: String,
-    /// A value of the pool's `propertyType`.
-    #[schema(value_type = Value)]
-    value: Value,
-}
 
 /// A create request of either family.
 struct NewValue {

@@ -8,7 +8,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Owners};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::Page;
@@ -19,127 +18,19 @@ use federa_domain::pools::{
 };
 use federa_store::pools::PoolEdit;
 use federa_store::StoreError;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
 
 use super::pool_docs;
+use federa_api::pools::{ConfigPoolCreateReq, PoolRes, PoolUpdateReq, ServicePoolCreateReq};
+
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::state::AppState;
-
-/// A pool as answered; the set and provider appear for service pools, the
-/// owning participant for a config pool that has one.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PoolRes {
-    id: Uuid,
-    name: String,
-    #[serde(rename = "type")]
-    pool_type: String,
-    /// string, integer, number, boolean or json.
-    property_type: &'static str,
-    /// list, or subnet for a service pool.
-    generator_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    generator_config: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service_pool_set_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service_pool_set_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    provider_id: Option<Uuid>,
-    /// A config pool's owner; absent for a global pool, which only admins
-    /// manage.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    participant_id: Option<Uuid>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<Pool> for PoolRes {
-    fn from(p: Pool) -> Self {
-        let (set, participant_id) = match p.scope {
-            PoolScope::Set {
-                set_id,
-                set_name,
-                provider_id,
-            } => (Some((set_id, set_name, provider_id)), None),
-            PoolScope::Participant(owner) => (None, Some(owner)),
-            PoolScope::Global => (None, None),
-        };
-        let (service_pool_set_id, service_pool_set_name, provider_id) = match set {
-            Some((id, name, provider)) => (Some(id), Some(name), Some(provider)),
-            None => (None, None, None),
-        };
-        PoolRes {
-            id: p.id,
-            name: p.name,
-            pool_type: p.pool_type,
-            property_type: p.property_type.as_str(),
-            generator_type: p.generator_type.as_str(),
-            generator_config: p.generator_config,
-            service_pool_set_id,
-            service_pool_set_name,
-            provider_id,
-            participant_id,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-        }
-    }
-}
-
-/// A new service pool, in a pool set.
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServicePoolCreateReq {
-    name: String,
-    /// The `poolType` a property's pool generator names.
-    #[serde(rename = "type")]
-    pool_type: String,
-    /// string, integer, number, boolean or json; a subnet pool holds strings.
-    property_type: String,
-    /// list (values entered by the provider) or subnet (addresses of a range).
-    generator_type: String,
-    /// For subnet: `{"cidr": "10.0.0.0/24", "excludeFirst": 1, "excludeLast": 1, "exclude": ["10.0.0.5"]}`.
-    #[schema(value_type = Option<Object>)]
-    generator_config: Option<Value>,
-    service_pool_set_id: Uuid,
-}
-
-/// A new config pool, a participant's or global.
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ConfigPoolCreateReq {
-    name: String,
-    /// The `poolType` a configuration property's pool generator names.
-    #[serde(rename = "type")]
-    pool_type: String,
-    /// string, integer, number, boolean or json.
-    property_type: String,
-    /// list: values entered through `/config-pool-values`.
-    generator_type: String,
-    /// Notes kept with the pool; an object.
-    #[schema(value_type = Option<Object>)]
-    generator_config: Option<Value>,
-    /// The owning participant; absent (or null) for a global pool, which
-    /// only admins may create. A type is either global or per participant.
-    participant_id: Option<Uuid>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PoolUpdateReq {
-    name: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    generator_config: Option<Value>,
-}
 
 /// Where a new pool is to belong, as asked.
 #[derive(Clone, Copy)]

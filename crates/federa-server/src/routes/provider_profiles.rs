@@ -5,20 +5,21 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::exchange::lists::PROVIDER_PROFILE_LIST;
-use federa_domain::exchange::{Certification, ProviderProfile, Region};
+use federa_domain::exchange::ProviderProfile;
 use federa_domain::listing::{FieldError, Page};
 use federa_store::exchange::Stored;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::provider_profiles::{
+    ProviderProfileCreateReq, ProviderProfileRes, ProviderProfileUpdateReq,
+};
 
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
@@ -27,37 +28,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderProfileRes {
-    participant_id: Uuid,
-    /// The provider's name: a profile is its public face on the exchange.
-    participant_name: String,
-    /// ISO 3166-1 alpha-2 code of the country of headquarters.
-    jurisdiction: String,
-    subject_to_non_eu_law: bool,
-    regions: Vec<Region>,
-    certifications: Vec<Certification>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl ProviderProfileRes {
-    fn new(stored: Stored<ProviderProfile>, participant_name: String) -> Self {
-        let profile = stored.value;
-        ProviderProfileRes {
-            participant_id: profile.participant_id,
-            participant_name,
-            jurisdiction: profile.jurisdiction,
-            subject_to_non_eu_law: profile.subject_to_non_eu_law,
-            regions: profile.regions,
-            certifications: profile.certifications,
-            created_at: stored.created_at,
-            updated_at: stored.updated_at,
-        }
-    }
-}
 
 /// Answers a page of profiles with their providers' names, in one lookup.
 async fn named(
@@ -76,7 +46,7 @@ async fn named(
             .get(&stored.value.participant_id)
             .cloned()
             .unwrap_or_default();
-        ProviderProfileRes::new(stored, name)
+        profile_res(stored, name)
     }))
 }
 
@@ -90,34 +60,24 @@ async fn named_one(
         .await?
         .map(|p| p.name)
         .unwrap_or_default();
-    Ok(ProviderProfileRes::new(stored, name))
+    Ok(profile_res(stored, name))
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderProfileCreateReq {
-    participant_id: Uuid,
-    jurisdiction: String,
-    /// Whether a non-EU law (e.g. through a foreign parent company) can
-    /// compel the provider, wherever its headquarters are.
-    #[serde(default)]
-    subject_to_non_eu_law: bool,
-    regions: Vec<Region>,
-    #[serde(default)]
-    certifications: Vec<Certification>,
+/// A profile as answered, with its participant's name and the times the
+/// store keeps.
+fn profile_res(stored: Stored<ProviderProfile>, participant_name: String) -> ProviderProfileRes {
+    let profile = stored.value;
+    ProviderProfileRes {
+        participant_id: profile.participant_id,
+        participant_name,
+        jurisdiction: profile.jurisdiction,
+        subject_to_non_eu_law: profile.subject_to_non_eu_law,
+        regions: profile.regions,
+        certifications: profile.certifications,
+        created_at: stored.created_at,
+        updated_at: stored.updated_at,
+    }
 }
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderProfileUpdateReq {
-    jurisdiction: Option<String>,
-    subject_to_non_eu_law: Option<bool>,
-    /// Replaces every region; regions named by offerings must stay.
-    regions: Option<Vec<Region>>,
-    /// Replaces every certification.
-    certifications: Option<Vec<Certification>>,
-}
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))

@@ -1,18 +1,17 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners, Role};
 use federa_domain::catalogue::{ServiceGroup, SERVICE_GROUP_LIST};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::service_groups::{ServiceGroupCreateReq, ServiceGroupRes, ServiceGroupUpdateReq};
 
 use crate::auth::Caller;
 use crate::clock;
@@ -20,40 +19,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceGroupRes {
-    id: Uuid,
-    name: String,
-    consumer_id: Uuid,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<ServiceGroup> for ServiceGroupRes {
-    fn from(g: ServiceGroup) -> Self {
-        ServiceGroupRes {
-            id: g.id,
-            name: g.name,
-            consumer_id: g.consumer_id,
-            created_at: g.created_at,
-            updated_at: g.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceGroupCreateReq {
-    name: String,
-    consumer_id: Uuid,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ServiceGroupUpdateReq {
-    name: Option<String>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

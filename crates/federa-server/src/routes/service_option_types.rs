@@ -1,67 +1,27 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Object, Owners};
 use federa_domain::catalogue::{
     check_option_type_key, ServiceOptionType, SERVICE_OPTION_TYPE_LIST,
 };
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::catalogue_event::catalogue_event;
+use federa_api::service_option_types::{
+    ServiceOptionTypeCreateReq, ServiceOptionTypeRes, ServiceOptionTypeUpdateReq,
+};
+
 use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceOptionTypeRes {
-    id: Uuid,
-    name: String,
-    #[serde(rename = "type")]
-    type_key: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<ServiceOptionType> for ServiceOptionTypeRes {
-    fn from(t: ServiceOptionType) -> Self {
-        ServiceOptionTypeRes {
-            id: t.id,
-            name: t.name,
-            type_key: t.type_key,
-            description: t.description,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ServiceOptionTypeCreateReq {
-    name: String,
-    /// The key property schemas use, e.g. `operating_system`.
-    #[serde(rename = "type")]
-    type_key: String,
-    description: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ServiceOptionTypeUpdateReq {
-    name: Option<String>,
-    description: Option<String>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

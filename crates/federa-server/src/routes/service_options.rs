@@ -1,18 +1,19 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::catalogue::{ServiceOption, SERVICE_OPTION_LIST};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::service_options::{
+    ServiceOptionCreateReq, ServiceOptionRes, ServiceOptionUpdateReq,
+};
 
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
@@ -21,60 +22,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceOptionRes {
-    id: Uuid,
-    provider_id: Uuid,
-    service_option_type_id: Uuid,
-    name: String,
-    #[schema(value_type = Object)]
-    value: Value,
-    enabled: bool,
-    display_order: i32,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<ServiceOption> for ServiceOptionRes {
-    fn from(o: ServiceOption) -> Self {
-        ServiceOptionRes {
-            id: o.id,
-            provider_id: o.provider_id,
-            service_option_type_id: o.service_option_type_id,
-            name: o.name,
-            value: o.value,
-            enabled: o.enabled,
-            display_order: o.display_order,
-            created_at: o.created_at,
-            updated_at: o.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceOptionCreateReq {
-    provider_id: Uuid,
-    service_option_type_id: Uuid,
-    name: String,
-    /// Any JSON value; what a property restricted to this option type holds.
-    #[schema(value_type = Object)]
-    value: Value,
-    enabled: Option<bool>,
-    display_order: Option<i32>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceOptionUpdateReq {
-    name: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    value: Option<Value>,
-    enabled: Option<bool>,
-    display_order: Option<i32>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

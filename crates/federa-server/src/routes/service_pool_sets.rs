@@ -1,18 +1,19 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use federa_domain::pools::{ServicePoolSet, SERVICE_POOL_SET_LIST};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::service_pool_sets::{
+    ServicePoolSetCreateReq, ServicePoolSetRes, ServicePoolSetUpdateReq,
+};
 
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
@@ -21,45 +22,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServicePoolSetRes {
-    id: Uuid,
-    name: String,
-    /// Fulcrum answers the provider under this spelling.
-    #[serde(rename = "providerID")]
-    provider_id_fulcrum: Uuid,
-    provider_id: Uuid,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<ServicePoolSet> for ServicePoolSetRes {
-    fn from(s: ServicePoolSet) -> Self {
-        ServicePoolSetRes {
-            id: s.id,
-            name: s.name,
-            provider_id_fulcrum: s.provider_id,
-            provider_id: s.provider_id,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServicePoolSetCreateReq {
-    name: String,
-    provider_id: Uuid,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServicePoolSetUpdateReq {
-    name: Option<String>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

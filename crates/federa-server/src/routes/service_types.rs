@@ -1,76 +1,24 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Object, Owners};
 use federa_domain::catalogue::{check_service_type_schemas, ServiceType, SERVICE_TYPE_LIST};
 use federa_domain::lifecycle::LifecycleSchema;
 use federa_domain::listing::{FieldError, Page};
 use federa_domain::participant::check_name;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::catalogue_event::catalogue_event;
+use federa_api::service_types::{ServiceTypeCreateReq, ServiceTypeRes, ServiceTypeUpdateReq};
+
 use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceTypeRes {
-    id: Uuid,
-    name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    property_schema: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    lifecycle_schema: Option<Value>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<ServiceType> for ServiceTypeRes {
-    fn from(t: ServiceType) -> Self {
-        ServiceTypeRes {
-            id: t.id,
-            name: t.name,
-            property_schema: t.property_schema,
-            lifecycle_schema: t.lifecycle_schema,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceTypeCreateReq {
-    name: String,
-    #[schema(value_type = Option<Object>)]
-    property_schema: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    lifecycle_schema: Option<Value>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceTypeUpdateReq {
-    name: Option<String>,
-    /// Replaces the property schema.
-    #[schema(value_type = Option<Object>)]
-    property_schema: Option<Value>,
-    /// Replaces the lifecycle; states that services are in must remain.
-    #[schema(value_type = Option<Object>)]
-    lifecycle_schema: Option<Value>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

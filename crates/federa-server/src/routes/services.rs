@@ -3,13 +3,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
-use federa_domain::exchange::placement::PlacementRequest;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use federa_domain::provisioning::{Service, SERVICE_LIST};
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
-use utoipa::ToSchema;
+use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -19,49 +16,13 @@ use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{uuid_param, Body, IdPath, QueryPairs};
-use crate::provisioning::ServiceRes;
-use crate::routes::placement::{placement_res, OrderedServiceRes};
+use crate::routes::placement::placement_res;
 use crate::routes::PageRes;
 use crate::state::AppState;
+use federa_api::placement::OrderedServiceRes;
+use federa_api::services::ServiceRes;
+use federa_api::services::{ServiceActionReq, ServiceCreateReq, ServiceUpdateReq};
 use federa_exchange::ordering::{self, actor, Order, Prepared};
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceCreateReq {
-    name: String,
-    service_type_id: Uuid,
-    group_id: Uuid,
-    /// The agent to run the service; without it one is chosen by service type and `agentTags`.
-    agent_id: Option<Uuid>,
-    #[serde(default)]
-    agent_tags: Vec<String>,
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    properties: Map<String, Value>,
-    /// Let the exchange choose the provider's offering, region and agent
-    /// under these constraints (and the consumer's attached policies)
-    /// instead of naming an agent; the answer explains the choice.
-    placement: Option<PlacementRequest>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceUpdateReq {
-    name: Option<String>,
-    /// Changed properties; queues an `update` job with the merged result.
-    #[schema(value_type = Option<Object>)]
-    properties: Option<Map<String, Value>>,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ServiceActionReq {
-    /// Only for an action whose lifecycle declares `requestSchemaType:
-    /// properties`; validated by the service type's property schema, as an
-    /// update of the service's properties.
-    #[schema(value_type = Option<Object>)]
-    properties: Option<Map<String, Value>>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

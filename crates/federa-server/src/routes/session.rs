@@ -3,29 +3,14 @@
 
 use axum::extract::State;
 use axum::Json;
-use federa_domain::access::Role;
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
+
+use federa_api::session::SessionRes;
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionRes {
-    role: Role,
-    /// The participant the caller acts for: itself, or the agent's provider.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    participant_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    participant_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    agent_id: Option<Uuid>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(session))

@@ -1,17 +1,16 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Role};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::listing::{FieldError, Page};
 use federa_domain::participant::check_name;
 use federa_domain::token::{scope_target, ScopeTarget, Token, DEFAULT_LIFETIME, TOKEN_LIST};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
+
+use federa_api::tokens::{TokenCreateReq, TokenRes, TokenUpdateReq};
 
 use crate::auth::{hash_token_value, new_token_value, Caller};
 use crate::authorized::fetch_authorized;
@@ -20,57 +19,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenRes {
-    id: Uuid,
-    name: String,
-    role: Role,
-    expire_at: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    participant_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    agent_id: Option<Uuid>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    /// The plain token value; present only in the answer to create and regenerate.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    value: Option<String>,
-}
-
-impl TokenRes {
-    pub(crate) fn new(token: Token, value: Option<String>) -> TokenRes {
-        TokenRes {
-            id: token.id,
-            name: token.name,
-            role: token.role,
-            expire_at: token.expire_at,
-            participant_id: token.participant_id,
-            agent_id: token.agent_id,
-            created_at: token.created_at,
-            updated_at: token.updated_at,
-            value,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenCreateReq {
-    name: String,
-    role: Role,
-    expire_at: Option<DateTime<Utc>>,
-    /// The participant (participant role) or agent (agent role) the token acts for.
-    scope_id: Option<Uuid>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenUpdateReq {
-    name: Option<String>,
-    expire_at: Option<DateTime<Utc>>,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

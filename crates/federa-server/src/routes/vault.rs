@@ -2,23 +2,15 @@ use axum::extract::{Path, State};
 use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
-use serde_json::Value;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+use federa_api::vault::SecretRes;
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use federa_exchange::secrets;
-
-#[derive(Serialize, ToSchema)]
-pub struct SecretRes {
-    /// The secret as it was given: any JSON value.
-    #[schema(value_type = Object)]
-    value: Value,
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(resolve))

@@ -1,0 +1,131 @@
+//! Jobs and what an agent sends about them: claims, lease renewals and the
+//! report of each job's outcome.
+
+use chrono::{DateTime, Utc};
+pub use federa_domain::provisioning::JobStatus;
+use federa_domain::provisioning::{Job, Service};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::services::ServiceRes;
+
+/// Names the claim a successful `POST /jobs/{id}/claim` granted: the job's
+/// `attempts` once claimed. Agents that send it back as `attempt` with
+/// heartbeats and reports are refused once another claim superseded theirs.
+pub const CLAIM_ATTEMPT_HEADER: &str = "federa-claim-attempt";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct JobRes {
+    pub id: Uuid,
+    pub provider_id: Uuid,
+    pub consumer_id: Uuid,
+    pub agent_id: Uuid,
+    pub service_id: Uuid,
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub params: Option<Value>,
+    pub status: JobStatus,
+    pub priority: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// When the claim lapses unless renewed with `POST /jobs/{id}/heartbeat`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    /// How many times the job has been claimed.
+    // Fulcrum Core does not count claims: its jobs read as never claimed.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub attempts: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceRes>,
+}
+
+impl JobRes {
+    /// A job as listed: Fulcrum's answers carry each job's service.
+    pub fn new(job: Job, service: Option<Service>) -> JobRes {
+        JobRes {
+            id: job.id,
+            provider_id: job.provider_id,
+            consumer_id: job.consumer_id,
+            agent_id: job.agent_id,
+            service_id: job.service_id,
+            action: job.action,
+            params: job.params,
+            status: job.status,
+            priority: job.priority,
+            error_message: job.error_message,
+            claimed_at: job.claimed_at,
+            lease_expires_at: job.lease_expires_at,
+            attempts: job.attempts,
+            completed_at: job.completed_at,
+            created_at: job.created_at,
+            updated_at: job.updated_at,
+            service: service.map(ServiceRes::from),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CompleteJobReq {
+    /// The agent's id for the instance; `null` keeps the current one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_instance_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_instance_data: Option<Value>,
+    /// Properties the agent sets (validated as the agent actor).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Map<String, Value>>,
+    /// The claim reporting (see [`CLAIM_ATTEMPT_HEADER`]); a claim a later
+    /// one superseded is refused with 409.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FailJobReq {
+    pub error_message: String,
+    /// The claim reporting, as for completion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct HeartbeatReq {
+    /// The claim renewing; a claim a later one superseded is refused with 409.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimNextReq {
+    /// How many jobs to claim at most (1–100, default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseRes {
+    pub lease_expires_at: DateTime<Utc>,
+}

@@ -1,0 +1,65 @@
+//! Offerings: what a provider's agent offers of a service type, where, and at what price.
+
+use chrono::{DateTime, Utc};
+use federa_domain::exchange::PriceSheet;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OfferingRes {
+    pub id: Uuid,
+    /// The provider.
+    pub participant_id: Uuid,
+    pub service_type_id: Uuid,
+    /// Codes of regions of the provider's profile, in its order of preference.
+    pub regions: Vec<String>,
+    pub price: PriceSheet,
+    /// Most services not in a terminal state at once; absent is unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OfferingCreateReq {
+    pub participant_id: Uuid,
+    pub service_type_id: Uuid,
+    pub regions: Vec<String>,
+    pub price: PriceSheet,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OfferingUpdateReq {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<String>>,
+    /// A new price, in force from now on; usage before stays billed at the
+    /// price of its time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<PriceSheet>,
+    /// `null` removes the limit.
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Option<u32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<u32>>, D::Error> {
+    Option::<u32>::deserialize(deserializer).map(Some)
+}

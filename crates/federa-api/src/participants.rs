@@ -1,0 +1,47 @@
+//! Participants: the parties of the exchange, providers and consumers alike.
+
+use chrono::{DateTime, Utc};
+use federa_domain::participant::{Participant, ParticipantStatus};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantRes {
+    pub id: Uuid,
+    pub name: String,
+    pub status: ParticipantStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Participant> for ParticipantRes {
+    fn from(p: Participant) -> Self {
+        ParticipantRes {
+            id: p.id,
+            name: p.name,
+            status: p.status,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantCreateReq {
+    pub name: String,
+    pub status: ParticipantStatus,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantUpdateReq {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ParticipantStatus>,
+}
