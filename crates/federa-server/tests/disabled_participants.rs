@@ -10,17 +10,6 @@ use exchange_kit::{offering, placed_order, profile_in, provider, rejections};
 use federa_testkit::{Federation, TestServer, ADMIN_TOKEN};
 use serde_json::json;
 
-async fn set_status(server: &TestServer, participant_id: &str, status: &str) {
-    let changed = server
-        .patch(
-            &format!("/api/v1/participants/{participant_id}"),
-            ADMIN_TOKEN,
-            &json!({"status": status}),
-        )
-        .await;
-    assert_eq!(changed.status, 200, "{}", changed.body);
-}
-
 /// Asserts `answer` refuses a disabled holder's credential; 1, to count it.
 fn refused_as_disabled(answer: &federa_testkit::Response, what: &str) -> usize {
     assert_eq!(answer.status, 403, "{what}: {}", answer.body);
@@ -52,7 +41,9 @@ async fn a_disabled_participant_and_its_agents_can_do_nothing_until_an_admin_ena
         .await;
     assert_eq!(own.status, 403, "{}", own.body);
 
-    set_status(&server, &federation.consumer_id, "Disabled").await;
+    server
+        .set_participant_status(&federation.consumer_id, "Disabled")
+        .await;
     let mut refused = 0;
     let consumer = &federation.consumer_token;
     refused += refused_as_disabled(
@@ -86,7 +77,9 @@ async fn a_disabled_participant_and_its_agents_can_do_nothing_until_an_admin_ena
         "a disabled participant enables itself",
     );
 
-    set_status(&server, &federation.provider_id, "Disabled").await;
+    server
+        .set_participant_status(&federation.provider_id, "Disabled")
+        .await;
     let agent = &federation.agent_token;
     refused += refused_as_disabled(
         &server.get("/api/v1/jobs/pending", agent).await,
@@ -115,8 +108,12 @@ async fn a_disabled_participant_and_its_agents_can_do_nothing_until_an_admin_ena
     assert_eq!(service.status, 200);
 
     // Enabled again, both work as before.
-    set_status(&server, &federation.consumer_id, "Enabled").await;
-    set_status(&server, &federation.provider_id, "Enabled").await;
+    server
+        .set_participant_status(&federation.consumer_id, "Enabled")
+        .await;
+    server
+        .set_participant_status(&federation.provider_id, "Enabled")
+        .await;
     assert_eq!(server.get("/api/v1/services", consumer).await.status, 200);
     assert_eq!(server.get("/api/v1/jobs/pending", agent).await.status, 200);
     federa_testkit::reliability_summary(
@@ -193,7 +190,7 @@ async fn a_disabled_providers_offerings_win_no_placement() {
         json!({"hourly": "9"}),
     )
     .await;
-    set_status(&server, &cheap.id, "Disabled").await;
+    server.set_participant_status(&cheap.id, "Disabled").await;
     let ordered = server
         .post(
             "/api/v1/services",

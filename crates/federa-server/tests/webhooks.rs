@@ -173,6 +173,21 @@ async fn subscribe_receiver(
     (endpoint["id"].as_str().unwrap().to_string(), secret)
 }
 
+/// Subscribes the receiver's endpoint `name` to the consumer's group
+/// creations; the endpoint's id.
+async fn subscribe_consumer_groups(
+    server: &TestServer,
+    receiver: &Receiver,
+    federation: &Federation,
+    name: &str,
+) -> String {
+    let kinds = ["service_group.created"];
+    let token = &federation.consumer_token;
+    subscribe_receiver(server, receiver, token, name, &kinds)
+        .await
+        .0
+}
+
 /// The event ids `token` sees in the log from sequence `from` on, oldest
 /// first.
 async fn visible_events(server: &TestServer, token: &str, from: i64) -> Vec<(String, String)> {
@@ -304,16 +319,16 @@ async fn make_groups(server: &TestServer, federation: &Federation, prefix: &str,
     }
 }
 
-/// A group of another participant, made by an admin.
-async fn stranger_group(server: &TestServer, stranger: &str, round: usize) {
-    let theirs = server
+/// A group for `consumer`, made by an admin.
+async fn admin_made_group(server: &TestServer, consumer: &str, round: usize) {
+    let group = server
         .post(
             "/api/v1/service-groups",
             ADMIN_TOKEN,
-            &json!({"name": format!("theirs-{round}"), "consumerId": stranger}),
+            &json!({"name": format!("theirs-{round}"), "consumerId": consumer}),
         )
         .await;
-    assert_eq!(theirs.status, 201, "{:?}", theirs.body);
+    assert_eq!(group.status, 201, "{:?}", group.body);
 }
 
 #[tokio::test]
@@ -338,7 +353,7 @@ async fn deliveries_arrive_verified_in_order_and_only_for_what_the_subscriber_ma
     let stranger = server.participant("Stranger").await;
     for round in 0..3 {
         make_groups(&server, &federation, &format!("mine-{round}"), 2).await;
-        stranger_group(&server, &stranger, round).await;
+        admin_made_group(&server, &stranger, round).await;
     }
     let expected = visible_events(&server, &federation.consumer_token, from).await;
     assert!(expected.len() >= 8, "{expected:?}");
@@ -471,7 +486,7 @@ async fn two_servers_on_one_database_send_each_delivery_once_and_in_order() {
     let stranger = first.participant("Stranger").await;
     for round in 0..4 {
         make_groups(&first, &federation, &format!("mine-{round}"), 1).await;
-        stranger_group(&second, &stranger, round).await;
+        admin_made_group(&second, &stranger, round).await;
     }
     let expected: Vec<_> = visible_events(&first, ADMIN_TOKEN, from)
         .await
@@ -490,6 +505,35 @@ async fn two_servers_on_one_database_send_each_delivery_once_and_in_order() {
     first.stop().await;
 }
 
+#[tokio::test]
+async fn a_disabled_participant_is_sent_nothing_until_enabled_again() {
+    python();
+    let server = TestServer::start_configured(quick_retries).await;
+    let federation = Federation::create(&server).await;
+    let receiver = Receiver::start().await;
+    let endpoint_id = subscribe_consumer_groups(&server, &receiver, &federation, "paused").await;
+    server
+        .set_participant_status(&federation.consumer_id, "Disabled")
+        .await;
+    admin_made_group(&server, &federation.consumer_id, 0).await;
+    // Ten delivery rounds at the test's pace.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(receiver.received("paused").await, Vec::<Value>::new());
+    assert_eq!(
+        deliveries(&server, ADMIN_TOKEN, &endpoint_id).await.len(),
+        0
+    );
+
+    server
+        .set_participant_status(&federation.consumer_id, "Enabled")
+        .await;
+    let from = created_at_sequence(&server, &endpoint_id).await;
+    let expected = groups_made_since(&server, &federation, from).await;
+    assert_eq!(expected.len(), 1);
+    assert_eq!(wait_for_arrivals(&receiver, "paused", 1).await, expected);
+    server.stop().await;
+}
+
 /// A server with an endpoint for the consumer's group creations whose
 /// receiver has been stopped: connections to it are refused.
 struct ReceiverDown {
@@ -506,14 +550,7 @@ impl ReceiverDown {
         let server = TestServer::start_configured(quick_retries).await;
         let federation = Federation::create(&server).await;
         let receiver = Receiver::start().await;
-        let (endpoint_id, _) = subscribe_receiver(
-            &server,
-            &receiver,
-            &federation.consumer_token,
-            name,
-            &["service_group.created"],
-        )
-        .await;
+        let endpoint_id = subscribe_consumer_groups(&server, &receiver, &federation, name).await;
         ReceiverDown {
             receiver: receiver.stop().await,
             server,

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use federa_domain::access::ListScope;
 use federa_domain::event::NewEvent;
 use federa_domain::listing::{ListQuery, Page};
+use federa_domain::participant::ParticipantStatus;
 use federa_domain::webhooks::{EndpointStatus, WebhookDelivery, WebhookEndpoint};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -155,12 +156,17 @@ impl Store {
         Ok(page.map(WebhookEndpoint::from))
     }
 
-    /// Every endpoint still sent events.
+    /// Every endpoint to be sent events now: enabled, and an admin's or
+    /// an enabled participant's (a disabled participant is suspended from
+    /// the exchange; its endpoints resume where they were once it is
+    /// enabled again).
     pub async fn enabled_webhooks(&self) -> Result<Vec<WebhookEndpoint>> {
         let rows: Vec<EndpointRow> = fetch_all(
             &self.read,
-            &format!("{SELECT_ENDPOINT} WHERE status = 'Enabled' ORDER BY id"),
-            &[],
+            &format!(
+                "{SELECT_ENDPOINT} WHERE status = 'Enabled' AND (participant_id IS NULL OR participant_id IN (SELECT id FROM participants WHERE status = $1)) ORDER BY id"
+            ),
+            &[Arg::Text(ParticipantStatus::Enabled.as_str().into())],
         )
         .await?;
         Ok(rows.into_iter().map(WebhookEndpoint::from).collect())

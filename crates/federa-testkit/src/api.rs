@@ -137,6 +137,18 @@ impl Api {
         created.body["id"].as_str().expect("id").to_string()
     }
 
+    /// Sets, as admin, a participant's status (`Enabled` or `Disabled`).
+    pub async fn set_participant_status(&self, participant_id: &str, status: &str) {
+        let changed = self
+            .patch(
+                &format!("/api/v1/participants/{participant_id}"),
+                ADMIN_TOKEN,
+                &serde_json::json!({"status": status}),
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{:?}", changed.body);
+    }
+
     /// Publishes, as admin, the profile of the provider `participant_id`:
     /// under the law of `country`, with one region `region` there.
     pub async fn provider_profile(&self, participant_id: &str, country: &str, region: &str) {
