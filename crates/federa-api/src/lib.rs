@@ -35,5 +35,6 @@ pub mod services;
 pub mod session;
 pub mod tokens;
 pub mod vault;
+pub mod webhooks;
 
 pub use envelope::{ErrorRes, FieldError, PageRes};

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use federa_domain::access::ListScope;
 use federa_domain::event::NewEvent;
 use federa_domain::listing::{ListQuery, Page};
-use federa_domain::participant::ParticipantStatus;
 use federa_domain::webhooks::{EndpointStatus, WebhookDelivery, WebhookEndpoint};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -20,6 +19,11 @@ use crate::Store;
 const SELECT_ENDPOINT: &str = "SELECT id, participant_id, url, event_types, status, sealed_secret, last_event_sequence, created_at, updated_at FROM webhook_endpoints";
 
 const SELECT_DELIVERY: &str = "SELECT id, endpoint_id, event_id, event_sequence, event_type, attempts, last_status_code, last_error, next_attempt_at, delivered_at, created_at FROM webhook_deliveries";
+
+/// An endpoint that is sent events now: enabled, and an admin's or an
+/// enabled participant's. (`Enabled` is how `EndpointStatus` and
+/// `ParticipantStatus` are both written.)
+const SENT_EVENTS: &str = "status = 'Enabled' AND (participant_id IS NULL OR participant_id IN (SELECT id FROM participants WHERE status = 'Enabled'))";
 
 const SCOPE: ScopeColumns = ScopeColumns {
     owner: Some("participant_id"),
@@ -163,10 +167,8 @@ impl Store {
     pub async fn enabled_webhooks(&self) -> Result<Vec<WebhookEndpoint>> {
         let rows: Vec<EndpointRow> = fetch_all(
             &self.read,
-            &format!(
-                "{SELECT_ENDPOINT} WHERE status = 'Enabled' AND (participant_id IS NULL OR participant_id IN (SELECT id FROM participants WHERE status = $1)) ORDER BY id"
-            ),
-            &[Arg::Text(ParticipantStatus::Enabled.as_str().into())],
+            &format!("{SELECT_ENDPOINT} WHERE {SENT_EVENTS} ORDER BY id"),
+            &[],
         )
         .await?;
         Ok(rows.into_iter().map(WebhookEndpoint::from).collect())
@@ -255,7 +257,9 @@ impl Store {
     }
 
     /// Takes a due delivery for one attempt by moving its next attempt to
-    /// `until`; `false` when another server took it first or it is done.
+    /// `until`; `false` when another server took it first, it is done, or
+    /// its endpoint is no longer sent events (disabled, deleted, or its
+    /// participant disabled since the endpoint was last read).
     pub async fn claim_delivery(
         &self,
         delivery: &WebhookDelivery,
@@ -263,7 +267,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let statement = Statement::new(
-            "UPDATE webhook_deliveries SET next_attempt_at = $3 WHERE id = $1 AND next_attempt_at = $2 AND delivered_at IS NULL",
+            format!("UPDATE webhook_deliveries SET next_attempt_at = $3 WHERE id = $1 AND next_attempt_at = $2 AND delivered_at IS NULL \
+                     AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = webhook_deliveries.endpoint_id AND {SENT_EVENTS})"),
             vec![
                 Arg::Uuid(delivery.id),
                 Arg::OptTime(delivery.next_attempt_at),

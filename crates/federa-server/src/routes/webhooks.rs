@@ -5,16 +5,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
+use federa_api::webhooks::{WebhookCreateReq, WebhookCreatedRes, WebhookDeliveryRes, WebhookRes};
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::Initiator;
 use federa_domain::listing::Page;
-use federa_domain::webhooks::{
-    WebhookDelivery, WebhookEndpoint, WEBHOOK_DELIVERY_LIST, WEBHOOK_LIST,
-};
+use federa_domain::webhooks::{WebhookEndpoint, WEBHOOK_DELIVERY_LIST, WEBHOOK_LIST};
 use federa_exchange::webhooks::{self, EndpointRequest};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -24,99 +20,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::PageRes;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WebhookRes {
-    id: Uuid,
-    /// The participant whose events it is sent; absent for an admin's
-    /// endpoint, which is sent every event.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    participant_id: Option<Uuid>,
-    url: String,
-    /// Event kinds it is sent; empty means every kind its owner may see.
-    event_types: Vec<String>,
-    /// `Enabled`, or `Disabled` after its deliveries failed for a day.
-    status: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<&WebhookEndpoint> for WebhookRes {
-    fn from(endpoint: &WebhookEndpoint) -> WebhookRes {
-        WebhookRes {
-            id: endpoint.id,
-            participant_id: endpoint.participant_id,
-            url: endpoint.url.clone(),
-            event_types: endpoint.event_types.clone(),
-            status: endpoint.status.as_str().into(),
-            created_at: endpoint.created_at,
-            updated_at: endpoint.updated_at,
-        }
-    }
-}
-
-/// The answer to create: the endpoint and, this once, its secret.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WebhookCreatedRes {
-    #[serde(flatten)]
-    endpoint: WebhookRes,
-    /// `whsec_` and base64 of 32 random bytes: the Standard Webhooks
-    /// signing secret. Shown only here.
-    secret: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WebhookCreateReq {
-    /// `https://`; `http://` only to a loopback address.
-    url: String,
-    /// Event kinds to send; empty or absent for every kind.
-    #[serde(default)]
-    event_types: Vec<String>,
-    /// The participant the endpoint belongs to: a participant's own
-    /// (the default for a participant's token); an admin may name any,
-    /// or none for an endpoint sent every event.
-    participant_id: Option<Uuid>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WebhookDeliveryRes {
-    id: Uuid,
-    /// Also the `webhook-id` header of every attempt.
-    event_id: Uuid,
-    event_sequence: i64,
-    event_type: String,
-    attempts: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_status_code: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_attempt_at: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    delivered_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-}
-
-impl From<WebhookDelivery> for WebhookDeliveryRes {
-    fn from(d: WebhookDelivery) -> WebhookDeliveryRes {
-        WebhookDeliveryRes {
-            id: d.id,
-            event_id: d.event_id,
-            event_sequence: d.event_sequence,
-            event_type: d.event_type,
-            attempts: d.attempts,
-            last_status_code: d.last_status_code,
-            last_error: d.last_error,
-            next_attempt_at: d.next_attempt_at,
-            delivered_at: d.delivered_at,
-            created_at: d.created_at,
-        }
-    }
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
