@@ -17,7 +17,7 @@ use std::time::Duration;
 use federa_domain::access::{ListScope, Object};
 use federa_domain::event::{Event, Initiator};
 use federa_domain::webhooks::{
-    NextAttempt, RetryPolicy, WebhookDelivery, WebhookEndpoint, ENDPOINT_DISABLED,
+    later, NextAttempt, RetryPolicy, WebhookDelivery, WebhookEndpoint, ENDPOINT_DISABLED,
 };
 use federa_store::webhooks::FailedAttempt;
 use serde_json::json;
@@ -228,9 +228,7 @@ impl Deliverer {
         let now = clock::now();
         // Longer than an attempt can last, so a claim held by a server that
         // stopped mid-attempt lapses and the delivery is tried again.
-        let claim_until = now
-            + chrono::TimeDelta::from_std(self.settings.timeout * 2)
-                .unwrap_or(chrono::TimeDelta::MAX);
+        let claim_until = later(now, self.settings.timeout.saturating_mul(2));
         if !store.claim_delivery(&delivery, claim_until, now).await? {
             return Ok(Progress::Idle);
         }

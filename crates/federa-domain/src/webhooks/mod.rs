@@ -10,7 +10,7 @@ pub use endpoint::{
     check_event_types, check_url, EndpointStatus, WebhookDelivery, WebhookEndpoint,
     WEBHOOK_DELIVERY_LIST, WEBHOOK_LIST,
 };
-pub use retry::{NextAttempt, RetryPolicy};
+pub use retry::{later, NextAttempt, RetryPolicy};
 
 /// The event written when an endpoint is subscribed.
 pub const ENDPOINT_CREATED: &str = "webhook.created";

@@ -42,7 +42,7 @@ impl RetryPolicy {
         first_attempt: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> NextAttempt {
-        let give_up_at = first_attempt + delta(self.give_up_after);
+        let give_up_at = later(first_attempt, self.give_up_after);
         if now >= give_up_at {
             return NextAttempt::GiveUp;
         }
@@ -52,12 +52,17 @@ impl RetryPolicy {
             .first_delay
             .saturating_mul(1 << doublings)
             .min(self.max_delay);
-        NextAttempt::At((now + delta(wait)).min(give_up_at))
+        NextAttempt::At(later(now, wait).min(give_up_at))
     }
 }
 
-fn delta(duration: Duration) -> TimeDelta {
-    TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
+/// `duration` after `time`, or the last representable time for a
+/// duration beyond the calendar.
+pub fn later(time: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(duration)
+        .ok()
+        .and_then(|delta| time.checked_add_signed(delta))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 #[cfg(test)]
@@ -79,6 +84,14 @@ mod tests {
         );
         assert_eq!(wait(11), 3600, "capped");
         assert_eq!(wait(1000), 3600, "no overflow");
+        let endless = RetryPolicy {
+            give_up_after: Duration::MAX,
+            ..policy
+        };
+        assert!(matches!(
+            endless.after_failure(1, start, start),
+            NextAttempt::At(_)
+        ));
         let late = start + TimeDelta::hours(23) + TimeDelta::minutes(59);
         assert_eq!(
             policy.after_failure(20, start, late),
