@@ -153,6 +153,12 @@ impl Server {
     pub fn pid(&self) -> u32 {
         self.child.id().unwrap_or(0)
     }
+
+    /// Stops the server and waits until it has exited: a SQLite database
+    /// takes its next server only once the last one is gone.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
 }
 
 #[tokio::main]

@@ -54,6 +54,7 @@ pub async fn report(binary: &std::path::Path, database: &Database) -> anyhow::Re
             let before = counts.snapshot();
             run_cycles(&server, &federation).await;
             let after = counts.snapshot();
+            server.stop().await;
             let per_cycle = |i: usize| (after[i] - before[i]) as f64 / CYCLES as f64;
             println!(
                 "  SQL per job cycle ({CYCLES} cycles one at a time): {:.1} statements + {:.1} pings; {:.1} round trips",
@@ -72,6 +73,7 @@ pub async fn report(binary: &std::path::Path, database: &Database) -> anyhow::Re
             // The log is read on its own task; let it catch up.
             tokio::time::sleep(Duration::from_millis(300)).await;
             let after = counted.load(Ordering::Relaxed);
+            server.stop().await;
             println!(
                 "  SQL per job cycle ({CYCLES} cycles one at a time): {:.1} statements, BEGIN/COMMIT not counted",
                 (after - before) as f64 / CYCLES as f64

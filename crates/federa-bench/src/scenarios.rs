@@ -187,7 +187,7 @@ pub async fn run_backend(
     crate::ingest::report(&api, &federation, database, settings).await?;
     crate::scaling::report(&api, &federation, database, &settings.scale_sizes).await?;
     crate::backlog::report(&api, &federation, database).await?;
-    drop(server);
+    server.stop().await;
     Ok(cycle)
 }
 
