@@ -45,7 +45,10 @@ impl Counts {
 
 /// Prints statements, round trips and pings per job cycle on `database`.
 pub async fn report(binary: &std::path::Path, database: &Database) -> anyhow::Result<()> {
-    match database {
+    // A database of its own: the figures after it create their federation
+    // anew, with the same names.
+    let database = database.beside("round-trips").await?;
+    match &database {
         Database::Postgres(url) => {
             let counts = Arc::new(Counts::default());
             let proxied = proxy(url, counts.clone()).await?;

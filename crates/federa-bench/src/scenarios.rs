@@ -37,6 +37,15 @@ impl Database {
         }
     }
 
+    /// Another, empty database on the same disk or server, for a server
+    /// whose rows must not meet this one's.
+    pub async fn beside(&self, name: &str) -> anyhow::Result<Database> {
+        Ok(match self {
+            Database::Sqlite(path) => Database::Sqlite(path.with_file_name(format!("{name}.db"))),
+            Database::Postgres(url) => Database::Postgres(fresh_postgres_database(url).await?),
+        })
+    }
+
     /// A connection beside the server's own: same pragmas as the server on
     /// SQLite, so probes there pay what the server pays.
     pub async fn connect(&self) -> anyhow::Result<Direct> {
