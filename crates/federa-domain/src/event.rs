@@ -6,7 +6,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::access::{Identity, Role};
+use crate::access::{Caller, Identity};
+use crate::event_kind::EventKind;
 use crate::listing::{FieldError, FilterKind, FilterSpec, ListSpec};
 
 /// Who caused a change, as recorded on its event.
@@ -29,11 +30,11 @@ impl Initiator {
     /// API token that authenticated it, or for a JWT the participant or
     /// agent it names (`admin` for an admin).
     pub fn of(identity: &Identity) -> Initiator {
-        let id = match (identity.token_id, identity.role) {
+        let id = match (identity.token_id, identity.caller) {
             (Some(token_id), _) => token_id.to_string(),
-            (None, Role::Admin) => "admin".into(),
-            (None, Role::Participant) => identity.participant_id.unwrap_or_default().to_string(),
-            (None, Role::Agent) => identity.agent_id.unwrap_or_default().to_string(),
+            (None, Caller::Admin) => "admin".into(),
+            (None, Caller::Participant { participant_id }) => participant_id.to_string(),
+            (None, Caller::Agent { agent_id, .. }) => agent_id.to_string(),
         };
         Initiator { kind: "user", id }
     }
@@ -42,7 +43,7 @@ impl Initiator {
 /// An event about to be written with the change it describes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
-    pub kind: String,
+    pub kind: EventKind,
     pub initiator: Initiator,
     pub entity_id: Option<Uuid>,
     pub provider_id: Option<Uuid>,
@@ -52,9 +53,9 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    pub fn new(kind: impl Into<String>, initiator: Initiator, entity_id: Uuid) -> NewEvent {
+    pub fn new(kind: EventKind, initiator: Initiator, entity_id: Uuid) -> NewEvent {
         NewEvent {
-            kind: kind.into(),
+            kind,
             initiator,
             entity_id: Some(entity_id),
             provider_id: None,

@@ -7,7 +7,7 @@
 pub mod access;
 pub mod catalogue;
 pub mod event;
-pub mod event_kinds;
+pub mod event_kind;
 pub mod exchange;
 pub mod json_diff;
 pub mod lifecycle;

@@ -334,7 +334,7 @@ fn config_pools_are_managed_by_their_owner_and_global_ones_by_admins() {
             caller.authorize(object, action, &owners).is_ok(),
             allowed,
             "{:?} {action:?} {object:?} {owners:?}",
-            caller.role
+            caller.role()
         );
     }
 }

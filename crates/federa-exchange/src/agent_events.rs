@@ -2,6 +2,7 @@
 
 use federa_domain::catalogue::{Agent, AgentStatus};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::json_diff;
 use serde_json::json;
 
@@ -18,7 +19,7 @@ pub fn agent_updated_event(initiator: Initiator, before: &Agent, after: &Agent) 
         properties["from"] = json!(before.status);
         properties["to"] = json!(after.status);
     }
-    NewEvent::new("agent.updated", initiator, after.id)
+    NewEvent::new(EventKind::AgentUpdated, initiator, after.id)
         .provider(Some(after.provider_id))
         .agent(Some(after.id))
         .properties(properties)

@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::composition::{wire_inputs, PlacedPeer};
 use federa_domain::exchange::composition_progress::{
     next_steps, status, CompositionStatus, Intent, MemberState, Step,
@@ -98,7 +99,7 @@ pub async fn advance(exchange: &Exchange, id: Uuid) -> ExchangeResult<()> {
     Ok(())
 }
 
-fn event(kind: &str, composition: &StoredComposition, properties: Value) -> NewEvent {
+fn event(kind: EventKind, composition: &StoredComposition, properties: Value) -> NewEvent {
     NewEvent::new(kind, Initiator::system(), composition.id)
         .consumer(Some(composition.consumer_id))
         .properties(properties)
@@ -140,7 +141,7 @@ async fn reconcile(exchange: &Exchange, composition: &StoredComposition) -> Exch
                 member.state,
                 to,
                 job.error_message.clone(),
-                &event("composition.memberChanged", composition, properties),
+                &event(EventKind::CompositionMemberChanged, composition, properties),
                 clock::now(),
             )
             .await?;
@@ -161,7 +162,7 @@ async fn record_status(
                 composition.id,
                 derived,
                 &event(
-                    "composition.statusChanged",
+                    EventKind::CompositionStatusChanged,
                     composition,
                     json!({"from": composition.status, "to": derived}),
                 ),
@@ -189,7 +190,7 @@ async fn take(
                     Intent::RollBack,
                     to,
                     &event(
-                        "composition.statusChanged",
+                        EventKind::CompositionStatusChanged,
                         composition,
                         json!({"from": composition.status, "to": to}),
                     ),
@@ -227,7 +228,7 @@ async fn move_member(
             member.state,
             to,
             error,
-            &event("composition.memberChanged", composition, properties),
+            &event(EventKind::CompositionMemberChanged, composition, properties),
             clock::now(),
         )
         .await?)
@@ -265,9 +266,9 @@ async fn delete(
     }
     let job = new_job(&service, "delete", None);
     let events = [
-        job_event("job.created", Initiator::system(), &job, json!({})),
+        job_event(EventKind::JobCreated, Initiator::system(), &job, json!({})),
         event(
-            "composition.memberChanged",
+            EventKind::CompositionMemberChanged,
             composition,
             json!({"key": member.key, "serviceId": service.id, "jobId": job.id, "state": MemberState::Deleting.as_str()}),
         ),
@@ -394,7 +395,7 @@ async fn order(
     };
     let mut events = std::mem::take(&mut prepared.events);
     events.push(event(
-        "composition.memberChanged",
+        EventKind::CompositionMemberChanged,
         composition,
         json!({
             "key": member.key,

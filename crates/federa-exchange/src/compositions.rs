@@ -4,6 +4,7 @@
 //! members). Moving a composition on is [`crate::composing`].
 
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::composition::CompositionSpec;
 use federa_domain::exchange::composition_progress::{CompositionStatus, Intent, MemberState};
 use federa_domain::listing::FieldError;
@@ -58,7 +59,7 @@ pub async fn submit(
         created_at: now,
         updated_at: now,
     };
-    let event = NewEvent::new("composition.created", initiator, composition.id)
+    let event = NewEvent::new(EventKind::CompositionCreated, initiator, composition.id)
         .consumer(Some(consumer_id))
         .properties(json!({
             "name": composition.spec.name,
@@ -91,7 +92,7 @@ pub async fn withdraw(
     let id = composition.id;
     if composition.intent != Intent::Delete {
         let to = CompositionStatus::Deleting.as_str();
-        let event = NewEvent::new("composition.deleting", initiator, id)
+        let event = NewEvent::new(EventKind::CompositionDeleting, initiator, id)
             .consumer(Some(composition.consumer_id))
             .properties(json!({"from": composition.status, "to": to}));
         exchange

@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::property_schema::{check_weight, json_weight, PropertySchema};
 use federa_domain::provisioning::{
     complete_verdict, completion_change, fail_verdict, failure_change, CompletionError,
@@ -226,7 +227,7 @@ async fn prepare_completion(
     }
     crate::secrets::seal_reported(exchange, schema, &service, &mut change.properties).await?;
     let events = [
-        job_event("job.completed", initiator.clone(), job, json!({})),
+        job_event(EventKind::JobCompleted, initiator.clone(), job, json!({})),
         transition_event(initiator, job, &service, &change.status),
     ];
     let terminal = rules.lifecycle.is_terminal(&change.status);
@@ -269,7 +270,7 @@ pub async fn record_failure(
     let change = failure_change(&rules.lifecycle, &service, job, message);
     let events = [
         job_event(
-            "job.failed",
+            EventKind::JobFailed,
             initiator.clone(),
             job,
             json!({"errorMessage": message}),

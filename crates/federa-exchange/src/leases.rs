@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use federa_domain::event::Initiator;
+use federa_domain::event_kind::EventKind;
 use federa_domain::provisioning::{lease_expiry_verdict, ExpiryVerdict, Job, JobStatus, Service};
 use serde_json::json;
 
@@ -23,7 +24,7 @@ const SWEEP_BATCH: u32 = 200;
 /// Claims `job` for its agent; answers the claim's attempt number, or a
 /// conflict when the job is not pending (another claim won).
 pub async fn claim(exchange: &Exchange, initiator: Initiator, job: &Job) -> ExchangeResult<i32> {
-    let event = job_event("job.claimed", initiator, job, json!({}));
+    let event = job_event(EventKind::JobClaimed, initiator, job, json!({}));
     match exchange
         .store
         .claim_job(
@@ -49,7 +50,7 @@ pub async fn claim_next(
     agent_id: uuid::Uuid,
     limit: u32,
 ) -> ExchangeResult<Vec<(Job, Service)>> {
-    let event = |job: &Job| job_event("job.claimed", initiator.clone(), job, json!({}));
+    let event = |job: &Job| job_event(EventKind::JobClaimed, initiator.clone(), job, json!({}));
     Ok(exchange
         .store
         .claim_next_jobs(agent_id, limit, exchange.lease.duration, clock::now, &event)
@@ -92,7 +93,7 @@ pub async fn sweep_leases(exchange: &Exchange) -> ExchangeResult<SweepReport> {
         match lease_expiry_verdict(&job, &exchange.lease) {
             ExpiryVerdict::Requeue => {
                 let event = job_event(
-                    "job.leaseExpired",
+                    EventKind::JobLeaseExpired,
                     Initiator::system(),
                     &job,
                     json!({"attempts": job.attempts, "outcome": "requeued"}),

@@ -8,6 +8,7 @@
 
 use federa_domain::access::{Identity, Role};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::placement::{Choice, PeerPlacement, Placement, PlacementRequest};
 use federa_domain::property_schema::{check_weight, Actor, GeneratorRequest, ValidationContext};
 use federa_domain::provisioning::{choose_agent, Job, JobStatus, Service};
@@ -61,7 +62,7 @@ pub struct Prepared {
 
 /// The property actor a caller writes as.
 pub fn actor(caller: &Identity) -> Actor {
-    match caller.role {
+    match caller.role() {
         Role::Agent => Actor::Agent,
         _ => Actor::User,
     }
@@ -206,16 +207,24 @@ pub async fn prepare(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Pr
     let mut events: Vec<NewEvent> = placement
         .iter()
         .map(|placement| {
-            placement::placement_event("placement.decided", order.initiator.clone(), placement)
+            placement::placement_event(
+                EventKind::PlacementDecided,
+                order.initiator.clone(),
+                placement,
+            )
         })
         .collect();
     events.extend([
-        NewEvent::new("service.created", order.initiator.clone(), service.id)
-            .provider(Some(service.provider_id))
-            .consumer(Some(order.consumer_id))
-            .agent(Some(service.agent_id))
-            .properties(created),
-        job_event("job.created", order.initiator, &job, json!({})),
+        NewEvent::new(
+            EventKind::ServiceCreated,
+            order.initiator.clone(),
+            service.id,
+        )
+        .provider(Some(service.provider_id))
+        .consumer(Some(order.consumer_id))
+        .agent(Some(service.agent_id))
+        .properties(created),
+        job_event(EventKind::JobCreated, order.initiator, &job, json!({})),
     ]);
     Ok(Prepared {
         service,
@@ -259,7 +268,10 @@ pub async fn queue_action(
     let job = new_job(service, action, params);
     exchange
         .store
-        .queue_job(&job, &job_event("job.created", initiator, &job, json!({})))
+        .queue_job(
+            &job,
+            &job_event(EventKind::JobCreated, initiator, &job, json!({})),
+        )
         .await
         .map_err(|error| match error {
             // Fulcrum refuses an action during another job as invalid input.

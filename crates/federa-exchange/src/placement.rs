@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::placement::{
     apply_policies, place_near_peers, Candidate, CandidateAgent, Choice, PeerPlacement, Placement,
     PlacementDecision, PlacementRequest,
@@ -214,7 +215,7 @@ pub async fn choose(
     }
 }
 
-pub fn placement_event(kind: &str, initiator: Initiator, placement: &Placement) -> NewEvent {
+pub fn placement_event(kind: EventKind, initiator: Initiator, placement: &Placement) -> NewEvent {
     NewEvent::new(kind, initiator, placement.id)
         .provider(Some(placement.provider_id))
         .consumer(Some(placement.consumer_id))

@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::lifecycle::{ObservedState, Reconciliation};
 use federa_domain::provisioning::Service;
 use serde_json::json;
@@ -51,7 +52,7 @@ impl Recorded {
     }
 }
 
-fn service_event(kind: &str, initiator: &Initiator, service: &Service) -> NewEvent {
+fn service_event(kind: EventKind, initiator: &Initiator, service: &Service) -> NewEvent {
     NewEvent::new(kind, initiator.clone(), service.id)
         .provider(Some(service.provider_id))
         .consumer(Some(service.consumer_id))
@@ -102,7 +103,9 @@ pub async fn record(
             (Vec::new(), None, outcome)
         }
         Reconciliation::Drifted { to: None } => (
-            vec![service_event("service.drifted", initiator, service).properties(properties)],
+            vec![
+                service_event(EventKind::ServiceDrifted, initiator, service).properties(properties)
+            ],
             None,
             Recorded::Drifted,
         ),
@@ -111,8 +114,8 @@ pub async fn record(
             drifted["to"] = json!(to);
             (
                 vec![
-                    service_event("service.drifted", initiator, service).properties(drifted),
-                    service_event("service.transitioned", initiator, service).properties(
+                    service_event(EventKind::ServiceDrifted, initiator, service).properties(drifted),
+                    service_event(EventKind::ServiceTransitioned, initiator, service).properties(
                         json!({"from": service.status, "to": to, "observed": observed, "drift": true}),
                     ),
                 ],
@@ -121,7 +124,10 @@ pub async fn record(
             )
         }
         Reconciliation::Resolved => (
-            vec![service_event("service.driftResolved", initiator, service).properties(properties)],
+            vec![
+                service_event(EventKind::ServiceDriftResolved, initiator, service)
+                    .properties(properties),
+            ],
             None,
             Recorded::Resolved,
         ),

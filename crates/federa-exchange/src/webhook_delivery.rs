@@ -16,9 +16,8 @@ use std::time::Duration;
 
 use federa_domain::access::{ListScope, Object};
 use federa_domain::event::{Event, Initiator};
-use federa_domain::webhooks::{
-    later, NextAttempt, RetryPolicy, WebhookDelivery, WebhookEndpoint, ENDPOINT_DISABLED,
-};
+use federa_domain::event_kind::EventKind;
+use federa_domain::webhooks::{later, NextAttempt, RetryPolicy, WebhookDelivery, WebhookEndpoint};
 use federa_store::webhooks::FailedAttempt;
 use serde_json::json;
 use tokio::task::JoinSet;
@@ -259,7 +258,7 @@ impl Deliverer {
                     NextAttempt::GiveUp => None,
                 };
                 let disabled = (next == NextAttempt::GiveUp).then(|| {
-                    endpoint_event(ENDPOINT_DISABLED, Initiator::system(), endpoint).properties(
+                    endpoint_event(EventKind::WebhookDisabled, Initiator::system(), endpoint).properties(
                         json!({"url": endpoint.url, "eventId": delivery.event_id, "attempts": attempts, "lastError": error}),
                     )
                 });

@@ -6,11 +6,9 @@ use aes_gcm::aead::rand_core::RngCore;
 use aes_gcm::aead::OsRng;
 use base64::Engine;
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::FieldError;
-use federa_domain::webhooks::{
-    check_event_types, check_url, EndpointStatus, WebhookEndpoint, ENDPOINT_CREATED,
-    ENDPOINT_DELETED,
-};
+use federa_domain::webhooks::{check_event_types, check_url, EndpointStatus, WebhookEndpoint};
 use serde_json::{json, Value};
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -71,7 +69,7 @@ pub async fn subscribe(
         created_at: now,
         updated_at: now,
     };
-    let event = endpoint_event(ENDPOINT_CREATED, initiator, &endpoint);
+    let event = endpoint_event(EventKind::WebhookCreated, initiator, &endpoint);
     exchange.store.insert_webhook(&endpoint, &event).await?;
     Ok(Subscribed { endpoint, secret })
 }
@@ -82,7 +80,7 @@ pub async fn unsubscribe(
     initiator: Initiator,
     endpoint: &WebhookEndpoint,
 ) -> ExchangeResult<()> {
-    let event = endpoint_event(ENDPOINT_DELETED, initiator, endpoint);
+    let event = endpoint_event(EventKind::WebhookDeleted, initiator, endpoint);
     exchange
         .store
         .delete_webhook(endpoint.id, &event, clock::now())
@@ -91,7 +89,11 @@ pub async fn unsubscribe(
 }
 
 /// The event about an endpoint, seen by its participant and admins.
-pub fn endpoint_event(kind: &str, initiator: Initiator, endpoint: &WebhookEndpoint) -> NewEvent {
+pub fn endpoint_event(
+    kind: EventKind,
+    initiator: Initiator,
+    endpoint: &WebhookEndpoint,
+) -> NewEvent {
     NewEvent::new(kind, initiator, endpoint.id)
         .consumer(endpoint.participant_id)
         .properties(json!({"url": endpoint.url, "eventTypes": endpoint.event_types}))

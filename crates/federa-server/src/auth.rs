@@ -8,11 +8,12 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use base64::Engine;
-use federa_domain::access::{Identity, Role};
+use federa_domain::access::{self, Identity, Role};
 use federa_domain::event::Initiator;
 use federa_store::participants::DisabledHolder;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use crate::client_address::client_address;
 use crate::error::ApiError;
@@ -91,7 +92,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         let identity = identity?;
         refuse_disabled(state, &identity).await?;
-        if let (Role::Agent, Some(agent_id)) = (identity.role, identity.agent_id) {
+        if let Some(agent_id) = identity.agent_id() {
             federa_exchange::liveness::sign_of_life(state, agent_id, Initiator::of(&identity))
                 .await;
         }
@@ -103,12 +104,12 @@ impl FromRequestParts<AppState> for Caller {
 /// whatever it asks: a disabled participant is suspended from the
 /// exchange, with its agents (see docs/RELIABILITY.md).
 pub async fn refuse_disabled(state: &AppState, identity: &Identity) -> Result<(), ApiError> {
-    if identity.role == Role::Admin {
+    if identity.is_admin() {
         return Ok(());
     }
     match state
         .store
-        .disabled_holder(identity.participant_id, identity.agent_id)
+        .disabled_holder(identity.participant_id(), identity.agent_id())
         .await?
     {
         Some(DisabledHolder::Participant) => {
@@ -145,22 +146,9 @@ async fn from_api_token(state: &AppState, value: &str) -> Result<Identity, ApiEr
     if token.is_expired(crate::clock::now()) {
         return Err(ApiError::Forbidden("token expired".into()));
     }
-    let identity = match token.role {
-        Role::Admin => Identity::admin(),
-        Role::Participant => Identity {
-            role: Role::Participant,
-            participant_id: token.participant_id,
-            agent_id: None,
-            token_id: None,
-        },
-        Role::Agent => Identity {
-            role: Role::Agent,
-            participant_id: token.participant_id,
-            agent_id: token.agent_id,
-            token_id: None,
-        },
-    };
-    Ok(identity.by_token(token.id))
+    let caller = caller_of(token.role, token.participant_id, token.agent_id)
+        .ok_or_else(|| ApiError::Forbidden("invalid token".into()))?;
+    Ok(Identity::from(caller).by_token(token.id))
 }
 
 /// The identity of a JWT from the configured issuer. An agent's claimed
@@ -185,10 +173,27 @@ async fn from_jwt(state: &AppState, oidc: &Oidc, value: &str) -> Result<Identity
             return Err(ApiError::Forbidden("invalid token".into()));
         }
     }
-    Ok(Identity {
-        role: claimed.role,
-        participant_id: claimed.participant_id,
-        agent_id: claimed.agent_id,
-        token_id: None,
+    caller_of(claimed.role, claimed.participant_id, claimed.agent_id)
+        .map(Identity::from)
+        .ok_or_else(|| ApiError::Forbidden("invalid token".into()))
+}
+
+/// The caller a credential's role and ids describe; `None` when a role
+/// lacks an id it needs (a token row or claims that could not have been
+/// issued).
+fn caller_of(
+    role: Role,
+    participant_id: Option<Uuid>,
+    agent_id: Option<Uuid>,
+) -> Option<access::Caller> {
+    Some(match role {
+        Role::Admin => access::Caller::Admin,
+        Role::Participant => access::Caller::Participant {
+            participant_id: participant_id?,
+        },
+        Role::Agent => access::Caller::Agent {
+            agent_id: agent_id?,
+            participant_id: participant_id?,
+        },
     })
 }

@@ -3,6 +3,7 @@
 use chrono::{Duration, Utc};
 use federa_domain::access::Role;
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::token::Token;
 use federa_server::auth::hash_token_value;
 use federa_testkit::{TestServer, ADMIN_TOKEN};
@@ -55,7 +56,7 @@ async fn expired_token_is_403() {
         created_at: past - Duration::hours(1),
         updated_at: past - Duration::hours(1),
     };
-    let event = NewEvent::new("token.created", Initiator::system(), token.id);
+    let event = NewEvent::new(EventKind::TokenCreated, Initiator::system(), token.id);
     server
         .store
         .insert_token(&token, &hash_token_value("expired-value"), &event)

@@ -4,6 +4,7 @@
 
 mod support;
 
+use federa_domain::event_kind::EventKind;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -34,7 +35,7 @@ async fn a_claim_is_won_by_exactly_one_of_many_concurrent_claimants() {
                             agent_id,
                             Duration::seconds(60),
                             support::now,
-                            &support::event("job.claimed", job_id),
+                            &support::event(EventKind::JobClaimed, job_id),
                         )
                         .await
                 })
@@ -58,7 +59,7 @@ async fn a_claim_is_won_by_exactly_one_of_many_concurrent_claimants() {
         assert_eq!(stored.claimed_at, Some(won[0].claimed_at));
         assert_eq!(stored.lease_expires_at, Some(won[0].expires_at));
         // Losers write nothing: the log holds the winner's claim only.
-        let claims = support::events_of_kind(&test.store, "job.claimed", job.id).await;
+        let claims = support::events_of_kind(&test.store, EventKind::JobClaimed, job.id).await;
         assert_eq!(claims, 1, "round {round}");
         // The service's next job may be ordered only once this one ends.
         let finish = support::completion(&job, won[0].attempt);
@@ -81,7 +82,7 @@ async fn a_job_held_by_a_claim_is_not_claimed_again_and_another_agent_never_clai
                     agent_id,
                     Duration::seconds(60),
                     support::now,
-                    &support::event("job.claimed", job.id),
+                    &support::event(EventKind::JobClaimed, job.id),
                 )
                 .await
                 .expect("claim answered")
@@ -91,7 +92,7 @@ async fn a_job_held_by_a_claim_is_not_claimed_again_and_another_agent_never_clai
     assert!(claim(offer.agent_id).await.is_some());
     assert_eq!(claim(offer.agent_id).await, None);
     assert_eq!(
-        support::events_of_kind(&test.store, "job.claimed", job.id).await,
+        support::events_of_kind(&test.store, EventKind::JobClaimed, job.id).await,
         1
     );
 }
@@ -152,13 +153,13 @@ async fn concurrent_batch_claims_take_each_groups_next_job_once_and_none_fails()
         let stored = test.store.job(job.id).await.unwrap().unwrap();
         assert_eq!(stored.lease_expires_at, job.lease_expires_at);
         assert_eq!(
-            support::events_of_kind(&test.store, "job.claimed", job.id).await,
+            support::events_of_kind(&test.store, EventKind::JobClaimed, job.id).await,
             1
         );
     }
     for id in &seconds {
         assert_eq!(
-            support::events_of_kind(&test.store, "job.claimed", *id).await,
+            support::events_of_kind(&test.store, EventKind::JobClaimed, *id).await,
             0,
             "a group's next job waits while its first is in progress"
         );
@@ -195,7 +196,7 @@ async fn claim_next(store: &Store, agent_id: Uuid, limit: u32) -> federa_store::
             limit,
             Duration::seconds(60),
             support::now,
-            &|job| support::event("job.claimed", job.id),
+            &|job| support::event(EventKind::JobClaimed, job.id),
         )
         .await?;
     Ok(claimed.into_iter().map(|(job, _)| job).collect())

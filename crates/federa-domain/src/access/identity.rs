@@ -30,15 +30,27 @@ impl Role {
     }
 }
 
-/// The caller as established by authentication.
-///
-/// For an agent, `participant_id` is the participant that operates the agent,
-/// so "its associated participant" rules need no extra lookup.
+/// Who is calling, as authentication established it: each role with
+/// exactly the ids it has, so an agent without its agent id or an admin
+/// acting for a participant cannot be written down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Admin,
+    Participant {
+        participant_id: Uuid,
+    },
+    /// `participant_id` is the participant that operates the agent, so
+    /// "its associated participant" rules need no extra lookup.
+    Agent {
+        agent_id: Uuid,
+        participant_id: Uuid,
+    },
+}
+
+/// The caller and the credential that proved it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Identity {
-    pub role: Role,
-    pub participant_id: Option<Uuid>,
-    pub agent_id: Option<Uuid>,
+    pub caller: Caller,
     /// The API token that authenticated the caller, if it was one; events
     /// name it as their initiator, as Fulcrum does.
     pub token_id: Option<Uuid>,
@@ -46,30 +58,18 @@ pub struct Identity {
 
 impl Identity {
     pub fn admin() -> Identity {
-        Identity {
-            role: Role::Admin,
-            participant_id: None,
-            agent_id: None,
-            token_id: None,
-        }
+        Identity::from(Caller::Admin)
     }
 
     pub fn participant(participant_id: Uuid) -> Identity {
-        Identity {
-            role: Role::Participant,
-            participant_id: Some(participant_id),
-            agent_id: None,
-            token_id: None,
-        }
+        Identity::from(Caller::Participant { participant_id })
     }
 
     pub fn agent(agent_id: Uuid, participant_id: Uuid) -> Identity {
-        Identity {
-            role: Role::Agent,
-            participant_id: Some(participant_id),
-            agent_id: Some(agent_id),
-            token_id: None,
-        }
+        Identity::from(Caller::Agent {
+            agent_id,
+            participant_id,
+        })
     }
 
     /// The same caller, authenticated by the API token `token_id`.
@@ -80,7 +80,42 @@ impl Identity {
         }
     }
 
+    pub fn role(&self) -> Role {
+        match self.caller {
+            Caller::Admin => Role::Admin,
+            Caller::Participant { .. } => Role::Participant,
+            Caller::Agent { .. } => Role::Agent,
+        }
+    }
+
+    /// The participant the caller is or acts for; none for an admin.
+    pub fn participant_id(&self) -> Option<Uuid> {
+        match self.caller {
+            Caller::Admin => None,
+            Caller::Participant { participant_id } | Caller::Agent { participant_id, .. } => {
+                Some(participant_id)
+            }
+        }
+    }
+
+    /// The agent calling, if an agent is.
+    pub fn agent_id(&self) -> Option<Uuid> {
+        match self.caller {
+            Caller::Agent { agent_id, .. } => Some(agent_id),
+            _ => None,
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
+        self.caller == Caller::Admin
+    }
+}
+
+impl From<Caller> for Identity {
+    fn from(caller: Caller) -> Identity {
+        Identity {
+            caller,
+            token_id: None,
+        }
     }
 }

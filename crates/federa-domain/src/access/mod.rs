@@ -7,5 +7,5 @@
 mod identity;
 mod rules;
 
-pub use identity::{Identity, Role};
+pub use identity::{Caller, Identity, Role};
 pub use rules::{Action, Denied, Grant, ListScope, Object, Owners, Relation};

@@ -195,12 +195,12 @@ impl Identity {
     /// May this identity perform `action` on an object owned as `owners` says?
     pub fn authorize(&self, object: Object, action: Action, owners: &Owners) -> Result<(), Denied> {
         let denied = |detail| Denied {
-            role: self.role.as_str(),
+            role: self.role().as_str(),
             object,
             action,
             detail,
         };
-        match grant(self.role, object, action) {
+        match grant(self.role(), object, action) {
             Grant::Always => Ok(()),
             Grant::Never => Err(denied("")),
             Grant::When(relation) => {
@@ -215,9 +215,9 @@ impl Identity {
 
     /// May this identity perform `action` at all, before any object is known?
     pub fn may(&self, object: Object, action: Action) -> Result<(), Denied> {
-        match grant(self.role, object, action) {
+        match grant(self.role(), object, action) {
             Grant::Never => Err(Denied {
-                role: self.role.as_str(),
+                role: self.role().as_str(),
                 object,
                 action,
                 detail: "",
@@ -228,11 +228,11 @@ impl Identity {
 
     /// The rows of a list this identity may see.
     pub fn list_scope(&self, object: Object) -> Result<ListScope, Denied> {
-        let mine = self.participant_id;
-        match grant(self.role, object, Action::List) {
+        let mine = self.participant_id();
+        match grant(self.role(), object, Action::List) {
             Grant::Always => Ok(ListScope::All),
             Grant::Never => Err(Denied {
-                role: self.role.as_str(),
+                role: self.role().as_str(),
                 object,
                 action: Action::List,
                 detail: "",
@@ -256,19 +256,19 @@ impl Identity {
                 Relation::SelfAgent => ListScope::Matching {
                     owner: None,
                     consumer: None,
-                    agent: Some(self.agent_id.unwrap_or_else(Uuid::nil)),
+                    agent: Some(self.agent_id().unwrap_or_else(Uuid::nil)),
                 },
             }),
         }
     }
 
     fn relates(&self, relation: Relation, owners: &Owners) -> bool {
-        let is_mine = |id: Option<Uuid>| id.is_some() && id == self.participant_id;
+        let is_mine = |id: Option<Uuid>| id.is_some() && id == self.participant_id();
         match relation {
             Relation::Owner => is_mine(owners.owner),
             Relation::Consumer => is_mine(owners.consumer),
             Relation::OwnerOrConsumer => is_mine(owners.owner) || is_mine(owners.consumer),
-            Relation::SelfAgent => owners.agent.is_some() && owners.agent == self.agent_id,
+            Relation::SelfAgent => owners.agent.is_some() && owners.agent == self.agent_id(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! checks of input are otherwise one for both.
 
 use crate::access::Object;
+use crate::event_kind::EventKind;
 use crate::listing::{FilterKind, FilterSpec, ListSpec};
 
 use super::generator::GeneratorType;
@@ -21,12 +22,14 @@ pub enum PoolFamily {
 pub struct FamilyTerms {
     /// How errors name a pool: `service pool`, `config pool`.
     pub noun: &'static str,
-    /// The prefixes of the kinds of pool and value events, as in
-    /// `service_pool.created` and `service_pool_value.deleted`.
-    pub pool_events: &'static str,
-    pub value_events: &'static str,
     pub pool_object: Object,
     pub value_object: Object,
+    /// The kinds of the events of its pools and of their values.
+    pub pool_created: EventKind,
+    pub pool_updated: EventKind,
+    pub pool_deleted: EventKind,
+    pub value_created: EventKind,
+    pub value_deleted: EventKind,
     /// The generators its pools may use: config pools hand out only values
     /// an admin or participant entered.
     pub generators: &'static [GeneratorType],
@@ -64,10 +67,13 @@ impl PoolFamily {
 
 const SERVICE: FamilyTerms = FamilyTerms {
     noun: "service pool",
-    pool_events: "service_pool",
-    value_events: "service_pool_value",
     pool_object: Object::ServicePool,
     value_object: Object::ServicePoolValue,
+    pool_created: EventKind::ServicePoolCreated,
+    pool_updated: EventKind::ServicePoolUpdated,
+    pool_deleted: EventKind::ServicePoolDeleted,
+    value_created: EventKind::ServicePoolValueCreated,
+    value_deleted: EventKind::ServicePoolValueDeleted,
     generators: &GeneratorType::ALL,
     filled_field: "properties",
     home_field: "servicePoolSetId",
@@ -100,10 +106,13 @@ const SERVICE: FamilyTerms = FamilyTerms {
 
 const CONFIG: FamilyTerms = FamilyTerms {
     noun: "config pool",
-    pool_events: "config_pool",
-    value_events: "config_pool_value",
     pool_object: Object::ConfigPool,
     value_object: Object::ConfigPoolValue,
+    pool_created: EventKind::ConfigPoolCreated,
+    pool_updated: EventKind::ConfigPoolUpdated,
+    pool_deleted: EventKind::ConfigPoolDeleted,
+    value_created: EventKind::ConfigPoolValueCreated,
+    value_deleted: EventKind::ConfigPoolValueDeleted,
     generators: &[GeneratorType::List],
     filled_field: "configuration",
     home_field: "participantId",

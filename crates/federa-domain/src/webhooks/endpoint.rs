@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::access::{Identity, Owners};
-use crate::event_kinds::is_event_kind;
+use crate::event_kind::EventKind;
 use crate::listing::{FieldError, FilterKind, FilterSpec, ListSpec};
 
 /// Whether an endpoint is still sent events.
@@ -167,7 +167,7 @@ pub fn check_event_types(path: &str, kinds: &[String]) -> Result<Vec<String>, Ve
     let mut accepted: Vec<String> = Vec::new();
     for (index, kind) in kinds.iter().enumerate() {
         let at = format!("{path}[{index}]");
-        if !is_event_kind(kind) {
+        if EventKind::parse(kind).is_none() {
             errors.push(FieldError::new(at, "is not a known event type"));
         } else if accepted.contains(kind) {
             errors.push(FieldError::new(at, "is named twice"));
@@ -248,6 +248,6 @@ mod tests {
         assert!(endpoint.wants("service.created"));
         assert!(!endpoint.wants("job.failed"));
         assert_eq!(endpoint.owners(), Owners::owner(participant));
-        assert_eq!(endpoint.watcher().participant_id, Some(participant));
+        assert_eq!(endpoint.watcher().participant_id(), Some(participant));
     }
 }

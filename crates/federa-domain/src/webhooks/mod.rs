@@ -11,11 +11,3 @@ pub use endpoint::{
     WEBHOOK_DELIVERY_LIST, WEBHOOK_LIST,
 };
 pub use retry::{later, NextAttempt, RetryPolicy};
-
-/// The event written when an endpoint is subscribed.
-pub const ENDPOINT_CREATED: &str = "webhook.created";
-/// The event written when an endpoint is removed.
-pub const ENDPOINT_DELETED: &str = "webhook.deleted";
-/// The event written when an endpoint's deliveries kept failing for the
-/// whole retry period and it was turned off.
-pub const ENDPOINT_DISABLED: &str = "webhook.disabled";

@@ -17,6 +17,7 @@ use federa_domain::access::{Action, Identity, Role};
 use federa_domain::catalogue::agent_install::{install_templates, render_command, render_config};
 use federa_domain::catalogue::{Agent, AgentInstall, AgentType, INSTALLED_AGENT_TOKEN_LIFETIME};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::property_schema::VAULT_REFERENCE_PREFIX;
 use federa_domain::token::Token;
 use federa_store::catalogue::NewToken;
@@ -47,7 +48,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 const CONFIG_PATH: &str = "/api/v1/agents/install/{token}/config";
 
-fn install_event(kind: &str, initiator: Initiator, agent: &Agent, properties: Value) -> NewEvent {
+fn install_event(
+    kind: EventKind,
+    initiator: Initiator,
+    agent: &Agent,
+    properties: Value,
+) -> NewEvent {
     NewEvent::new(kind, initiator, agent.id)
         .provider(Some(agent.provider_id))
         .agent(Some(agent.id))
@@ -184,7 +190,7 @@ async fn create(
         updated_at: now,
     };
     let event = install_event(
-        "agent.install_token_created",
+        EventKind::AgentInstallTokenCreated,
         Initiator::of(&caller),
         &agent,
         json!({"expiresAt": install.expires_at}),
@@ -268,7 +274,7 @@ async fn regenerate(
         ..old.clone()
     };
     let event = install_event(
-        "agent.install_token_regenerated",
+        EventKind::AgentInstallTokenRegenerated,
         Initiator::of(&caller),
         &agent,
         json!({"expiresAt": new.expires_at}),
@@ -312,7 +318,7 @@ async fn delete(
         .await?
         .ok_or(ApiError::NotFound)?;
     let event = install_event(
-        "agent.install_token_revoked",
+        EventKind::AgentInstallTokenRevoked,
         Initiator::of(&caller),
         &agent,
         json!({}),
@@ -442,7 +448,7 @@ async fn exchange(State(state): State<AppState>, Path(value): Path<String>) -> A
     let token_value = new_token_value();
     let as_agent = Identity::agent(agent.id, agent.provider_id);
     let event = install_event(
-        "agent.install_token_exchanged",
+        EventKind::AgentInstallTokenExchanged,
         Initiator::of(&as_agent),
         &agent,
         json!({"tokenId": token.id}),

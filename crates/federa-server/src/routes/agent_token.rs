@@ -15,6 +15,7 @@ use chrono::Duration;
 use federa_domain::access::{Identity, Role};
 use federa_domain::catalogue::INSTALLED_AGENT_TOKEN_LIFETIME;
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::token::Token;
 use federa_store::catalogue::NewToken;
 use serde_json::json;
@@ -37,7 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The agent-role API token the request carries, and its agent.
 async fn own_token(state: &AppState, caller: &Identity, headers: &HeaderMap) -> ApiResult<Token> {
-    let (Role::Agent, Some(agent_id)) = (caller.role, caller.agent_id) else {
+    let Some(agent_id) = caller.agent_id() else {
         return Err(ApiError::Forbidden(
             "only an agent has an agent token of its own".into(),
         ));
@@ -100,7 +101,7 @@ async fn rotate(
         .map_or(now + ROTATION_GRACE, |at| at.min(now + ROTATION_GRACE));
     let value = new_token_value();
     let agent_id = old.agent_id.unwrap_or_default();
-    let event = NewEvent::new("agent.tokenRotated", Initiator::of(&caller), agent_id)
+    let event = NewEvent::new(EventKind::AgentTokenRotated, Initiator::of(&caller), agent_id)
         .provider(old.participant_id)
         .agent(old.agent_id)
         .properties(json!({"tokenId": new.id, "replacedTokenId": old.id, "replacedTokenExpireAt": old_expire_at}));

@@ -3,6 +3,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Object, Owners};
 use federa_domain::catalogue::{check_agent_type, AgentType, AGENT_TYPE_LIST};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::{FieldError, Page};
 use federa_domain::participant::check_name;
 use utoipa_axum::router::OpenApiRouter;
@@ -82,7 +83,7 @@ async fn create(
     };
     check(&state, &agent_type).await?;
     let event = catalogue_event(
-        "agent_type.created",
+        EventKind::AgentTypeCreated,
         &caller,
         agent_type.id,
         &agent_type.name,
@@ -143,7 +144,7 @@ async fn update(
     }
     check(&state, &agent_type).await?;
     agent_type.updated_at = clock::now();
-    let event = catalogue_event("agent_type.updated", &caller, id, &agent_type.name);
+    let event = catalogue_event(EventKind::AgentTypeUpdated, &caller, id, &agent_type.name);
     state.store.update_agent_type(&agent_type, &event).await?;
     Ok(Json(agent_type.into()))
 }
@@ -162,7 +163,7 @@ async fn delete(
         .agent_type(id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let event = catalogue_event("agent_type.deleted", &caller, id, &agent_type.name);
+    let event = catalogue_event(EventKind::AgentTypeDeleted, &caller, id, &agent_type.name);
     state
         .store
         .delete_agent_type(id, &event, clock::now())

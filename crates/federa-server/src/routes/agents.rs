@@ -4,6 +4,7 @@ use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::catalogue::{check_tags, Agent, AgentStatus, AGENT_LIST};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use serde_json::{json, Value};
@@ -31,7 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get, update, delete))
 }
 
-fn agent_event(kind: &str, caller: &Identity, agent: &Agent, properties: Value) -> NewEvent {
+fn agent_event(kind: EventKind, caller: &Identity, agent: &Agent, properties: Value) -> NewEvent {
     NewEvent::new(kind, Initiator::of(caller), agent.id)
         .provider(Some(agent.provider_id))
         .agent(Some(agent.id))
@@ -58,7 +59,7 @@ pub(crate) async fn load_agent(
 /// The agent a token acts as.
 async fn current(state: &AppState, caller: &Identity) -> ApiResult<Agent> {
     let id = caller
-        .agent_id
+        .agent_id()
         .ok_or_else(|| ApiError::Forbidden("only an agent token has a current agent".into()))?;
     load_agent(state, caller, id, Action::Get).await
 }
@@ -125,8 +126,14 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event =
-        |agent: &Agent| agent_event("agent.created", &caller, agent, json!({"name": agent.name}));
+    let event = |agent: &Agent| {
+        agent_event(
+            EventKind::AgentCreated,
+            &caller,
+            agent,
+            json!({"name": agent.name}),
+        )
+    };
     write_agent(&state, &mut agent, configured, &event, AgentWrite::Insert).await?;
     Ok((StatusCode::CREATED, Json(agent.into())))
 }
@@ -251,7 +258,7 @@ async fn delete(
 ) -> ApiResult<StatusCode> {
     let agent = load_agent(&state, &caller, id, Action::Delete).await?;
     let event = agent_event(
-        "agent.deleted",
+        EventKind::AgentDeleted,
         &caller,
         &agent,
         json!({"name": agent.name}),

@@ -111,7 +111,7 @@ fn party(
     caller.may(Object::Invoice, Action::Get)?;
     let participant_id = query
         .participant_id
-        .or(caller.participant_id)
+        .or(caller.participant_id())
         .ok_or_else(|| ApiError::field(param, "is required when acting as admin"))?;
     caller.authorize(Object::Invoice, Action::Get, &owners(participant_id))?;
     Ok(participant_id)

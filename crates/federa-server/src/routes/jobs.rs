@@ -124,7 +124,7 @@ async fn pending(
 ) -> ApiResult<Json<Vec<JobRes>>> {
     caller.may(Object::Job, Action::GetPending)?;
     let agent_id = caller
-        .agent_id
+        .agent_id()
         .ok_or_else(|| ApiError::Forbidden("only agents have pending jobs".into()))?;
     // As Fulcrum: a limit that is not a positive number is ignored.
     let limit = pairs
@@ -184,7 +184,7 @@ async fn claim_next(
 ) -> ApiResult<Json<Vec<JobRes>>> {
     caller.may(Object::Job, Action::Claim)?;
     let agent_id = caller
-        .agent_id
+        .agent_id()
         .ok_or_else(|| ApiError::Forbidden("only agents claim jobs".into()))?;
     let req: ClaimNextReq = crate::extract::decode_optional(&body)?;
     let limit = req.limit.unwrap_or(1);

@@ -13,7 +13,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::SecondsFormat;
-use federa_domain::access::{Action, Denied, Identity, Object, Role};
+use federa_domain::access::{Action, Denied, Identity, Object};
 use federa_domain::listing::{FieldError, Page};
 use federa_domain::metrics::{
     check_entry, AggregateQuery, EntryDraft, MetricEntry, MetricTarget, ServiceRef, ValidEntry,
@@ -100,10 +100,7 @@ async fn resolve(
     prefix: impl Fn(usize) -> String,
 ) -> ApiResult<Vec<Result<MetricEntry, Refusal>>> {
     let now = clock::now();
-    let reporter = match caller.role {
-        Role::Agent => caller.agent_id,
-        _ => None,
-    };
+    let reporter = caller.agent_id();
     let checked: Vec<Result<ValidEntry, Vec<FieldError>>> = drafts
         .into_iter()
         .enumerate()

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Object, Owners};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
 use federa_domain::metrics::{MetricEntityType, MetricType, METRIC_TYPE_LIST};
 use federa_domain::participant::check_name;
@@ -66,7 +67,7 @@ async fn create(
         updated_at: now,
     };
     let event = catalogue_event(
-        "metric_type.created",
+        EventKind::MetricTypeCreated,
         &caller,
         metric_type.id,
         &metric_type.name,
@@ -103,7 +104,7 @@ async fn update(
         metric_type.name = check_name("name", &name)?;
     }
     metric_type.updated_at = clock::now();
-    let event = catalogue_event("metric_type.updated", &caller, id, &metric_type.name);
+    let event = catalogue_event(EventKind::MetricTypeUpdated, &caller, id, &metric_type.name);
     state.store.update_metric_type(&metric_type, &event).await?;
     Ok(Json(metric_type.into()))
 }
@@ -118,7 +119,7 @@ async fn delete(
 ) -> ApiResult<StatusCode> {
     caller.authorize(Object::MetricType, Action::Delete, &Owners::none())?;
     let metric_type = load(&state, id).await?;
-    let event = catalogue_event("metric_type.deleted", &caller, id, &metric_type.name);
+    let event = catalogue_event(EventKind::MetricTypeDeleted, &caller, id, &metric_type.name);
     state
         .store
         .delete_metric_type(id, &event, clock::now())

@@ -36,7 +36,7 @@ async fn report(
 ) -> ApiResult<Json<ObservationsRes>> {
     caller.may(Object::Agent, Action::UpdateStatus)?;
     let agent_id = caller
-        .agent_id
+        .agent_id()
         .ok_or_else(|| ApiError::Forbidden("only an agent reports observations".into()))?;
     if req.observations.len() > MAX_OBSERVATIONS {
         return Err(ApiError::field(

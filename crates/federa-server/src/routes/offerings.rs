@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::lists::OFFERING_LIST;
 use federa_domain::exchange::Offering;
 use federa_domain::listing::Page;
@@ -47,7 +48,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get, update, delete))
 }
 
-fn offering_event(kind: &str, caller: &Identity, offering: &Offering) -> NewEvent {
+fn offering_event(kind: EventKind, caller: &Identity, offering: &Offering) -> NewEvent {
     NewEvent::new(kind, Initiator::of(caller), offering.id)
         .provider(Some(offering.participant_id))
         .properties(json!({
@@ -147,7 +148,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = offering_event("offering.created", &caller, &stored.value);
+    let event = offering_event(EventKind::OfferingCreated, &caller, &stored.value);
     state.store.insert_offering(&stored, &event).await?;
     Ok((StatusCode::CREATED, Json(offering_res(stored))))
 }
@@ -192,7 +193,7 @@ async fn update(
     }
     validate(&state, offering).await?;
     stored.updated_at = clock::now();
-    let event = offering_event("offering.updated", &caller, &stored.value);
+    let event = offering_event(EventKind::OfferingUpdated, &caller, &stored.value);
     state
         .store
         .update_offering(&stored, reprice, &event)
@@ -210,7 +211,7 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     let stored = load(&state, &caller, id, Action::Delete).await?;
-    let event = offering_event("offering.deleted", &caller, &stored.value);
+    let event = offering_event(EventKind::OfferingDeleted, &caller, &stored.value);
     state
         .store
         .delete_offering(id, &event, clock::now())

@@ -1,8 +1,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use federa_domain::access::{Action, Object, Owners, Role};
+use federa_domain::access::{Action, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
 use federa_domain::participant::{check_name, Participant, ParticipantStatus, PARTICIPANT_LIST};
 use utoipa_axum::router::OpenApiRouter;
@@ -59,7 +60,7 @@ async fn create(
         updated_at: now,
     };
     let event = NewEvent::new(
-        "participant.created",
+        EventKind::ParticipantCreated,
         Initiator::of(&caller),
         participant.id,
     )
@@ -111,7 +112,7 @@ async fn update(
     }
     if let Some(status) = req.status {
         // Disabling suspends a participant; it may not lift that itself.
-        if status != participant.status && caller.role != Role::Admin {
+        if status != participant.status && !caller.is_admin() {
             return Err(ApiError::Forbidden(
                 "only an admin changes a participant's status".into(),
             ));
@@ -119,7 +120,7 @@ async fn update(
         participant.status = status;
     }
     participant.updated_at = clock::now();
-    let event = NewEvent::new("participant.updated", Initiator::of(&caller), id)
+    let event = NewEvent::new(EventKind::ParticipantUpdated, Initiator::of(&caller), id)
         .provider(Some(id))
         .consumer(Some(id))
         .properties(serde_json::json!({"name": participant.name, "status": participant.status}));
@@ -136,7 +137,7 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     caller.authorize(Object::Participant, Action::Delete, &Owners::owner(id))?;
-    let event = NewEvent::new("participant.deleted", Initiator::of(&caller), id)
+    let event = NewEvent::new(EventKind::ParticipantDeleted, Initiator::of(&caller), id)
         .provider(Some(id))
         .consumer(Some(id));
     state

@@ -47,7 +47,7 @@ async fn preview(
     caller.may(Object::Placement, Action::Preview)?;
     let consumer_id = req
         .consumer_id
-        .or(caller.participant_id)
+        .or(caller.participant_id())
         .ok_or_else(|| ApiError::field("consumerId", "is required when acting as admin"))?;
     // The preview applies the consumer's policies: only whoever may read
     // them may ask on the consumer's behalf.

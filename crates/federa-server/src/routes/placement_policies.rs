@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::lists::PLACEMENT_POLICY_LIST;
 use federa_domain::exchange::placement::{PlacementPolicy, PlacementRequest};
 use federa_domain::listing::{FieldError, Page};
@@ -48,7 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get, update, delete))
 }
 
-fn policy_event(kind: &str, caller: &Identity, policy: &PlacementPolicy) -> NewEvent {
+fn policy_event(kind: EventKind, caller: &Identity, policy: &PlacementPolicy) -> NewEvent {
     NewEvent::new(kind, Initiator::of(caller), policy.id)
         .consumer(Some(policy.participant_id))
         .properties(
@@ -132,7 +133,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = policy_event("placement_policy.created", &caller, &stored.value);
+    let event = policy_event(EventKind::PlacementPolicyCreated, &caller, &stored.value);
     state.store.insert_placement_policy(&stored, &event).await?;
     Ok((StatusCode::CREATED, Json(policy_res(stored))))
 }
@@ -171,7 +172,7 @@ async fn update(
         stored.value.attached = attached;
     }
     stored.updated_at = clock::now();
-    let event = policy_event("placement_policy.updated", &caller, &stored.value);
+    let event = policy_event(EventKind::PlacementPolicyUpdated, &caller, &stored.value);
     state.store.update_placement_policy(&stored, &event).await?;
     Ok(Json(policy_res(stored)))
 }
@@ -185,7 +186,7 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     let stored = load(&state, &caller, id, Action::Delete).await?;
-    let event = policy_event("placement_policy.deleted", &caller, &stored.value);
+    let event = policy_event(EventKind::PlacementPolicyDeleted, &caller, &stored.value);
     state
         .store
         .delete_placement_policy(id, &event, clock::now())

@@ -9,6 +9,7 @@ use axum::routing;
 use axum::Json;
 use federa_domain::access::{Action, Identity};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use federa_domain::pools::{GeneratorType, PoolFamily, PoolValue};
@@ -77,11 +78,10 @@ pub fn router(family: PoolFamily) -> OpenApiRouter<AppState> {
         .routes((docs.schemas, docs.item, item))
 }
 
-fn value_event(action: &str, caller: &Identity, value: &PoolValue) -> NewEvent {
+fn value_event(kind: EventKind, caller: &Identity, value: &PoolValue) -> NewEvent {
     let family = value.family;
     let mut properties = json!({"name": value.name});
     properties[family.terms().pool_id_field] = json!(value.pool_id);
-    let kind = format!("{}.{action}", family.terms().value_events);
     NewEvent::new(kind, Initiator::of(caller), value.id)
         .provider(value.owner_id)
         .properties(properties)
@@ -173,7 +173,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = value_event("created", &caller, &value);
+    let event = value_event(family.terms().value_created, &caller, &value);
     state.store.insert_pool_value(&value, &event).await?;
     Ok((StatusCode::CREATED, Json(value.into())))
 }
@@ -199,7 +199,7 @@ async fn delete(
     if value.holder_id.is_some() {
         return Err(allocated(&value));
     }
-    let event = value_event("deleted", &caller, &value);
+    let event = value_event(family.terms().value_deleted, &caller, &value);
     match state
         .store
         .delete_free_pool_value(family, id, &event, clock::now())

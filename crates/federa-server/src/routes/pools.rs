@@ -10,6 +10,7 @@ use axum::routing;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Owners};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use federa_domain::pools::{
@@ -99,7 +100,7 @@ pub fn router(family: PoolFamily) -> OpenApiRouter<AppState> {
         .routes((docs.schemas, docs.item, item))
 }
 
-fn pool_event(action: &str, caller: &Identity, pool: &Pool) -> NewEvent {
+fn pool_event(kind: EventKind, caller: &Identity, pool: &Pool) -> NewEvent {
     let family = pool.family();
     let mut properties = json!({
         "name": pool.name,
@@ -110,7 +111,6 @@ fn pool_event(action: &str, caller: &Identity, pool: &Pool) -> NewEvent {
         PoolScope::Set { set_id, .. } => json!(set_id),
         PoolScope::Participant(_) | PoolScope::Global => json!(pool.owner_id()),
     };
-    let kind = format!("{}.{action}", family.terms().pool_events);
     NewEvent::new(kind, Initiator::of(caller), pool.id)
         .provider(pool.owner_id())
         .properties(properties)
@@ -253,7 +253,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = pool_event("created", &caller, &pool);
+    let event = pool_event(family.terms().pool_created, &caller, &pool);
     match state.store.insert_pool(&pool, &event).await {
         Ok(()) => Ok((StatusCode::CREATED, Json(pool.into()))),
         // Another config pool of this type was created since the check.
@@ -292,7 +292,7 @@ async fn update(
         pool.generator_config = Some(config).filter(|c| !c.is_null());
     }
     pool.updated_at = clock::now();
-    let event = pool_event("updated", &caller, &pool);
+    let event = pool_event(family.terms().pool_updated, &caller, &pool);
     let edit = PoolEdit {
         id: pool.id,
         name: &pool.name,
@@ -311,7 +311,7 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     let pool = load(&state, family, &caller, id, Action::Delete).await?;
-    let event = pool_event("deleted", &caller, &pool);
+    let event = pool_event(family.terms().pool_deleted, &caller, &pool);
     state
         .store
         .delete_pool(family, id, &event, clock::now())

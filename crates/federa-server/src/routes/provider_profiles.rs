@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::lists::PROVIDER_PROFILE_LIST;
 use federa_domain::exchange::ProviderProfile;
 use federa_domain::listing::{FieldError, Page};
@@ -84,7 +85,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get, update, delete))
 }
 
-fn profile_event(kind: &str, caller: &Identity, profile: &ProviderProfile) -> NewEvent {
+fn profile_event(kind: EventKind, caller: &Identity, profile: &ProviderProfile) -> NewEvent {
     NewEvent::new(kind, Initiator::of(caller), profile.participant_id)
         .provider(Some(profile.participant_id))
         .properties(json!({
@@ -183,7 +184,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = profile_event("provider_profile.created", &caller, &stored.value);
+    let event = profile_event(EventKind::ProviderProfileCreated, &caller, &stored.value);
     state.store.insert_provider_profile(&stored, &event).await?;
     Ok((StatusCode::CREATED, Json(named_one(&state, stored).await?)))
 }
@@ -226,7 +227,7 @@ async fn update(
     profile.validate()?;
     keep_offered_regions(&state, profile).await?;
     stored.updated_at = clock::now();
-    let event = profile_event("provider_profile.updated", &caller, &stored.value);
+    let event = profile_event(EventKind::ProviderProfileUpdated, &caller, &stored.value);
     state.store.update_provider_profile(&stored, &event).await?;
     Ok(Json(named_one(&state, stored).await?))
 }
@@ -240,7 +241,7 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     let stored = load(&state, &caller, id, Action::Delete).await?;
-    let event = profile_event("provider_profile.deleted", &caller, &stored.value);
+    let event = profile_event(EventKind::ProviderProfileDeleted, &caller, &stored.value);
     state
         .store
         .delete_provider_profile(id, &event, clock::now())

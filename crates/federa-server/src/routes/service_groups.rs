@@ -1,9 +1,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use federa_domain::access::{Action, Identity, Object, Owners, Role};
+use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::catalogue::{ServiceGroup, SERVICE_GROUP_LIST};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use serde_json::json;
@@ -26,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get, update, delete))
 }
 
-fn group_event(kind: &str, caller: &Identity, group: &ServiceGroup) -> NewEvent {
+fn group_event(kind: EventKind, caller: &Identity, group: &ServiceGroup) -> NewEvent {
     NewEvent::new(kind, Initiator::of(caller), group.id)
         .consumer(Some(group.consumer_id))
         .properties(json!({"name": group.name}))
@@ -46,7 +47,7 @@ async fn load(
         .await?
         .ok_or(ApiError::NotFound)?;
     let mut owners = group.owners();
-    if let (Role::Agent, Some(agent_id)) = (caller.role, caller.agent_id) {
+    if let Some(agent_id) = caller.agent_id() {
         if state.store.group_has_agent(id, agent_id).await? {
             owners = owners.with_agent(Some(agent_id));
         }
@@ -100,7 +101,7 @@ async fn create(
         .store
         .insert_service_group(
             &group,
-            &group_event("service_group.created", &caller, &group),
+            &group_event(EventKind::ServiceGroupCreated, &caller, &group),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(group.into())))
@@ -135,7 +136,7 @@ async fn update(
         .store
         .update_service_group(
             &group,
-            &group_event("service_group.updated", &caller, &group),
+            &group_event(EventKind::ServiceGroupUpdated, &caller, &group),
         )
         .await?;
     Ok(Json(group.into()))
@@ -150,7 +151,7 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     let group = load(&state, &caller, id, Action::Delete).await?;
-    let event = group_event("service_group.deleted", &caller, &group);
+    let event = group_event(EventKind::ServiceGroupDeleted, &caller, &group);
     state
         .store
         .delete_service_group(id, &event, clock::now())

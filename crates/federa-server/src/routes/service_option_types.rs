@@ -5,6 +5,7 @@ use federa_domain::access::{Action, Object, Owners};
 use federa_domain::catalogue::{
     check_option_type_key, ServiceOptionType, SERVICE_OPTION_TYPE_LIST,
 };
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use utoipa_axum::router::OpenApiRouter;
@@ -74,7 +75,7 @@ async fn create(
         updated_at: now,
     };
     let event = catalogue_event(
-        "service_option_type.created",
+        EventKind::ServiceOptionTypeCreated,
         &caller,
         option_type.id,
         &option_type.name,
@@ -126,7 +127,7 @@ async fn update(
     }
     option_type.updated_at = clock::now();
     let event = catalogue_event(
-        "service_option_type.updated",
+        EventKind::ServiceOptionTypeUpdated,
         &caller,
         id,
         &option_type.name,
@@ -153,7 +154,7 @@ async fn delete(
         .await?
         .ok_or(ApiError::NotFound)?;
     let event = catalogue_event(
-        "service_option_type.deleted",
+        EventKind::ServiceOptionTypeDeleted,
         &caller,
         id,
         &option_type.name,

@@ -4,6 +4,7 @@ use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::catalogue::{ServiceOption, SERVICE_OPTION_LIST};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use serde_json::{json, Value};
@@ -29,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get, update, delete))
 }
 
-fn option_event(kind: &str, caller: &Identity, option: &ServiceOption) -> NewEvent {
+fn option_event(kind: EventKind, caller: &Identity, option: &ServiceOption) -> NewEvent {
     NewEvent::new(kind, Initiator::of(caller), option.id)
         .provider(Some(option.provider_id))
         .properties(
@@ -118,7 +119,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = option_event("service_option.created", &caller, &option);
+    let event = option_event(EventKind::ServiceOptionCreated, &caller, &option);
     state.store.insert_service_option(&option, &event).await?;
     Ok((StatusCode::CREATED, Json(option.into())))
 }
@@ -158,7 +159,7 @@ async fn update(
         option.display_order = order;
     }
     option.updated_at = clock::now();
-    let event = option_event("service_option.updated", &caller, &option);
+    let event = option_event(EventKind::ServiceOptionUpdated, &caller, &option);
     state.store.update_service_option(&option, &event).await?;
     Ok(Json(option.into()))
 }
@@ -172,7 +173,7 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     let option = load(&state, &caller, id, Action::Delete).await?;
-    let event = option_event("service_option.deleted", &caller, &option);
+    let event = option_event(EventKind::ServiceOptionDeleted, &caller, &option);
     state
         .store
         .delete_service_option(id, &event, clock::now())

@@ -3,6 +3,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use federa_domain::pools::{ServicePoolSet, SERVICE_POOL_SET_LIST};
@@ -29,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get, update, delete))
 }
 
-fn set_event(kind: &str, caller: &Identity, set: &ServicePoolSet) -> NewEvent {
+fn set_event(kind: EventKind, caller: &Identity, set: &ServicePoolSet) -> NewEvent {
     NewEvent::new(kind, Initiator::of(caller), set.id)
         .provider(Some(set.provider_id))
         .properties(json!({"name": set.name}))
@@ -92,7 +93,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = set_event("service_pool_set.created", &caller, &set);
+    let event = set_event(EventKind::ServicePoolSetCreated, &caller, &set);
     state.store.insert_service_pool_set(&set, &event).await?;
     Ok((StatusCode::CREATED, Json(set.into())))
 }
@@ -122,7 +123,7 @@ async fn update(
         set.name = check_name("name", &name)?;
     }
     set.updated_at = clock::now();
-    let event = set_event("service_pool_set.updated", &caller, &set);
+    let event = set_event(EventKind::ServicePoolSetUpdated, &caller, &set);
     state.store.update_service_pool_set(&set, &event).await?;
     Ok(Json(set.into()))
 }
@@ -136,7 +137,7 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     let set = load(&state, &caller, id, Action::Delete).await?;
-    let event = set_event("service_pool_set.deleted", &caller, &set);
+    let event = set_event(EventKind::ServicePoolSetDeleted, &caller, &set);
     state
         .store
         .delete_service_pool_set(id, &event, clock::now())

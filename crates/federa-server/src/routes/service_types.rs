@@ -3,6 +3,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Object, Owners};
 use federa_domain::catalogue::{check_service_type_schemas, ServiceType, SERVICE_TYPE_LIST};
+use federa_domain::event_kind::EventKind;
 use federa_domain::lifecycle::LifecycleSchema;
 use federa_domain::listing::{FieldError, Page};
 use federa_domain::participant::check_name;
@@ -80,7 +81,7 @@ async fn create(
         updated_at: now,
     };
     let event = catalogue_event(
-        "service_type.created",
+        EventKind::ServiceTypeCreated,
         &caller,
         service_type.id,
         &service_type.name,
@@ -142,7 +143,12 @@ async fn update(
         keeps_states_in_use(&state, &service_type).await?;
     }
     service_type.updated_at = clock::now();
-    let event = catalogue_event("service_type.updated", &caller, id, &service_type.name);
+    let event = catalogue_event(
+        EventKind::ServiceTypeUpdated,
+        &caller,
+        id,
+        &service_type.name,
+    );
     state
         .store
         .update_service_type(&service_type, &event)
@@ -194,7 +200,12 @@ async fn delete(
         .service_type(id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let event = catalogue_event("service_type.deleted", &caller, id, &service_type.name);
+    let event = catalogue_event(
+        EventKind::ServiceTypeDeleted,
+        &caller,
+        id,
+        &service_type.name,
+    );
     state
         .store
         .delete_service_type(id, &event, clock::now())

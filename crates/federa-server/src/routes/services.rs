@@ -3,6 +3,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use federa_domain::provisioning::{Service, SERVICE_LIST};
@@ -156,7 +157,7 @@ async fn update(
     }
     if let Some(name) = name {
         let now = clock::now();
-        let event = NewEvent::new("service.updated", Initiator::of(&caller), id)
+        let event = NewEvent::new(EventKind::ServiceUpdated, Initiator::of(&caller), id)
             .provider(Some(service.provider_id))
             .consumer(Some(service.consumer_id))
             .agent(Some(service.agent_id))

@@ -23,14 +23,14 @@ async fn session(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> ApiResult<Json<SessionRes>> {
-    let participant_name = match caller.participant_id {
+    let participant_name = match caller.participant_id() {
         Some(id) => state.store.participant(id).await?.map(|p| p.name),
         None => None,
     };
     Ok(Json(SessionRes {
-        role: caller.role,
-        participant_id: caller.participant_id,
+        role: caller.role(),
+        participant_id: caller.participant_id(),
         participant_name,
-        agent_id: caller.agent_id,
+        agent_id: caller.agent_id(),
     }))
 }

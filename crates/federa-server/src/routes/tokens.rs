@@ -3,6 +3,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Role};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::listing::{FieldError, Page};
 use federa_domain::participant::check_name;
 use federa_domain::token::{scope_target, ScopeTarget, Token, DEFAULT_LIFETIME, TOKEN_LIST};
@@ -27,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(regenerate))
 }
 
-fn event(kind: &str, caller: &Identity, token: &Token) -> NewEvent {
+fn event(kind: EventKind, caller: &Identity, token: &Token) -> NewEvent {
     NewEvent::new(kind, Initiator::of(caller), token.id)
         .provider(token.participant_id)
         .agent(token.agent_id)
@@ -122,7 +123,7 @@ async fn create(
         .insert_token(
             &token,
             &hash_token_value(&value),
-            &event("token.created", &caller, &token),
+            &event(EventKind::TokenCreated, &caller, &token),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(TokenRes::new(token, Some(value)))))
@@ -171,7 +172,7 @@ async fn update(
     token.updated_at = now;
     state
         .store
-        .update_token(&token, &event("token.updated", &caller, &token))
+        .update_token(&token, &event(EventKind::TokenUpdated, &caller, &token))
         .await?;
     Ok(Json(TokenRes::new(token, None)))
 }
@@ -187,7 +188,11 @@ async fn delete(
     let token = load(&state, &caller, id, Action::Delete).await?;
     state
         .store
-        .delete_token(id, &event("token.deleted", &caller, &token), clock::now())
+        .delete_token(
+            id,
+            &event(EventKind::TokenDeleted, &caller, &token),
+            clock::now(),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -208,7 +213,7 @@ async fn regenerate(
         .replace_token_value(
             id,
             &hash_token_value(&value),
-            &event("token.regenerate", &caller, &token),
+            &event(EventKind::TokenRegenerated, &caller, &token),
             now,
         )
         .await?;

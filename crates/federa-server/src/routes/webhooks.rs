@@ -64,7 +64,7 @@ async fn create(
     Caller(caller): Caller,
     Body(req): Body<WebhookCreateReq>,
 ) -> ApiResult<(StatusCode, Json<WebhookCreatedRes>)> {
-    let participant_id = req.participant_id.or(caller.participant_id);
+    let participant_id = req.participant_id.or(caller.participant_id());
     let owners = participant_id.map(Owners::owner).unwrap_or_default();
     caller.authorize(Object::Webhook, Action::Create, &owners)?;
     if let Some(participant_id) = participant_id {

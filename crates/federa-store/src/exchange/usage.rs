@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::billing::{MetricReading, PriceChange, StatusChange};
 use federa_domain::exchange::Decimal;
 use serde_json::{Map, Value};
@@ -103,18 +104,26 @@ struct StatusRow {
 /// after what was observed, which no lifecycle state is) until the drift
 /// resolves or the lifecycle moves on; a drift to running bills nothing
 /// the consumer did not ask for.
-fn billed_status(kind: &str, properties: &Value) -> Option<String> {
+fn billed_status(kind: EventKind, properties: &Value) -> Option<String> {
     let text = |field: &str| properties.get(field).and_then(Value::as_str);
     match kind {
-        "service.created" => text("status").map(str::to_owned),
-        "service.transitioned" => text("to").map(str::to_owned),
-        "service.drifted" => text("observed")
+        EventKind::ServiceCreated => text("status").map(str::to_owned),
+        EventKind::ServiceTransitioned => text("to").map(str::to_owned),
+        EventKind::ServiceDrifted => text("observed")
             .filter(|observed| *observed != "Running")
             .map(|observed| format!("observed {observed}")),
-        "service.driftResolved" => text("status").map(str::to_owned),
+        EventKind::ServiceDriftResolved => text("status").map(str::to_owned),
         _ => None,
     }
 }
+
+/// The kinds of event a service's billed status is read from.
+const BILLED_KINDS: [EventKind; 4] = [
+    EventKind::ServiceCreated,
+    EventKind::ServiceTransitioned,
+    EventKind::ServiceDrifted,
+    EventKind::ServiceDriftResolved,
+];
 
 impl Store {
     /// The services of `party` created before `until`, with their status
@@ -145,11 +154,17 @@ impl Store {
             &[Arg::Uuid(id), Arg::Time(until)],
         )
         .await?;
+        // Wire names are fixed identifiers, never input: safe to inline.
+        let billed_kinds = BILLED_KINDS
+            .iter()
+            .map(|kind| format!("'{kind}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let statuses: Vec<StatusRow> = fetch_all(
             &self.read,
             &format!(
                 "SELECT entity_id, type, properties, created_at FROM events \
-                 WHERE {column} = $1 AND type IN ('service.created', 'service.transitioned', 'service.drifted', 'service.driftResolved') AND created_at < $2 \
+                 WHERE {column} = $1 AND type IN ({billed_kinds}) AND created_at < $2 \
                  ORDER BY sequence_number"
             ),
             &[Arg::Uuid(id), Arg::Time(until)],
@@ -157,7 +172,8 @@ impl Store {
         .await?;
         let mut status_changes: HashMap<Uuid, Vec<StatusChange>> = HashMap::new();
         for row in statuses {
-            if let Some(status) = billed_status(&row.kind, &row.properties.0) {
+            let kind = EventKind::parse(&row.kind);
+            if let Some(status) = kind.and_then(|kind| billed_status(kind, &row.properties.0)) {
                 status_changes
                     .entry(row.entity_id)
                     .or_default()

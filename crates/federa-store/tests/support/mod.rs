@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use federa_domain::catalogue::{Agent, AgentStatus, AgentType, ServiceGroup, ServiceType};
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::event_kind::EventKind;
 use federa_domain::participant::{Participant, ParticipantStatus};
 use federa_domain::provisioning::{Job, JobStatus, Service, ServiceChange};
 use federa_store::provisioning::JobFinish;
@@ -36,7 +37,7 @@ pub fn now() -> DateTime<Utc> {
         .unwrap_or(now)
 }
 
-pub fn event(kind: &str, entity_id: Uuid) -> NewEvent {
+pub fn event(kind: EventKind, entity_id: Uuid) -> NewEvent {
     NewEvent::new(kind, Initiator::system(), entity_id)
 }
 
@@ -68,7 +69,10 @@ pub async fn try_participant(store: &Store, name: &str) -> federa_store::Result<
         updated_at: now,
     };
     store
-        .insert_participant(&participant, &event("participant.created", participant.id))
+        .insert_participant(
+            &participant,
+            &event(EventKind::ParticipantCreated, participant.id),
+        )
         .await?;
     Ok(participant.id)
 }
@@ -90,7 +94,7 @@ pub async fn offer(store: &Store) -> Offer {
     store
         .insert_service_type(
             &service_type,
-            &event("serviceType.created", service_type.id),
+            &event(EventKind::ServiceTypeCreated, service_type.id),
         )
         .await
         .expect("insert a service type");
@@ -106,7 +110,10 @@ pub async fn offer(store: &Store) -> Offer {
         updated_at: now,
     };
     store
-        .insert_agent_type(&agent_type, &event("agentType.created", agent_type.id))
+        .insert_agent_type(
+            &agent_type,
+            &event(EventKind::AgentTypeCreated, agent_type.id),
+        )
         .await
         .expect("insert an agent type");
     let agent = Agent {
@@ -123,7 +130,7 @@ pub async fn offer(store: &Store) -> Offer {
         updated_at: now,
     };
     store
-        .insert_agent(&agent, &event("agent.created", agent.id), &[])
+        .insert_agent(&agent, &event(EventKind::AgentCreated, agent.id), &[])
         .await
         .expect("insert an agent");
     Offer {
@@ -154,7 +161,7 @@ async fn service_group(store: &Store, consumer_id: Uuid) -> Uuid {
         updated_at: now,
     };
     store
-        .insert_service_group(&group, &event("serviceGroup.created", group.id))
+        .insert_service_group(&group, &event(EventKind::ServiceGroupCreated, group.id))
         .await
         .expect("insert a service group");
     group.id
@@ -208,7 +215,7 @@ pub async fn order(store: &Store, offer: &Offer, name: &str) -> Job {
         .insert_service(
             &service,
             &job,
-            &[event("service.created", service.id)],
+            &[event(EventKind::ServiceCreated, service.id)],
             &[],
             None,
         )
@@ -258,12 +265,12 @@ pub async fn replicas(test: &TestStore, count: usize) -> Vec<Store> {
 }
 
 /// How many events of `kind` the log holds about `entity_id`.
-pub async fn events_of_kind(store: &Store, kind: &str, entity_id: Uuid) -> usize {
+pub async fn events_of_kind(store: &Store, kind: EventKind, entity_id: Uuid) -> usize {
     use federa_domain::listing::{Filter, Match};
     let filters = [
         Filter {
             column: "type",
-            matching: Match::AnyText(vec![kind.into()]),
+            matching: Match::AnyText(vec![kind.as_str().into()]),
         },
         Filter {
             column: "entity_id",
