@@ -1,6 +1,6 @@
 //! Authentication: 401 for missing credentials, 403 for refused ones.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use federa_domain::access::Role;
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
@@ -8,6 +8,7 @@ use federa_domain::token::Token;
 use federa_server::auth::hash_token_value;
 use federa_testkit::{TestServer, ADMIN_TOKEN};
 use serde_json::json;
+use uuid::Uuid;
 
 #[tokio::test]
 async fn missing_or_malformed_credentials_are_401() {
@@ -41,30 +42,86 @@ async fn unknown_token_is_403_and_admin_gets_the_page_envelope() {
     server.stop().await;
 }
 
+/// Stores a token row as given, bypassing the API's checks, so that a
+/// test can present a credential the API would never issue.
+async fn store_token(
+    server: &TestServer,
+    role: Role,
+    participant_id: Option<Uuid>,
+    agent_id: Option<Uuid>,
+    expire_at: DateTime<Utc>,
+    value: &str,
+) {
+    let token = Token {
+        id: Uuid::now_v7(),
+        name: value.into(),
+        role,
+        expire_at: Some(expire_at),
+        participant_id,
+        agent_id,
+        created_at: expire_at - Duration::hours(1),
+        updated_at: expire_at - Duration::hours(1),
+    };
+    let event = NewEvent::new(EventKind::TokenCreated, Initiator::system(), token.id);
+    server
+        .store
+        .insert_token(&token, &hash_token_value(value), &event)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn expired_token_is_403() {
     let server = TestServer::start().await;
     let participant = server.participant("Expired Co").await;
     let past = Utc::now() - Duration::minutes(1);
-    let token = Token {
-        id: uuid::Uuid::now_v7(),
-        name: "old".into(),
-        role: Role::Participant,
-        expire_at: Some(past),
-        participant_id: Some(participant.parse().unwrap()),
-        agent_id: None,
-        created_at: past - Duration::hours(1),
-        updated_at: past - Duration::hours(1),
-    };
-    let event = NewEvent::new(EventKind::TokenCreated, Initiator::system(), token.id);
-    server
-        .store
-        .insert_token(&token, &hash_token_value("expired-value"), &event)
-        .await
-        .unwrap();
+    let participant_id = Some(participant.parse().unwrap());
+    store_token(
+        &server,
+        Role::Participant,
+        participant_id,
+        None,
+        past,
+        "expired-value",
+    )
+    .await;
     let refused = server.get("/api/v1/participants", "expired-value").await;
     assert_eq!(refused.status, 403);
     assert_eq!(refused.body["error"], "token expired");
+    server.stop().await;
+}
+
+/// A caller holds exactly the ids its role has: a token row lacking one
+/// (which the API never writes) names no caller, so it is refused rather
+/// than acting as a participant or agent of nobody.
+#[tokio::test]
+async fn a_token_lacking_an_id_its_role_needs_is_403() {
+    let server = TestServer::start().await;
+    let participant: Uuid = server.participant("Half Co").await.parse().unwrap();
+    let later = Utc::now() + Duration::hours(1);
+    store_token(
+        &server,
+        Role::Participant,
+        None,
+        None,
+        later,
+        "no-participant",
+    )
+    .await;
+    store_token(
+        &server,
+        Role::Agent,
+        Some(participant),
+        None,
+        later,
+        "no-agent",
+    )
+    .await;
+    for value in ["no-participant", "no-agent"] {
+        let refused = server.get("/api/v1/participants", value).await;
+        assert_eq!(refused.status, 403, "{value}");
+        assert_eq!(refused.body["error"], "invalid token", "{value}");
+    }
     server.stop().await;
 }
 
