@@ -127,8 +127,8 @@ const HAND_OUT_ORDER: &str = "j.priority DESC, j.created_at, j.id";
 /// Claims up to `$2` of agent `$1`'s claimable jobs in one statement, with
 /// the lease from `$3` to `$4`, answering them. On PostgreSQL the jobs are
 /// locked as they are chosen, skipping any another claim holds, so
-/// concurrent claims take different jobs and none waits for another or
-/// fails; a job another claim took since this one's snapshot is rechecked
+/// concurrent claims take different jobs and none waits for another's job
+/// rows or fails; a job another claim took since this one's snapshot is rechecked
 /// as it is locked and left out. SQLite has one writer, so choosing and
 /// updating cannot interleave with another claim.
 fn claim_next_sql(postgres: bool) -> String {
