@@ -69,14 +69,13 @@ async fn until_status(api: &Api, path: &str, status: u16, within: Duration) -> D
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "needs PostgreSQL: .ci/run runs it with --ignored where FEDERA_TEST_POSTGRES_URL is set"]
-async fn the_exchange_waits_out_a_database_outage_and_recovers_by_itself() {
-    // Runs with the PostgreSQL half of the suite; it brings its own cluster
-    // because it stops it.
+/// `federa serve` on a PostgreSQL cluster of its own, which the test may
+/// stop and start; `test` names the test in the message when PostgreSQL is
+/// not configured.
+async fn exchange_on_its_own_cluster(test: &str) -> (PostgresCluster, Exchange) {
     assert!(
         std::env::var("FEDERA_TEST_POSTGRES_URL").is_ok(),
-        "the outage test needs PostgreSQL: set FEDERA_TEST_POSTGRES_URL"
+        "{test} needs PostgreSQL: set FEDERA_TEST_POSTGRES_URL"
     );
     let bin = postgres_binaries().expect("PostgreSQL binaries under /usr/lib/postgresql");
     let cluster = PostgresCluster::start(&bin);
@@ -88,6 +87,15 @@ async fn the_exchange_waits_out_a_database_outage_and_recovers_by_itself() {
         tempfile::tempdir().unwrap(),
     )
     .await;
+    (cluster, exchange)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: .ci/run runs it with --ignored where FEDERA_TEST_POSTGRES_URL is set"]
+async fn the_exchange_waits_out_a_database_outage_and_recovers_by_itself() {
+    // Runs with the PostgreSQL half of the suite; it brings its own cluster
+    // because it stops it.
+    let (cluster, exchange) = exchange_on_its_own_cluster("the outage test").await;
     let api = exchange.api.clone();
     let federation = Arc::new(Federation::create(&api).await);
     let stop = Arc::new(AtomicBool::new(false));
@@ -239,20 +247,7 @@ async fn burst(api: &Api, federation: &Federation, name: &str) -> Vec<u16> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs PostgreSQL: .ci/run runs it with --ignored where FEDERA_TEST_POSTGRES_URL is set"]
 async fn requests_right_after_a_database_restart_are_answered_on_fresh_connections() {
-    assert!(
-        std::env::var("FEDERA_TEST_POSTGRES_URL").is_ok(),
-        "the restart test needs PostgreSQL: set FEDERA_TEST_POSTGRES_URL"
-    );
-    let bin = postgres_binaries().expect("PostgreSQL binaries under /usr/lib/postgresql");
-    let cluster = PostgresCluster::start(&bin);
-    let exchange = Exchange::start_on(
-        FEDERA,
-        &cluster.url,
-        "127.0.0.1:0",
-        60,
-        tempfile::tempdir().unwrap(),
-    )
-    .await;
+    let (cluster, exchange) = exchange_on_its_own_cluster("the restart test").await;
     let api = exchange.api.clone();
     let federation = Federation::create(&api).await;
     let before = burst(&api, &federation, "before").await;
