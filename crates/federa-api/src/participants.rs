@@ -1,7 +1,8 @@
 //! Participants: the parties of the exchange, providers and consumers alike.
 
 use chrono::{DateTime, Utc};
-use federa_domain::participant::{Participant, ParticipantStatus};
+use federa_domain::participant::Participant;
+pub use federa_domain::participant::ParticipantStatus;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

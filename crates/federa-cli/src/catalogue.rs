@@ -19,8 +19,11 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use federa_client::Client;
+use federa_client::api::PageRes;
+use federa_client::{Client, Sent};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use uuid::Uuid;
 
 /// One file's text and its path relative to the catalogue's directory.
 pub struct CatalogueFile {
@@ -201,7 +204,8 @@ pub async fn apply(client: &Client, catalogue: &Catalogue) -> anyhow::Result<App
                     Some(id) => id.to_string(),
                     None => find(client, "/service-types", name)
                         .await?
-                        .and_then(|t| t["id"].as_str().map(str::to_string))
+                        .and_then(|found| found.id)
+                        .map(|id| id.to_string())
                         .with_context(|| {
                             format!(
                                 "agent type {}: no service type is named {name:?}",
@@ -226,26 +230,37 @@ pub async fn apply(client: &Client, catalogue: &Catalogue) -> anyhow::Result<App
 }
 
 /// The object of `collection` named exactly `name`.
-async fn find(client: &Client, collection: &str, name: &str) -> anyhow::Result<Option<Value>> {
+async fn find(
+    client: &Client,
+    collection: &str,
+    name: &str,
+) -> anyhow::Result<Option<Sent<Catalogued>>> {
     let mut page = 1;
     loop {
-        let answer: Value = client
+        let answer: PageRes<Sent<Catalogued>> = client
             .get(&format!("{collection}?pageSize=100&page={page}"))
             .await?
             .into_json()?;
-        let found = answer["items"]
-            .as_array()
+        let has_next = answer.has_next;
+        let found = answer
+            .items
             .into_iter()
-            .flatten()
-            .find(|item| item["name"] == name);
-        if let Some(found) = found {
-            return Ok(Some(found.clone()));
-        }
-        if answer["hasNext"] != true {
-            return Ok(None);
+            .find(|item| item.name.as_deref() == Some(name));
+        if found.is_some() || !has_next {
+            return Ok(found);
         }
         page += 1;
     }
+}
+
+/// An object of the catalogue as the exchange answers with it: read for
+/// its id and name, and compared with its file as a document.
+#[derive(Deserialize)]
+struct Catalogued {
+    #[serde(default)]
+    id: Option<Uuid>,
+    #[serde(default)]
+    name: Option<String>,
 }
 
 /// Whether `existing` already holds every field of `wanted`; id lists
@@ -277,19 +292,16 @@ async fn put(
     let fields = wanted.as_object().cloned().unwrap_or_default();
     let (change, id) = match find(client, collection, &name).await? {
         None => {
-            let created: Value = client
+            let created: Catalogued = client
                 .post(collection, wanted)
                 .await?
                 .into_json()
                 .with_context(|| format!("{kind} {name}"))?;
-            (
-                Change::Created,
-                created["id"].as_str().unwrap_or_default().to_string(),
-            )
+            (Change::Created, id_text(created.id))
         }
         Some(existing) => {
-            let id = existing["id"].as_str().unwrap_or_default().to_string();
-            if holds(&existing, &fields) {
+            let id = id_text(existing.id);
+            if holds(&existing.document, &fields) {
                 (Change::Unchanged, id)
             } else {
                 client
@@ -303,6 +315,10 @@ async fn put(
     };
     applied.objects.push((kind, name, change, id));
     Ok(())
+}
+
+fn id_text(id: Option<Uuid>) -> String {
+    id.map(|id| id.to_string()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -9,9 +9,21 @@ use std::time::Duration;
 use anyhow::Context;
 use federa_agent::process::ProcessDriver;
 use federa_agent::{AgentConfig, DriverConfig};
-use federa_client::Client;
+use federa_client::api::agents::AgentCreateReq;
+use federa_client::api::offerings::OfferingCreateReq;
+use federa_client::api::participants::ParticipantCreateReq;
+use federa_client::api::participants::ParticipantStatus;
+use federa_client::api::provider_profiles::ProviderProfileCreateReq;
+use federa_client::api::service_groups::ServiceGroupCreateReq;
+use federa_client::api::services::{ServiceCreateReq, ServiceRes};
+use federa_client::api::tokens::{Role, TokenCreateReq};
+use federa_client::{
+    Agents, Client, Offerings, Participants, ProviderProfiles, ServiceGroups, Services, Tokens,
+};
+use federa_domain::exchange::{Certification, CertificationKind, PriceSheet, Region};
 use serde_json::{json, Value};
 use tokio::sync::watch;
+use uuid::Uuid;
 
 /// The providers: a name, a country, and the first port of their agent's range.
 const PROVIDERS: [(&str, &str, u16); 3] = [
@@ -22,25 +34,36 @@ const PROVIDERS: [(&str, &str, u16); 3] = [
 
 /// Each provider's region, certifications, and hourly prices (EUR) of a
 /// static website and of a key-value store, in the order of [`PROVIDERS`].
-const MARKET: [(&str, &str, &[&str], &str, &str); 3] = [
+const MARKET: [(&str, &str, &[CertificationKind], &str, &str); 3] = [
     (
         "fi-hel-1",
         "Helsinki",
-        &["ISO27001", "CISPECodeOfConduct"],
+        &[
+            CertificationKind::Iso27001,
+            CertificationKind::CispeCodeOfConduct,
+        ],
         "0.012",
         "0.030",
     ),
     (
         "de-fra-1",
         "Frankfurt",
-        &["ISO27001", "BSIC5", "GaiaXLabel1"],
+        &[
+            CertificationKind::Iso27001,
+            CertificationKind::BsiC5,
+            CertificationKind::GaiaXLabel1,
+        ],
         "0.015",
         "0.025",
     ),
     (
         "fr-par-1",
         "Paris",
-        &["ISO27001", "SecNumCloud", "HDS"],
+        &[
+            CertificationKind::Iso27001,
+            CertificationKind::SecNumCloud,
+            CertificationKind::Hds,
+        ],
         "0.018",
         "0.028",
     ),
@@ -133,20 +156,15 @@ pub async fn run(listen: SocketAddr, shutdown: impl Future<Output = ()>) -> anyh
 
 struct Federation {
     consumer_token: String,
-    services: Vec<(String, String, String)>,
+    services: Vec<(String, Uuid, String)>,
 }
 
 /// The demo's running agents, awaited on the way out.
-type Agents = tokio::sync::Mutex<Vec<tokio::task::JoinHandle<anyhow::Result<()>>>>;
+type RunningAgents = tokio::sync::Mutex<Vec<tokio::task::JoinHandle<anyhow::Result<()>>>>;
 
 async fn wait_until_ready(admin: &Client) -> anyhow::Result<()> {
     for _ in 0..100 {
-        if admin
-            .get("/participants?pageSize=1")
-            .await
-            .map(|r| r.status.is_success())
-            .unwrap_or(false)
-        {
+        if admin.list::<Participants>("pageSize=1").await.is_ok() {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -154,19 +172,40 @@ async fn wait_until_ready(admin: &Client) -> anyhow::Result<()> {
     anyhow::bail!("the exchange did not answer at {}", admin.base())
 }
 
-fn id(reply: federa_client::Reply) -> anyhow::Result<String> {
-    let body: Value = reply.into_json()?;
-    body["id"]
-        .as_str()
-        .map(str::to_string)
-        .context("no id in the answer")
+/// An id the demo's built-in catalogue names.
+fn catalogue_id(
+    applied: &crate::catalogue::Applied,
+    kind: &str,
+    name: &str,
+) -> anyhow::Result<Uuid> {
+    applied
+        .id(kind, name)
+        .and_then(|id| id.parse().ok())
+        .with_context(|| format!("the demo catalogue has no {kind} {name}"))
+}
+
+async fn participant(admin: &Client, name: &str) -> anyhow::Result<Uuid> {
+    let request = ParticipantCreateReq {
+        name: name.to_string(),
+        status: ParticipantStatus::Enabled,
+    };
+    Ok(admin.create::<Participants>(&request).await?.id)
+}
+
+/// A token's value, shown only in the answer that creates it.
+async fn token(admin: &Client, request: TokenCreateReq) -> anyhow::Result<String> {
+    admin
+        .create::<Tokens>(&request)
+        .await?
+        .value
+        .context("the exchange answered a new token without its value")
 }
 
 async fn build(
     admin: &Client,
     dir: &std::path::Path,
     stop: &watch::Receiver<bool>,
-    agents: &Agents,
+    agents: &RunningAgents,
 ) -> anyhow::Result<Federation> {
     let files: Vec<crate::catalogue::CatalogueFile> = CATALOGUE
         .iter()
@@ -176,42 +215,35 @@ async fn build(
         })
         .collect();
     let applied = crate::catalogue::apply(admin, &crate::catalogue::parse(&files)?).await?;
-    let catalogue_id = |kind: &str, name: &str| {
-        applied
-            .id(kind, name)
-            .map(str::to_string)
-            .with_context(|| format!("the demo catalogue has no {kind} {name}"))
-    };
-    let website_type = catalogue_id("service type", "Static website")?;
-    let kv_type = catalogue_id("service type", "Key-value store")?;
-    let agent_type = catalogue_id("agent type", "Federa process agent")?;
+    let website_type = catalogue_id(&applied, "service type", "Static website")?;
+    let kv_type = catalogue_id(&applied, "service type", "Key-value store")?;
+    let agent_type = catalogue_id(&applied, "agent type", "Federa process agent")?;
     let expire_at = chrono::Utc::now() + chrono::Duration::days(30);
 
     let mut agent_ids = Vec::new();
     for (index, (name, country, first_port)) in PROVIDERS.iter().enumerate() {
-        let provider = id(admin
-            .post("/participants", &json!({"name": name, "status": "Enabled"}))
-            .await?)?;
-        let agent_id = id(admin
-            .post(
-                "/agents",
-                &json!({"name": format!("{} agent", country.to_lowercase()), "providerId": provider, "agentTypeId": agent_type,
-                        "tags": [format!("country:{country}")],
-                        "configuration": {"country": country, "configDir": dir.join(format!("agent-{index}")),
-                                          "workDir": dir.join(format!("agent-{index}")),
-                                          "firstPort": first_port, "lastPort": first_port + 99}}),
-            )
-            .await?)?;
-        let token: Value = admin
-            .post(
-                "/tokens",
-                &json!({"name": format!("agent {index}"), "role": "agent", "scopeId": agent_id, "expireAt": expire_at}),
-            )
-            .await?
-            .into_json()?;
+        let provider = participant(admin, name).await?;
+        let agent_dir = dir.join(format!("agent-{index}"));
+        let configuration = json!({"country": country, "configDir": agent_dir, "workDir": agent_dir,
+                                   "firstPort": first_port, "lastPort": first_port + 99});
+        let agent = AgentCreateReq {
+            name: format!("{} agent", country.to_lowercase()),
+            provider_id: provider,
+            agent_type_id: agent_type,
+            tags: vec![format!("country:{country}")],
+            configuration: configuration.as_object().cloned(),
+            service_pool_set_id: None,
+        };
+        let agent_id = admin.create::<Agents>(&agent).await?.id;
+        let agent_token = TokenCreateReq {
+            name: format!("agent {index}"),
+            role: Role::Agent,
+            expire_at: Some(expire_at),
+            scope_id: Some(agent_id),
+        };
         let config = AgentConfig {
             url: admin.base().to_string(),
-            token: token["value"].as_str().map(str::to_string),
+            token: Some(token(admin, agent_token).await?),
             token_file: None,
             concurrency: 4,
             poll_wait_seconds: 30,
@@ -220,14 +252,14 @@ async fn build(
             observe_seconds: 10,
             token_check_seconds: 3600,
             driver: DriverConfig::Process {
-                work_dir: dir.join(format!("agent-{index}")),
+                work_dir: agent_dir.clone(),
                 ports: [*first_port, first_port + 99],
                 stop_on_exit: true,
                 allow_commands: false,
             },
         };
         let driver = Arc::new(ProcessDriver::new(
-            dir.join(format!("agent-{index}")),
+            agent_dir,
             [*first_port, first_port + 99],
             true,
             false,
@@ -243,79 +275,78 @@ async fn build(
         agent_ids.push(agent_id);
         offer(
             admin,
-            &provider,
+            provider,
             country,
             &MARKET[index],
-            [website_type.as_str(), kv_type.as_str()],
+            [website_type, kv_type],
         )
         .await?;
     }
 
-    let consumer = id(admin
-        .post(
-            "/participants",
-            &json!({"name": "Demo Consumer", "status": "Enabled"}),
-        )
-        .await?)?;
-    let consumer_token: Value = admin
-        .post(
-            "/tokens",
-            &json!({"name": "demo consumer", "role": "participant", "scopeId": consumer, "expireAt": expire_at}),
-        )
-        .await?
-        .into_json()?;
-    let consumer_token = consumer_token["value"]
-        .as_str()
-        .context("token value")?
-        .to_string();
+    let consumer = participant(admin, "Demo Consumer").await?;
+    let consumer_token = token(
+        admin,
+        TokenCreateReq {
+            name: "demo consumer".to_string(),
+            role: Role::Participant,
+            expire_at: Some(expire_at),
+            scope_id: Some(consumer),
+        },
+    )
+    .await?;
     let consumer_client = Client::new(admin.base(), &consumer_token)?;
-    let group = id(consumer_client
-        .post(
-            "/service-groups",
-            &json!({"name": "demo", "consumerId": consumer}),
-        )
-        .await?)?;
+    let group = ServiceGroupCreateReq {
+        name: "demo".to_string(),
+        consumer_id: consumer,
+    };
+    let group = consumer_client.create::<ServiceGroups>(&group).await?.id;
 
     let orders = [
         (
             "welcome-site",
-            &website_type,
-            &agent_ids[0],
+            website_type,
+            agent_ids[0],
             json!({"content": WELCOME_PAGE}),
         ),
         (
             "docs-site",
-            &website_type,
-            &agent_ids[1],
+            website_type,
+            agent_ids[1],
             json!({"content": "<h1>Documentation</h1><p>Served by a provider in Germany.</p>"}),
         ),
         (
             "sessions",
-            &kv_type,
-            &agent_ids[2],
+            kv_type,
+            agent_ids[2],
             json!({"program": "kv-store"}),
         ),
     ];
     let mut services = Vec::new();
     for (name, service_type, agent, properties) in orders {
-        let service = id(consumer_client
-            .post(
-                "/services",
-                &json!({"name": name, "serviceTypeId": service_type, "groupId": group, "agentId": agent, "properties": properties}),
-            )
-            .await?)?;
+        let order = ServiceCreateReq {
+            name: name.to_string(),
+            service_type_id: service_type,
+            group_id: group,
+            agent_id: Some(agent),
+            agent_tags: Vec::new(),
+            properties: properties.as_object().cloned().unwrap_or_default(),
+            placement: None,
+        };
+        let service = consumer_client.order_service(&order).await?.service.id;
         services.push((name.to_string(), service));
     }
     let mut running = Vec::new();
     for (name, service) in services {
-        wait_for_status(&consumer_client, &service, "Stopped").await?;
-        consumer_client
-            .post(&format!("/services/{service}/start"), &json!({}))
-            .await?
-            .into_ok()?;
-        let started = wait_for_status(&consumer_client, &service, "Started").await?;
-        let url = started["agentInstanceData"]["url"]
-            .as_str()
+        wait_for_status(&consumer_client, service, "Stopped").await?;
+        consumer_client.act_on_service(service, "start").await?;
+        let started = wait_for_status(&consumer_client, service, "Started").await?;
+        // Each driver reports instance data of its own shape; the process
+        // driver's names the URL its service answers at.
+        let url = started
+            .agent_instance_data
+            .as_ref()
+            .and_then(|data| data.get("url"))
+            .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
         running.push((name, service, url));
@@ -330,46 +361,62 @@ async fn build(
 /// so consumers can order by placement as well as by agent.
 async fn offer(
     admin: &Client,
-    provider: &str,
+    provider: Uuid,
     country: &str,
-    (region, city, certifications, website_price, kv_price): &(&str, &str, &[&str], &str, &str),
-    [website_type, kv_type]: [&str; 2],
+    (region, city, certifications, website_price, kv_price): &(
+        &str,
+        &str,
+        &[CertificationKind],
+        &str,
+        &str,
+    ),
+    [website_type, kv_type]: [Uuid; 2],
 ) -> anyhow::Result<()> {
     let expires_at = chrono::Utc::now() + chrono::Duration::days(365);
-    admin
-        .post(
-            "/provider-profiles",
-            &json!({"participantId": provider, "jurisdiction": country,
-                    "regions": [{"code": region, "country": country, "name": city}],
-                    "certifications": certifications.iter()
-                        .map(|kind| json!({"kind": kind, "expiresAt": expires_at}))
-                        .collect::<Vec<_>>()}),
-        )
-        .await?
-        .into_ok()?;
+    let profile = ProviderProfileCreateReq {
+        participant_id: provider,
+        jurisdiction: country.to_string(),
+        subject_to_non_eu_law: false,
+        regions: vec![Region {
+            code: region.to_string(),
+            country: country.to_string(),
+            name: Some(city.to_string()),
+        }],
+        certifications: certifications
+            .iter()
+            .map(|&kind| Certification { kind, expires_at })
+            .collect(),
+    };
+    admin.create::<ProviderProfiles>(&profile).await?;
     for (service_type, price) in [(website_type, website_price), (kv_type, kv_price)] {
-        admin
-            .post(
-                "/offerings",
-                &json!({"participantId": provider, "serviceTypeId": service_type,
-                        "regions": [region], "price": {"hourly": price}}),
-            )
-            .await?
-            .into_ok()?;
+        let offering = OfferingCreateReq {
+            participant_id: provider,
+            service_type_id: service_type,
+            regions: vec![region.to_string()],
+            price: PriceSheet {
+                hourly: price.parse().context("a demo price")?,
+                per_property: Vec::new(),
+                per_metric: Vec::new(),
+            },
+            capacity: None,
+            enabled: None,
+        };
+        admin.create::<Offerings>(&offering).await?;
     }
     Ok(())
 }
 
-async fn wait_for_status(client: &Client, service: &str, status: &str) -> anyhow::Result<Value> {
+async fn wait_for_status(
+    client: &Client,
+    service: Uuid,
+    status: &str,
+) -> anyhow::Result<ServiceRes> {
     for _ in 0..600 {
-        let body: Value = client
-            .get(&format!("/services/{service}"))
-            .await?
-            .into_json()?;
-        if body["status"] == status {
-            return Ok(body);
+        let current = client.read::<Services>(service).await?;
+        if current.status == status {
+            return Ok(current);
         }
-        if body["status"] == "Failed" {
+        if current.status == "Failed" {
             anyhow::bail!("service {service} failed");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

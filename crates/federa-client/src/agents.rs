@@ -7,7 +7,7 @@ use federa_api::tokens::TokenRes;
 use reqwest::Method;
 use uuid::Uuid;
 
-use crate::{Client, ClientError};
+use crate::{Client, ClientError, Sent};
 
 impl Client {
     /// The calling agent's own record.
@@ -48,7 +48,7 @@ impl Client {
         &self,
         id: Uuid,
         regenerate: bool,
-    ) -> Result<InstallCommandRes, ClientError> {
+    ) -> Result<Sent<InstallCommandRes>, ClientError> {
         let path = if regenerate {
             format!("/agents/{id}/install-command/regenerate")
         } else {

@@ -6,6 +6,7 @@
 //!
 //! `send` and the verbs below it remain for what has no wire type: the
 //! command line's generic commands, which pass documents through as given.
+//! An answer shown as it came is read as [`Sent`]: typed, with its document.
 
 mod agents;
 mod collections;
@@ -15,7 +16,9 @@ mod exchange;
 mod jobs;
 mod metric_entries;
 mod retry;
+mod sent;
 mod services;
+mod session;
 mod vault;
 
 use std::time::Duration;
@@ -28,8 +31,10 @@ pub use collections::*;
 pub use error::ClientError;
 pub use federa_api as api;
 pub use jobs::Claimed;
+pub use reqwest;
 pub use reqwest::{Method, StatusCode};
 pub use retry::RetryPolicy;
+pub use sent::Sent;
 
 /// A connection to one exchange with one token. Clones share the token, so
 /// a token renewed through one is used by all.
@@ -82,6 +87,22 @@ impl Client {
             http,
             retry: RetryPolicy::default(),
         })
+    }
+
+    /// A client for `token` over this one's connections, with its retries.
+    pub fn with_token(&self, token: &str) -> Client {
+        Client {
+            base: self.base.clone(),
+            token: std::sync::Arc::new(std::sync::RwLock::new(token.to_string())),
+            http: self.http.clone(),
+            retry: self.retry,
+        }
+    }
+
+    /// The HTTP client underneath, for requests no method here makes:
+    /// headers of the caller's choosing, bodies that are not JSON.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Client {
@@ -165,6 +186,36 @@ impl Client {
             };
             tokio::time::sleep(wait.min(self.retry.max_delay)).await;
         }
+    }
+
+    /// Sends `method path` (from the server root, so `/healthz` too) once,
+    /// bearing `token` instead of this client's, or none: for a caller that
+    /// judges every answer itself, so nothing is retried and no time limit
+    /// is set.
+    pub async fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<Reply, ClientError> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let network = |e: reqwest::Error| ClientError::Network(e.to_string());
+        let response = request.send().await.map_err(network)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.map_err(network)?;
+        Ok(Reply {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        })
     }
 
     /// Opens a long-lived response, e.g. a Server-Sent Events stream, to

@@ -2,7 +2,7 @@
 //! a provider earns over a period, as the exchange prices it.
 
 use clap::Args;
-use serde_json::Value;
+use federa_domain::exchange::billing::Currency;
 
 use super::{connect, output, query, usage, Connection, Format, Outcome};
 
@@ -46,13 +46,7 @@ impl Bill {
     }
 }
 
-const LINE_COLUMNS: &[(&str, &str)] = &[
-    ("SERVICE", "serviceName"),
-    ("LINE", "description"),
-    ("QUANTITY", "quantity"),
-    ("UNIT PRICE", "unitPrice"),
-    ("AMOUNT", "amount"),
-];
+const LINE_HEADERS: &[&str] = &["SERVICE", "LINE", "QUANTITY", "UNIT PRICE", "AMOUNT"];
 
 /// A bare date is the start of that day in UTC, as the API takes times.
 fn instant(flag: &str, text: &str) -> Result<String, super::Failure> {
@@ -89,7 +83,7 @@ pub async fn bill(connection: &Connection, bill: Bill, args: BillArgs) -> Outcom
     if args.csv {
         pairs.push(("format".to_string(), "csv".to_string()));
         let response = client
-            .open(&format!("{}{}", bill.path(), query(&pairs)), &[])
+            .open(&format!("{}?{}", bill.path(), query(&pairs)), &[])
             .await
             .map_err(as_flag)?;
         let text = response
@@ -99,25 +93,36 @@ pub async fn bill(connection: &Connection, bill: Bill, args: BillArgs) -> Outcom
         print!("{text}");
         return Ok(());
     }
-    let answer: Value = client
-        .get(&format!("{}{}", bill.path(), query(&pairs)))
-        .await?
-        .into_json()
-        .map_err(as_flag)?;
+    let answer = match bill {
+        Bill::Invoice => client.bill(&query(&pairs)).await,
+        Bill::Statement => client.statement(&query(&pairs)).await,
+    }
+    .map_err(as_flag)?;
     match connection.output {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&answer).unwrap_or_default()
-        ),
+        Format::Json => println!("{}", output::pretty(&answer.document)),
         Format::Table | Format::Id => {
-            let lines = answer["lines"].as_array().cloned().unwrap_or_default();
-            println!("{}", output::table(LINE_COLUMNS, &lines));
+            let rows = answer
+                .lines
+                .iter()
+                .map(|line| {
+                    vec![
+                        line.service_name.clone(),
+                        line.description.clone(),
+                        line.quantity.to_string(),
+                        line.unit_price.to_string(),
+                        line.amount.to_string(),
+                    ]
+                })
+                .collect();
+            println!("{}", output::grid(LINE_HEADERS, rows));
+            let currency = match answer.currency {
+                Currency::Eur => "EUR",
+            };
             println!(
-                "Total {} {} for {} to {}",
-                answer["total"].as_str().unwrap_or("0"),
-                answer["currency"].as_str().unwrap_or("EUR"),
-                answer["periodFrom"].as_str().unwrap_or(""),
-                answer["periodTo"].as_str().unwrap_or(""),
+                "Total {} {currency} for {} to {}",
+                answer.total,
+                output::timestamp(&answer.period_from),
+                output::timestamp(&answer.period_to),
             );
         }
     }

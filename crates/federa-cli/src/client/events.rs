@@ -4,10 +4,13 @@
 //! it, by the name of the token (or participant) where it can be read.
 
 use clap::{Args, Subcommand};
-use serde_json::{json, Value};
+use federa_client::api::events::EventRes;
+use federa_client::{ClientError, Sent};
+use serde::Deserialize;
+use uuid::Uuid;
 
 use super::names::{self, Kind, Names};
-use super::{connect, output, resources, show, Connection, Format, Outcome, ReadVerb, Verb};
+use super::{connect, output, resources, show_page, Connection, Format, Outcome, ReadVerb, Verb};
 
 #[derive(Args)]
 pub struct EventsArgs {
@@ -27,14 +30,8 @@ enum EventsVerb {
     },
 }
 
-/// The columns of an event's line, over the fields [`line`] makes.
-const COLUMNS: &[(&str, &str)] = &[
-    ("SEQ", "sequenceNumber"),
-    ("TIME", "time"),
-    ("TYPE", "type"),
-    ("BY", "initiator"),
-    ("SUBJECT", "subject"),
-];
+/// The columns of an event's line, as [`line`] makes it.
+const HEADERS: [&str; 5] = ["SEQ", "TIME", "TYPE", "BY", "SUBJECT"];
 
 /// The widths `tail` pads its columns (all but the last) to, since it
 /// cannot measure lines it has not seen; wide enough for every event type.
@@ -47,21 +44,26 @@ pub async fn events(connection: &Connection, args: EventsArgs) -> Outcome {
             let (client, page, connection) = super::list_page(connection, resource, list).await?;
             match connection.output {
                 Format::Table => {
-                    let events = page["items"].as_array().cloned().unwrap_or_default();
+                    let events: Vec<EventRes> = page
+                        .items
+                        .iter()
+                        .map(|item| EventRes::deserialize(&item.document))
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| ClientError::Decode(e.to_string()))?;
                     // Read oldest first, whatever the sort, so that names
                     // learnt from an object's creation serve its later
                     // events (and name what has since been deleted).
                     let mut oldest_first: Vec<usize> = (0..events.len()).collect();
-                    oldest_first.sort_by_key(|&i| events[i]["sequenceNumber"].as_u64());
+                    oldest_first.sort_by_key(|&i| events[i].sequence_number);
                     let mut lookup = Names::new(&client);
-                    let mut lines = vec![Value::Null; events.len()];
+                    let mut lines = vec![Vec::new(); events.len()];
                     for i in oldest_first {
                         lines[i] = line(&mut lookup, &events[i]).await;
                     }
-                    println!("{}", output::table(COLUMNS, &lines));
+                    println!("{}", output::grid(&HEADERS, lines));
                     super::print_page_count(&page);
                 }
-                Format::Json | Format::Id => show(&connection, resource, &page),
+                Format::Json | Format::Id => show_page(&connection, resource, &page, &[]),
             }
             Ok(())
         }
@@ -80,10 +82,7 @@ async fn tail(connection: &Connection, after: Option<u64>) -> Outcome {
     if connection.output == Format::Table {
         println!(
             "{}",
-            output::fixed_row(
-                COLUMNS.iter().map(|(header, _)| header.to_string()),
-                TAIL_WIDTHS
-            )
+            output::fixed_row(HEADERS.map(String::from), TAIL_WIDTHS)
         );
     }
     let mut last = after;
@@ -103,17 +102,16 @@ async fn tail(connection: &Connection, after: Option<u64>) -> Outcome {
                     .filter_map(|line| line.strip_prefix("data:"))
                     .map(str::trim_start)
                     .collect();
-                let Ok(event) = serde_json::from_str::<Value>(&data) else {
+                let Ok(event) = serde_json::from_str::<Sent<EventRes>>(&data) else {
                     continue;
                 };
-                last = event["sequenceNumber"].as_u64().or(last);
+                last = u64::try_from(event.sequence_number).ok().or(last);
                 match connection.output {
-                    Format::Json => println!("{event}"),
-                    Format::Id => println!("{}", event["id"].as_str().unwrap_or_default()),
+                    Format::Json => println!("{}", event.document),
+                    Format::Id => println!("{}", event.id),
                     Format::Table => {
                         let line = line(&mut lookup, &event).await;
-                        let cells = COLUMNS.iter().map(|(_, field)| output::cell(&line[*field]));
-                        println!("{}", output::fixed_row(cells, TAIL_WIDTHS));
+                        println!("{}", output::fixed_row(line, TAIL_WIDTHS));
                     }
                 }
             }
@@ -125,26 +123,20 @@ async fn tail(connection: &Connection, after: Option<u64>) -> Outcome {
 
 /// An event as a table line: its number, time to the second, type, who
 /// caused it and what it is about.
-async fn line(lookup: &mut Names<'_>, event: &Value) -> Value {
-    let created = event["createdAt"].as_str().unwrap_or_default();
-    // `2026-12-03T04:22:05.123456Z` to the second.
-    let time = match created.get(..19) {
-        Some(seconds) => format!("{seconds}Z"),
-        None => created.to_string(),
-    };
-    json!({
-        "sequenceNumber": event["sequenceNumber"],
-        "time": time,
-        "type": event["type"],
-        "initiator": initiator(lookup, event).await,
-        "subject": subject(lookup, event).await,
-    })
+async fn line(lookup: &mut Names<'_>, event: &EventRes) -> Vec<String> {
+    vec![
+        event.sequence_number.to_string(),
+        event.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        event.kind.clone(),
+        initiator(lookup, event).await,
+        subject(lookup, event).await,
+    ]
 }
 
 /// Who caused the event: `system`, `admin`, or the token (else the
 /// participant or agent) behind the call.
-async fn initiator(lookup: &mut Names<'_>, event: &Value) -> String {
-    let id = event["initiatorId"].as_str().unwrap_or_default();
+async fn initiator(lookup: &mut Names<'_>, event: &EventRes) -> String {
+    let id = event.initiator_id.as_str();
     for kind in [names::TOKEN, names::PARTICIPANT, names::AGENT] {
         if let Some(name) = lookup.find(kind, id).await {
             return name;
@@ -153,40 +145,50 @@ async fn initiator(lookup: &mut Names<'_>, event: &Value) -> String {
     id.to_string()
 }
 
+/// What an event's properties say of its subject, where its kind names
+/// one: each kind writes properties of its own shape.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct SubjectProperties {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    service_id: Option<Uuid>,
+    #[serde(default)]
+    action: Option<String>,
+}
+
 /// What the event is about, e.g. `service web-01 (start job)`,
 /// `service type Static website` or `offering of Aurora Cloud Oy`.
-async fn subject(lookup: &mut Names<'_>, event: &Value) -> String {
-    let kind = event["type"]
-        .as_str()
-        .and_then(|kind| kind.split_once('.'))
-        .map_or("", |(object, _)| object);
-    let properties = &event["properties"];
+async fn subject(lookup: &mut Names<'_>, event: &EventRes) -> String {
+    let kind = event.kind.split_once('.').map_or("", |(object, _)| object);
+    let properties = SubjectProperties::deserialize(&event.properties).unwrap_or_default();
     // Job and placement events are about the service they serve.
     let (object, id) = match kind {
-        "job" => ("service", event["entityId"].as_str()),
-        "placement" => ("service", properties["serviceId"].as_str()),
-        other => (other, event["entityId"].as_str()),
+        "job" => ("service", event.entity_id),
+        "placement" => ("service", properties.service_id),
+        other => (other, event.entity_id),
     };
     let label = object.replace('_', " ");
-    let Some(id) = id else {
+    let Some(id) = id.map(|id| id.to_string()) else {
         return label;
     };
     let collection = collection_of(object);
-    let name = match (properties["name"].as_str(), collection) {
+    let name = match (properties.name, collection) {
         (Some(name), Some(collection)) if object == kind => {
-            lookup.learn(collection, id, name);
-            Some(name.to_string())
+            lookup.learn(collection, &id, &name);
+            Some(name)
         }
-        (Some(name), None) if object == kind => Some(name.to_string()),
-        (_, Some(collection)) => lookup.find(collection, id).await,
+        (Some(name), None) if object == kind => Some(name),
+        (_, Some(collection)) => lookup.find(collection, &id).await,
         (_, None) => None,
     };
     let mut subject = match name {
         Some(name) => format!("{label} {name}"),
         // Nameless objects of a provider (its profile, its offerings) are
         // told by whose they are.
-        None => match event["providerId"].as_str() {
-            Some(provider) => match lookup.find(Kind::Provider, provider).await {
+        None => match event.provider_id {
+            Some(provider) => match lookup.find(Kind::Provider, &provider.to_string()).await {
                 Some(provider) => format!("{label} of {provider}"),
                 None => format!("{label} {id}"),
             },
@@ -194,7 +196,7 @@ async fn subject(lookup: &mut Names<'_>, event: &Value) -> String {
         },
     };
     if kind == "job" {
-        if let Some(action) = properties["action"].as_str() {
+        if let Some(action) = properties.action {
             subject.push_str(&format!(" ({action} job)"));
         }
     }

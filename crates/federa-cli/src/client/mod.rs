@@ -18,8 +18,11 @@ mod values;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use federa_client::{Client, ClientError};
+use federa_client::api::PageRes;
+use federa_client::{Client, ClientError, Sent, StatusCode};
+use output::{Page, Record};
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 pub use billing::{bill, Bill, BillArgs};
 pub use events::{events, EventsArgs};
@@ -115,38 +118,43 @@ pub async fn agents(connection: &Connection, args: AgentsArgs) -> Outcome {
         AgentsVerb::InstallCommand { id, regenerate } => (id, regenerate),
     };
     let client = connect(connection)?;
-    let path = format!("/agents/{id}/install-command");
-    let reply = if regenerate {
+    let id = id_arg(&id)?;
+    let answer = match client.agent_install_command(id, regenerate).await {
         // Regenerating needs one to replace; the first time, create it.
-        let reply = client
-            .post(&format!("{path}/regenerate"), &Value::Null)
-            .await?;
-        if reply.status == federa_client::StatusCode::NOT_FOUND {
-            client.post(&path, &Value::Null).await?
-        } else {
-            reply
+        Err(refused) if regenerate && refused.status() == Some(StatusCode::NOT_FOUND) => {
+            client.agent_install_command(id, false).await
         }
-    } else {
-        client.post(&path, &Value::Null).await?
+        answer => answer,
     };
-    if reply.status == federa_client::StatusCode::CONFLICT {
-        return Err(Failure {
-            code: 1,
-            message: "the agent has a live install command; replace it with --regenerate".into(),
-        });
-    }
-    let answer: Value = reply.into_json()?;
+    let answer = match answer {
+        Err(refused) if refused.status() == Some(StatusCode::CONFLICT) => {
+            return Err(Failure {
+                code: 1,
+                message: "the agent has a live install command; replace it with --regenerate"
+                    .into(),
+            })
+        }
+        answer => answer?,
+    };
     match connection.output {
-        Format::Json => println!("{answer}"),
+        Format::Json => println!("{}", answer.document),
         Format::Table | Format::Id => {
-            println!("{}", answer["installCommand"].as_str().unwrap_or_default());
+            println!("{}", answer.install_command);
             eprintln!(
                 "Run it on the agent's host before {}; it works once.",
-                answer["expiresAt"].as_str().unwrap_or("it expires")
+                output::timestamp(&answer.expires_at)
             );
         }
     }
     Ok(())
+}
+
+/// An id typed on the command line, for the commands that read the
+/// object it names.
+fn id_arg(text: &str) -> Result<Uuid, Failure> {
+    text.trim()
+        .parse()
+        .map_err(|_| usage(format!("{text:?} is not an id")))
 }
 
 #[derive(Subcommand)]
@@ -234,40 +242,41 @@ pub fn connect(connection: &Connection) -> Result<Client, Failure> {
     Ok(Client::new(&url, &token)?)
 }
 
-/// Prints a list page or one object as asked.
-pub fn show(connection: &Connection, resource: &Resource, value: &Value) {
+/// Prints one record as asked: as the exchange sent it, or its id.
+pub fn show(connection: &Connection, document: &Value, id: Option<Uuid>) {
     match connection.output {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(value).unwrap_or_default()
-        ),
-        Format::Table => match value.get("items").and_then(Value::as_array) {
-            Some(items) => {
-                println!("{}", output::table(resource.columns, items));
-                print_page_count(value);
-            }
-            None => println!("{}", output::record(value)),
-        },
-        Format::Id => match value.get("items").and_then(Value::as_array) {
-            Some(items) => items
-                .iter()
-                .filter_map(|item| item["id"].as_str())
-                .for_each(|id| println!("{id}")),
-            None => println!("{}", value["id"].as_str().unwrap_or_default()),
-        },
+        Format::Json => println!("{}", output::pretty(document)),
+        Format::Table => println!("{}", output::record(document)),
+        Format::Id => println!("{}", id.map(|id| id.to_string()).unwrap_or_default()),
+    }
+}
+
+/// Prints a page of a list as asked; `rows` are its records as the table
+/// shows them.
+pub fn show_page(connection: &Connection, resource: &Resource, page: &Page, rows: &[Value]) {
+    match connection.output {
+        Format::Json => println!("{}", output::pretty(&page.document)),
+        Format::Table => {
+            println!("{}", output::table(resource.columns, rows));
+            print_page_count(page);
+        }
+        Format::Id => page
+            .items
+            .iter()
+            .filter_map(|item| item.id)
+            .for_each(|id| println!("{id}")),
     }
 }
 
 /// Where a printed page stands in its list, on stderr, out of the way of
 /// the table.
-fn print_page_count(page: &Value) {
-    if let (Some(total), Some(number), Some(pages)) = (
-        page["totalItems"].as_u64(),
-        page["currentPage"].as_u64(),
-        page["totalPages"].as_u64(),
-    ) {
-        eprintln!("{total} in all; page {number} of {}", pages.max(1));
-    }
+fn print_page_count<T>(page: &PageRes<T>) {
+    eprintln!(
+        "{} in all; page {} of {}",
+        page.total_items,
+        page.current_page,
+        page.total_pages.max(1)
+    );
 }
 
 /// `federa catalogue apply DIR`: one line per object, saying what changed.
@@ -302,10 +311,10 @@ pub async fn apply_catalogue(connection: &Connection, dir: &std::path::Path) -> 
 
 /// `federa whoami`: the session the token opens.
 pub async fn whoami(connection: &Connection) -> Outcome {
-    let session: Value = connect(connection)?.get("/session").await?.into_json()?;
+    let session = connect(connection)?.session().await?;
     match connection.output {
-        Format::Json => println!("{session}"),
-        Format::Table | Format::Id => println!("{}", output::record(&session)),
+        Format::Json => println!("{}", session.document),
+        Format::Table | Format::Id => println!("{}", output::record(&session.document)),
     }
     Ok(())
 }
@@ -320,15 +329,13 @@ fn body(set: &[String], json: Option<&str>) -> Result<Value, Failure> {
     Ok(Value::Object(map))
 }
 
+/// A URL query, without its `?`.
 fn query(pairs: &[(String, String)]) -> String {
-    if pairs.is_empty() {
-        return String::new();
-    }
-    let encoded: Vec<String> = pairs
+    pairs
         .iter()
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect();
-    format!("?{}", encoded.join("&"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn encode(text: &str) -> String {
@@ -349,11 +356,11 @@ async fn list_page(
     connection: &Connection,
     resource: &Resource,
     list: ListArgs,
-) -> Result<(Client, Value, Connection), Failure> {
+) -> Result<(Client, Page, Connection), Failure> {
     let asked = list.query(resource.name, (resource.list)())?;
     let client = connect(connection)?;
-    let page: Value = client
-        .get(&format!("{}{}", resource.path, query(&asked.pairs)))
+    let page: Page = client
+        .get(&format!("{}?{}", resource.path, query(&asked.pairs)))
         .await?
         .into_json()?;
     let mut connection = connection.clone();
@@ -369,13 +376,12 @@ pub async fn resource(connection: &Connection, name: &str, args: ResourceArgs) -
         resources::find(name).ok_or_else(|| usage(format!("unknown resource {name}")))?;
     let verb = match args.verb {
         Verb::List(list) => {
-            let (client, mut page, connection) = list_page(connection, resource, list).await?;
+            let (client, page, connection) = list_page(connection, resource, list).await?;
+            let mut rows: Vec<Value> = page.items.iter().map(|i| i.document.clone()).collect();
             if connection.output == Format::Table {
-                if let Some(items) = page.get_mut("items").and_then(Value::as_array_mut) {
-                    names::name_rows(&mut Names::new(&client), resource.named, items).await;
-                }
+                names::name_rows(&mut Names::new(&client), resource.named, &mut rows).await;
             }
-            show(&connection, resource, &page);
+            show_page(&connection, resource, &page, &rows);
             return Ok(());
         }
         Verb::Item(verb) => verb,
@@ -405,7 +411,8 @@ pub async fn resource(connection: &Connection, name: &str, args: ResourceArgs) -
             return Ok(());
         }
     };
-    show(connection, resource, &reply.into_json()?);
+    let record: Sent<Record> = reply.into_json()?;
+    show(connection, &record.document, record.id);
     Ok(())
 }
 

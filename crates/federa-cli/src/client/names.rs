@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 
-use federa_client::Client;
+use federa_client::{Client, ProviderProfiles, ServiceTypes};
+use serde::Deserialize;
 use serde_json::Value;
+use uuid::Uuid;
 
 use super::Failure;
 
@@ -49,7 +51,7 @@ impl<'a> Names<'a> {
     /// The name of `id`, when the caller may read it.
     pub async fn find(&mut self, kind: Kind, id: &str) -> Option<String> {
         // Not an id (`system`, `admin`): nothing to look up.
-        if uuid::Uuid::parse_str(id).is_err() {
+        if Uuid::parse_str(id).is_err() {
             return None;
         }
         let key = (kind, id.to_string());
@@ -74,26 +76,28 @@ impl<'a> Names<'a> {
 
     async fn profile_name(&self, id: &str) -> Option<String> {
         let page = self
-            .read(&format!("/provider-profiles?participantId={id}"))
-            .await?;
-        page["items"][0]["participantName"]
-            .as_str()
-            .map(str::to_string)
+            .client
+            .list::<ProviderProfiles>(&format!("participantId={}", super::encode(id)))
+            .await
+            .ok()?;
+        Some(page.items.into_iter().next()?.participant_name)
     }
 
+    /// A refusal only means no name.
     async fn own_name(&self, kind: Kind, id: &str) -> Option<String> {
         let Kind::In(collection) = kind else {
             return None;
         };
-        let object = self.read(&format!("{collection}/{id}")).await?;
-        object["name"].as_str().map(str::to_string)
+        let reply = self.client.get(&format!("{collection}/{id}")).await.ok()?;
+        reply.into_json::<Named>().ok()?.name
     }
+}
 
-    /// A readable answer, or none: a refusal only means no name.
-    async fn read(&self, path: &str) -> Option<Value> {
-        let reply = self.client.get(path).await.ok()?;
-        reply.into_json().ok()
-    }
+/// A record of any named collection, read for its name.
+#[derive(Deserialize)]
+struct Named {
+    #[serde(default)]
+    name: Option<String>,
 }
 
 /// Replaces, in table rows, the ids of `named` fields by their names.
@@ -111,28 +115,17 @@ pub async fn name_rows(names: &mut Names<'_>, named: &[(&str, Kind)], rows: &mut
 }
 
 /// A service type id from a name or an id.
-pub(super) async fn service_type_id(client: &Client, name_or_id: &str) -> Result<String, Failure> {
-    if name_or_id.len() == 36 && name_or_id.chars().filter(|c| *c == '-').count() == 4 {
-        return Ok(name_or_id.to_string());
+pub(super) async fn service_type_id(client: &Client, name_or_id: &str) -> Result<Uuid, Failure> {
+    if let Ok(id) = name_or_id.parse() {
+        return Ok(id);
     }
-    let page: Value = client
-        .get(&format!(
-            "/service-types?pageSize=100&name={}",
-            super::encode(name_or_id)
-        ))
-        .await?
-        .into_json()?;
-    page["items"]
-        .as_array()
+    let page = client
+        .list::<ServiceTypes>(&format!("pageSize=100&name={}", super::encode(name_or_id)))
+        .await?;
+    page.items
         .into_iter()
-        .flatten()
-        .find(|t| {
-            t["name"]
-                .as_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name_or_id))
-        })
-        .and_then(|t| t["id"].as_str())
-        .map(str::to_string)
+        .find(|service_type| service_type.name.eq_ignore_ascii_case(name_or_id))
+        .map(|service_type| service_type.id)
         .ok_or_else(|| Failure {
             code: 1,
             message: format!("no service type is named {name_or_id:?}"),

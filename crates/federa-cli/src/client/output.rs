@@ -1,6 +1,33 @@
 //! Tables for people, JSON for scripts.
 
+use chrono::{DateTime, SecondsFormat, Utc};
+use federa_client::api::PageRes;
+use federa_client::Sent;
+use serde::Deserialize;
 use serde_json::Value;
+use uuid::Uuid;
+
+/// A record of any collection, read as far as the command line's generic
+/// verbs need: its id (a provider profile has none of its own). The rest
+/// is shown as the exchange sent it.
+#[derive(Deserialize)]
+pub struct Record {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+}
+
+/// A page of any collection, with each record's document.
+pub type Page = Sent<PageRes<Sent<Record>>>;
+
+/// A document as `-o json` prints it.
+pub fn pretty(document: &Value) -> String {
+    serde_json::to_string_pretty(document).unwrap_or_default()
+}
+
+/// A time as the exchange writes it (RFC 3339, UTC, `Z`).
+pub fn timestamp(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -40,7 +67,8 @@ fn field_of<'a>(row: &'a Value, field: &str) -> &'a Value {
         .unwrap_or(&Value::Null)
 }
 
-/// Rows aligned under their headers.
+/// Rows of documents aligned under their headers, each column showing
+/// the field its header names.
 pub fn table(columns: &[(&str, &str)], rows: &[Value]) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
@@ -51,10 +79,16 @@ pub fn table(columns: &[(&str, &str)], rows: &[Value]) -> String {
                 .collect()
         })
         .collect();
-    let widths: Vec<usize> = columns
+    let headers: Vec<&str> = columns.iter().map(|(header, _)| *header).collect();
+    grid(&headers, cells)
+}
+
+/// Rows of cells aligned under their headers.
+pub fn grid(headers: &[&str], cells: Vec<Vec<String>>) -> String {
+    let widths: Vec<usize> = headers
         .iter()
         .enumerate()
-        .map(|(i, (header, _))| {
+        .map(|(i, header)| {
             cells
                 .iter()
                 .map(|r| r[i].chars().count())
@@ -73,7 +107,7 @@ pub fn table(columns: &[(&str, &str)], rows: &[Value]) -> String {
             .trim_end()
             .to_string()
     };
-    let mut out = vec![line(columns.iter().map(|(h, _)| h.to_string()).collect())];
+    let mut out = vec![line(headers.iter().map(|h| h.to_string()).collect())];
     out.extend(cells.into_iter().map(line));
     out.join("\n")
 }

@@ -3,7 +3,8 @@
 //! other offering lost, told with providers' names.
 
 use clap::{Args, Subcommand, ValueEnum};
-use federa_client::{Client, ClientError};
+use federa_client::api::placement::PlacementRes;
+use federa_client::{Client, ClientError, Sent};
 use federa_domain::exchange::CertificationKind;
 use serde_json::{json, Map, Value};
 
@@ -170,29 +171,27 @@ pub async fn placement(connection: &Connection, args: PlacementArgs) -> Outcome 
     } = args.verb;
     let client = connect(connection)?;
     let properties = values::parse_pairs(&props).map_err(super::usage)?;
-    let mut request = json!({
+    // Sent as typed, for the exchange to check and to name what it refuses.
+    let request = json!({
         "serviceTypeId": names::service_type_id(&client, &service_type).await?,
+        "consumerId": consumer,
         "properties": properties,
         "agentTags": tags,
         "placement": rules.to_request(),
     });
-    if let Some(consumer) = consumer {
-        request["consumerId"] = json!(consumer);
-    }
-    let decision: Value = client
+    let decision: Sent<PlacementRes> = client
         .post("/placement/preview", &request)
         .await
         .and_then(|reply| reply.into_json())
         .map_err(as_flags)?;
     match connection.output {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&decision).unwrap_or_default()
-        ),
+        Format::Json => println!("{}", output::pretty(&decision.document)),
         Format::Id => println!(
             "{}",
-            decision["chosen"]["offeringId"]
-                .as_str()
+            decision
+                .chosen
+                .as_ref()
+                .map(|chosen| chosen.offering_id.to_string())
                 .unwrap_or_default()
         ),
         Format::Table => println!("{}", explain(&client, &decision).await),
@@ -200,48 +199,40 @@ pub async fn placement(connection: &Connection, args: PlacementArgs) -> Outcome 
     Ok(())
 }
 
-const VERDICT_COLUMNS: &[(&str, &str)] = &[
-    ("PROVIDER", "provider"),
-    ("EUR/HOUR", "hourlyPrice"),
-    ("VERDICT", "verdict"),
-];
+const VERDICT_HEADERS: &[&str] = &["PROVIDER", "EUR/HOUR", "VERDICT"];
 
 /// A placement decision for people: the choice and why, then every
 /// offering considered with its verdict, providers and agents by name.
-pub async fn explain(client: &Client, decision: &Value) -> String {
+pub async fn explain(client: &Client, decision: &PlacementRes) -> String {
     let mut lookup = Names::new(client);
-    let considered = decision["considered"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let eligible = considered
-        .iter()
-        .filter(|verdict| verdict["accepted"] == true)
-        .count();
-    let chosen = &decision["chosen"];
+    let considered = &decision.considered;
+    let eligible = considered.iter().filter(|verdict| verdict.accepted).count();
     let mut lines = Vec::new();
-    if chosen.is_object() {
+    if let Some(chosen) = &decision.chosen {
         // The exchange names its choice; a decision recorded before it
         // did is named by looking the ids up.
-        let provider = match named(&chosen["providerName"]) {
+        let provider = match named(&chosen.provider_name) {
             Some(name) => name.to_string(),
             None => {
                 lookup
-                    .or_id(Kind::Provider, text(&chosen["participantId"]))
+                    .or_id(Kind::Provider, &chosen.participant_id.to_string())
                     .await
             }
         };
-        let agent = match named(&chosen["agentName"]) {
+        let agent = match named(&chosen.agent_name) {
             Some(name) => Some(name.to_string()),
-            None => lookup.find(names::AGENT, text(&chosen["agentId"])).await,
+            None => {
+                lookup
+                    .find(names::AGENT, &chosen.agent_id.to_string())
+                    .await
+            }
         };
         let agent = agent.map_or(String::new(), |name| format!(", agent {name}"));
         lines.push(format!(
             "Chosen:   {provider}, region {}{agent}, {} EUR/hour",
-            text(&chosen["region"]),
-            text(&chosen["hourlyPrice"]),
+            chosen.region, chosen.hourly_price,
         ));
-        lines.push(format!("Why:      {}", text(&chosen["explanation"])));
+        lines.push(format!("Why:      {}", chosen.explanation));
         lines.push(format!(
             "Eligible: {eligible} of {} offerings",
             considered.len()
@@ -254,52 +245,45 @@ pub async fn explain(client: &Client, decision: &Value) -> String {
             considered.len()
         ));
     }
-    let policies = decision["appliedPolicyIds"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if !policies.is_empty() {
+    if !decision.applied_policy_ids.is_empty() {
         let mut applied = Vec::new();
-        for id in &policies {
-            applied.push(lookup.or_id(names::PLACEMENT_POLICY, text(id)).await);
+        for id in &decision.applied_policy_ids {
+            applied.push(lookup.or_id(names::PLACEMENT_POLICY, &id.to_string()).await);
         }
         lines.push(format!("Policies: {}", applied.join(", ")));
     }
+    let chosen_offering = decision.chosen.as_ref().map(|chosen| chosen.offering_id);
     let mut rows = Vec::new();
-    for verdict in &considered {
+    for verdict in considered {
         let provider = lookup
-            .or_id(Kind::Provider, text(&verdict["participantId"]))
+            .or_id(Kind::Provider, &verdict.participant_id.to_string())
             .await;
-        let reasons: Vec<&str> = verdict["rejections"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|rejection| text(&rejection["message"]))
+        let reasons: Vec<&str> = verdict
+            .rejections
+            .iter()
+            .map(|rejection| rejection.message.as_str())
             .collect();
-        let verdict_text = if verdict["offeringId"] == chosen["offeringId"] {
+        let verdict_text = if Some(verdict.offering_id) == chosen_offering {
             "chosen".to_string()
         } else if reasons.is_empty() {
             "eligible".to_string()
         } else {
             format!("refused: {}", reasons.join("; "))
         };
-        rows.push(
-            json!({"provider": provider, "hourlyPrice": verdict["hourlyPrice"],
-                         "verdict": verdict_text}),
-        );
+        rows.push(vec![
+            provider,
+            verdict.hourly_price.to_string(),
+            verdict_text,
+        ]);
     }
     if !rows.is_empty() {
         lines.push(String::new());
-        lines.push(output::table(VERDICT_COLUMNS, &rows));
+        lines.push(output::grid(VERDICT_HEADERS, rows));
     }
     lines.join("\n")
 }
 
 /// A name the exchange gave, if it gave one.
-fn named(value: &Value) -> Option<&str> {
-    value.as_str().filter(|name| !name.is_empty())
-}
-
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or("-")
+fn named(name: &str) -> Option<&str> {
+    Some(name).filter(|name| !name.is_empty())
 }

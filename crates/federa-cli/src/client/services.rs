@@ -5,13 +5,16 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use federa_client::Client;
-use serde_json::{json, Value};
+use federa_client::api::jobs::JobStatus;
+use federa_client::api::placement::{OrderedServiceRes, PlacementRes};
+use federa_client::api::services::{ServiceRes, ServiceUpdateReq};
+use federa_client::{Client, Sent};
+use serde_json::json;
 
 use super::placement::{as_flags, PlacementRules};
 use super::{
-    connect, list_query::ListArgs, names, resources, show, usage, values, Connection, Failure,
-    Outcome, ResourceArgs,
+    connect, list_query::ListArgs, names, show, usage, values, Connection, Failure, Outcome,
+    ResourceArgs,
 };
 
 /// What `federa services --help` and `federa services ACTION --help` say
@@ -101,7 +104,6 @@ enum GenericVerb {
 }
 
 pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
-    let resource = resources::find("services").expect("services resource");
     // An action's help needs no exchange.
     if let ServiceVerb::Action(words) = &args.verb {
         if words.iter().any(|w| w == "--help" || w == "-h") {
@@ -115,15 +117,16 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
     let client = connect(connection)?;
     let mut output_override = None;
     // The placement that chose the provider of a service just ordered.
-    let mut placed: Option<Value> = None;
+    let mut placed: Option<PlacementRes> = None;
     let (id, wait) = match args.verb {
         ServiceVerb::Generic(GenericVerb::List(list)) => {
             let verb = super::Verb::List(list);
             return super::resource(connection, "services", ResourceArgs { verb }).await;
         }
         ServiceVerb::Generic(GenericVerb::Get { id }) => {
-            let value: Value = client.get(&format!("/services/{id}")).await?.into_json()?;
-            show(connection, resource, &value);
+            let service: Sent<ServiceRes> =
+                client.get(&format!("/services/{id}")).await?.into_json()?;
+            show(connection, &service.document, Some(service.id));
             return Ok(());
         }
         ServiceVerb::Generic(GenericVerb::Delete { id, wait }) => {
@@ -145,31 +148,26 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
         } => {
             let properties = values::parse_pairs(&props).map_err(usage)?;
             let service_type_id = names::service_type_id(&client, &service_type).await?;
-            let mut order = json!({"name": name, "serviceTypeId": service_type_id, "groupId": group,
-                                   "agentTags": tags, "properties": properties});
-            if let Some(agent) = agent {
-                order["agentId"] = json!(agent);
-            }
-            if place || rules.any() {
-                order["placement"] = Value::Object(rules.to_request());
-            }
-            let created: Value = client
+            let placement = (place || rules.any()).then(|| rules.to_request());
+            // Sent as typed, for the exchange to check and to name what it
+            // refuses.
+            let order = json!({"name": name, "serviceTypeId": service_type_id, "groupId": group,
+                               "agentId": agent, "agentTags": tags, "properties": properties,
+                               "placement": placement});
+            let created: OrderedServiceRes = client
                 .post("/services", &order)
                 .await
                 .and_then(|reply| reply.into_json())
                 .map_err(as_flags)?;
-            let id = created["id"].as_str().unwrap_or_default().to_string();
-            placed = created.get("placement").cloned();
+            let id = created.service.id.to_string();
+            placed = created.placement;
             if json {
                 output_override = Some(super::Format::Json);
             }
             if start {
                 // The lifecycle takes the next action once create is done.
                 wait_for_job(&client, &id).await?;
-                client
-                    .post(&format!("/services/{id}/start"), &json!({}))
-                    .await?
-                    .into_ok()?;
+                client.act_on_service(created.service.id, "start").await?;
             }
             (id, wait)
         }
@@ -179,18 +177,19 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
             props,
             wait,
         } => {
-            let mut change = json!({});
-            if let Some(name) = name {
-                change["name"] = json!(name);
-            }
-            if !props.is_empty() {
-                change["properties"] = Value::Object(values::parse_pairs(&props).map_err(usage)?);
-            }
+            let properties = match props.is_empty() {
+                true => None,
+                false => Some(values::parse_pairs(&props).map_err(usage)?),
+            };
+            let change = ServiceUpdateReq {
+                name,
+                properties: properties.clone(),
+            };
             client
-                .patch(&format!("/services/{id}"), &change)
+                .patch(&format!("/services/{id}"), &json!(change))
                 .await?
                 .into_ok()?;
-            (id, wait && !props.is_empty())
+            (id, wait && properties.is_some())
         }
         ServiceVerb::Action(words) => {
             let action = ActionWords::parse(&words)?;
@@ -210,21 +209,28 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
     if wait {
         wait_for_job(&client, &id).await?;
     }
-    let mut value: Value = client.get(&format!("/services/{id}")).await?.into_json()?;
+    let service: Sent<ServiceRes> = client.get(&format!("/services/{id}")).await?.into_json()?;
     let mut connection = connection.clone();
     if let Some(format) = output_override {
         connection.output = format;
     }
     match (connection.output, placed) {
         (super::Format::Json, Some(placement)) => {
-            value["placement"] = placement;
-            show(&connection, resource, &value);
+            // The order's answer carried the placement: shown with the
+            // service as it now stands, encoded from the same wire type
+            // the exchange encoded it from.
+            let id = service.id;
+            let mut document = service.document;
+            if let Some(fields) = document.as_object_mut() {
+                fields.insert("placement".to_string(), json!(placement));
+            }
+            show(&connection, &document, Some(id));
         }
         (super::Format::Table, Some(placement)) => {
-            show(&connection, resource, &value);
+            show(&connection, &service.document, Some(service.id));
             println!("\n{}", super::placement::explain(&client, &placement).await);
         }
-        _ => show(&connection, resource, &value),
+        _ => show(&connection, &service.document, Some(service.id)),
     }
     Ok(())
 }
@@ -281,41 +287,40 @@ async fn wait_for_job(client: &Client, service_id: &str) -> Outcome {
     let spinner = std::io::stderr().is_terminal();
     let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
     for tick in 0.. {
-        let page: Value = client
-            .get(&format!(
-                "/jobs?serviceId={service_id}&sort=-createdAt&pageSize=1"
+        let newest = client
+            .jobs(&format!(
+                "serviceId={}&sort=-createdAt&pageSize=1",
+                super::encode(service_id)
             ))
             .await?
-            .into_json()?;
-        let job = &page["items"][0];
-        let status = job["status"].as_str().unwrap_or("Pending");
-        match status {
-            "Completed" => {
+            .items
+            .into_iter()
+            .next();
+        let action = newest.as_ref().map_or("job", |job| job.action.as_str());
+        match newest.as_ref().map(|job| job.status) {
+            Some(JobStatus::Completed) => {
                 if spinner {
                     eprint!("\r\x1b[2K");
                 }
-                eprintln!("{} completed", job["action"].as_str().unwrap_or("job"));
+                eprintln!("{action} completed");
                 return Ok(());
             }
-            "Failed" => {
+            Some(JobStatus::Failed) => {
                 if spinner {
                     eprint!("\r\x1b[2K");
                 }
+                let message = newest
+                    .as_ref()
+                    .and_then(|job| job.error_message.as_deref())
+                    .unwrap_or("no message");
                 return Err(Failure {
                     code: 4,
-                    message: format!(
-                        "{} failed: {}",
-                        job["action"].as_str().unwrap_or("job"),
-                        job["errorMessage"].as_str().unwrap_or("no message")
-                    ),
+                    message: format!("{action} failed: {message}"),
                 });
             }
-            _ if spinner => {
-                eprint!(
-                    "\r{} {} {status}",
-                    frames[tick % frames.len()],
-                    job["action"].as_str().unwrap_or("job")
-                );
+            status if spinner => {
+                let status = status.map_or("Pending", |status| status.as_str());
+                eprint!("\r{} {action} {status}", frames[tick % frames.len()]);
                 let _ = std::io::stderr().flush();
             }
             _ => {}
