@@ -15,7 +15,9 @@ use std::net::IpAddr;
 use federa_domain::event::NewEvent;
 use federa_domain::exchange::placement::Placement;
 use federa_domain::listing::FieldError;
-use federa_domain::pools::{next_listed_value, pool_for_provider, Pool, PoolGenerator};
+use federa_domain::pools::{
+    next_listed_value, pool_for_provider, Pool, PoolGenerator, ServicePoolSet,
+};
 use federa_domain::property_schema::{GeneratorKind, GeneratorRequest, PropertySchema};
 use federa_domain::provisioning::{Job, Service};
 use federa_store::pools::{PoolClaim, PoolFamily};
@@ -188,7 +190,7 @@ pub async fn check_agent_pool_set(
     let Some(set_id) = set_id else {
         return Ok(());
     };
-    match exchange.store.service_pool_set(set_id).await? {
+    match exchange.store.record::<ServicePoolSet>(set_id).await? {
         Some(set) if set.provider_id == provider_id => Ok(()),
         _ => Err(ExchangeError::field(
             "servicePoolSetId",
@@ -286,7 +288,7 @@ async fn agent_set(
     };
     Ok(exchange
         .store
-        .service_pool_set(set_id)
+        .record::<ServicePoolSet>(set_id)
         .await?
         .filter(|set| set.provider_id == provider_id)
         .map(|set| set.id))

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod oidc;
 mod openapi;
 mod request_bound;
+mod resource;
 pub mod routes;
 mod serve;
 pub mod state;

@@ -9,7 +9,6 @@
 
 use chrono::{DateTime, Utc};
 use federa_domain::access::ListScope;
-use federa_domain::event::NewEvent;
 use federa_domain::listing::{ListQuery, Page};
 use federa_domain::metrics::{
     AggregateQuery, Bucket, BucketStats, MetricEntityType, MetricEntry, MetricTarget, MetricType,
@@ -17,13 +16,12 @@ use federa_domain::metrics::{
 };
 use uuid::Uuid;
 
-use crate::catalogue::{in_use, taken};
 use crate::error::{Result, StoreError};
+use crate::records::{Record, Table};
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::{Backend, Store};
 
-const SELECT_TYPE: &str = "SELECT id, name, entity_type, created_at, updated_at FROM metric_types";
 const ENTRY_COLUMNS: &str =
     "id, service_id, type_id, agent_id, provider_id, consumer_id, resource_id, value, created_at";
 const TARGET_COLUMNS: &str = "id, agent_id, provider_id, consumer_id, agent_instance_id";
@@ -43,7 +41,7 @@ const _: () = assert!(ROWS_PER_INSERT * 9 <= 32_766);
 const IDS_PER_LOOKUP: usize = 500;
 
 #[derive(sqlx::FromRow)]
-struct TypeRow {
+pub struct TypeRow {
     id: Uuid,
     name: String,
     entity_type: String,
@@ -164,108 +162,42 @@ fn bucket_start(backend: Backend, bucket: Bucket) -> String {
     }
 }
 
+impl Record for MetricType {
+    type Row = TypeRow;
+    const TABLE: Table = Table::new(
+        "metric_types",
+        &["id", "name", "entity_type", "created_at", "updated_at"],
+        &["name", "updated_at"],
+    )
+    .taken("another metric type has this name")
+    .in_use("metric entries of this type exist; it cannot be deleted");
+
+    fn values(&self) -> Vec<Arg> {
+        vec![
+            Arg::Uuid(self.id),
+            Arg::Text(self.name.clone()),
+            Arg::Text(self.entity_type.as_str().into()),
+            Arg::Time(self.created_at),
+            Arg::Time(self.updated_at),
+        ]
+    }
+}
+
 impl Store {
-    pub async fn metric_type(&self, id: Uuid) -> Result<Option<MetricType>> {
-        let row: Option<TypeRow> = fetch_optional(
-            &self.read,
-            &format!("{SELECT_TYPE} WHERE id = $1"),
-            &[Arg::Uuid(id)],
-        )
-        .await?;
-        Ok(row.map(MetricType::from))
-    }
-
-    pub async fn metric_types(&self, query: &ListQuery) -> Result<Page<MetricType>> {
-        let mut filter = Where::new();
-        filter.filters(&query.filters);
-        let page: Page<TypeRow> = fetch_page(
-            &self.read,
-            SELECT_TYPE,
-            "metric_types",
-            &filter,
-            query,
-            "id",
-        )
-        .await?;
-        Ok(page.map(MetricType::from))
-    }
-
     /// The metric types with any of these names; unknown names are left out.
     pub async fn metric_types_named(&self, names: &[String]) -> Result<Vec<MetricType>> {
         let mut types = Vec::new();
         for chunk in names.chunks(IDS_PER_LOOKUP) {
             let args: Vec<Arg> = chunk.iter().map(|n| Arg::Text(n.clone())).collect();
             let sql = format!(
-                "{SELECT_TYPE} WHERE name IN ({})",
+                "{} WHERE name IN ({})",
+                MetricType::TABLE.select(),
                 placeholders(1, args.len())
             );
             let rows: Vec<TypeRow> = fetch_all(&self.read, &sql, &args).await?;
             types.extend(rows.into_iter().map(MetricType::from));
         }
         Ok(types)
-    }
-
-    pub async fn insert_metric_type(
-        &self,
-        metric_type: &MetricType,
-        event: &NewEvent,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "INSERT INTO metric_types (id, name, entity_type, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
-            vec![
-                Arg::Uuid(metric_type.id),
-                Arg::Text(metric_type.name.clone()),
-                Arg::Text(metric_type.entity_type.as_str().into()),
-                Arg::Time(metric_type.created_at),
-                Arg::Time(metric_type.updated_at),
-            ],
-        );
-        self.apply(
-            &[statement],
-            std::slice::from_ref(event),
-            metric_type.created_at,
-        )
-        .await
-        .map_err(|e| taken(e, "another metric type has this name"))
-    }
-
-    pub async fn update_metric_type(
-        &self,
-        metric_type: &MetricType,
-        event: &NewEvent,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "UPDATE metric_types SET name = $2, updated_at = $3 WHERE id = $1",
-            vec![
-                Arg::Uuid(metric_type.id),
-                Arg::Text(metric_type.name.clone()),
-                Arg::Time(metric_type.updated_at),
-            ],
-        )
-        .must_change();
-        self.apply(
-            &[statement],
-            std::slice::from_ref(event),
-            metric_type.updated_at,
-        )
-        .await
-        .map_err(|e| taken(e, "another metric type has this name"))
-    }
-
-    pub async fn delete_metric_type(
-        &self,
-        id: Uuid,
-        event: &NewEvent,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "DELETE FROM metric_types WHERE id = $1",
-            vec![Arg::Uuid(id)],
-        )
-        .must_change();
-        self.apply(&[statement], std::slice::from_ref(event), now)
-            .await
-            .map_err(|e| in_use(e, "metric entries of this type exist; it cannot be deleted"))
     }
 
     /// The services these references name, with who runs, provides and

@@ -1,28 +1,17 @@
 //! Participants.
 
 use chrono::{DateTime, Utc};
-use federa_domain::access::ListScope;
-use federa_domain::event::NewEvent;
-use federa_domain::listing::{ListQuery, Page};
 use federa_domain::participant::{Participant, ParticipantStatus};
 use uuid::Uuid;
 
 use crate::db::on_pool_again_if_broken;
 use crate::error::{Result, StoreError};
-use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
-use crate::write::Statement;
+use crate::records::{Record, Table};
+use crate::sql::{bind_args, Arg, ScopeColumns, Where};
 use crate::Store;
 
-const SELECT: &str = "SELECT id, name, status, created_at, updated_at FROM participants";
-
-const SCOPE: ScopeColumns = ScopeColumns {
-    owner: Some("id"),
-    consumer: None,
-    agent: None,
-};
-
 #[derive(sqlx::FromRow)]
-struct Row {
+pub struct Row {
     id: Uuid,
     name: String,
     status: String,
@@ -43,36 +32,35 @@ impl From<Row> for Participant {
     }
 }
 
-impl Store {
-    pub async fn insert_participant(
-        &self,
-        participant: &Participant,
-        event: &NewEvent,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "INSERT INTO participants (id, name, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
-            vec![
-                Arg::Uuid(participant.id),
-                Arg::Text(participant.name.clone()),
-                Arg::Text(participant.status.as_str().into()),
-                Arg::Time(participant.created_at),
-                Arg::Time(participant.updated_at),
-            ],
-        );
-        self.apply(
-            &[statement],
-            std::slice::from_ref(event),
-            participant.created_at,
-        )
-        .await
-    }
+impl Record for Participant {
+    type Row = Row;
+    const TABLE: Table = Table::new(
+        "participants",
+        &["id", "name", "status", "created_at", "updated_at"],
+        &["name", "status", "updated_at"],
+    )
+    .scoped(ScopeColumns {
+        owner: Some("id"),
+        consumer: None,
+        agent: None,
+    })
+    .in_use("the participant still owns agents, services or other objects; delete them first");
 
+    fn values(&self) -> Vec<Arg> {
+        vec![
+            Arg::Uuid(self.id),
+            Arg::Text(self.name.clone()),
+            Arg::Text(self.status.as_str().into()),
+            Arg::Time(self.created_at),
+            Arg::Time(self.updated_at),
+        ]
+    }
+}
+
+impl Store {
+    /// The participant with this id: what most references are checked against.
     pub async fn participant(&self, id: Uuid) -> Result<Option<Participant>> {
-        let sql = format!("{SELECT} WHERE id = $1");
-        let row: Option<Row> =
-            on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
-                .map_err(StoreError::classify)?;
-        Ok(row.map(Participant::from))
+        self.record(id).await
     }
 
     /// The participants of `ids` that exist, in no particular order.
@@ -88,61 +76,14 @@ impl Store {
         if placeholders.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!("{SELECT} WHERE id IN ({})", placeholders.join(", "));
+        let sql = format!(
+            "{} WHERE id IN ({})",
+            Participant::TABLE.select(),
+            placeholders.join(", ")
+        );
         let rows: Vec<Row> = on_pool_again_if_broken!(self.read, pool => bind_args!(sqlx::query_as(&sql), &filter.args).fetch_all(pool).await)
             .map_err(StoreError::classify)?;
         Ok(rows.into_iter().map(Participant::from).collect())
-    }
-
-    pub async fn participants(
-        &self,
-        scope: ListScope,
-        query: &ListQuery,
-    ) -> Result<Page<Participant>> {
-        let mut filter = Where::new();
-        filter.scope(scope, SCOPE);
-        filter.filters(&query.filters);
-        let page: Page<Row> =
-            fetch_page(&self.read, SELECT, "participants", &filter, query, "id").await?;
-        Ok(page.map(Participant::from))
-    }
-
-    pub async fn update_participant(
-        &self,
-        participant: &Participant,
-        event: &NewEvent,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "UPDATE participants SET name = $2, status = $3, updated_at = $4 WHERE id = $1",
-            vec![
-                Arg::Uuid(participant.id),
-                Arg::Text(participant.name.clone()),
-                Arg::Text(participant.status.as_str().into()),
-                Arg::Time(participant.updated_at),
-            ],
-        )
-        .must_change();
-        self.apply(
-            &[statement],
-            std::slice::from_ref(event),
-            participant.updated_at,
-        )
-        .await
-    }
-
-    pub async fn delete_participant(
-        &self,
-        id: Uuid,
-        event: &NewEvent,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "DELETE FROM participants WHERE id = $1",
-            vec![Arg::Uuid(id)],
-        )
-        .must_change();
-        self.apply(&[statement], std::slice::from_ref(event), now)
-            .await
     }
 
     /// Which of a credential's holders is disabled, if any: the participant

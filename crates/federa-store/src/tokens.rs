@@ -1,33 +1,24 @@
 //! API tokens. Only the hash of a token's value is ever stored.
 
 use chrono::{DateTime, Utc};
-use federa_domain::access::{ListScope, Role};
+use federa_domain::access::Role;
 use federa_domain::event::NewEvent;
-use federa_domain::listing::{ListQuery, Page};
 use federa_domain::token::Token;
 use uuid::Uuid;
 
 use crate::db::{on_pool, on_pool_again_if_broken};
 use crate::error::{Result, StoreError};
-use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
+use crate::records::{Record, Table};
+use crate::sql::{Arg, ScopeColumns};
 use crate::write::Statement;
 use crate::Store;
-
-const SELECT: &str =
-    "SELECT id, name, role, expire_at, participant_id, agent_id, created_at, updated_at FROM tokens";
-
-const SCOPE: ScopeColumns = ScopeColumns {
-    owner: Some("participant_id"),
-    consumer: None,
-    agent: Some("agent_id"),
-};
 
 /// The fixed id of the bootstrap admin token, so a restart with a new
 /// `FEDERA_ADMIN_TOKEN` replaces it instead of adding another.
 pub const BOOTSTRAP_TOKEN_ID: Uuid = Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0001);
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub struct Row {
     id: Uuid,
     name: String,
     role: String,
@@ -51,6 +42,44 @@ impl From<Row> for Token {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+/// The columns but for the value's hash, which is written only with a new
+/// token ([`insert_statement`]) or a new value, and never read back.
+impl Record for Token {
+    type Row = Row;
+    const TABLE: Table = Table::new(
+        "tokens",
+        &[
+            "id",
+            "name",
+            "role",
+            "expire_at",
+            "participant_id",
+            "agent_id",
+            "created_at",
+            "updated_at",
+        ],
+        &["name", "expire_at", "updated_at"],
+    )
+    .scoped(ScopeColumns {
+        owner: Some("participant_id"),
+        consumer: None,
+        agent: Some("agent_id"),
+    });
+
+    fn values(&self) -> Vec<Arg> {
+        vec![
+            Arg::Uuid(self.id),
+            Arg::Text(self.name.clone()),
+            Arg::Text(self.role.as_str().into()),
+            Arg::OptTime(self.expire_at),
+            Arg::OptUuid(self.participant_id),
+            Arg::OptUuid(self.agent_id),
+            Arg::Time(self.created_at),
+            Arg::Time(self.updated_at),
+        ]
     }
 }
 
@@ -114,43 +143,11 @@ impl Store {
         Ok(count > 0)
     }
 
-    pub async fn token(&self, id: Uuid) -> Result<Option<Token>> {
-        let sql = format!("{SELECT} WHERE id = $1");
-        let row: Option<Row> =
-            on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
-                .map_err(StoreError::classify)?;
-        Ok(row.map(Token::from))
-    }
-
     pub async fn token_by_hash(&self, hashed_value: &str) -> Result<Option<Token>> {
-        let sql = format!("{SELECT} WHERE hashed_value = $1");
+        let sql = format!("{} WHERE hashed_value = $1", Token::TABLE.select());
         let row: Option<Row> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(hashed_value).fetch_optional(pool).await)
             .map_err(StoreError::classify)?;
         Ok(row.map(Token::from))
-    }
-
-    pub async fn tokens(&self, scope: ListScope, query: &ListQuery) -> Result<Page<Token>> {
-        let mut filter = Where::new();
-        filter.scope(scope, SCOPE);
-        filter.filters(&query.filters);
-        let page: Page<Row> =
-            fetch_page(&self.read, SELECT, "tokens", &filter, query, "id").await?;
-        Ok(page.map(Token::from))
-    }
-
-    pub async fn update_token(&self, token: &Token, event: &NewEvent) -> Result<()> {
-        let statement = Statement::new(
-            "UPDATE tokens SET name = $2, expire_at = $3, updated_at = $4 WHERE id = $1",
-            vec![
-                Arg::Uuid(token.id),
-                Arg::Text(token.name.clone()),
-                Arg::OptTime(token.expire_at),
-                Arg::Time(token.updated_at),
-            ],
-        )
-        .must_change();
-        self.apply(&[statement], std::slice::from_ref(event), token.updated_at)
-            .await
     }
 
     /// Replaces a token's value; the old value stops working at commit.
@@ -194,14 +191,5 @@ impl Store {
         ];
         self.apply(&statements, std::slice::from_ref(event), now)
             .await
-    }
-
-    pub async fn delete_token(&self, id: Uuid, event: &NewEvent, now: DateTime<Utc>) -> Result<()> {
-        self.apply(
-            &[delete_statement(id).must_change()],
-            std::slice::from_ref(event),
-            now,
-        )
-        .await
     }
 }

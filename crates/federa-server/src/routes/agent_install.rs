@@ -33,7 +33,7 @@ use crate::auth::{hash_token_value, new_token_value, Caller};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::IdPath;
-use crate::routes::agents::load_agent;
+use crate::resource;
 use crate::state::AppState;
 use federa_api::tokens::TokenRes;
 use federa_exchange::secrets;
@@ -171,7 +171,7 @@ async fn create(
     IdPath(id): IdPath,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let agent = load_agent(&state, &caller, id, Action::Update).await?;
+    let agent = resource::load::<Agent>(&state, &caller, id, Action::Update).await?;
     let agent_type = templated_type(&state, &agent).await?;
     let now = clock::now();
     let existing = state.store.agent_install(agent.id).await?;
@@ -235,7 +235,7 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<InstallCommandMetaRes>> {
-    let agent = load_agent(&state, &caller, id, Action::Get).await?;
+    let agent = resource::load::<Agent>(&state, &caller, id, Action::Get).await?;
     let install = state
         .store
         .agent_install(agent.id)
@@ -258,7 +258,7 @@ async fn regenerate(
     IdPath(id): IdPath,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let agent = load_agent(&state, &caller, id, Action::Update).await?;
+    let agent = resource::load::<Agent>(&state, &caller, id, Action::Update).await?;
     let agent_type = templated_type(&state, &agent).await?;
     let old = state
         .store
@@ -311,7 +311,7 @@ async fn delete(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    let agent = load_agent(&state, &caller, id, Action::Update).await?;
+    let agent = resource::load::<Agent>(&state, &caller, id, Action::Update).await?;
     let install = state
         .store
         .agent_install(agent.id)

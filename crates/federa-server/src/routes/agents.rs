@@ -5,7 +5,7 @@ use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::catalogue::{check_tags, Agent, AgentStatus, AGENT_LIST};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
-use federa_domain::listing::Page;
+use federa_domain::listing::{ListSpec, Page};
 use federa_domain::participant::check_name;
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
@@ -13,10 +13,10 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource::{self, Resource};
 use crate::routes::PageRes;
 use crate::state::AppState;
 use federa_api::agents::{AgentCreateReq, AgentRes, AgentStatusReq, AgentUpdateReq};
@@ -39,21 +39,20 @@ fn agent_event(kind: EventKind, caller: &Identity, agent: &Agent, properties: Va
         .properties(properties)
 }
 
-/// An agent the caller may act on with `action`.
-pub(crate) async fn load_agent(
-    state: &AppState,
-    caller: &Identity,
-    id: Uuid,
-    action: Action,
-) -> ApiResult<Agent> {
-    fetch_authorized(
-        caller,
-        Object::Agent,
-        action,
-        state.store.agent(id),
-        Agent::owners,
-    )
-    .await
+/// Agents are written by the exchange's `agent_configuration`, which takes
+/// the config pool values their configuration needs.
+impl Resource for Agent {
+    const OBJECT: Object = Object::Agent;
+    const LIST: ListSpec = AGENT_LIST;
+    type Res = AgentRes;
+
+    fn res(self) -> AgentRes {
+        self.into()
+    }
+
+    fn owners(&self) -> Owners {
+        Agent::owners(self)
+    }
 }
 
 /// The agent a token acts as.
@@ -61,7 +60,7 @@ async fn current(state: &AppState, caller: &Identity) -> ApiResult<Agent> {
     let id = caller
         .agent_id()
         .ok_or_else(|| ApiError::Forbidden("only an agent token has a current agent".into()))?;
-    load_agent(state, caller, id, Action::Get).await
+    resource::load::<Agent>(state, caller, id, Action::Get).await
 }
 
 /// List agents.
@@ -74,10 +73,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<AgentRes>>> {
-    let scope = caller.list_scope(Object::Agent)?;
-    let query = AGENT_LIST.parse(&pairs)?;
-    let page = state.store.agents(scope, &query).await?;
-    Ok(Json(page.map(AgentRes::from)))
+    resource::list::<Agent>(&state, &caller, &pairs).await
 }
 
 /// Register an agent for a provider. It starts as `New` until it reports.
@@ -177,9 +173,7 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<AgentRes>> {
-    Ok(Json(
-        load_agent(&state, &caller, id, Action::Get).await?.into(),
-    ))
+    resource::get::<Agent>(&state, &caller, id).await
 }
 
 /// Update an agent's name, status, tags or configuration. Values the agent
@@ -193,7 +187,7 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<AgentUpdateReq>,
 ) -> ApiResult<Json<AgentRes>> {
-    let mut agent = load_agent(&state, &caller, id, Action::Update).await?;
+    let mut agent = resource::load::<Agent>(&state, &caller, id, Action::Update).await?;
     let before = agent.clone();
     let previous = agent.configuration.clone();
     if let Some(name) = req.name {
@@ -256,7 +250,7 @@ async fn delete(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    let agent = load_agent(&state, &caller, id, Action::Delete).await?;
+    let agent = resource::load::<Agent>(&state, &caller, id, Action::Delete).await?;
     let event = agent_event(
         EventKind::AgentDeleted,
         &caller,

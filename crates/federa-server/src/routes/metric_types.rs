@@ -4,9 +4,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use federa_domain::access::Identity;
 use federa_domain::access::{Action, Object, Owners};
+use federa_domain::event::NewEvent;
 use federa_domain::event_kind::EventKind;
-use federa_domain::listing::Page;
+use federa_domain::listing::{ListSpec, Page};
 use federa_domain::metrics::{MetricEntityType, MetricType, METRIC_TYPE_LIST};
 use federa_domain::participant::check_name;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,8 +20,9 @@ use federa_api::metric_types::{MetricTypeCreateReq, MetricTypeRes, MetricTypeUpd
 
 use crate::auth::Caller;
 use crate::clock;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -29,8 +32,26 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get, update, delete))
 }
 
-async fn load(state: &AppState, id: Uuid) -> ApiResult<MetricType> {
-    state.store.metric_type(id).await?.ok_or(ApiError::NotFound)
+impl Resource for MetricType {
+    const OBJECT: Object = Object::MetricType;
+    const LIST: ListSpec = METRIC_TYPE_LIST;
+    type Res = MetricTypeRes;
+
+    fn res(self) -> MetricTypeRes {
+        self.into()
+    }
+}
+
+impl Edited for MetricType {
+    const CHANGES: ChangeKinds = ChangeKinds {
+        created: EventKind::MetricTypeCreated,
+        updated: EventKind::MetricTypeUpdated,
+        deleted: EventKind::MetricTypeDeleted,
+    };
+
+    fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
+        catalogue_event(kind, caller, self.id, &self.name)
+    }
 }
 
 /// List metric types.
@@ -43,10 +64,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<MetricTypeRes>>> {
-    caller.may(Object::MetricType, Action::List)?;
-    let query = METRIC_TYPE_LIST.parse(&pairs)?;
-    let page = state.store.metric_types(&query).await?;
-    Ok(Json(page.map(MetricTypeRes::from)))
+    resource::list::<MetricType>(&state, &caller, &pairs).await
 }
 
 /// Create a metric type.
@@ -66,14 +84,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = catalogue_event(
-        EventKind::MetricTypeCreated,
-        &caller,
-        metric_type.id,
-        &metric_type.name,
-    );
-    state.store.insert_metric_type(&metric_type, &event).await?;
-    Ok((StatusCode::CREATED, Json(metric_type.into())))
+    resource::create(&state, &caller, metric_type).await
 }
 
 /// Get a metric type.
@@ -84,8 +95,7 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<MetricTypeRes>> {
-    caller.may(Object::MetricType, Action::Get)?;
-    Ok(Json(load(&state, id).await?.into()))
+    resource::get::<MetricType>(&state, &caller, id).await
 }
 
 /// Rename a metric type. Its entity type is fixed: entries already stored
@@ -98,15 +108,12 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<MetricTypeUpdateReq>,
 ) -> ApiResult<Json<MetricTypeRes>> {
-    caller.authorize(Object::MetricType, Action::Update, &Owners::none())?;
-    let mut metric_type = load(&state, id).await?;
+    let mut metric_type: MetricType = resource::load(&state, &caller, id, Action::Update).await?;
     if let Some(name) = req.name {
         metric_type.name = check_name("name", &name)?;
     }
     metric_type.updated_at = clock::now();
-    let event = catalogue_event(EventKind::MetricTypeUpdated, &caller, id, &metric_type.name);
-    state.store.update_metric_type(&metric_type, &event).await?;
-    Ok(Json(metric_type.into()))
+    resource::save(&state, &caller, metric_type).await
 }
 
 /// Delete a metric type that no entry uses.
@@ -117,12 +124,5 @@ async fn delete(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    caller.authorize(Object::MetricType, Action::Delete, &Owners::none())?;
-    let metric_type = load(&state, id).await?;
-    let event = catalogue_event(EventKind::MetricTypeDeleted, &caller, id, &metric_type.name);
-    state
-        .store
-        .delete_metric_type(id, &event, clock::now())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    resource::delete::<MetricType>(&state, &caller, id).await
 }

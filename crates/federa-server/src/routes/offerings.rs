@@ -10,7 +10,7 @@ use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::lists::OFFERING_LIST;
 use federa_domain::exchange::Offering;
-use federa_domain::listing::Page;
+use federa_domain::listing::{ListSpec, Page};
 use federa_store::exchange::Stored;
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,60 +20,64 @@ use uuid::Uuid;
 use federa_api::offerings::{OfferingCreateReq, OfferingRes, OfferingUpdateReq};
 
 use crate::auth::Caller;
-use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
-/// An offering as answered, with the times the store keeps.
-fn offering_res(stored: Stored<Offering>) -> OfferingRes {
-    let offering = stored.value;
-    OfferingRes {
-        id: offering.id,
-        participant_id: offering.participant_id,
-        service_type_id: offering.service_type_id,
-        regions: offering.regions,
-        price: offering.price,
-        capacity: offering.capacity,
-        enabled: offering.enabled,
-        created_at: stored.created_at,
-        updated_at: stored.updated_at,
-    }
-}
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update, delete))
 }
 
-fn offering_event(kind: EventKind, caller: &Identity, offering: &Offering) -> NewEvent {
-    NewEvent::new(kind, Initiator::of(caller), offering.id)
-        .provider(Some(offering.participant_id))
-        .properties(json!({
-            "serviceTypeId": offering.service_type_id,
-            "regions": offering.regions,
-            "price": offering.price,
-            "capacity": offering.capacity,
-            "enabled": offering.enabled,
-        }))
+impl Resource for Stored<Offering> {
+    const OBJECT: Object = Object::Offering;
+    const LIST: ListSpec = OFFERING_LIST;
+    type Res = OfferingRes;
+
+    /// An offering as answered, with the times the store keeps.
+    fn res(self) -> OfferingRes {
+        let offering = self.value;
+        OfferingRes {
+            id: offering.id,
+            participant_id: offering.participant_id,
+            service_type_id: offering.service_type_id,
+            regions: offering.regions,
+            price: offering.price,
+            capacity: offering.capacity,
+            enabled: offering.enabled,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+
+    fn owners(&self) -> Owners {
+        Owners::owner(self.value.participant_id)
+    }
 }
 
-async fn load(
-    state: &AppState,
-    caller: &Identity,
-    id: Uuid,
-    action: Action,
-) -> ApiResult<Stored<Offering>> {
-    fetch_authorized(
-        caller,
-        Object::Offering,
-        action,
-        state.store.offering(id),
-        |offering| Owners::owner(offering.value.participant_id),
-    )
-    .await
+impl Edited for Stored<Offering> {
+    const CHANGES: ChangeKinds = ChangeKinds {
+        created: EventKind::OfferingCreated,
+        updated: EventKind::OfferingUpdated,
+        deleted: EventKind::OfferingDeleted,
+    };
+
+    fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
+        let offering = &self.value;
+        NewEvent::new(kind, Initiator::of(caller), offering.id)
+            .provider(Some(offering.participant_id))
+            .properties(json!({
+                "serviceTypeId": offering.service_type_id,
+                "regions": offering.regions,
+                "price": offering.price,
+                "capacity": offering.capacity,
+                "enabled": offering.enabled,
+            }))
+    }
 }
 
 /// Checks the offering against its provider's profile.
@@ -102,10 +106,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<OfferingRes>>> {
-    caller.list_scope(Object::Offering)?;
-    let query = OFFERING_LIST.parse(&pairs)?;
-    let page = state.store.offerings(&query).await?;
-    Ok(Json(page.map(offering_res)))
+    resource::list::<Stored<Offering>>(&state, &caller, &pairs).await
 }
 
 /// Publish an offering.
@@ -148,9 +149,10 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = offering_event(EventKind::OfferingCreated, &caller, &stored.value);
+    // Not the generic insert: an offering's first price is written with it.
+    let event = stored.event(EventKind::OfferingCreated, &caller);
     state.store.insert_offering(&stored, &event).await?;
-    Ok((StatusCode::CREATED, Json(offering_res(stored))))
+    Ok((StatusCode::CREATED, Json(stored.res())))
 }
 
 /// Get an offering.
@@ -161,9 +163,7 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<OfferingRes>> {
-    Ok(Json(offering_res(
-        load(&state, &caller, id, Action::Get).await?,
-    )))
+    resource::get::<Stored<Offering>>(&state, &caller, id).await
 }
 
 /// Change an offering. A new price applies from now on.
@@ -175,7 +175,7 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<OfferingUpdateReq>,
 ) -> ApiResult<Json<OfferingRes>> {
-    let mut stored = load(&state, &caller, id, Action::Update).await?;
+    let mut stored: Stored<Offering> = resource::load(&state, &caller, id, Action::Update).await?;
     let offering = &mut stored.value;
     let mut reprice = false;
     if let Some(regions) = req.regions {
@@ -193,12 +193,12 @@ async fn update(
     }
     validate(&state, offering).await?;
     stored.updated_at = clock::now();
-    let event = offering_event(EventKind::OfferingUpdated, &caller, &stored.value);
+    let event = stored.event(EventKind::OfferingUpdated, &caller);
     state
         .store
         .update_offering(&stored, reprice, &event)
         .await?;
-    Ok(Json(offering_res(stored)))
+    Ok(Json(stored.res()))
 }
 
 /// Delete an offering; refused once services were placed on it, since
@@ -210,11 +210,5 @@ async fn delete(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    let stored = load(&state, &caller, id, Action::Delete).await?;
-    let event = offering_event(EventKind::OfferingDeleted, &caller, &stored.value);
-    state
-        .store
-        .delete_offering(id, &event, clock::now())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    resource::delete::<Stored<Offering>>(&state, &caller, id).await
 }

@@ -1,10 +1,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use federa_domain::access::{Action, Object, Owners};
+use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
-use federa_domain::listing::Page;
+use federa_domain::listing::{ListSpec, Page};
 use federa_domain::participant::{check_name, Participant, ParticipantStatus, PARTICIPANT_LIST};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,10 +13,10 @@ use uuid::Uuid;
 use federa_api::participants::{ParticipantCreateReq, ParticipantRes, ParticipantUpdateReq};
 
 use crate::auth::Caller;
-use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -24,6 +24,40 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update, delete))
+}
+
+impl Resource for Participant {
+    const OBJECT: Object = Object::Participant;
+    const LIST: ListSpec = PARTICIPANT_LIST;
+    type Res = ParticipantRes;
+
+    fn res(self) -> ParticipantRes {
+        self.into()
+    }
+
+    fn owners(&self) -> Owners {
+        Owners::owner(self.id)
+    }
+}
+
+impl Edited for Participant {
+    const CHANGES: ChangeKinds = ChangeKinds {
+        created: EventKind::ParticipantCreated,
+        updated: EventKind::ParticipantUpdated,
+        deleted: EventKind::ParticipantDeleted,
+    };
+
+    fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
+        participant_event(kind, caller, self.id)
+            .properties(serde_json::json!({"name": self.name, "status": self.status}))
+    }
+}
+
+/// A participant is both sides of the changes to itself.
+fn participant_event(kind: EventKind, caller: &Identity, id: Uuid) -> NewEvent {
+    NewEvent::new(kind, Initiator::of(caller), id)
+        .provider(Some(id))
+        .consumer(Some(id))
 }
 
 /// List participants.
@@ -36,10 +70,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<ParticipantRes>>> {
-    let scope = caller.list_scope(Object::Participant)?;
-    let query = PARTICIPANT_LIST.parse(&pairs)?;
-    let page = state.store.participants(scope, &query).await?;
-    Ok(Json(page.map(ParticipantRes::from)))
+    resource::list::<Participant>(&state, &caller, &pairs).await
 }
 
 /// Create a participant.
@@ -59,16 +90,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = NewEvent::new(
-        EventKind::ParticipantCreated,
-        Initiator::of(&caller),
-        participant.id,
-    )
-    .provider(Some(participant.id))
-    .consumer(Some(participant.id))
-    .properties(serde_json::json!({"name": participant.name, "status": participant.status}));
-    state.store.insert_participant(&participant, &event).await?;
-    Ok((StatusCode::CREATED, Json(participant.into())))
+    resource::create(&state, &caller, participant).await
 }
 
 /// Get a participant.
@@ -79,15 +101,7 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ParticipantRes>> {
-    let participant = fetch_authorized(
-        &caller,
-        Object::Participant,
-        Action::Get,
-        state.store.participant(id),
-        |_| Owners::owner(id),
-    )
-    .await?;
-    Ok(Json(participant.into()))
+    resource::get::<Participant>(&state, &caller, id).await
 }
 
 /// Update a participant's name or (as admin) status.
@@ -99,14 +113,7 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<ParticipantUpdateReq>,
 ) -> ApiResult<Json<ParticipantRes>> {
-    let mut participant = fetch_authorized(
-        &caller,
-        Object::Participant,
-        Action::Update,
-        state.store.participant(id),
-        |_| Owners::owner(id),
-    )
-    .await?;
+    let mut participant: Participant = resource::load(&state, &caller, id, Action::Update).await?;
     if let Some(name) = req.name {
         participant.name = check_name("name", &name)?;
     }
@@ -120,12 +127,7 @@ async fn update(
         participant.status = status;
     }
     participant.updated_at = clock::now();
-    let event = NewEvent::new(EventKind::ParticipantUpdated, Initiator::of(&caller), id)
-        .provider(Some(id))
-        .consumer(Some(id))
-        .properties(serde_json::json!({"name": participant.name, "status": participant.status}));
-    state.store.update_participant(&participant, &event).await?;
-    Ok(Json(participant.into()))
+    resource::save(&state, &caller, participant).await
 }
 
 /// Delete a participant and its tokens.
@@ -137,19 +139,11 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     caller.authorize(Object::Participant, Action::Delete, &Owners::owner(id))?;
-    let event = NewEvent::new(EventKind::ParticipantDeleted, Initiator::of(&caller), id)
-        .provider(Some(id))
-        .consumer(Some(id));
+    // Deleting needs no read first: the event names only the participant.
+    let event = participant_event(EventKind::ParticipantDeleted, &caller, id);
     state
         .store
-        .delete_participant(id, &event, clock::now())
-        .await
-        .map_err(|e| match e {
-            federa_store::StoreError::Conflict(_) => ApiError::Conflict(
-                "the participant still owns agents, services or other objects; delete them first"
-                    .into(),
-            ),
-            other => other.into(),
-        })?;
+        .delete_record::<Participant>(id, &event, clock::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

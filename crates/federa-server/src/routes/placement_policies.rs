@@ -10,7 +10,7 @@ use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::lists::PLACEMENT_POLICY_LIST;
 use federa_domain::exchange::placement::{PlacementPolicy, PlacementRequest};
-use federa_domain::listing::{FieldError, Page};
+use federa_domain::listing::{FieldError, ListSpec, Page};
 use federa_domain::participant::check_name;
 use federa_store::exchange::Stored;
 use serde_json::json;
@@ -23,54 +23,58 @@ use federa_api::placement_policies::{
 };
 
 use crate::auth::Caller;
-use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
-/// A policy as answered, with the times the store keeps.
-fn policy_res(stored: Stored<PlacementPolicy>) -> PlacementPolicyRes {
-    let policy = stored.value;
-    PlacementPolicyRes {
-        id: policy.id,
-        participant_id: policy.participant_id,
-        name: policy.name,
-        rules: policy.rules,
-        attached: policy.attached,
-        created_at: stored.created_at,
-        updated_at: stored.updated_at,
-    }
-}
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update, delete))
 }
 
-fn policy_event(kind: EventKind, caller: &Identity, policy: &PlacementPolicy) -> NewEvent {
-    NewEvent::new(kind, Initiator::of(caller), policy.id)
-        .consumer(Some(policy.participant_id))
-        .properties(
-            json!({"name": policy.name, "rules": policy.rules, "attached": policy.attached}),
-        )
+impl Resource for Stored<PlacementPolicy> {
+    const OBJECT: Object = Object::PlacementPolicy;
+    const LIST: ListSpec = PLACEMENT_POLICY_LIST;
+    type Res = PlacementPolicyRes;
+
+    /// A policy as answered, with the times the store keeps.
+    fn res(self) -> PlacementPolicyRes {
+        let policy = self.value;
+        PlacementPolicyRes {
+            id: policy.id,
+            participant_id: policy.participant_id,
+            name: policy.name,
+            rules: policy.rules,
+            attached: policy.attached,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+
+    fn owners(&self) -> Owners {
+        Owners::owner(self.value.participant_id)
+    }
 }
 
-async fn load(
-    state: &AppState,
-    caller: &Identity,
-    id: Uuid,
-    action: Action,
-) -> ApiResult<Stored<PlacementPolicy>> {
-    fetch_authorized(
-        caller,
-        Object::PlacementPolicy,
-        action,
-        state.store.placement_policy(id),
-        |policy| Owners::owner(policy.value.participant_id),
-    )
-    .await
+impl Edited for Stored<PlacementPolicy> {
+    const CHANGES: ChangeKinds = ChangeKinds {
+        created: EventKind::PlacementPolicyCreated,
+        updated: EventKind::PlacementPolicyUpdated,
+        deleted: EventKind::PlacementPolicyDeleted,
+    };
+
+    fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
+        let policy = &self.value;
+        NewEvent::new(kind, Initiator::of(caller), policy.id)
+            .consumer(Some(policy.participant_id))
+            .properties(
+                json!({"name": policy.name, "rules": policy.rules, "attached": policy.attached}),
+            )
+    }
 }
 
 fn check_rules(rules: &PlacementRequest) -> ApiResult<()> {
@@ -94,10 +98,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<PlacementPolicyRes>>> {
-    let scope = caller.list_scope(Object::PlacementPolicy)?;
-    let query = PLACEMENT_POLICY_LIST.parse(&pairs)?;
-    let page = state.store.placement_policies(scope, &query).await?;
-    Ok(Json(page.map(policy_res)))
+    resource::list::<Stored<PlacementPolicy>>(&state, &caller, &pairs).await
 }
 
 /// Save a placement policy for a consumer.
@@ -133,9 +134,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = policy_event(EventKind::PlacementPolicyCreated, &caller, &stored.value);
-    state.store.insert_placement_policy(&stored, &event).await?;
-    Ok((StatusCode::CREATED, Json(policy_res(stored))))
+    resource::create(&state, &caller, stored).await
 }
 
 /// Get a placement policy.
@@ -146,9 +145,7 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<PlacementPolicyRes>> {
-    Ok(Json(policy_res(
-        load(&state, &caller, id, Action::Get).await?,
-    )))
+    resource::get::<Stored<PlacementPolicy>>(&state, &caller, id).await
 }
 
 /// Change a placement policy, or attach or detach it.
@@ -160,7 +157,8 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<PlacementPolicyUpdateReq>,
 ) -> ApiResult<Json<PlacementPolicyRes>> {
-    let mut stored = load(&state, &caller, id, Action::Update).await?;
+    let mut stored: Stored<PlacementPolicy> =
+        resource::load(&state, &caller, id, Action::Update).await?;
     if let Some(name) = req.name {
         stored.value.name = check_name("name", &name)?;
     }
@@ -172,9 +170,7 @@ async fn update(
         stored.value.attached = attached;
     }
     stored.updated_at = clock::now();
-    let event = policy_event(EventKind::PlacementPolicyUpdated, &caller, &stored.value);
-    state.store.update_placement_policy(&stored, &event).await?;
-    Ok(Json(policy_res(stored)))
+    resource::save(&state, &caller, stored).await
 }
 
 /// Delete a placement policy.
@@ -185,11 +181,5 @@ async fn delete(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    let stored = load(&state, &caller, id, Action::Delete).await?;
-    let event = policy_event(EventKind::PlacementPolicyDeleted, &caller, &stored.value);
-    state
-        .store
-        .delete_placement_policy(id, &event, clock::now())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    resource::delete::<Stored<PlacementPolicy>>(&state, &caller, id).await
 }

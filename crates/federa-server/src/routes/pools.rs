@@ -15,7 +15,7 @@ use federa_domain::listing::Page;
 use federa_domain::participant::check_name;
 use federa_domain::pools::{
     check_pool_type, type_clash, GeneratorType, Pool, PoolFamily, PoolGenerator, PoolPropertyType,
-    PoolScope,
+    PoolScope, ServicePoolSet,
 };
 use federa_store::pools::PoolEdit;
 use federa_store::StoreError;
@@ -153,9 +153,13 @@ async fn scope_of(state: &AppState, caller: &Identity, home: Home) -> ApiResult<
         Home::Set(set_id) => {
             let object = PoolFamily::Service.terms().pool_object;
             caller.may(object, Action::Create)?;
-            let set = state.store.service_pool_set(set_id).await?.ok_or_else(|| {
-                ApiError::field("servicePoolSetId", "no service pool set has this id")
-            })?;
+            let set = state
+                .store
+                .record::<ServicePoolSet>(set_id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::field("servicePoolSetId", "no service pool set has this id")
+                })?;
             caller.authorize(object, Action::Create, &set.owners())?;
             Ok(PoolScope::Set {
                 set_id: set.id,

@@ -106,7 +106,7 @@ async fn load(
         caller,
         Object::ProviderProfile,
         action,
-        state.store.provider_profile(participant_id),
+        state.store.record(participant_id),
         |_| Owners::owner(participant_id),
     )
     .await
@@ -145,9 +145,9 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<ProviderProfileRes>>> {
-    caller.list_scope(Object::ProviderProfile)?;
+    let scope = caller.list_scope(Object::ProviderProfile)?;
     let query = PROVIDER_PROFILE_LIST.parse(&pairs)?;
-    let page = state.store.provider_profiles(&query).await?;
+    let page = state.store.records(scope, &query).await?;
     Ok(Json(named(&state, page).await?))
 }
 
@@ -185,7 +185,7 @@ async fn create(
         updated_at: now,
     };
     let event = profile_event(EventKind::ProviderProfileCreated, &caller, &stored.value);
-    state.store.insert_provider_profile(&stored, &event).await?;
+    state.store.insert_record(&stored, &event).await?;
     Ok((StatusCode::CREATED, Json(named_one(&state, stored).await?)))
 }
 
@@ -228,7 +228,7 @@ async fn update(
     keep_offered_regions(&state, profile).await?;
     stored.updated_at = clock::now();
     let event = profile_event(EventKind::ProviderProfileUpdated, &caller, &stored.value);
-    state.store.update_provider_profile(&stored, &event).await?;
+    state.store.update_record(&stored, &event).await?;
     Ok(Json(named_one(&state, stored).await?))
 }
 
@@ -244,7 +244,7 @@ async fn delete(
     let event = profile_event(EventKind::ProviderProfileDeleted, &caller, &stored.value);
     state
         .store
-        .delete_provider_profile(id, &event, clock::now())
+        .delete_record::<Stored<ProviderProfile>>(id, &event, clock::now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,7 +5,7 @@ use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::catalogue::{ServiceGroup, SERVICE_GROUP_LIST};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
-use federa_domain::listing::Page;
+use federa_domain::listing::{ListSpec, Page};
 use federa_domain::participant::check_name;
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,6 +18,7 @@ use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -27,10 +28,32 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get, update, delete))
 }
 
-fn group_event(kind: EventKind, caller: &Identity, group: &ServiceGroup) -> NewEvent {
-    NewEvent::new(kind, Initiator::of(caller), group.id)
-        .consumer(Some(group.consumer_id))
-        .properties(json!({"name": group.name}))
+impl Resource for ServiceGroup {
+    const OBJECT: Object = Object::ServiceGroup;
+    const LIST: ListSpec = SERVICE_GROUP_LIST;
+    type Res = ServiceGroupRes;
+
+    fn res(self) -> ServiceGroupRes {
+        self.into()
+    }
+
+    fn owners(&self) -> Owners {
+        ServiceGroup::owners(self)
+    }
+}
+
+impl Edited for ServiceGroup {
+    const CHANGES: ChangeKinds = ChangeKinds {
+        created: EventKind::ServiceGroupCreated,
+        updated: EventKind::ServiceGroupUpdated,
+        deleted: EventKind::ServiceGroupDeleted,
+    };
+
+    fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
+        NewEvent::new(kind, Initiator::of(caller), self.id)
+            .consumer(Some(self.consumer_id))
+            .properties(json!({"name": self.name}))
+    }
 }
 
 /// Loads a group; an agent may read the groups of the services it runs.
@@ -41,11 +64,7 @@ async fn load(
     action: Action,
 ) -> ApiResult<ServiceGroup> {
     caller.may(Object::ServiceGroup, action)?;
-    let group = state
-        .store
-        .service_group(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let group: ServiceGroup = state.store.record(id).await?.ok_or(ApiError::NotFound)?;
     let mut owners = group.owners();
     if let Some(agent_id) = caller.agent_id() {
         if state.store.group_has_agent(id, agent_id).await? {
@@ -66,10 +85,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<ServiceGroupRes>>> {
-    let scope = caller.list_scope(Object::ServiceGroup)?;
-    let query = SERVICE_GROUP_LIST.parse(&pairs)?;
-    let page = state.store.service_groups(scope, &query).await?;
-    Ok(Json(page.map(ServiceGroupRes::from)))
+    resource::list::<ServiceGroup>(&state, &caller, &pairs).await
 }
 
 /// Create a service group for a consumer.
@@ -97,14 +113,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    state
-        .store
-        .insert_service_group(
-            &group,
-            &group_event(EventKind::ServiceGroupCreated, &caller, &group),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(group.into())))
+    resource::create(&state, &caller, group).await
 }
 
 /// Get a service group.
@@ -132,14 +141,7 @@ async fn update(
         group.name = check_name("name", &name)?;
     }
     group.updated_at = clock::now();
-    state
-        .store
-        .update_service_group(
-            &group,
-            &group_event(EventKind::ServiceGroupUpdated, &caller, &group),
-        )
-        .await?;
-    Ok(Json(group.into()))
+    resource::save(&state, &caller, group).await
 }
 
 /// Delete a service group that has no services.
@@ -151,10 +153,10 @@ async fn delete(
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     let group = load(&state, &caller, id, Action::Delete).await?;
-    let event = group_event(EventKind::ServiceGroupDeleted, &caller, &group);
+    let event = group.event(EventKind::ServiceGroupDeleted, &caller);
     state
         .store
-        .delete_service_group(id, &event, clock::now())
+        .delete_record::<ServiceGroup>(id, &event, clock::now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,12 +1,14 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use federa_domain::access::Identity;
 use federa_domain::access::{Action, Object, Owners};
 use federa_domain::catalogue::{
     check_option_type_key, ServiceOptionType, SERVICE_OPTION_TYPE_LIST,
 };
+use federa_domain::event::NewEvent;
 use federa_domain::event_kind::EventKind;
-use federa_domain::listing::Page;
+use federa_domain::listing::{ListSpec, Page};
 use federa_domain::participant::check_name;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,6 +23,7 @@ use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -28,6 +31,28 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update, delete))
+}
+
+impl Resource for ServiceOptionType {
+    const OBJECT: Object = Object::ServiceOptionType;
+    const LIST: ListSpec = SERVICE_OPTION_TYPE_LIST;
+    type Res = ServiceOptionTypeRes;
+
+    fn res(self) -> ServiceOptionTypeRes {
+        self.into()
+    }
+}
+
+impl Edited for ServiceOptionType {
+    const CHANGES: ChangeKinds = ChangeKinds {
+        created: EventKind::ServiceOptionTypeCreated,
+        updated: EventKind::ServiceOptionTypeUpdated,
+        deleted: EventKind::ServiceOptionTypeDeleted,
+    };
+
+    fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
+        catalogue_event(kind, caller, self.id, &self.name)
+    }
 }
 
 /// List service option types.
@@ -40,10 +65,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<ServiceOptionTypeRes>>> {
-    caller.may(Object::ServiceOptionType, Action::List)?;
-    let query = SERVICE_OPTION_TYPE_LIST.parse(&pairs)?;
-    let page = state.store.service_option_types(&query).await?;
-    Ok(Json(page.map(ServiceOptionTypeRes::from)))
+    resource::list::<ServiceOptionType>(&state, &caller, &pairs).await
 }
 
 /// Create a service option type.
@@ -74,17 +96,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = catalogue_event(
-        EventKind::ServiceOptionTypeCreated,
-        &caller,
-        option_type.id,
-        &option_type.name,
-    );
-    state
-        .store
-        .insert_service_option_type(&option_type, &event)
-        .await?;
-    Ok((StatusCode::CREATED, Json(option_type.into())))
+    resource::create(&state, &caller, option_type).await
 }
 
 /// Get a service option type.
@@ -95,13 +107,7 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ServiceOptionTypeRes>> {
-    caller.may(Object::ServiceOptionType, Action::Get)?;
-    let option_type = state
-        .store
-        .service_option_type(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(Json(option_type.into()))
+    resource::get::<ServiceOptionType>(&state, &caller, id).await
 }
 
 /// Update a service option type's name or description; its `type` is fixed.
@@ -113,12 +119,8 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<ServiceOptionTypeUpdateReq>,
 ) -> ApiResult<Json<ServiceOptionTypeRes>> {
-    caller.authorize(Object::ServiceOptionType, Action::Update, &Owners::none())?;
-    let mut option_type = state
-        .store
-        .service_option_type(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let mut option_type: ServiceOptionType =
+        resource::load(&state, &caller, id, Action::Update).await?;
     if let Some(name) = req.name {
         option_type.name = check_name("name", &name)?;
     }
@@ -126,17 +128,7 @@ async fn update(
         option_type.description = Some(description).filter(|d| !d.is_empty());
     }
     option_type.updated_at = clock::now();
-    let event = catalogue_event(
-        EventKind::ServiceOptionTypeUpdated,
-        &caller,
-        id,
-        &option_type.name,
-    );
-    state
-        .store
-        .update_service_option_type(&option_type, &event)
-        .await?;
-    Ok(Json(option_type.into()))
+    resource::save(&state, &caller, option_type).await
 }
 
 /// Delete a service option type no provider publishes options for.
@@ -147,21 +139,5 @@ async fn delete(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    caller.authorize(Object::ServiceOptionType, Action::Delete, &Owners::none())?;
-    let option_type = state
-        .store
-        .service_option_type(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let event = catalogue_event(
-        EventKind::ServiceOptionTypeDeleted,
-        &caller,
-        id,
-        &option_type.name,
-    );
-    state
-        .store
-        .delete_service_option_type(id, &event, clock::now())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    resource::delete::<ServiceOptionType>(&state, &caller, id).await
 }

@@ -2,10 +2,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
-use federa_domain::catalogue::{ServiceOption, SERVICE_OPTION_LIST};
+use federa_domain::catalogue::{ServiceOption, ServiceOptionType, SERVICE_OPTION_LIST};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
-use federa_domain::listing::Page;
+use federa_domain::listing::{ListSpec, Page};
 use federa_domain::participant::check_name;
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
@@ -17,10 +17,10 @@ use federa_api::service_options::{
 };
 
 use crate::auth::Caller;
-use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -30,28 +30,34 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get, update, delete))
 }
 
-fn option_event(kind: EventKind, caller: &Identity, option: &ServiceOption) -> NewEvent {
-    NewEvent::new(kind, Initiator::of(caller), option.id)
-        .provider(Some(option.provider_id))
-        .properties(
-            json!({"name": option.name, "serviceOptionTypeId": option.service_option_type_id}),
-        )
+impl Resource for ServiceOption {
+    const OBJECT: Object = Object::ServiceOption;
+    const LIST: ListSpec = SERVICE_OPTION_LIST;
+    type Res = ServiceOptionRes;
+
+    fn res(self) -> ServiceOptionRes {
+        self.into()
+    }
+
+    fn owners(&self) -> Owners {
+        ServiceOption::owners(self)
+    }
 }
 
-async fn load(
-    state: &AppState,
-    caller: &Identity,
-    id: Uuid,
-    action: Action,
-) -> ApiResult<ServiceOption> {
-    fetch_authorized(
-        caller,
-        Object::ServiceOption,
-        action,
-        state.store.service_option(id),
-        ServiceOption::owners,
-    )
-    .await
+impl Edited for ServiceOption {
+    const CHANGES: ChangeKinds = ChangeKinds {
+        created: EventKind::ServiceOptionCreated,
+        updated: EventKind::ServiceOptionUpdated,
+        deleted: EventKind::ServiceOptionDeleted,
+    };
+
+    fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
+        NewEvent::new(kind, Initiator::of(caller), self.id)
+            .provider(Some(self.provider_id))
+            .properties(
+                json!({"name": self.name, "serviceOptionTypeId": self.service_option_type_id}),
+            )
+    }
 }
 
 /// `null` is not an option a property could hold.
@@ -72,10 +78,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<ServiceOptionRes>>> {
-    let scope = caller.list_scope(Object::ServiceOption)?;
-    let query = SERVICE_OPTION_LIST.parse(&pairs)?;
-    let page = state.store.service_options(scope, &query).await?;
-    Ok(Json(page.map(ServiceOptionRes::from)))
+    resource::list::<ServiceOption>(&state, &caller, &pairs).await
 }
 
 /// Publish an option for a provider.
@@ -98,7 +101,7 @@ async fn create(
     }
     if state
         .store
-        .service_option_type(req.service_option_type_id)
+        .record::<ServiceOptionType>(req.service_option_type_id)
         .await?
         .is_none()
     {
@@ -119,9 +122,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = option_event(EventKind::ServiceOptionCreated, &caller, &option);
-    state.store.insert_service_option(&option, &event).await?;
-    Ok((StatusCode::CREATED, Json(option.into())))
+    resource::create(&state, &caller, option).await
 }
 
 /// Get a service option.
@@ -132,7 +133,7 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ServiceOptionRes>> {
-    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+    resource::get::<ServiceOption>(&state, &caller, id).await
 }
 
 /// Update a service option.
@@ -144,7 +145,7 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<ServiceOptionUpdateReq>,
 ) -> ApiResult<Json<ServiceOptionRes>> {
-    let mut option = load(&state, &caller, id, Action::Update).await?;
+    let mut option: ServiceOption = resource::load(&state, &caller, id, Action::Update).await?;
     if let Some(name) = req.name {
         option.name = check_name("name", &name)?;
     }
@@ -159,9 +160,7 @@ async fn update(
         option.display_order = order;
     }
     option.updated_at = clock::now();
-    let event = option_event(EventKind::ServiceOptionUpdated, &caller, &option);
-    state.store.update_service_option(&option, &event).await?;
-    Ok(Json(option.into()))
+    resource::save(&state, &caller, option).await
 }
 
 /// Delete a service option.
@@ -172,11 +171,5 @@ async fn delete(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    let option = load(&state, &caller, id, Action::Delete).await?;
-    let event = option_event(EventKind::ServiceOptionDeleted, &caller, &option);
-    state
-        .store
-        .delete_service_option(id, &event, clock::now())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    resource::delete::<ServiceOption>(&state, &caller, id).await
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
-use federa_domain::listing::Page;
+use federa_domain::listing::{ListSpec, Page};
 use federa_domain::participant::check_name;
 use federa_domain::pools::{ServicePoolSet, SERVICE_POOL_SET_LIST};
 use serde_json::json;
@@ -17,10 +17,10 @@ use federa_api::service_pool_sets::{
 };
 
 use crate::auth::Caller;
-use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -30,26 +30,32 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get, update, delete))
 }
 
-fn set_event(kind: EventKind, caller: &Identity, set: &ServicePoolSet) -> NewEvent {
-    NewEvent::new(kind, Initiator::of(caller), set.id)
-        .provider(Some(set.provider_id))
-        .properties(json!({"name": set.name}))
+impl Resource for ServicePoolSet {
+    const OBJECT: Object = Object::ServicePoolSet;
+    const LIST: ListSpec = SERVICE_POOL_SET_LIST;
+    type Res = ServicePoolSetRes;
+
+    fn res(self) -> ServicePoolSetRes {
+        self.into()
+    }
+
+    fn owners(&self) -> Owners {
+        ServicePoolSet::owners(self)
+    }
 }
 
-async fn load(
-    state: &AppState,
-    caller: &Identity,
-    id: Uuid,
-    action: Action,
-) -> ApiResult<ServicePoolSet> {
-    fetch_authorized(
-        caller,
-        Object::ServicePoolSet,
-        action,
-        state.store.service_pool_set(id),
-        ServicePoolSet::owners,
-    )
-    .await
+impl Edited for ServicePoolSet {
+    const CHANGES: ChangeKinds = ChangeKinds {
+        created: EventKind::ServicePoolSetCreated,
+        updated: EventKind::ServicePoolSetUpdated,
+        deleted: EventKind::ServicePoolSetDeleted,
+    };
+
+    fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
+        NewEvent::new(kind, Initiator::of(caller), self.id)
+            .provider(Some(self.provider_id))
+            .properties(json!({"name": self.name}))
+    }
 }
 
 /// List service pool sets.
@@ -62,10 +68,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<ServicePoolSetRes>>> {
-    let scope = caller.list_scope(Object::ServicePoolSet)?;
-    let query = SERVICE_POOL_SET_LIST.parse(&pairs)?;
-    let page = state.store.service_pool_sets(scope, &query).await?;
-    Ok(Json(page.map(ServicePoolSetRes::from)))
+    resource::list::<ServicePoolSet>(&state, &caller, &pairs).await
 }
 
 /// Create a pool set for a provider; its agents name it as `servicePoolSetId`.
@@ -93,9 +96,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = set_event(EventKind::ServicePoolSetCreated, &caller, &set);
-    state.store.insert_service_pool_set(&set, &event).await?;
-    Ok((StatusCode::CREATED, Json(set.into())))
+    resource::create(&state, &caller, set).await
 }
 
 /// Get a service pool set.
@@ -106,7 +107,7 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ServicePoolSetRes>> {
-    Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
+    resource::get::<ServicePoolSet>(&state, &caller, id).await
 }
 
 /// Rename a service pool set.
@@ -118,14 +119,12 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<ServicePoolSetUpdateReq>,
 ) -> ApiResult<Json<ServicePoolSetRes>> {
-    let mut set = load(&state, &caller, id, Action::Update).await?;
+    let mut set: ServicePoolSet = resource::load(&state, &caller, id, Action::Update).await?;
     if let Some(name) = req.name {
         set.name = check_name("name", &name)?;
     }
     set.updated_at = clock::now();
-    let event = set_event(EventKind::ServicePoolSetUpdated, &caller, &set);
-    state.store.update_service_pool_set(&set, &event).await?;
-    Ok(Json(set.into()))
+    resource::save(&state, &caller, set).await
 }
 
 /// Delete a service pool set that has no pools and no agent drawing from it.
@@ -136,8 +135,9 @@ async fn delete(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    let set = load(&state, &caller, id, Action::Delete).await?;
-    let event = set_event(EventKind::ServicePoolSetDeleted, &caller, &set);
+    // The store checks the agents drawing from the set before it deletes.
+    let set: ServicePoolSet = resource::load(&state, &caller, id, Action::Delete).await?;
+    let event = set.event(EventKind::ServicePoolSetDeleted, &caller);
     state
         .store
         .delete_service_pool_set(id, &event, clock::now())

@@ -1,11 +1,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use federa_domain::access::Identity;
 use federa_domain::access::{Action, Object, Owners};
 use federa_domain::catalogue::{check_service_type_schemas, ServiceType, SERVICE_TYPE_LIST};
+use federa_domain::event::NewEvent;
 use federa_domain::event_kind::EventKind;
 use federa_domain::lifecycle::LifecycleSchema;
-use federa_domain::listing::{FieldError, Page};
+use federa_domain::listing::{FieldError, ListSpec, Page};
 use federa_domain::participant::check_name;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,6 +20,7 @@ use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -25,6 +28,28 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update, delete))
+}
+
+impl Resource for ServiceType {
+    const OBJECT: Object = Object::ServiceType;
+    const LIST: ListSpec = SERVICE_TYPE_LIST;
+    type Res = ServiceTypeRes;
+
+    fn res(self) -> ServiceTypeRes {
+        self.into()
+    }
+}
+
+impl Edited for ServiceType {
+    const CHANGES: ChangeKinds = ChangeKinds {
+        created: EventKind::ServiceTypeCreated,
+        updated: EventKind::ServiceTypeUpdated,
+        deleted: EventKind::ServiceTypeDeleted,
+    };
+
+    fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
+        catalogue_event(kind, caller, self.id, &self.name)
+    }
 }
 
 /// List service types.
@@ -36,10 +61,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<ServiceTypeRes>>> {
-    caller.may(Object::ServiceType, Action::List)?;
-    let query = SERVICE_TYPE_LIST.parse(&pairs)?;
-    let page = state.store.service_types(&query).await?;
-    Ok(Json(page.map(ServiceTypeRes::from)))
+    resource::list::<ServiceType>(&state, &caller, &pairs).await
 }
 
 /// Create a service type; both schemas are checked first, and a lifecycle
@@ -80,17 +102,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let event = catalogue_event(
-        EventKind::ServiceTypeCreated,
-        &caller,
-        service_type.id,
-        &service_type.name,
-    );
-    state
-        .store
-        .insert_service_type(&service_type, &event)
-        .await?;
-    Ok((StatusCode::CREATED, Json(service_type.into())))
+    resource::create(&state, &caller, service_type).await
 }
 
 /// Get a service type.
@@ -101,13 +113,7 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ServiceTypeRes>> {
-    caller.may(Object::ServiceType, Action::Get)?;
-    let service_type = state
-        .store
-        .service_type(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(Json(service_type.into()))
+    resource::get::<ServiceType>(&state, &caller, id).await
 }
 
 /// Update a service type's name or schemas.
@@ -119,12 +125,7 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<ServiceTypeUpdateReq>,
 ) -> ApiResult<Json<ServiceTypeRes>> {
-    caller.authorize(Object::ServiceType, Action::Update, &Owners::none())?;
-    let mut service_type = state
-        .store
-        .service_type(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let mut service_type: ServiceType = resource::load(&state, &caller, id, Action::Update).await?;
     if let Some(name) = req.name {
         service_type.name = check_name("name", &name)?;
     }
@@ -143,17 +144,7 @@ async fn update(
         keeps_states_in_use(&state, &service_type).await?;
     }
     service_type.updated_at = clock::now();
-    let event = catalogue_event(
-        EventKind::ServiceTypeUpdated,
-        &caller,
-        id,
-        &service_type.name,
-    );
-    state
-        .store
-        .update_service_type(&service_type, &event)
-        .await?;
-    Ok(Json(service_type.into()))
+    resource::save(&state, &caller, service_type).await
 }
 
 /// A new lifecycle must still know every state a service of the type is in.
@@ -194,21 +185,5 @@ async fn delete(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    caller.authorize(Object::ServiceType, Action::Delete, &Owners::none())?;
-    let service_type = state
-        .store
-        .service_type(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let event = catalogue_event(
-        EventKind::ServiceTypeDeleted,
-        &caller,
-        id,
-        &service_type.name,
-    );
-    state
-        .store
-        .delete_service_type(id, &event, clock::now())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    resource::delete::<ServiceType>(&state, &caller, id).await
 }

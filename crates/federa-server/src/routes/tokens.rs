@@ -1,10 +1,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use federa_domain::access::{Action, Identity, Object, Role};
+use federa_domain::access::{Action, Identity, Object, Owners, Role};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
-use federa_domain::listing::{FieldError, Page};
+use federa_domain::listing::{FieldError, ListSpec, Page};
 use federa_domain::participant::check_name;
 use federa_domain::token::{scope_target, ScopeTarget, Token, DEFAULT_LIFETIME, TOKEN_LIST};
 use utoipa_axum::router::OpenApiRouter;
@@ -14,10 +14,10 @@ use uuid::Uuid;
 use federa_api::tokens::{TokenCreateReq, TokenRes, TokenUpdateReq};
 
 use crate::auth::{hash_token_value, new_token_value, Caller};
-use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -28,23 +28,35 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(regenerate))
 }
 
-fn event(kind: EventKind, caller: &Identity, token: &Token) -> NewEvent {
-    NewEvent::new(kind, Initiator::of(caller), token.id)
-        .provider(token.participant_id)
-        .agent(token.agent_id)
-        .properties(serde_json::json!({"name": token.name, "role": token.role}))
+impl Resource for Token {
+    const OBJECT: Object = Object::Token;
+    const LIST: ListSpec = TOKEN_LIST;
+    type Res = TokenRes;
+
+    /// A token as answered: never its value, which only its creation and
+    /// regeneration show.
+    fn res(self) -> TokenRes {
+        TokenRes::new(self, None)
+    }
+
+    fn owners(&self) -> Owners {
+        Token::owners(self)
+    }
 }
 
-/// Loads a token the caller may act on with `action`.
-async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Token> {
-    fetch_authorized(
-        caller,
-        Object::Token,
-        action,
-        state.store.token(id),
-        Token::owners,
-    )
-    .await
+impl Edited for Token {
+    const CHANGES: ChangeKinds = ChangeKinds {
+        created: EventKind::TokenCreated,
+        updated: EventKind::TokenUpdated,
+        deleted: EventKind::TokenDeleted,
+    };
+
+    fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
+        NewEvent::new(kind, Initiator::of(caller), self.id)
+            .provider(self.participant_id)
+            .agent(self.agent_id)
+            .properties(serde_json::json!({"name": self.name, "role": self.role}))
+    }
 }
 
 /// List tokens.
@@ -57,10 +69,7 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<TokenRes>>> {
-    let scope = caller.list_scope(Object::Token)?;
-    let query = TOKEN_LIST.parse(&pairs)?;
-    let page = state.store.tokens(scope, &query).await?;
-    Ok(Json(page.map(|t| TokenRes::new(t, None))))
+    resource::list::<Token>(&state, &caller, &pairs).await
 }
 
 /// Create a token; its value is in this answer only.
@@ -123,7 +132,7 @@ async fn create(
         .insert_token(
             &token,
             &hash_token_value(&value),
-            &event(EventKind::TokenCreated, &caller, &token),
+            &token.event(EventKind::TokenCreated, &caller),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(TokenRes::new(token, Some(value)))))
@@ -137,8 +146,7 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<TokenRes>> {
-    let token = load(&state, &caller, id, Action::Get).await?;
-    Ok(Json(TokenRes::new(token, None)))
+    resource::get::<Token>(&state, &caller, id).await
 }
 
 /// Rename a token or move its expiry.
@@ -150,7 +158,7 @@ async fn update(
     IdPath(id): IdPath,
     Body(req): Body<TokenUpdateReq>,
 ) -> ApiResult<Json<TokenRes>> {
-    let mut token = load(&state, &caller, id, Action::Update).await?;
+    let mut token: Token = resource::load(&state, &caller, id, Action::Update).await?;
     let now = clock::now();
     if let Some(name) = req.name {
         token.name = check_name("name", &name)?;
@@ -170,11 +178,7 @@ async fn update(
         token.expire_at = Some(expire_at);
     }
     token.updated_at = now;
-    state
-        .store
-        .update_token(&token, &event(EventKind::TokenUpdated, &caller, &token))
-        .await?;
-    Ok(Json(TokenRes::new(token, None)))
+    resource::save(&state, &caller, token).await
 }
 
 /// Revoke a token.
@@ -185,16 +189,7 @@ async fn delete(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    let token = load(&state, &caller, id, Action::Delete).await?;
-    state
-        .store
-        .delete_token(
-            id,
-            &event(EventKind::TokenDeleted, &caller, &token),
-            clock::now(),
-        )
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    resource::delete::<Token>(&state, &caller, id).await
 }
 
 /// Replace a token's value; the old value stops working at once.
@@ -205,7 +200,7 @@ async fn regenerate(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<TokenRes>> {
-    let mut token = load(&state, &caller, id, Action::Regenerate).await?;
+    let mut token: Token = resource::load(&state, &caller, id, Action::Regenerate).await?;
     let now = clock::now();
     let value = new_token_value();
     state
@@ -213,7 +208,7 @@ async fn regenerate(
         .replace_token_value(
             id,
             &hash_token_value(&value),
-            &event(EventKind::TokenRegenerated, &caller, &token),
+            &token.event(EventKind::TokenRegenerated, &caller),
             now,
         )
         .await?;

@@ -1,8 +1,6 @@
 use chrono::{DateTime, Utc};
-use federa_domain::access::ListScope;
 use federa_domain::catalogue::{Agent, AgentStatus};
 use federa_domain::event::NewEvent;
-use federa_domain::listing::{ListQuery, Page};
 use serde_json::{Map, Value};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -11,20 +9,13 @@ use super::in_use;
 use crate::error::{Result, StoreError};
 use crate::pools::allocation::release_statements;
 use crate::pools::{claim_statements, PoolClaim, PoolFamily};
-use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
+use crate::records::{insert_statement, update_statement, Record, Table};
+use crate::sql::{Arg, ScopeColumns};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
 
-const SELECT: &str = "SELECT id, name, status, participant_id, agent_type_id, tags, configuration, service_pool_set_id, last_status_update, created_at, updated_at FROM agents";
-
-const SCOPE: ScopeColumns = ScopeColumns {
-    owner: Some("participant_id"),
-    consumer: None,
-    agent: Some("id"),
-};
-
 #[derive(sqlx::FromRow)]
-struct Row {
+pub struct Row {
     id: Uuid,
     name: String,
     status: String,
@@ -57,36 +48,59 @@ impl From<Row> for Agent {
     }
 }
 
-fn row_args(agent: &Agent) -> Vec<Arg> {
-    vec![
-        Arg::Uuid(agent.id),
-        Arg::Text(agent.name.clone()),
-        Arg::Text(agent.status.as_str().into()),
-        Arg::Json(Value::from(agent.tags.clone())),
-        Arg::OptJson(agent.configuration.clone().map(Value::Object)),
-        Arg::OptUuid(agent.service_pool_set_id),
-        Arg::Time(agent.updated_at),
-    ]
+impl Record for Agent {
+    type Row = Row;
+    const TABLE: Table = Table::new(
+        "agents",
+        &[
+            "id",
+            "name",
+            "status",
+            "participant_id",
+            "agent_type_id",
+            "tags",
+            "configuration",
+            "service_pool_set_id",
+            "last_status_update",
+            "created_at",
+            "updated_at",
+        ],
+        &[
+            "name",
+            "status",
+            "tags",
+            "configuration",
+            "service_pool_set_id",
+            "updated_at",
+        ],
+    )
+    .scoped(ScopeColumns {
+        owner: Some("participant_id"),
+        consumer: None,
+        agent: Some("id"),
+    });
+
+    fn values(&self) -> Vec<Arg> {
+        vec![
+            Arg::Uuid(self.id),
+            Arg::Text(self.name.clone()),
+            Arg::Text(self.status.as_str().into()),
+            Arg::Uuid(self.provider_id),
+            Arg::Uuid(self.agent_type_id),
+            Arg::Json(Value::from(self.tags.clone())),
+            Arg::OptJson(self.configuration.clone().map(Value::Object)),
+            Arg::OptUuid(self.service_pool_set_id),
+            Arg::OptTime(self.last_status_update),
+            Arg::Time(self.created_at),
+            Arg::Time(self.updated_at),
+        ]
+    }
 }
 
 impl Store {
+    /// The agent with this id.
     pub async fn agent(&self, id: Uuid) -> Result<Option<Agent>> {
-        let row: Option<Row> = fetch_optional(
-            &self.read,
-            &format!("{SELECT} WHERE id = $1"),
-            &[Arg::Uuid(id)],
-        )
-        .await?;
-        Ok(row.map(Agent::from))
-    }
-
-    pub async fn agents(&self, scope: ListScope, query: &ListQuery) -> Result<Page<Agent>> {
-        let mut filter = Where::new();
-        filter.scope(scope, SCOPE);
-        filter.filters(&query.filters);
-        let page: Page<Row> =
-            fetch_page(&self.read, SELECT, "agents", &filter, query, "id").await?;
-        Ok(page.map(Agent::from))
+        self.record(id).await
     }
 
     /// The participant that operates an agent, if the agent exists.
@@ -107,18 +121,7 @@ impl Store {
         event: &NewEvent,
         claims: &[PoolClaim],
     ) -> Result<()> {
-        let mut args = row_args(agent);
-        args.extend([
-            Arg::Uuid(agent.provider_id),
-            Arg::Uuid(agent.agent_type_id),
-            Arg::Time(agent.created_at),
-            Arg::OptTime(agent.last_status_update),
-        ]);
-        let statement = Statement::new(
-            "INSERT INTO agents (id, name, status, tags, configuration, service_pool_set_id, updated_at, participant_id, agent_type_id, created_at, last_status_update) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            args,
-        );
-        let mut statements = vec![statement];
+        let mut statements = vec![insert_statement(agent)];
         statements.extend(claim_statements(
             PoolFamily::Config,
             claims,
@@ -137,12 +140,7 @@ impl Store {
         event: &NewEvent,
         claims: &[PoolClaim],
     ) -> Result<()> {
-        let statement = Statement::new(
-            "UPDATE agents SET name = $2, status = $3, tags = $4, configuration = $5, service_pool_set_id = $6, updated_at = $7 WHERE id = $1",
-            row_args(agent),
-        )
-        .must_change();
-        let mut statements = vec![statement];
+        let mut statements = vec![update_statement(agent)];
         statements.extend(claim_statements(
             PoolFamily::Config,
             claims,
@@ -224,7 +222,7 @@ impl Store {
     ) -> Result<Vec<Agent>> {
         let rows: Vec<Row> = fetch_all(
             &self.read,
-            &format!("{SELECT} WHERE status = 'Connected' AND (last_status_update IS NULL OR last_status_update < $1) ORDER BY last_status_update LIMIT $2"),
+            &format!("{} WHERE status = 'Connected' AND (last_status_update IS NULL OR last_status_update < $1) ORDER BY last_status_update LIMIT $2", Agent::TABLE.select()),
             &[Arg::Time(silent_before), Arg::Int(i64::from(limit))],
         )
         .await?;

@@ -1,30 +1,17 @@
 use chrono::{DateTime, Utc};
-use federa_domain::access::ListScope;
 use federa_domain::catalogue::{ServiceOption, ServiceOptionType};
-use federa_domain::event::NewEvent;
-use federa_domain::listing::{ListQuery, Page};
 use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::{in_use, taken};
 use crate::error::Result;
-use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
-use crate::write::{fetch_all, fetch_optional, Statement};
+use crate::records::{Record, Table};
+use crate::sql::{Arg, ScopeColumns};
+use crate::write::fetch_all;
 use crate::Store;
 
-const SELECT_TYPE: &str =
-    "SELECT id, name, type, description, created_at, updated_at FROM service_option_types";
-const SELECT_OPTION: &str = "SELECT id, provider_id, service_option_type_id, name, value, enabled, display_order, created_at, updated_at FROM service_options";
-
-const OPTION_SCOPE: ScopeColumns = ScopeColumns {
-    owner: Some("provider_id"),
-    consumer: None,
-    agent: None,
-};
-
 #[derive(sqlx::FromRow)]
-struct TypeRow {
+pub struct TypeRow {
     id: Uuid,
     name: String,
     #[sqlx(rename = "type")]
@@ -48,7 +35,7 @@ impl From<TypeRow> for ServiceOptionType {
 }
 
 #[derive(sqlx::FromRow)]
-struct OptionRow {
+pub struct OptionRow {
     id: Uuid,
     provider_id: Uuid,
     service_option_type_id: Uuid,
@@ -76,131 +63,74 @@ impl From<OptionRow> for ServiceOption {
     }
 }
 
+impl Record for ServiceOptionType {
+    type Row = TypeRow;
+    const TABLE: Table = Table::new(
+        "service_option_types",
+        &[
+            "id",
+            "name",
+            "type",
+            "description",
+            "created_at",
+            "updated_at",
+        ],
+        &["name", "description", "updated_at"],
+    )
+    .taken("another service option type has this type")
+    .in_use("providers still publish options of this type; delete them first");
+
+    fn values(&self) -> Vec<Arg> {
+        vec![
+            Arg::Uuid(self.id),
+            Arg::Text(self.name.clone()),
+            Arg::Text(self.type_key.clone()),
+            Arg::OptText(self.description.clone()),
+            Arg::Time(self.created_at),
+            Arg::Time(self.updated_at),
+        ]
+    }
+}
+
+impl Record for ServiceOption {
+    type Row = OptionRow;
+    const TABLE: Table = Table::new(
+        "service_options",
+        &[
+            "id",
+            "provider_id",
+            "service_option_type_id",
+            "name",
+            "value",
+            "enabled",
+            "display_order",
+            "created_at",
+            "updated_at",
+        ],
+        &["name", "value", "enabled", "display_order", "updated_at"],
+    )
+    .scoped(ScopeColumns {
+        owner: Some("provider_id"),
+        consumer: None,
+        agent: None,
+    });
+
+    fn values(&self) -> Vec<Arg> {
+        vec![
+            Arg::Uuid(self.id),
+            Arg::Uuid(self.provider_id),
+            Arg::Uuid(self.service_option_type_id),
+            Arg::Text(self.name.clone()),
+            Arg::Json(self.value.clone()),
+            Arg::Bool(self.enabled),
+            Arg::Int(i64::from(self.display_order)),
+            Arg::Time(self.created_at),
+            Arg::Time(self.updated_at),
+        ]
+    }
+}
+
 impl Store {
-    pub async fn service_option_type(&self, id: Uuid) -> Result<Option<ServiceOptionType>> {
-        let row: Option<TypeRow> = fetch_optional(
-            &self.read,
-            &format!("{SELECT_TYPE} WHERE id = $1"),
-            &[Arg::Uuid(id)],
-        )
-        .await?;
-        Ok(row.map(ServiceOptionType::from))
-    }
-
-    pub async fn service_option_types(&self, query: &ListQuery) -> Result<Page<ServiceOptionType>> {
-        let mut filter = Where::new();
-        filter.filters(&query.filters);
-        let page: Page<TypeRow> = fetch_page(
-            &self.read,
-            SELECT_TYPE,
-            "service_option_types",
-            &filter,
-            query,
-            "id",
-        )
-        .await?;
-        Ok(page.map(ServiceOptionType::from))
-    }
-
-    pub async fn insert_service_option_type(
-        &self,
-        option_type: &ServiceOptionType,
-        event: &NewEvent,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "INSERT INTO service_option_types (id, name, type, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            vec![
-                Arg::Uuid(option_type.id),
-                Arg::Text(option_type.name.clone()),
-                Arg::Text(option_type.type_key.clone()),
-                Arg::OptText(option_type.description.clone()),
-                Arg::Time(option_type.created_at),
-                Arg::Time(option_type.updated_at),
-            ],
-        );
-        self.apply(
-            &[statement],
-            std::slice::from_ref(event),
-            option_type.created_at,
-        )
-        .await
-        .map_err(|e| taken(e, "another service option type has this type"))
-    }
-
-    pub async fn update_service_option_type(
-        &self,
-        option_type: &ServiceOptionType,
-        event: &NewEvent,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "UPDATE service_option_types SET name = $2, description = $3, updated_at = $4 WHERE id = $1",
-            vec![
-                Arg::Uuid(option_type.id),
-                Arg::Text(option_type.name.clone()),
-                Arg::OptText(option_type.description.clone()),
-                Arg::Time(option_type.updated_at),
-            ],
-        )
-        .must_change();
-        self.apply(
-            &[statement],
-            std::slice::from_ref(event),
-            option_type.updated_at,
-        )
-        .await
-    }
-
-    pub async fn delete_service_option_type(
-        &self,
-        id: Uuid,
-        event: &NewEvent,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "DELETE FROM service_option_types WHERE id = $1",
-            vec![Arg::Uuid(id)],
-        )
-        .must_change();
-        self.apply(&[statement], std::slice::from_ref(event), now)
-            .await
-            .map_err(|e| {
-                in_use(
-                    e,
-                    "providers still publish options of this type; delete them first",
-                )
-            })
-    }
-
-    pub async fn service_option(&self, id: Uuid) -> Result<Option<ServiceOption>> {
-        let row: Option<OptionRow> = fetch_optional(
-            &self.read,
-            &format!("{SELECT_OPTION} WHERE id = $1"),
-            &[Arg::Uuid(id)],
-        )
-        .await?;
-        Ok(row.map(ServiceOption::from))
-    }
-
-    pub async fn service_options(
-        &self,
-        scope: ListScope,
-        query: &ListQuery,
-    ) -> Result<Page<ServiceOption>> {
-        let mut filter = Where::new();
-        filter.scope(scope, OPTION_SCOPE);
-        filter.filters(&query.filters);
-        let page: Page<OptionRow> = fetch_page(
-            &self.read,
-            SELECT_OPTION,
-            "service_options",
-            &filter,
-            query,
-            "id",
-        )
-        .await?;
-        Ok(page.map(ServiceOption::from))
-    }
-
     /// The enabled option values a provider publishes for an option type
     /// key: what a `serviceOption` validator accepts.
     pub async fn enabled_option_values(
@@ -216,64 +146,5 @@ impl Store {
         )
         .await?;
         Ok(rows.into_iter().map(|(v,)| v.0).collect())
-    }
-
-    pub async fn insert_service_option(
-        &self,
-        option: &ServiceOption,
-        event: &NewEvent,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "INSERT INTO service_options (id, name, value, enabled, display_order, updated_at, provider_id, service_option_type_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            vec![
-                Arg::Uuid(option.id),
-                Arg::Text(option.name.clone()),
-                Arg::Json(option.value.clone()),
-                Arg::Bool(option.enabled),
-                Arg::Int(i64::from(option.display_order)),
-                Arg::Time(option.updated_at),
-                Arg::Uuid(option.provider_id),
-                Arg::Uuid(option.service_option_type_id),
-                Arg::Time(option.created_at),
-            ],
-        );
-        self.apply(&[statement], std::slice::from_ref(event), option.created_at)
-            .await
-    }
-
-    pub async fn update_service_option(
-        &self,
-        option: &ServiceOption,
-        event: &NewEvent,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "UPDATE service_options SET name = $2, value = $3, enabled = $4, display_order = $5, updated_at = $6 WHERE id = $1",
-            vec![
-                Arg::Uuid(option.id),
-                Arg::Text(option.name.clone()),
-                Arg::Json(option.value.clone()),
-                Arg::Bool(option.enabled),
-                Arg::Int(i64::from(option.display_order)),
-                Arg::Time(option.updated_at),
-            ],
-        )
-        .must_change();
-        self.apply(&[statement], std::slice::from_ref(event), option.updated_at)
-            .await
-    }
-
-    pub async fn delete_service_option(
-        &self,
-        id: Uuid,
-        event: &NewEvent,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "DELETE FROM service_options WHERE id = $1",
-            vec![Arg::Uuid(id)],
-        )
-        .must_change();
-        self.apply(&[statement], std::slice::from_ref(event), now)
-            .await
     }
 }

@@ -6,13 +6,13 @@ use federa_domain::exchange::{Offering, ProviderProfile};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::offerings::{Row as OfferingRow, SELECT as SELECT_OFFERINGS};
-use super::profiles::{Row as ProfileRow, SELECT as SELECT_PROFILES};
+use super::offerings::Row as OfferingRow;
+use super::profiles::Row as ProfileRow;
 use super::Stored;
 use crate::error::Result;
 use crate::sql::{Arg, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
-use crate::Store;
+use crate::{Record, Store};
 
 /// What the store knows about the offerings of one service type when a
 /// service of that type is placed.
@@ -86,7 +86,10 @@ impl Store {
     ) -> Result<PlacementCandidates> {
         let offerings: Vec<OfferingRow> = fetch_all(
             &self.read,
-            &format!("{SELECT_OFFERINGS} WHERE service_type_id = $1 ORDER BY id"),
+            &format!(
+                "{} WHERE service_type_id = $1 ORDER BY id",
+                <Stored<Offering> as Record>::TABLE.select()
+            ),
             &[Arg::Uuid(service_type_id)],
         )
         .await?;
@@ -96,7 +99,10 @@ impl Store {
             .collect();
         let profiles: Vec<ProfileRow> = fetch_all(
             &self.read,
-            &format!("{SELECT_PROFILES} WHERE participant_id IN (SELECT participant_id FROM offerings WHERE service_type_id = $1)"),
+            &format!(
+                "{} WHERE participant_id IN (SELECT participant_id FROM offerings WHERE service_type_id = $1)",
+                <Stored<ProviderProfile> as Record>::TABLE.select()
+            ),
             &[Arg::Uuid(service_type_id)],
         )
         .await?;

@@ -1,21 +1,16 @@
 use chrono::{DateTime, Utc};
-use federa_domain::event::NewEvent;
 use federa_domain::exchange::{Certification, ProviderProfile, Region};
-use federa_domain::listing::{ListQuery, Page};
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::Stored;
-use crate::catalogue::in_use;
 use crate::error::Result;
-use crate::sql::{fetch_page, Arg, Where};
-use crate::write::{fetch_optional, Statement};
+use crate::records::{Record, Table};
+use crate::sql::Arg;
 use crate::Store;
 
-pub(super) const SELECT: &str = "SELECT participant_id, jurisdiction, subject_to_non_eu_law, regions, certifications, created_at, updated_at FROM provider_profiles";
-
 #[derive(sqlx::FromRow)]
-pub(super) struct Row {
+pub struct Row {
     participant_id: Uuid,
     jurisdiction: String,
     subject_to_non_eu_law: bool,
@@ -41,108 +36,51 @@ impl From<Row> for Stored<ProviderProfile> {
     }
 }
 
-fn row_args(profile: &Stored<ProviderProfile>) -> Vec<Arg> {
-    let value = &profile.value;
-    vec![
-        Arg::Uuid(value.participant_id),
-        Arg::Text(value.jurisdiction.clone()),
-        Arg::Bool(value.subject_to_non_eu_law),
-        Arg::Json(serde_json::to_value(&value.regions).unwrap_or_default()),
-        Arg::Json(serde_json::to_value(&value.certifications).unwrap_or_default()),
-        Arg::Time(profile.updated_at),
-    ]
+impl Record for Stored<ProviderProfile> {
+    type Row = Row;
+    const TABLE: Table = Table::new(
+        "provider_profiles",
+        &[
+            "participant_id",
+            "jurisdiction",
+            "subject_to_non_eu_law",
+            "regions",
+            "certifications",
+            "created_at",
+            "updated_at",
+        ],
+        &[
+            "jurisdiction",
+            "subject_to_non_eu_law",
+            "regions",
+            "certifications",
+            "updated_at",
+        ],
+    )
+    .taken("the participant already has a provider profile; update it instead")
+    .in_use("the provider still has offerings; delete them first");
+
+    fn values(&self) -> Vec<Arg> {
+        let profile = &self.value;
+        vec![
+            Arg::Uuid(profile.participant_id),
+            Arg::Text(profile.jurisdiction.clone()),
+            Arg::Bool(profile.subject_to_non_eu_law),
+            Arg::Json(serde_json::to_value(&profile.regions).unwrap_or_default()),
+            Arg::Json(serde_json::to_value(&profile.certifications).unwrap_or_default()),
+            Arg::Time(self.created_at),
+            Arg::Time(self.updated_at),
+        ]
+    }
 }
 
 impl Store {
+    /// The profile of this participant, if it declared one.
     pub async fn provider_profile(
         &self,
         participant_id: Uuid,
     ) -> Result<Option<Stored<ProviderProfile>>> {
-        let row: Option<Row> = fetch_optional(
-            &self.read,
-            &format!("{SELECT} WHERE participant_id = $1"),
-            &[Arg::Uuid(participant_id)],
-        )
-        .await?;
-        Ok(row.map(Stored::from))
-    }
-
-    /// Everyone may read every profile: they are what consumers choose by.
-    pub async fn provider_profiles(
-        &self,
-        query: &ListQuery,
-    ) -> Result<Page<Stored<ProviderProfile>>> {
-        let mut filter = Where::new();
-        filter.filters(&query.filters);
-        let page: Page<Row> = fetch_page(
-            &self.read,
-            SELECT,
-            "provider_profiles",
-            &filter,
-            query,
-            "participant_id",
-        )
-        .await?;
-        Ok(page.map(Stored::from))
-    }
-
-    pub async fn insert_provider_profile(
-        &self,
-        profile: &Stored<ProviderProfile>,
-        event: &NewEvent,
-    ) -> Result<()> {
-        let mut args = row_args(profile);
-        args.push(Arg::Time(profile.created_at));
-        let statement = Statement::new(
-            "INSERT INTO provider_profiles (participant_id, jurisdiction, subject_to_non_eu_law, regions, certifications, updated_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            args,
-        );
-        self.apply(
-            &[statement],
-            std::slice::from_ref(event),
-            profile.created_at,
-        )
-        .await
-        .map_err(|e| {
-            in_use(
-                e,
-                "the participant already has a provider profile; update it instead",
-            )
-        })
-    }
-
-    pub async fn update_provider_profile(
-        &self,
-        profile: &Stored<ProviderProfile>,
-        event: &NewEvent,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "UPDATE provider_profiles SET jurisdiction = $2, subject_to_non_eu_law = $3, regions = $4, certifications = $5, updated_at = $6 WHERE participant_id = $1",
-            row_args(profile),
-        )
-        .must_change();
-        self.apply(
-            &[statement],
-            std::slice::from_ref(event),
-            profile.updated_at,
-        )
-        .await
-    }
-
-    pub async fn delete_provider_profile(
-        &self,
-        participant_id: Uuid,
-        event: &NewEvent,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "DELETE FROM provider_profiles WHERE participant_id = $1",
-            vec![Arg::Uuid(participant_id)],
-        )
-        .must_change();
-        self.apply(&[statement], std::slice::from_ref(event), now)
-            .await
-            .map_err(|e| in_use(e, "the provider still has offerings; delete them first"))
+        self.record(participant_id).await
     }
 
     /// Regions of the profile that offerings of the provider still name:

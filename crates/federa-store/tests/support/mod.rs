@@ -69,7 +69,7 @@ pub async fn try_participant(store: &Store, name: &str) -> federa_store::Result<
         updated_at: now,
     };
     store
-        .insert_participant(
+        .insert_record(
             &participant,
             &event(EventKind::ParticipantCreated, participant.id),
         )
@@ -92,7 +92,7 @@ pub async fn offer(store: &Store) -> Offer {
         updated_at: now,
     };
     store
-        .insert_service_type(
+        .insert_record(
             &service_type,
             &event(EventKind::ServiceTypeCreated, service_type.id),
         )
@@ -161,7 +161,7 @@ async fn service_group(store: &Store, consumer_id: Uuid) -> Uuid {
         updated_at: now,
     };
     store
-        .insert_service_group(&group, &event(EventKind::ServiceGroupCreated, group.id))
+        .insert_record(&group, &event(EventKind::ServiceGroupCreated, group.id))
         .await
         .expect("insert a service group");
     group.id
