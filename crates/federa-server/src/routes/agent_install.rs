@@ -34,6 +34,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::IdPath;
 use crate::resource;
+use crate::routes::documented::{Invalid, Missing, Refused};
 use crate::state::AppState;
 use federa_api::tokens::TokenRes;
 use federa_exchange::secrets;
@@ -163,7 +164,7 @@ fn command_response(
 /// templates. It and its bootstrap token expire after five minutes (the
 /// server's `--agent-install-ttl-seconds`).
 #[utoipa::path(post, path = "/agents/{id}/install-command", tag = "Agents", params(("id" = Uuid, Path)),
-    responses((status = 201, body = InstallCommandRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404),
+    responses((status = 201, body = InstallCommandRes), Invalid, Refused, Missing,
         (status = 409, body = crate::routes::ErrorRes, description = "the agent already has an install command that has not expired")))]
 async fn create(
     State(state): State<AppState>,
@@ -229,7 +230,7 @@ async fn create(
 /// When the agent's install command was made and when it expires; never
 /// the command, its URL or its token.
 #[utoipa::path(get, path = "/agents/{id}/install-command", tag = "Agents", params(("id" = Uuid, Path)),
-    responses((status = 200, body = InstallCommandMetaRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = InstallCommandMetaRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -251,7 +252,7 @@ async fn get(
 /// Replace the agent's install command, expired or not, with a new one; the
 /// old URL and bootstrap token stop working.
 #[utoipa::path(post, path = "/agents/{id}/install-command/regenerate", tag = "Agents", params(("id" = Uuid, Path)),
-    responses((status = 200, body = InstallCommandRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = InstallCommandRes), Invalid, Refused, Missing))]
 async fn regenerate(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -305,7 +306,7 @@ async fn regenerate(
 
 /// Delete the agent's install command and its bootstrap token.
 #[utoipa::path(delete, path = "/agents/{id}/install-command", tag = "Agents", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 204), Refused, Missing))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -393,7 +394,7 @@ fn substitute(value: &mut Value, plain: &std::collections::BTreeMap<String, Valu
 #[utoipa::path(get, path = "/agents/install/{token}/config", tag = "Agents", security(()),
     params(("token" = String, Path, description = "the install credential from the install command's URL")),
     responses((status = 200, description = "the rendered configuration, in the agent type's configContentType", content_type = "text/plain", body = String),
-        (status = 404)))]
+        Missing))]
 async fn config(State(state): State<AppState>, Path(value): Path<String>) -> ApiResult<Response> {
     let (_, agent) = live_install(&state, &value).await?;
     let agent_type = state

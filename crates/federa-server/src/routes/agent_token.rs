@@ -26,6 +26,7 @@ use uuid::Uuid;
 use crate::auth::{bearer, hash_token_value, new_token_value, Caller};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
+use crate::routes::documented::Refused;
 use crate::state::AppState;
 use federa_api::tokens::TokenRes;
 
@@ -59,7 +60,7 @@ async fn own_token(state: &AppState, caller: &Identity, headers: &HeaderMap) -> 
 
 /// The calling agent's token: its id and when it expires; never its value.
 #[utoipa::path(get, path = "/agents/me/token", tag = "Agents",
-    responses((status = 200, body = TokenRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = TokenRes), Refused))]
 async fn current(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -75,7 +76,7 @@ async fn current(
 /// in this answer only; the token the request carried ends within an hour.
 #[utoipa::path(post, path = "/agents/me/token", tag = "Agents",
     responses((status = 201, body = TokenRes, description = "the new token; its value is in this answer only"),
-        (status = 401), (status = 403)))]
+        Refused))]
 async fn rotate(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -17,6 +17,7 @@ use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -47,8 +48,8 @@ async fn check(state: &AppState, agent_type: &AgentType) -> ApiResult<()> {
 
 /// List agent types.
 #[utoipa::path(get, path = "/agent-types", tag = "Agent types",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query), ("name" = Option<String>, Query)),
-    responses((status = 200, body = PageRes<AgentTypeRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    params(Paging, ("name" = Option<String>, Query)),
+    responses((status = 200, body = PageRes<AgentTypeRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -62,7 +63,7 @@ async fn list(
 
 /// Create an agent type.
 #[utoipa::path(post, path = "/agent-types", tag = "Agent types", request_body = AgentTypeCreateReq,
-    responses((status = 201, body = AgentTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 201, body = AgentTypeRes), Invalid, Refused, Conflicting))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -94,7 +95,7 @@ async fn create(
 
 /// Get an agent type.
 #[utoipa::path(get, path = "/agent-types/{id}", tag = "Agent types", params(("id" = Uuid, Path)),
-    responses((status = 200, body = AgentTypeRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = AgentTypeRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -111,7 +112,7 @@ async fn get(
 
 /// Update an agent type; given fields replace the stored ones.
 #[utoipa::path(patch, path = "/agent-types/{id}", tag = "Agent types", params(("id" = Uuid, Path)), request_body = AgentTypeUpdateReq,
-    responses((status = 200, body = AgentTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 200, body = AgentTypeRes), Invalid, Refused, Missing, Conflicting))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -151,7 +152,7 @@ async fn update(
 
 /// Delete an agent type that has no agents.
 #[utoipa::path(delete, path = "/agent-types/{id}", tag = "Agent types", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Refused, Missing, Conflicting))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -17,6 +17,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, Resource};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 use federa_api::agents::{AgentCreateReq, AgentRes, AgentStatusReq, AgentUpdateReq};
@@ -65,9 +66,9 @@ async fn current(state: &AppState, caller: &Identity) -> ApiResult<Agent> {
 
 /// List agents.
 #[utoipa::path(get, path = "/agents", tag = "Agents",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("name" = Option<String>, Query), ("status" = Option<AgentStatus>, Query), ("providerId" = Option<Uuid>, Query), ("agentTypeId" = Option<Uuid>, Query)),
-    responses((status = 200, body = PageRes<AgentRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<AgentRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -80,7 +81,7 @@ async fn list(
 /// Configuration properties that config pools fill take a free value;
 /// none left is a 409.
 #[utoipa::path(post, path = "/agents", tag = "Agents", request_body = AgentCreateReq,
-    responses((status = 201, body = AgentRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 201, body = AgentRes), Invalid, Refused, Conflicting))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -136,14 +137,14 @@ async fn create(
 
 /// The agent the calling token acts as.
 #[utoipa::path(get, path = "/agents/me", tag = "Agents",
-    responses((status = 200, body = AgentRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = AgentRes), Refused))]
 async fn me(State(state): State<AppState>, Caller(caller): Caller) -> ApiResult<Json<AgentRes>> {
     Ok(Json(current(&state, &caller).await?.into()))
 }
 
 /// An agent reports its health: `Connected`, `Disconnected` or `Error`.
 #[utoipa::path(put, path = "/agents/me/status", tag = "Agents", request_body = AgentStatusReq,
-    responses((status = 200, body = AgentRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = AgentRes), Invalid, Refused))]
 async fn report_status(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -167,7 +168,7 @@ async fn report_status(
 
 /// Get an agent.
 #[utoipa::path(get, path = "/agents/{id}", tag = "Agents", params(("id" = Uuid, Path)),
-    responses((status = 200, body = AgentRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = AgentRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -180,7 +181,7 @@ async fn get(
 /// holds from config pools stay; a property new to its configuration takes
 /// one, and none left is a 409.
 #[utoipa::path(patch, path = "/agents/{id}", tag = "Agents", params(("id" = Uuid, Path)), request_body = AgentUpdateReq,
-    responses((status = 200, body = AgentRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 200, body = AgentRes), Invalid, Refused, Missing, Conflicting))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -244,7 +245,7 @@ async fn update(
 /// Delete an agent that runs no services, and its tokens; the config pool
 /// values it held become free.
 #[utoipa::path(delete, path = "/agents/{id}", tag = "Agents", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Refused, Missing, Conflicting))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

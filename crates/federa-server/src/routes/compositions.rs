@@ -25,6 +25,7 @@ use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::documented::{Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 use federa_exchange::compositions;
@@ -101,9 +102,9 @@ async fn answer(state: &AppState, composition: StoredComposition) -> ApiResult<C
 
 /// List compositions: a consumer sees its own.
 #[utoipa::path(get, path = "/compositions", tag = "Compositions",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("name" = Option<String>, Query), ("consumerId" = Option<Uuid>, Query), ("status" = Option<String>, Query)),
-    responses((status = 200, body = PageRes<CompositionRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<CompositionRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -124,7 +125,7 @@ async fn list(
 /// (deleting what it created, in reverse order) or stops, as `onFailure`
 /// says.
 #[utoipa::path(post, path = "/compositions", tag = "Compositions", request_body = CompositionCreateReq,
-    responses((status = 201, body = CompositionRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = CompositionRes), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -168,7 +169,7 @@ async fn create(
 /// Get a composition with its derived status and every member's service,
 /// provider and placement explanation.
 #[utoipa::path(get, path = "/compositions/{id}", tag = "Compositions", params(("id" = Uuid, Path)),
-    responses((status = 200, body = CompositionRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = CompositionRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -181,7 +182,7 @@ async fn get(
 /// Delete a composition: its members' services are deleted one at a time,
 /// in reverse dependency order; members not ordered yet never will be.
 #[utoipa::path(delete, path = "/compositions/{id}", tag = "Compositions", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 204), Refused, Missing))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

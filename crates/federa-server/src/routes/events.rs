@@ -26,6 +26,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::event_feed::EventFeed;
 use crate::extract::{Body, QueryPairs};
+use crate::routes::documented::{Invalid, Missing, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -53,7 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ("initiatorType" = Option<Vec<String>>, Query), ("initiatorId" = Option<Vec<String>>, Query),
         ("type" = Option<Vec<String>>, Query, description = "case-insensitive substring of the event type"),
         ("entityId" = Option<Vec<Uuid>>, Query)),
-    responses((status = 200, body = PageRes<EventRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<EventRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -69,7 +70,7 @@ async fn list(
 /// acknowledged position. One instance per subscriber holds the lease at a
 /// time; another instance gets 409 until the lease expires.
 #[utoipa::path(post, path = "/events/lease", tag = "Events", request_body = EventLeaseReq,
-    responses((status = 200, body = EventLeaseRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403),
+    responses((status = 200, body = EventLeaseRes), Invalid, Refused,
         (status = 409, body = crate::routes::ErrorRes, description = "another instance holds the lease")))]
 async fn lease(
     State(state): State<AppState>,
@@ -119,7 +120,7 @@ async fn lease(
 /// to lie after the acknowledged one and within the log; it does not renew
 /// the lease.
 #[utoipa::path(post, path = "/events/ack", tag = "Events", request_body = EventAckReq,
-    responses((status = 200, body = EventAckRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404),
+    responses((status = 200, body = EventAckRes), Invalid, Refused, Missing,
         (status = 409, body = crate::routes::ErrorRes, description = "the lease is not held by this instance, or the sequence does not move forward")))]
 async fn ack(
     State(state): State<AppState>,
@@ -177,7 +178,7 @@ fn subscriber_and_instance(subscriber: &str, instance: &str) -> ApiResult<(Strin
         ("initiatorType" = Option<Vec<String>>, Query), ("initiatorId" = Option<Vec<String>>, Query),
         ("type" = Option<Vec<String>>, Query), ("entityId" = Option<Vec<Uuid>>, Query)),
     responses((status = 200, content_type = "text/event-stream", body = StreamedEvent, description = "one Server-Sent Event per log event"),
-        (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+        Invalid, Refused))]
 async fn stream(
     State(state): State<AppState>,
     Extension(feed): Extension<Arc<EventFeed>>,

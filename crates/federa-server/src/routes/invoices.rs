@@ -24,6 +24,7 @@ use federa_api::invoices::{BillLineRes, BillRes};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::QueryPairs;
+use crate::routes::documented::{Invalid, Refused};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -211,7 +212,7 @@ fn answer(bill: BillRes, as_csv: bool) -> Response {
         ("to" = DateTime<Utc>, Query, description = "end of the period, RFC 3339, exclusive"),
         ("format" = Option<String>, Query, description = "json (default) or csv")),
     responses((status = 200, body = BillRes, content_type = "application/json"), (status = 200, body = String, content_type = "text/csv"),
-        (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+        Invalid, Refused))]
 async fn invoice(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -246,7 +247,7 @@ async fn invoice(
         ("to" = DateTime<Utc>, Query, description = "end of the period, RFC 3339, exclusive"),
         ("format" = Option<String>, Query, description = "json (default) or csv")),
     responses((status = 200, body = BillRes, content_type = "application/json"), (status = 200, body = String, content_type = "text/csv"),
-        (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+        Invalid, Refused))]
 async fn statement(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -22,6 +22,7 @@ use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 use federa_api::jobs::JobRes;
@@ -56,9 +57,9 @@ async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> 
 
 /// List jobs.
 #[utoipa::path(get, path = "/jobs", tag = "Jobs",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("action" = Option<String>, Query), ("status" = Option<JobStatus>, Query), ("agentId" = Option<Uuid>, Query), ("serviceId" = Option<Uuid>, Query)),
-    responses((status = 200, body = PageRes<JobRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<JobRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -82,7 +83,7 @@ async fn list(
 
 /// Get a job.
 #[utoipa::path(get, path = "/jobs/{id}", tag = "Jobs", params(("id" = Uuid, Path)),
-    responses((status = 200, body = JobRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = JobRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -116,7 +117,7 @@ pub(crate) fn parse_wait(text: &str) -> Option<Duration> {
 /// answers as soon as a job for this agent exists, or `[]` when the wait ends.
 #[utoipa::path(get, path = "/jobs/pending", tag = "Jobs",
     params(("limit" = Option<u32>, Query), ("wait" = Option<String>, Query, description = "long-poll duration, e.g. 30s")),
-    responses((status = 200, body = Vec<JobRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 429, body = crate::routes::ErrorRes, description = "the agent already holds the most long-polls it may")))]
+    responses((status = 200, body = Vec<JobRes>), Invalid, Refused, (status = 429, body = crate::routes::ErrorRes, description = "the agent already holds the most long-polls it may")))]
 async fn pending(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -159,7 +160,7 @@ async fn pending(
 /// running from when the claim holds its locks, renewed with
 /// `POST /jobs/{id}/heartbeat`; the `Federa-Claim-Attempt` header names it.
 #[utoipa::path(post, path = "/jobs/{id}/claim", tag = "Jobs", params(("id" = Uuid, Path)),
-    responses((status = 204, headers(("Federa-Claim-Attempt" = i32, description = "the claim granted, to send back as `attempt`"))), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204, headers(("Federa-Claim-Attempt" = i32, description = "the claim granted, to send back as `attempt`"))), Refused, Missing, Conflicting))]
 async fn claim(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -176,7 +177,7 @@ async fn claim(
 /// Claim up to `limit` of the calling agent's pending jobs in one call
 /// (at most one per service group) and return them.
 #[utoipa::path(post, path = "/jobs/claim", tag = "Jobs", request_body(content = Option<ClaimNextReq>),
-    responses((status = 200, body = Vec<JobRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = Vec<JobRes>), Invalid, Refused))]
 async fn claim_next(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -202,7 +203,7 @@ async fn claim_next(
 
 /// Renew the lease on a job the agent is working on.
 #[utoipa::path(post, path = "/jobs/{id}/heartbeat", tag = "Jobs", params(("id" = Uuid, Path)), request_body(content = Option<HeartbeatReq>),
-    responses((status = 200, body = LeaseRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 200, body = LeaseRes), Invalid, Refused, Missing, Conflicting))]
 async fn heartbeat(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -219,7 +220,7 @@ async fn heartbeat(
 /// many arrive at once; another report for a completed job, or completing a
 /// failed one, is a 409.
 #[utoipa::path(post, path = "/jobs/{id}/complete", tag = "Jobs", params(("id" = Uuid, Path)), request_body = CompleteJobReq,
-    responses((status = 204), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Invalid, Refused, Missing, Conflicting))]
 async fn complete(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -240,7 +241,7 @@ async fn complete(
 /// Failing a still-pending job is its agent refusing it. Repeating the same
 /// report answers 204 again; a different outcome is a 409.
 #[utoipa::path(post, path = "/jobs/{id}/fail", tag = "Jobs", params(("id" = Uuid, Path)), request_body = FailJobReq,
-    responses((status = 204), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Invalid, Refused, Missing, Conflicting))]
 async fn fail(
     State(state): State<AppState>,
     Caller(caller): Caller,

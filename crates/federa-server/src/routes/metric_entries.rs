@@ -36,6 +36,7 @@ use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{decode_allowing_nul, uuid_param, Body, QueryPairs};
+use crate::routes::documented::{Invalid, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -203,7 +204,7 @@ fn decode_entry(prefix: &str, value: Value) -> Result<EntryDraft, Vec<FieldError
         ("agentId" = Option<Uuid>, Query), ("serviceId" = Option<Uuid>, Query), ("typeId" = Option<Uuid>, Query),
         ("resourceId" = Option<String>, Query, description = "case-insensitive substring"),
         ("since" = Option<DateTime<Utc>>, Query, description = "measured at or after"), ("until" = Option<DateTime<Utc>>, Query, description = "measured before")),
-    responses((status = 200, body = PageRes<MetricEntryRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<MetricEntryRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -217,7 +218,7 @@ async fn list(
 
 /// Report one measurement for a service the calling agent runs.
 #[utoipa::path(post, path = "/metric-entries", tag = "Metrics", request_body = MetricEntryReq,
-    responses((status = 201, body = MetricEntryRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = MetricEntryRes), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -247,7 +248,7 @@ async fn create(
 /// Report up to 5,000 measurements at once. Valid entries are stored even
 /// when others are rejected; the answer gives each entry's outcome.
 #[utoipa::path(post, path = "/metric-entries/batch", tag = "Metrics", request_body = MetricEntryBatchReq,
-    responses((status = 200, body = MetricEntryBatchRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 413, body = crate::routes::ErrorRes)))]
+    responses((status = 200, body = MetricEntryBatchRes), Invalid, Refused, (status = 413, body = crate::routes::ErrorRes)))]
 async fn create_batch(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -328,7 +329,7 @@ async fn create_batch(
     params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query),
         ("agentId" = Option<Uuid>, Query), ("serviceId" = Option<Uuid>, Query), ("typeId" = Option<Uuid>, Query),
         ("resourceId" = Option<String>, Query, description = "case-insensitive substring")),
-    responses((status = 200, body = PageRes<String>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<String>), Invalid, Refused))]
 async fn resource_ids(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -347,7 +348,7 @@ async fn resource_ids(
         ("aggregateType" = Option<String>, Query, description = "min (default), max, sum, avg or diff (max − min)"),
         ("bucket" = Option<String>, Query, description = "minute, hour (default), day or month"),
         ("start" = Option<DateTime<Utc>>, Query), ("end" = Option<DateTime<Utc>>, Query)),
-    responses((status = 200, body = AggregationRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = AggregationRes), Invalid, Refused))]
 async fn aggregate(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -23,6 +23,7 @@ use crate::clock;
 use crate::error::ApiResult;
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -56,9 +57,9 @@ impl Edited for MetricType {
 
 /// List metric types.
 #[utoipa::path(get, path = "/metric-types", tag = "Metrics",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("name" = Option<String>, Query), ("entityType" = Option<MetricEntityType>, Query)),
-    responses((status = 200, body = PageRes<MetricTypeRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<MetricTypeRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -69,7 +70,7 @@ async fn list(
 
 /// Create a metric type.
 #[utoipa::path(post, path = "/metric-types", tag = "Metrics", request_body = MetricTypeCreateReq,
-    responses((status = 201, body = MetricTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 201, body = MetricTypeRes), Invalid, Refused, Conflicting))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -89,7 +90,7 @@ async fn create(
 
 /// Get a metric type.
 #[utoipa::path(get, path = "/metric-types/{id}", tag = "Metrics", params(("id" = Uuid, Path)),
-    responses((status = 200, body = MetricTypeRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = MetricTypeRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -101,7 +102,7 @@ async fn get(
 /// Rename a metric type. Its entity type is fixed: entries already stored
 /// were reported under it.
 #[utoipa::path(patch, path = "/metric-types/{id}", tag = "Metrics", params(("id" = Uuid, Path)), request_body = MetricTypeUpdateReq,
-    responses((status = 200, body = MetricTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 200, body = MetricTypeRes), Invalid, Refused, Missing, Conflicting))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -118,7 +119,7 @@ async fn update(
 
 /// Delete a metric type that no entry uses.
 #[utoipa::path(delete, path = "/metric-types/{id}", tag = "Metrics", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Refused, Missing, Conflicting))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -7,6 +7,7 @@ pub mod agent_types;
 pub mod agents;
 mod catalogue_event;
 pub mod compositions;
+mod documented;
 pub mod events;
 pub mod health;
 pub mod invoices;

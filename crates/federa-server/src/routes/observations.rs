@@ -14,6 +14,7 @@ use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Body;
+use crate::routes::documented::{Invalid, Refused};
 use crate::state::AppState;
 use federa_exchange::reconciliation::{self, Recorded};
 
@@ -28,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// An agent reports the observed state of services it runs.
 #[utoipa::path(post, path = "/agents/me/observations", tag = "Agents", request_body = ObservationsReq,
-    responses((status = 200, body = ObservationsRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = ObservationsRes), Invalid, Refused))]
 async fn report(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -24,6 +24,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -98,9 +99,9 @@ async fn validate(state: &AppState, offering: &Offering) -> ApiResult<()> {
 
 /// List offerings.
 #[utoipa::path(get, path = "/offerings", tag = "Offerings",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("participantId" = Option<Uuid>, Query), ("serviceTypeId" = Option<Uuid>, Query), ("enabled" = Option<bool>, Query)),
-    responses((status = 200, body = PageRes<OfferingRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<OfferingRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -111,7 +112,7 @@ async fn list(
 
 /// Publish an offering.
 #[utoipa::path(post, path = "/offerings", tag = "Offerings", request_body = OfferingCreateReq,
-    responses((status = 201, body = OfferingRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = OfferingRes), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -157,7 +158,7 @@ async fn create(
 
 /// Get an offering.
 #[utoipa::path(get, path = "/offerings/{id}", tag = "Offerings", params(("id" = Uuid, Path)),
-    responses((status = 200, body = OfferingRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = OfferingRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -168,7 +169,7 @@ async fn get(
 
 /// Change an offering. A new price applies from now on.
 #[utoipa::path(patch, path = "/offerings/{id}", tag = "Offerings", params(("id" = Uuid, Path)), request_body = OfferingUpdateReq,
-    responses((status = 200, body = OfferingRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = OfferingRes), Invalid, Refused, Missing))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -204,7 +205,7 @@ async fn update(
 /// Delete an offering; refused once services were placed on it, since
 /// they are billed by it (disable it instead).
 #[utoipa::path(delete, path = "/offerings/{id}", tag = "Offerings", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Refused, Missing, Conflicting))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

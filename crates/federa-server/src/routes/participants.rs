@@ -17,6 +17,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -64,7 +65,7 @@ fn participant_event(kind: EventKind, caller: &Identity, id: Uuid) -> NewEvent {
 #[utoipa::path(get, path = "/participants", tag = "Participants",
     params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query, description = "name or createdAt, prefixed with + or -"),
         ("name" = Option<String>, Query), ("status" = Option<ParticipantStatus>, Query)),
-    responses((status = 200, body = PageRes<ParticipantRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<ParticipantRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -75,7 +76,7 @@ async fn list(
 
 /// Create a participant.
 #[utoipa::path(post, path = "/participants", tag = "Participants", request_body = ParticipantCreateReq,
-    responses((status = 201, body = ParticipantRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = ParticipantRes), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -95,7 +96,7 @@ async fn create(
 
 /// Get a participant.
 #[utoipa::path(get, path = "/participants/{id}", tag = "Participants", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ParticipantRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ParticipantRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -106,7 +107,7 @@ async fn get(
 
 /// Update a participant's name or (as admin) status.
 #[utoipa::path(patch, path = "/participants/{id}", tag = "Participants", params(("id" = Uuid, Path)), request_body = ParticipantUpdateReq,
-    responses((status = 200, body = ParticipantRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ParticipantRes), Invalid, Refused, Missing))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -132,7 +133,7 @@ async fn update(
 
 /// Delete a participant and its tokens.
 #[utoipa::path(delete, path = "/participants/{id}", tag = "Participants", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Refused, Missing, Conflicting))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -16,6 +16,7 @@ use federa_api::placement::{PlacementPreviewReq, PlacementRes};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Body;
+use crate::routes::documented::{Invalid, Refused};
 use crate::state::AppState;
 use federa_exchange::type_rules::type_rules;
 
@@ -38,7 +39,7 @@ pub fn placement_res(decided: &Decided) -> PlacementRes {
 /// get now, at what price, and why every other candidate lost. Nothing is
 /// created.
 #[utoipa::path(post, path = "/placement/preview", tag = "Placement", request_body = PlacementPreviewReq,
-    responses((status = 200, body = PlacementRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PlacementRes), Invalid, Refused))]
 async fn preview(
     State(state): State<AppState>,
     Caller(caller): Caller,

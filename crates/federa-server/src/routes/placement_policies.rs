@@ -27,6 +27,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::documented::{Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -90,9 +91,9 @@ fn check_rules(rules: &PlacementRequest) -> ApiResult<()> {
 
 /// List placement policies.
 #[utoipa::path(get, path = "/placement-policies", tag = "Placement policies",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("name" = Option<String>, Query), ("participantId" = Option<Uuid>, Query), ("attached" = Option<bool>, Query)),
-    responses((status = 200, body = PageRes<PlacementPolicyRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<PlacementPolicyRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -103,7 +104,7 @@ async fn list(
 
 /// Save a placement policy for a consumer.
 #[utoipa::path(post, path = "/placement-policies", tag = "Placement policies", request_body = PlacementPolicyCreateReq,
-    responses((status = 201, body = PlacementPolicyRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = PlacementPolicyRes), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -139,7 +140,7 @@ async fn create(
 
 /// Get a placement policy.
 #[utoipa::path(get, path = "/placement-policies/{id}", tag = "Placement policies", params(("id" = Uuid, Path)),
-    responses((status = 200, body = PlacementPolicyRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = PlacementPolicyRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -150,7 +151,7 @@ async fn get(
 
 /// Change a placement policy, or attach or detach it.
 #[utoipa::path(patch, path = "/placement-policies/{id}", tag = "Placement policies", params(("id" = Uuid, Path)), request_body = PlacementPolicyUpdateReq,
-    responses((status = 200, body = PlacementPolicyRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = PlacementPolicyRes), Invalid, Refused, Missing))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -175,7 +176,7 @@ async fn update(
 
 /// Delete a placement policy.
 #[utoipa::path(delete, path = "/placement-policies/{id}", tag = "Placement policies", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 204), Refused, Missing))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -27,6 +27,7 @@ use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -137,9 +138,9 @@ async fn keep_offered_regions(state: &AppState, profile: &ProviderProfile) -> Ap
 
 /// List provider profiles.
 #[utoipa::path(get, path = "/provider-profiles", tag = "Provider profiles",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("participantId" = Option<Uuid>, Query), ("jurisdiction" = Option<String>, Query), ("subjectToNonEuLaw" = Option<bool>, Query)),
-    responses((status = 200, body = PageRes<ProviderProfileRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<ProviderProfileRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -153,7 +154,7 @@ async fn list(
 
 /// Declare a participant's provider profile.
 #[utoipa::path(post, path = "/provider-profiles", tag = "Provider profiles", request_body = ProviderProfileCreateReq,
-    responses((status = 201, body = ProviderProfileRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 201, body = ProviderProfileRes), Invalid, Refused, Conflicting))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -191,7 +192,7 @@ async fn create(
 
 /// Get a provider profile by its participant's id.
 #[utoipa::path(get, path = "/provider-profiles/{id}", tag = "Provider profiles", params(("id" = Uuid, Path, description = "the participant's id")),
-    responses((status = 200, body = ProviderProfileRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ProviderProfileRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -203,7 +204,7 @@ async fn get(
 
 /// Change a provider profile; lists given replace the stored ones.
 #[utoipa::path(patch, path = "/provider-profiles/{id}", tag = "Provider profiles", params(("id" = Uuid, Path, description = "the participant's id")), request_body = ProviderProfileUpdateReq,
-    responses((status = 200, body = ProviderProfileRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ProviderProfileRes), Invalid, Refused, Missing))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -234,7 +235,7 @@ async fn update(
 
 /// Delete a provider profile; refused while the provider has offerings.
 #[utoipa::path(delete, path = "/provider-profiles/{id}", tag = "Provider profiles", params(("id" = Uuid, Path, description = "the participant's id")),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Refused, Missing, Conflicting))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -19,6 +19,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -77,9 +78,9 @@ async fn load(
 
 /// List service groups.
 #[utoipa::path(get, path = "/service-groups", tag = "Service groups",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("name" = Option<String>, Query), ("consumerId" = Option<Uuid>, Query)),
-    responses((status = 200, body = PageRes<ServiceGroupRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<ServiceGroupRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -90,7 +91,7 @@ async fn list(
 
 /// Create a service group for a consumer.
 #[utoipa::path(post, path = "/service-groups", tag = "Service groups", request_body = ServiceGroupCreateReq,
-    responses((status = 201, body = ServiceGroupRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = ServiceGroupRes), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -118,7 +119,7 @@ async fn create(
 
 /// Get a service group.
 #[utoipa::path(get, path = "/service-groups/{id}", tag = "Service groups", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ServiceGroupRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ServiceGroupRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -129,7 +130,7 @@ async fn get(
 
 /// Rename a service group.
 #[utoipa::path(patch, path = "/service-groups/{id}", tag = "Service groups", params(("id" = Uuid, Path)), request_body = ServiceGroupUpdateReq,
-    responses((status = 200, body = ServiceGroupRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ServiceGroupRes), Invalid, Refused, Missing))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -146,7 +147,7 @@ async fn update(
 
 /// Delete a service group that has no services.
 #[utoipa::path(delete, path = "/service-groups/{id}", tag = "Service groups", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Refused, Missing, Conflicting))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -24,6 +24,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -57,9 +58,9 @@ impl Edited for ServiceOptionType {
 
 /// List service option types.
 #[utoipa::path(get, path = "/service-option-types", tag = "Service options",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("name" = Option<String>, Query), ("type" = Option<String>, Query)),
-    responses((status = 200, body = PageRes<ServiceOptionTypeRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<ServiceOptionTypeRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -70,7 +71,7 @@ async fn list(
 
 /// Create a service option type.
 #[utoipa::path(post, path = "/service-option-types", tag = "Service options", request_body = ServiceOptionTypeCreateReq,
-    responses((status = 201, body = ServiceOptionTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 201, body = ServiceOptionTypeRes), Invalid, Refused, Conflicting))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -101,7 +102,7 @@ async fn create(
 
 /// Get a service option type.
 #[utoipa::path(get, path = "/service-option-types/{id}", tag = "Service options", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ServiceOptionTypeRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ServiceOptionTypeRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -112,7 +113,7 @@ async fn get(
 
 /// Update a service option type's name or description; its `type` is fixed.
 #[utoipa::path(patch, path = "/service-option-types/{id}", tag = "Service options", params(("id" = Uuid, Path)), request_body = ServiceOptionTypeUpdateReq,
-    responses((status = 200, body = ServiceOptionTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ServiceOptionTypeRes), Invalid, Refused, Missing))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -133,7 +134,7 @@ async fn update(
 
 /// Delete a service option type no provider publishes options for.
 #[utoipa::path(delete, path = "/service-option-types/{id}", tag = "Service options", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Refused, Missing, Conflicting))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -21,6 +21,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::documented::{Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -70,9 +71,9 @@ fn check_value(value: &Value) -> ApiResult<()> {
 
 /// List service options.
 #[utoipa::path(get, path = "/service-options", tag = "Service options",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("name" = Option<String>, Query), ("providerId" = Option<Uuid>, Query), ("serviceOptionTypeId" = Option<Uuid>, Query), ("enabled" = Option<bool>, Query)),
-    responses((status = 200, body = PageRes<ServiceOptionRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<ServiceOptionRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -83,7 +84,7 @@ async fn list(
 
 /// Publish an option for a provider.
 #[utoipa::path(post, path = "/service-options", tag = "Service options", request_body = ServiceOptionCreateReq,
-    responses((status = 201, body = ServiceOptionRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = ServiceOptionRes), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -127,7 +128,7 @@ async fn create(
 
 /// Get a service option.
 #[utoipa::path(get, path = "/service-options/{id}", tag = "Service options", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ServiceOptionRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ServiceOptionRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -138,7 +139,7 @@ async fn get(
 
 /// Update a service option.
 #[utoipa::path(patch, path = "/service-options/{id}", tag = "Service options", params(("id" = Uuid, Path)), request_body = ServiceOptionUpdateReq,
-    responses((status = 200, body = ServiceOptionRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ServiceOptionRes), Invalid, Refused, Missing))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -165,7 +166,7 @@ async fn update(
 
 /// Delete a service option.
 #[utoipa::path(delete, path = "/service-options/{id}", tag = "Service options", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 204), Refused, Missing))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

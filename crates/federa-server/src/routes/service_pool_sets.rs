@@ -21,6 +21,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -60,9 +61,9 @@ impl Edited for ServicePoolSet {
 
 /// List service pool sets.
 #[utoipa::path(get, path = "/service-pool-sets", tag = "Service pools",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("name" = Option<String>, Query), ("providerId" = Option<Uuid>, Query)),
-    responses((status = 200, body = PageRes<ServicePoolSetRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<ServicePoolSetRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -73,7 +74,7 @@ async fn list(
 
 /// Create a pool set for a provider; its agents name it as `servicePoolSetId`.
 #[utoipa::path(post, path = "/service-pool-sets", tag = "Service pools", request_body = ServicePoolSetCreateReq,
-    responses((status = 201, body = ServicePoolSetRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = ServicePoolSetRes), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -101,7 +102,7 @@ async fn create(
 
 /// Get a service pool set.
 #[utoipa::path(get, path = "/service-pool-sets/{id}", tag = "Service pools", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ServicePoolSetRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ServicePoolSetRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -112,7 +113,7 @@ async fn get(
 
 /// Rename a service pool set.
 #[utoipa::path(patch, path = "/service-pool-sets/{id}", tag = "Service pools", params(("id" = Uuid, Path)), request_body = ServicePoolSetUpdateReq,
-    responses((status = 200, body = ServicePoolSetRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ServicePoolSetRes), Invalid, Refused, Missing))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -129,7 +130,7 @@ async fn update(
 
 /// Delete a service pool set that has no pools and no agent drawing from it.
 #[utoipa::path(delete, path = "/service-pool-sets/{id}", tag = "Service pools", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Refused, Missing, Conflicting))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -21,6 +21,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -54,8 +55,8 @@ impl Edited for ServiceType {
 
 /// List service types.
 #[utoipa::path(get, path = "/service-types", tag = "Service types",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query), ("name" = Option<String>, Query)),
-    responses((status = 200, body = PageRes<ServiceTypeRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    params(Paging, ("name" = Option<String>, Query)),
+    responses((status = 200, body = PageRes<ServiceTypeRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -67,7 +68,7 @@ async fn list(
 /// Create a service type; both schemas are checked first, and a lifecycle
 /// is required.
 #[utoipa::path(post, path = "/service-types", tag = "Service types", request_body = ServiceTypeCreateReq,
-    responses((status = 201, body = ServiceTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 201, body = ServiceTypeRes), Invalid, Refused, Conflicting))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -107,7 +108,7 @@ async fn create(
 
 /// Get a service type.
 #[utoipa::path(get, path = "/service-types/{id}", tag = "Service types", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ServiceTypeRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ServiceTypeRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -118,7 +119,7 @@ async fn get(
 
 /// Update a service type's name or schemas.
 #[utoipa::path(patch, path = "/service-types/{id}", tag = "Service types", params(("id" = Uuid, Path)), request_body = ServiceTypeUpdateReq,
-    responses((status = 200, body = ServiceTypeRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 200, body = ServiceTypeRes), Invalid, Refused, Missing, Conflicting))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -179,7 +180,7 @@ async fn keeps_states_in_use(state: &AppState, service_type: &ServiceType) -> Ap
 
 /// Delete a service type that no agent type offers and no service uses.
 #[utoipa::path(delete, path = "/service-types/{id}", tag = "Service types", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Refused, Missing, Conflicting))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -17,6 +17,7 @@ use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{uuid_param, Body, IdPath, QueryPairs};
+use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::placement::placement_res;
 use crate::routes::PageRes;
 use crate::state::AppState;
@@ -45,10 +46,10 @@ async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> 
 
 /// List services.
 #[utoipa::path(get, path = "/services", tag = "Services",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("name" = Option<String>, Query), ("currentStatus" = Option<String>, Query), ("serviceTypeId" = Option<Uuid>, Query),
         ("groupId" = Option<Uuid>, Query), ("agentId" = Option<Uuid>, Query), ("providerId" = Option<Uuid>, Query), ("consumerId" = Option<Uuid>, Query)),
-    responses((status = 200, body = PageRes<ServiceRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<ServiceRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -62,7 +63,7 @@ async fn list(
 
 /// Order a service: validates its properties, chooses an agent (or places it through the exchange) and queues the `create` job.
 #[utoipa::path(post, path = "/services", tag = "Services", request_body = ServiceCreateReq,
-    responses((status = 201, body = OrderedServiceRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = OrderedServiceRes), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -112,7 +113,7 @@ async fn create(
 
 /// Get a service.
 #[utoipa::path(get, path = "/services/{id}", tag = "Services", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ServiceRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ServiceRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -132,7 +133,7 @@ async fn get(
 
 /// Rename a service, or change its properties through an `update` job.
 #[utoipa::path(patch, path = "/services/{id}", tag = "Services", params(("id" = Uuid, Path)), request_body = ServiceUpdateReq,
-    responses((status = 200, body = ServiceRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 200, body = ServiceRes), Invalid, Refused, Missing, Conflicting))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -171,7 +172,7 @@ async fn update(
 
 /// Delete a service: queues its lifecycle's `delete` action.
 #[utoipa::path(delete, path = "/services/{id}", tag = "Services", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 204), Invalid, Refused, Missing, Conflicting))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -185,7 +186,7 @@ async fn delete(
 /// Perform any action of the service type's lifecycle (`start`, `stop`, …).
 #[utoipa::path(post, path = "/services/{id}/{action}", tag = "Services",
     params(("id" = Uuid, Path), ("action" = String, Path)), request_body(content = Option<ServiceActionReq>),
-    responses((status = 200, body = ServiceRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404), (status = 409, body = crate::routes::ErrorRes)))]
+    responses((status = 200, body = ServiceRes), Invalid, Refused, Missing, Conflicting))]
 async fn act(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -18,6 +18,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::documented::{Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -61,9 +62,9 @@ impl Edited for Token {
 
 /// List tokens.
 #[utoipa::path(get, path = "/tokens", tag = "Tokens",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("name" = Option<String>, Query), ("role" = Option<Role>, Query), ("participantId" = Option<Uuid>, Query), ("agentId" = Option<Uuid>, Query)),
-    responses((status = 200, body = PageRes<TokenRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<TokenRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -74,7 +75,7 @@ async fn list(
 
 /// Create a token; its value is in this answer only.
 #[utoipa::path(post, path = "/tokens", tag = "Tokens", request_body = TokenCreateReq,
-    responses((status = 201, body = TokenRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = TokenRes), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -140,7 +141,7 @@ async fn create(
 
 /// Get a token (never its value).
 #[utoipa::path(get, path = "/tokens/{id}", tag = "Tokens", params(("id" = Uuid, Path)),
-    responses((status = 200, body = TokenRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = TokenRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -151,7 +152,7 @@ async fn get(
 
 /// Rename a token or move its expiry.
 #[utoipa::path(patch, path = "/tokens/{id}", tag = "Tokens", params(("id" = Uuid, Path)), request_body = TokenUpdateReq,
-    responses((status = 200, body = TokenRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = TokenRes), Invalid, Refused, Missing))]
 async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -183,7 +184,7 @@ async fn update(
 
 /// Revoke a token.
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "Tokens", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 204), Refused, Missing))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -194,7 +195,7 @@ async fn delete(
 
 /// Replace a token's value; the old value stops working at once.
 #[utoipa::path(post, path = "/tokens/{id}/regenerate", tag = "Tokens", params(("id" = Uuid, Path)),
-    responses((status = 200, body = TokenRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = TokenRes), Refused, Missing))]
 async fn regenerate(
     State(state): State<AppState>,
     Caller(caller): Caller,

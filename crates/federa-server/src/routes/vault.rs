@@ -9,6 +9,7 @@ use federa_api::vault::SecretRes;
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::routes::documented::{Missing, Refused};
 use crate::state::AppState;
 use federa_exchange::secrets;
 
@@ -21,7 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// for anyone else the secret does not exist.
 #[utoipa::path(get, path = "/vault/secrets/{reference}", tag = "Vault",
     params(("reference" = String, Path, description = "the reference without `vault://`")),
-    responses((status = 200, body = SecretRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = SecretRes), Refused, Missing))]
 async fn resolve(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::routes::documented::{Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -42,9 +43,9 @@ async fn load(
 
 /// List webhook endpoints.
 #[utoipa::path(get, path = "/webhooks", tag = "Webhooks",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query),
+    params(Paging,
         ("participantId" = Option<Uuid>, Query), ("status" = Option<String>, Query)),
-    responses((status = 200, body = PageRes<WebhookRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 200, body = PageRes<WebhookRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -58,7 +59,7 @@ async fn list(
 
 /// Subscribe an endpoint. The answer holds its signing secret, shown once.
 #[utoipa::path(post, path = "/webhooks", tag = "Webhooks", request_body = WebhookCreateReq,
-    responses((status = 201, body = WebhookCreatedRes), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403)))]
+    responses((status = 201, body = WebhookCreatedRes), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -96,7 +97,7 @@ async fn create(
 
 /// Get a webhook endpoint (never its secret).
 #[utoipa::path(get, path = "/webhooks/{id}", tag = "Webhooks", params(("id" = Uuid, Path)),
-    responses((status = 200, body = WebhookRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = WebhookRes), Refused, Missing))]
 async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -108,7 +109,7 @@ async fn get(
 
 /// Remove a webhook endpoint and its delivery log.
 #[utoipa::path(delete, path = "/webhooks/{id}", tag = "Webhooks", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 204), Refused, Missing))]
 async fn delete(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -124,7 +125,7 @@ async fn delete(
         ("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query),
         ("sort" = Option<String>, Query, description = "eventSequence (default) or createdAt, prefixed with + or -"),
         ("eventType" = Option<String>, Query)),
-    responses((status = 200, body = PageRes<WebhookDeliveryRes>), (status = 400, body = crate::routes::ErrorRes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = PageRes<WebhookDeliveryRes>), Invalid, Refused, Missing))]
 async fn deliveries(
     State(state): State<AppState>,
     Caller(caller): Caller,
