@@ -294,7 +294,7 @@ async fn build(
         },
     )
     .await?;
-    let consumer_client = Client::new(admin.base(), &consumer_token)?;
+    let consumer_client = admin.with_token(&consumer_token);
     let group = ServiceGroupCreateReq {
         name: "demo".to_string(),
         consumer_id: consumer,

@@ -1,27 +1,49 @@
-//! HTTP calls to a Federa server, as tests make them.
+//! HTTP calls to a Federa server, as tests make them: through
+//! `federa-client`, the one HTTP client of the tree, with each answer's
+//! status and body handed back for the test to judge.
 
+use federa_client::api::agents::AgentStatus;
+use federa_client::api::jobs::JobRes;
+use federa_client::api::participants::{ParticipantCreateReq, ParticipantStatus};
+use federa_client::api::tokens::{Role, TokenCreateReq};
+use federa_client::{reqwest, Client, Method, Participants, RetryPolicy, Tokens};
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::server::{Response, ADMIN_TOKEN};
 
-/// A server's root URL and an HTTP client; every test server derefs to one,
-/// and [`Api::remote`] reaches a server running in another process.
+/// A server's root URL and a client; every test server derefs to one, and
+/// [`Api::remote`] reaches a server running in another process.
 #[derive(Clone)]
 pub struct Api {
     pub base: String,
+    /// The admin's typed client. A test sees every answer as it came, so
+    /// it never retries.
+    pub admin: Client,
+    /// The same connections, for requests with headers or bodies of the
+    /// test's own making.
     pub http: reqwest::Client,
 }
 
 impl Api {
     pub fn remote(base: &str) -> Api {
+        let admin = Client::new(base, ADMIN_TOKEN)
+            .expect("an HTTP client")
+            .with_retry(RetryPolicy::once());
         Api {
-            base: base.trim_end_matches('/').to_string(),
-            http: reqwest::Client::new(),
+            base: admin.base().to_string(),
+            http: admin.http().clone(),
+            admin,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// The typed client of another token, never retrying either.
+    pub fn client(&self, token: &str) -> Client {
+        self.admin.with_token(token)
     }
 
     /// Sends a request to `path` (relative to the server root) with an
@@ -33,19 +55,9 @@ impl Api {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Response {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self.http.request(method, self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.expect("request sent");
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.expect("body read");
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Response { status, body }
+        self.try_call(method, path, token, body)
+            .await
+            .expect("request sent and answered")
     }
 
     /// As [`Api::call`], but `None` when the connection fails (for tests
@@ -57,20 +69,11 @@ impl Api {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Option<Response> {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
-        let mut request = self.http.request(method, self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.ok()?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.ok()?;
+        let method = Method::from_bytes(method.as_bytes()).ok()?;
+        let reply = self.admin.send_once(method, path, token, body).await.ok()?;
         Some(Response {
-            status,
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            status: reply.status.as_u16(),
+            body: reply.body,
         })
     }
 
@@ -93,48 +96,39 @@ impl Api {
     /// Reports the agent of `agent_token` connected, as its runtime does on
     /// start; placement considers connected agents only.
     pub async fn report_connected(&self, agent_token: &str) {
-        let connected = self
-            .call(
-                "PUT",
-                "/api/v1/agents/me/status",
-                Some(agent_token),
-                Some(&serde_json::json!({"status": "Connected"})),
-            )
-            .await;
-        assert_eq!(connected.status, 200, "{:?}", connected.body);
+        self.client(agent_token)
+            .report_agent_status(AgentStatus::Connected)
+            .await
+            .expect("agent status reported");
     }
 
     /// Claims the agent's only pending job, which must be `action`, and
     /// completes it, as an agent would after doing the work.
     pub async fn run_job(&self, agent_token: &str, action: &str) {
-        let pending = self.get("/api/v1/jobs/pending", agent_token).await;
-        assert_eq!(pending.status, 200, "{:?}", pending.body);
-        let jobs = pending.body.as_array().expect("a bare array");
-        assert_eq!(jobs.len(), 1, "{jobs:?}");
-        assert_eq!(jobs[0]["action"], action, "{jobs:?}");
-        let id = jobs[0]["id"].as_str().expect("job id");
-        let empty = serde_json::json!({});
-        let claimed = self
-            .post(&format!("/api/v1/jobs/{id}/claim"), agent_token, &empty)
-            .await;
-        assert_eq!(claimed.status, 204, "{:?}", claimed.body);
-        let completed = self
-            .post(&format!("/api/v1/jobs/{id}/complete"), agent_token, &empty)
-            .await;
-        assert_eq!(completed.status, 204, "{:?}", completed.body);
+        let agent = self.client(agent_token);
+        let pending: Vec<JobRes> = agent
+            .get("/jobs/pending")
+            .await
+            .and_then(|reply| reply.into_json())
+            .expect("pending jobs");
+        assert_eq!(pending.len(), 1, "{pending:?}");
+        assert_eq!(pending[0].action, action, "{pending:?}");
+        let id = pending[0].id;
+        agent.claim_job(id).await.expect("job claimed");
+        agent
+            .complete_job(id, &Default::default())
+            .await
+            .expect("job completed");
     }
 
     /// Creates an enabled participant as admin and returns its id.
     pub async fn participant(&self, name: &str) -> String {
-        let created = self
-            .post(
-                "/api/v1/participants",
-                ADMIN_TOKEN,
-                &serde_json::json!({"name": name, "status": "Enabled"}),
-            )
-            .await;
-        assert_eq!(created.status, 201, "{:?}", created.body);
-        created.body["id"].as_str().expect("id").to_string()
+        let request = ParticipantCreateReq {
+            name: name.to_string(),
+            status: ParticipantStatus::Enabled,
+        };
+        let created = self.admin.create::<Participants>(&request).await;
+        created.expect("participant created").id.to_string()
     }
 
     /// Sets, as admin, a participant's status (`Enabled` or `Disabled`).
@@ -165,12 +159,16 @@ impl Api {
 
     /// Creates a token as admin and returns its plain value.
     pub async fn token(&self, role: &str, scope_id: Option<&str>) -> String {
-        let mut body = serde_json::json!({"name": format!("{role} token"), "role": role});
-        if let Some(scope) = scope_id {
-            body["scopeId"] = Value::String(scope.to_string());
-        }
-        let created = self.post("/api/v1/tokens", ADMIN_TOKEN, &body).await;
-        assert_eq!(created.status, 201, "{:?}", created.body);
-        created.body["value"].as_str().expect("value").to_string()
+        let role: Role =
+            serde_json::from_value(Value::String(role.to_string())).expect("a token role");
+        let request = TokenCreateReq {
+            name: format!("{} token", role.as_str()),
+            role,
+            expire_at: None,
+            scope_id: scope_id.map(|scope| scope.parse::<Uuid>().expect("a scope id")),
+        };
+        let created = self.admin.create::<Tokens>(&request).await;
+        let created = created.expect("token created");
+        created.value.expect("a new token's value")
     }
 }

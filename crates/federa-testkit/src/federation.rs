@@ -1,10 +1,16 @@
 //! A small federation built through the API: the catalogue, one provider
 //! with an agent, one consumer with a service group, and their tokens.
 
+use federa_client::api::agent_types::AgentTypeCreateReq;
+use federa_client::api::agents::AgentCreateReq;
+use federa_client::api::placement::OrderedServiceRes;
+use federa_client::api::service_groups::ServiceGroupCreateReq;
+use federa_client::api::service_types::ServiceTypeRes;
+use federa_client::{AgentTypes, Agents, Method, ServiceGroups};
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 use crate::api::Api;
-use crate::server::ADMIN_TOKEN;
 
 pub use federa_domain::lifecycle::EXAMPLE_VM_LIFECYCLE;
 pub use federa_domain::property_schema::{EXAMPLE_VM_PROPERTIES, EXAMPLE_VM_PROPERTY_SCHEMA};
@@ -22,14 +28,9 @@ pub struct Federation {
     pub group_id: String,
 }
 
-fn id_of(response: &crate::Response) -> String {
-    assert!(
-        (200..300).contains(&response.status),
-        "{} {:?}",
-        response.status,
-        response.body
-    );
-    response.body["id"].as_str().expect("id").to_string()
+/// An id this federation holds, as the typed requests take it.
+fn uuid(id: &str) -> Uuid {
+    id.parse().expect("an id the exchange gave")
 }
 
 impl Federation {
@@ -46,24 +47,22 @@ impl Federation {
 
     /// The same federation around another service type (a create body).
     pub async fn create_with(server: &Api, service_type: &Value) -> Federation {
-        let service_type_id = id_of(
-            &server
-                .post("/api/v1/service-types", ADMIN_TOKEN, service_type)
-                .await,
-        );
-        let agent_type_id = id_of(
-            &server
-                .post(
-                    "/api/v1/agent-types",
-                    ADMIN_TOKEN,
-                    &json!({
-                        "name": "Hypervisor",
-                        "serviceTypeIds": [service_type_id],
-                        "configurationSchema": {"properties": {"region": {"type": "string"}}},
-                    }),
-                )
-                .await,
-        );
+        let created: ServiceTypeRes = server
+            .admin
+            .submit(Method::POST, "/service-types", service_type)
+            .await
+            .expect("service type created");
+        let agent_type = AgentTypeCreateReq {
+            name: "Hypervisor".to_string(),
+            service_type_ids: vec![created.id],
+            configuration_schema: json!({"properties": {"region": {"type": "string"}}}),
+            config_template: None,
+            cmd_template: None,
+            config_content_type: None,
+        };
+        let agent_type = server.admin.create::<AgentTypes>(&agent_type).await;
+        let agent_type_id = agent_type.expect("agent type created").id.to_string();
+        let service_type_id = created.id.to_string();
         let provider_id = server.participant("Provider").await;
         let provider_token = server.token("participant", Some(&provider_id)).await;
         let consumer_id = server.participant("Consumer").await;
@@ -88,36 +87,41 @@ impl Federation {
 
     /// Another agent of the provider, with its token.
     pub async fn agent(&self, server: &Api, name: &str, tags: &[&str]) -> (String, String) {
-        let agent_id = id_of(
-            &server
-                .post(
-                    "/api/v1/agents",
-                    &self.provider_token,
-                    &json!({"name": name, "providerId": self.provider_id, "agentTypeId": self.agent_type_id, "tags": tags}),
-                )
-                .await,
-        );
+        let request = AgentCreateReq {
+            name: name.to_string(),
+            provider_id: uuid(&self.provider_id),
+            agent_type_id: uuid(&self.agent_type_id),
+            tags: tags.iter().map(|tag| tag.to_string()).collect(),
+            configuration: None,
+            service_pool_set_id: None,
+        };
+        let created = server
+            .client(&self.provider_token)
+            .create::<Agents>(&request)
+            .await;
+        let agent_id = created.expect("agent created").id.to_string();
         let agent_token = server.token("agent", Some(&agent_id)).await;
         (agent_id, agent_token)
     }
 
     /// Another service group of the consumer.
     pub async fn group(&self, server: &Api, name: &str) -> String {
-        id_of(
-            &server
-                .post(
-                    "/api/v1/service-groups",
-                    &self.consumer_token,
-                    &json!({"name": name, "consumerId": self.consumer_id}),
-                )
-                .await,
-        )
+        let request = ServiceGroupCreateReq {
+            name: name.to_string(),
+            consumer_id: uuid(&self.consumer_id),
+        };
+        let created = server
+            .client(&self.consumer_token)
+            .create::<ServiceGroups>(&request)
+            .await;
+        created.expect("service group created").id.to_string()
     }
 
     /// The body of a valid order for a VM named `name` in the default group.
     pub fn order(&self, name: &str) -> Value {
-        let mut properties: Value = serde_json::from_str(EXAMPLE_VM_PROPERTIES).unwrap();
-        properties["name"] = json!(name);
+        let mut properties: serde_json::Map<String, Value> =
+            serde_json::from_str(EXAMPLE_VM_PROPERTIES).unwrap();
+        properties.insert("name".to_string(), json!(name));
         json!({
             "name": name,
             "serviceTypeId": self.service_type_id,
@@ -128,10 +132,11 @@ impl Federation {
 
     /// Orders a VM as the consumer and returns the service id.
     pub async fn order_service(&self, server: &Api, name: &str) -> String {
-        id_of(
-            &server
-                .post("/api/v1/services", &self.consumer_token, &self.order(name))
-                .await,
-        )
+        let ordered: OrderedServiceRes = server
+            .client(&self.consumer_token)
+            .submit(Method::POST, "/services", &self.order(name))
+            .await
+            .expect("service ordered");
+        ordered.service.id.to_string()
     }
 }

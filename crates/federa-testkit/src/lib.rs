@@ -2,6 +2,8 @@
 //! or a fresh PostgreSQL database when `FEDERA_TEST_POSTGRES_URL` points at a
 //! server — and a real `federa` server listening on a loopback port.
 
+use serde::Deserialize;
+
 mod api;
 mod federation;
 pub mod postgres_cluster;
@@ -29,13 +31,7 @@ pub fn reliability_summary(dir: &str, name: &str, line: &str) {
 
 /// The field paths of every error in a 400 answer's body, in order.
 pub fn error_paths(body: &serde_json::Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|error| error["path"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
+    federa_client::api::ErrorRes::deserialize(body)
+        .map(|refusal| refusal.errors.into_iter().map(|error| error.path).collect())
         .unwrap_or_default()
 }

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use federa_client::api::metric_entries::MetricEntryRes;
+use federa_client::api::placement::OrderedServiceRes;
+use federa_client::api::PageRes;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -275,7 +278,9 @@ pub async fn order_created(
         .post("/api/v1/services", &federation.consumer_token, order)
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
-    let service_id = created.body["id"].as_str().unwrap().to_string();
+    let ordered: OrderedServiceRes =
+        serde_json::from_value(created.body).expect("an ordered service");
+    let service_id = ordered.service.id.to_string();
     let service_path = format!("/api/v1/services/{service_id}");
     let token = &federation.consumer_token;
     let stopped = wait_for(api, token, &service_path, "status", "Stopped").await;
@@ -315,13 +320,11 @@ pub async fn define_metric_types(api: &Api, names: &[&str]) {
 /// some (within 10 s), or 0.
 pub async fn reported_metrics(api: &Api, token: &str, service_id: &str) -> u64 {
     for _ in 0..100 {
-        let entries = api
-            .get(
-                &format!("/api/v1/metric-entries?serviceId={service_id}"),
-                token,
-            )
+        let entries: Result<PageRes<MetricEntryRes>, _> = api
+            .client(token)
+            .fetch(&format!("/metric-entries?serviceId={service_id}"))
             .await;
-        let count = entries.body["totalItems"].as_u64().unwrap_or(0);
+        let count = entries.map_or(0, |page| page.total_items);
         if count > 0 {
             return count;
         }

@@ -33,7 +33,6 @@ pub struct TestServer {
     /// Shared by replicas; dropped with the last of them.
     pub database: Arc<TestDatabase>,
     lease: LeasePolicy,
-    pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     exchange: Option<RunningExchange>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -127,7 +126,6 @@ impl TestServer {
             database,
             lease,
             api: Api::remote(&format!("http://{address}")),
-            http: reqwest::Client::new(),
             stop: Some(stop),
             exchange: Some(exchange),
             task: Some(task),
