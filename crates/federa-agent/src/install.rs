@@ -6,10 +6,9 @@
 //! pasted twice), it finds the agent installed and only runs it.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::Context;
-use serde_json::Value;
+use federa_client::{Client, ClientError, StatusCode};
 
 use crate::config::AgentConfig;
 use crate::credentials::{write_private, write_token_file};
@@ -25,7 +24,7 @@ const INSTALL_PATH: &str = "/api/v1/agents/install/";
 )]
 pub struct InstallExpired;
 
-/// The exchange's root and the exchange URL of an install URL.
+/// The exchange's root and the one-time credential of an install URL.
 fn parts(install_url: &str) -> anyhow::Result<(String, String)> {
     let (base, rest) = install_url.split_once(INSTALL_PATH).with_context(|| {
         format!("{install_url} is not an install URL (…{INSTALL_PATH}<credential>/config)")
@@ -34,10 +33,7 @@ fn parts(install_url: &str) -> anyhow::Result<(String, String)> {
         .strip_suffix("/config")
         .filter(|c| !c.is_empty() && !c.contains('/'))
         .with_context(|| format!("{install_url} does not end in <credential>/config"))?;
-    Ok((
-        base.to_string(),
-        format!("{base}{INSTALL_PATH}{credential}/exchange"),
-    ))
+    Ok((base.to_string(), credential.to_string()))
 }
 
 /// Whether `config_path` already holds an installed agent: a configuration
@@ -58,26 +54,24 @@ pub async fn install(
         tracing::info!(config = %config_path.display(), "the agent is installed already; starting it");
         return Ok(());
     }
-    let (base, exchange_url) = parts(install_url)?;
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()?;
-
-    let bearer = |request: reqwest::RequestBuilder| match bootstrap_token {
-        Some(token) => request.bearer_auth(token),
-        None => request,
+    let (base, credential) = parts(install_url)?;
+    // Until the exchange answers, the agent has no token of its own.
+    let client = Client::new(&base, "")?;
+    // A lapsed credential and an unreachable exchange are told apart from
+    // other refusals, each with what to do about it.
+    let explain = |error: ClientError, refused: &'static str| match error {
+        error if error.status() == Some(StatusCode::NOT_FOUND) => {
+            anyhow::Error::new(InstallExpired)
+        }
+        error @ ClientError::Network(_) => {
+            anyhow::Error::new(error).context(format!("cannot reach the exchange at {base}"))
+        }
+        error => anyhow::Error::new(error).context(refused),
     };
-    let response = bearer(http.get(install_url))
-        .send()
+    let text = client
+        .install_configuration(&credential, bootstrap_token)
         .await
-        .with_context(|| format!("cannot reach the exchange at {base}"))?;
-    if response.status() == reqwest::StatusCode::NOT_FOUND {
-        return Err(InstallExpired.into());
-    }
-    let response = response
-        .error_for_status()
-        .context("the exchange refused the configuration download")?;
-    let text = response.text().await?;
+        .map_err(|e| explain(e, "the exchange refused the configuration download"))?;
     let mut table: toml::Table =
         toml::from_str(&text).context("the configuration the exchange sent is not TOML")?;
     // The configuration template knows the provider's settings; where the
@@ -106,27 +100,20 @@ pub async fn install(
         .context("the configuration the exchange sent is not an agent configuration")?;
     drop(checked);
 
-    let response = bearer(http.post(&exchange_url))
-        .send()
+    let token = client
+        .exchange_install_credential(&credential, bootstrap_token)
         .await
-        .with_context(|| format!("cannot reach the exchange at {base}"))?;
-    if response.status() == reqwest::StatusCode::NOT_FOUND {
-        return Err(InstallExpired.into());
-    }
-    let token: Value = response
-        .error_for_status()
-        .context("the exchange refused the install credential")?
-        .json()
-        .await?;
-    let value = token["value"]
-        .as_str()
+        .map_err(|e| explain(e, "the exchange refused the install credential"))?;
+    let value = token
+        .value
+        .as_deref()
         .context("the exchange's answer has no token")?;
     write_token_file(&token_file, value)?;
     write_private(config_path, toml::to_string(&table)?.as_bytes())?;
     tracing::info!(
         config = %config_path.display(),
         token_file = %token_file.display(),
-        expires = %token["expireAt"].as_str().unwrap_or("never"),
+        expires = %token.expire_at.map_or("never".to_string(), |at| at.to_rfc3339()),
         "agent installed; its token is renewed before it expires"
     );
     Ok(())
@@ -137,14 +124,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_install_url_names_the_exchange_and_its_exchange_url() {
-        let (base, exchange) =
+    fn an_install_url_names_the_exchange_and_its_credential() {
+        let (base, credential) =
             parts("https://fx.example:8443/api/v1/agents/install/abc_-=/config").unwrap();
         assert_eq!(base, "https://fx.example:8443");
-        assert_eq!(
-            exchange,
-            "https://fx.example:8443/api/v1/agents/install/abc_-=/exchange"
-        );
+        assert_eq!(credential, "abc_-=");
         assert!(parts("https://fx.example/api/v1/agents/x").is_err());
         assert!(parts("https://fx.example/api/v1/agents/install//config").is_err());
     }

@@ -13,6 +13,7 @@ mod collections;
 mod error;
 mod events;
 mod exchange;
+mod install;
 mod jobs;
 mod metric_entries;
 mod retry;
