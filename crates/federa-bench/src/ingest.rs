@@ -6,7 +6,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use federa_testkit::{Api, Federation, ADMIN_TOKEN};
+use federa_client::api::metric_types::MetricTypeCreateReq;
+use federa_client::api::placement::OrderedServiceRes;
+use federa_client::{Method, MetricTypes};
+use federa_domain::metrics::MetricEntityType;
+use federa_testkit::{Api, Federation};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -45,27 +49,24 @@ pub async fn report(
     database: &Database,
     settings: &Settings,
 ) -> anyhow::Result<()> {
-    let created = api
-        .post(
-            "/api/v1/metric-types",
-            ADMIN_TOKEN,
-            &json!({"name": "bench.cpu", "entityType": "Resource"}),
-        )
-        .await;
-    anyhow::ensure!(created.status == 201, "metric type: {:?}", created.body);
-    let type_id: Uuid = created.body["id"].as_str().unwrap_or_default().parse()?;
+    let metric_type = MetricTypeCreateReq {
+        name: "bench.cpu".to_string(),
+        entity_type: MetricEntityType::Resource,
+    };
+    let type_id = api.admin.create::<MetricTypes>(&metric_type).await?.id;
+    let consumer = api.client(&federation.consumer_token);
     let mut reporters = Vec::new();
     for a in 0..settings.metric_agents {
         let (agent_id, token) = federation.agent(api, &format!("metrics-{a}"), &[]).await;
         let mut services = Vec::new();
         for s in 0..SERVICES_PER_AGENT {
             let mut order = federation.order(&format!("metered-{a}-{s}"));
-            order["agentId"] = json!(agent_id);
-            let response = api
-                .post("/api/v1/services", &federation.consumer_token, &order)
-                .await;
-            anyhow::ensure!(response.status == 201, "order: {:?}", response.body);
-            services.push(response.body["id"].as_str().unwrap_or_default().parse()?);
+            if let Some(fields) = order.as_object_mut() {
+                fields.insert("agentId".to_string(), json!(agent_id));
+            }
+            let ordered: OrderedServiceRes =
+                consumer.submit(Method::POST, "/services", &order).await?;
+            services.push(ordered.service.id);
         }
         reporters.push(Reporter {
             token,

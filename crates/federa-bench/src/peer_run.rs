@@ -4,6 +4,13 @@
 
 use std::time::Duration;
 
+/// The line a runner prints.
+#[derive(serde::Deserialize)]
+struct RunnerResult {
+    jobs: f64,
+    seconds: f64,
+}
+
 /// Runs `command` for at most `limit_seconds` (plus a minute to start and
 /// stop) and returns its jobs per second, requiring all `expected` jobs.
 pub async fn jobs_per_second(
@@ -26,9 +33,7 @@ pub async fn jobs_per_second(
         "{name} run failed: {}",
         String::from_utf8_lossy(&output.stderr).trim()
     );
-    let result: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    let jobs = result["jobs"].as_f64().unwrap_or(0.0);
-    let seconds = result["seconds"].as_f64().unwrap_or(0.0);
+    let RunnerResult { jobs, seconds } = serde_json::from_slice(&output.stdout)?;
     anyhow::ensure!(
         jobs as usize == expected,
         "only {jobs} of {expected} jobs ran within {limit_seconds} s"

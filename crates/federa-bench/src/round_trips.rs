@@ -94,8 +94,7 @@ async fn run_cycles(server: &Server, federation: &Federation) {
     for n in 0..CYCLES {
         crate::scenarios::order_into(api, federation, &format!("counted-{n}"), &group).await;
         for job in crate::scenarios::claim_batch(api, &federation.agent_token).await {
-            let id = job["id"].as_str().unwrap_or_default();
-            crate::scenarios::complete(api, &federation.agent_token, id).await;
+            crate::scenarios::complete(api, &federation.agent_token, job.id).await;
         }
     }
 }

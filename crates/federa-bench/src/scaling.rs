@@ -6,11 +6,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use federa_client::api::service_groups::ServiceGroupCreateReq;
+use federa_client::ServiceGroups;
 use federa_testkit::{Api, Federation};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::scenarios::{Database, Direct};
+use crate::scenarios::{in_group, jobs_in, Database, Direct};
 use crate::stats::{ms, Latencies};
 
 /// Requests timed per size and figure.
@@ -96,16 +98,14 @@ async fn owners(api: &Api, federation: &Federation) -> anyhow::Result<Owners> {
     for c in 1..CONSUMERS {
         let consumer = api.participant(&format!("Consumer {c}")).await;
         let token = api.token("participant", Some(&consumer)).await;
-        let group = api
-            .post(
-                "/api/v1/service-groups",
-                &token,
-                &json!({"name": "filled", "consumerId": consumer}),
-            )
-            .await;
-        anyhow::ensure!(group.status == 201, "group: {:?}", group.body);
-        consumers.push(consumer.parse()?);
-        groups.push(group.body["id"].as_str().unwrap_or_default().parse()?);
+        let consumer: Uuid = consumer.parse()?;
+        let group = ServiceGroupCreateReq {
+            name: "filled".to_string(),
+            consumer_id: consumer,
+        };
+        let group = api.client(&token).create::<ServiceGroups>(&group).await?;
+        consumers.push(consumer);
+        groups.push(group.id);
     }
     let (other_agent, _) = federation.agent(api, "filled-agent", &[]).await;
     Ok(Owners {
@@ -241,9 +241,13 @@ async fn list_cost(api: &Api, federation: &Federation) -> Latencies {
 /// claimed job is completed untimed so the next size starts clean.
 async fn claim_cost(api: &Api, federation: &Federation, groups: &[String]) -> Latencies {
     for (g, group) in groups.iter().enumerate() {
-        let mut order = federation.order(&format!("claimed-{g}-{}", Uuid::new_v4().simple()));
-        order["groupId"] = json!(group);
-        order["agentId"] = json!(federation.agent_id);
+        let mut order = in_group(
+            federation.order(&format!("claimed-{g}-{}", Uuid::new_v4().simple())),
+            group,
+        );
+        if let Some(fields) = order.as_object_mut() {
+            fields.insert("agentId".to_string(), json!(federation.agent_id));
+        }
         let response = api
             .post("/api/v1/services", &federation.consumer_token, &order)
             .await;
@@ -261,9 +265,7 @@ async fn claim_cost(api: &Api, federation: &Federation, groups: &[String]) -> La
             )
             .await;
         samples.push(sent.elapsed());
-        if let Some(id) = response.body[0]["id"].as_str() {
-            claimed.push(id.to_string());
-        }
+        claimed.extend(jobs_in(response.body).into_iter().map(|job| job.id));
     }
     for id in claimed {
         api.post(
