@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::authorized::fetch_authorized;
 use crate::clock;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The event kinds of an object's creation, change and deletion.
@@ -67,6 +67,21 @@ pub async fn load<R: Resource>(
         R::owners,
     )
     .await
+}
+
+/// The record of type `R` that a request's `field` names by id; a 400
+/// saying `no {what} has this id` when there is none.
+pub async fn referenced<R: Record>(
+    state: &AppState,
+    id: Uuid,
+    field: &str,
+    what: &str,
+) -> ApiResult<R> {
+    state
+        .store
+        .record::<R>(id)
+        .await?
+        .ok_or_else(|| ApiError::field(field, format!("no {what} has this id")))
 }
 
 /// The page of the objects `caller` may see that the query asks for.

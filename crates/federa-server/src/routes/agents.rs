@@ -6,7 +6,7 @@ use federa_domain::catalogue::{check_tags, Agent, AgentStatus, AGENT_LIST};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::listing::{ListSpec, Page};
-use federa_domain::participant::check_name;
+use federa_domain::participant::{check_name, Participant};
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -94,9 +94,8 @@ async fn create(
     )?;
     let name = check_name("name", &req.name)?;
     let tags = check_tags(&req.tags)?;
-    if state.store.participant(req.provider_id).await?.is_none() {
-        return Err(ApiError::field("providerId", "no participant has this id"));
-    }
+    resource::referenced::<Participant>(&state, req.provider_id, "providerId", "participant")
+        .await?;
     let agent_type = state
         .store
         .agent_type(req.agent_type_id)

@@ -6,6 +6,7 @@
 use axum::extract::State;
 use axum::Json;
 use federa_domain::access::{Action, Object, Owners};
+use federa_domain::participant::Participant;
 use federa_domain::property_schema::Actor;
 use federa_exchange::placement::{decide, Decided};
 use utoipa_axum::router::OpenApiRouter;
@@ -16,6 +17,7 @@ use federa_api::placement::{PlacementPreviewReq, PlacementRes};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Body;
+use crate::resource;
 use crate::routes::documented::{Invalid, Refused};
 use crate::state::AppState;
 use federa_exchange::type_rules::type_rules;
@@ -57,9 +59,7 @@ async fn preview(
         Action::List,
         &Owners::owner(consumer_id),
     )?;
-    if state.store.participant(consumer_id).await?.is_none() {
-        return Err(ApiError::field("consumerId", "no participant has this id"));
-    }
+    resource::referenced::<Participant>(&state, consumer_id, "consumerId", "participant").await?;
     let rules = type_rules(&state, req.service_type_id, "serviceTypeId").await?;
     let decided = decide(
         &state,

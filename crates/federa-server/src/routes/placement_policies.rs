@@ -11,7 +11,7 @@ use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::lists::PLACEMENT_POLICY_LIST;
 use federa_domain::exchange::placement::{PlacementPolicy, PlacementRequest};
 use federa_domain::listing::{FieldError, ListSpec, Page};
-use federa_domain::participant::check_name;
+use federa_domain::participant::{check_name, Participant};
 use federa_store::exchange::Stored;
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
@@ -117,12 +117,8 @@ async fn create(
     )?;
     let name = check_name("name", &req.name)?;
     check_rules(&req.rules)?;
-    if state.store.participant(req.participant_id).await?.is_none() {
-        return Err(ApiError::field(
-            "participantId",
-            "no participant has this id",
-        ));
-    }
+    resource::referenced::<Participant>(&state, req.participant_id, "participantId", "participant")
+        .await?;
     let now = clock::now();
     let stored = Stored {
         value: PlacementPolicy {

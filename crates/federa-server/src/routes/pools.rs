@@ -12,7 +12,7 @@ use federa_domain::access::{Action, Identity, Owners};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
-use federa_domain::participant::check_name;
+use federa_domain::participant::{check_name, Participant};
 use federa_domain::pools::{
     check_pool_type, type_clash, GeneratorType, Pool, PoolFamily, PoolGenerator, PoolPropertyType,
     PoolScope, ServicePoolSet,
@@ -31,6 +31,7 @@ use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource;
 use crate::state::AppState;
 
 /// Where a new pool is to belong, as asked.
@@ -177,12 +178,8 @@ async fn scope_of(state: &AppState, caller: &Identity, home: Home) -> ApiResult<
             let Some(participant) = owner else {
                 return Ok(PoolScope::Global);
             };
-            if state.store.participant(participant).await?.is_none() {
-                return Err(ApiError::field(
-                    "participantId",
-                    "no participant has this id",
-                ));
-            }
+            resource::referenced::<Participant>(state, participant, "participantId", "participant")
+                .await?;
             Ok(PoolScope::Participant(participant))
         }
     }

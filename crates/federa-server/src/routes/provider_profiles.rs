@@ -11,6 +11,7 @@ use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::lists::PROVIDER_PROFILE_LIST;
 use federa_domain::exchange::ProviderProfile;
 use federa_domain::listing::{FieldError, Page};
+use federa_domain::participant::Participant;
 use federa_store::exchange::Stored;
 use serde_json::json;
 use std::collections::HashMap;
@@ -27,6 +28,7 @@ use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource;
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
@@ -173,12 +175,8 @@ async fn create(
         certifications: req.certifications,
     };
     profile.validate()?;
-    if state.store.participant(req.participant_id).await?.is_none() {
-        return Err(ApiError::field(
-            "participantId",
-            "no participant has this id",
-        ));
-    }
+    resource::referenced::<Participant>(&state, req.participant_id, "participantId", "participant")
+        .await?;
     let now = clock::now();
     let stored = Stored {
         value: profile,

@@ -6,7 +6,7 @@ use federa_domain::catalogue::{ServiceGroup, SERVICE_GROUP_LIST};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::listing::{ListSpec, Page};
-use federa_domain::participant::check_name;
+use federa_domain::participant::{check_name, Participant};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -103,9 +103,8 @@ async fn create(
         &Owners::owner(req.consumer_id),
     )?;
     let name = check_name("name", &req.name)?;
-    if state.store.participant(req.consumer_id).await?.is_none() {
-        return Err(ApiError::field("consumerId", "no participant has this id"));
-    }
+    resource::referenced::<Participant>(&state, req.consumer_id, "consumerId", "participant")
+        .await?;
     let now = clock::now();
     let group = ServiceGroup {
         id: Uuid::now_v7(),

@@ -6,7 +6,7 @@ use federa_domain::catalogue::{ServiceOption, ServiceOptionType, SERVICE_OPTION_
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::listing::{ListSpec, Page};
-use federa_domain::participant::check_name;
+use federa_domain::participant::{check_name, Participant};
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -97,20 +97,15 @@ async fn create(
     )?;
     let name = check_name("name", &req.name)?;
     check_value(&req.value)?;
-    if state.store.participant(req.provider_id).await?.is_none() {
-        return Err(ApiError::field("providerId", "no participant has this id"));
-    }
-    if state
-        .store
-        .record::<ServiceOptionType>(req.service_option_type_id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::field(
-            "serviceOptionTypeId",
-            "no service option type has this id",
-        ));
-    }
+    resource::referenced::<Participant>(&state, req.provider_id, "providerId", "participant")
+        .await?;
+    resource::referenced::<ServiceOptionType>(
+        &state,
+        req.service_option_type_id,
+        "serviceOptionTypeId",
+        "service option type",
+    )
+    .await?;
     let now = clock::now();
     let option = ServiceOption {
         id: Uuid::now_v7(),

@@ -5,7 +5,7 @@ use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::listing::{ListSpec, Page};
-use federa_domain::participant::check_name;
+use federa_domain::participant::{check_name, Participant};
 use federa_domain::pools::{ServicePoolSet, SERVICE_POOL_SET_LIST};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,7 +18,7 @@ use federa_api::service_pool_sets::{
 
 use crate::auth::Caller;
 use crate::clock;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
@@ -86,9 +86,8 @@ async fn create(
         &Owners::owner(req.provider_id),
     )?;
     let name = check_name("name", &req.name)?;
-    if state.store.participant(req.provider_id).await?.is_none() {
-        return Err(ApiError::field("providerId", "no participant has this id"));
-    }
+    resource::referenced::<Participant>(&state, req.provider_id, "providerId", "participant")
+        .await?;
     let now = clock::now();
     let set = ServicePoolSet {
         id: Uuid::now_v7(),

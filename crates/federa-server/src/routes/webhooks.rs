@@ -9,6 +9,7 @@ use federa_api::webhooks::{WebhookCreateReq, WebhookCreatedRes, WebhookDeliveryR
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::Initiator;
 use federa_domain::listing::Page;
+use federa_domain::participant::Participant;
 use federa_domain::webhooks::{WebhookEndpoint, WEBHOOK_DELIVERY_LIST, WEBHOOK_LIST};
 use federa_exchange::webhooks::{self, EndpointRequest};
 use utoipa_axum::router::OpenApiRouter;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
+use crate::resource;
 use crate::routes::documented::{Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
@@ -69,12 +71,8 @@ async fn create(
     let owners = participant_id.map(Owners::owner).unwrap_or_default();
     caller.authorize(Object::Webhook, Action::Create, &owners)?;
     if let Some(participant_id) = participant_id {
-        if state.store.participant(participant_id).await?.is_none() {
-            return Err(ApiError::field(
-                "participantId",
-                "no participant has this id",
-            ));
-        }
+        resource::referenced::<Participant>(&state, participant_id, "participantId", "participant")
+            .await?;
     }
     let subscribed = webhooks::subscribe(
         &state,
