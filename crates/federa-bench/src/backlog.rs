@@ -10,7 +10,7 @@ use federa_testkit::{Api, Federation};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::scenarios::{Database, Direct};
+use crate::database::{Database, Direct};
 use crate::stats::{ms, Latencies};
 
 /// Groups the backlog is spread over; each timed claim takes the head of

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::scenarios::Settings;
+use crate::settings::Settings;
 
 /// Pinned so runs compare; the current release (0.18) needs Node 22.18.
 pub const VERSION: &str = "0.16.6";

@@ -14,7 +14,8 @@ use federa_testkit::{Api, Federation};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::scenarios::{Database, Direct, Settings};
+use crate::database::{Database, Direct};
+use crate::settings::Settings;
 use crate::stats::per_second;
 
 /// Services each reporting agent runs; entries cycle over them.

@@ -8,14 +8,17 @@
 //! ```
 
 mod backlog;
+mod database;
 mod graphile;
 mod ingest;
+mod job_steps;
 mod peer_run;
 mod probes;
 mod river;
 mod round_trips;
 mod scaling;
 mod scenarios;
+mod settings;
 mod stats;
 
 use std::path::PathBuf;
@@ -206,7 +209,7 @@ async fn main() -> anyhow::Result<()> {
     } else {
         None
     };
-    let sqlite = scenarios::Database::Sqlite(dir.path().join("federa.db"));
+    let sqlite = database::Database::Sqlite(dir.path().join("federa.db"));
     let sqlite_cycles =
         scenarios::run_backend(&binary, "SQLite", &sqlite, sqlite_commits, &settings).await?;
     if let Some(runner) = &river {
@@ -216,14 +219,13 @@ async fn main() -> anyhow::Result<()> {
         report_peer(runner, &database, &settings, sqlite_cycles).await;
     }
     if let Some((url, commits)) = postgres {
-        let database =
-            scenarios::Database::Postgres(scenarios::fresh_postgres_database(&url).await?);
+        let database = database::Database::Postgres(database::fresh_postgres_database(&url).await?);
         let cycles =
             scenarios::run_backend(&binary, "PostgreSQL", &database, commits, &settings).await?;
         if args.graphile {
             println!();
             println!("graphile-worker {} (same PostgreSQL)", graphile::VERSION);
-            let scratch = scenarios::fresh_postgres_database(&url).await?;
+            let scratch = database::fresh_postgres_database(&url).await?;
             match graphile::run(dir.path(), &scratch, &settings).await {
                 Ok(theirs) => println!(
                     "  jobs/s (add → run no-op, {} workers):        {theirs:>10.0}   Federa job cycles/s = {:.2} × this",
@@ -236,7 +238,7 @@ async fn main() -> anyhow::Result<()> {
         if let Some(runner) = &river {
             println!();
             println!("River {} (same PostgreSQL)", river::VERSION);
-            let scratch = scenarios::fresh_postgres_database(&url).await?;
+            let scratch = database::fresh_postgres_database(&url).await?;
             report_peer(runner, &scratch, &settings, cycles).await;
         }
     } else if args.graphile || args.river {
@@ -251,7 +253,7 @@ async fn main() -> anyhow::Result<()> {
 async fn report_peer(
     runner: &anyhow::Result<PathBuf>,
     database: &str,
-    settings: &scenarios::Settings,
+    settings: &settings::Settings,
     cycles: f64,
 ) {
     let outcome = match runner {
@@ -269,8 +271,8 @@ async fn report_peer(
 }
 
 impl Args {
-    fn settings(&self) -> scenarios::Settings {
-        scenarios::Settings {
+    fn settings(&self) -> settings::Settings {
+        settings::Settings {
             jobs: self.jobs,
             agents: self.agents,
             clients: self.clients,

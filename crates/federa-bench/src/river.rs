@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::scenarios::Settings;
+use crate::settings::Settings;
 
 pub const VERSION: &str = "v0.51.2";
 const SOURCE: &str = include_str!("../river/main.go");

@@ -19,7 +19,7 @@ use federa_testkit::Federation;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::scenarios::Database;
+use crate::database::Database;
 use crate::Server;
 
 /// Cycles counted; enough that the background sweeps' few statements
@@ -92,9 +92,9 @@ async fn run_cycles(server: &Server, federation: &Federation) {
     let api = &server.api;
     let group = federation.group(api, "counted").await;
     for n in 0..CYCLES {
-        crate::scenarios::order_into(api, federation, &format!("counted-{n}"), &group).await;
-        for job in crate::scenarios::claim_batch(api, &federation.agent_token).await {
-            crate::scenarios::complete(api, &federation.agent_token, job.id).await;
+        crate::job_steps::order_into(api, federation, &format!("counted-{n}"), &group).await;
+        for job in crate::job_steps::claim_batch(api, &federation.agent_token).await {
+            crate::job_steps::complete(api, &federation.agent_token, job.id).await;
         }
     }
 }

@@ -12,7 +12,8 @@ use federa_testkit::{Api, Federation};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::scenarios::{in_group, jobs_in, Database, Direct};
+use crate::database::{Database, Direct};
+use crate::job_steps::{in_group, jobs_in};
 use crate::stats::{ms, Latencies};
 
 /// Requests timed per size and figure.

@@ -4,92 +4,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use federa_client::api::jobs::JobRes;
 use federa_client::api::PageRes;
 use federa_testkit::{Api, Federation, ADMIN_TOKEN};
 use serde::de::IgnoredAny;
-use serde_json::{json, Value};
-use uuid::Uuid;
+use serde_json::json;
 
+use crate::database::Database;
+use crate::job_steps::{claim_batch, complete, in_group, jobs_in, order_into};
 use crate::probes::{rss_bytes, settle};
+use crate::settings::Settings;
 use crate::stats::{ms, per_second, Latencies};
 use crate::Server;
-
-pub struct Settings {
-    pub jobs: usize,
-    pub agents: usize,
-    pub clients: usize,
-    pub idle_polls: usize,
-    pub metric_entries: usize,
-    pub metric_batch: usize,
-    pub metric_agents: usize,
-    pub scale_sizes: Vec<usize>,
-}
-
-/// Where a backend's data lives, for the probes and fills that go to the
-/// database directly rather than through the server.
-pub enum Database {
-    Sqlite(std::path::PathBuf),
-    Postgres(String),
-}
-
-impl Database {
-    pub fn url(&self) -> String {
-        match self {
-            Database::Sqlite(path) => format!("sqlite://{}", path.display()),
-            Database::Postgres(url) => url.clone(),
-        }
-    }
-
-    /// Another, empty database on the same disk or server, for a server
-    /// whose rows must not meet this one's.
-    pub async fn beside(&self, name: &str) -> anyhow::Result<Database> {
-        Ok(match self {
-            Database::Sqlite(path) => Database::Sqlite(path.with_file_name(format!("{name}.db"))),
-            Database::Postgres(url) => Database::Postgres(fresh_postgres_database(url).await?),
-        })
-    }
-
-    /// A connection beside the server's own: same pragmas as the server on
-    /// SQLite, so probes there pay what the server pays.
-    pub async fn connect(&self) -> anyhow::Result<Direct> {
-        use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-        use sqlx::{ConnectOptions, Connection};
-        Ok(match self {
-            Database::Sqlite(path) => Direct::Sqlite(
-                SqliteConnectOptions::new()
-                    .filename(path)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(30))
-                    .connect()
-                    .await?,
-            ),
-            Database::Postgres(url) => Direct::Postgres(sqlx::PgConnection::connect(url).await?),
-        })
-    }
-}
-
-pub enum Direct {
-    Sqlite(sqlx::SqliteConnection),
-    Postgres(sqlx::PgConnection),
-}
-
-/// A new, empty database on the server of `url`.
-pub async fn fresh_postgres_database(url: &str) -> anyhow::Result<String> {
-    use sqlx::Connection;
-    let name = format!("federa_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(url).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await?;
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (url, String::new()),
-    };
-    let root = base.rsplit_once('/').map(|(root, _)| root).unwrap_or(base);
-    Ok(format!("{root}/{name}{query}"))
-}
 
 /// Runs every figure on one backend and returns its job cycles/s.
 pub async fn run_backend(
@@ -333,48 +258,6 @@ async fn job_cycles(api: &Api, federation: &Arc<Federation>, settings: &Settings
         let _ = agent.await;
     }
     per_second(settings.jobs, started.elapsed())
-}
-
-/// Orders a service named `name` into `group` as the federation's consumer.
-pub async fn order_into(api: &Api, federation: &Federation, name: &str, group: &str) {
-    let order = in_group(federation.order(name), group);
-    let response = api
-        .post("/api/v1/services", &federation.consumer_token, &order)
-        .await;
-    assert_eq!(response.status, 201, "{:?}", response.body);
-}
-
-/// `order` moved into `group`.
-pub fn in_group(mut order: Value, group: &str) -> Value {
-    if let Some(fields) = order.as_object_mut() {
-        fields.insert("groupId".to_string(), json!(group));
-    }
-    order
-}
-
-/// Claims up to 20 jobs as the agent holding `token`, through the test
-/// kit's calls, which never retry: a refused claim counts as no jobs
-/// rather than as a retry inside the timed figure. Reading the jobs typed
-/// takes the place of the copy of the same documents made before, so the
-/// client's share of the claim figures is of the same kind.
-pub async fn claim_batch(api: &Api, token: &str) -> Vec<JobRes> {
-    let claimed = api
-        .post("/api/v1/jobs/claim", token, &json!({"limit": 20}))
-        .await;
-    jobs_in(claimed.body)
-}
-
-/// The jobs of a claim's or a long-poll's answer; none when it is not one.
-pub fn jobs_in(body: Value) -> Vec<JobRes> {
-    serde_json::from_value(body).unwrap_or_default()
-}
-
-/// Reports a claimed job done, as the agent holding `token`.
-pub async fn complete(api: &Api, token: &str, id: Uuid) {
-    let done = api
-        .post(&format!("/api/v1/jobs/{id}/complete"), token, &json!({}))
-        .await;
-    assert_eq!(done.status, 204, "{:?}", done.body);
 }
 
 /// From sending an order to the waiting agent's long-poll answering.

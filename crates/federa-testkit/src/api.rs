@@ -10,7 +10,15 @@ use federa_client::{reqwest, Client, Method, Participants, RetryPolicy, Tokens};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::server::{Response, ADMIN_TOKEN};
+/// The admin token every test server is started with.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+/// Status and decoded JSON body (`Value::Null` when the body is empty or not JSON).
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub body: Value,
+}
 
 /// A server's root URL and a client; every test server derefs to one, and
 /// [`Api::remote`] reaches a server running in another process.

@@ -10,12 +10,12 @@ pub mod postgres_cluster;
 pub mod processes;
 mod server;
 
-pub use api::Api;
+pub use api::{Api, Response, ADMIN_TOKEN};
 pub use federa_test_database::{backend_name, TestDatabase};
 pub use federation::{
     Federation, EXAMPLE_VM_LIFECYCLE, EXAMPLE_VM_PROPERTIES, EXAMPLE_VM_PROPERTY_SCHEMA,
 };
-pub use server::{vault_key_hex, Response, TestServer, ADMIN_TOKEN, VAULT_KEY};
+pub use server::{vault_key_hex, TestServer, VAULT_KEY};
 
 /// Records one line of the reliability summary that `.ci/run` prints after
 /// the suite: `dir` is the test's `CARGO_TARGET_TMPDIR`, `name` the

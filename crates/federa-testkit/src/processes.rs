@@ -12,8 +12,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::api::Api;
+use crate::api::ADMIN_TOKEN;
 use crate::federation::Federation;
-use crate::server::{vault_key_hex, ADMIN_TOKEN};
+use crate::server::vault_key_hex;
 
 /// A running `federa serve` on a fresh SQLite file.
 pub struct Exchange {

@@ -5,15 +5,11 @@ use std::time::Duration;
 use federa_domain::provisioning::LeasePolicy;
 use federa_server::composition::{ExchangeSettings, RunningExchange};
 use federa_store::Store;
-use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::api::Api;
+use crate::api::{Api, ADMIN_TOKEN};
 use federa_test_database::TestDatabase;
-
-/// The admin token every test server is started with.
-pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 /// The vault key of every test exchange, in-process or spawned: replicas
 /// on one database must share it.
@@ -36,13 +32,6 @@ pub struct TestServer {
     stop: Option<oneshot::Sender<()>>,
     exchange: Option<RunningExchange>,
     task: Option<tokio::task::JoinHandle<()>>,
-}
-
-/// Status and decoded JSON body (`Value::Null` when the body is empty or not JSON).
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    pub body: Value,
 }
 
 impl TestServer {
