@@ -126,6 +126,11 @@ async fn a_completion_on_one_replica_wakes_a_long_poll_on_another_at_once() {
     for writer in writers {
         writer.await.unwrap();
     }
+    // A read of the log numbers every committed event first.
+    let read = replicas[1]
+        .get("/api/v1/events?pageSize=1", federa_testkit::ADMIN_TOKEN)
+        .await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
     let mut db = sqlx::PgConnection::connect(&database.url).await.unwrap();
     let (events, inversions): (i64, i64) = sqlx::query_as(
         "SELECT count(*), count(*) FILTER (WHERE created_at < previous) FROM \

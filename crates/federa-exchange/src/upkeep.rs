@@ -39,6 +39,24 @@ pub async fn forget_finished_jobs(
 
 const RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
 
+/// How often a server numbers the events committed since (PostgreSQL):
+/// every read of the log numbers them too, so this only keeps events
+/// committed while nobody reads from piling up.
+const NUMBERING_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Numbers committed events every [`NUMBERING_INTERVAL`] until the task is
+/// dropped; a failure is logged and retried at the next tick.
+async fn number_events(exchange: Exchange) {
+    let mut ticker = tokio::time::interval(NUMBERING_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(error) = exchange.store.number_events().await {
+            tracing::warn!(?error, "event numbering failed; retrying at the next tick");
+        }
+    }
+}
+
 /// Runs the sweep every `interval` until the task is dropped. Errors are
 /// logged and retried at the next tick: a database outage must not stop it.
 pub async fn run(exchange: Exchange, interval: Duration) {
@@ -84,14 +102,16 @@ pub struct Background {
 }
 
 impl Background {
-    /// Starts the lease sweep, the agent liveness sweep and, on PostgreSQL, the relay of job
-    /// notifications from other replicas.
+    /// Starts the lease sweep, the agent liveness sweep and, on PostgreSQL,
+    /// the relay of job notifications from other replicas and the numbering
+    /// of committed events.
     pub fn start(exchange: &Exchange, database_url: &str, sweep_interval: Duration) -> Background {
         let mut tasks = vec![
             tokio::spawn(run(exchange.clone(), sweep_interval)),
             tokio::spawn(crate::liveness::run(exchange.clone())),
         ];
         if database_url.starts_with("postgres") {
+            tasks.push(tokio::spawn(number_events(exchange.clone())));
             let dispatch = exchange.dispatch.clone();
             tasks.push(tokio::spawn(federa_store::job_wakes::relay(
                 database_url.to_string(),

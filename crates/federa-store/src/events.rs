@@ -5,33 +5,46 @@ use federa_domain::event::Event;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-/// Numbers the next event and stamps it with `$1`, or with the previous
-/// event's time when that is later: writers take their time before they
-/// queue for the counter, so without this a writer that waited longer
-/// would give a later event an earlier time.
+/// SQLite: numbers the next event and stamps it with `$1`, or with the
+/// previous event's time when that is later: writers take their time
+/// before they queue for the counter, so without this a writer that waited
+/// longer would give a later event an earlier time. Its one writer holds
+/// the whole database anyway, so holding the counter too costs nothing.
 pub(crate) const NEXT_SEQUENCE: &str = "UPDATE event_counter SET last_sequence = last_sequence + 1, last_created_at = CASE WHEN last_created_at > $1 THEN last_created_at ELSE $1 END WHERE singleton = 1 RETURNING last_sequence, last_created_at";
-
-/// Takes the event counter's lock without numbering anything yet: for a
-/// write that must hold it before its own statements run.
-pub(crate) const HOLD_EVENT_COUNTER: &str =
-    "SELECT last_sequence FROM event_counter WHERE singleton = 1 FOR UPDATE";
 
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (sequence_number, id, type, initiator_type, initiator_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
+/// PostgreSQL: the event waits unnumbered, committed with its change, until
+/// [`crate::Store::number_events`] numbers it (migration 0018 says why).
+pub(crate) const INSERT_UNNUMBERED_EVENT: &str = "INSERT INTO unnumbered_events (id, type, initiator_type, initiator_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// Events one numbering statement moves at most: a backlog is numbered in
+/// several, each well inside the statement timeout.
+const NUMBERING_BATCH: i64 = 10_000;
+
 /// Appends a [`federa_domain::event::NewEvent`] inside the open transaction
-/// `$tx`, which must be the one that makes the change the event describes;
-/// a failure returns `$failure` of the `sqlx` error.
+/// `$tx`, which must be the one that makes the change the event describes:
+/// numbered at once on SQLite, unnumbered on PostgreSQL (`$postgres`); a
+/// failure returns `$failure` of the `sqlx` error.
 macro_rules! record_event {
-    ($tx:expr, $event:expr, $now:expr, $failure:expr) => {{
+    ($tx:expr, $postgres:expr, $event:expr, $now:expr, $failure:expr) => {{
         let event: &federa_domain::event::NewEvent = $event;
-        let (sequence, created_at): (i64, chrono::DateTime<chrono::Utc>) =
-            sqlx::query_as($crate::events::NEXT_SEQUENCE)
-                .bind($now)
-                .fetch_one(&mut *$tx)
-                .await
-                .map_err($failure)?;
-        sqlx::query($crate::events::INSERT_EVENT)
-            .bind(sequence)
+        let now: chrono::DateTime<chrono::Utc> = $now;
+        let (query, created_at) = if $postgres {
+            (sqlx::query($crate::events::INSERT_UNNUMBERED_EVENT), now)
+        } else {
+            let (sequence, created_at): (i64, chrono::DateTime<chrono::Utc>) =
+                sqlx::query_as($crate::events::NEXT_SEQUENCE)
+                    .bind(now)
+                    .fetch_one(&mut *$tx)
+                    .await
+                    .map_err($failure)?;
+            (
+                sqlx::query($crate::events::INSERT_EVENT).bind(sequence),
+                created_at,
+            )
+        };
+        query
             .bind(uuid::Uuid::now_v7())
             .bind(event.kind.as_str())
             .bind(event.initiator.kind)
@@ -45,7 +58,6 @@ macro_rules! record_event {
             .execute(&mut *$tx)
             .await
             .map_err($failure)?;
-        sequence
     }};
 }
 pub(crate) use record_event;
@@ -98,6 +110,7 @@ impl crate::Store {
         scope: federa_domain::access::ListScope,
         query: &federa_domain::listing::ListQuery,
     ) -> crate::error::Result<federa_domain::listing::Page<Event>> {
+        self.number_events().await?;
         let mut filter = crate::sql::Where::new();
         filter.scope(scope, SCOPE);
         filter.filters(&query.filters);
@@ -117,7 +130,8 @@ impl crate::Store {
     /// Up to `limit` events after sequence number `after`, oldest first,
     /// among those `scope` and `filters` let through. Because sequence
     /// numbers commit in order, reading on from the last one returned never
-    /// skips an event.
+    /// skips an event. Like every read of the log, it numbers the events
+    /// committed so far first, so it sees every event committed before it.
     pub async fn events_after(
         &self,
         scope: federa_domain::access::ListScope,
@@ -125,6 +139,7 @@ impl crate::Store {
         after: i64,
         limit: u32,
     ) -> crate::error::Result<Vec<Event>> {
+        self.number_events().await?;
         let mut filter = crate::sql::Where::new();
         filter.scope(scope, SCOPE);
         filter.filters(filters);
@@ -146,11 +161,39 @@ impl crate::Store {
     /// The highest sequence number committed so far (0 for an empty log):
     /// every event up to it is readable.
     pub async fn last_event_sequence(&self) -> crate::error::Result<i64> {
+        self.number_events().await?;
         crate::db::on_pool_again_if_broken!(self.read, pool => {
             sqlx::query_scalar("SELECT last_sequence FROM event_counter WHERE singleton = 1")
                 .fetch_one(pool)
                 .await
         })
         .map_err(crate::StoreError::classify)
+    }
+}
+
+impl crate::Store {
+    /// Numbers every event whose write has committed and answers how many
+    /// (PostgreSQL; SQLite numbers each as it is written). Every read of
+    /// the log runs it first, so a reader sees every event committed before
+    /// its read, and each server runs it every second, so events committed
+    /// while nobody reads do not pile up.
+    pub async fn number_events(&self) -> crate::error::Result<u64> {
+        let crate::db::Db::Postgres(..) = &self.write else {
+            return Ok(0);
+        };
+        let mut numbered = 0;
+        loop {
+            let moved: i64 = crate::db::on_pool_again_if_broken!(self.write, pool => {
+                sqlx::query_scalar("SELECT federa_number_events($1)")
+                    .bind(NUMBERING_BATCH)
+                    .fetch_one(pool)
+                    .await
+            })
+            .map_err(crate::StoreError::classify)?;
+            numbered += u64::try_from(moved).unwrap_or(0);
+            if moved < NUMBERING_BATCH {
+                return Ok(numbered);
+            }
+        }
     }
 }

@@ -108,6 +108,9 @@ impl Store {
     /// Stores a new endpoint; it is sent the events written from now on,
     /// its own creation's among them.
     pub async fn insert_webhook(&self, endpoint: &WebhookEndpoint, event: &NewEvent) -> Result<()> {
+        // Events written before now get their numbers first, so they stay
+        // below the endpoint's starting point.
+        self.number_events().await?;
         let statement = Statement::new(
             "INSERT INTO webhook_endpoints (id, participant_id, url, event_types, status, sealed_secret, last_event_sequence, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, (SELECT last_sequence FROM event_counter WHERE singleton = 1), $7, $8)",

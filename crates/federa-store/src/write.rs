@@ -273,7 +273,7 @@ impl Store {
             for step in steps {
                 let statement = match step {
                     Step::Record(event) => {
-                        record_event!(tx, event, now, Failure::before_commit);
+                        record_event!(tx, postgres, event, now, Failure::before_commit);
                         continue;
                     }
                     Step::Run(statement) if statement.postgres_only && !postgres => continue,
@@ -287,7 +287,7 @@ impl Store {
                         .map_err(|e| statement.failure(e))?;
                     if let Some(row_event) = row_event {
                         for row in &rows {
-                            record_event!(tx, &row_event(row), now, Failure::before_commit);
+                            record_event!(tx, postgres, &row_event(row), now, Failure::before_commit);
                         }
                     }
                     let changed = !rows.is_empty();

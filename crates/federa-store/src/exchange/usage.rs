@@ -142,6 +142,9 @@ impl Store {
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<UsageHistory> {
+        // The status history is read from the numbered log: every event
+        // committed so far is numbered first.
+        self.number_events().await?;
         let (column, id) = party.column();
         let services: Vec<ServiceRow> = fetch_all(
             &self.read,

@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::services::{job_wake, ServiceRow, SERVICE_READ_COLUMNS};
 use crate::db::{on_pool, on_pool_again_if_broken, Backend};
 use crate::error::{Result, StoreError};
-use crate::events::HOLD_EVENT_COUNTER;
 use crate::pools::allocation::release_statements;
 use crate::pools::PoolFamily;
 use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
@@ -193,11 +192,12 @@ impl Store {
     /// hand-out order, with their services. Concurrent calls claim
     /// different jobs, and one that finds none left answers none.
     ///
-    /// The lease runs from a `clock` reading taken as the claim runs with
-    /// every lock it waits for held: on PostgreSQL the event counter, the
-    /// only one (the jobs' rows are skipped when locked), is taken first,
-    /// so a claim that waited on a stalled peer is never granted already
-    /// lapsed.
+    /// The lease runs from a `clock` reading taken as the claim statement
+    /// runs, after every lock the claim waits for: on PostgreSQL it waits
+    /// for none (job rows another claim holds are skipped, and its events
+    /// are numbered after it commits), on SQLite only for the one writer,
+    /// before the transaction begins. So a claim that waited on a stalled
+    /// peer is never granted already lapsed.
     pub async fn claim_next_jobs(
         &self,
         agent_id: Uuid,
@@ -207,7 +207,6 @@ impl Store {
         event: &(dyn Fn(&Job) -> NewEvent + Sync),
     ) -> Result<Vec<(Job, Service)>> {
         let postgres = self.backend() == Backend::Postgres;
-        let hold_counter = Statement::new(HOLD_EVENT_COUNTER, Vec::new()).postgres_only();
         let claim = Statement::new(
             claim_next_sql(postgres),
             vec![Arg::Uuid(agent_id), Arg::Int(i64::from(limit))],
@@ -216,7 +215,7 @@ impl Store {
         .returning();
         let row_event = |row: &JobRow| event(&Job::from(row.clone()));
         let rows: Vec<JobRow> = self
-            .apply_for_each_row(&[hold_counter, claim], &row_event, clock())
+            .apply_for_each_row(&[claim], &row_event, clock())
             .await?;
         let mut jobs: Vec<Job> = rows.into_iter().map(Job::from).collect();
         jobs.sort_by(|a, b| {
@@ -257,11 +256,11 @@ impl Store {
     /// Claims a pending job for its agent. A conditional update: of any number
     /// of concurrent claims exactly one changes the row and gets its lease.
     ///
-    /// The lease is stamped again once the claim's event is numbered, the
-    /// last lock the claim waits for (taken after the job's row, as every
-    /// write takes them), so it runs from a `clock` reading taken with every
-    /// lock held: a claim that waited on a stalled peer is never granted
-    /// already lapsed.
+    /// The lease is stamped again once the claim's event is recorded, after
+    /// the last lock the claim waits for (its job's row; on SQLite the one
+    /// writer), so it runs from a `clock` reading taken with every lock
+    /// held: a claim that waited on a stalled peer is never granted already
+    /// lapsed.
     pub async fn claim_job(
         &self,
         id: Uuid,
