@@ -198,13 +198,11 @@ async fn keep_held(
         let name = path.to_string();
         if let (Some(value), Some(sent)) = (held_by(&name), path.lookup(properties)) {
             if *sent != value.value {
-                changed.push(FieldError::new(
-                    format!("configuration.{name}"),
-                    format!(
-                        "keeps {} from config pool {} while the agent exists",
-                        value.value, value.pool_id
-                    ),
-                ));
+                let message = format!(
+                    "keeps {} from config pool {} while the agent exists",
+                    value.value, value.pool_id
+                );
+                changed.push(FieldError::new(name, message).under("configuration"));
             }
         }
     }

@@ -141,17 +141,12 @@ async fn check(exchange: &Exchange, spec: &CompositionSpec) -> ExchangeResult<()
                 .map(|_| ())
                 .map_err(Into::into),
         )?;
-        collect(component.placement.validate().map_err(|found| {
-            ExchangeError::Invalid(
-                found
-                    .into_iter()
-                    .map(|mut error| {
-                        error.path = format!("{path}.placement.{}", error.path);
-                        error
-                    })
-                    .collect(),
-            )
-        }))?;
+        collect(
+            component
+                .placement
+                .validate()
+                .map_err(|found| under(&format!("{path}.placement"), found)),
+        )?;
         let field = format!("{path}.serviceTypeId");
         match type_rules(exchange, component.service_type_id, &field).await {
             Ok(rules) => {

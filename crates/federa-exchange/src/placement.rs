@@ -11,6 +11,7 @@ use federa_domain::exchange::placement::{
     apply_policies, place_near_peers, Candidate, CandidateAgent, Choice, PeerPlacement, Placement,
     PlacementDecision, PlacementRequest,
 };
+use federa_domain::listing::FieldError;
 use federa_domain::property_schema::{Actor, ValidationContext};
 use federa_domain::provisioning::Service;
 use serde_json::{json, Map, Value};
@@ -69,10 +70,10 @@ pub async fn decide(
         .iter()
         .find_map(|candidate| candidate.offering.price.overflowing_property(&priced))
     {
-        return Err(ExchangeError::field(
-            format!("properties.{property}"),
-            "is too large to price: an offering's hourly price for it does not fit",
-        ));
+        let message = "is too large to price: an offering's hourly price for it does not fit";
+        return Err(FieldError::new(property, message)
+            .under("properties")
+            .into());
     }
     let decision = place_near_peers(
         &effective,

@@ -68,12 +68,12 @@ impl<'a> Source<'a> {
             pool.property_type,
         )
         .map_err(|_| {
-            ExchangeError::Conflict(format!(
-                "{}: {} {} has an unusable generatorConfig",
-                field(family, request),
+            let message = format!(
+                "{} {} has an unusable generatorConfig",
                 family.terms().noun,
                 pool.id
-            ))
+            );
+            ExchangeError::Conflict(field_error(family, request, message).to_string())
         })?;
         Ok(Source {
             request,
@@ -199,9 +199,14 @@ pub async fn check_agent_pool_set(
     }
 }
 
-/// The path of a request's property in errors, e.g. `configuration.publicIp`.
-pub(crate) fn field(family: PoolFamily, request: &GeneratorRequest) -> String {
-    format!("{}.{}", family.terms().filled_field, request.path)
+/// An error about a request's property, at its path under the family's
+/// field, e.g. `configuration.publicIp`.
+pub(crate) fn field_error(
+    family: PoolFamily,
+    request: &GeneratorRequest,
+    message: impl Into<String>,
+) -> FieldError {
+    FieldError::new(request.path.to_string(), message).under(family.terms().filled_field)
 }
 
 /// The pool of each request, of the `poolType` its property names; every
@@ -228,7 +233,7 @@ pub(crate) async fn sources<'a>(
         let GeneratorKind::Pool { pool_type } = &request.generator.kind;
         match pool_of_type(exchange, &drawing, pool_type).await? {
             Ok(pool) => out.push(Source::new(request, pool)?),
-            Err(message) => missing.push(FieldError::new(field(family, request), message)),
+            Err(message) => missing.push(field_error(family, request, message)),
         }
     }
     if missing.is_empty() {
@@ -315,12 +320,12 @@ async fn choose(
         };
         let property_name = source.request.path.to_string();
         let exhausted = || {
-            ExchangeError::Conflict(format!(
-                "{}: {} `{}` has no free value left",
-                field(family, source.request),
+            let message = format!(
+                "{} `{}` has no free value left",
                 family.terms().noun,
                 source.pool.pool_type
-            ))
+            );
+            ExchangeError::Conflict(field_error(family, source.request, message).to_string())
         };
         let (value, claim) = match &source.generator {
             PoolGenerator::List => {
@@ -368,10 +373,12 @@ async fn choose(
             .check_generated(source.request, &value)
             .map_err(|errors| under(family.terms().filled_field, errors))?;
         if !source.request.path.store(&mut properties, value) {
-            return Err(ExchangeError::field(
-                field(family, source.request),
+            return Err(field_error(
+                family,
+                source.request,
                 "cannot take a pool value because the object holding it is absent",
-            ));
+            )
+            .into());
         }
         claims.push(claim);
     }

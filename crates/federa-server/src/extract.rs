@@ -89,18 +89,16 @@ fn attempt<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Failed> {
         ) {
             return Failed::Syntax(format!("is not valid JSON: {message}"));
         }
-        let mut path = error.path().to_string();
+        let message = strip_position(&message);
+        // serde writes the document itself as `.`.
+        let path = error.path().to_string();
+        let at = if path == "." { "" } else { path.as_str() };
         // serde names a missing field only in the message.
-        if let Some(missing) = missing_field(&message) {
-            path = if path == "." {
-                missing
-            } else {
-                format!("{path}.{missing}")
-            };
-        } else if path == "." {
-            path = "body".into();
-        }
-        Failed::Field(FieldError::new(path, strip_position(&message)))
+        Failed::Field(match missing_field(&message) {
+            Some(missing) => FieldError::new(missing, message).under(at),
+            None if at.is_empty() => FieldError::new("body", message),
+            None => FieldError::new(at, message),
+        })
     })?;
     // Anything but whitespace after the document is refused, not ignored:
     // a client that sent it meant something by it.
@@ -233,7 +231,8 @@ fn nul_in(value: &serde_json::Value, path: String) -> Option<String> {
     }
 }
 
-fn missing_field(message: &str) -> Option<String> {
+/// The field serde's message names as missing; serde puts it nowhere else.
+pub(crate) fn missing_field(message: &str) -> Option<String> {
     let rest = message.strip_prefix("missing field `")?;
     Some(rest.split('`').next()?.to_string())
 }

@@ -51,15 +51,6 @@ pub struct ValidEntry {
     pub measured_at: DateTime<Utc>,
 }
 
-/// `prefix.field`, or `field` alone for a single entry.
-fn path(prefix: &str, field: &str) -> String {
-    if prefix.is_empty() {
-        field.to_string()
-    } else {
-        format!("{prefix}.{field}")
-    }
-}
-
 /// Checks one reported entry. `prefix` locates it in the request
 /// (`entries[3]`, or empty for a lone entry) so every error names the exact
 /// field. `reporter_agent` is the calling agent, the only one an
@@ -83,52 +74,51 @@ pub fn check_entry(
             })
         }
         (None, Some(_), Some(_)) => {
-            errors.push(FieldError::new(
-                path(prefix, "agentInstanceId"),
-                "must not be empty",
-            ));
+            errors.push(FieldError::new("agentInstanceId", "must not be empty").under(prefix));
             None
         }
         (None, Some(_), None) => {
-            errors.push(FieldError::new(
-                path(prefix, "serviceId"),
-                "is required: only an agent can name its service by agentInstanceId",
-            ));
+            errors.push(
+                FieldError::new(
+                    "serviceId",
+                    "is required: only an agent can name its service by agentInstanceId",
+                )
+                .under(prefix),
+            );
             None
         }
         (None, None, _) => {
-            errors.push(FieldError::new(
-                path(prefix, "serviceId"),
-                "is required (an agent may give agentInstanceId instead)",
-            ));
+            errors.push(
+                FieldError::new(
+                    "serviceId",
+                    "is required (an agent may give agentInstanceId instead)",
+                )
+                .under(prefix),
+            );
             None
         }
     };
 
     if draft.resource_id.trim().is_empty() {
-        errors.push(FieldError::new(
-            path(prefix, "resourceId"),
-            "must not be empty",
-        ));
+        errors.push(FieldError::new("resourceId", "must not be empty").under(prefix));
     } else if draft.resource_id.chars().count() > MAX_RESOURCE_ID_CHARS {
-        errors.push(FieldError::new(
-            path(prefix, "resourceId"),
-            format!("must be at most {MAX_RESOURCE_ID_CHARS} characters"),
-        ));
+        errors.push(
+            FieldError::new(
+                "resourceId",
+                format!("must be at most {MAX_RESOURCE_ID_CHARS} characters"),
+            )
+            .under(prefix),
+        );
     }
 
     if draft.type_name.trim().is_empty() {
-        errors.push(FieldError::new(
-            path(prefix, "typeName"),
-            "must not be empty",
-        ));
+        errors.push(FieldError::new("typeName", "must not be empty").under(prefix));
     }
 
     if !draft.value.is_finite() || draft.value.abs() > MAX_ABS_VALUE {
-        errors.push(FieldError::new(
-            path(prefix, "value"),
-            "must be a finite number from -1e15 to 1e15",
-        ));
+        errors.push(
+            FieldError::new("value", "must be a finite number from -1e15 to 1e15").under(prefix),
+        );
     }
     // PostgreSQL cannot store U+0000 in text; refused on every backend.
     for (field, text) in [
@@ -137,22 +127,24 @@ pub fn check_entry(
         ("agentInstanceId", instance_text.as_deref()),
     ] {
         if text.is_some_and(|text| text.contains('\0')) {
-            errors.push(FieldError::new(
-                path(prefix, field),
-                "must not contain the NUL character (U+0000)",
-            ));
+            errors.push(
+                FieldError::new(field, "must not contain the NUL character (U+0000)").under(prefix),
+            );
         }
     }
 
     let measured_at = draft.timestamp.unwrap_or(now);
     if measured_at > now + MAX_FUTURE_SKEW {
-        errors.push(FieldError::new(
-            path(prefix, "timestamp"),
-            format!(
-                "must not be more than {} minutes ahead of the exchange's clock",
-                MAX_FUTURE_SKEW.num_minutes()
-            ),
-        ));
+        errors.push(
+            FieldError::new(
+                "timestamp",
+                format!(
+                    "must not be more than {} minutes ahead of the exchange's clock",
+                    MAX_FUTURE_SKEW.num_minutes()
+                ),
+            )
+            .under(prefix),
+        );
     }
 
     match service {

@@ -29,12 +29,15 @@ impl PropertyError {
     }
 
     /// The same error seen from the document that holds this one under
-    /// `field`: `cpu` under `properties` is `properties.cpu`, the whole
-    /// document is `properties` itself, and no field leaves the path as it is.
+    /// `field`: `cpu` under `properties` is `properties.cpu`, `[2].name`
+    /// under `items` is `items[2].name` (an index takes no dot, as in
+    /// [`PropertyPath`](super::PropertyPath)), the whole document is `properties`
+    /// itself, and no field leaves the path as it is.
     pub fn under(mut self, field: &str) -> Self {
         self.path = match (field.is_empty(), self.path.is_empty()) {
             (true, _) => self.path,
             (false, true) => field.to_string(),
+            (false, false) if self.path.starts_with('[') => format!("{field}{}", self.path),
             (false, false) => format!("{field}.{}", self.path),
         };
         self
@@ -65,7 +68,20 @@ mod tests {
             error("disks[1].size").under("a.b").path,
             "a.b.disks[1].size"
         );
+        assert_eq!(
+            error("serviceId").under("entries[3]").path,
+            "entries[3].serviceId"
+        );
+        assert_eq!(error("[2].name").under("items").path, "items[2].name");
         assert_eq!(error("").under("properties").path, "properties");
         assert_eq!(error("cpu").under("").path, "cpu");
+        assert_eq!(error("").under("").path, "");
+    }
+
+    #[test]
+    fn an_error_under_a_field_keeps_its_message() {
+        let error = PropertyError::new("cpu", "must be at least 1").under("properties");
+        assert_eq!(error.message, "must be at least 1");
+        assert_eq!(error.to_string(), "properties.cpu: must be at least 1");
     }
 }

@@ -18,6 +18,7 @@ use federa_domain::catalogue::agent_install::{install_templates, render_command,
 use federa_domain::catalogue::{Agent, AgentInstall, AgentType, INSTALLED_AGENT_TOKEN_LIFETIME};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
+use federa_domain::listing::FieldError;
 use federa_domain::property_schema::VAULT_REFERENCE_PREFIX;
 use federa_domain::token::Token;
 use federa_store::catalogue::NewToken;
@@ -150,7 +151,7 @@ fn command_response(
     let configuration = agent.configuration.as_ref().unwrap_or(&empty);
     let install_command =
         render_command(cmd_template, configuration, &url, &minted.bootstrap_value).map_err(
-            |missing| ApiError::field(format!("configuration.{}", missing.0), missing.to_string()),
+            |missing| FieldError::new(&missing.0, missing.to_string()).under("configuration"),
         )?;
     let body = InstallCommandRes {
         install_command,

@@ -35,7 +35,7 @@ use federa_api::metric_entries::AggregationRes;
 use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{decode_allowing_nul, uuid_param, Body, QueryPairs};
+use crate::extract::{decode_allowing_nul, missing_field, uuid_param, Body, QueryPairs};
 use crate::routes::documented::{Invalid, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
@@ -75,19 +75,13 @@ impl Refusal {
     fn into_errors(self, prefix: &str) -> Vec<FieldError> {
         match self {
             Refusal::Invalid(errors) | Refusal::Missing(errors) => errors,
-            Refusal::Denied(_) => vec![FieldError::new(
-                field_path(prefix, "serviceId"),
-                "the service is run by another agent",
-            )],
+            Refusal::Denied(_) => {
+                vec![
+                    FieldError::new("serviceId", "the service is run by another agent")
+                        .under(prefix),
+                ]
+            }
         }
-    }
-}
-
-fn field_path(prefix: &str, field: &str) -> String {
-    if prefix.is_empty() {
-        field.to_string()
-    } else {
-        format!("{prefix}.{field}")
     }
 }
 
@@ -139,7 +133,7 @@ async fn resolve(
             let mut errors = Vec::new();
             let target = match &entry.service {
                 ServiceRef::Id(id) => by_id.get(id).copied().ok_or_else(|| {
-                    FieldError::new(field_path(&prefix, "serviceId"), "no service has this id")
+                    FieldError::new("serviceId", "no service has this id").under(&prefix)
                 }),
                 ServiceRef::AgentInstance {
                     agent_id,
@@ -149,9 +143,10 @@ async fn resolve(
                     .copied()
                     .ok_or_else(|| {
                         FieldError::new(
-                            field_path(&prefix, "agentInstanceId"),
+                            "agentInstanceId",
                             "no service of this agent has this instance id",
                         )
+                        .under(&prefix)
                     }),
             };
             if let Ok(target) = target {
@@ -162,10 +157,9 @@ async fn resolve(
             let target = target.map_err(|e| errors.push(e)).ok();
             let type_id = types.get(&entry.type_name).copied();
             if type_id.is_none() {
-                errors.push(FieldError::new(
-                    field_path(&prefix, "typeName"),
-                    "no metric type has this name",
-                ));
+                errors.push(
+                    FieldError::new("typeName", "no metric type has this name").under(&prefix),
+                );
             }
             let (Some(target), Some(type_id)) = (target, type_id) else {
                 return Err(Refusal::Missing(errors));
@@ -184,16 +178,14 @@ fn decode_entry(prefix: &str, value: Value) -> Result<EntryDraft, Vec<FieldError
         .map_err(|error| {
             let message = error.inner().to_string();
             let path = error.path().to_string();
+            // serde writes the entry itself as `.` and names a missing field
+            // only in its message.
             let path = if path == "." {
-                // serde names a missing field only in its message.
-                message
-                    .strip_prefix("missing field `")
-                    .and_then(|rest| rest.split('`').next())
-                    .map_or_else(|| prefix.to_string(), |field| field_path(prefix, field))
+                missing_field(&message).unwrap_or_default()
             } else {
-                field_path(prefix, &path)
+                path
             };
-            vec![FieldError::new(path, message)]
+            vec![FieldError::new(path, message).under(prefix)]
         })
 }
 

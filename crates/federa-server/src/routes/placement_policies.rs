@@ -10,7 +10,7 @@ use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::lists::PLACEMENT_POLICY_LIST;
 use federa_domain::exchange::placement::{PlacementPolicy, PlacementRequest};
-use federa_domain::listing::{FieldError, ListSpec, Page};
+use federa_domain::listing::{ListSpec, Page};
 use federa_domain::participant::{check_name, Participant};
 use federa_store::exchange::Stored;
 use serde_json::json;
@@ -83,7 +83,7 @@ fn check_rules(rules: &PlacementRequest) -> ApiResult<()> {
         ApiError::Invalid(
             errors
                 .into_iter()
-                .map(|error| FieldError::new(format!("rules.{}", error.path), error.message))
+                .map(|error| error.under("rules"))
                 .collect(),
         )
     })
