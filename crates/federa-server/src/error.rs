@@ -32,14 +32,21 @@ pub enum ApiError {
         retry_after: Option<std::time::Duration>,
     },
     /// A state the code cannot reach unless something is broken: 500. The
-    /// cause is logged, never sent: it may name internals a caller must not see.
-    Internal(String),
+    /// cause and the chain of its sources are logged, never sent: they may
+    /// name internals a caller must not see.
+    Internal {
+        cause: String,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl ApiError {
     /// A 500 for `cause`, which is logged when the answer is made.
     pub fn internal(cause: impl Into<String>) -> ApiError {
-        ApiError::Internal(cause.into())
+        ApiError::Internal {
+            cause: cause.into(),
+            source: None,
+        }
     }
 
     pub fn field(path: impl Into<String>, message: impl Into<String>) -> ApiError {
@@ -82,7 +89,10 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(%message, "database unavailable");
                 ApiError::Unavailable
             }
-            other => ApiError::internal(format!("storage failure: {other}")),
+            other => ApiError::Internal {
+                cause: "storage failure".into(),
+                source: Some(Box::new(other)),
+            },
         }
     }
 }
@@ -100,16 +110,10 @@ impl From<ExchangeError> for ApiError {
                 retry_after: None,
             },
             ExchangeError::Unavailable => ApiError::Unavailable,
-            internal @ ExchangeError::Internal { .. } => {
-                // The whole chain of causes, for the log.
-                let mut cause = internal.to_string();
-                let mut source = std::error::Error::source(&internal);
-                while let Some(inner) = source {
-                    cause = format!("{cause}: {inner}");
-                    source = inner.source();
-                }
-                ApiError::Internal(cause)
-            }
+            ExchangeError::Internal { cause, source } => ApiError::Internal {
+                cause,
+                source: source.map(|store| Box::new(store) as _),
+            },
         }
     }
 }
@@ -167,7 +171,8 @@ impl IntoResponse for ApiError {
                 )
                     .into_response();
             }
-            ApiError::Internal(cause) => {
+            ApiError::Internal { cause, source } => {
+                let cause = with_sources(cause, source.as_deref().map(|inner| inner as _));
                 tracing::error!(%cause, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -187,6 +192,17 @@ fn first_error(errors: &[FieldError]) -> String {
         .unwrap_or_default()
 }
 
+/// `cause` followed by each error in the chain that led to it, for the log.
+fn with_sources(cause: String, source: Option<&(dyn std::error::Error + 'static)>) -> String {
+    let mut chain = cause;
+    let mut next = source;
+    while let Some(inner) = next {
+        chain = format!("{chain}: {inner}");
+        next = inner.source();
+    }
+    chain
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]
@@ -194,10 +210,9 @@ mod tests {
     use super::*;
     use http_body_util::BodyExt;
 
-    #[tokio::test]
-    async fn an_internal_error_answers_500_without_its_cause() {
-        let response = ApiError::internal("storage failure: table services is locked by pid 4242")
-            .into_response();
+    /// Asserts that `error` answers a bare 500 that names nothing of its cause.
+    async fn answers_a_bare_500(error: ApiError) {
+        let response = error.into_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = response.into_body().collect().await.unwrap().to_bytes();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -205,5 +220,27 @@ mod tests {
             body,
             json!({"status": "Internal server error", "error": "an unexpected error occurred"})
         );
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_logs_its_sources_and_answers_without_them() {
+        let source = std::io::Error::other("password=hunter2 refused");
+        assert_eq!(
+            with_sources("storage failure".into(), Some(&source)),
+            "storage failure: password=hunter2 refused"
+        );
+        answers_a_bare_500(ApiError::Internal {
+            cause: "storage failure".into(),
+            source: Some(Box::new(source)),
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_answers_500_without_its_cause() {
+        answers_a_bare_500(ApiError::internal(
+            "storage failure: table services is locked by pid 4242",
+        ))
+        .await;
     }
 }
