@@ -12,6 +12,8 @@
 //!   what its overall status is.
 //! - [`billing`]: running time and metrics turned into invoice lines,
 //!   invoices and provider statements.
+//! - [`switching`]: moving a service to another provider with its data:
+//!   the stages of a switch and what each signal leads to.
 //! - [`money`]: amounts on the wire as decimal strings; [`lists`]: what
 //!   the exchange's list endpoints filter and sort by.
 //!
@@ -31,6 +33,7 @@ pub mod offering;
 pub mod placement;
 pub mod pricing;
 pub mod profile;
+pub mod switching;
 
 mod problems;
 
