@@ -25,6 +25,7 @@ pub mod participants;
 pub mod placement;
 pub mod placement_policies;
 pub mod pools;
+pub mod projects;
 pub mod provider_profiles;
 pub mod service_groups;
 pub mod service_option_types;

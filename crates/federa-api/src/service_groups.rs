@@ -12,6 +12,9 @@ pub struct ServiceGroupRes {
     pub id: Uuid,
     pub name: String,
     pub consumer_id: Uuid,
+    /// The project of the consumer the group belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -22,6 +25,7 @@ impl From<ServiceGroup> for ServiceGroupRes {
             id: g.id,
             name: g.name,
             consumer_id: g.consumer_id,
+            project_id: g.project_id,
             created_at: g.created_at,
             updated_at: g.updated_at,
         }
@@ -34,11 +38,18 @@ impl From<ServiceGroup> for ServiceGroupRes {
 pub struct ServiceGroupCreateReq {
     pub name: String,
     pub consumer_id: Uuid,
+    /// A project of the same consumer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
 pub struct ServiceGroupUpdateReq {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Moves the group into this project of its consumer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<Uuid>,
 }

@@ -103,6 +103,7 @@ async fn owners(api: &Api, federation: &Federation) -> anyhow::Result<Owners> {
         let group = ServiceGroupCreateReq {
             name: "filled".to_string(),
             consumer_id: consumer,
+            project_id: None,
         };
         let group = api.client(&token).create::<ServiceGroups>(&group).await?;
         consumers.push(consumer);

@@ -298,6 +298,7 @@ async fn build(
     let group = ServiceGroupCreateReq {
         name: "demo".to_string(),
         consumer_id: consumer,
+        project_id: None,
     };
     let group = consumer_client.create::<ServiceGroups>(&group).await?.id;
 

@@ -4,7 +4,7 @@
 //! all: `client.create::<Participants>(&request)`.
 
 use federa_api::{
-    agent_types, agents, metric_types, offerings, participants, placement_policies,
+    agent_types, agents, metric_types, offerings, participants, placement_policies, projects,
     provider_profiles, service_groups, service_option_types, service_options, service_pool_sets,
     service_types, services, tokens, PageRes,
 };
@@ -45,6 +45,7 @@ collections! {
     AgentTypes = "/agent-types", agent_types::AgentTypeRes, agent_types::AgentTypeCreateReq, agent_types::AgentTypeUpdateReq;
     ServiceTypes = "/service-types", service_types::ServiceTypeRes, service_types::ServiceTypeCreateReq, service_types::ServiceTypeUpdateReq;
     ServiceGroups = "/service-groups", service_groups::ServiceGroupRes, service_groups::ServiceGroupCreateReq, service_groups::ServiceGroupUpdateReq;
+    Projects = "/projects", projects::ProjectRes, projects::ProjectCreateReq, projects::ProjectUpdateReq;
     /// Creating a service orders it: see [`Client::order_service`] for the
     /// answer with its placement.
     Services = "/services", services::ServiceRes, services::ServiceCreateReq, services::ServiceUpdateReq;

@@ -96,6 +96,9 @@ pub enum EventKind {
     /// A webhook endpoint's deliveries kept failing for the whole retry
     /// period and it was turned off.
     WebhookDisabled,
+    ProjectCreated,
+    ProjectUpdated,
+    ProjectDeleted,
 }
 
 impl EventKind {
@@ -174,6 +177,9 @@ impl EventKind {
         EventKind::WebhookCreated,
         EventKind::WebhookDeleted,
         EventKind::WebhookDisabled,
+        EventKind::ProjectCreated,
+        EventKind::ProjectUpdated,
+        EventKind::ProjectDeleted,
     ];
 
     /// The name on the wire and in the database.
@@ -252,6 +258,9 @@ impl EventKind {
             EventKind::WebhookCreated => "webhook.created",
             EventKind::WebhookDeleted => "webhook.deleted",
             EventKind::WebhookDisabled => "webhook.disabled",
+            EventKind::ProjectCreated => "project.created",
+            EventKind::ProjectUpdated => "project.updated",
+            EventKind::ProjectDeleted => "project.deleted",
         }
     }
 
@@ -371,6 +380,9 @@ mod tests {
                 "webhook.created",
                 "webhook.deleted",
                 "webhook.disabled",
+                "project.created",
+                "project.updated",
+                "project.deleted",
             ]
         );
     }

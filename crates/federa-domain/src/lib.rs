@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod catalogue;
+pub mod commerce;
 pub mod event;
 pub mod event_kind;
 pub mod exchange;

@@ -58,6 +58,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::agent_install::router())
         .merge(routes::agent_token::router())
         .merge(routes::service_groups::router())
+        .merge(routes::projects::router())
         .merge(routes::service_option_types::router())
         .merge(routes::service_options::router())
         .merge(routes::service_pool_sets::router())

@@ -72,6 +72,11 @@ const ROWS: &[Row] = &[
     row("POST", "/service-groups", "AADDD"),
     row("GET", "/service-groups/{id}", "AADAD"),
     row("PATCH", "/service-groups/{id}", "AADDD"),
+    // A consumer's projects are its own; a stranger lists none of them.
+    row("GET", "/projects", "AAADD"),
+    row("POST", "/projects", "AADDD"),
+    row("GET", "/projects/{id}", "AADDD"),
+    row("PATCH", "/projects/{id}", "AADDD"),
     row("GET", "/service-option-types", "AAAAA"),
     row("POST", "/service-option-types", "ADDDD"),
     row("GET", "/service-option-types/{id}", "AAAAA"),
@@ -177,6 +182,7 @@ const ROWS: &[Row] = &[
     row("DELETE", "/service-pool-sets/{id}", "AADDD"),
     row("DELETE", "/service-option-types/{id}", "ADDDD"),
     row("DELETE", "/service-groups/{id}", "AADDD"),
+    row("DELETE", "/projects/{id}", "AADDD"),
     row("DELETE", "/agents/{id}/install-command", "AADDD"),
     row("DELETE", "/agents/{id}", "AADDD"),
     row("DELETE", "/agent-types/{id}", "ADDDD"),
@@ -217,6 +223,7 @@ struct World {
     composition_id: String,
     secret_reference: String,
     webhook_id: String,
+    project_id: String,
 }
 
 impl World {
@@ -354,7 +361,16 @@ impl World {
             )
             .await;
         assert_eq!(webhook.status, 201, "{:?}", webhook.body);
+        let project = server
+            .post(
+                "/api/v1/projects",
+                &federation.consumer_token,
+                &json!({"consumerId": federation.consumer_id, "name": "matrix"}),
+            )
+            .await;
+        assert_eq!(project.status, 201, "{:?}", project.body);
         World {
+            project_id: id(&project.body),
             webhook_id: id(&webhook.body),
             metric_type_id: id(&metric_type.body),
             metric_type_name,
@@ -389,6 +405,7 @@ impl World {
             "/placement",
             "/compositions",
             "/invoices",
+            "/projects",
         ]
         .iter()
         .any(|p| path.starts_with(p));
@@ -427,6 +444,7 @@ impl World {
             "placement-policies" => self.policy_id.clone(),
             "compositions" => self.composition_id.clone(),
             "webhooks" => self.webhook_id.clone(),
+            "projects" => self.project_id.clone(),
             _ => String::new(),
         };
         let mut path = format!(
@@ -461,6 +479,9 @@ impl World {
             ("PUT", "/agents/me/status") => json!({"status": "Connected"}),
             ("POST", "/agents/me/observations") => json!({"observations": []}),
             ("POST", "/service-groups") => json!({"name": "g", "consumerId": f.consumer_id}),
+            ("POST", "/projects") => {
+                json!({"consumerId": f.consumer_id, "name": format!("p {}", uuid::Uuid::now_v7())})
+            }
             ("POST", "/service-option-types") => {
                 json!({"name": "o", "type": format!("t{}", uuid::Uuid::now_v7().simple())})
             }

@@ -10,6 +10,7 @@
 
 mod broken_connections;
 pub mod catalogue;
+mod commerce;
 mod db;
 mod error;
 pub mod event_subscriptions;

@@ -109,6 +109,7 @@ impl Federation {
         let request = ServiceGroupCreateReq {
             name: name.to_string(),
             consumer_id: uuid(&self.consumer_id),
+            project_id: None,
         };
         let created = server
             .client(&self.consumer_token)

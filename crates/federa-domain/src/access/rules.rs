@@ -32,6 +32,7 @@ pub enum Object {
     Composition,
     Invoice,
     Webhook,
+    Project,
 }
 
 /// Every verb the API exposes. Lifecycle actions on services are `Update`.
@@ -161,6 +162,9 @@ pub fn grant(role: Role, object: Object, action: Action) -> Grant {
         (ServiceGroup, Create | Update | Delete) if participant => When(Owner),
         (ServiceGroup, Get | List) if participant => When(Owner),
         (ServiceGroup, Get | List) => When(SelfAgent),
+        // A consumer's projects are its own business: its agents' providers
+        // and other participants never see them.
+        (Project, Create | Get | List | Update | Delete) if participant => When(Owner),
         (ServiceOption, Create | Get | List | Update | Delete) => When(Owner),
         (ServicePoolSet, Create | Get | List | Update | Delete) if participant => When(Owner),
         (ServicePool, Create | Get | List | Update | Delete) if participant => When(Owner),

@@ -11,6 +11,8 @@ pub struct ServiceGroup {
     pub id: Uuid,
     pub name: String,
     pub consumer_id: Uuid,
+    /// The project of its consumer it belongs to, if any.
+    pub project_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -26,6 +28,7 @@ pub const SERVICE_GROUP_LIST: ListSpec = ListSpec {
     filters: &[
         FilterSpec::new("name", "name", FilterKind::Contains),
         FilterSpec::new("consumerId", "consumer_id", FilterKind::Uuid),
+        FilterSpec::new("projectId", "project_id", FilterKind::Uuid),
     ],
     sorts: &[("name", "LOWER(name)"), ("createdAt", "created_at")],
     default_sort: ("created_at", false),

@@ -80,6 +80,12 @@ pub const SERVICE_LIST: ListSpec = ListSpec {
             column: "consumer_id",
             kind: FilterKind::Uuid,
         },
+        // A service is in the project its group belongs to.
+        FilterSpec {
+            param: "projectId",
+            column: "(SELECT g.project_id FROM service_groups g WHERE g.id = services.group_id)",
+            kind: FilterKind::Uuid,
+        },
     ],
     sorts: &[("name", "LOWER(name)"), ("createdAt", "created_at")],
     default_sort: ("created_at", false),

@@ -22,6 +22,7 @@ pub mod placement_policies;
 mod pool_docs;
 pub mod pool_values;
 pub mod pools;
+pub mod projects;
 pub mod provider_profiles;
 pub mod service_groups;
 pub mod service_option_types;

@@ -20,6 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
+use crate::routes::projects::consumers_project;
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -51,9 +52,14 @@ impl Edited for ServiceGroup {
     };
 
     fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
+        // Groups outside projects keep the properties Fulcrum's events have.
+        let mut properties = json!({"name": self.name});
+        if let Some(project_id) = self.project_id {
+            properties["projectId"] = json!(project_id);
+        }
         NewEvent::new(kind, Initiator::of(caller), self.id)
             .consumer(Some(self.consumer_id))
-            .properties(json!({"name": self.name}))
+            .properties(properties)
     }
 }
 
@@ -79,7 +85,7 @@ async fn load(
 /// List service groups.
 #[utoipa::path(get, path = "/service-groups", tag = "Service groups",
     params(Paging,
-        ("name" = Option<String>, Query), ("consumerId" = Option<Uuid>, Query)),
+        ("name" = Option<String>, Query), ("consumerId" = Option<Uuid>, Query), ("projectId" = Option<Uuid>, Query)),
     responses((status = 200, body = PageRes<ServiceGroupRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
@@ -105,11 +111,15 @@ async fn create(
     let name = check_name("name", &req.name)?;
     resource::referenced::<Participant>(&state, req.consumer_id, "consumerId", "participant")
         .await?;
+    if let Some(project_id) = req.project_id {
+        consumers_project(&state, project_id, req.consumer_id).await?;
+    }
     let now = clock::now();
     let group = ServiceGroup {
         id: Uuid::now_v7(),
         name,
         consumer_id: req.consumer_id,
+        project_id: req.project_id,
         created_at: now,
         updated_at: now,
     };
@@ -127,7 +137,7 @@ async fn get(
     Ok(Json(load(&state, &caller, id, Action::Get).await?.into()))
 }
 
-/// Rename a service group.
+/// Rename a service group or move it into a project of its consumer.
 #[utoipa::path(patch, path = "/service-groups/{id}", tag = "Service groups", params(("id" = Uuid, Path)), request_body = ServiceGroupUpdateReq,
     responses((status = 200, body = ServiceGroupRes), Invalid, Refused, Missing))]
 async fn update(
@@ -139,6 +149,10 @@ async fn update(
     let mut group = load(&state, &caller, id, Action::Update).await?;
     if let Some(name) = req.name {
         group.name = check_name("name", &name)?;
+    }
+    if let Some(project_id) = req.project_id {
+        consumers_project(&state, project_id, group.consumer_id).await?;
+        group.project_id = Some(project_id);
     }
     group.updated_at = clock::now();
     resource::save(&state, &caller, group).await

@@ -48,7 +48,7 @@ async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> 
 #[utoipa::path(get, path = "/services", tag = "Services",
     params(Paging,
         ("name" = Option<String>, Query), ("currentStatus" = Option<String>, Query), ("serviceTypeId" = Option<Uuid>, Query),
-        ("groupId" = Option<Uuid>, Query), ("agentId" = Option<Uuid>, Query), ("providerId" = Option<Uuid>, Query), ("consumerId" = Option<Uuid>, Query)),
+        ("groupId" = Option<Uuid>, Query), ("agentId" = Option<Uuid>, Query), ("providerId" = Option<Uuid>, Query), ("consumerId" = Option<Uuid>, Query), ("projectId" = Option<Uuid>, Query)),
     responses((status = 200, body = PageRes<ServiceRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,

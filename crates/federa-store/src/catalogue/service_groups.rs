@@ -13,6 +13,7 @@ pub struct Row {
     id: Uuid,
     name: String,
     consumer_id: Uuid,
+    project_id: Option<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -23,6 +24,7 @@ impl From<Row> for ServiceGroup {
             id: row.id,
             name: row.name,
             consumer_id: row.consumer_id,
+            project_id: row.project_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -33,8 +35,15 @@ impl Record for ServiceGroup {
     type Row = Row;
     const TABLE: Table = Table::new(
         "service_groups",
-        &["id", "name", "consumer_id", "created_at", "updated_at"],
-        &["name", "updated_at"],
+        &[
+            "id",
+            "name",
+            "consumer_id",
+            "project_id",
+            "created_at",
+            "updated_at",
+        ],
+        &["name", "project_id", "updated_at"],
     )
     .scoped(ScopeColumns {
         owner: Some("consumer_id"),
@@ -49,6 +58,7 @@ impl Record for ServiceGroup {
             Arg::Uuid(self.id),
             Arg::Text(self.name.clone()),
             Arg::Uuid(self.consumer_id),
+            Arg::OptUuid(self.project_id),
             Arg::Time(self.created_at),
             Arg::Time(self.updated_at),
         ]

@@ -157,6 +157,7 @@ async fn service_group(store: &Store, consumer_id: Uuid) -> Uuid {
         id: Uuid::now_v7(),
         name: format!("group-{}", Uuid::now_v7().simple()),
         consumer_id,
+        project_id: None,
         created_at: now,
         updated_at: now,
     };

@@ -1,0 +1,3 @@
+//! The tables of the commercial layer inside a consumer: its projects.
+
+mod projects;

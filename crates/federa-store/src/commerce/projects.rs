@@ -1,0 +1,65 @@
+//! Projects, one row each.
+
+use chrono::{DateTime, Utc};
+use federa_domain::commerce::Project;
+use uuid::Uuid;
+
+use crate::records::{Record, Table};
+use crate::sql::{Arg, ScopeColumns};
+
+#[derive(sqlx::FromRow)]
+pub struct Row {
+    id: Uuid,
+    consumer_id: Uuid,
+    name: String,
+    description: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for Project {
+    fn from(row: Row) -> Project {
+        Project {
+            id: row.id,
+            consumer_id: row.consumer_id,
+            name: row.name,
+            description: row.description,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl Record for Project {
+    type Row = Row;
+    const TABLE: Table = Table::new(
+        "projects",
+        &[
+            "id",
+            "consumer_id",
+            "name",
+            "description",
+            "created_at",
+            "updated_at",
+        ],
+        &["name", "description", "updated_at"],
+    )
+    .scoped(ScopeColumns {
+        owner: Some("consumer_id"),
+        consumer: Some("consumer_id"),
+        agent: None,
+    })
+    .taken("the consumer already has a project with this name")
+    .in_use("the project still has service groups; move or delete them first");
+
+    fn values(&self) -> Vec<Arg> {
+        vec![
+            Arg::Uuid(self.id),
+            Arg::Uuid(self.consumer_id),
+            Arg::Text(self.name.clone()),
+            Arg::OptText(self.description.clone()),
+            Arg::Time(self.created_at),
+            Arg::Time(self.updated_at),
+        ]
+    }
+}
