@@ -1,7 +1,7 @@
 //! Offerings: what a provider's agent offers of a service type, where, and at what price.
 
 use chrono::{DateTime, Utc};
-use federa_domain::exchange::PriceSheet;
+use federa_domain::exchange::{ExitTerms, PriceSheet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -20,6 +20,8 @@ pub struct OfferingRes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity: Option<u32>,
     pub enabled: bool,
+    /// What a customer leaving for another provider can count on.
+    pub exit_terms: ExitTerms,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -36,6 +38,10 @@ pub struct OfferingCreateReq {
     pub capacity: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// Absent: no notice, 30 days' transition, nothing exportable, no
+    /// switching charge; a field left out takes that default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_terms: Option<ExitTerms>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,6 +61,10 @@ pub struct OfferingUpdateReq {
     pub capacity: Option<Option<u32>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// New exit terms, replacing the old; a field left out takes its
+    /// default, as on creation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_terms: Option<ExitTerms>,
 }
 
 /// Tells a field given as `null` (`Some(None)`) from one left out (`None`).

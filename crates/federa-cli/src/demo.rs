@@ -401,6 +401,8 @@ async fn offer(
             },
             capacity: None,
             enabled: None,
+            // No driver exports yet, so the demo states no terms.
+            exit_terms: None,
         };
         admin.create::<Offerings>(&offering).await?;
     }

@@ -453,7 +453,8 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
     assert!(published.status.success(), "{}", stderr(&published));
 
     let offering = json!({"participantId": federation.provider_id, "serviceTypeId": federation.service_type_id,
-                          "regions": ["fi-hel-1"], "price": {"hourly": "0.05"}})
+                          "regions": ["fi-hel-1"], "price": {"hourly": "0.05"},
+                          "exitTerms": {"noticePeriodDays": 14, "switchingCharge": "10"}})
     .to_string();
     let offered = federa(
         url,
@@ -471,6 +472,11 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
     assert!(offered.status.success(), "{}", stderr(&offered));
     let offered: Value = serde_json::from_str(&stdout(&offered)).unwrap();
     let offering_id = offered["id"].as_str().expect("an offering id");
+    assert_eq!(offered["exitTerms"]["noticePeriodDays"], 14, "{offered}");
+    assert_eq!(
+        offered["exitTerms"]["transitionalPeriodDays"], 30,
+        "{offered}"
+    );
 
     let table = federa(url, token, &["offerings", "list"]).await;
     assert!(table.status.success(), "{}", stderr(&table));
@@ -478,17 +484,19 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
     assert!(lines[0].starts_with("ID"), "{lines:?}");
     assert!(lines[0].contains("PROVIDER"), "{lines:?}");
     assert!(
-        lines[0].contains("REGIONS") && lines[0].contains("EUR/HOUR"),
+        lines[0].contains("REGIONS")
+            && lines[0].contains("EUR/HOUR")
+            && lines[0].contains("NOTICE DAYS")
+            && lines[0].contains("SWITCH EUR"),
         "{lines:?}"
     );
     let row = lines
         .iter()
         .find(|line| line.starts_with(offering_id))
         .unwrap_or_else(|| panic!("{lines:?}"));
-    assert!(
-        row.contains("fi-hel-1") && row.trim_end().ends_with("0.05"),
-        "{row}"
-    );
+    let words: Vec<&str> = row.split_whitespace().collect();
+    assert!(row.contains("fi-hel-1"), "{row}");
+    assert_eq!(words[words.len() - 3..], ["0.05", "14", "10"], "{row}");
 
     // A consumer may read offerings but not publish them for the provider.
     let refused = federa(

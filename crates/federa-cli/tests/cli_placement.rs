@@ -10,25 +10,32 @@ use federa_testkit::{Federation, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
 /// A federation whose provider "Provider" offers VMs in Finland with a
-/// connected agent, and whose cheaper provider "Southern Cloud" offers them
-/// in Spain with no agent at all; returns the two offerings' ids.
+/// connected agent, on stated exit terms, and whose cheaper provider
+/// "Southern Cloud" offers them in Spain with no agent at all and no exit
+/// terms stated; returns the two offerings' ids.
 async fn two_offerings(exchange: &Exchange, federation: &Federation) -> (String, String) {
     let api = &exchange.api;
     let southern = api.participant("Southern Cloud").await;
     let mut offerings = Vec::new();
-    for (provider, country, region, price) in [
-        (federation.provider_id.as_str(), "FI", "fi-hel-1", "0.05"),
-        (southern.as_str(), "ES", "es-mad-1", "0.01"),
+    let finnish_exit = json!({"noticePeriodDays": 30, "switchingCharge": "25.00",
+        "exportable": [{"name": "disk", "format": "application/octet-stream"}]});
+    for (provider, country, region, price, exit_terms) in [
+        (
+            federation.provider_id.as_str(),
+            "FI",
+            "fi-hel-1",
+            "0.05",
+            finnish_exit,
+        ),
+        (southern.as_str(), "ES", "es-mad-1", "0.01", json!(null)),
     ] {
         api.provider_profile(provider, country, region).await;
-        let offering = api
-            .post(
-                "/api/v1/offerings",
-                ADMIN_TOKEN,
-                &json!({"participantId": provider, "serviceTypeId": federation.service_type_id,
-                        "regions": [region], "price": {"hourly": price}}),
-            )
-            .await;
+        let mut body = json!({"participantId": provider, "serviceTypeId": federation.service_type_id,
+                              "regions": [region], "price": {"hourly": price}});
+        if !exit_terms.is_null() {
+            body["exitTerms"] = exit_terms;
+        }
+        let offering = api.post("/api/v1/offerings", ADMIN_TOKEN, &body).await;
         assert_eq!(offering.status, 201, "{:?}", offering.body);
         offerings.push(offering.body["id"].as_str().unwrap().to_string());
     }
@@ -76,6 +83,12 @@ async fn a_placement_preview_names_the_chosen_provider_and_why_the_others_lost()
         "{text}"
     );
     assert!(text.contains("Eligible: 1 of 2 offerings"), "{text}");
+    // The charge itself depends on the day (none from 12 January 2027);
+    // the exchange's tests set their clock to see both sides.
+    assert!(
+        text.contains("\nExit:     notice of at most 30 days, transitional period of 30 days, exportable: disk (application/octet-stream), switching charge "),
+        "{text}"
+    );
     let southern = text
         .lines()
         .find(|line| line.starts_with("Southern Cloud"))
@@ -282,12 +295,27 @@ async fn offerings_list_names_providers_and_service_types_with_regions_and_price
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(
         lines[0].split_whitespace().collect::<Vec<_>>(),
-        ["ID", "PROVIDER", "SERVICE", "TYPE", "REGIONS", "EUR/HOUR"],
+        [
+            "ID", "PROVIDER", "SERVICE", "TYPE", "REGIONS", "EUR/HOUR", "NOTICE", "DAYS", "SWITCH",
+            "EUR"
+        ],
         "{table}"
     );
-    for (line, id, provider, region, price) in [
-        (lines[1], &finnish, "Provider", "fi-hel-1", "0.05"),
-        (lines[2], &spanish, "Southern Cloud", "es-mad-1", "0.01"),
+    for (line, id, provider, region, price_and_exit) in [
+        (
+            lines[1],
+            &finnish,
+            "Provider",
+            "fi-hel-1",
+            ["0.05", "30", "25.00"],
+        ),
+        (
+            lines[2],
+            &spanish,
+            "Southern Cloud",
+            "es-mad-1",
+            ["0.01", "0", "0"],
+        ),
     ] {
         assert!(line.starts_with(id.as_str()), "{table}");
         let rest = &line[id.len()..];
@@ -295,7 +323,8 @@ async fn offerings_list_names_providers_and_service_types_with_regions_and_price
             rest.contains(provider) && rest.contains(" VM ") && rest.contains(region),
             "{table}"
         );
-        assert!(rest.trim_end().ends_with(price), "{table}");
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        assert_eq!(words[words.len() - 3..], price_and_exit, "{table}");
         assert_eq!(
             rest.matches('-').count(),
             region.matches('-').count(),

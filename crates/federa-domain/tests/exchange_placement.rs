@@ -11,7 +11,8 @@ use federa_domain::exchange::placement::{
     PlacementDecision, PlacementRequest, Rejection, RejectionRule, Strategy,
 };
 use federa_domain::exchange::{
-    Certification, CertificationKind, Offering, PriceSheet, PropertyPrice, ProviderProfile, Region,
+    Certification, CertificationKind, ExitTerms, Offering, PriceSheet, PropertyPrice,
+    ProviderProfile, Region,
 };
 use federa_domain::listing::FieldError;
 use rust_decimal::Decimal;
@@ -53,6 +54,7 @@ fn candidate(n: u128, hq: &str, regions: &[(&str, &str)], hourly: &str) -> Candi
             },
             capacity: None,
             enabled: true,
+            exit_terms: ExitTerms::default(),
         },
         profile: ProviderProfile {
             participant_id: id(n),
@@ -1023,6 +1025,14 @@ fn decisions_serialize_in_camel_case() {
     candidate.agents[0].name = "seine-agent".into();
     let decision = decide(&PlacementRequest::default(), &[candidate]);
     let value = serde_json::to_value(&decision).expect("serializes");
+    let exit_terms = json!({
+        "noticePeriodDays": 0,
+        "transitionalPeriodDays": 30,
+        "exportable": [],
+        "switchingCharge": "0",
+        "date": "2026-06-01",
+        "switchingChargeDue": "0"
+    });
     assert_eq!(
         value,
         json!({
@@ -1034,30 +1044,39 @@ fn decisions_serialize_in_camel_case() {
                 "agentName": "seine-agent",
                 "region": "fr-par-1",
                 "hourlyPrice": "0.01",
-                "explanation": "cheapest eligible offering"
+                "explanation": "cheapest eligible offering",
+                "exitTerms": exit_terms.clone()
             },
             "considered": [{
                 "offeringId": id(100),
                 "participantId": id(1),
                 "hourlyPrice": "0.01",
                 "accepted": true,
-                "rejections": []
+                "rejections": [],
+                "exitTerms": exit_terms
             }]
         })
     );
     let back: PlacementDecision = serde_json::from_value(value.clone()).expect("parses");
     assert_eq!(back, decision);
 
-    // Decisions recorded before names were kept still read, without them.
+    // Decisions recorded before names and exit terms were kept still
+    // read, without them.
     let mut recorded = value;
     let chosen = recorded["chosen"].as_object_mut().expect("a choice");
     chosen.remove("providerName");
     chosen.remove("agentName");
+    chosen.remove("exitTerms");
+    recorded["considered"][0]
+        .as_object_mut()
+        .expect("a verdict")
+        .remove("exitTerms");
     let old: PlacementDecision = serde_json::from_value(recorded).expect("parses");
+    assert_eq!(old.considered[0].exit_terms, None);
     let choice = old.chosen.expect("a choice");
     assert_eq!(
-        (choice.provider_name, choice.agent_name),
-        (String::new(), String::new())
+        (choice.provider_name, choice.agent_name, choice.exit_terms),
+        (String::new(), String::new(), None)
     );
 }
 
@@ -1129,5 +1148,50 @@ fn relations_to_placed_peers_refuse_the_provider_or_keep_the_country_apart() {
             RejectionRule::PeerRelation,
             "offers regions only in countries where related services run: `db` (FI)",
         )]
+    );
+}
+
+#[test]
+fn every_candidate_shows_its_exit_terms_with_the_charge_due_on_the_day_of_placement() {
+    let mut charging = paris(1, "0.05");
+    charging.offering.exit_terms.switching_charge = dec("12.50");
+    charging.offering.enabled = false;
+    let free = paris(2, "0.07");
+    let candidates = [charging, free];
+    let request = PlacementRequest::default();
+    let decision = decide(&request, &candidates);
+    let due = |decision: &PlacementDecision, participant: Uuid| {
+        decision
+            .considered
+            .iter()
+            .find(|verdict| verdict.participant_id == participant)
+            .and_then(|verdict| verdict.exit_terms.as_ref())
+            .map(|terms| (terms.date.to_string(), terms.switching_charge_due))
+    };
+    // A rejected candidate shows its terms too, so a consumer sees them all.
+    assert_eq!(
+        due(&decision, id(1)),
+        Some(("2026-06-01".into(), dec("12.50")))
+    );
+    assert_eq!(
+        due(&decision, id(2)),
+        Some(("2026-06-01".into(), Decimal::ZERO))
+    );
+    let chosen = decision.chosen.as_ref().expect("the free one is eligible");
+    assert_eq!(
+        chosen.exit_terms,
+        Some(candidates[1].offering.exit_terms.on(now().date_naive()))
+    );
+
+    let later = place(
+        &request,
+        &candidates,
+        &no_properties(),
+        &[],
+        at(2027, 1, 12),
+    );
+    assert_eq!(
+        due(&later, id(1)),
+        Some(("2027-01-12".into(), Decimal::ZERO))
     );
 }

@@ -13,7 +13,8 @@ use federa_domain::exchange::placement::{
     Strategy as Ranking,
 };
 use federa_domain::exchange::{
-    Certification, CertificationKind, Offering, PriceSheet, PropertyPrice, ProviderProfile, Region,
+    Certification, CertificationKind, ExitTerms, Offering, PriceSheet, PropertyPrice,
+    ProviderProfile, Region,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -194,6 +195,7 @@ fn arb_candidate() -> impl Strategy<Value = Candidate> {
                         },
                         capacity,
                         enabled,
+                        exit_terms: ExitTerms::default(),
                     },
                     profile,
                     provider_name: String::new(),

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use federa_domain::exchange::{
-    MetricPrice, Offering, PriceSheet, PropertyPrice, ProviderProfile, Region,
+    ExitTerms, MetricPrice, Offering, PriceSheet, PropertyPrice, ProviderProfile, Region,
 };
 use federa_domain::listing::FieldError;
 use rust_decimal::Decimal;
@@ -156,6 +156,7 @@ fn offering() -> Offering {
         price: vm_prices(),
         capacity: Some(10),
         enabled: true,
+        exit_terms: ExitTerms::default(),
     }
 }
 

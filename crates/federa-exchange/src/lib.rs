@@ -42,6 +42,7 @@ use federa_store::Store;
 
 pub use error::{under, ExchangeError, ExchangeResult};
 
+use clock::Clock;
 use dispatch::Dispatch;
 use liveness::SignsOfLife;
 use type_rules::RulesCache;
@@ -66,6 +67,8 @@ pub struct Exchange {
     pub signs_of_life: Arc<SignsOfLife>,
     /// The most a service's properties may weigh, as JSON bytes.
     pub max_properties_bytes: usize,
+    /// The time placement judges date rules by.
+    pub clock: Clock,
 }
 
 impl Exchange {
@@ -81,6 +84,7 @@ impl Exchange {
             liveness: Liveness::default(),
             signs_of_life: Arc::default(),
             max_properties_bytes: DEFAULT_MAX_PROPERTIES_BYTES,
+            clock: Clock::system(),
         }
     }
 }

@@ -17,7 +17,6 @@ use federa_domain::provisioning::Service;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use crate::clock;
 use crate::error::{under, ExchangeError, ExchangeResult};
 use crate::type_rules::{type_rules, TypeRules};
 use crate::Exchange;
@@ -81,7 +80,7 @@ pub async fn decide(
         &priced,
         agent_tags,
         peers,
-        clock::now(),
+        exchange.clock.now(),
     );
     Ok(Decided {
         decision,

@@ -11,6 +11,7 @@ use federa_domain::catalogue::Liveness;
 use federa_domain::property_schema::DEFAULT_MAX_PROPERTIES_BYTES;
 use federa_domain::provisioning::LeasePolicy;
 use federa_domain::token::TokenLifetimes;
+use federa_exchange::clock::Clock;
 use federa_exchange::upkeep::Background;
 use federa_exchange::vault::{Sweeper, Vault, SWEEP_INTERVAL};
 use federa_exchange::webhook_delivery::{Deliveries, DeliverySettings, RenderEvent};
@@ -44,6 +45,9 @@ pub struct ExchangeSettings {
     pub oidc: Option<Arc<Oidc>>,
     /// How webhook deliveries are made and retried.
     pub webhooks: DeliverySettings,
+    /// The time placement judges date rules by: the system's, except in
+    /// tests of another day.
+    pub clock: Clock,
 }
 
 impl Default for ExchangeSettings {
@@ -60,6 +64,7 @@ impl Default for ExchangeSettings {
             install_ttl: federa_domain::catalogue::INSTALL_TTL,
             oidc: None,
             webhooks: DeliverySettings::default(),
+            clock: Clock::system(),
         }
     }
 }
@@ -89,6 +94,7 @@ impl RunningExchange {
         state.liveness = settings.liveness;
         state.vault = Arc::new(vault);
         state.max_properties_bytes = settings.max_properties_bytes;
+        state.clock = settings.clock;
         state.database_bound = settings.database_bound;
         state.public_url = settings.public_url;
         state.trusted_proxies = Arc::new(settings.trusted_proxies);

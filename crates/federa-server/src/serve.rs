@@ -130,6 +130,7 @@ pub async fn serve_bound(
         install_ttl: config.agent_install_ttl,
         oidc,
         webhooks: Default::default(),
+        clock: Default::default(),
     };
     let exchange = RunningExchange::start(store.clone(), vault, &config.database_url, settings);
     let metrics = exchange.state.metrics.clone();

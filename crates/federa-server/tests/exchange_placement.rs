@@ -4,9 +4,9 @@
 
 mod exchange_kit;
 
-use exchange_kit::{offering, placed_order, profile_in, provider, rejections, Provider};
+use exchange_kit::{offering, placed_order, preview, profile_in, provider, rejections, Provider};
 use federa_testkit::{Federation, TestServer, ADMIN_TOKEN};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Finland (dearer) and Germany (cheaper), each with one offering.
 async fn two_providers(server: &TestServer, federation: &Federation) -> (Provider, Provider) {
@@ -29,20 +29,6 @@ async fn two_providers(server: &TestServer, federation: &Federation) -> (Provide
     )
     .await;
     (nordic, rhein)
-}
-
-async fn preview(server: &TestServer, federation: &Federation, placement: Value) -> Value {
-    let mut body = federation.order("web-01");
-    body["placement"] = placement;
-    let answer = server
-        .post(
-            "/api/v1/placement/preview",
-            &federation.consumer_token,
-            &body,
-        )
-        .await;
-    assert_eq!(answer.status, 200, "{:?}", answer.body);
-    answer.body
 }
 
 #[tokio::test]

@@ -233,6 +233,9 @@ pub async fn explain(client: &Client, decision: &PlacementRes) -> String {
             chosen.region, chosen.hourly_price,
         ));
         lines.push(format!("Why:      {}", chosen.explanation));
+        if let Some(exit_terms) = &chosen.exit_terms {
+            lines.push(format!("Exit:     {}", exit_terms.summary()));
+        }
         lines.push(format!(
             "Eligible: {eligible} of {} offerings",
             considered.len()

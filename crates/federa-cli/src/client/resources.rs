@@ -196,6 +196,8 @@ pub const RESOURCES: &[Resource] = &[
             ("SERVICE TYPE", "serviceTypeId"),
             ("REGIONS", "regions"),
             ("EUR/HOUR", "price.hourly"),
+            ("NOTICE DAYS", "exitTerms.noticePeriodDays"),
+            ("SWITCH EUR", "exitTerms.switchingCharge"),
         ],
         list: || &domain::exchange::lists::OFFERING_LIST,
         named: &[

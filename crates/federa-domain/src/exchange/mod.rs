@@ -3,7 +3,7 @@
 //! - [`profile`]: a provider's sovereignty profile (headquarters, foreign
 //!   law, regions, [`certification`]s), checked against [`countries`].
 //! - [`offering`]: what a provider proposes, where and at what
-//!   [`pricing`].
+//!   [`pricing`], on which [`exit_terms`].
 //! - [`placement`]: which offering, region and agent run a new service,
 //!   with every reason each other candidate was refused.
 //! - [`composition`]: several services ordered together, in dependency
@@ -27,6 +27,7 @@ pub mod certification;
 pub mod composition;
 pub mod composition_progress;
 pub mod countries;
+pub mod exit_terms;
 pub mod lists;
 pub mod money;
 pub mod offering;
@@ -40,6 +41,7 @@ mod problems;
 pub use rust_decimal::Decimal;
 
 pub use certification::{Certification, CertificationKind};
+pub use exit_terms::{ExitTerms, ExitTermsOn, Exportable};
 pub use offering::Offering;
 pub use pricing::{MetricPrice, PriceSheet, PropertyPrice};
 pub use profile::{is_region_code, ProviderProfile, Region};

@@ -1,9 +1,10 @@
 //! An offering: a provider's standing proposal to run one service type in
-//! some of its regions, at a price, up to a capacity.
+//! some of its regions, at a price, up to a capacity, on stated exit terms.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::exit_terms::ExitTerms;
 use super::pricing::PriceSheet;
 use super::problems::Problems;
 use super::profile::ProviderProfile;
@@ -23,6 +24,9 @@ pub struct Offering {
     /// `None` is unlimited.
     pub capacity: Option<u32>,
     pub enabled: bool,
+    /// What a customer leaving for another provider can count on.
+    #[serde(default)]
+    pub exit_terms: ExitTerms,
 }
 
 impl Offering {
@@ -45,6 +49,7 @@ impl Offering {
             );
         }
         check_price(&self.price, &mut problems);
+        self.exit_terms.check(&mut problems);
         problems.into_result()
     }
 
@@ -70,32 +75,26 @@ fn check_price(price: &PriceSheet, problems: &mut Problems) {
     problems.not_negative("price.hourly", price.hourly);
     for (index, entry) in price.per_property.iter().enumerate() {
         let path = format!("price.perProperty[{index}]");
-        if entry.property.is_empty() {
-            problems.push(format!("{path}.property"), "must not be empty");
-        } else if price.per_property[..index]
-            .iter()
-            .any(|earlier| earlier.property == entry.property)
-        {
-            problems.push(
-                format!("{path}.property"),
-                format!("property `{}` is priced twice", entry.property),
-            );
-        }
+        problems.named_once(
+            format!("{path}.property"),
+            &entry.property,
+            price.per_property[..index]
+                .iter()
+                .map(|earlier| earlier.property.as_str()),
+            format!("property `{}` is priced twice", entry.property),
+        );
         problems.not_negative(format!("{path}.hourlyPerUnit"), entry.hourly_per_unit);
     }
     for (index, entry) in price.per_metric.iter().enumerate() {
         let path = format!("price.perMetric[{index}]");
-        if entry.metric_type.is_empty() {
-            problems.push(format!("{path}.metricType"), "must not be empty");
-        } else if price.per_metric[..index]
-            .iter()
-            .any(|earlier| earlier.metric_type == entry.metric_type)
-        {
-            problems.push(
-                format!("{path}.metricType"),
-                format!("metric `{}` is priced twice", entry.metric_type),
-            );
-        }
+        problems.named_once(
+            format!("{path}.metricType"),
+            &entry.metric_type,
+            price.per_metric[..index]
+                .iter()
+                .map(|earlier| earlier.metric_type.as_str()),
+            format!("metric `{}` is priced twice", entry.metric_type),
+        );
         problems.not_negative(format!("{path}.perUnit"), entry.per_unit);
     }
 }

@@ -28,6 +28,22 @@ impl Problems {
         }
     }
 
+    /// A name that must be given and not repeat one of `earlier`, such as
+    /// a priced property's; `twice` says what a repeat is.
+    pub(crate) fn named_once<'a>(
+        &mut self,
+        path: String,
+        name: &str,
+        mut earlier: impl Iterator<Item = &'a str>,
+        twice: String,
+    ) {
+        if name.is_empty() {
+            self.push(path, "must not be empty");
+        } else if earlier.any(|other| other == name) {
+            self.push(path, twice);
+        }
+    }
+
     pub(crate) fn into_result(self) -> Result<(), Vec<FieldError>> {
         if self.0.is_empty() {
             Ok(())

@@ -1,6 +1,7 @@
 //! `/offerings`: what providers propose — a service type in some of their
 //! regions, at a price, up to a capacity. Everyone reads them; the provider
-//! (or an admin) writes its own. Prices are decimal strings in EUR.
+//! (or an admin) writes its own. Prices are decimal strings in EUR, and so
+//! is the switching charge of an offering's exit terms.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -50,6 +51,7 @@ impl Resource for Stored<Offering> {
             price: offering.price,
             capacity: offering.capacity,
             enabled: offering.enabled,
+            exit_terms: offering.exit_terms,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -77,6 +79,7 @@ impl Edited for Stored<Offering> {
                 "price": offering.price,
                 "capacity": offering.capacity,
                 "enabled": offering.enabled,
+                "exitTerms": offering.exit_terms,
             }))
     }
 }
@@ -131,6 +134,7 @@ async fn create(
         price: req.price,
         capacity: req.capacity,
         enabled: req.enabled.unwrap_or(true),
+        exit_terms: req.exit_terms.unwrap_or_default(),
     };
     validate(&state, &offering).await?;
     if state
@@ -191,6 +195,9 @@ async fn update(
     }
     if let Some(enabled) = req.enabled {
         offering.enabled = enabled;
+    }
+    if let Some(exit_terms) = req.exit_terms {
+        offering.exit_terms = exit_terms;
     }
     validate(&state, offering).await?;
     stored.updated_at = clock::now();

@@ -57,6 +57,21 @@ pub fn profile_in(country: &str, region: &str) -> Value {
     })
 }
 
+/// The body of an offering of the federation's service type.
+pub fn offering_body(
+    federation: &Federation,
+    provider: &Provider,
+    regions: &[&str],
+    price: Value,
+) -> Value {
+    json!({
+        "participantId": provider.id,
+        "serviceTypeId": federation.service_type_id,
+        "regions": regions,
+        "price": price,
+    })
+}
+
 /// Publishes an offering of the federation's service type and returns it.
 pub async fn offering(
     server: &TestServer,
@@ -65,20 +80,27 @@ pub async fn offering(
     regions: &[&str],
     price: Value,
 ) -> Value {
+    let body = offering_body(federation, provider, regions, price);
     let created = server
-        .post(
-            "/api/v1/offerings",
-            &provider.token,
-            &json!({
-                "participantId": provider.id,
-                "serviceTypeId": federation.service_type_id,
-                "regions": regions,
-                "price": price,
-            }),
-        )
+        .post("/api/v1/offerings", &provider.token, &body)
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     created.body
+}
+
+/// A placement preview of the federation's VM order under `placement`.
+pub async fn preview(server: &TestServer, federation: &Federation, placement: Value) -> Value {
+    let mut body = federation.order("web-01");
+    body["placement"] = placement;
+    let answer = server
+        .post(
+            "/api/v1/placement/preview",
+            &federation.consumer_token,
+            &body,
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    answer.body
 }
 
 /// The federation's VM order with a placement request instead of an agent.

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use federa_domain::event::NewEvent;
 use federa_domain::exchange::billing::PriceChange;
-use federa_domain::exchange::{Offering, PriceSheet};
+use federa_domain::exchange::{ExitTerms, Offering, PriceSheet};
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -23,6 +23,7 @@ pub struct Row {
     price: Json<PriceSheet>,
     capacity: Option<i32>,
     enabled: bool,
+    exit_terms: Option<Json<ExitTerms>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -39,6 +40,9 @@ impl From<Row> for Stored<Offering> {
                 // Written only from a u32 of at least 1.
                 capacity: row.capacity.and_then(|c| u32::try_from(c).ok()),
                 enabled: row.enabled,
+                // NULL only in offerings published before exit terms were
+                // kept, which stated none.
+                exit_terms: row.exit_terms.map(|terms| terms.0).unwrap_or_default(),
             },
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -46,9 +50,10 @@ impl From<Row> for Stored<Offering> {
     }
 }
 
-fn price_json(price: &PriceSheet) -> serde_json::Value {
-    // Decimals serialize as strings, so the stored document is exact.
-    serde_json::to_value(price).unwrap_or_default()
+/// A price sheet or exit terms as stored: decimals serialize as strings,
+/// so the stored document is exact.
+fn exact_json(document: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(document).unwrap_or_default()
 }
 
 fn price_statement(offering_id: Uuid, from: DateTime<Utc>, price: &PriceSheet) -> Statement {
@@ -57,7 +62,7 @@ fn price_statement(offering_id: Uuid, from: DateTime<Utc>, price: &PriceSheet) -
         vec![
             Arg::Uuid(offering_id),
             Arg::Time(from),
-            Arg::Json(price_json(price)),
+            Arg::Json(exact_json(price)),
         ],
     )
 }
@@ -75,10 +80,18 @@ impl Record for Stored<Offering> {
             "price",
             "capacity",
             "enabled",
+            "exit_terms",
             "created_at",
             "updated_at",
         ],
-        &["regions", "price", "capacity", "enabled", "updated_at"],
+        &[
+            "regions",
+            "price",
+            "capacity",
+            "enabled",
+            "exit_terms",
+            "updated_at",
+        ],
     )
     .taken("the participant has no provider profile, or the service type does not exist")
     .in_use("services were placed on this offering and are billed by it; disable it instead");
@@ -90,9 +103,10 @@ impl Record for Stored<Offering> {
             Arg::Uuid(offering.participant_id),
             Arg::Uuid(offering.service_type_id),
             Arg::Json(serde_json::Value::from(offering.regions.clone())),
-            Arg::Json(price_json(&offering.price)),
+            Arg::Json(exact_json(&offering.price)),
             Arg::OptInt(offering.capacity.map(i64::from)),
             Arg::Bool(offering.enabled),
+            Arg::Json(exact_json(&offering.exit_terms)),
             Arg::Time(self.created_at),
             Arg::Time(self.updated_at),
         ]

@@ -5,6 +5,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::exchange::exit_terms::ExitTermsOn;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -36,6 +38,10 @@ pub struct Choice {
     pub hourly_price: Decimal,
     /// Why this candidate ranked first, in a sentence.
     pub explanation: String,
+    /// The offering's exit terms, with the switching charge on the day of
+    /// the decision; absent in decisions recorded before terms were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_terms: Option<ExitTermsOn>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +55,10 @@ pub struct CandidateVerdict {
     /// True exactly when `rejections` is empty.
     pub accepted: bool,
     pub rejections: Vec<Rejection>,
+    /// The offering's exit terms, with the switching charge on the day of
+    /// the decision; absent in decisions recorded before terms were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_terms: Option<ExitTermsOn>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -125,5 +125,6 @@ fn choice(request: &PlacementRequest, best: &Assessment) -> Option<Choice> {
         region: region.code.clone(),
         hourly_price: price,
         explanation,
+        exit_terms: best.verdict.exit_terms.clone(),
     })
 }

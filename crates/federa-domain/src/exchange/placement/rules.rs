@@ -78,6 +78,7 @@ pub(super) fn assess<'a>(context: &Context<'_>, candidate: &'a Candidate) -> Ass
             hourly_price,
             accepted: rejections.is_empty(),
             rejections,
+            exit_terms: Some(candidate.offering.exit_terms.on(context.now.date_naive())),
         },
         region,
         agent,
