@@ -94,6 +94,29 @@ async fn stated_exit_terms_round_trip_and_absent_ones_take_the_defaults() {
 }
 
 #[tokio::test]
+async fn an_offering_published_before_exit_terms_were_kept_reads_with_the_defaults() {
+    let server = TestServer::start().await;
+    let federation = Federation::create(&server).await;
+    let nordic = provider(&server, &federation, "Nordic", profile_in("FI", "fi-hel-1")).await;
+    let created = nordic_offering(&federation, &nordic, stated_terms());
+    let created = published(&server, &nordic, &created).await;
+    // What migration 0019 leaves in every offering that existed before it.
+    server
+        .database
+        .execute("UPDATE offerings SET exit_terms = NULL")
+        .await;
+    let path = format!("/api/v1/offerings/{}", created["id"].as_str().unwrap());
+    let read = server.get(&path, &federation.consumer_token).await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
+    assert_eq!(read.body["exitTerms"], default_terms());
+    let answer = preview(&server, &federation, json!({})).await;
+    assert_eq!(
+        answer["chosen"]["exitTerms"]["switchingChargeDue"], "0",
+        "{answer}"
+    );
+}
+
+#[tokio::test]
 async fn changed_exit_terms_replace_the_old_and_are_recorded_in_the_event() {
     let server = TestServer::start().await;
     let federation = Federation::create(&server).await;

@@ -52,6 +52,27 @@ impl TestDatabase {
             }
         }
     }
+
+    /// Runs `sql`, statements without parameters, straight on the
+    /// database, as a test does to set up rows the API would never write.
+    pub async fn execute(&self, sql: &str) {
+        if self.url.starts_with("postgres") {
+            execute_on::<sqlx::PgConnection>(&self.url, sql).await;
+        } else {
+            execute_on::<sqlx::SqliteConnection>(&self.url, sql).await;
+        }
+    }
+}
+
+async fn execute_on<C>(url: &str, sql: &str)
+where
+    C: Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+{
+    let mut db = C::connect(url).await.expect("connect");
+    let done = sqlx::raw_sql(sql).execute(&mut db).await;
+    let _ = db.close().await;
+    done.expect("the statements run");
 }
 
 /// `postgres://u@h:p/db?x` with `db` replaced by `name`.
