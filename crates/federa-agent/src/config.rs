@@ -4,7 +4,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 mod openstack;
+mod transfer;
 pub use openstack::OpenStackConfig;
+pub use transfer::TransferConfig;
 
 /// `agent.toml`.
 ///
@@ -45,6 +47,8 @@ pub struct AgentConfig {
     #[serde(default = "default_token_check")]
     pub token_check_seconds: u64,
     pub driver: DriverConfig,
+    /// Without it the agent fails `export` and `import` jobs.
+    pub transfer: Option<TransferConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -322,6 +326,18 @@ mod tests {
         assert_eq!(kubernetes.tenant_role, "edit");
         assert!(kubernetes.image_allow_list.is_empty());
         assert_eq!(kubernetes.rollout_timeout_seconds, 300);
+    }
+
+    #[test]
+    fn a_transfer_section_needs_only_a_dir() {
+        let config: AgentConfig = toml::from_str(
+            "url = \"http://x\"\n[driver]\nkind = \"process\"\nwork_dir = \"/tmp/a\"\n[transfer]\ndir = \"/tmp/t\"\n",
+        )
+        .unwrap();
+        let transfer = config.transfer.expect("a transfer section");
+        assert_eq!(transfer.dir, PathBuf::from("/tmp/t"));
+        assert_eq!(transfer.listen, None);
+        assert_eq!(transfer.expiry_seconds, 3600);
     }
 
     #[test]

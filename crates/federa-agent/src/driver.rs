@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::transfer::{Snapshot, SnapshotWriter};
+
 /// What a driver needs to know to carry out one job.
 #[derive(Debug, Clone)]
 pub struct JobContext {
@@ -110,6 +112,32 @@ pub trait Driver: Send + Sync + 'static {
     /// Current usage of the services this driver runs.
     async fn metrics(&self) -> Vec<MetricSample> {
         Vec::new()
+    }
+
+    /// Writes the service's exportable data into `into`, in
+    /// `into.format()`, for a switch to another provider. Runs while the
+    /// service keeps running; what it writes is one consistent moment of
+    /// the data. The default cannot export.
+    async fn export(&self, job: &JobContext, into: &mut SnapshotWriter) -> Result<(), DriverError> {
+        let _ = (job, into);
+        Err(DriverError::Unsupported("export".into()))
+    }
+
+    /// Loads `snapshot`, an export whose size and SHA-256 were verified,
+    /// into the service, which exists on this agent; the service's data
+    /// becomes the snapshot's. The driver may move the file away. The
+    /// default cannot import.
+    async fn import(&self, job: &JobContext, snapshot: &Snapshot) -> Result<(), DriverError> {
+        let _ = (job, snapshot);
+        Err(DriverError::Unsupported("import".into()))
+    }
+
+    /// Stops the service and removes it with all its data, leaving nothing
+    /// of it on the platform; the switch records the completion as the
+    /// confirmation. The default cannot erase.
+    async fn erase(&self, job: &JobContext) -> Result<(), DriverError> {
+        let _ = job;
+        Err(DriverError::Unsupported("erase".into()))
     }
 
     /// Called once when the agent stops.

@@ -53,6 +53,16 @@
 //! }
 //! # assert!(observe(&[]).is_empty());
 //! ```
+//!
+//! # Moving a service's data when it switches providers
+//!
+//! A driver whose platform can hand over a service's data implements
+//! [`Driver::export`] (write it through the given [`transfer::SnapshotWriter`]),
+//! [`Driver::import`] (load a verified [`transfer::Snapshot`]) and
+//! [`Driver::erase`] (remove the service and all its data). The agent's
+//! [`transfer`] module serves exports to other agents and fetches imports;
+//! the process driver's `kv-store` implements all three. A driver that
+//! cannot keeps the defaults, which say so.
 
 mod config;
 pub mod credentials;
@@ -71,9 +81,11 @@ mod properties;
 mod runtime;
 mod secrets;
 pub mod static_site;
+pub mod transfer;
 
 pub use config::{
     AgentConfig, AppQuotaConfig, DriverConfig, KubernetesConfig, LibvirtConfig, OpenStackConfig,
+    TransferConfig,
 };
 pub use driver::{
     Driver, DriverError, JobContext, MetricSample, Observation, ObservedState, Outcome,

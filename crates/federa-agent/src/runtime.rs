@@ -21,6 +21,8 @@ use crate::config::AgentConfig;
 use crate::credentials::{refuses_token, renewal_due, write_token_file, CredentialRefused};
 use crate::driver::{Driver, JobContext, MetricSample, ServiceRecord};
 use crate::secrets;
+use crate::transfer::jobs as switch_jobs;
+use crate::transfer::Transfers;
 
 /// How long a stopping agent waits for running jobs.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -29,6 +31,8 @@ pub struct Runtime {
     client: Client,
     config: AgentConfig,
     driver: Arc<dyn Driver>,
+    /// Exports served and imports received, with a `[transfer]` section.
+    transfers: Option<Transfers>,
     /// Set, with the exchange's words, once the token is refused for good.
     refused: tokio::sync::watch::Sender<Option<String>>,
 }
@@ -40,10 +44,15 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let client = Client::new(&config.url, &config.token()?)?;
+    let transfers = match &config.transfer {
+        Some(transfer) => Some(Transfers::start(transfer).await?),
+        None => None,
+    };
     let runtime = Arc::new(Runtime {
         client,
         config,
         driver,
+        transfers,
         refused: tokio::sync::watch::Sender::new(None),
     });
     runtime.run(shutdown).await
@@ -331,21 +340,16 @@ impl Runtime {
         let result = match self.context(&job).await {
             Ok(context) => {
                 tracing::info!(job = %id, %action, service = %context.service_name, "running job");
-                self.driver
-                    .execute(&context)
-                    .await
-                    .map_err(|e| e.to_string())
+                self.carry_out(&job, &context).await
             }
             Err(message) => Err(message),
         };
         lease.abort();
         let report = match &result {
-            Ok(outcome) => {
+            Ok(report) => {
                 let report = CompleteJobReq {
-                    agent_instance_id: outcome.agent_instance_id.clone(),
-                    agent_instance_data: outcome.agent_instance_data.clone(),
-                    properties: outcome.properties.clone(),
                     attempt: claim.attempt,
+                    ..report.clone()
                 };
                 self.client.complete_job(id, &report).await
             }
@@ -452,6 +456,36 @@ impl Runtime {
                 true
             }
         }
+    }
+
+    /// Has the driver, or for a switch's steps the transfers with the
+    /// driver, carry out one job; the completion to report.
+    async fn carry_out(
+        &self,
+        job: &JobRes,
+        context: &JobContext,
+    ) -> Result<CompleteJobReq, String> {
+        if switch_jobs::is_switch_action(&job.action) {
+            return switch_jobs::carry_out(
+                self.transfers.as_ref(),
+                self.driver.as_ref(),
+                &self.client,
+                job,
+                context,
+            )
+            .await;
+        }
+        let outcome = self
+            .driver
+            .execute(context)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(CompleteJobReq {
+            agent_instance_id: outcome.agent_instance_id,
+            agent_instance_data: outcome.agent_instance_data,
+            properties: outcome.properties,
+            ..CompleteJobReq::default()
+        })
     }
 
     /// The driver's view of a job: the requested properties for `create`

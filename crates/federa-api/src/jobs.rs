@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::services::ServiceRes;
+use crate::switches::{ErasedRes, ExportedRes, ImportedRes};
 
 /// Names the claim a successful `POST /jobs/{id}/claim` granted: the job's
 /// `attempts` once claimed. Agents that send it back as `attempt` with
@@ -93,6 +94,16 @@ pub struct CompleteJobReq {
     /// one superseded is refused with 409.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempt: Option<i32>,
+    /// An `export` job's file, as served to the target (a Federa extension,
+    /// absent for every other job).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exported: Option<ExportedRes>,
+    /// What an `import` job loaded (a Federa extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<ImportedRes>,
+    /// An `erase` job's confirmation (a Federa extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased: Option<ErasedRes>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -257,6 +257,7 @@ async fn build(
                 stop_on_exit: true,
                 allow_commands: false,
             },
+            transfer: None,
         };
         let driver = Arc::new(ProcessDriver::new(
             agent_dir,

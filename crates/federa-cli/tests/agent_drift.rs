@@ -259,6 +259,7 @@ async fn a_vm_destroyed_behind_the_agents_back_drifts_to_stopped_and_starts_agai
         observe_seconds: 1,
         token_check_seconds: 3600,
         driver: DriverConfig::Libvirt(libvirt),
+        transfer: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let agent = tokio::spawn(federa_agent::run(config, Arc::new(driver), async {

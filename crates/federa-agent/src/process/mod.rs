@@ -11,11 +11,15 @@
 //! - `content` (string, optional): written to `index.html` in the
 //!   service's directory on create and update.
 //!
+//! A `kv-store` service can switch providers with its data: it exports
+//! and imports its `data.json` as `application/json`, and erases.
+//!
 //! Everything the driver knows about a service is in
 //! `<work_dir>/services/<service id>/instance.json`, so a restarted agent
 //! adopts processes that outlived it instead of starting them twice.
 
 mod instance;
+mod kv_data;
 mod procfs;
 mod supervisor;
 
@@ -47,6 +51,8 @@ pub struct ProcessDriver {
     ports: [u16; 2],
     stop_on_exit: bool,
     allow_commands: bool,
+    /// The `federa` executable that runs the built-in programs.
+    programs: Option<PathBuf>,
     /// Serialises changes to one host's ports and instances.
     lock: Mutex<()>,
     supervisors: Mutex<HashMap<String, Arc<Supervisor>>>,
@@ -65,9 +71,45 @@ impl ProcessDriver {
             ports,
             stop_on_exit,
             allow_commands,
+            programs: None,
             lock: Mutex::new(()),
             supervisors: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Runs the built-in programs from `executable`, a `federa` binary,
+    /// rather than from the running executable: for a host that embeds
+    /// the driver without being `federa`.
+    pub fn with_programs_from(mut self, executable: PathBuf) -> ProcessDriver {
+        self.programs = Some(executable);
+        self
+    }
+
+    fn command(
+        &self,
+        job: &JobContext,
+        dir: &std::path::Path,
+        port: u16,
+    ) -> Result<Vec<String>, DriverError> {
+        command(
+            job,
+            dir,
+            port,
+            self.allow_commands,
+            self.programs.as_deref(),
+        )
+    }
+
+    /// The directory of a key-value store service; any other refuses to
+    /// move its data.
+    fn kv_store_dir(&self, job: &JobContext, action: &str) -> Result<PathBuf, DriverError> {
+        let custom = job.properties.get("command").is_some_and(|c| !c.is_null());
+        if custom || job.properties.get("program").and_then(Value::as_str) != Some("kv-store") {
+            return Err(DriverError::Unsupported(format!(
+                "{action} of a service other than a kv-store"
+            )));
+        }
+        self.service_dir(&job.service_id)
     }
 
     fn service_dir(&self, service_id: &str) -> Result<PathBuf, DriverError> {
@@ -90,7 +132,7 @@ impl ProcessDriver {
         let _guard = self.lock.lock().await;
         let dir = self.service_dir(&job.service_id)?;
         // A service this host could never start is refused now, not at start.
-        command(job, &dir, 0, self.allow_commands)?;
+        self.command(job, &dir, 0)?;
         let instance = match Instance::load(&dir)? {
             // Created before a crash: the same instance, not a second one.
             Some(existing) => existing,
@@ -112,7 +154,7 @@ impl ProcessDriver {
             DriverError::Failed("the service was never created on this host".into())
         })?;
         let supervisor = self.supervisor(&job.service_id, &dir).await;
-        let command = command(job, &dir, instance.port, self.allow_commands)?;
+        let command = self.command(job, &dir, instance.port)?;
         supervisor.start(&mut instance, command).await?;
         wait_until_listening(&supervisor, instance.port).await?;
         Ok(Self::outcome(&job.service_id, &instance))
@@ -147,7 +189,7 @@ impl ProcessDriver {
         let instance = Instance::load(&dir)?.ok_or_else(|| {
             DriverError::Failed("the service was never created on this host".into())
         })?;
-        command(job, &dir, instance.port, self.allow_commands)?;
+        self.command(job, &dir, instance.port)?;
         write_content(&dir, job)?;
         if instance.pid.is_some() {
             self.stop(job).await?;
@@ -181,6 +223,48 @@ impl Driver for ProcessDriver {
             "delete" => self.delete(job).await,
             other => Err(DriverError::Unsupported(other.to_string())),
         }
+    }
+
+    async fn export(
+        &self,
+        job: &JobContext,
+        into: &mut crate::transfer::SnapshotWriter,
+    ) -> Result<(), DriverError> {
+        let dir = self.kv_store_dir(job, "export")?;
+        if Instance::load(&dir)?.is_none() {
+            return Err(DriverError::Failed(
+                "the service was never created on this host".into(),
+            ));
+        }
+        kv_data::export(&dir, into).await
+    }
+
+    async fn import(
+        &self,
+        job: &JobContext,
+        snapshot: &crate::transfer::Snapshot,
+    ) -> Result<(), DriverError> {
+        let dir = self.kv_store_dir(job, "import")?;
+        let instance = Instance::load(&dir)?.ok_or_else(|| {
+            DriverError::Failed("the service was never created on this host".into())
+        })?;
+        // A running store holds its data in memory: it loads the new data
+        // when started again.
+        let running = instance.pid.is_some_and(procfs::alive);
+        if running {
+            self.stop(job).await?;
+        }
+        kv_data::import(&dir, snapshot).await?;
+        if running {
+            self.start(job).await?;
+        }
+        Ok(())
+    }
+
+    async fn erase(&self, job: &JobContext) -> Result<(), DriverError> {
+        self.kv_store_dir(job, "erase")?;
+        self.delete(job).await?;
+        Ok(())
     }
 
     async fn observe(&self, services: &[ServiceRecord]) -> Vec<Observation> {
@@ -272,6 +356,7 @@ fn command(
     dir: &std::path::Path,
     port: u16,
     allow_commands: bool,
+    programs: Option<&std::path::Path>,
 ) -> Result<Vec<String>, DriverError> {
     let site = dir.join("site").display().to_string();
     if let Some(custom) = job.properties.get("command").filter(|c| !c.is_null()) {
@@ -307,7 +392,10 @@ fn command(
             )))
         }
     };
-    let exe = std::env::current_exe().map_err(io_error)?;
+    let exe = match programs {
+        Some(executable) => executable.to_path_buf(),
+        None => std::env::current_exe().map_err(io_error)?,
+    };
     Ok(vec![
         exe.display().to_string(),
         program.into(),
