@@ -40,16 +40,18 @@ pub(crate) async fn carry_out(
     let mut report = CompleteJobReq::default();
     match job.action.as_str() {
         EXPORT_ACTION => {
+            let transfers = needs_transfers()?;
             let params: ExportParams = resolved_params(client, job).await?;
-            let exported = needs_transfers()?
+            let exported = transfers
                 .export(driver, context, &params)
                 .await
                 .map_err(|e| e.to_string())?;
             report.exported = Some(exported);
         }
         IMPORT_ACTION => {
+            let transfers = needs_transfers()?;
             let params: ImportParams = resolved_params(client, job).await?;
-            let imported = needs_transfers()?
+            let imported = transfers
                 .import(driver, context, &params)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -80,4 +82,129 @@ async fn resolved_params<T: DeserializeOwned>(client: &Client, job: &JobRes) -> 
     secrets::resolve(client, &mut params).await?;
     serde_json::from_value(Value::Object(params))
         .map_err(|e| format!("invalid {} params: {e}", job.action))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::process::ProcessDriver;
+    use crate::TransferConfig;
+    use federa_client::api::jobs::JobStatus;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    fn job_res(service_id: Uuid, action: &str, params: Value) -> JobRes {
+        let now = Utc::now();
+        JobRes {
+            id: Uuid::new_v4(),
+            provider_id: Uuid::new_v4(),
+            consumer_id: Uuid::new_v4(),
+            agent_id: Uuid::new_v4(),
+            service_id,
+            action: action.into(),
+            params: Some(params),
+            status: JobStatus::Processing,
+            priority: 0,
+            error_message: None,
+            claimed_at: Some(now),
+            lease_expires_at: None,
+            attempts: 1,
+            completed_at: None,
+            created_at: now,
+            updated_at: now,
+            service: None,
+        }
+    }
+
+    fn context(service_id: Uuid, action: &str) -> JobContext {
+        JobContext {
+            job_id: "job".into(),
+            action: action.into(),
+            service_id: service_id.to_string(),
+            service_name: "store".into(),
+            properties: json!({"program": "kv-store"}).as_object().unwrap().clone(),
+            agent_instance_id: None,
+            agent_instance_data: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_steps_of_a_switch_complete_with_their_reports_and_bad_params_name_the_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let driver =
+            ProcessDriver::new(dir.path().join("work"), [24960, 24969], true, false).unwrap();
+        let transfers = Transfers::start(&TransferConfig {
+            dir: dir.path().join("transfers"),
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            public_url: None,
+            expiry_seconds: 60,
+        })
+        .await
+        .unwrap();
+        // Never called: these params hold no `vault://` reference.
+        let client = Client::new("http://127.0.0.1:9", "unused").unwrap();
+        let (source, target) = (Uuid::new_v4(), Uuid::new_v4());
+        for service in [source, target] {
+            driver.execute(&context(service, "create")).await.unwrap();
+        }
+        let run = |service: Uuid, action: &'static str, params: Value| {
+            let job = job_res(service, action, params);
+            let (transfers, driver, client) = (&transfers, &driver, &client);
+            async move {
+                carry_out(
+                    Some(transfers),
+                    driver,
+                    client,
+                    &job,
+                    &context(service, action),
+                )
+                .await
+            }
+        };
+
+        let switch_id = Uuid::new_v4();
+        let error = run(
+            source,
+            "export",
+            json!({"switchId": switch_id, "transferToken": "t"}),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            error.contains("invalid export params") && error.contains("format"),
+            "{error}"
+        );
+        let report = run(
+            source,
+            "export",
+            json!({"switchId": switch_id, "format": "application/json", "transferToken": "t"}),
+        )
+        .await
+        .unwrap();
+        let exported = report.exported.expect("an export report");
+        assert_eq!(exported.source.size_bytes, 2, "an empty store exports {{}}");
+        assert!(report.imported.is_none() && report.erased.is_none());
+
+        let report = run(
+            target,
+            "import",
+            json!({"switchId": switch_id, "source": exported.source, "transferToken": "t"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.imported.unwrap().sha256, exported.source.sha256);
+
+        let report = run(source, "erase", json!({})).await.unwrap();
+        assert!(report.erased.is_some());
+        let without = carry_out(
+            None,
+            &driver,
+            &client,
+            &job_res(target, "import", json!({})),
+            &context(target, "import"),
+        )
+        .await
+        .unwrap_err();
+        assert!(without.contains("no [transfer]"), "{without}");
+    }
 }
