@@ -1,7 +1,9 @@
 //! The two envelopes every endpoint shares: a page of a list, and an error.
 
+use federa_domain::commerce::{QuotaScope, QuotaUsage};
 pub use federa_domain::listing::FieldError;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// The page envelope, as documented; handlers return the domain's `Page`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,4 +31,48 @@ pub struct ErrorRes {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(ignore))]
     pub errors: Vec<FieldError>,
+    /// The quota an order would pass (a 409).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<QuotaRes>,
+}
+
+/// A reached quota, in the answer refusing an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct QuotaRes {
+    /// `consumer.serviceLimit` or `project.serviceLimit`.
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<Uuid>,
+    pub limit: u32,
+    /// Services not in a terminal state that count against it.
+    pub count: u32,
+}
+
+impl From<QuotaUsage> for QuotaRes {
+    fn from(usage: QuotaUsage) -> QuotaRes {
+        let holder = Some(usage.holder_id);
+        let (consumer_id, project_id) = match usage.scope {
+            QuotaScope::Consumer => (holder, None),
+            QuotaScope::Project => (None, holder),
+        };
+        QuotaRes {
+            name: usage.scope.name().to_string(),
+            consumer_id,
+            project_id,
+            limit: usage.limit,
+            count: usage.count,
+        }
+    }
+}
+
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`),
+/// for a limit that `null` removes.
+pub(crate) fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<u32>>, D::Error> {
+    Option::<u32>::deserialize(deserializer).map(Some)
 }

@@ -39,4 +39,4 @@ pub mod tokens;
 pub mod vault;
 pub mod webhooks;
 
-pub use envelope::{ErrorRes, FieldError, PageRes};
+pub use envelope::{ErrorRes, FieldError, PageRes, QuotaRes};

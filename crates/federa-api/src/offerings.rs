@@ -55,7 +55,7 @@ pub struct OfferingUpdateReq {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<PriceSheet>,
     /// `null` removes the limit.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::envelope::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Option<u32>>,
@@ -65,11 +65,4 @@ pub struct OfferingUpdateReq {
     /// default, as on creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_terms: Option<ExitTerms>,
-}
-
-/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
-fn present<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<u32>>, D::Error> {
-    Option::<u32>::deserialize(deserializer).map(Some)
 }

@@ -14,6 +14,10 @@ pub struct ProjectRes {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Most services not in a terminal state the project's groups may
+    /// hold at once; none means no limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_limit: Option<u32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -25,6 +29,7 @@ impl From<Project> for ProjectRes {
             consumer_id: p.consumer_id,
             name: p.name,
             description: p.description,
+            service_limit: p.service_limit,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -40,6 +45,8 @@ pub struct ProjectCreateReq {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_limit: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -51,4 +58,9 @@ pub struct ProjectUpdateReq {
     /// An empty text removes the description.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `null` removes the limit.
+    #[serde(default, deserialize_with = "crate::envelope::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_limit: Option<Option<u32>>,
 }

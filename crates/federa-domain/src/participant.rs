@@ -37,6 +37,9 @@ pub struct Participant {
     pub id: Uuid,
     pub name: String,
     pub status: ParticipantStatus,
+    /// Most services not in a terminal state it may consume at once; set
+    /// by an admin.
+    pub service_limit: Option<u32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

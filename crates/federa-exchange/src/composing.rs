@@ -405,6 +405,7 @@ async fn order(
             "providerId": placement.provider_id,
         }),
     ));
+    let quota = crate::quotas::quota_check(exchange, &prepared.service).await?;
     let Prepared {
         mut service,
         mut job,
@@ -419,7 +420,7 @@ async fn order(
         &mut service,
         &mut job,
         |service, job, claims| {
-            let (events, placement) = (&events, &placement);
+            let (events, placement, quota) = (&events, &placement, quota.as_ref());
             async move {
                 exchange
                     .store
@@ -432,6 +433,7 @@ async fn order(
                             job: &job,
                             placement: decision,
                             claims: &claims,
+                            quota,
                         },
                         events,
                     )

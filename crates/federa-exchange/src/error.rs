@@ -3,6 +3,7 @@
 //! protocol. The HTTP layer maps it to its answers in one place.
 
 use federa_domain::access::Denied;
+use federa_domain::commerce::QuotaUsage;
 use federa_domain::listing::FieldError;
 use federa_domain::property_schema::PropertyError;
 use federa_store::StoreError;
@@ -19,6 +20,9 @@ pub enum ExchangeError {
     /// holds what was asked for.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// An order would pass a service quota: which, its limit and count.
+    #[error("quota exceeded: {0}")]
+    QuotaExceeded(QuotaUsage),
     /// The caller may not do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -60,6 +64,7 @@ impl ExchangeError {
         match self {
             ExchangeError::Invalid(errors) => Some(describe(errors)),
             ExchangeError::Conflict(message) => Some(message.clone()),
+            ExchangeError::QuotaExceeded(usage) => Some(usage.to_string()),
             _ => None,
         }
     }
@@ -85,6 +90,8 @@ impl From<StoreError> for ExchangeError {
             StoreError::Conflict(message) | StoreError::Raced(message) => {
                 ExchangeError::Conflict(message)
             }
+            StoreError::QuotaExceeded(usage) => ExchangeError::QuotaExceeded(usage),
+            reached @ StoreError::QuotaReached(_) => ExchangeError::Conflict(reached.to_string()),
             StoreError::Unavailable(message) => {
                 tracing::warn!(%message, "database unavailable");
                 ExchangeError::Unavailable

@@ -24,6 +24,7 @@ pub mod long_poll;
 pub mod ordering;
 pub mod placement;
 pub mod pools;
+pub mod quotas;
 pub mod reconciliation;
 pub mod secrets;
 pub mod type_rules;

@@ -238,17 +238,33 @@ pub async fn prepare(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Pr
 }
 
 /// Orders a service: checks and places `order`, then writes the service,
-/// its `create` job, their events and its pool values, and wakes its agent.
+/// its `create` job, their events and its pool values within its quotas,
+/// and wakes its agent.
 pub async fn order(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Prepared> {
     let mut prepared = prepare(exchange, order).await?;
-    crate::pools::insert_service(
+    let quota = crate::quotas::quota_check(exchange, &prepared.service).await?;
+    let Prepared {
+        service,
+        job,
+        events,
+        rules,
+        pooled,
+        placement,
+        ..
+    } = &mut prepared;
+    let (events, placement, quota) = (&*events, placement.as_ref(), quota.as_ref());
+    crate::pools::write_with_values(
         exchange,
-        prepared.rules.properties.as_ref(),
-        &prepared.pooled,
-        &mut prepared.service,
-        &mut prepared.job,
-        &prepared.events,
-        prepared.placement.as_ref(),
+        rules.properties.as_ref(),
+        pooled,
+        service,
+        job,
+        |service, job, claims| async move {
+            exchange
+                .store
+                .insert_service(&service, &job, events, &claims, placement, quota)
+                .await
+        },
     )
     .await?;
     exchange.dispatch.wake(prepared.service.agent_id);

@@ -12,8 +12,6 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use federa_domain::event::NewEvent;
-use federa_domain::exchange::placement::Placement;
 use federa_domain::listing::FieldError;
 use federa_domain::pools::{
     next_listed_value, pool_for_provider, Pool, PoolGenerator, ServicePoolSet,
@@ -81,34 +79,6 @@ impl<'a> Source<'a> {
             generator,
         })
     }
-}
-
-/// Writes `service` and its first `job` with a value from the agent's pools
-/// for every property in `requests`, retrying the choice when another order
-/// wins a value first.
-pub async fn insert_service(
-    exchange: &Exchange,
-    schema: Option<&PropertySchema>,
-    requests: &[GeneratorRequest],
-    service: &mut Service,
-    job: &mut Job,
-    events: &[NewEvent],
-    placement: Option<&Placement>,
-) -> ExchangeResult<()> {
-    write_with_values(
-        exchange,
-        schema,
-        requests,
-        service,
-        job,
-        |service, job, claims| async move {
-            exchange
-                .store
-                .insert_service(&service, &job, events, &claims, placement)
-                .await
-        },
-    )
-    .await
 }
 
 /// Fills `service`'s pooled properties (and its `create` job's params) with

@@ -3,7 +3,9 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use federa_api::QuotaRes;
 use federa_domain::access::Denied;
+use federa_domain::commerce::QuotaUsage;
 use federa_domain::listing::FieldError;
 use federa_exchange::ExchangeError;
 use federa_store::StoreError;
@@ -21,6 +23,9 @@ pub enum ApiError {
     /// Input broke a rule: 400 with every failing path.
     Invalid(Vec<FieldError>),
     Conflict(String),
+    /// An order would pass a service quota: 409 naming the quota, its
+    /// limit and its count.
+    QuotaExceeded(QuotaUsage),
     /// A 409 whose `status` Fulcrum words its own way, such as `Lease Conflict`.
     ConflictAs(&'static str, String),
     PayloadTooLarge(String),
@@ -85,6 +90,8 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(message) | StoreError::Raced(message) => {
                 ApiError::Conflict(message)
             }
+            StoreError::QuotaExceeded(usage) => ApiError::QuotaExceeded(usage),
+            reached @ StoreError::QuotaReached(_) => ApiError::Conflict(reached.to_string()),
             StoreError::Unavailable(message) => {
                 tracing::warn!(%message, "database unavailable");
                 ApiError::Unavailable
@@ -104,6 +111,7 @@ impl From<ExchangeError> for ApiError {
             ExchangeError::NotFound { .. } => ApiError::NotFound,
             ExchangeError::Invalid(errors) => ApiError::Invalid(errors),
             ExchangeError::Conflict(message) => ApiError::Conflict(message),
+            ExchangeError::QuotaExceeded(usage) => ApiError::QuotaExceeded(usage),
             ExchangeError::Forbidden(message) => ApiError::Forbidden(message),
             ExchangeError::Busy(message) => ApiError::TooManyRequests {
                 error: message,
@@ -144,6 +152,10 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(error) => (
                 StatusCode::CONFLICT,
                 json!({"status": "Conflict", "error": error}),
+            ),
+            ApiError::QuotaExceeded(usage) => (
+                StatusCode::CONFLICT,
+                json!({"status": "Conflict", "error": usage.to_string(), "quota": QuotaRes::from(usage)}),
             ),
             ApiError::ConflictAs(status, error) => (
                 StatusCode::CONFLICT,

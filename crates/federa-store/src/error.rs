@@ -1,3 +1,5 @@
+use federa_domain::commerce::{QuotaScope, QuotaUsage};
+
 /// Storage failures, split by what the caller can do about them.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -11,6 +13,12 @@ pub enum StoreError {
     /// reading again and retrying may succeed.
     #[error("lost a race: {0}")]
     Raced(String),
+    /// A write's check found a service quota reached: which one.
+    #[error("the quota {} is reached", .0.name())]
+    QuotaReached(QuotaScope),
+    /// An order found a service quota reached: its limit and count.
+    #[error("{0}")]
+    QuotaExceeded(QuotaUsage),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]

@@ -15,6 +15,7 @@ pub struct Row {
     id: Uuid,
     name: String,
     status: String,
+    service_limit: Option<i32>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -26,6 +27,9 @@ impl From<Row> for Participant {
             name: row.name,
             // Only the API writes this column, always from the enum.
             status: ParticipantStatus::parse(&row.status).unwrap_or(ParticipantStatus::Disabled),
+            service_limit: row
+                .service_limit
+                .and_then(|limit| u32::try_from(limit).ok()),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -36,8 +40,15 @@ impl Record for Participant {
     type Row = Row;
     const TABLE: Table = Table::new(
         "participants",
-        &["id", "name", "status", "created_at", "updated_at"],
-        &["name", "status", "updated_at"],
+        &[
+            "id",
+            "name",
+            "status",
+            "service_limit",
+            "created_at",
+            "updated_at",
+        ],
+        &["name", "status", "service_limit", "updated_at"],
     )
     .scoped(ScopeColumns {
         owner: Some("id"),
@@ -51,6 +62,7 @@ impl Record for Participant {
             Arg::Uuid(self.id),
             Arg::Text(self.name.clone()),
             Arg::Text(self.status.as_str().into()),
+            Arg::OptInt(self.service_limit.map(i64::from)),
             Arg::Time(self.created_at),
             Arg::Time(self.updated_at),
         ]

@@ -5,6 +5,7 @@
 //! objects, so each table's module holds only its SQL.
 
 use chrono::{DateTime, Duration, Utc};
+use federa_domain::commerce::QuotaScope;
 use federa_domain::event::NewEvent;
 
 use crate::broken_connections::is_broken_connection;
@@ -24,6 +25,9 @@ pub(crate) struct Statement {
     /// The meaning of a uniqueness or reference refusal, instead of the
     /// generic conflict.
     if_conflict: Option<Refusal>,
+    /// What it means when the statement changes a row: a check that
+    /// refuses the write by finding its row.
+    if_changed: Option<Refusal>,
     /// Runs after the write's events are numbered rather than before.
     after_events: bool,
     /// Its rows are the write's answer (see [`Store::apply_returning`] and
@@ -62,6 +66,7 @@ pub(crate) enum IfUnchanged {
 pub(crate) enum Refusal {
     Conflict(&'static str),
     Raced(&'static str),
+    QuotaReached(QuotaScope),
 }
 
 impl Refusal {
@@ -69,6 +74,7 @@ impl Refusal {
         match self {
             Refusal::Conflict(message) => StoreError::Conflict(message.into()),
             Refusal::Raced(message) => StoreError::Raced(message.into()),
+            Refusal::QuotaReached(scope) => StoreError::QuotaReached(scope),
         }
     }
 }
@@ -80,6 +86,7 @@ impl Statement {
             args,
             if_unchanged: IfUnchanged::Continue,
             if_conflict: None,
+            if_changed: None,
             after_events: false,
             returning: false,
             postgres_only: false,
@@ -106,6 +113,12 @@ impl Statement {
     /// A uniqueness or reference refusal of this statement means `refusal`.
     pub(crate) fn if_conflict(mut self, refusal: Refusal) -> Statement {
         self.if_conflict = Some(refusal);
+        self
+    }
+
+    /// Changing a row means `refusal`: nothing is written.
+    pub(crate) fn refuse_if_changed(mut self, refusal: Refusal) -> Statement {
+        self.if_changed = Some(refusal);
         self
     }
 
@@ -300,6 +313,9 @@ impl Store {
                         .map_err(|e| statement.failure(e))?;
                     done.rows_affected() > 0
                 };
+                if let (true, Some(refusal)) = (changed, statement.if_changed) {
+                    return Err(Failure::Refused(refusal.error()));
+                }
                 if !changed {
                     match statement.if_unchanged {
                         IfUnchanged::Continue => {}

@@ -1,6 +1,9 @@
 //! The commercial layer inside a consumer: its projects (cost centres),
-//! which its service groups, and so its services, belong to.
+//! which its service groups, and so its services, belong to, and the
+//! quotas on how many services a consumer or a project holds.
 
 pub mod project;
+pub mod quota;
 
 pub use project::{check_description, Project, MAX_DESCRIPTION_CHARS, PROJECT_LIST};
+pub use quota::{QuotaScope, QuotaUsage};

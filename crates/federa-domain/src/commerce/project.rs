@@ -14,6 +14,8 @@ pub struct Project {
     pub consumer_id: Uuid,
     pub name: String,
     pub description: Option<String>,
+    /// Most services not in a terminal state its groups may hold at once.
+    pub service_limit: Option<u32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

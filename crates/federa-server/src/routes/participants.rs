@@ -49,8 +49,12 @@ impl Edited for Participant {
     };
 
     fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
-        participant_event(kind, caller, self.id)
-            .properties(serde_json::json!({"name": self.name, "status": self.status}))
+        // Participants without a limit keep the properties Fulcrum's events have.
+        let mut properties = serde_json::json!({"name": self.name, "status": self.status});
+        if let Some(limit) = self.service_limit {
+            properties["serviceLimit"] = limit.into();
+        }
+        participant_event(kind, caller, self.id).properties(properties)
     }
 }
 
@@ -88,6 +92,7 @@ async fn create(
         id: Uuid::now_v7(),
         name: check_name("name", &req.name)?,
         status: req.status,
+        service_limit: None,
         created_at: now,
         updated_at: now,
     };
@@ -105,7 +110,7 @@ async fn get(
     resource::get::<Participant>(&state, &caller, id).await
 }
 
-/// Update a participant's name or (as admin) status.
+/// Update a participant's name or (as admin) status and service limit.
 #[utoipa::path(patch, path = "/participants/{id}", tag = "Participants", params(("id" = Uuid, Path)), request_body = ParticipantUpdateReq,
     responses((status = 200, body = ParticipantRes), Invalid, Refused, Missing))]
 async fn update(
@@ -126,6 +131,15 @@ async fn update(
             ));
         }
         participant.status = status;
+    }
+    if let Some(service_limit) = req.service_limit {
+        // A consumer's own limit is the exchange's cap on it.
+        if service_limit != participant.service_limit && !caller.is_admin() {
+            return Err(ApiError::Forbidden(
+                "only an admin changes a participant's serviceLimit".into(),
+            ));
+        }
+        participant.service_limit = service_limit;
     }
     participant.updated_at = clock::now();
     resource::save(&state, &caller, participant).await

@@ -57,7 +57,7 @@ impl Edited for Project {
     fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
         NewEvent::new(kind, Initiator::of(caller), self.id)
             .consumer(Some(self.consumer_id))
-            .properties(json!({"name": self.name, "description": self.description}))
+            .properties(json!({"name": self.name, "description": self.description, "serviceLimit": self.service_limit}))
     }
 }
 
@@ -132,6 +132,7 @@ async fn create(
         consumer_id: req.consumer_id,
         name: name.unwrap_or_default(),
         description: description.flatten(),
+        service_limit: req.service_limit,
         created_at: now,
         updated_at: now,
     };
@@ -149,7 +150,7 @@ async fn get(
     resource::get::<Project>(&state, &caller, id).await
 }
 
-/// Rename a project or change its description.
+/// Rename a project, change its description or its service limit.
 #[utoipa::path(patch, path = "/projects/{id}", tag = "Projects", params(("id" = Uuid, Path)), request_body = ProjectUpdateReq,
     responses((status = 200, body = ProjectRes), Invalid, Refused, Missing, Conflicting))]
 async fn update(
@@ -165,6 +166,9 @@ async fn update(
     }
     if let Some(description) = description {
         project.description = description;
+    }
+    if let Some(service_limit) = req.service_limit {
+        project.service_limit = service_limit;
     }
     project.updated_at = clock::now();
     resource::save(&state, &caller, project).await

@@ -63,7 +63,7 @@ async fn list(
 
 /// Order a service: validates its properties, chooses an agent (or places it through the exchange) and queues the `create` job.
 #[utoipa::path(post, path = "/services", tag = "Services", request_body = ServiceCreateReq,
-    responses((status = 201, body = OrderedServiceRes), Invalid, Refused))]
+    responses((status = 201, body = OrderedServiceRes), Invalid, Refused, Conflicting))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,

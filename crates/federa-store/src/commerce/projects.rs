@@ -13,6 +13,7 @@ pub struct Row {
     consumer_id: Uuid,
     name: String,
     description: Option<String>,
+    service_limit: Option<i32>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -24,6 +25,9 @@ impl From<Row> for Project {
             consumer_id: row.consumer_id,
             name: row.name,
             description: row.description,
+            service_limit: row
+                .service_limit
+                .and_then(|limit| u32::try_from(limit).ok()),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -39,10 +43,11 @@ impl Record for Project {
             "consumer_id",
             "name",
             "description",
+            "service_limit",
             "created_at",
             "updated_at",
         ],
-        &["name", "description", "updated_at"],
+        &["name", "description", "service_limit", "updated_at"],
     )
     .scoped(ScopeColumns {
         owner: Some("consumer_id"),
@@ -58,6 +63,7 @@ impl Record for Project {
             Arg::Uuid(self.consumer_id),
             Arg::Text(self.name.clone()),
             Arg::OptText(self.description.clone()),
+            Arg::OptInt(self.service_limit.map(i64::from)),
             Arg::Time(self.created_at),
             Arg::Time(self.updated_at),
         ]

@@ -17,6 +17,7 @@ use federa_domain::provisioning::{Job, Service};
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use crate::commerce::quotas::QuotaCheck;
 use crate::error::Result;
 use crate::pools::PoolClaim;
 use crate::provisioning::services::{insert_job, job_wake, order_statements};
@@ -81,6 +82,8 @@ pub struct MemberOrder<'a> {
     pub placement: &'a Placement,
     /// Pool values the service takes.
     pub claims: &'a [PoolClaim],
+    /// The service quotas it is checked against, if any applies.
+    pub quota: Option<&'a QuotaCheck>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -399,6 +402,7 @@ impl Store {
             job,
             placement,
             claims,
+            quota,
         } = order;
         let change = Move {
             composition_id,
@@ -412,8 +416,15 @@ impl Store {
             placed: Some(placed),
         };
         let mut statements = vec![Statement::new(MOVE_MEMBER, change.args()).guard()];
-        statements.extend(order_statements(service, job, claims, Some(placement)));
-        self.apply_if(&statements, events, service.created_at).await
+        statements.extend(order_statements(
+            service,
+            job,
+            claims,
+            Some(placement),
+            quota,
+        ));
+        let written = self.apply_if(&statements, events, service.created_at).await;
+        self.within_quotas(quota, written).await
     }
 
     /// Queues the deletion of a member in `from`: moves it to `deleting`

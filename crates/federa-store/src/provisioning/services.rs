@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use crate::commerce::quotas::{quota_statements, QuotaCheck};
 use crate::db::on_pool_again_if_broken;
 use crate::error::{Result, StoreError};
 use crate::exchange::insert_placement;
@@ -122,15 +123,18 @@ fn insert_service_row(service: &Service) -> Statement {
     )
 }
 
-/// The statements of ordering a service: its row, where it was placed, the
-/// pool values it takes and its first job, waking its agent.
+/// The statements of ordering a service: the check of its quotas, its
+/// row, where it was placed, the pool values it takes and its first job,
+/// waking its agent.
 pub(crate) fn order_statements(
     service: &Service,
     job: &Job,
     claims: &[PoolClaim],
     placement: Option<&Placement>,
+    quota: Option<&QuotaCheck>,
 ) -> Vec<Statement> {
-    let mut statements = vec![insert_service_row(service)];
+    let mut statements = quota.map(quota_statements).unwrap_or_default();
+    statements.push(insert_service_row(service));
     statements.extend(placement.map(insert_placement));
     statements.extend(claim_statements(
         PoolFamily::Service,
@@ -230,7 +234,7 @@ impl Store {
     }
 
     /// Creates a service, its first job and its pool value claims in one
-    /// transaction.
+    /// transaction, refused when `quota` finds a limit reached.
     pub async fn insert_service(
         &self,
         service: &Service,
@@ -238,9 +242,22 @@ impl Store {
         events: &[NewEvent],
         claims: &[PoolClaim],
         placement: Option<&Placement>,
+        quota: Option<&QuotaCheck>,
     ) -> Result<()> {
-        let statements = order_statements(service, job, claims, placement);
-        self.apply(&statements, events, service.created_at).await
+        let statements = order_statements(service, job, claims, placement, quota);
+        let written = self.apply(&statements, events, service.created_at).await;
+        self.within_quotas(quota, written).await
+    }
+
+    /// The service types `consumer_id` has services of.
+    pub async fn consumer_service_types(&self, consumer_id: Uuid) -> Result<Vec<Uuid>> {
+        let rows: Vec<(Uuid,)> = crate::write::fetch_all(
+            &self.read,
+            "SELECT DISTINCT service_type_id FROM services WHERE consumer_id = $1",
+            &[Arg::Uuid(consumer_id)],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// Queues a job for an existing service; refused with a conflict while

@@ -65,6 +65,7 @@ pub async fn try_participant(store: &Store, name: &str) -> federa_store::Result<
         id: Uuid::now_v7(),
         name: name.into(),
         status: ParticipantStatus::Enabled,
+        service_limit: None,
         created_at: now,
         updated_at: now,
     };
@@ -218,6 +219,7 @@ pub async fn order(store: &Store, offer: &Offer, name: &str) -> Job {
             &job,
             &[event(EventKind::ServiceCreated, service.id)],
             &[],
+            None,
             None,
         )
         .await
