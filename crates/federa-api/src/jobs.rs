@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::services::ServiceRes;
-use crate::switches::{ErasedRes, ExportedRes, ImportedRes};
+use crate::switch_jobs::{ErasedRes, ExportedRes, ImportedRes};
 
 /// Names the claim a successful `POST /jobs/{id}/claim` granted: the job's
 /// `attempts` once claimed. Agents that send it back as `attempt` with

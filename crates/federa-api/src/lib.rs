@@ -34,6 +34,7 @@ pub mod service_pool_sets;
 pub mod service_types;
 pub mod services;
 pub mod session;
+pub mod switch_jobs;
 pub mod switches;
 pub mod tokens;
 pub mod vault;

@@ -1,115 +1,57 @@
-//! What agents are asked and answer when a service switches providers with
-//! its data: the params of the `export`, `import` and `erase` jobs and what
-//! their completions report. The exchange writes the params and reads the
-//! reports; the agents read the params and write the reports.
-//!
-//! The data itself never passes through the exchange: the source agent
-//! serves its export over HTTPS, the target agent pulls it, pinning the
-//! certificate and presenting the transfer token the exchange gave both.
+//! Switches: a consumer's service moved to another provider with its data,
+//! and the report of how it went.
 
 use chrono::{DateTime, Utc};
+use federa_domain::exchange::placement::PlacementRequest;
+use federa_domain::exchange::switching::{Digest, StageEntry, SwitchPlan, SwitchStage};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// The job action that writes a service's exportable data to a file the
-/// source agent serves.
-pub const EXPORT_ACTION: &str = "export";
-/// The job action that pulls an export and loads it into a service.
-pub const IMPORT_ACTION: &str = "import";
-/// The job action that removes a service with all its data and exports.
-pub const ERASE_ACTION: &str = "erase";
-
-/// The params of an `export` job.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ExportParams {
-    pub switch_id: Uuid,
-    /// The media type the export is asked in, e.g. `application/json`.
-    pub format: String,
-    /// A `vault://` reference to the token the target will present; the
-    /// agent resolves it and keeps only its SHA-256.
-    pub transfer_token: String,
-}
-
-/// Where an export is served and what it holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TransferSource {
-    /// An `https://` URL on the source agent.
-    pub url: String,
-    /// SHA-256 of the DER certificate the source agent serves with, in
-    /// lowercase hex: the only certificate the target accepts.
-    pub certificate_sha256: String,
-    /// SHA-256 of the exported bytes, in lowercase hex.
-    pub sha256: String,
-    pub size_bytes: u64,
-    pub format: String,
-}
-
-/// What an `export` job's completion reports.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct ExportedRes {
-    #[serde(flatten)]
-    pub source: TransferSource,
-    /// After this the source refuses the transfer token.
-    pub expires_at: DateTime<Utc>,
+pub struct SwitchCreateReq {
+    /// The service to move.
+    pub service_id: Uuid,
+    /// Where it may go, as for a placement; another provider than the
+    /// service's own is always required.
+    #[serde(default)]
+    pub target: PlacementRequest,
 }
 
-/// The params of an `import` job.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ImportParams {
-    pub switch_id: Uuid,
-    pub source: TransferSource,
-    /// A `vault://` reference to the token the source expects.
-    pub transfer_token: String,
-}
-
-/// What an `import` job's completion reports: what was loaded, verified
-/// against the export's size and SHA-256 before the service was touched.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A switch and its report: where the service went and why, what was
+/// exported and imported with their sizes and SHA-256, when each stage
+/// began, what it was charged, and whether the source was erased.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct ImportedRes {
-    pub sha256: String,
-    pub size_bytes: u64,
-}
-
-/// What an `erase` job's completion reports: the agent's confirmation that
-/// the service's process, data and exports are gone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ErasedRes {
-    pub at: DateTime<Utc>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn an_export_report_reads_as_its_source_with_an_expiry() {
-        let wire = json!({"url": "https://a:7443/exports/1", "certificateSha256": "ab", "sha256": "cd",
-                          "sizeBytes": 12, "format": "application/json", "expiresAt": "2026-12-03T18:00:00Z"});
-        let exported: ExportedRes = serde_json::from_value(wire.clone()).unwrap();
-        assert_eq!(exported.source.size_bytes, 12);
-        assert_eq!(exported.source.certificate_sha256, "ab");
-        assert_eq!(serde_json::to_value(&exported).unwrap(), wire);
-    }
-
-    #[test]
-    fn import_params_name_a_missing_field() {
-        let error = serde_json::from_value::<ImportParams>(
-            json!({"switchId": Uuid::nil(), "transferToken": "vault://t"}),
-        )
-        .unwrap_err();
-        assert!(error.to_string().contains("source"), "{error}");
-    }
+pub struct SwitchRes {
+    pub id: Uuid,
+    pub consumer_id: Uuid,
+    pub source_service_id: Uuid,
+    pub target_service_id: Uuid,
+    pub source_provider_id: Uuid,
+    pub target_provider_id: Uuid,
+    pub stage: SwitchStage,
+    pub plan: SwitchPlan,
+    /// What the source agent wrote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exported: Option<Digest>,
+    /// What the target agent loaded; a switch cuts over only when it is
+    /// what was exported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported: Option<Digest>,
+    /// Why the switch failed, or why the source was not erased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_over_at: Option<DateTime<Utc>>,
+    /// When the source is erased unless the consumer confirms earlier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transitional_period_ends_at: Option<DateTime<Utc>>,
+    /// Every stage entered, in order, with its time; `Completed` is entered
+    /// when the source agent confirmed the erasure.
+    pub history: Vec<StageEntry>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }

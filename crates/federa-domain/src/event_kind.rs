@@ -99,6 +99,13 @@ pub enum EventKind {
     ProjectCreated,
     ProjectUpdated,
     ProjectDeleted,
+    /// A consumer asked to move a service to another provider with its data.
+    SwitchCreated,
+    /// A switch entered its next stage.
+    SwitchStageChanged,
+    /// A switch cut a service over to its target: the source service is no
+    /// longer the consumer's and is no longer billed.
+    ServiceSwitchedAway,
 }
 
 impl EventKind {
@@ -180,6 +187,9 @@ impl EventKind {
         EventKind::ProjectCreated,
         EventKind::ProjectUpdated,
         EventKind::ProjectDeleted,
+        EventKind::SwitchCreated,
+        EventKind::SwitchStageChanged,
+        EventKind::ServiceSwitchedAway,
     ];
 
     /// The name on the wire and in the database.
@@ -261,6 +271,9 @@ impl EventKind {
             EventKind::ProjectCreated => "project.created",
             EventKind::ProjectUpdated => "project.updated",
             EventKind::ProjectDeleted => "project.deleted",
+            EventKind::SwitchCreated => "switch.created",
+            EventKind::SwitchStageChanged => "switch.stageChanged",
+            EventKind::ServiceSwitchedAway => "service.switchedAway",
         }
     }
 
@@ -383,6 +396,9 @@ mod tests {
                 "project.created",
                 "project.updated",
                 "project.deleted",
+                "switch.created",
+                "switch.stageChanged",
+                "service.switchedAway",
             ]
         );
     }

@@ -2,7 +2,8 @@
 //! lease failed by policy, all end in [`finish_job`], which writes the
 //! job's outcome with its service's move and then takes the effects that
 //! follow every finish: the agent's next job is woken, the secrets the job
-//! leaves behind are released, and the service's composition moves on.
+//! leaves behind are released, and the service's composition and switch
+//! move on.
 //!
 //! Reports are idempotent: the same report sent again (however many arrive
 //! at once) is answered as done, a different outcome for a finished job is
@@ -12,6 +13,7 @@
 use chrono::{DateTime, Utc};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
+use federa_domain::exchange::switching::ERASED_STATUS;
 use federa_domain::property_schema::{check_weight, json_weight, PropertySchema};
 use federa_domain::provisioning::{
     complete_verdict, completion_change, fail_verdict, failure_change, CompletionError,
@@ -55,6 +57,7 @@ pub async fn finish_job(
     )
     .await;
     crate::composing::after_job(exchange, job.service_id).await;
+    crate::switching::after_job(exchange, job.service_id).await;
     Ok(true)
 }
 
@@ -87,6 +90,7 @@ pub async fn complete(
         Verdict::AlreadyDone => return Ok(()),
         Verdict::Conflict(message) => return Err(ExchangeError::Conflict(message.into())),
     }
+    let result = report.result.clone();
     let prepared = prepare_completion(exchange, initiator, job, report, attempt).await;
     let (finish, events, service) = match prepared {
         Ok(prepared) => prepared,
@@ -96,6 +100,7 @@ pub async fn complete(
     };
     let finish = JobFinish {
         outcome_digest: Some(digest.clone()),
+        result: result.clone(),
         ..finish
     };
     if !finish_job(exchange, job, &service, &finish, &events).await? {
@@ -230,7 +235,7 @@ async fn prepare_completion(
         job_event(EventKind::JobCompleted, initiator.clone(), job, json!({})),
         transition_event(initiator, job, &service, &change.status),
     ];
-    let terminal = rules.lifecycle.is_terminal(&change.status);
+    let terminal = rules.lifecycle.is_terminal(&change.status) || change.status == ERASED_STATUS;
     let finish = JobFinish {
         job_id: job.id,
         service_id: service.id,
@@ -238,6 +243,7 @@ async fn prepare_completion(
         to: JobStatus::Completed,
         error_message: None,
         outcome_digest: None,
+        result: None,
         service: change,
         at: clock::now(),
         lapsed_before: None,
@@ -285,6 +291,7 @@ pub async fn record_failure(
         to: JobStatus::Failed,
         error_message: Some(message.to_string()),
         outcome_digest: None,
+        result: None,
         service: change,
         at: clock::now(),
         lapsed_before,
@@ -297,11 +304,16 @@ pub async fn record_failure(
 /// Identifies a completion report: the same report sent again gives the
 /// same digest, any other a different one. Salted with the job's id.
 fn completion_digest(job_id: Uuid, report: &CompletionReport) -> String {
-    let report = json!({
+    let mut described = json!({
         "agentInstanceId": report.agent_instance_id,
         "agentInstanceData": report.agent_instance_data,
         "properties": report.properties,
     });
+    // Only when present, so reports without one keep the digests they had.
+    if let Some(result) = &report.result {
+        described["result"] = result.clone();
+    }
+    let report = described;
     let mut hasher = Sha256::new();
     hasher.update(job_id.as_bytes());
     hasher.update(canonical(&report).as_bytes());

@@ -90,6 +90,7 @@ pub fn new_job(service: &Service, action: &str, params: Option<Value>) -> Job {
         created_at: now,
         updated_at: now,
         outcome_digest: None,
+        result: None,
     }
 }
 

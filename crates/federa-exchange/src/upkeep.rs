@@ -84,6 +84,11 @@ pub async fn run(exchange: Exchange, interval: Duration) {
                 "composition sweep failed; retrying at the next tick"
             );
         }
+        // Ends transitional periods that ran out and heals a switch whose
+        // step was interrupted the same way.
+        if let Err(error) = crate::switching::sweep(&exchange).await {
+            tracing::warn!(?error, "switch sweep failed; retrying at the next tick");
+        }
         exchange.dispatch.prune();
         if last_retention.elapsed() >= RETENTION_INTERVAL {
             last_retention = std::time::Instant::now();

@@ -74,6 +74,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::placement_policies::router())
         .merge(routes::placement::router())
         .merge(routes::compositions::router())
+        .merge(routes::switches::router())
         .merge(routes::invoices::router())
         .merge(routes::vault::router())
         .merge(routes::metric_types::router())

@@ -155,6 +155,13 @@ const ROWS: &[Row] = &[
     row("GET", "/compositions", "AAADD"),
     row("POST", "/compositions", "AADDD"),
     row("GET", "/compositions/{id}", "AADDD"),
+    row("GET", "/switches", "AAADD"),
+    row("POST", "/switches", "AADDD"),
+    row("GET", "/switches/{id}", "AADDD"),
+    // The owner cancels first; the admin then meets a switch already
+    // rolling back (409) and a stage with nothing to erase (409).
+    row("POST", "/switches/{id}/cancel", "AADDD"),
+    row("POST", "/switches/{id}/confirm-erasure", "AADDD"),
     row("GET", "/invoices", "AADDD"),
     row("GET", "/statements", "AADDD"),
     row("GET", "/events", "AAADD"),
@@ -221,6 +228,7 @@ struct World {
     offering_id: String,
     policy_id: String,
     composition_id: String,
+    switch: Switching,
     secret_reference: String,
     webhook_id: String,
     project_id: String,
@@ -369,8 +377,10 @@ impl World {
             )
             .await;
         assert_eq!(project.status, 201, "{:?}", project.body);
+        let switch = Switching::build(server, &federation, &id(&offering.body)).await;
         World {
             project_id: id(&project.body),
+            switch,
             webhook_id: id(&webhook.body),
             metric_type_id: id(&metric_type.body),
             metric_type_name,
@@ -404,6 +414,7 @@ impl World {
             "/jobs",
             "/placement",
             "/compositions",
+            "/switches",
             "/invoices",
             "/projects",
         ]
@@ -443,6 +454,7 @@ impl World {
             "offerings" => self.offering_id.clone(),
             "placement-policies" => self.policy_id.clone(),
             "compositions" => self.composition_id.clone(),
+            "switches" => self.switch.id.clone(),
             "webhooks" => self.webhook_id.clone(),
             "projects" => self.project_id.clone(),
             _ => String::new(),
@@ -521,6 +533,9 @@ impl World {
                 json!({"serviceTypeId": f.service_type_id, "consumerId": f.consumer_id, "properties": f.order("x")["properties"]})
             }
             ("POST", "/compositions") => composition_body(f),
+            ("POST", "/switches") => {
+                json!({"serviceId": self.switch.service_id, "target": {"countries": ["DE"]}})
+            }
             ("POST", "/events/lease") => json!({"subscriberId": "matrix", "instanceId": "one"}),
             ("POST", "/events/ack") => {
                 json!({"subscriberId": "matrix", "instanceId": "one", "lastEventSequenceProcessed": 1})
@@ -534,6 +549,91 @@ impl World {
             path,
             (row.method != "GET" && row.method != "DELETE").then_some(body),
         )
+    }
+}
+
+/// A switch under way: a service placed on the federation's provider, in
+/// its own group, running, and switching to a second provider in Germany.
+struct Switching {
+    id: String,
+    service_id: String,
+}
+
+impl Switching {
+    async fn build(server: &TestServer, f: &Federation, offering_id: &str) -> Switching {
+        let terms =
+            json!({"exitTerms": {"exportable": [{"name": "data", "format": "application/json"}]}});
+        let changed = server
+            .patch(
+                &format!("/api/v1/offerings/{offering_id}"),
+                &f.provider_token,
+                &terms,
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{:?}", changed.body);
+        let second = server.participant("Second").await;
+        server.provider_profile(&second, "DE", "de-ber-1").await;
+        let offering = server
+            .post(
+                "/api/v1/offerings",
+                ADMIN_TOKEN,
+                &json!({"participantId": second, "serviceTypeId": f.service_type_id, "regions": ["de-ber-1"], "price": {"hourly": "0.10"}}),
+            )
+            .await;
+        assert_eq!(offering.status, 201, "{:?}", offering.body);
+        let agent = server
+            .post(
+                "/api/v1/agents",
+                ADMIN_TOKEN,
+                &json!({"name": "second", "providerId": second, "agentTypeId": f.agent_type_id}),
+            )
+            .await;
+        let second_agent_token = server.token("agent", Some(&id(&agent.body))).await;
+        server.report_connected(&second_agent_token).await;
+        server.report_connected(&f.agent_token).await;
+        let mut order = f.order("switched");
+        order["groupId"] = json!(f.group(server, "switching").await);
+        order["placement"] = json!({"countries": ["FI"]});
+        let ordered = server
+            .post("/api/v1/services", &f.consumer_token, &order)
+            .await;
+        assert_eq!(ordered.status, 201, "{:?}", ordered.body);
+        let service_id = id(&ordered.body);
+        let jobs = server
+            .get(&format!("/api/v1/jobs?serviceId={service_id}"), ADMIN_TOKEN)
+            .await;
+        let job_id = jobs.body["items"][0]["id"]
+            .as_str()
+            .expect("its create job")
+            .to_string();
+        let claimed = server
+            .post(
+                &format!("/api/v1/jobs/{job_id}/claim"),
+                &f.agent_token,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(claimed.status, 204, "{:?}", claimed.body);
+        let completed = server
+            .post(
+                &format!("/api/v1/jobs/{job_id}/complete"),
+                &f.agent_token,
+                &json!({"agentInstanceId": "switched-1"}),
+            )
+            .await;
+        assert_eq!(completed.status, 204, "{:?}", completed.body);
+        let switch = server
+            .post(
+                "/api/v1/switches",
+                &f.consumer_token,
+                &json!({"serviceId": service_id, "target": {"countries": ["DE"]}}),
+            )
+            .await;
+        assert_eq!(switch.status, 201, "{:?}", switch.body);
+        Switching {
+            id: id(&switch.body),
+            service_id,
+        }
     }
 }
 

@@ -603,6 +603,7 @@ async fn the_sweep_takes_the_next_step_when_a_completion_was_recorded_without_it
         to: JobStatus::Completed,
         error_message: None,
         outcome_digest: None,
+        result: None,
         service: ServiceChange {
             status: "Stopped".into(),
             properties: Some(properties),

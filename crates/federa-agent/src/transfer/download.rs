@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use federa_client::api::switches::TransferSource;
+use federa_client::api::switch_jobs::TransferSource;
 use reqwest::header::{AUTHORIZATION, RANGE};
 use reqwest::StatusCode;
 use tokio::io::AsyncWriteExt;

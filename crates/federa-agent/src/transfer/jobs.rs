@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use federa_client::api::jobs::{CompleteJobReq, JobRes};
-use federa_client::api::switches::{
+use federa_client::api::switch_jobs::{
     ErasedRes, ExportParams, ImportParams, ERASE_ACTION, EXPORT_ACTION, IMPORT_ACTION,
 };
 use federa_client::Client;

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Utc;
-use federa_client::api::switches::{
+use federa_client::api::switch_jobs::{
     ErasedRes, ExportParams, ExportedRes, ImportParams, ImportedRes, TransferSource,
 };
 use tokio::task::JoinHandle;

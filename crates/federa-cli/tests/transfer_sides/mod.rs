@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use federa_agent::process::ProcessDriver;
 use federa_agent::transfer::Transfers;
 use federa_agent::{Driver, JobContext, TransferConfig};
-use federa_client::api::switches::{ExportParams, ExportedRes, ImportParams, ImportedRes};
+use federa_client::api::switch_jobs::{ExportParams, ExportedRes, ImportParams, ImportedRes};
 use serde_json::json;
 use uuid::Uuid;
 

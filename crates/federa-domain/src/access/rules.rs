@@ -30,6 +30,7 @@ pub enum Object {
     PlacementPolicy,
     Placement,
     Composition,
+    Switch,
     Invoice,
     Webhook,
     Project,
@@ -188,6 +189,9 @@ pub fn grant(role: Role, object: Object, action: Action) -> Grant {
         (Placement, Preview) if participant => Always,
         (Composition, Create) if participant => Always,
         (Composition, Get | List | Update | Delete) if participant => When(Owner),
+        // A consumer switches its own services (checked on the service too).
+        (Switch, Create) if participant => Always,
+        (Switch, Get | List | Update) if participant => When(Owner),
         (Invoice, Get | List) if participant => When(OwnerOrConsumer),
         // A participant's endpoints are sent the events it may list.
         (Webhook, Create | Get | List | Delete) if participant => When(Owner),

@@ -1,6 +1,7 @@
 //! What the exchange's list endpoints accept: filters and sorts, each
 //! naming the column it reads.
 
+use super::switching::SwitchStage;
 use crate::listing::{FilterKind, FilterSpec, ListSpec};
 
 pub const PROVIDER_PROFILE_LIST: ListSpec = ListSpec {
@@ -42,6 +43,17 @@ pub const PLACEMENT_POLICY_LIST: ListSpec = ListSpec {
         ("createdAt", "created_at"),
         ("updatedAt", "updated_at"),
     ],
+    default_sort: ("created_at", false),
+};
+
+pub const SWITCH_LIST: ListSpec = ListSpec {
+    filters: &[
+        FilterSpec::new("consumerId", "consumer_id", FilterKind::Uuid),
+        FilterSpec::new("stage", "stage", FilterKind::OneOf(SwitchStage::NAMES)),
+        FilterSpec::new("sourceServiceId", "source_service_id", FilterKind::Uuid),
+        FilterSpec::new("targetServiceId", "target_service_id", FilterKind::Uuid),
+    ],
+    sorts: &[("createdAt", "created_at"), ("updatedAt", "updated_at")],
     default_sort: ("created_at", false),
 };
 

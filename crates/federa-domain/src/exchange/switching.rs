@@ -19,6 +19,28 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The job a switch queues on the source service to have its data written
+/// out; like `import` and `erase`, it belongs to no lifecycle.
+pub const EXPORT_ACTION: &str = "export";
+/// The job on the target service that pulls the export and loads it.
+pub const IMPORT_ACTION: &str = "import";
+/// The job on the source service that removes it and all its data.
+pub const ERASE_ACTION: &str = "erase";
+/// The status of a source service its agent erased. No lifecycle has it, so
+/// no lifecycle action applies to an erased service.
+pub const ERASED_STATUS: &str = "Erased";
+
+/// The status a switch's job leaves its service in, for the actions a
+/// switch queues: exporting and importing only move data, erasing ends the
+/// service. `None` for every other action, which its lifecycle decides.
+pub fn status_after_switch_job<'a>(status: &'a str, action: &str) -> Option<&'a str> {
+    match action {
+        EXPORT_ACTION | IMPORT_ACTION => Some(status),
+        ERASE_ACTION => Some(ERASED_STATUS),
+        _ => None,
+    }
+}
+
 /// Where a switch stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -60,6 +82,20 @@ impl SwitchStage {
         SwitchStage::Cancelled,
         SwitchStage::Failed,
         SwitchStage::ErasureFailed,
+    ];
+
+    /// The stages' names, as lists filter on them.
+    pub const NAMES: &'static [&'static str] = &[
+        "ProvisioningTarget",
+        "Exporting",
+        "Importing",
+        "Transitional",
+        "Erasing",
+        "Completed",
+        "RollingBack",
+        "Cancelled",
+        "Failed",
+        "ErasureFailed",
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -162,6 +198,26 @@ pub struct SwitchRefusal {
     pub attempted: &'static str,
 }
 
+/// What was settled when the switch was asked for: where the service goes
+/// and why, what leaves the source and in what format, and what the source's
+/// exit terms charge on that day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SwitchPlan {
+    /// Why placement chose the target and refused the others.
+    pub explanation: String,
+    pub target_country: String,
+    /// The media type the source exports and the target imports.
+    pub format: String,
+    /// EUR, by the source's exit terms on the day the switch was asked for.
+    #[serde(deserialize_with = "super::money::amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub switching_charge: rust_decimal::Decimal,
+    pub notice_period_days: u32,
+    pub transitional_period_days: u32,
+}
+
 /// When a stage began; the switch report's timings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -172,7 +228,8 @@ pub struct StageEntry {
 }
 
 /// One switch as the exchange records it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Switch {
     pub stage: SwitchStage,
     /// Days the source keeps running after the cut-over, from the source
@@ -503,10 +560,29 @@ mod tests {
     }
 
     #[test]
+    fn switch_jobs_keep_or_end_the_status_and_other_actions_are_the_lifecycle_s() {
+        assert_eq!(
+            status_after_switch_job("Started", EXPORT_ACTION),
+            Some("Started")
+        );
+        assert_eq!(
+            status_after_switch_job("Started", IMPORT_ACTION),
+            Some("Started")
+        );
+        assert_eq!(
+            status_after_switch_job("Started", ERASE_ACTION),
+            Some(ERASED_STATUS)
+        );
+        assert_eq!(status_after_switch_job("Started", "stop"), None);
+    }
+
+    #[test]
     fn stage_names_round_trip() {
         for stage in SwitchStage::ALL {
             assert_eq!(SwitchStage::parse(stage.as_str()), Some(stage));
         }
+        let names: Vec<&str> = SwitchStage::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, SwitchStage::NAMES);
         assert_eq!(SwitchStage::parse("Done"), None);
     }
 }

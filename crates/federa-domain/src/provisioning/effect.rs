@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 
 use super::job::Job;
 use super::service::Service;
+use crate::exchange::switching::{status_after_switch_job, ERASED_STATUS};
 use crate::lifecycle::{LifecycleError, LifecycleSchema};
 use crate::property_schema::{Actor, PropertyError, PropertySchema, ValidationContext};
 
@@ -25,6 +26,9 @@ pub struct CompletionReport {
     pub agent_instance_id: Option<String>,
     pub agent_instance_data: Option<Value>,
     pub properties: Option<Map<String, Value>>,
+    /// What the job produced beyond the service's properties, kept with the
+    /// job (e.g. an export's size, SHA-256 and address).
+    pub result: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,10 +49,13 @@ pub fn completion_change(
     job: &Job,
     report: &CompletionReport,
 ) -> Result<ServiceChange, CompletionError> {
-    let status = lifecycle
-        .on_success(&service.status, &job.action)
-        .map_err(CompletionError::Lifecycle)?
-        .to_string();
+    let status = match status_after_switch_job(&service.status, &job.action) {
+        Some(status) => status.to_string(),
+        None => lifecycle
+            .on_success(&service.status, &job.action)
+            .map_err(CompletionError::Lifecycle)?
+            .to_string(),
+    };
     let mut properties = match (&job.params, job.action.as_str()) {
         (Some(Value::Object(params)), "update") => Some(params.clone()),
         _ => None,
@@ -73,7 +80,7 @@ pub fn completion_change(
             })?;
         properties = Some(validated.properties);
     }
-    let agent_instance_id = if lifecycle.is_terminal(&status) {
+    let agent_instance_id = if lifecycle.is_terminal(&status) || status == ERASED_STATUS {
         Some(None)
     } else {
         report.agent_instance_id.clone().map(Some)

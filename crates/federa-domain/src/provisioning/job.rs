@@ -65,6 +65,9 @@ pub struct Job {
     pub updated_at: DateTime<Utc>,
     /// For a completed job, what identifies the report that completed it.
     pub outcome_digest: Option<String>,
+    /// What the agent reported with the completion beyond the service's
+    /// properties, e.g. an export's size and SHA-256.
+    pub result: Option<Value>,
 }
 
 impl Job {

@@ -228,13 +228,31 @@ async fn complete(
     Body(req): Body<CompleteJobReq>,
 ) -> ApiResult<StatusCode> {
     let job = load(&state, &caller, id, Action::Complete).await?;
+    let result = switch_result(&req);
     let report = CompletionReport {
         agent_instance_id: req.agent_instance_id,
         agent_instance_data: req.agent_instance_data,
         properties: req.properties,
+        result,
     };
     finishing::complete(&state, Initiator::of(&caller), &job, report, req.attempt).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What a switch's job reports beyond the service's properties, kept with
+/// the job for the switch to read: `{"exported": …}`, `{"imported": …}` or
+/// `{"erased": …}`.
+fn switch_result(req: &CompleteJobReq) -> Option<serde_json::Value> {
+    let reported = [
+        ("exported", req.exported.as_ref().map(serde_json::to_value)),
+        ("imported", req.imported.as_ref().map(serde_json::to_value)),
+        ("erased", req.erased.as_ref().map(serde_json::to_value)),
+    ];
+    let result: serde_json::Map<String, serde_json::Value> = reported
+        .into_iter()
+        .filter_map(|(field, value)| Some((field.to_owned(), value?.ok()?)))
+        .collect();
+    (!result.is_empty()).then_some(serde_json::Value::Object(result))
 }
 
 /// Report failure; the service moves by the lifecycle's error transitions.

@@ -31,6 +31,7 @@ pub mod service_pool_sets;
 pub mod service_types;
 pub mod services;
 pub mod session;
+pub mod switches;
 pub mod tokens;
 pub mod vault;
 pub mod webhooks;

@@ -1,5 +1,5 @@
 //! The exchange's tables: provider profiles, offerings and their price
-//! history, placement policies, placements, compositions, and the usage
+//! history, placement policies, placements, compositions, switches, and the usage
 //! billing reads.
 //! Writes go through [`Store::apply`](crate::Store) so each change commits
 //! with its event.
@@ -10,12 +10,14 @@ mod placements;
 pub(crate) use placements::insert_placement;
 mod policies;
 mod profiles;
+mod switches;
 mod usage;
 
 use chrono::{DateTime, Utc};
 
 pub use compositions::{MemberOrder, MemberPlacement, StoredComposition, StoredMember};
 pub use placements::PlacementCandidates;
+pub use switches::{StoredSwitch, SwitchOrder, SwitchStep};
 pub use usage::{BilledParty, BilledService, UsageHistory};
 
 /// A stored object with the times it was created and last changed, which

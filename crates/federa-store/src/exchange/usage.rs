@@ -113,16 +113,24 @@ fn billed_status(kind: EventKind, properties: &Value) -> Option<String> {
             .filter(|observed| *observed != "Running")
             .map(|observed| format!("observed {observed}")),
         EventKind::ServiceDriftResolved => text("status").map(str::to_owned),
+        // From the cut-over the consumer pays the target; the source keeps
+        // running through the transitional period at its provider's cost.
+        EventKind::ServiceSwitchedAway => Some(SWITCHED_AWAY.to_owned()),
         _ => None,
     }
 }
 
+/// The billed status of a source service after its switch's cut-over; no
+/// lifecycle has a state of this name, so it is never running time.
+const SWITCHED_AWAY: &str = "switched away";
+
 /// The kinds of event a service's billed status is read from.
-const BILLED_KINDS: [EventKind; 4] = [
+const BILLED_KINDS: [EventKind; 5] = [
     EventKind::ServiceCreated,
     EventKind::ServiceTransitioned,
     EventKind::ServiceDrifted,
     EventKind::ServiceDriftResolved,
+    EventKind::ServiceSwitchedAway,
 ];
 
 impl Store {

@@ -16,7 +16,7 @@ use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
 use crate::write::{Refusal, Statement};
 use crate::Store;
 
-const JOB_COLUMNS: &str = "id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at, outcome_digest";
+const JOB_COLUMNS: &str = "id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at, outcome_digest, result";
 
 const SCOPE: ScopeColumns = ScopeColumns {
     owner: Some("provider_id"),
@@ -44,6 +44,7 @@ struct JobRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     outcome_digest: Option<String>,
+    result: Option<Json<Value>>,
 }
 
 impl From<JobRow> for Job {
@@ -68,6 +69,7 @@ impl From<JobRow> for Job {
             created_at: row.created_at,
             updated_at: row.updated_at,
             outcome_digest: row.outcome_digest,
+            result: row.result.map(|j| j.0),
         }
     }
 }
@@ -90,6 +92,8 @@ pub struct JobFinish {
     pub error_message: Option<String>,
     /// Identifies the completion report, for telling a repeat from a conflict.
     pub outcome_digest: Option<String>,
+    /// What the agent reported beyond the service's properties.
+    pub result: Option<Value>,
     pub service: ServiceChange,
     pub at: DateTime<Utc>,
     /// Only if the lease lapsed before this instant: a sweep must not fail
@@ -325,12 +329,12 @@ impl Store {
     /// the caller can re-read it and tell a retry from a conflict.
     pub async fn finish_job(&self, finish: &JobFinish, events: &[NewEvent]) -> Result<bool> {
         let lapsed = if finish.lapsed_before.is_some() {
-            " AND lease_expires_at < $7"
+            " AND lease_expires_at < $8"
         } else {
             ""
         };
         let job_sql = format!(
-            "UPDATE jobs SET status = $2, error_message = $3, completed_at = $4, lease_expires_at = NULL, updated_at = $4, outcome_digest = $6 WHERE id = $1 AND ($5 IS NULL OR attempts = $5) AND status IN ({}){lapsed}",
+            "UPDATE jobs SET status = $2, error_message = $3, completed_at = $4, lease_expires_at = NULL, updated_at = $4, outcome_digest = $6, result = $7 WHERE id = $1 AND ($5 IS NULL OR attempts = $5) AND status IN ({}){lapsed}",
             status_list(finish.from)
         );
         let change = &finish.service;
@@ -375,6 +379,7 @@ impl Store {
             Arg::Time(finish.at),
             Arg::OptInt(finish.attempt.map(i64::from)),
             Arg::OptText(finish.outcome_digest.clone()),
+            Arg::OptJson(finish.result.clone()),
         ];
         job_args.extend(finish.lapsed_before.map(Arg::Time));
         let mut statements = vec![

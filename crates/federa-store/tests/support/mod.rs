@@ -179,6 +179,7 @@ pub fn completion(job: &Job, attempt: i32) -> JobFinish {
         to: JobStatus::Completed,
         error_message: None,
         outcome_digest: None,
+        result: None,
         service: ServiceChange {
             status: "Started".into(),
             properties: None,
@@ -247,6 +248,7 @@ fn pending_job(service: &Service, now: DateTime<Utc>) -> Job {
         created_at: now,
         updated_at: now,
         outcome_digest: None,
+        result: None,
     }
 }
 
