@@ -232,7 +232,7 @@ async fn a_key_value_store_switches_country_with_every_key_and_its_source_is_era
         serde_json::from_value(started["updatedAt"].clone()).unwrap();
     let invoice = api
         .get(
-            &format!("/api/v1/invoices?from=2026-01-01T00:00:00Z&to=2100-01-01T00:00:00Z"),
+            "/api/v1/invoices?from=2026-01-01T00:00:00Z&to=2100-01-01T00:00:00Z",
             consumer,
         )
         .await;
