@@ -107,11 +107,13 @@ enum Command {
         install: Option<String>,
         /// The bootstrap token an install command carries; the installer
         /// sends it as the bearer of its requests.
+        /// Its value may begin with `-` (a random token's first character).
         #[arg(
             long,
             value_name = "TOKEN",
             requires = "install",
-            hide_env_values = true
+            hide_env_values = true,
+            allow_hyphen_values = true
         )]
         install_token: Option<String>,
     },
@@ -633,5 +635,32 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
             let _ = tokio::signal::ctrl_c().await;
         }
         tracing::info!("shutdown requested");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command};
+
+    /// An install token is random URL-safe base64: one in 64 begins with `-`.
+    #[test]
+    fn an_install_token_beginning_with_a_dash_is_taken_as_the_token() {
+        let cli = Cli::try_parse_from([
+            "federa",
+            "agent",
+            "--install",
+            "http://127.0.0.1:1/api/v1/agents/install/x/config",
+            "--install-token",
+            "-sAhfbAIVleut",
+            "--config",
+            "agent.toml",
+        ])
+        .expect("parsed");
+        let Command::Agent { install_token, .. } = cli.command else {
+            panic!("not the agent command");
+        };
+        assert_eq!(install_token.as_deref(), Some("-sAhfbAIVleut"));
     }
 }
