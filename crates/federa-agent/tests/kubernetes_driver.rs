@@ -6,13 +6,17 @@
 //! through the admin's eyes. Each test has services of its own.
 #![cfg(feature = "kubernetes")]
 
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
+use federa_agent::kubernetes::manifests::FORMAT as MANIFESTS;
 use federa_agent::kubernetes::{objects, KubernetesDriver};
+use federa_agent::transfer::Transfers;
 use federa_agent::{
     AppQuotaConfig, Driver, DriverError, JobContext, KubernetesConfig, ObservedState, Outcome,
-    ServiceRecord,
+    ServiceRecord, TransferConfig,
 };
+use federa_client::api::switch_jobs::{ExportParams, ExportedRes, ImportParams};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{Namespace, Pod, ResourceQuota, Service, ServiceAccount};
@@ -185,6 +189,27 @@ async fn observed(driver: &KubernetesDriver, service: &str) -> Vec<ObservedState
         .collect()
 }
 
+/// The host the application's Ingress routes.
+async fn ingress_host(admin: &Client, namespace: &str) -> Option<String> {
+    let ingress = Api::<Ingress>::namespaced(admin.clone(), namespace)
+        .get("app")
+        .await
+        .unwrap();
+    ingress.spec?.rules?.first()?.host.clone()
+}
+
+/// The field managers that applied the object server-side.
+fn appliers(deployment: &Deployment) -> Vec<String> {
+    deployment
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter(|f| f.operation.as_deref() == Some("Apply"))
+        .filter_map(|f| f.manager.clone())
+        .collect()
+}
+
 fn image(deployment: &Deployment) -> String {
     deployment.spec.template.spec.as_ref().unwrap().containers[0]
         .image
@@ -215,16 +240,8 @@ async fn a_container_application_goes_through_its_whole_lifecycle() {
     let labels = made.metadata.labels.clone().unwrap();
     assert_eq!(labels[objects::SERVICE_ID], service);
     assert_eq!(labels[objects::OWNER], "fa");
-    let managers: Vec<_> = made
-        .metadata
-        .managed_fields
-        .iter()
-        .flatten()
-        .filter(|f| f.operation.as_deref() == Some("Apply"))
-        .filter_map(|f| f.manager.clone())
-        .collect();
     assert_eq!(
-        managers,
+        appliers(&made),
         ["federa-agent"],
         "applied server-side by its manager"
     );
@@ -233,12 +250,8 @@ async fn a_container_application_goes_through_its_whole_lifecycle() {
         .await
         .unwrap();
     assert_eq!(service_object.spec.unwrap().ports.unwrap()[0].port, 8080);
-    let ingress = Api::<Ingress>::namespaced(admin.clone(), &namespace)
-        .get("app")
-        .await
-        .unwrap();
     assert_eq!(
-        ingress.spec.unwrap().rules.unwrap()[0].host.as_deref(),
+        ingress_host(&admin, &namespace).await.as_deref(),
         Some("shop.apps.example.eu")
     );
     assert_eq!(pods(&admin, &namespace).await.len(), 2);
@@ -619,4 +632,274 @@ async fn the_agent_reads_the_capacity_left_on_the_nodes() {
         "{free:?}"
     );
     run(&driver, &service, "delete", &app).await;
+}
+
+/// An agent's transfers in `dir`, serving exports on loopback.
+async fn transfers(dir: &Path) -> Transfers {
+    Transfers::start(&TransferConfig {
+        dir: dir.to_path_buf(),
+        listen: Some("127.0.0.1:0".parse().unwrap()),
+        public_url: None,
+        expiry_seconds: 600,
+    })
+    .await
+    .unwrap()
+}
+
+async fn export(
+    transfers: &Transfers,
+    driver: &KubernetesDriver,
+    service: &str,
+    switch_id: uuid::Uuid,
+) -> Result<ExportedRes, DriverError> {
+    let params = ExportParams {
+        switch_id,
+        format: MANIFESTS.into(),
+        transfer_token: format!("token-{switch_id}"),
+    };
+    transfers
+        .export(driver, &job(service, "export", &json!({})), &params)
+        .await
+}
+
+async fn import(
+    transfers: &Transfers,
+    driver: &KubernetesDriver,
+    service: &str,
+    exported: &ExportedRes,
+    switch_id: uuid::Uuid,
+) -> Result<(), DriverError> {
+    let params = ImportParams {
+        switch_id,
+        source: exported.source.clone(),
+        transfer_token: format!("token-{switch_id}"),
+    };
+    transfers
+        .import(driver, &job(service, "import", &json!({})), &params)
+        .await
+        .map(drop)
+}
+
+fn container(deployment: &Deployment) -> k8s_openapi::api::core::v1::Container {
+    deployment.spec.template.spec.as_ref().unwrap().containers[0].clone()
+}
+
+#[tokio::test]
+async fn an_application_switches_to_another_providers_namespace_and_is_erased_at_the_source() {
+    let admin = admin().await;
+    let source = driver(&admin, &settings("xa-")).await;
+    let target = driver(&admin, &settings("xb-")).await;
+    let (from, to) = (service_id(), service_id());
+    let (from_namespace, to_namespace) = (format!("xa-{from}"), format!("xb-{to}"));
+    let app = json!({"image": "registry.example.eu/shop:3", "replicas": 2, "containerPort": 8080,
+                     "host": "shop.apps.example.eu", "env": {"MODE": "blue", "WORKERS": 4}});
+    run(&source, &from, "create", &app).await;
+    // The target as a switch provisions it, running something else.
+    let placeholder = json!({"image": "registry.example.eu/placeholder:1", "replicas": 1,
+                             "containerPort": 9090});
+    run(&target, &to, "create", &placeholder).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let source_transfers = transfers(&dir.path().join("source")).await;
+    let target_transfers = transfers(&dir.path().join("target")).await;
+    let switch_id = uuid::Uuid::new_v4();
+    let started = Instant::now();
+    let exported = export(&source_transfers, &source, &from, switch_id)
+        .await
+        .unwrap();
+    let exported_in = started.elapsed();
+    assert_eq!(exported.source.format, MANIFESTS);
+
+    // The document applies anywhere: nothing the source cluster set.
+    let file = dir
+        .path()
+        .join(format!("source/exports/{from}/{switch_id}.data"));
+    let document: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().len(),
+        exported.source.size_bytes
+    );
+    assert_eq!(
+        (&document["apiVersion"], &document["kind"]),
+        (&json!("v1"), &json!("List"))
+    );
+    let kinds: Vec<&str> = document["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["Deployment", "Service", "Ingress"]);
+    for item in document["items"].as_array().unwrap() {
+        let metadata = item["metadata"].as_object().unwrap();
+        for set_by_the_cluster in [
+            "uid",
+            "resourceVersion",
+            "managedFields",
+            "creationTimestamp",
+            "namespace",
+            "generation",
+        ] {
+            assert!(
+                !metadata.contains_key(set_by_the_cluster),
+                "{set_by_the_cluster} in {item}"
+            );
+        }
+        assert!(item.get("status").is_none(), "{item}");
+    }
+    assert!(document["items"][1]["spec"].get("clusterIP").is_none());
+
+    let started = Instant::now();
+    import(&target_transfers, &target, &to, &exported, switch_id)
+        .await
+        .unwrap();
+    let imported_in = started.elapsed();
+    eprintln!(
+        "kubernetes switch: {} bytes exported in {exported_in:?}, imported and rolled out in {imported_in:?}",
+        exported.source.size_bytes
+    );
+
+    // The target runs the source's application, under the target's labels.
+    let moved = deployment(&admin, &to_namespace).await;
+    let original = deployment(&admin, &from_namespace).await;
+    assert_eq!(image(&moved), "registry.example.eu/shop:3");
+    assert_eq!(moved.spec.replicas, original.spec.replicas);
+    assert_eq!(container(&moved).env, container(&original).env);
+    assert_eq!(container(&moved).ports, container(&original).ports);
+    assert_eq!(container(&moved).resources, container(&original).resources);
+    let status = moved.status.clone().unwrap();
+    assert_eq!(status.available_replicas, Some(2));
+    assert!(status
+        .conditions
+        .unwrap()
+        .iter()
+        .any(|c| c.type_.as_deref() == Some("Available") && c.status.as_deref() == Some("True")));
+    let labels = moved.metadata.labels.clone().unwrap();
+    assert_eq!(labels[objects::OWNER], "xb");
+    assert_eq!(labels[objects::SERVICE_ID], to);
+    assert_eq!(
+        moved.spec.selector.match_labels.clone().unwrap()[objects::SERVICE_ID],
+        to
+    );
+    assert_eq!(appliers(&moved), ["federa-agent"]);
+    let running = pods(&admin, &to_namespace).await;
+    assert_eq!(running.len(), 2);
+    assert!(running.iter().all(|pod| {
+        pod.spec.as_ref().unwrap().containers[0].image.as_deref()
+            == Some("registry.example.eu/shop:3")
+    }));
+    let service_object = Api::<Service>::namespaced(admin.clone(), &to_namespace)
+        .get("app")
+        .await
+        .unwrap()
+        .spec
+        .unwrap();
+    assert_eq!(service_object.ports.unwrap()[0].port, 8080);
+    assert_eq!(
+        service_object.selector.unwrap()[objects::SERVICE_ID],
+        to,
+        "the target's service selects the target's pods"
+    );
+    assert_eq!(
+        ingress_host(&admin, &to_namespace).await.as_deref(),
+        Some("shop.apps.example.eu")
+    );
+    assert_eq!(
+        observed(&target, &to).await,
+        [ObservedState::Running],
+        "the target's agent sees its application"
+    );
+    // The source kept running through the switch.
+    assert_eq!(original.status.unwrap().available_replicas, Some(2));
+
+    let started = Instant::now();
+    source_transfers
+        .erase(&source, &job(&from, "erase", &app))
+        .await
+        .unwrap();
+    eprintln!("kubernetes erase: {:?}", started.elapsed());
+    assert!(!namespace_exists(&admin, &from_namespace).await);
+    let left = Api::<Namespace>::all(admin.clone())
+        .list(&ListParams::default().labels(&format!("{}={from}", objects::SERVICE_ID)))
+        .await
+        .unwrap();
+    assert!(left.items.is_empty(), "nothing of the source is left");
+    assert_eq!(observed(&source, &from).await, [ObservedState::Missing]);
+    // Erasing again finds nothing to do.
+    source_transfers
+        .erase(&source, &job(&from, "erase", &app))
+        .await
+        .unwrap();
+    assert_eq!(
+        image(&deployment(&admin, &to_namespace).await),
+        "registry.example.eu/shop:3",
+        "the target is untouched by the source's erasure"
+    );
+    run(&target, &to, "delete", &placeholder).await;
+}
+
+#[tokio::test]
+async fn an_application_the_target_may_not_run_leaves_the_target_as_it_was() {
+    let admin = admin().await;
+    let source = driver(&admin, &settings("ya-")).await;
+    let mut strict = settings("yb-");
+    strict.image_allow_list = vec!["registry.example.eu/placeholder".into()];
+    let target = driver(&admin, &strict).await;
+    let (from, to) = (service_id(), service_id());
+    run(
+        &source,
+        &from,
+        "create",
+        &json!({"image": "docker.io/library/nginx:1.27", "replicas": 1}),
+    )
+    .await;
+    let placeholder = json!({"image": "registry.example.eu/placeholder:1", "replicas": 1});
+    run(&target, &to, "create", &placeholder).await;
+    let dir = tempfile::tempdir().unwrap();
+    let source_transfers = transfers(&dir.path().join("source")).await;
+    let target_transfers = transfers(&dir.path().join("target")).await;
+    let switch_id = uuid::Uuid::new_v4();
+    let exported = export(&source_transfers, &source, &from, switch_id)
+        .await
+        .unwrap();
+    let refused = import(&target_transfers, &target, &to, &exported, switch_id)
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("docker.io/library/nginx:1.27 is not in the provider's image allow-list"),
+        "{refused}"
+    );
+    let kept = deployment(&admin, &format!("yb-{to}")).await;
+    assert_eq!(image(&kept), "registry.example.eu/placeholder:1");
+
+    // A tenant namespace holds the tenant's own objects: nothing to export.
+    let tenant = service_id();
+    run(
+        &source,
+        &tenant,
+        "create",
+        &json!({"cpu": "1", "memory": "1Gi"}),
+    )
+    .await;
+    let error = export(&source_transfers, &source, &tenant, uuid::Uuid::new_v4())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, DriverError::Unsupported(_)), "{error:?}");
+    assert!(error.to_string().contains("tenant-namespace"), "{error}");
+    // A service this agent never made exports nothing.
+    let error = export(&source_transfers, &target, &from, uuid::Uuid::new_v4())
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("does not exist"), "{error}");
+
+    for (driver, service) in [(&source, &from), (&source, &tenant), (&target, &to)] {
+        driver
+            .erase(&job(service, "erase", &json!({})))
+            .await
+            .unwrap();
+    }
+    assert!(!namespace_exists(&admin, &format!("ya-{from}")).await);
+    assert!(!namespace_exists(&admin, &format!("ya-{tenant}")).await);
 }

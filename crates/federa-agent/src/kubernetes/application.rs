@@ -6,7 +6,7 @@
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{ResourceQuota, Service};
 use k8s_openapi::api::networking::v1::Ingress;
-use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch};
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use serde_json::json;
 
 use super::objects::{self, APP, SERVICE_ID};
@@ -58,7 +58,7 @@ pub async fn execute(
 }
 
 /// Image prefixes the provider allows; none configured allows all.
-fn allowed(allow_list: &[String], image: &str) -> bool {
+pub(super) fn allowed(allow_list: &[String], image: &str) -> bool {
     allow_list.is_empty() || allow_list.iter().any(|prefix| image.starts_with(prefix))
 }
 
@@ -105,46 +105,51 @@ async fn apply(
         .await
         .map_err(|e| api_error("cannot apply the deployment", e))?;
     let services: Api<Service> = Api::namespaced(client.clone(), namespace);
-    match objects::service(app, &labels) {
-        Some(service) => {
-            services
-                .patch(APP, &params, &Patch::Apply(&service))
-                .await
-                .map_err(|e| api_error("cannot apply the service", e))?;
-        }
-        None => remove(&services, "service").await?,
-    }
+    let service = objects::service(app, &labels);
+    apply_or_remove(&services, &params, service.as_ref(), "service").await?;
     if driver.serves_routes().await {
-        let resource = ApiResource {
-            group: "route.openshift.io".into(),
-            version: "v1".into(),
-            api_version: "route.openshift.io/v1".into(),
-            kind: "Route".into(),
-            plural: "routes".into(),
-        };
-        let routes: Api<DynamicObject> = Api::namespaced_with(client, namespace, &resource);
-        match objects::route(app, &labels) {
-            Some(route) => {
-                routes
-                    .patch(APP, &params, &Patch::Apply(&route))
-                    .await
-                    .map_err(|e| api_error("cannot apply the route", e))?;
-            }
-            None => remove(&routes, "route").await?,
-        }
+        let route = objects::route(app, &labels);
+        apply_or_remove(&routes(driver, namespace), &params, route.as_ref(), "route").await?;
     } else {
         let ingresses: Api<Ingress> = Api::namespaced(client, namespace);
-        match objects::ingress(app, &labels) {
-            Some(ingress) => {
-                ingresses
-                    .patch(APP, &params, &Patch::Apply(&ingress))
-                    .await
-                    .map_err(|e| api_error("cannot apply the ingress", e))?;
-            }
-            None => remove(&ingresses, "ingress").await?,
-        }
+        let ingress = objects::ingress(app, &labels);
+        apply_or_remove(&ingresses, &params, ingress.as_ref(), "ingress").await?;
     }
     Ok(())
+}
+
+/// The namespace's OpenShift Routes, on clusters (OKD) that serve them.
+pub(super) fn routes(driver: &KubernetesDriver, namespace: &str) -> Api<DynamicObject> {
+    let resource = ApiResource {
+        group: "route.openshift.io".into(),
+        version: "v1".into(),
+        api_version: "route.openshift.io/v1".into(),
+        kind: "Route".into(),
+        plural: "routes".into(),
+    };
+    Api::namespaced_with(driver.client.clone(), namespace, &resource)
+}
+
+/// Applies `object` as the application's object of `api`; with none,
+/// deletes the one there is, so the namespace holds no stale object.
+pub(super) async fn apply_or_remove<K, T>(
+    api: &Api<K>,
+    params: &PatchParams,
+    object: Option<&T>,
+    what: &str,
+) -> Result<(), DriverError>
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+    T: serde::Serialize + std::fmt::Debug,
+{
+    match object {
+        Some(object) => api
+            .patch(APP, params, &Patch::Apply(object))
+            .await
+            .map(drop)
+            .map_err(|e| api_error(&format!("cannot apply the {what}"), e)),
+        None => remove(api, what).await,
+    }
 }
 
 /// Deletes the application's object of `api`, if there is one.
@@ -162,7 +167,7 @@ where
 /// Waits until the Deployment runs `replicas` up-to-date, available pods
 /// (none for zero), failing at once on a refusal the controllers report,
 /// such as a quota the pods exceed.
-async fn wait_rollout(
+pub(super) async fn wait_rollout(
     driver: &KubernetesDriver,
     namespace: &str,
     replicas: i32,

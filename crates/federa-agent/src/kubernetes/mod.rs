@@ -8,11 +8,17 @@
 //! prefix without its trailing dashes), so every action can repeat, a
 //! restarted agent finds what it made by name and label, and agents of other
 //! providers on the same cluster leave each other's objects alone.
+//!
+//! A container application can switch providers: it exports its objects as
+//! [`manifests::FORMAT`], imports another's in place of its own, and is
+//! erased with its namespace (see `switching`).
 
 mod application;
 mod cluster;
+pub mod manifests;
 pub mod objects;
 pub mod properties;
+mod switching;
 mod tenant;
 
 use std::time::Duration;
@@ -27,6 +33,7 @@ use crate::driver::{
     checked_service_id, Driver, DriverError, JobContext, MetricSample, Observation, Outcome,
     ServiceRecord,
 };
+use crate::transfer::{Snapshot, SnapshotWriter};
 pub use cluster::Capacity;
 use properties::Product;
 
@@ -145,6 +152,40 @@ impl KubernetesDriver {
             .await
     }
 
+    /// Whether `namespace` carries this agent's owner label and the
+    /// service's id.
+    fn made_for(&self, namespace: &Namespace, service_id: &str) -> bool {
+        let labels = namespace.metadata.labels.as_ref();
+        let label = |key: &str| labels.and_then(|l| l.get(key)).map(String::as_str);
+        label(objects::OWNER) == Some(self.owner.as_str())
+            && label(objects::SERVICE_ID) == Some(service_id)
+    }
+
+    /// The product of the service's namespace, which must exist and be
+    /// this agent's, made for the service.
+    async fn product_in(&self, name: &str, service_id: &str) -> Result<String, DriverError> {
+        let namespaces: Api<Namespace> = Api::all(self.client.clone());
+        let existing = namespaces
+            .get_opt(name)
+            .await
+            .map_err(|e| api_error("cannot read the namespace", e))?
+            .ok_or_else(|| {
+                DriverError::Failed(format!(
+                    "namespace {name} does not exist: the service was never created on this cluster"
+                ))
+            })?;
+        if !self.made_for(&existing, service_id) {
+            return Err(DriverError::Failed(format!(
+                "namespace {name} was not made by this agent for this service; left alone"
+            )));
+        }
+        Ok(existing
+            .metadata
+            .labels
+            .and_then(|mut labels| labels.remove(objects::PRODUCT))
+            .unwrap_or_default())
+    }
+
     /// Applies the service's namespace, refusing one that exists but is not
     /// this agent's or this service's.
     async fn ensure_namespace(
@@ -159,10 +200,7 @@ impl KubernetesDriver {
             .await
             .map_err(|e| api_error("cannot read the namespace", e))?
         {
-            let labels = existing.metadata.labels.unwrap_or_default();
-            let ours = labels.get(objects::OWNER) == Some(&self.owner)
-                && labels.get(objects::SERVICE_ID).map(String::as_str) == Some(service_id);
-            if !ours {
+            if !self.made_for(&existing, service_id) {
                 return Err(DriverError::Failed(format!(
                     "namespace {name} exists and was not made by this agent for this service"
                 )));
@@ -196,10 +234,7 @@ impl KubernetesDriver {
         else {
             return Ok(Outcome::default());
         };
-        let labels = existing.metadata.labels.unwrap_or_default();
-        if labels.get(objects::OWNER) != Some(&self.owner)
-            || labels.get(objects::SERVICE_ID).map(String::as_str) != Some(service_id)
-        {
+        if !self.made_for(&existing, service_id) {
             return Err(DriverError::Failed(format!(
                 "namespace {name} was not made by this agent for this service; left alone"
             )));
@@ -242,6 +277,25 @@ impl Driver for KubernetesDriver {
                 tenant::execute(self, &job.action, service_id, &namespace, &tenant).await
             }
         }
+    }
+
+    async fn export(&self, job: &JobContext, into: &mut SnapshotWriter) -> Result<(), DriverError> {
+        let service_id = checked_service_id(&job.service_id)?;
+        switching::export(self, service_id, &self.namespace_of(service_id), into).await
+    }
+
+    async fn import(&self, job: &JobContext, snapshot: &Snapshot) -> Result<(), DriverError> {
+        let service_id = checked_service_id(&job.service_id)?;
+        switching::import(self, service_id, &self.namespace_of(service_id), snapshot).await
+    }
+
+    /// Deletes the service's namespace, with every object in it, and
+    /// returns once the API server no longer has it.
+    async fn erase(&self, job: &JobContext) -> Result<(), DriverError> {
+        let service_id = checked_service_id(&job.service_id)?;
+        self.delete_namespace(&self.namespace_of(service_id), service_id)
+            .await
+            .map(drop)
     }
 
     async fn observe(&self, services: &[ServiceRecord]) -> Vec<Observation> {
