@@ -8,7 +8,11 @@
 use std::process::Command;
 
 use federa_agent::openstack::OpenStackDriver;
-use federa_agent::{Driver, JobContext, ObservedState, OpenStackConfig, Outcome, ServiceRecord};
+use federa_agent::transfer::{sha256_hex, Snapshot, Transfers};
+use federa_agent::{
+    Driver, JobContext, ObservedState, OpenStackConfig, Outcome, ServiceRecord, TransferConfig,
+};
+use federa_client::api::switch_jobs::ExportParams;
 use serde_json::{json, Map, Value};
 
 const IMAGE: &str = "federa-test-image";
@@ -375,5 +379,213 @@ async fn bad_credentials_are_refused_when_the_driver_opens() {
 }
 
 /// An ed25519 public key (only ever public).
+/// The media type of a raw disk, as the driver exports and imports it.
+const RAW_DISK: &str = "application/x-raw-disk-image";
+
+/// `size` bytes that do not repeat, as a disk's are not all zeros.
+fn disk_bytes(size: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..size)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+/// The service's images in Glance, by the property the driver gives them.
+fn images_of(service: &str) -> Vec<Value> {
+    let listed = openstack(
+        "federa",
+        &[
+            "image",
+            "list",
+            "--property",
+            &format!("federa_service_id={service}"),
+        ],
+    )
+    .unwrap();
+    listed.as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_imported_disk_is_uploaded_to_glance_and_the_server_rebuilt_from_it() {
+    let service = service_id();
+    let driver = driver().await;
+    let created = run(&driver, &service, "create", json!({"flavor": "m1.tiny"})).await;
+    let id = created.agent_instance_id.clone().unwrap();
+    let base_image = server_show(&id).unwrap()["image"].clone();
+    let dir = tempfile::tempdir().unwrap();
+
+    let mut imported = Vec::new();
+    for (round, size) in [(1u64, 24 * 1024 * 1024 + 5), (2, 3 * 1024 * 1024)] {
+        let bytes = disk_bytes(size, round);
+        let path = dir.path().join(format!("disk-{round}.raw"));
+        std::fs::write(&path, &bytes).unwrap();
+        let snapshot = Snapshot {
+            path: path.clone(),
+            format: RAW_DISK.into(),
+            size_bytes: size as u64,
+            sha256: sha256_hex(&bytes),
+        };
+        let started = std::time::Instant::now();
+        driver
+            .import(&job(&service, "import", json!({}), Some(&id)), &snapshot)
+            .await
+            .unwrap_or_else(|e| panic!("import {round} failed: {e}"));
+        eprintln!(
+            "openstack import: {size} bytes uploaded to Glance and the server rebuilt in {:?}",
+            started.elapsed()
+        );
+        let images = images_of(&service);
+        assert_eq!(images.len(), 1, "one image backs the server: {images:?}");
+        let image_id = images[0]["ID"].as_str().unwrap().to_string();
+        let shown = server_show(&id).unwrap();
+        assert_eq!(shown["status"], "ACTIVE", "{shown}");
+        assert!(
+            shown["image"].to_string().contains(&image_id),
+            "rebuilt from the imported image: {shown}"
+        );
+        assert_ne!(shown["image"], base_image);
+        let image = openstack("federa", &["image", "show", &image_id]).unwrap();
+        assert_eq!(image["status"], "active");
+        assert_eq!(image["disk_format"], "raw");
+        assert_eq!(image["size"], json!(size));
+        // What Glance serves is what was imported, byte for byte.
+        let saved = dir.path().join(format!("saved-{round}.raw"));
+        openstack_quiet(
+            "federa",
+            &[
+                "image",
+                "save",
+                "--file",
+                saved.to_str().unwrap(),
+                &image_id,
+            ],
+        );
+        assert_eq!(sha256_hex(&std::fs::read(&saved).unwrap()), snapshot.sha256);
+        imported.push(image_id);
+    }
+    assert_ne!(imported[0], imported[1]);
+    assert!(
+        openstack("federa", &["image", "show", &imported[0]]).is_err(),
+        "the first import's image went when the second replaced it"
+    );
+
+    // An export of the wrong kind of data is refused before Glance is asked.
+    let wrong = Snapshot {
+        path: dir.path().join("disk-2.raw"),
+        format: "application/json".into(),
+        size_bytes: 0,
+        sha256: String::new(),
+    };
+    let error = driver
+        .import(&job(&service, "import", json!({}), Some(&id)), &wrong)
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("not application/json"),
+        "{error}"
+    );
+
+    for _ in 0..2 {
+        driver
+            .erase(&job(&service, "erase", json!({}), Some(&id)))
+            .await
+            .unwrap();
+        let error = server_show(&id).unwrap_err();
+        assert!(error.contains("No server with a name or ID"), "{error}");
+        assert!(
+            images_of(&service).is_empty(),
+            "no image of the service is left"
+        );
+    }
+    assert_eq!(
+        observed(&driver, &service).await,
+        Some(ObservedState::Missing)
+    );
+}
+
+#[tokio::test]
+async fn an_export_on_a_hypervisor_that_uploads_no_snapshot_data_fails_saying_so() {
+    let service = service_id();
+    let driver = driver().await;
+    let created = run(&driver, &service, "create", json!({"flavor": "m1.tiny"})).await;
+    let id = created.agent_instance_id.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let transfers = Transfers::start(&TransferConfig {
+        dir: dir.path().to_path_buf(),
+        listen: Some("127.0.0.1:0".parse().unwrap()),
+        public_url: None,
+        expiry_seconds: 600,
+    })
+    .await
+    .unwrap();
+    let export = |format: &str| ExportParams {
+        switch_id: uuid::Uuid::new_v4(),
+        format: format.into(),
+        transfer_token: "token".into(),
+    };
+    let error = transfers
+        .export(
+            &driver,
+            &job(&service, "export", json!({}), Some(&id)),
+            &export("application/json"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("not application/json"),
+        "{error}"
+    );
+
+    let started = std::time::Instant::now();
+    let error = transfers
+        .export(
+            &driver,
+            &job(&service, "export", json!({}), Some(&id)),
+            &export(RAW_DISK),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    eprintln!(
+        "openstack export on the fake hypervisor failed after {:?}: {error}",
+        started.elapsed()
+    );
+    assert!(
+        error.contains(&format!("Nova finished the snapshot of server {id}")),
+        "{error}"
+    );
+    assert!(error.contains("is queued with 0 bytes"), "{error}");
+    assert!(error.contains("uploaded no disk data"), "{error}");
+    // Nova was asked for the snapshot, and its empty image is gone again.
+    let actions = openstack("federa", &["server", "event", "list", &id]).unwrap();
+    assert!(
+        actions.to_string().contains("createImage"),
+        "Nova recorded the snapshot: {actions}"
+    );
+    assert!(
+        images_of(&service).is_empty(),
+        "the snapshot image was deleted"
+    );
+    // The source is untouched and keeps running.
+    assert_eq!(server_show(&id).unwrap()["status"], "ACTIVE");
+    assert!(
+        std::fs::read_dir(dir.path().join("exports").join(&service))
+            .map(|files| files.count() == 0)
+            .unwrap_or(true),
+        "no partial export is left"
+    );
+
+    driver
+        .erase(&job(&service, "erase", json!({}), Some(&id)))
+        .await
+        .unwrap();
+    assert!(server_show(&id).is_err());
+}
+
 const PUBLIC_KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHmJ9OLuDaYQ3vTgIHMdmXDwx6Aq6lzzZN2s1Jb0ZK1n federa-test";

@@ -37,6 +37,17 @@ pub struct Server {
     #[serde(rename = "OS-SRV-USG:launched_at")]
     pub launched_at: Option<String>,
     pub key_name: Option<String>,
+    /// `{"id": …}` for a server booted from an image, `""` for one
+    /// booted from a volume.
+    #[serde(default)]
+    pub image: Value,
+}
+
+impl Server {
+    /// The Glance image the server was built (or last rebuilt) from.
+    pub fn image_id(&self) -> Option<&str> {
+        self.image.get("id").and_then(Value::as_str)
+    }
 }
 
 /// The flavor a server has, as Nova embeds it from 2.47.
@@ -190,6 +201,32 @@ impl Compute {
         .map(drop)
     }
 
+    /// Asks Nova to snapshot the server into a new Glance image carrying
+    /// `metadata` as properties; answers the image's id (from 2.45).
+    pub async fn create_image(
+        &self,
+        id: &str,
+        name: &str,
+        metadata: &Value,
+    ) -> Result<String, OpenStackError> {
+        let body = self
+            .expect(
+                Method::POST,
+                &format!("/servers/{id}/action"),
+                Some(&json!({"createImage": {"name": name, "metadata": metadata}})),
+                &format!("Nova refused createImage on server {id}"),
+            )
+            .await?;
+        body["image_id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| {
+                OpenStackError::Failed(format!(
+                    "Nova answered createImage without an image id: {body}"
+                ))
+            })
+    }
+
     /// Deletes a server; one already gone counts as deleted.
     pub async fn delete_server(&self, id: &str) -> Result<(), OpenStackError> {
         let reply = self
@@ -313,7 +350,7 @@ fn parse<T: serde::de::DeserializeOwned>(value: &Value, what: &str) -> Result<T,
 }
 
 /// A refused call: what was being done and OpenStack's own message.
-fn refused(doing: &str, reply: &Reply) -> OpenStackError {
+pub(super) fn refused(doing: &str, reply: &Reply) -> OpenStackError {
     OpenStackError::Failed(format!(
         "{doing}: {} ({})",
         message_of(&reply.body),

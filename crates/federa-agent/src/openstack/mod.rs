@@ -22,15 +22,21 @@
 //! Nova's own message (`Quota exceeded for cores…`), so lifecycles route
 //! them with `onErrorRegexp`.
 //!
+//! A server can switch providers with its disk (see [`switching`]): it
+//! exports a Glance snapshot of itself, imports another's disk by
+//! rebuilding from it, and is erased with the images made for it.
+//!
 //! The client is a small typed one over reqwest (see the README for why no
 //! published OpenStack crate is used).
 
 mod clouds;
 mod compute;
 mod error;
+mod images;
 mod metrics;
 mod session;
 mod spec;
+pub mod switching;
 
 pub use compute::Limits;
 pub use error::OpenStackError;
@@ -46,6 +52,7 @@ use crate::driver::{
     checked_service_id, Driver, DriverError, JobContext, MetricSample, Observation, ObservedState,
     Outcome, ServiceRecord,
 };
+use crate::transfer::{Snapshot, SnapshotWriter};
 use compute::{Compute, Server};
 use session::Session;
 use spec::{choose_flavor, flavor_request, ServerSpec};
@@ -343,6 +350,18 @@ impl Driver for OpenStackDriver {
             "delete" => self.delete(job).await,
             other => Err(DriverError::Unsupported(other.to_string())),
         }
+    }
+
+    async fn export(&self, job: &JobContext, into: &mut SnapshotWriter) -> Result<(), DriverError> {
+        self.export_disk(job, into).await
+    }
+
+    async fn import(&self, job: &JobContext, snapshot: &Snapshot) -> Result<(), DriverError> {
+        self.import_disk(job, snapshot).await
+    }
+
+    async fn erase(&self, job: &JobContext) -> Result<(), DriverError> {
+        self.erase_all(job).await
     }
 
     async fn observe(&self, services: &[ServiceRecord]) -> Vec<Observation> {

@@ -20,6 +20,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub struct Session {
     http: reqwest::Client,
+    /// For image data, whose transfer may take far longer than a call:
+    /// bounded by how long one read waits, not by the whole.
+    data_http: reqwest::Client,
     cloud: Cloud,
     token: Mutex<Option<Arc<Token>>>,
 }
@@ -79,8 +82,14 @@ impl Session {
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|e| OpenStackError::Transport(format!("cannot build an HTTP client: {e}")))?;
+        let data_http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| OpenStackError::Transport(format!("cannot build an HTTP client: {e}")))?;
         let session = Session {
             http,
+            data_http,
             cloud,
             token: Mutex::new(None),
         };
@@ -221,6 +230,45 @@ impl Session {
             let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
             return Ok(Reply { status, body });
         }
+    }
+}
+
+impl Session {
+    /// Calls `service_type` at `path` for raw bytes, sending `upload` (a
+    /// body and its content type) if given, and answers the response to
+    /// be read a chunk at a time. A body cannot be sent twice, so the
+    /// token is not renewed on refusal: it was fresh for five minutes.
+    pub async fn data(
+        &self,
+        service_type: &str,
+        method: Method,
+        path: &str,
+        upload: Option<(reqwest::Body, &str)>,
+    ) -> Result<reqwest::Response, OpenStackError> {
+        let token = self.token().await?;
+        let url = format!("{}{path}", self.endpoint(&token, service_type)?);
+        let mut request = self
+            .data_http
+            .request(method.clone(), &url)
+            .header("X-Auth-Token", &token.value);
+        if let Some((body, content_type)) = upload {
+            request = request.header("Content-Type", content_type).body(body);
+        }
+        let reply = request
+            .send()
+            .await
+            .map_err(|e| OpenStackError::Transport(format!("{method} {url} failed: {e}")))?;
+        if reply.status().is_success() {
+            return Ok(reply);
+        }
+        let status = reply.status();
+        let text = reply.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Err(OpenStackError::Failed(format!(
+            "{method} {path} refused: {} ({})",
+            super::error::message_of(&body),
+            status.as_u16()
+        )))
     }
 }
 
