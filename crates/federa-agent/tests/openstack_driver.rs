@@ -8,7 +8,7 @@
 use std::process::Command;
 
 use federa_agent::openstack::OpenStackDriver;
-use federa_agent::transfer::{sha256_hex, Snapshot, Transfers};
+use federa_agent::transfer::{Snapshot, Transfers};
 use federa_agent::{
     Driver, JobContext, ObservedState, OpenStackConfig, Outcome, ServiceRecord, TransferConfig,
 };
@@ -382,17 +382,65 @@ async fn bad_credentials_are_refused_when_the_driver_opens() {
 /// The media type of a raw disk, as the driver exports and imports it.
 const RAW_DISK: &str = "application/x-raw-disk-image";
 
-/// `size` bytes that do not repeat, as a disk's are not all zeros.
-fn disk_bytes(size: usize, seed: u64) -> Vec<u8> {
+/// Writes a disk of `size` bytes that do not repeat (a disk's are not all
+/// zeros) to `path`, a chunk at a time; answers its SHA-256.
+fn write_disk(path: &std::path::Path, size: usize, seed: u64) -> String {
+    use std::io::Write;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
     let mut state = seed | 1;
-    (0..size)
-        .map(|_| {
+    let mut chunk = Vec::with_capacity(64 * 1024);
+    let mut left = size;
+    while left > 0 {
+        chunk.clear();
+        for _ in 0..left.min(64 * 1024) {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            state as u8
-        })
-        .collect()
+            chunk.push(state as u8);
+        }
+        digest.update(&chunk);
+        file.write_all(&chunk).unwrap();
+        left -= chunk.len();
+    }
+    file.flush().unwrap();
+    hex_of(digest.finish().as_ref())
+}
+
+/// The SHA-256 of a file, read a chunk at a time.
+fn sha256_of_file(path: &std::path::Path) -> String {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).unwrap();
+    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut chunk = vec![0; 64 * 1024];
+    loop {
+        let read = file.read(&mut chunk).unwrap();
+        if read == 0 {
+            return hex_of(digest.finish().as_ref());
+        }
+        digest.update(&chunk[..read]);
+    }
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A field of `/proc/self/status` in bytes (`VmRSS`, or `VmHWM`, the peak
+/// since the last [`reset_peak_memory`]).
+fn memory(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status
+        .lines()
+        .find(|line| line.starts_with(&format!("{field}:")))
+        .unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+/// Makes the process's peak resident memory its current one.
+fn reset_peak_memory() {
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
 }
 
 /// The service's images in Glance, by the property the driver gives them.
@@ -420,24 +468,30 @@ async fn an_imported_disk_is_uploaded_to_glance_and_the_server_rebuilt_from_it()
     let dir = tempfile::tempdir().unwrap();
 
     let mut imported = Vec::new();
-    for (round, size) in [(1u64, 24 * 1024 * 1024 + 5), (2, 3 * 1024 * 1024)] {
-        let bytes = disk_bytes(size, round);
+    for (round, size) in [(1u64, 256 * 1024 * 1024 + 5), (2, 3 * 1024 * 1024)] {
         let path = dir.path().join(format!("disk-{round}.raw"));
-        std::fs::write(&path, &bytes).unwrap();
         let snapshot = Snapshot {
-            path: path.clone(),
+            sha256: write_disk(&path, size, round),
+            path,
             format: RAW_DISK.into(),
             size_bytes: size as u64,
-            sha256: sha256_hex(&bytes),
         };
+        reset_peak_memory();
+        let before = memory("VmRSS");
         let started = std::time::Instant::now();
         driver
             .import(&job(&service, "import", json!({}), Some(&id)), &snapshot)
             .await
             .unwrap_or_else(|e| panic!("import {round} failed: {e}"));
+        let grown = memory("VmHWM").saturating_sub(before);
         eprintln!(
-            "openstack import: {size} bytes uploaded to Glance and the server rebuilt in {:?}",
-            started.elapsed()
+            "openstack import: {size} bytes uploaded to Glance and the server rebuilt in {:?}, peak resident memory {} KiB above where it began",
+            started.elapsed(),
+            grown / 1024
+        );
+        assert!(
+            grown < 32 * 1024 * 1024,
+            "the disk passes a chunk at a time, not whole: {grown} bytes more at the peak"
         );
         let images = images_of(&service);
         assert_eq!(images.len(), 1, "one image backs the server: {images:?}");
@@ -465,7 +519,8 @@ async fn an_imported_disk_is_uploaded_to_glance_and_the_server_rebuilt_from_it()
                 &image_id,
             ],
         );
-        assert_eq!(sha256_hex(&std::fs::read(&saved).unwrap()), snapshot.sha256);
+        assert_eq!(sha256_of_file(&saved), snapshot.sha256);
+        std::fs::remove_file(&saved).unwrap();
         imported.push(image_id);
     }
     assert_ne!(imported[0], imported[1]);
