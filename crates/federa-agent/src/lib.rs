@@ -57,8 +57,8 @@
 //! # Moving a service's data when it switches providers
 //!
 //! A driver whose platform can hand over a service's data implements
-//! [`Driver::export`] (write it through the given [`transfer::SnapshotWriter`]),
-//! [`Driver::import`] (load a verified [`transfer::Snapshot`]) and
+//! [`Driver::export`] (write it through the given [`SnapshotWriter`]),
+//! [`Driver::import`] (load a verified [`Snapshot`]) and
 //! [`Driver::erase`] (remove the service and all its data). The agent's
 //! [`transfer`] module serves exports to other agents and fetches imports;
 //! the process driver's `kv-store` implements all three. A driver that
@@ -66,6 +66,7 @@
 
 mod config;
 pub mod credentials;
+mod digest;
 mod driver;
 pub mod install;
 #[cfg(feature = "kubernetes")]
@@ -89,6 +90,6 @@ pub use config::{
 };
 pub use driver::{
     Driver, DriverError, JobContext, MetricSample, Observation, ObservedState, Outcome,
-    ServiceRecord,
+    ServiceRecord, Snapshot, SnapshotWriter,
 };
 pub use runtime::{run, Runtime};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::driver::DriverError;
-use crate::transfer::{Snapshot, SnapshotWriter};
+use crate::driver::{Snapshot, SnapshotWriter};
 
 pub const FORMAT: &str = "application/json";
 const DATA_FILE: &str = "data.json";

@@ -228,7 +228,7 @@ impl Driver for ProcessDriver {
     async fn export(
         &self,
         job: &JobContext,
-        into: &mut crate::transfer::SnapshotWriter,
+        into: &mut crate::driver::SnapshotWriter,
     ) -> Result<(), DriverError> {
         let dir = self.kv_store_dir(job, "export")?;
         if Instance::load(&dir)?.is_none() {
@@ -242,7 +242,7 @@ impl Driver for ProcessDriver {
     async fn import(
         &self,
         job: &JobContext,
-        snapshot: &crate::transfer::Snapshot,
+        snapshot: &crate::driver::Snapshot,
     ) -> Result<(), DriverError> {
         let dir = self.kv_store_dir(job, "import")?;
         let instance = Instance::load(&dir)?.ok_or_else(|| {

@@ -15,8 +15,8 @@ use reqwest::StatusCode;
 use tokio::io::AsyncWriteExt;
 
 use super::certificate::PinnedCertificate;
-use super::digest::RunningSha256;
-use super::snapshot::{hash_file, Snapshot};
+use crate::digest::RunningSha256;
+use crate::driver::{hash_file, Snapshot};
 
 /// Connections tried for one download, each resuming the last.
 const ATTEMPTS: u32 = 6;

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::digest::TokenDigest;
+use crate::digest::TokenDigest;
 
 #[derive(Debug)]
 struct Export {

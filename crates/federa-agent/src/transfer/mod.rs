@@ -13,12 +13,10 @@
 //! certificate, and the export is made again.
 
 mod certificate;
-mod digest;
 mod download;
 mod exports;
 pub(crate) mod jobs;
 mod server;
-mod snapshot;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,11 +28,11 @@ use federa_client::api::switch_jobs::{
 use tokio::task::JoinHandle;
 
 use crate::config::TransferConfig;
+pub use crate::digest::sha256_hex;
 use crate::driver::{checked_service_id, Driver, DriverError, JobContext};
-pub use digest::sha256_hex;
+pub use crate::driver::{Snapshot, SnapshotWriter};
 use download::{staging_path, Download};
 use exports::Exports;
-pub use snapshot::{Snapshot, SnapshotWriter};
 
 /// This agent's side of switches: the exports it serves and the imports it
 /// receives.

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
-use super::digest::RunningSha256;
-use crate::driver::DriverError;
+use super::error::DriverError;
+use crate::digest::RunningSha256;
 
 /// How much of a file is held in memory at once while copying or hashing.
-pub(crate) const CHUNK_BYTES: usize = 64 * 1024;
+const CHUNK_BYTES: usize = 64 * 1024;
 
 /// A file of a service's data, complete, with its size and SHA-256.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,12 @@
 
 use serde_json::{Map, Value};
 
-use crate::transfer::{Snapshot, SnapshotWriter};
+mod error;
+mod snapshot;
+
+pub use error::DriverError;
+pub(crate) use snapshot::hash_file;
+pub use snapshot::{Snapshot, SnapshotWriter};
 
 /// What a driver needs to know to carry out one job.
 #[derive(Debug, Clone)]
@@ -36,18 +41,6 @@ impl Outcome {
             ..Outcome::default()
         }
     }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DriverError {
-    #[error("the action {0} is not supported by this driver")]
-    Unsupported(String),
-    #[error("invalid service properties: {0}")]
-    Properties(String),
-    /// The infrastructure refused or failed; the message goes to the
-    /// exchange, where the lifecycle may route it.
-    #[error("{0}")]
-    Failed(String),
 }
 
 /// One measurement for the exchange.
