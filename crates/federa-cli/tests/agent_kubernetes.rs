@@ -17,6 +17,7 @@ const FEDERA: &str = env!("CARGO_BIN_EXE_federa");
 const APPLICATION: &str = include_str!("../../../catalogue/kubernetes/container-application.json");
 const TENANT: &str = include_str!("../../../catalogue/kubernetes/tenant-namespace.json");
 const METRIC_TYPES: &str = include_str!("../../../catalogue/kubernetes/metric-types.json");
+const MANIFESTS: &str = "application/vnd.federa.kubernetes-manifests+json";
 
 fn kubeconfig() -> String {
     std::env::var("FEDERA_TEST_KUBECONFIG").expect(
@@ -78,6 +79,30 @@ async fn last_job_error(api: &Api, token: &str, service_id: &str) -> String {
         .filter_map(|job| job["errorMessage"].as_str())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A client of the API server a kubeconfig names (one cluster, a bearer
+/// token), its server URL and the token.
+fn cluster_of(kubeconfig: &str) -> (reqwest::Client, String, String) {
+    let field = |name: &str| {
+        kubeconfig
+            .lines()
+            .find_map(|line| line.trim().strip_prefix(name))
+            .unwrap()
+            .trim_matches('"')
+            .to_string()
+    };
+    let authority = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(field("certificate-authority-data: "))
+            .unwrap()
+    };
+    let cluster = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&authority).unwrap())
+        .build()
+        .unwrap();
+    (cluster, field("server: "), field("token: "))
 }
 
 #[tokio::test]
@@ -227,34 +252,10 @@ async fn a_tenant_kubeconfig_comes_back_sealed_and_works() {
         .await;
     assert_eq!(resolved.status, 200, "{:?}", resolved.body);
     let kubeconfig = resolved.body["value"].as_str().unwrap().to_string();
-    let token = kubeconfig
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("token: "))
-        .unwrap()
-        .trim_matches('"')
-        .to_string();
-    assert!(token.len() > 100, "a service account token");
 
     // It works against the API server, in its namespace only.
-    let field = |name: &str| {
-        kubeconfig
-            .lines()
-            .find_map(|line| line.trim().strip_prefix(name))
-            .unwrap()
-            .trim_matches('"')
-            .to_string()
-    };
-    let authority = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD
-            .decode(field("certificate-authority-data: "))
-            .unwrap()
-    };
-    let cluster = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&authority).unwrap())
-        .build()
-        .unwrap();
-    let server = field("server: ");
+    let (cluster, server, token) = cluster_of(&kubeconfig);
+    assert!(token.len() > 100, "a service account token");
     let pods_of = |namespace: String| {
         cluster
             .get(format!("{server}/api/v1/namespaces/{namespace}/pods"))
@@ -288,5 +289,158 @@ async fn a_tenant_kubeconfig_comes_back_sealed_and_works() {
     wait_status(api, &federation.consumer_token, &service_id, "Deleted").await;
     terminate(&agent);
     let _ = tokio::time::timeout(Duration::from_secs(30), agent.wait()).await;
+    exchange.terminate();
+}
+
+/// Publishes `provider`'s profile in `country` and an offering there whose
+/// exit terms let an application's objects go.
+async fn publish_exportable(api: &Api, federation: &Federation, provider: &str, country: &str) {
+    let region = format!("{}-1", country.to_lowercase());
+    api.provider_profile(provider, country, &region).await;
+    let offering = json!({"participantId": provider, "serviceTypeId": federation.service_type_id,
+                          "regions": [region], "price": {"hourly": "0.05"},
+                          "exitTerms": {"exportable": [{"name": "manifests", "format": MANIFESTS}]}});
+    let offered = api.post("/api/v1/offerings", ADMIN_TOKEN, &offering).await;
+    assert_eq!(offered.status, 201, "{:?}", offered.body);
+}
+
+async fn wait_stage(api: &Api, token: &str, path: &str, stage: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..1800 {
+        last = api.get(path, token).await.body;
+        if last["stage"] == stage {
+            return last;
+        }
+        assert!(
+            !["Failed", "Cancelled"].contains(&last["stage"].as_str().unwrap_or_default()),
+            "{last}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{path} never reached {stage}: {last}");
+}
+
+#[tokio::test]
+async fn a_container_application_switches_to_another_providers_cluster_through_the_exchange() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let service_type: Value = serde_json::from_str(APPLICATION).unwrap();
+    let federation = Federation::create_with(api, &service_type).await;
+    let target_provider = api.participant("Berlin Containers").await;
+    let target_agent = api
+        .post(
+            "/api/v1/agents",
+            ADMIN_TOKEN,
+            &json!({"name": "berlin", "providerId": target_provider, "agentTypeId": federation.agent_type_id}),
+        )
+        .await;
+    let target_agent_id = target_agent.body["id"].as_str().unwrap().to_string();
+    let target_agent_token = api.token("agent", Some(&target_agent_id)).await;
+    publish_exportable(api, &federation, &federation.provider_id, "FI").await;
+    publish_exportable(api, &federation, &target_provider, "DE").await;
+
+    let mut agents = Vec::new();
+    let mut dirs = Vec::new();
+    for (token, prefix) in [
+        (&federation.agent_token, "sa-"),
+        (&target_agent_token, "sb-"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_agent_config(dir.path(), api, token, prefix);
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str(&format!(
+            "\n[transfer]\ndir = \"{}\"\nlisten = \"127.0.0.1:0\"\n",
+            dir.path().join("transfers").display()
+        ));
+        std::fs::write(&config, text).unwrap();
+        agents.push(spawn_agent(FEDERA, &config, &dir.path().join("agent.log")));
+        dirs.push(dir);
+    }
+    for agent_id in [&federation.agent_id, &target_agent_id] {
+        let path = format!("/api/v1/agents/{agent_id}");
+        for _ in 0..600 {
+            if api.get(&path, ADMIN_TOKEN).await.body["status"] == "Connected" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    let consumer = &federation.consumer_token;
+    let ordered = api
+        .post(
+            "/api/v1/services",
+            consumer,
+            &json!({"name": "shop", "serviceTypeId": federation.service_type_id, "groupId": federation.group_id,
+                    "properties": {"image": "registry.example.eu/shop:7", "replicas": 2, "containerPort": 8080,
+                                   "env": {"MODE": "blue"}},
+                    "placement": {"countries": ["FI"]}}),
+        )
+        .await;
+    assert_eq!(ordered.status, 201, "{:?}", ordered.body);
+    let source_id = ordered.body["id"].as_str().unwrap().to_string();
+    wait_status(api, consumer, &source_id, "Started").await;
+
+    let switch = api
+        .post(
+            "/api/v1/switches",
+            consumer,
+            &json!({"serviceId": source_id, "target": {"countries": ["DE"]}}),
+        )
+        .await;
+    assert_eq!(switch.status, 201, "{:?}", switch.body);
+    let switch_path = format!("/api/v1/switches/{}", switch.body["id"].as_str().unwrap());
+    let cut_over = wait_stage(api, consumer, &switch_path, "Transitional").await;
+    assert_eq!(cut_over["exported"], cut_over["imported"]);
+    assert_eq!(cut_over["plan"]["format"], MANIFESTS, "{cut_over}");
+    let target_id = cut_over["targetServiceId"].as_str().unwrap().to_string();
+
+    // The target provider's namespace runs the application, Available.
+    let (cluster, server, token) = cluster_of(&std::fs::read_to_string(kubeconfig()).unwrap());
+    let deployment_of = |namespace: String| {
+        cluster
+            .get(format!(
+                "{server}/apis/apps/v1/namespaces/{namespace}/deployments/app"
+            ))
+            .bearer_auth(&token)
+            .send()
+    };
+    let moved: Value = deployment_of(format!("sb-{target_id}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let container = &moved["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["image"], "registry.example.eu/shop:7", "{moved}");
+    assert_eq!(container["env"], json!([{"name": "MODE", "value": "blue"}]));
+    assert_eq!(moved["spec"]["replicas"], 2);
+    assert_eq!(moved["status"]["availableReplicas"], 2, "{moved}");
+    assert_eq!(moved["metadata"]["labels"]["federa.io/owner"], "sb");
+
+    let confirmed = api
+        .post(
+            &format!("{switch_path}/confirm-erasure"),
+            consumer,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{:?}", confirmed.body);
+    wait_stage(api, consumer, &switch_path, "Completed").await;
+    wait_status(api, consumer, &source_id, "Erased").await;
+    let gone = cluster
+        .get(format!("{server}/api/v1/namespaces/sa-{source_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404, "the source's namespace is gone");
+
+    api.delete(&format!("/api/v1/services/{target_id}"), consumer)
+        .await;
+    wait_status(api, consumer, &target_id, "Deleted").await;
+    for agent in &agents {
+        terminate(agent);
+    }
     exchange.terminate();
 }
