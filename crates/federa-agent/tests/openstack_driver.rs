@@ -8,9 +8,10 @@
 use std::process::Command;
 
 use federa_agent::openstack::OpenStackDriver;
-use federa_agent::transfer::{Snapshot, Transfers};
+use federa_agent::transfer::Transfers;
 use federa_agent::{
-    Driver, JobContext, ObservedState, OpenStackConfig, Outcome, ServiceRecord, TransferConfig,
+    Driver, JobContext, ObservedState, OpenStackConfig, Outcome, ServiceRecord, Snapshot,
+    TransferConfig,
 };
 use federa_client::api::switch_jobs::ExportParams;
 use serde_json::{json, Map, Value};

@@ -31,9 +31,8 @@ use serde_json::json;
 use crate::config::KubernetesConfig;
 use crate::driver::{
     checked_service_id, Driver, DriverError, JobContext, MetricSample, Observation, Outcome,
-    ServiceRecord,
+    ServiceRecord, Snapshot, SnapshotWriter,
 };
-use crate::transfer::{Snapshot, SnapshotWriter};
 pub use cluster::Capacity;
 use properties::Product;
 

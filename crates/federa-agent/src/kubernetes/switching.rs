@@ -19,7 +19,7 @@ use super::objects::{self, APP};
 use super::properties::Product;
 use super::{api_error, KubernetesDriver};
 use crate::driver::DriverError;
-use crate::transfer::{Snapshot, SnapshotWriter};
+use crate::driver::{Snapshot, SnapshotWriter};
 
 /// Writes the application's objects into `into`, one at a time.
 pub async fn export(

@@ -19,7 +19,7 @@ use super::error::OpenStackError;
 use super::session::Session;
 use super::SERVICE_ID_KEY;
 use crate::driver::DriverError;
-use crate::transfer::SnapshotWriter;
+use crate::driver::SnapshotWriter;
 
 /// How much of an image is held in memory at once on its way.
 const CHUNK_BYTES: usize = 64 * 1024;

@@ -50,9 +50,8 @@ use serde_json::{json, Value};
 use crate::config::OpenStackConfig;
 use crate::driver::{
     checked_service_id, Driver, DriverError, JobContext, MetricSample, Observation, ObservedState,
-    Outcome, ServiceRecord,
+    Outcome, ServiceRecord, Snapshot, SnapshotWriter,
 };
-use crate::transfer::{Snapshot, SnapshotWriter};
 use compute::{Compute, Server};
 use session::Session;
 use spec::{choose_flavor, flavor_request, ServerSpec};

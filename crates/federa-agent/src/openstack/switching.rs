@@ -25,7 +25,7 @@ use serde_json::json;
 use super::images::{Image, Images};
 use super::{OpenStackDriver, SERVICE_ID_KEY};
 use crate::driver::{DriverError, JobContext};
-use crate::transfer::{Snapshot, SnapshotWriter};
+use crate::driver::{Snapshot, SnapshotWriter};
 
 /// The disk formats a server's disk moves in, as Glance names them and as
 /// media types.
