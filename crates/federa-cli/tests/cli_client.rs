@@ -185,6 +185,58 @@ async fn a_service_is_created_started_stopped_and_deleted_from_the_command_line(
     exchange.terminate();
 }
 
+/// With no agent running, an order's job stays Pending: `--wait` gives up
+/// at its timeout with exit 5 and says what it waited on, and the job is
+/// still there for an agent to take.
+#[tokio::test]
+async fn waiting_on_a_job_no_agent_takes_gives_up_at_the_timeout() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let website = json!({
+        "name": "Static website",
+        "propertySchema": {"properties": {"content": {"type": "string", "required": true}}},
+        "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
+    });
+    let federation = Federation::create_with(api, &website).await;
+    let (url, token) = (api.base.as_str(), federation.consumer_token.as_str());
+    let order = |timeout: &'static [&'static str]| {
+        let group = federation.group_id.clone();
+        async move {
+            let mut words = vec![
+                "services",
+                "create",
+                "--name",
+                "unattended",
+                "--type",
+                "static website",
+                "--group",
+                group.as_str(),
+                "--prop",
+                "content=<p>waiting</p>",
+                "--wait",
+            ];
+            words.extend_from_slice(timeout);
+            federa(url, token, &words).await
+        }
+    };
+
+    let gave_up = order(&["--wait-timeout", "1"]).await;
+    assert_eq!(gave_up.status.code(), Some(5), "{}", stderr(&gave_up));
+    assert!(
+        stderr(&gave_up).contains("gave up waiting after 1 s: create is still Pending"),
+        "{}",
+        stderr(&gave_up)
+    );
+    let jobs = api
+        .get("/api/v1/jobs?action=create&status=Pending", token)
+        .await;
+    assert_eq!(jobs.body["totalItems"], 1, "{}", jobs.body);
+
+    let bad = order(&["--wait-timeout=soon"]).await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    exchange.terminate();
+}
+
 #[tokio::test]
 async fn errors_name_the_field_and_exit_codes_tell_what_went_wrong() {
     let exchange = Exchange::start(FEDERA, 60).await;

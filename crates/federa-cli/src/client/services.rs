@@ -22,12 +22,22 @@ use super::{
 pub const SERVICE_ACTIONS_HELP: &str = "Lifecycle actions:
   federa services start ID [--wait] [-o FORMAT]   start a Stopped service
   federa services stop ID [--wait] [-o FORMAT]    stop a Started one
-  federa services ACTION ID [--wait]              any other action its type's lifecycle names";
+  federa services ACTION ID [--wait]              any other action its type's lifecycle names
+  --wait-timeout SECONDS                          how long --wait follows a job (default 900)";
+
+/// How long `--wait` follows a job unless told otherwise: long enough for a
+/// VM on a slow cloud, short enough that a job no agent takes (its agent
+/// down, say) does not hold a script for ever.
+const DEFAULT_WAIT_SECONDS: u64 = 900;
 
 #[derive(Args)]
 pub struct ServicesArgs {
     #[command(subcommand)]
     verb: ServiceVerb,
+    /// With --wait: seconds to follow the job before giving up (exit 5);
+    /// the job itself goes on.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = DEFAULT_WAIT_SECONDS)]
+    wait_timeout: u64,
 }
 
 #[derive(Subcommand)]
@@ -115,6 +125,7 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
         }
     }
     let client = connect(connection)?;
+    let mut wait_timeout = Duration::from_secs(args.wait_timeout);
     let mut output_override = None;
     // The placement that chose the provider of a service just ordered.
     let mut placed: Option<PlacementRes> = None;
@@ -166,7 +177,7 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
             }
             if start {
                 // The lifecycle takes the next action once create is done.
-                wait_for_job(&client, &id).await?;
+                wait_for_job(&client, &id, wait_timeout).await?;
                 client.act_on_service(created.service.id, "start").await?;
             }
             (id, wait)
@@ -203,11 +214,14 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
             if let Some(format) = action.output {
                 output_override = Some(format);
             }
+            if let Some(seconds) = action.wait_timeout {
+                wait_timeout = Duration::from_secs(seconds);
+            }
             (action.id, action.wait)
         }
     };
     if wait {
-        wait_for_job(&client, &id).await?;
+        wait_for_job(&client, &id, wait_timeout).await?;
     }
     let service: Sent<ServiceRes> = client.get(&format!("/services/{id}")).await?.into_json()?;
     let mut connection = connection.clone();
@@ -241,6 +255,9 @@ struct ActionWords {
     name: String,
     id: String,
     wait: bool,
+    /// `--wait-timeout` given after the action's words, which clap does
+    /// not read.
+    wait_timeout: Option<u64>,
     output: Option<super::Format>,
 }
 
@@ -253,12 +270,22 @@ impl ActionWords {
             name: name.clone(),
             id: String::new(),
             wait: false,
+            wait_timeout: None,
             output: None,
         };
         let mut rest = rest.iter();
         while let Some(word) = rest.next() {
             match word.as_str() {
                 "--wait" => parsed.wait = true,
+                "--wait-timeout" => {
+                    let value = rest
+                        .next()
+                        .ok_or_else(|| usage(format!("{word} needs a value")))?;
+                    parsed.wait_timeout = Some(seconds(value)?);
+                }
+                other if other.starts_with("--wait-timeout=") => {
+                    parsed.wait_timeout = Some(seconds(&other["--wait-timeout=".len()..])?);
+                }
                 "-o" | "--output" => {
                     let value = rest
                         .next()
@@ -282,10 +309,18 @@ impl ActionWords {
     }
 }
 
-/// Follows the service's newest job until it completes (or fails: exit 4).
-async fn wait_for_job(client: &Client, service_id: &str) -> Outcome {
+fn seconds(value: &str) -> Result<u64, Failure> {
+    value
+        .parse()
+        .map_err(|_| usage(format!("--wait-timeout takes whole seconds, not {value:?}")))
+}
+
+/// Follows the service's newest job until it completes (or fails: exit 4),
+/// giving up after `timeout` (exit 5) with the job left to go on.
+async fn wait_for_job(client: &Client, service_id: &str, timeout: Duration) -> Outcome {
     let spinner = std::io::stderr().is_terminal();
     let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    let deadline = tokio::time::Instant::now() + timeout;
     for tick in 0.. {
         let newest = client
             .jobs(&format!(
@@ -316,6 +351,20 @@ async fn wait_for_job(client: &Client, service_id: &str) -> Outcome {
                 return Err(Failure {
                     code: 4,
                     message: format!("{action} failed: {message}"),
+                });
+            }
+            status if tokio::time::Instant::now() >= deadline => {
+                if spinner {
+                    eprint!("\r\x1b[2K");
+                }
+                let status = status.map_or("Pending", |status| status.as_str());
+                return Err(Failure {
+                    code: 5,
+                    message: format!(
+                        "gave up waiting after {} s: {action} is still {status}; it goes on \
+                         (is the provider's agent Connected? federa agents list)",
+                        timeout.as_secs()
+                    ),
                 });
             }
             status if spinner => {
