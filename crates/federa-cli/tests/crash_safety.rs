@@ -202,7 +202,13 @@ async fn acknowledged_work_survives_repeated_sigkill() {
                 ADMIN_TOKEN,
             )
             .await;
-        for event in events.body["items"].as_array().unwrap() {
+        let items = events.body["items"].as_array().unwrap_or_else(|| {
+            panic!(
+                "events page {page} after the restarts: {} {}",
+                events.status, events.body
+            )
+        });
+        for event in items {
             sequences.push(event["sequenceNumber"].as_i64().unwrap());
             if event["type"] == "job.completed" {
                 *completions
