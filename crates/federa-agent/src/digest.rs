@@ -51,6 +51,24 @@ impl TokenDigest {
     }
 }
 
+/// Kept on disk as lowercase hex: the digest, which does not give the
+/// token back.
+impl serde::Serialize for TokenDigest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&hex::encode(self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TokenDigest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let mut digest = [0; 32];
+        hex::decode_to_slice(&text, &mut digest)
+            .map_err(|_| serde::de::Error::custom("a token digest is 64 hex digits"))?;
+        Ok(TokenDigest(digest))
+    }
+}
+
 impl std::fmt::Debug for TokenDigest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("TokenDigest(..)")
@@ -80,5 +98,10 @@ mod tests {
         assert!(!digest.matches("s3cre"));
         assert!(!digest.matches(""));
         assert_eq!(format!("{digest:?}"), "TokenDigest(..)");
+        let kept = serde_json::to_string(&digest).unwrap();
+        assert!(!kept.contains("s3cret"), "{kept}");
+        let read: TokenDigest = serde_json::from_str(&kept).unwrap();
+        assert!(read.matches("s3cret"));
+        assert!(serde_json::from_str::<TokenDigest>("\"abc\"").is_err());
     }
 }

@@ -3,6 +3,7 @@
 //! transfer over loopback, import at the target, erase at the source. The
 //! stores are real child processes with their own data directories.
 
+mod store_file;
 mod transfer_sides;
 
 use std::sync::{Arc, Mutex};
@@ -11,9 +12,10 @@ use std::time::{Duration, Instant};
 use federa_agent::process::ProcessDriver;
 use federa_agent::transfer::sha256_hex;
 use federa_agent::Driver;
+use store_file::write_store_file;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use transfer_sides::{any_certificate_client, export_file, job, write_store_data, Side};
+use transfer_sides::{any_certificate_client, export_file, job, Side};
 use uuid::Uuid;
 
 const KEYS: usize = 10_000;
@@ -138,7 +140,7 @@ async fn a_corrupted_transfer_is_caught_by_its_checksum_and_the_target_is_untouc
     let source = Side::new([24600, 24609]).await;
     let target = Side::new([24610, 24619]).await;
     let store = source.create_store().await;
-    write_store_data(&source.data_file(&store), 100, 100);
+    write_store_file(&source.data_file(&store), 100, 100);
     let switch_id = Uuid::new_v4();
     let exported = source.export(&store, switch_id, "token").await;
     // One byte of a value changes after the export was hashed.
@@ -232,7 +234,7 @@ async fn a_broken_download_resumes_with_the_rest_only() {
     let source = Side::new([24620, 24629]).await;
     let target = Side::new([24630, 24639]).await;
     let store = source.create_store().await;
-    write_store_data(&source.data_file(&store), 1000, 8 * 1024);
+    write_store_file(&source.data_file(&store), 1000, 8 * 1024);
     let switch_id = Uuid::new_v4();
     let mut exported = source.export(&store, switch_id, "token").await;
     let size = exported.source.size_bytes;
@@ -276,7 +278,7 @@ async fn a_wrong_token_a_spent_token_an_expired_token_and_a_wrong_certificate_ar
     let source = Side::with_expiry([24640, 24649], 2).await;
     let target = Side::new([24650, 24659]).await;
     let store = source.create_store().await;
-    write_store_data(&source.data_file(&store), 10, 10);
+    write_store_file(&source.data_file(&store), 10, 10);
     let switch_id = Uuid::new_v4();
     let exported = source.export(&store, switch_id, "the-token").await;
     let knock = |token: &'static str| {

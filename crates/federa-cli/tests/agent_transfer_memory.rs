@@ -3,35 +3,27 @@
 //! time. Alone in its test binary, so the process's peak memory is the
 //! transfer's.
 
+mod store_file;
 mod transfer_sides;
 
 use std::time::Instant;
 
-use transfer_sides::{write_store_data, Side};
+use federa_testkit::processes::peak_resident_bytes;
+use store_file::write_store_file;
+use transfer_sides::Side;
 use uuid::Uuid;
 
 /// 256 keys of 1 MiB each.
 const KEYS: usize = 256;
 const VALUE_BYTES: usize = 1 << 20;
 
-fn peak_resident_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .unwrap();
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
-
 #[tokio::test]
 async fn a_quarter_gibibyte_moves_while_the_agents_stay_far_below_its_size() {
     let source = Side::new([24700, 24709]).await;
     let target = Side::new([24710, 24719]).await;
     let store = source.create_store().await;
-    write_store_data(&source.data_file(&store), KEYS, VALUE_BYTES);
-    let size = std::fs::metadata(source.data_file(&store)).unwrap().len();
-    let before = peak_resident_bytes();
+    let (size, _) = write_store_file(&source.data_file(&store), KEYS, VALUE_BYTES);
+    let before = peak_resident_bytes(std::process::id());
 
     let started = Instant::now();
     let switch_id = Uuid::new_v4();
@@ -42,7 +34,7 @@ async fn a_quarter_gibibyte_moves_while_the_agents_stay_far_below_its_size() {
         .import(&moved, switch_id, &exported, "token")
         .await
         .unwrap();
-    let peak = peak_resident_bytes();
+    let peak = peak_resident_bytes(std::process::id());
     eprintln!(
         "{size} bytes: exported in {exported_in:?}, transferred, verified and imported in {:?}; \
          peak resident memory {} MiB before, {} MiB after",

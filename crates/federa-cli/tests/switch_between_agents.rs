@@ -5,71 +5,13 @@
 //! read back from the target; the source's process and data are gone after
 //! the erasure; and the invoice bills the source until the cut-over only.
 
-use std::time::Duration;
+mod switching;
 
-use federa_testkit::processes::{
-    act, agent_config, processes_mentioning, spawn_agent, terminate, wait_for, Exchange, KillOnDrop,
-};
-use federa_testkit::{Federation, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
+use federa_testkit::processes::{act, processes_mentioning, terminate, wait_for};
 use serde_json::{json, Value};
-
-const FEDERA: &str = env!("CARGO_BIN_EXE_federa");
+use switching::{wait_for_stage, Switching};
 
 const KEYS: usize = 10_000;
-
-fn kv_type() -> Value {
-    json!({
-        "name": "Key-value store",
-        "propertySchema": {"properties": {"program": {"type": "string"}}},
-        "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
-    })
-}
-
-/// One provider's side: its agent running as a process with a transfer
-/// listener, under `dir`.
-struct Side {
-    dir: tempfile::TempDir,
-    agent: tokio::process::Child,
-}
-
-fn start_agent(base: &str, token: &str, ports: [u16; 2]) -> Side {
-    let dir = tempfile::tempdir().unwrap();
-    let config = agent_config(dir.path(), base, token, ports);
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(&format!(
-        "\n[transfer]\ndir = \"{}\"\nlisten = \"127.0.0.1:0\"\n",
-        dir.path().join("transfers").display()
-    ));
-    std::fs::write(&config, text).unwrap();
-    let agent = spawn_agent(FEDERA, &config, &dir.path().join("agent.log"));
-    Side { dir, agent }
-}
-
-/// Publishes `provider`'s profile in `country` and an offering there whose
-/// exit terms let a store's data go as JSON.
-async fn publish(
-    api: &federa_testkit::Api,
-    federation: &Federation,
-    provider: &str,
-    country: &str,
-) {
-    let region = format!("{}-1", country.to_lowercase());
-    api.provider_profile(provider, country, &region).await;
-    let offering = api
-        .post(
-            "/api/v1/offerings",
-            ADMIN_TOKEN,
-            &json!({
-                "participantId": provider,
-                "serviceTypeId": federation.service_type_id,
-                "regions": [region],
-                "price": {"hourly": "3600"},
-                "exitTerms": {"exportable": [{"name": "data", "format": "application/json"}]},
-            }),
-        )
-        .await;
-    assert_eq!(offering.status, 201, "{:?}", offering.body);
-}
 
 /// Running hours billed to `service_id` in `invoice`.
 fn billed_hours(invoice: &Value, service_id: &str) -> f64 {
@@ -93,69 +35,15 @@ fn billed_hours(invoice: &Value, service_id: &str) -> f64 {
     hours
 }
 
-async fn wait_for_stage(api: &federa_testkit::Api, token: &str, path: &str, stage: &str) -> Value {
-    for _ in 0..1200 {
-        let read = api.get(path, token).await;
-        if read.body["stage"] == stage {
-            return read.body;
-        }
-        assert!(
-            !["Failed", "Cancelled"].contains(&read.body["stage"].as_str().unwrap_or_default()),
-            "{:?}",
-            read.body
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{path} never reached {stage}");
-}
-
 #[tokio::test]
 async fn a_key_value_store_switches_country_with_every_key_and_its_source_is_erased() {
-    let exchange = Exchange::start(FEDERA, 60).await;
-    let api = &exchange.api;
-    let federation = Federation::create_with(api, &kv_type()).await;
-    let target_provider = api.participant("Berlin Cloud").await;
-    let target_agent = api
-        .post(
-            "/api/v1/agents",
-            ADMIN_TOKEN,
-            &json!({"name": "berlin", "providerId": target_provider, "agentTypeId": federation.agent_type_id}),
-        )
-        .await;
-    let target_agent_id = target_agent.body["id"].as_str().unwrap().to_string();
-    let target_agent_token = api.token("agent", Some(&target_agent_id)).await;
-    publish(api, &federation, &federation.provider_id, "FI").await;
-    publish(api, &federation, &target_provider, "DE").await;
+    let switching = Switching::start([[24700, 24749], [24750, 24799]], "127.0.0.1:0").await;
+    let (api, federation) = (switching.api(), &switching.federation);
+    let (source, target) = (&switching.source, &switching.target);
 
-    let source = start_agent(&api.base, &federation.agent_token, [24700, 24749]);
-    let target = start_agent(&api.base, &target_agent_token, [24750, 24799]);
-    let _cleanup = [
-        KillOnDrop(source.dir.path().to_path_buf()),
-        KillOnDrop(target.dir.path().to_path_buf()),
-    ];
-    let admin = ADMIN_TOKEN;
-    for agent_id in [&federation.agent_id, &target_agent_id] {
-        wait_for(
-            api,
-            admin,
-            &format!("/api/v1/agents/{agent_id}"),
-            "status",
-            "Connected",
-        )
-        .await;
-    }
-
-    let order = json!({"name": "orders", "serviceTypeId": federation.service_type_id, "groupId": federation.group_id,
-                       "properties": {"program": "kv-store"}, "placement": {"countries": ["FI"]}});
-    let created = api
-        .post("/api/v1/services", &federation.consumer_token, &order)
-        .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    let source_id = created.body["id"].as_str().unwrap().to_string();
-    let source_path = format!("/api/v1/services/{source_id}");
-    let consumer = &federation.consumer_token;
-    wait_for(api, consumer, &source_path, "status", "Stopped").await;
-    act(api, &federation, &source_path, "start").await;
+    let (source_id, source_path) = switching.order_store().await;
+    let consumer = switching.consumer();
+    act(api, federation, &source_path, "start").await;
     let started = wait_for(api, consumer, &source_path, "status", "Started").await;
     let source_url = started["agentInstanceData"]["url"]
         .as_str()
@@ -172,16 +60,7 @@ async fn a_key_value_store_switches_country_with_every_key_and_its_source_is_era
         assert_eq!(stored.status(), 204, "key {i}");
     }
 
-    let switch = api
-        .post(
-            "/api/v1/switches",
-            consumer,
-            &json!({"serviceId": source_id, "target": {"countries": ["DE"]}}),
-        )
-        .await;
-    assert_eq!(switch.status, 201, "{:?}", switch.body);
-    assert_eq!(switch.body["targetProviderId"], target_provider.as_str());
-    let switch_path = format!("/api/v1/switches/{}", switch.body["id"].as_str().unwrap());
+    let (_, switch_path) = switching.switch_to_germany(&source_id).await;
     let cut_over = wait_for_stage(api, consumer, &switch_path, "Transitional").await;
     assert_eq!(cut_over["exported"], cut_over["imported"]);
     let size = cut_over["imported"]["sizeBytes"].as_u64().unwrap();
@@ -192,7 +71,7 @@ async fn a_key_value_store_switches_country_with_every_key_and_its_source_is_era
         "/api/v1/services/{}",
         cut_over["targetServiceId"].as_str().unwrap()
     );
-    act(api, &federation, &target_path, "start").await;
+    act(api, federation, &target_path, "start").await;
     let target_service = wait_for(api, consumer, &target_path, "status", "Started").await;
     let target_url = target_service["agentInstanceData"]["url"].as_str().unwrap();
     assert_ne!(target_url, source_url);
@@ -217,7 +96,7 @@ async fn a_key_value_store_switches_country_with_every_key_and_its_source_is_era
     assert_eq!(confirmed.status, 200, "{:?}", confirmed.body);
     let done = wait_for_stage(api, consumer, &switch_path, "Completed").await;
     wait_for(api, consumer, &source_path, "status", "Erased").await;
-    let source_dir = source.dir.path().join("work/services").join(&source_id);
+    let source_dir = source.service_dir(&source_id);
     assert!(!source_dir.exists(), "the source's data is gone");
     assert!(
         processes_mentioning(&source_dir.display().to_string()).is_empty(),

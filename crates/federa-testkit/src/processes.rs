@@ -208,6 +208,17 @@ pub fn spawn_agent(binary: &str, config: &Path, log: &Path) -> Child {
         .unwrap()
 }
 
+/// The peak resident memory (`VmHWM`) process `pid` reached, in bytes.
+pub fn peak_resident_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("VmHWM:"))
+        .unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
 /// Processes whose command line mentions `needle`.
 pub fn processes_mentioning(needle: &str) -> Vec<u32> {
     std::fs::read_dir("/proc")

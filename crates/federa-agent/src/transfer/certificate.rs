@@ -1,7 +1,8 @@
-//! The transfer channel's certificates: a fresh self-signed one for the
-//! source agent, named to the target by its SHA-256, and the verifier with
+//! The transfer channel's certificates: a self-signed one for the source
+//! agent, kept across its restarts and named to the target by its SHA-256, and the verifier with
 //! which the target accepts exactly that certificate and no other.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -25,25 +26,60 @@ pub struct ServingCertificate {
 }
 
 impl ServingCertificate {
-    /// A new key and self-signed certificate for `host`; nothing of it is
-    /// written to disk, so each start of the agent has its own.
-    pub fn generate(host: &str) -> anyhow::Result<ServingCertificate> {
-        let generated = rcgen::generate_simple_self_signed(vec![host.to_string()])?;
-        let der: CertificateDer<'static> = generated.cert.der().clone();
+    /// The key and self-signed certificate kept in `dir`, made for `host`
+    /// on the first start. Kept so that a restarted agent still holds the
+    /// certificate its targets pinned and they resume their downloads; the
+    /// key file is readable by this agent's user only.
+    pub fn load_or_generate(dir: &Path, host: &str) -> anyhow::Result<ServingCertificate> {
+        let (certificate_path, key_path) = (dir.join(CERTIFICATE_FILE), dir.join(KEY_FILE));
+        let (der, key) = match (std::fs::read(&certificate_path), std::fs::read(&key_path)) {
+            (Ok(der), Ok(key)) => (der, key),
+            _ => {
+                let generated = rcgen::generate_simple_self_signed(vec![host.to_string()])?;
+                let der = generated.cert.der().to_vec();
+                let key = generated.signing_key.serialize_der();
+                write_private(&key_path, &key)?;
+                write_private(&certificate_path, &der)?;
+                (der, key)
+            }
+        };
         let sha256 = sha256_hex(&der);
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-            generated.signing_key.serialize_der(),
-        ));
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key));
         let mut config = rustls::ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
-            .with_single_cert(vec![der], key)?;
+            .with_single_cert(vec![CertificateDer::from(der)], key)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "the serving key and certificate in {} do not load: {e}",
+                    dir.display()
+                )
+            })?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(ServingCertificate {
             config: Arc::new(config),
             sha256,
         })
     }
+}
+
+const CERTIFICATE_FILE: &str = "serving-certificate.der";
+const KEY_FILE: &str = "serving-key.der";
+
+/// Writes `bytes` whole (a temporary file renamed) with mode 0600.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let temporary = path.with_extension("tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
 }
 
 /// Accepts the one certificate whose SHA-256 is pinned, whatever its name
@@ -127,5 +163,35 @@ impl ServerCertVerifier for PinnedCertificate {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_serving_certificate_is_kept_across_starts_with_its_key_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = ServingCertificate::load_or_generate(dir.path(), "127.0.0.1").unwrap();
+        let again = ServingCertificate::load_or_generate(dir.path(), "127.0.0.1").unwrap();
+        assert_eq!(first.sha256, again.sha256);
+        let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+
+        let elsewhere = tempfile::tempdir().unwrap();
+        let other = ServingCertificate::load_or_generate(elsewhere.path(), "127.0.0.1").unwrap();
+        assert_ne!(first.sha256, other.sha256);
+
+        std::fs::write(dir.path().join(KEY_FILE), b"not a key").unwrap();
+        let error = ServingCertificate::load_or_generate(dir.path(), "127.0.0.1")
+            .err()
+            .expect("a broken key is refused")
+            .to_string();
+        assert!(error.contains("do not load"), "{error}");
     }
 }

@@ -18,8 +18,10 @@ use super::certificate::PinnedCertificate;
 use crate::digest::RunningSha256;
 use crate::driver::{hash_file, Snapshot};
 
-/// Connections tried for one download, each resuming the last.
-const ATTEMPTS: u32 = 6;
+/// Connections in a row that may break off without bringing a byte, each
+/// resuming the last; with the growing pause between them, about 11 s in
+/// which a source agent may restart.
+const ATTEMPTS: u32 = 10;
 /// How long one connection may stay silent.
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -39,7 +41,7 @@ pub enum DownloadError {
         expected_bytes: u64,
         expected_sha256: String,
     },
-    #[error("the transfer failed after {ATTEMPTS} attempts: {0}")]
+    #[error("the transfer failed after {ATTEMPTS} attempts in a row brought nothing: {0}")]
     Broken(String),
     #[error("cannot keep the transfer: {0}")]
     Io(#[from] std::io::Error),
@@ -94,14 +96,16 @@ impl<'a> Download<'a> {
             self.restart(&mut sha256, &mut have).await?;
         }
         let mut last_error = String::new();
-        for attempt in 1..=ATTEMPTS {
-            if have == self.source.size_bytes {
-                break;
-            }
+        let mut attempt = 0;
+        while have < self.source.size_bytes && attempt < ATTEMPTS {
+            let before = have;
             match self.fetch_rest(&mut sha256, &mut have).await {
                 Ok(()) => {}
                 Err(Fetch::Fatal(error)) => return Err(error),
                 Err(Fetch::Retry(message)) => {
+                    // A connection that brought bytes starts the count
+                    // anew: a long transfer over a poor link goes on.
+                    attempt = if have > before { 1 } else { attempt + 1 };
                     tracing::warn!(attempt, have, %message, "a transfer broke off; resuming");
                     last_error = message;
                     tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;

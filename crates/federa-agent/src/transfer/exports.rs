@@ -2,17 +2,22 @@
 //! lets a target fetch it. A transfer token is kept only as its SHA-256;
 //! it is refused once it expired, once the target said it received the
 //! whole file, and once the service was erased.
+//!
+//! Each offer is also written beside its file (`<switch>.offer.json`), so
+//! that an agent killed mid-transfer serves it again once restarted.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::digest::TokenDigest;
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Export {
     service_id: String,
     path: PathBuf,
@@ -35,9 +40,56 @@ pub struct Exports {
     by_switch: Mutex<HashMap<Uuid, Export>>,
 }
 
+const OFFER_SUFFIX: &str = ".offer.json";
+
 impl Exports {
+    /// The offers kept under `root` (one directory per service) that are
+    /// still open: neither received, expired, nor missing their file.
+    pub fn load(root: PathBuf) -> std::io::Result<Exports> {
+        let exports = Exports::default();
+        let services = match std::fs::read_dir(&root) {
+            Ok(services) => services,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(exports),
+            Err(e) => return Err(e),
+        };
+        let now = Utc::now();
+        let mut entries = exports.entries();
+        for service in services.flatten() {
+            let Ok(files) = std::fs::read_dir(service.path()) else {
+                continue;
+            };
+            for file in files.flatten() {
+                let name = file.file_name().to_string_lossy().into_owned();
+                let Some(switch_id) = name
+                    .strip_suffix(OFFER_SUFFIX)
+                    .and_then(|id| Uuid::parse_str(id).ok())
+                else {
+                    continue;
+                };
+                let export = std::fs::read(file.path())
+                    .ok()
+                    .and_then(|bytes| serde_json::from_slice::<Export>(&bytes).ok());
+                match export {
+                    Some(export)
+                        if !export.received && now < export.expires_at && export.path.exists() =>
+                    {
+                        tracing::info!(switch = %switch_id, "serving a kept export again");
+                        entries.insert(switch_id, export);
+                    }
+                    Some(_) => {}
+                    None => {
+                        tracing::warn!(path = %file.path().display(), "an export offer does not read; not serving it")
+                    }
+                }
+            }
+        }
+        drop(entries);
+        Ok(exports)
+    }
+
     /// Serves `path` for `switch_id` to the holder of `token` until
-    /// `expires_at`, replacing an earlier export of that switch.
+    /// `expires_at`, replacing an earlier export of that switch; the offer
+    /// is kept beside `path` before it is served.
     pub fn offer(
         &self,
         switch_id: Uuid,
@@ -45,7 +97,7 @@ impl Exports {
         path: PathBuf,
         token: &str,
         expires_at: DateTime<Utc>,
-    ) {
+    ) -> std::io::Result<()> {
         let export = Export {
             service_id: service_id.to_string(),
             path,
@@ -53,7 +105,9 @@ impl Exports {
             expires_at,
             received: false,
         };
+        keep(switch_id, &export)?;
         self.entries().insert(switch_id, export);
+        Ok(())
     }
 
     /// The file of the export, if `presented` may fetch it at `now`.
@@ -75,7 +129,8 @@ impl Exports {
         Ok(export.path.clone())
     }
 
-    /// The target has the whole file: its token is spent.
+    /// The target has the whole file: its token is spent, here and in the
+    /// kept offer.
     pub fn received(
         &self,
         switch_id: Uuid,
@@ -85,6 +140,10 @@ impl Exports {
         self.authorize(switch_id, presented, now)?;
         if let Some(export) = self.entries().get_mut(&switch_id) {
             export.received = true;
+            if let Err(error) = keep(switch_id, export) {
+                // Served again after a restart only until it expires.
+                tracing::warn!(switch = %switch_id, %error, "cannot record that the export was received");
+            }
         }
         Ok(())
     }
@@ -104,20 +163,32 @@ impl Exports {
     }
 }
 
+/// Writes the offer of `switch_id` beside its file, whole.
+fn keep(switch_id: Uuid, export: &Export) -> std::io::Result<()> {
+    let dir = export.path.parent().unwrap_or(Path::new("."));
+    let path = dir.join(format!("{switch_id}{OFFER_SUFFIX}"));
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, serde_json::to_vec(export)?)?;
+    std::fs::rename(&temporary, &path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_token_is_refused_when_wrong_spent_expired_or_withdrawn() {
+        let dir = tempfile::tempdir().unwrap();
         let exports = Exports::default();
         let switch = Uuid::new_v4();
         let now = Utc::now();
         let later = now + chrono::Duration::hours(1);
-        exports.offer(switch, "svc", PathBuf::from("/x"), "right", later);
+        exports
+            .offer(switch, "svc", dir.path().join("x"), "right", later)
+            .unwrap();
         assert_eq!(
             exports.authorize(switch, Some("right"), now),
-            Ok(PathBuf::from("/x"))
+            Ok(dir.path().join("x"))
         );
         assert_eq!(
             exports.authorize(switch, Some("wrong"), now),
@@ -141,10 +212,59 @@ mod tests {
             Err(Refusal::Spent)
         );
 
-        exports.offer(switch, "svc", PathBuf::from("/y"), "again", later);
+        exports
+            .offer(switch, "svc", dir.path().join("y"), "again", later)
+            .unwrap();
         exports.withdraw_service("svc");
         assert_eq!(
             exports.authorize(switch, Some("again"), now),
+            Err(Refusal::Unauthenticated)
+        );
+    }
+
+    #[test]
+    fn an_open_offer_is_served_again_after_a_restart_and_a_received_one_is_not() {
+        let root = tempfile::tempdir().unwrap();
+        let service_dir = root.path().join("svc");
+        std::fs::create_dir_all(&service_dir).unwrap();
+        let later = Utc::now() + chrono::Duration::hours(1);
+        let (open, received, expired) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let exports = Exports::default();
+        for (switch, expires_at) in [
+            (open, later),
+            (received, later),
+            (expired, Utc::now() + chrono::Duration::milliseconds(1)),
+        ] {
+            let file = service_dir.join(format!("{switch}.json"));
+            std::fs::write(&file, b"{}").unwrap();
+            exports
+                .offer(switch, "svc", file, &switch.to_string(), expires_at)
+                .unwrap();
+        }
+        exports
+            .received(received, Some(&received.to_string()), Utc::now())
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+
+        let restarted = Exports::load(root.path().to_path_buf()).unwrap();
+        let now = Utc::now();
+        assert_eq!(
+            restarted.authorize(open, Some(&open.to_string()), now),
+            Ok(service_dir.join(format!("{open}.json")))
+        );
+        assert_eq!(
+            restarted.authorize(open, Some("wrong"), now),
+            Err(Refusal::Unauthenticated)
+        );
+        for gone in [received, expired] {
+            assert_eq!(
+                restarted.authorize(gone, Some(&gone.to_string()), now),
+                Err(Refusal::Unauthenticated)
+            );
+        }
+        let nothing = Exports::load(root.path().join("absent")).unwrap();
+        assert_eq!(
+            nothing.authorize(open, Some(&open.to_string()), now),
             Err(Refusal::Unauthenticated)
         );
     }

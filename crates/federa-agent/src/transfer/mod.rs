@@ -8,9 +8,13 @@
 //! at start, whose SHA-256 the export reports and the target pins; the
 //! target presents the switch's transfer token, of which the source keeps
 //! only the SHA-256, and which it refuses once expired, once the target
-//! acknowledged the whole file, or once the service was erased. An export
-//! lives as long as this agent runs: a restarted agent has a new
-//! certificate, and the export is made again.
+//! acknowledged the whole file, or once the service was erased.
+//!
+//! The serving key and certificate and each export's offer (its file, the
+//! token's SHA-256, its expiry) are kept under the transfer `dir`, so an
+//! agent killed and restarted serves the same exports under the same
+//! certificate: with a fixed `listen` address, a target's interrupted
+//! download resumes where it broke off.
 
 mod certificate;
 mod download;
@@ -28,7 +32,7 @@ use federa_client::api::switch_jobs::{
 use tokio::task::JoinHandle;
 
 use crate::config::TransferConfig;
-pub use crate::digest::sha256_hex;
+pub use crate::digest::{sha256_hex, RunningSha256};
 use crate::driver::{checked_service_id, Driver, DriverError, JobContext};
 pub use crate::driver::{Snapshot, SnapshotWriter};
 use download::{staging_path, Download};
@@ -62,7 +66,7 @@ impl Transfers {
     /// exports there with a new certificate.
     pub async fn start(config: &TransferConfig) -> anyhow::Result<Transfers> {
         std::fs::create_dir_all(&config.dir)?;
-        let exports = Arc::new(Exports::default());
+        let exports = Arc::new(Exports::load(config.dir.join("exports"))?);
         let serving = match config.listen {
             None => None,
             Some(listen) => {
@@ -78,7 +82,8 @@ impl Transfers {
                     .ok()
                     .and_then(|url| url.host_str().map(str::to_string))
                     .ok_or_else(|| anyhow::anyhow!("public_url {public_url:?} is not a URL"))?;
-                let certificate = certificate::ServingCertificate::generate(&host)?;
+                let certificate =
+                    certificate::ServingCertificate::load_or_generate(&config.dir, &host)?;
                 tracing::info!(%bound, %public_url, certificate_sha256 = %certificate.sha256, "serving exports");
                 let task =
                     tokio::spawn(server::serve(listener, certificate.config, exports.clone()));
@@ -121,13 +126,15 @@ impl Transfers {
         }
         let snapshot = writer.finish().await?;
         let expires_at = Utc::now() + self.expiry;
-        self.exports.offer(
-            params.switch_id,
-            &job.service_id,
-            snapshot.path,
-            &params.transfer_token,
-            expires_at,
-        );
+        self.exports
+            .offer(
+                params.switch_id,
+                &job.service_id,
+                snapshot.path,
+                &params.transfer_token,
+                expires_at,
+            )
+            .map_err(|e| DriverError::Failed(format!("cannot keep the export's offer: {e}")))?;
         Ok(ExportedRes {
             source: TransferSource {
                 url: format!("{}/exports/{}", serving.public_url, params.switch_id),

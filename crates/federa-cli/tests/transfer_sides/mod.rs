@@ -139,21 +139,3 @@ pub fn any_certificate_client() -> reqwest::Client {
         .build()
         .unwrap()
 }
-
-/// Writes a store's data file directly: `count` keys each holding a value
-/// of `value_bytes`, a line at a time, so the test never holds it whole.
-pub fn write_store_data(path: &std::path::Path, count: usize, value_bytes: usize) {
-    use std::io::Write;
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let filler = "x".repeat(value_bytes);
-    file.write_all(b"{").unwrap();
-    for i in 0..count {
-        if i > 0 {
-            file.write_all(b",").unwrap();
-        }
-        write!(file, "\"key-{i:06}\":\"{filler}\"").unwrap();
-    }
-    file.write_all(b"}").unwrap();
-    file.flush().unwrap();
-}
