@@ -5,8 +5,10 @@
 //! so each test has a service of its own.
 #![cfg(feature = "libvirt")]
 
-use federa_agent::libvirt::LibvirtDriver;
-use federa_agent::{Driver, DriverError, JobContext, LibvirtConfig, Outcome};
+use federa_agent::libvirt::{LibvirtDriver, DISK_FORMAT};
+use federa_agent::transfer::{sha256_hex, Snapshot, Transfers};
+use federa_agent::{Driver, DriverError, JobContext, LibvirtConfig, Outcome, TransferConfig};
+use federa_client::api::switch_jobs::ExportParams;
 use serde_json::{json, Map, Value};
 use virt::connect::Connect;
 use virt::domain::{Domain, DomainState};
@@ -312,4 +314,123 @@ async fn observing_tells_a_running_vm_from_a_destroyed_one_and_a_missing_one() {
         [Observation::new(SERVICE, ObservedState::Stopped)]
     );
     run(&driver, SERVICE, "delete", json!({})).await;
+}
+
+/// The test hypervisor has no `virStorageVolDownload`: the export of a
+/// VM's disk fails naming that call, and leaves no export file behind.
+#[tokio::test]
+async fn exporting_a_disk_names_the_download_the_test_hypervisor_refuses() {
+    const SERVICE: &str = "0190aaaa-0000-7000-8000-000000000020";
+    let (_connection, driver) = host(Some("default-pool"));
+    run(
+        &driver,
+        SERVICE,
+        "create",
+        json!({"vcpus": 1, "memoryMiB": 256, "diskGiB": 1}),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let transfers = Transfers::start(&TransferConfig {
+        dir: dir.path().join("transfers"),
+        listen: Some("127.0.0.1:0".parse().unwrap()),
+        public_url: None,
+        expiry_seconds: 60,
+    })
+    .await
+    .unwrap();
+    let export = |format: &str| ExportParams {
+        switch_id: uuid::Uuid::new_v4(),
+        format: format.into(),
+        transfer_token: "token".into(),
+    };
+    let job = job(SERVICE, "export", json!({}));
+
+    let error = transfers
+        .export(&driver, &job, &export(DISK_FORMAT))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("the hypervisor refused to download volume")
+            && error.contains("virStorageVolDownload")
+            && error.contains("not supported"),
+        "{error}"
+    );
+    let exports = dir.path().join("transfers/exports").join(SERVICE);
+    assert_eq!(std::fs::read_dir(&exports).unwrap().count(), 0);
+
+    let error = transfers
+        .export(&driver, &job, &export("application/json"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("exports as application/x-qemu-disk"),
+        "{error}"
+    );
+    run(&driver, SERVICE, "delete", json!({})).await;
+}
+
+/// The test hypervisor has no `virStorageVolUpload`: the import fails
+/// naming that call, and the VM, stopped for the load, runs again.
+#[tokio::test]
+async fn importing_a_disk_names_the_upload_refused_and_the_vm_runs_again() {
+    const SERVICE: &str = "0190aaaa-0000-7000-8000-000000000021";
+    let (connection, driver) = host(Some("default-pool"));
+    let properties = json!({"vcpus": 1, "memoryMiB": 256, "diskGiB": 1});
+    run(&driver, SERVICE, "create", properties.clone()).await;
+    run(&driver, SERVICE, "start", properties).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("disk.qcow2");
+    std::fs::write(&path, vec![7u8; 4096]).unwrap();
+    let snapshot = |format: &str| Snapshot {
+        path: path.clone(),
+        format: format.into(),
+        size_bytes: 4096,
+        sha256: sha256_hex(&[7u8; 4096]),
+    };
+    let job = job(SERVICE, "import", json!({}));
+
+    let error = driver
+        .import(&job, &snapshot(DISK_FORMAT))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("the hypervisor refused to upload volume")
+            && error.contains("virStorageVolUpload")
+            && error.contains("not supported"),
+        "{error}"
+    );
+    assert_eq!(state_of(&connection, SERVICE), DomainState::Running);
+
+    let error = driver
+        .import(&job, &snapshot("application/json"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("imports application/x-qemu-disk"), "{error}");
+    run(&driver, SERVICE, "delete", json!({})).await;
+}
+
+/// Erasing a running VM removes its domain and its disk, confirmed by
+/// looking for both; erasing again finds nothing left and succeeds.
+#[tokio::test]
+async fn erasing_a_vm_removes_its_domain_and_its_disk() {
+    const SERVICE: &str = "0190aaaa-0000-7000-8000-000000000022";
+    let (connection, driver) = host(Some("default-pool"));
+    let properties = json!({"vcpus": 1, "memoryMiB": 256, "diskGiB": 1});
+    run(&driver, SERVICE, "create", properties.clone()).await;
+    run(&driver, SERVICE, "start", properties).await;
+    let pool = connection
+        .lookup_storage_pool_by_name("default-pool")
+        .unwrap();
+    let disk_name = format!("federa-{SERVICE}-disk");
+    assert!(pool.lookup_storage_vol_by_name(&disk_name).is_ok());
+
+    let job = job(SERVICE, "erase", json!({}));
+    driver.erase(&job).await.unwrap();
+    assert!(find(&connection, SERVICE).is_none());
+    assert!(pool.lookup_storage_vol_by_name(&disk_name).is_err());
+    driver.erase(&job).await.unwrap();
 }

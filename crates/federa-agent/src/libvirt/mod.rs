@@ -15,13 +15,20 @@
 //! job does what is left to do. `update` changes vCPUs and memory in the
 //! domain's configuration, effective at the next boot; it leaves disks alone.
 //!
+//! For a switch, `export` streams the VM's disk volume out of the
+//! hypervisor, `import` streams a verified one into the target VM's volume
+//! with the VM off (and starts it again if it ran), and `erase` removes the
+//! VM and its volume and confirms neither is left (see `disk_transfer`).
+//!
 //! libvirt calls block (a remote hypervisor is an RPC away), so each runs on
 //! tokio's blocking pool.
 
+mod disk_transfer;
 mod domain_xml;
 mod spec;
 mod storage;
 
+pub use disk_transfer::FORMAT as DISK_FORMAT;
 /// The libvirt bindings the driver is built on, for callers that share its
 /// connection through [`LibvirtDriver::with_connection`].
 pub use virt;
@@ -44,6 +51,7 @@ use crate::driver::{
     checked_service_id, Driver, DriverError, JobContext, MetricSample, Observation, ObservedState,
     Outcome, ServiceRecord,
 };
+use crate::driver::{Snapshot, SnapshotWriter};
 use domain_xml::Definition;
 use spec::{Size, VmSpec};
 
@@ -331,6 +339,88 @@ impl Driver for LibvirtDriver {
             "delete" => self.delete(job).await,
             other => Err(DriverError::Unsupported(other.to_string())),
         }
+    }
+
+    async fn export(&self, job: &JobContext, into: &mut SnapshotWriter) -> Result<(), DriverError> {
+        if into.format() != DISK_FORMAT {
+            return Err(DriverError::Failed(format!(
+                "a VM's disk exports as {DISK_FORMAT}, not {}",
+                into.format()
+            )));
+        }
+        let name = self.domain_name(&job.service_id)?;
+        let pool = self.storage_pool.clone();
+        // A few chunks in flight between the hypervisor's stream and the
+        // file, never the disk.
+        let (chunks, mut received) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+        let download = self.blocking(move |connection| {
+            disk_transfer::download(connection, pool.as_deref(), &name, chunks)
+        });
+        let write = async {
+            while let Some(chunk) = received.recv().await {
+                into.write(&chunk).await?;
+            }
+            Ok::<(), DriverError>(())
+        };
+        let (downloaded, written) = tokio::join!(download, write);
+        downloaded?;
+        written
+    }
+
+    async fn import(&self, job: &JobContext, snapshot: &Snapshot) -> Result<(), DriverError> {
+        if snapshot.format != DISK_FORMAT {
+            return Err(DriverError::Failed(format!(
+                "a VM's disk imports {DISK_FORMAT}, not {}",
+                snapshot.format
+            )));
+        }
+        let name = self.domain_name(&job.service_id)?;
+        let was_running = {
+            let name = name.clone();
+            self.blocking(move |connection| {
+                let domain = require(connection, &name)?;
+                domain
+                    .is_active()
+                    .map_err(|e| failed(&format!("cannot read the state of {name}"), e))
+            })
+            .await?
+        };
+        // The guest must not write to the disk being replaced.
+        if was_running {
+            self.stop(job).await?;
+        }
+        let pool = self.storage_pool.clone();
+        let (path, size_bytes) = (snapshot.path.clone(), snapshot.size_bytes);
+        let uploaded = self
+            .blocking(move |connection| {
+                disk_transfer::upload(connection, pool.as_deref(), &name, &path, size_bytes)
+            })
+            .await;
+        if was_running {
+            self.start(job).await?;
+        }
+        uploaded
+    }
+
+    async fn erase(&self, job: &JobContext) -> Result<(), DriverError> {
+        self.delete(job).await?;
+        let name = self.domain_name(&job.service_id)?;
+        let pool = self.storage_pool.clone();
+        // The erasure is confirmed only by looking: neither is left.
+        self.blocking(move |connection| {
+            if lookup(connection, &name)?.is_some() {
+                return Err(DriverError::Failed(format!("{name} is still defined")));
+            }
+            if let Some(pool) = &pool {
+                if storage::find(connection, pool, &name)?.is_some() {
+                    return Err(DriverError::Failed(format!(
+                        "the disk of {name} is still in storage pool {pool}"
+                    )));
+                }
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn observe(&self, services: &[ServiceRecord]) -> Vec<Observation> {

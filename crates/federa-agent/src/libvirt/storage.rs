@@ -89,13 +89,28 @@ pub(super) fn remove(
     let Some(pool_name) = pool_name else {
         return Ok(());
     };
+    match find(connection, pool_name, domain_name)? {
+        Some(volume) => volume.delete(0).map_err(|e| {
+            failed(
+                &format!("cannot delete volume {}", volume_name(domain_name)),
+                e,
+            )
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The disk of the VM `domain_name` in `pool_name`, if there is one.
+pub(super) fn find(
+    connection: &Connect,
+    pool_name: &str,
+    domain_name: &str,
+) -> Result<Option<StorageVol>, DriverError> {
     let pool = open_pool(connection, pool_name)?;
     let name = volume_name(domain_name);
     match pool.lookup_storage_vol_by_name(&name) {
-        Ok(volume) => volume
-            .delete(0)
-            .map_err(|e| failed(&format!("cannot delete volume {name}"), e)),
-        Err(e) if not_found(&e, ErrorNumber::NoStorageVolume) => Ok(()),
+        Ok(volume) => Ok(Some(volume)),
+        Err(e) if not_found(&e, ErrorNumber::NoStorageVolume) => Ok(None),
         Err(e) => Err(failed(&format!("cannot look up volume {name}"), e)),
     }
 }
