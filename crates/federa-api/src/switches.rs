@@ -3,9 +3,18 @@
 
 use chrono::{DateTime, Utc};
 use federa_domain::exchange::placement::PlacementRequest;
-use federa_domain::exchange::switching::{Digest, StageEntry, SwitchPlan, SwitchStage};
+use federa_domain::exchange::switching::{StageEntry, SwitchPlan, SwitchStage};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+/// `GET /switches/{id}/report`: what was moved with its checksums, when
+/// each stage began and ended, the charges and their rule, both ends, and
+/// the source agent's confirmation of the erasure.
+pub use federa_domain::exchange::switch_report::{
+    ErasureConfirmation, MovedData, StageTiming, SwitchCharges, SwitchParty, SwitchReport,
+};
+/// The size and SHA-256 of what a switch moved.
+pub use federa_domain::exchange::switching::Digest;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

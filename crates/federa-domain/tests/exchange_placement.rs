@@ -7,8 +7,9 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeZone, Utc};
 use federa_domain::exchange::composition::PeerRule;
 use federa_domain::exchange::placement::{
-    place, place_near_peers, Candidate, CandidateAgent, JurisdictionRule, PeerPlacement,
-    PlacementDecision, PlacementRequest, Rejection, RejectionRule, Strategy,
+    place, place_near_peers, place_related, Candidate, CandidateAgent, JurisdictionRule,
+    PeerPlacement, PlacementDecision, PlacementRequest, Rejection, RejectionRule, Relations,
+    Strategy,
 };
 use federa_domain::exchange::{
     Certification, CertificationKind, ExitTerms, Offering, PriceSheet, PropertyPrice,
@@ -737,7 +738,18 @@ fn a_candidate_that_breaks_every_rule_lists_every_rule() {
     };
     let tags = ["gpu".to_owned()];
     let peers = [peer(PeerRule::DifferentProviders, 1, "FR")];
-    let decision = place_near_peers(&request, &[worst], &no_properties(), &tags, &peers, now());
+    let relations = Relations {
+        peers: &peers,
+        import_format: Some("application/x-qemu-disk"),
+    };
+    let decision = place_related(
+        &request,
+        &[worst],
+        &no_properties(),
+        &tags,
+        relations,
+        now(),
+    );
     assert_eq!(decision.chosen, None);
     let expected = [
         rejection(RejectionRule::OfferingDisabled, "offering is disabled"),
@@ -785,6 +797,10 @@ fn a_candidate_that_breaks_every_rule_lists_every_rule() {
             RejectionRule::PeerRelation,
             "`db` already runs with this provider",
         ),
+        rejection(
+            RejectionRule::ImportFormat,
+            "cannot import application/x-qemu-disk, the format the switched service's data leaves in: it imports nothing",
+        ),
     ];
     assert_eq!(decision.considered[0].rejections, expected);
     assert!(!decision.considered[0].accepted);
@@ -808,7 +824,8 @@ fn a_candidate_that_breaks_every_rule_lists_every_rule() {
             "capacity",
             "noConnectedAgent",
             "agentTags",
-            "peerRelation"
+            "peerRelation",
+            "importFormat"
         ]
         .map(Value::from)
     );
@@ -1148,6 +1165,61 @@ fn relations_to_placed_peers_refuse_the_provider_or_keep_the_country_apart() {
             RejectionRule::PeerRelation,
             "offers regions only in countries where related services run: `db` (FI)",
         )]
+    );
+}
+
+#[test]
+fn a_switch_target_that_cannot_import_the_source_format_is_passed_by_with_the_reason() {
+    let mut csv_only = candidate(1, "FI", &[("fi-hel-1", "FI")], "0.01");
+    csv_only.offering.exit_terms.importable = Some(vec!["text/csv".into()]);
+    let silent = candidate(2, "DE", &[("de-fra-1", "DE")], "0.02");
+    let mut json = candidate(3, "FR", &[("fr-par-1", "FR")], "0.09");
+    json.offering.exit_terms.importable = Some(vec!["application/json".into()]);
+    let all = [csv_only, silent, json];
+    let importing = |format| {
+        place_related(
+            &PlacementRequest::default(),
+            &all,
+            &no_properties(),
+            &[],
+            Relations {
+                peers: &[],
+                import_format: Some(format),
+            },
+            now(),
+        )
+    };
+    let decision = importing("application/json");
+    assert_eq!(
+        chosen_participant(&decision),
+        Some(id(3)),
+        "dearest, but imports"
+    );
+    assert_eq!(
+        decision.considered[1].rejections,
+        [rejection(
+            RejectionRule::ImportFormat,
+            "cannot import application/json, the format the switched service's data leaves in: it imports only text/csv",
+        )]
+    );
+    assert_eq!(
+        decision.considered[2].rejections,
+        [rejection(
+            RejectionRule::ImportFormat,
+            "cannot import application/json, the format the switched service's data leaves in: it imports nothing",
+        )]
+    );
+    let nowhere = importing("application/x-qemu-disk");
+    assert_eq!(nowhere.chosen, None);
+    assert!(
+        nowhere.explain().contains("importFormat: 3"),
+        "{}",
+        nowhere.explain()
+    );
+    // An ordinary placement asks nothing of what an offering imports.
+    assert_eq!(
+        chosen_participant(&decide(&PlacementRequest::default(), &all)),
+        Some(id(1))
     );
 }
 

@@ -351,6 +351,7 @@ async fn order(
             properties: &properties,
             placement: Some(&component.placement),
             peers: &peers,
+            import_format: None,
             actor: Actor::User,
             initiator: Initiator::system(),
         },

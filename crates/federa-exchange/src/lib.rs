@@ -27,6 +27,7 @@ pub mod pools;
 pub mod quotas;
 pub mod reconciliation;
 pub mod secrets;
+pub mod switch_report;
 pub mod switching;
 pub mod type_rules;
 pub mod upkeep;

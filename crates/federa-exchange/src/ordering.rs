@@ -9,7 +9,9 @@
 use federa_domain::access::{Identity, Role};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
-use federa_domain::exchange::placement::{Choice, PeerPlacement, Placement, PlacementRequest};
+use federa_domain::exchange::placement::{
+    Choice, PeerPlacement, Placement, PlacementRequest, Relations,
+};
 use federa_domain::property_schema::{check_weight, Actor, GeneratorRequest, ValidationContext};
 use federa_domain::provisioning::{choose_agent, Job, JobStatus, Service};
 use federa_store::StoreError;
@@ -40,6 +42,9 @@ pub struct Order<'a> {
     pub placement: Option<&'a PlacementRequest>,
     /// Services placed before this one that placement must keep relations to.
     pub peers: &'a [PeerPlacement],
+    /// For the target of a switch, the format the source's data leaves in,
+    /// which placement only gives to offerings that can import it.
+    pub import_format: Option<&'a str>,
     pub actor: Actor,
     pub initiator: Initiator,
 }
@@ -145,7 +150,10 @@ pub async fn prepare(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Pr
                 order.properties,
                 order.agent_tags,
                 request,
-                order.peers,
+                Relations {
+                    peers: order.peers,
+                    import_format: order.import_format,
+                },
                 order.actor,
             )
             .await?,

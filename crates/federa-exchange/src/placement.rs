@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::placement::{
-    apply_policies, place_near_peers, Candidate, CandidateAgent, Choice, PeerPlacement, Placement,
-    PlacementDecision, PlacementRequest,
+    apply_policies, place_related, Candidate, CandidateAgent, Choice, Placement, PlacementDecision,
+    PlacementRequest, Relations,
 };
 use federa_domain::listing::FieldError;
 use federa_domain::property_schema::{Actor, ValidationContext};
@@ -31,7 +31,7 @@ pub struct Decided {
 
 /// Decides where a service of `service_type_id` with `properties` would go
 /// for `consumer_id`, under `request` narrowed by the consumer's attached
-/// policies and keeping its relations to `peers`. Properties are validated
+/// policies and keeping its `relations`. Properties are validated
 /// by the type's schema first, so the price includes its defaults, as the
 /// bill will.
 #[allow(clippy::too_many_arguments)]
@@ -43,7 +43,7 @@ pub async fn decide(
     properties: &Map<String, Value>,
     agent_tags: &[String],
     request: &PlacementRequest,
-    peers: &[PeerPlacement],
+    relations: Relations<'_>,
     actor: Actor,
 ) -> ExchangeResult<Decided> {
     request
@@ -74,12 +74,12 @@ pub async fn decide(
             .under("properties")
             .into());
     }
-    let decision = place_near_peers(
+    let decision = place_related(
         &effective,
         &candidates,
         &priced,
         agent_tags,
-        peers,
+        relations,
         exchange.clock.now(),
     );
     Ok(Decided {
@@ -191,7 +191,7 @@ pub async fn choose(
     properties: &Map<String, Value>,
     agent_tags: &[String],
     request: &PlacementRequest,
-    peers: &[PeerPlacement],
+    relations: Relations<'_>,
     actor: Actor,
 ) -> ExchangeResult<(Decided, Choice)> {
     let decided = decide(
@@ -202,7 +202,7 @@ pub async fn choose(
         properties,
         agent_tags,
         request,
-        peers,
+        relations,
         actor,
     )
     .await?;

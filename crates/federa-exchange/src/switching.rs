@@ -76,17 +76,39 @@ async fn exit_quote(exchange: &Exchange, source: &Service) -> ExchangeResult<Exi
                 .into(),
         )
     })?;
+    let today = exchange.clock.now().date_naive();
     Ok(ExitQuote {
         format: exportable.format.clone(),
-        switching_charge: terms.switching_charge_on(exchange.clock.now().date_naive()),
+        switching_charge: terms.switching_charge_on(today),
+        charged_on: today,
         notice_period_days: terms.notice_period_days,
         transitional_period_days: terms.transitional_period_days,
     })
 }
 
+/// Refuses (409) a switch no other provider's offering of the service's
+/// type could take, for none imports the format its data leaves in;
+/// placement names the reason for each candidate when only some cannot.
+async fn any_importer(exchange: &Exchange, source: &Service, format: &str) -> ExchangeResult<()> {
+    let candidates = exchange
+        .store
+        .placement_candidates(source.service_type_id, &[])
+        .await?;
+    let importable = candidates.offerings.iter().any(|offering| {
+        offering.participant_id != source.provider_id && offering.exit_terms.imports(format)
+    });
+    if importable {
+        return Ok(());
+    }
+    Err(ExchangeError::Conflict(format!(
+        "no other provider's offering of the service's type can import {format}, the format its data leaves in"
+    )))
+}
+
 struct ExitQuote {
     format: String,
     switching_charge: federa_domain::exchange::Decimal,
+    charged_on: chrono::NaiveDate,
     notice_period_days: u32,
     transitional_period_days: u32,
 }
@@ -121,6 +143,7 @@ pub async fn request(
         }
     }
     let quote = exit_quote(exchange, source).await?;
+    any_importer(exchange, source, &quote.format).await?;
     let peers = [PeerPlacement {
         name: "the service being switched".into(),
         rule: PeerRule::DifferentProviders,
@@ -139,6 +162,7 @@ pub async fn request(
             properties: &source.properties,
             placement: Some(target),
             peers: &peers,
+            import_format: Some(&quote.format),
             actor: Actor::User,
             initiator: initiator.clone(),
         },
@@ -186,9 +210,11 @@ pub async fn request(
         progress: Switch::planned(quote.transitional_period_days, now),
         plan: SwitchPlan {
             explanation: decided.decision.explain(),
+            considered: decided.decision.considered.clone(),
             target_country,
             format: quote.format,
             switching_charge: quote.switching_charge,
+            charged_on: Some(quote.charged_on),
             notice_period_days: quote.notice_period_days,
             transitional_period_days: quote.transitional_period_days,
         },

@@ -158,6 +158,7 @@ const ROWS: &[Row] = &[
     row("GET", "/switches", "AAADD"),
     row("POST", "/switches", "AADDD"),
     row("GET", "/switches/{id}", "AADDD"),
+    row("GET", "/switches/{id}/report", "AADDD"),
     // The owner cancels first; the admin then meets a switch already
     // rolling back (409) and a stage with nothing to erase (409).
     row("POST", "/switches/{id}/cancel", "AADDD"),
@@ -577,7 +578,7 @@ impl Switching {
             .post(
                 "/api/v1/offerings",
                 ADMIN_TOKEN,
-                &json!({"participantId": second, "serviceTypeId": f.service_type_id, "regions": ["de-ber-1"], "price": {"hourly": "0.10"}}),
+                &json!({"participantId": second, "serviceTypeId": f.service_type_id, "regions": ["de-ber-1"], "price": {"hourly": "0.10"}, "exitTerms": {"importable": ["application/json"]}}),
             )
             .await;
         assert_eq!(offering.status, 201, "{:?}", offering.body);

@@ -20,6 +20,7 @@ fn stated_terms() -> Value {
             {"name": "data", "format": "application/json"},
             {"name": "disk", "format": "application/octet-stream"}
         ],
+        "importable": ["application/json"],
         "switchingCharge": "40.00"
     })
 }
@@ -174,6 +175,7 @@ async fn every_broken_exit_term_is_named_in_one_answer() {
                 {"name": "data", "format": "text/csv"},
                 {"name": "logs", "format": "text"}
             ],
+            "importable": ["application/json", "csv"],
             "switchingCharge": "-0.01"
         }),
     );
@@ -186,6 +188,7 @@ async fn every_broken_exit_term_is_named_in_one_answer() {
             "exitTerms.transitionalPeriodDays",
             "exitTerms.exportable[1].name",
             "exitTerms.exportable[2].format",
+            "exitTerms.importable[1]",
             "exitTerms.switchingCharge",
         ]
     );
@@ -201,6 +204,7 @@ async fn every_broken_exit_term_is_named_in_one_answer() {
             "must be at most 60 days (two months)",
             "must be from 30 to 210 days (30 days, extendable to seven months)",
             "`data` is listed twice",
+            "must be a media type such as application/json",
             "must be a media type such as application/json",
             "must not be negative",
         ]

@@ -9,7 +9,7 @@ mod exchange_kit;
 use chrono::{DateTime, TimeZone, Utc};
 use exchange_kit::{offering, placed_order, profile_in, provider, Provider};
 use federa_server::clock::Clock;
-use federa_testkit::{error_paths, Federation, TestServer};
+use federa_testkit::{error_paths, Federation, Response, TestServer};
 use serde_json::{json, Value};
 
 /// Exit terms that let the service's data go as JSON, at a charge.
@@ -18,6 +18,7 @@ fn exit_terms() -> Value {
         "noticePeriodDays": 30,
         "transitionalPeriodDays": 30,
         "exportable": [{"name": "data", "format": "application/json"}],
+        "importable": ["application/json"],
         "switchingCharge": "25.00",
     })
 }
@@ -38,11 +39,12 @@ fn december() -> DateTime<Utc> {
 }
 
 async fn world(source_terms: Value) -> World {
-    world_on(source_terms, december()).await
+    world_on(source_terms, exit_terms(), december()).await
 }
 
-/// The world on an exchange whose clock reads `moment`.
-async fn world_on(source_terms: Value, moment: DateTime<Utc>) -> World {
+/// The world on an exchange whose clock reads `moment`, the German
+/// offering stating `target_terms`.
+async fn world_on(source_terms: Value, target_terms: Value, moment: DateTime<Utc>) -> World {
     let server = TestServer::start_configured(|settings| {
         settings.clock = Clock::starting_at(moment);
     })
@@ -74,7 +76,7 @@ async fn world_on(source_terms: Value, moment: DateTime<Utc>) -> World {
         &server,
         offering(&server, &federation, &target, &["de-ber-1"], hourly).await,
         &target,
-        exit_terms(),
+        target_terms,
     )
     .await;
     let ordered = server
@@ -190,15 +192,19 @@ impl World {
         assert_eq!(failed.status, 204, "{:?}", failed.body);
     }
 
-    async fn switch_to_germany(&self) -> Value {
-        let created = self
-            .server
+    /// The consumer's request to switch the service to Germany, as answered.
+    async fn ask_for_germany(&self) -> Response {
+        self.server
             .post(
                 "/api/v1/switches",
                 &self.federation.consumer_token,
                 &json!({"serviceId": self.service_id, "target": {"countries": ["DE"]}}),
             )
-            .await;
+            .await
+    }
+
+    async fn switch_to_germany(&self) -> Value {
+        let created = self.ask_for_germany().await;
         assert_eq!(created.status, 201, "{:?}", created.body);
         created.body
     }
@@ -265,6 +271,14 @@ impl World {
         let report = json!({"exported": exported_report()});
         self.complete(&self.source, &export, report).await;
         (export, token)
+    }
+
+    /// Takes a new switch through the export and an import of the same
+    /// bytes: the cut-over.
+    async fn cut_over(&self, switch_id: &str) {
+        self.exported(switch_id).await;
+        let imported = json!({"imported": {"sha256": "a".repeat(64), "sizeBytes": 4096}});
+        self.run(&self.target, "import", imported).await;
     }
 }
 
@@ -449,14 +463,7 @@ async fn a_failed_export_or_a_cancellation_removes_the_target_and_nothing_cancel
     let first = world.switch_to_germany().await;
     let first_id = first["id"].as_str().expect("switch id");
     // A second switch of the same service waits for the first to settle.
-    let again = world
-        .server
-        .post(
-            "/api/v1/switches",
-            &world.federation.consumer_token,
-            &json!({"serviceId": world.service_id, "target": {"countries": ["DE"]}}),
-        )
-        .await;
+    let again = world.ask_for_germany().await;
     assert_eq!(again.status, 409, "{:?}", again.body);
     world
         .run(
@@ -499,14 +506,7 @@ async fn a_failed_export_or_a_cancellation_removes_the_target_and_nothing_cancel
 
     let third = world.switch_to_germany().await;
     let third_id = third["id"].as_str().expect("switch id");
-    world.exported(third_id).await;
-    world
-        .run(
-            &world.target,
-            "import",
-            json!({"imported": {"sha256": "a".repeat(64), "sizeBytes": 4096}}),
-        )
-        .await;
+    world.cut_over(third_id).await;
     let late = world
         .server
         .post(
@@ -581,14 +581,7 @@ async fn a_service_whose_exit_terms_export_nothing_cannot_switch() {
     let mut terms = exit_terms();
     terms["exportable"] = json!([]);
     let world = world(terms).await;
-    let refused = world
-        .server
-        .post(
-            "/api/v1/switches",
-            &world.federation.consumer_token,
-            &json!({"serviceId": world.service_id, "target": {"countries": ["DE"]}}),
-        )
-        .await;
+    let refused = world.ask_for_germany().await;
     assert_eq!(refused.status, 409, "{:?}", refused.body);
     assert!(
         refused.body.to_string().contains("nothing exportable"),
@@ -600,7 +593,195 @@ async fn a_service_whose_exit_terms_export_nothing_cannot_switch() {
 #[tokio::test]
 async fn no_switching_charge_is_due_from_12_january_2027() {
     let moment = Utc.with_ymd_and_hms(2027, 1, 12, 0, 0, 1).unwrap();
-    let world = world_on(exit_terms(), moment).await;
+    let world = world_on(exit_terms(), exit_terms(), moment).await;
     let switch = world.switch_to_germany().await;
     assert_eq!(switch["plan"]["switchingCharge"], "0", "{switch:?}");
+}
+
+#[tokio::test]
+async fn only_an_offering_that_imports_the_source_format_is_chosen_and_the_others_say_why() {
+    let world = world(exit_terms()).await;
+    // Cheaper than Berlin, but it takes only CSV in.
+    let paris = provider(
+        &world.server,
+        &world.federation,
+        "Paris Cloud",
+        profile_in("FR", "fr-par-1"),
+    )
+    .await;
+    let mut csv_only = exit_terms();
+    csv_only["importable"] = json!(["text/csv"]);
+    terms(
+        &world.server,
+        offering(
+            &world.server,
+            &world.federation,
+            &paris,
+            &["fr-par-1"],
+            json!({"hourly": "0.01"}),
+        )
+        .await,
+        &paris,
+        csv_only,
+    )
+    .await;
+    let created = world
+        .server
+        .post(
+            "/api/v1/switches",
+            &world.federation.consumer_token,
+            &json!({"serviceId": world.service_id, "target": {}}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["targetProviderId"], world.target.id);
+    let considered = created.body["plan"]["considered"]
+        .as_array()
+        .expect("every candidate considered");
+    let verdict = |provider: &Provider| {
+        considered
+            .iter()
+            .find(|verdict| verdict["participantId"] == provider.id)
+            .unwrap_or_else(|| panic!("{} considered: {considered:?}", provider.id))
+            .clone()
+    };
+    assert_eq!(verdict(&world.target)["accepted"], true);
+    let passed_by = verdict(&paris);
+    assert_eq!(passed_by["accepted"], false);
+    assert_eq!(
+        passed_by["rejections"],
+        json!([{
+            "rule": "importFormat",
+            "message": "cannot import application/json, the format the switched service's data leaves in: it imports only text/csv",
+        }])
+    );
+    // The source's own provider is passed by for being the source's.
+    assert_eq!(
+        verdict(&world.source)["rejections"][0]["rule"],
+        "peerRelation"
+    );
+}
+
+#[tokio::test]
+async fn a_switch_no_offering_can_import_is_refused_naming_the_format() {
+    let mut cannot_import = exit_terms();
+    cannot_import["importable"] = json!([]);
+    let world = world_on(exit_terms(), cannot_import, december()).await;
+    let refused = world.ask_for_germany().await;
+    assert_eq!(refused.status, 409, "{:?}", refused.body);
+    assert_eq!(
+        refused.body["error"],
+        "no other provider's offering of the service's type can import application/json, the format its data leaves in"
+    );
+    let listed = world
+        .server
+        .get("/api/v1/switches", &world.federation.consumer_token)
+        .await;
+    assert_eq!(listed.body["items"], json!([]), "nothing was recorded");
+}
+
+#[tokio::test]
+async fn the_report_of_a_completed_switch_holds_the_evidence_a_customer_keeps() {
+    let world = world(exit_terms()).await;
+    let switch = world.switch_to_germany().await;
+    let id = switch["id"].as_str().expect("switch id");
+    let target_service_id = switch["targetServiceId"].as_str().expect("target id");
+    let path = format!("/api/v1/switches/{id}/report");
+    let consumer = &world.federation.consumer_token;
+    let early = world.server.get(&path, consumer).await;
+    assert_eq!(early.status, 200, "{:?}", early.body);
+    assert_eq!(early.body["moved"]["identical"], false, "nothing moved yet");
+    assert!(early.body.get("erasure").is_none(), "{:?}", early.body);
+
+    world.cut_over(id).await;
+    let confirmed = world
+        .server
+        .post(
+            &format!("/api/v1/switches/{id}/confirm-erasure"),
+            consumer,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{:?}", confirmed.body);
+    let erase = world
+        .run(
+            &world.source,
+            "erase",
+            json!({"erased": {"at": "2026-12-10T12:00:00Z"}}),
+        )
+        .await;
+
+    let report = world.server.get(&path, consumer).await;
+    assert_eq!(report.status, 200, "{:?}", report.body);
+    let report = report.body;
+    assert_eq!(report["switchId"], id);
+    assert_eq!(report["stage"], "Completed");
+    assert_eq!(
+        report["source"],
+        json!({"serviceId": world.service_id, "providerId": world.source.id,
+               "providerName": "Helsinki Cloud", "country": "FI"})
+    );
+    assert_eq!(
+        report["target"],
+        json!({"serviceId": target_service_id, "providerId": world.target.id,
+               "providerName": "Berlin Cloud", "country": "DE"})
+    );
+    let digest = json!({"sha256": "a".repeat(64), "sizeBytes": 4096});
+    assert_eq!(
+        report["moved"],
+        json!({"format": "application/json", "exported": digest, "imported": digest,
+               "identical": true})
+    );
+    let stages = report["stages"].as_array().expect("stages");
+    let names: Vec<&str> = stages
+        .iter()
+        .map(|timing| timing["stage"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ProvisioningTarget",
+            "Exporting",
+            "Importing",
+            "Transitional",
+            "Erasing",
+            "Completed"
+        ]
+    );
+    // Each stage ends when the next begins; the last has not ended.
+    for pair in stages.windows(2) {
+        assert_eq!(pair[0]["endedAt"], pair[1]["beganAt"], "{stages:?}");
+    }
+    assert!(stages[5].get("endedAt").is_none(), "{stages:?}");
+    assert_eq!(report["cutOverAt"], stages[3]["beganAt"]);
+    let charges = &report["charges"];
+    assert_eq!(charges["switchingCharge"], "25.00");
+    assert_eq!(charges["askedOn"], "2026-12-10");
+    assert_eq!(charges["chargesEndOn"], "2027-01-12");
+    assert_eq!(charges["noticePeriodDays"], 30);
+    assert_eq!(charges["transitionalPeriodDays"], 30);
+    assert!(
+        charges["rule"]
+            .as_str()
+            .is_some_and(|rule| rule.contains("before 2027-01-12")),
+        "{charges:?}"
+    );
+    let erasure = &report["erasure"];
+    assert_eq!(erasure["jobId"], erase["id"]);
+    assert_eq!(erasure["agentId"], world.source.agent_id);
+    assert_eq!(erasure["agentName"], "Helsinki Cloud agent");
+    assert_eq!(
+        erasure["agentReport"],
+        json!({"at": "2026-12-10T12:00:00Z"})
+    );
+    assert!(erasure["confirmedAt"].is_string(), "{erasure:?}");
+
+    // The admin reads the same report; another participant does not.
+    let admin = world.server.get(&path, federa_testkit::ADMIN_TOKEN).await;
+    assert_eq!(admin.status, 200, "{:?}", admin.body);
+    assert_eq!(admin.body, report);
+    let stranger = world.server.participant("Stranger").await;
+    let stranger_token = world.server.token("participant", Some(&stranger)).await;
+    let refused = world.server.get(&path, &stranger_token).await;
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
 }

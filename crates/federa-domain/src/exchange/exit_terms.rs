@@ -33,7 +33,8 @@ pub fn charges_end_on() -> NaiveDate {
 /// When an offering states none, the terms are the most a customer may
 /// ask for under the Act: no notice, the minimum transitional period, no
 /// charge. Nothing is exportable, because nothing is known to be: a
-/// provider whose driver can export says what and in which format.
+/// provider whose driver can export says what and in which format; it
+/// imports what it exports unless it says otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
@@ -47,6 +48,12 @@ pub struct ExitTerms {
     /// The data and digital assets a customer can take along; empty when
     /// nothing can be exported.
     pub exportable: Vec<Exportable>,
+    /// The media types a switch to this offering can bring data in as,
+    /// e.g. `application/json`; empty when the offering cannot be the
+    /// target of a switch. Absent, the formats of `exportable`: a driver
+    /// that writes a format reads it back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub importable: Option<Vec<String>>,
     /// EUR asked for a switch before 12 January 2027; never negative.
     #[serde(deserialize_with = "amount")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -87,6 +94,7 @@ impl Default for ExitTerms {
             notice_period_days: 0,
             transitional_period_days: MIN_TRANSITIONAL_PERIOD_DAYS,
             exportable: Vec::new(),
+            importable: None,
             switching_charge: Decimal::ZERO,
         }
     }
@@ -126,6 +134,31 @@ impl ExitTerms {
             self.switching_charge
         } else {
             Decimal::ZERO
+        }
+    }
+
+    /// Whether a switch to this offering can bring in data exported as
+    /// `format`: one of the importable media types is the same type and
+    /// subtype (compared without regard to case), with no parameters or
+    /// the same ones.
+    pub fn imports(&self, format: &str) -> bool {
+        let (essence, parameters) = media_type_parts(format);
+        self.importable_formats().iter().any(|importable| {
+            let (accepted, required) = media_type_parts(importable);
+            accepted == essence && (required.is_empty() || required == parameters)
+        })
+    }
+
+    /// The media types a switch to this offering can bring data in as:
+    /// as stated, or else those it exports.
+    pub fn importable_formats(&self) -> Vec<&str> {
+        match &self.importable {
+            Some(stated) => stated.iter().map(String::as_str).collect(),
+            None => self
+                .exportable
+                .iter()
+                .map(|item| item.format.as_str())
+                .collect(),
         }
     }
 
@@ -180,8 +213,25 @@ impl ExitTerms {
                 );
             }
         }
+        let stated = self.importable.as_deref().unwrap_or_default();
+        for (index, importable) in stated.iter().enumerate() {
+            let path = format!("exitTerms.importable[{index}]");
+            if !is_media_type(importable) {
+                problems.push(path, "must be a media type such as application/json");
+            } else if stated[..index].contains(importable) {
+                problems.push(path, format!("`{importable}` is listed twice"));
+            }
+        }
         problems.not_negative("exitTerms.switchingCharge", self.switching_charge);
     }
+}
+
+/// A media type's type and subtype in lower case, and its parameters
+/// without the spaces around them.
+fn media_type_parts(text: &str) -> (String, Vec<String>) {
+    let mut parts = text.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default().to_ascii_lowercase();
+    (essence, parts.map(str::to_owned).collect())
 }
 
 /// `type/subtype`, optionally followed by `;` and parameters, with the
@@ -302,6 +352,7 @@ mod tests {
                 name: "data".into(),
                 format: "application/json; charset=utf-8".into(),
             }],
+            importable: Some(vec!["application/json".into()]),
             switching_charge: Decimal::ZERO,
         };
         assert_eq!(terms.validate(), Ok(()));
@@ -321,6 +372,7 @@ mod tests {
                 exportable("data", "text/csv"),
                 exportable("", "json"),
             ],
+            importable: None,
             switching_charge: "-0.01".parse().unwrap(),
         };
         assert_eq!(
@@ -339,6 +391,52 @@ mod tests {
             ..ExitTerms::default()
         };
         assert_eq!(paths(&longest), ["exitTerms.transitionalPeriodDays"]);
+    }
+
+    #[test]
+    fn an_offering_imports_a_format_of_the_same_type_and_subtype() {
+        let terms = ExitTerms {
+            importable: Some(vec![
+                "application/json".into(),
+                "text/csv; header=present".into(),
+            ]),
+            ..ExitTerms::default()
+        };
+        assert!(terms.imports("application/json"));
+        assert!(terms.imports("Application/JSON; charset=utf-8"));
+        assert!(terms.imports("text/csv;header=present"));
+        assert!(!terms.imports("text/csv"));
+        assert!(!terms.imports("application/x-qemu-disk"));
+        assert!(!ExitTerms::default().imports("application/json"));
+        let exporting = ExitTerms {
+            exportable: vec![Exportable {
+                name: "data".into(),
+                format: "application/json".into(),
+            }],
+            ..ExitTerms::default()
+        };
+        assert!(exporting.imports("application/json"), "what it exports");
+        let refusing = ExitTerms {
+            importable: Some(Vec::new()),
+            ..exporting
+        };
+        assert!(!refusing.imports("application/json"));
+    }
+
+    #[test]
+    fn importable_formats_are_distinct_media_types() {
+        let terms = ExitTerms {
+            importable: Some(vec![
+                "application/json".into(),
+                "json".into(),
+                "application/json".into(),
+            ]),
+            ..ExitTerms::default()
+        };
+        assert_eq!(
+            paths(&terms),
+            ["exitTerms.importable[1]", "exitTerms.importable[2]"]
+        );
     }
 
     #[test]
@@ -372,6 +470,7 @@ mod tests {
         assert_eq!(terms.notice_period_days, 14);
         assert_eq!(terms.transitional_period_days, 30);
         assert_eq!(terms.switching_charge, Decimal::ZERO);
+        assert_eq!(terms.importable, None);
         assert!(
             serde_json::from_value::<ExitTerms>(serde_json::json!({"switchingCharge": 5})).is_err()
         );

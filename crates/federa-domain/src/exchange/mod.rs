@@ -34,6 +34,7 @@ pub mod offering;
 pub mod placement;
 pub mod pricing;
 pub mod profile;
+pub mod switch_report;
 pub mod switching;
 
 mod problems;

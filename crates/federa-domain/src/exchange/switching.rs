@@ -207,6 +207,11 @@ pub struct SwitchRefusal {
 pub struct SwitchPlan {
     /// Why placement chose the target and refused the others.
     pub explanation: String,
+    /// Every offering placement considered for the target, with each rule
+    /// it broke, such as `importFormat` for one that cannot import
+    /// `format`; empty in switches planned before they were kept.
+    #[serde(default)]
+    pub considered: Vec<super::placement::CandidateVerdict>,
     pub target_country: String,
     /// The media type the source exports and the target imports.
     pub format: String,
@@ -214,6 +219,11 @@ pub struct SwitchPlan {
     #[serde(deserialize_with = "super::money::amount")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub switching_charge: rust_decimal::Decimal,
+    /// The exchange's date (UTC) the charge was computed for; absent in
+    /// switches planned before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub charged_on: Option<chrono::NaiveDate>,
     pub notice_period_days: u32,
     pub transitional_period_days: u32,
 }

@@ -6,6 +6,7 @@
 use axum::extract::State;
 use axum::Json;
 use federa_domain::access::{Action, Object, Owners};
+use federa_domain::exchange::placement::Relations;
 use federa_domain::participant::Participant;
 use federa_domain::property_schema::Actor;
 use federa_exchange::placement::{decide, Decided};
@@ -69,7 +70,7 @@ async fn preview(
         &req.properties,
         &req.agent_tags,
         &req.placement,
-        &[],
+        Relations::default(),
         Actor::User,
     )
     .await?;

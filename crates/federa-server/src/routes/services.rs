@@ -94,6 +94,7 @@ async fn create(
             properties: &req.properties,
             placement: req.placement.as_ref(),
             peers: &[],
+            import_format: None,
             actor: actor(&caller),
             initiator: Initiator::of(&caller),
         },

@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use federa_api::switches::{SwitchCreateReq, SwitchRes};
+use federa_api::switches::{SwitchCreateReq, SwitchReport, SwitchRes};
 
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
@@ -24,7 +24,7 @@ use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::documented::{Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
-use federa_exchange::switching;
+use federa_exchange::{switch_report, switching};
 
 fn switch_res(switch: StoredSwitch) -> SwitchRes {
     let ends_at = switch.progress.transitional_period_ends_at();
@@ -53,6 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get))
+        .routes(routes!(report))
         .routes(routes!(cancel))
         .routes(routes!(confirm_erasure))
 }
@@ -131,6 +132,22 @@ async fn get(
     Ok(Json(switch_res(
         load(&state, &caller, id, Action::Get).await?,
     )))
+}
+
+/// The switch's report, the evidence its consumer keeps: what was moved
+/// (format, size and SHA-256 exported and imported, and whether they are
+/// identical), when each stage began and ended, the switching charge and
+/// the rule it follows, the source and the target (provider, country,
+/// service), and the source agent's confirmation of the erasure.
+#[utoipa::path(get, path = "/switches/{id}/report", tag = "Switches", params(("id" = Uuid, Path)),
+    responses((status = 200, body = SwitchReport), Refused, Missing))]
+async fn report(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<SwitchReport>> {
+    let switch = load(&state, &caller, id, Action::Get).await?;
+    Ok(Json(switch_report::report(&state, &switch).await?))
 }
 
 /// Cancel a switch before its cut-over: the target service is removed and

@@ -90,6 +90,9 @@ pub enum RejectionRule {
     /// Breaks a relation to a service placed before it (same provider,
     /// different providers, different countries).
     PeerRelation,
+    /// The target of a switch cannot import the format the source's data
+    /// leaves in.
+    ImportFormat,
 }
 
 impl RejectionRule {
@@ -107,6 +110,7 @@ impl RejectionRule {
         RejectionRule::NoConnectedAgent,
         RejectionRule::AgentTags,
         RejectionRule::PeerRelation,
+        RejectionRule::ImportFormat,
     ];
 
     /// The wire name, e.g. `certificationExpired`.
@@ -124,6 +128,7 @@ impl RejectionRule {
             RejectionRule::NoConnectedAgent => "noConnectedAgent",
             RejectionRule::AgentTags => "agentTags",
             RejectionRule::PeerRelation => "peerRelation",
+            RejectionRule::ImportFormat => "importFormat",
         }
     }
 }

@@ -23,6 +23,6 @@ mod rules;
 pub use candidate::{Candidate, CandidateAgent};
 pub use decision::{CandidateVerdict, Choice, PlacementDecision, Rejection, RejectionRule};
 pub use peers::{provider_conflict, PeerPlacement};
-pub use place::{place, place_near_peers};
+pub use place::{place, place_near_peers, place_related, Relations};
 pub use record::{apply_policies, Placement, PlacementPolicy};
 pub use request::{JurisdictionRule, PlacementRequest, Strategy};

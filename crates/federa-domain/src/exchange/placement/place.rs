@@ -45,11 +45,45 @@ pub fn place_near_peers(
     peers: &[PeerPlacement],
     now: DateTime<Utc>,
 ) -> PlacementDecision {
+    let relations = Relations {
+        peers,
+        import_format: None,
+    };
+    place_related(
+        request,
+        candidates,
+        properties,
+        required_agent_tags,
+        relations,
+        now,
+    )
+}
+
+/// What a service being placed must keep to besides the request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Relations<'a> {
+    /// Services placed before this one.
+    pub peers: &'a [PeerPlacement],
+    /// For the target of a switch, the format the source's data leaves in:
+    /// a candidate whose exit terms cannot import it is rejected for it.
+    pub import_format: Option<&'a str>,
+}
+
+/// [`place`], keeping every one of `relations`.
+pub fn place_related(
+    request: &PlacementRequest,
+    candidates: &[Candidate],
+    properties: &Map<String, Value>,
+    required_agent_tags: &[String],
+    relations: Relations<'_>,
+    now: DateTime<Utc>,
+) -> PlacementDecision {
     let context = Context {
         request,
         properties,
         required_agent_tags,
-        peers,
+        peers: relations.peers,
+        import_format: relations.import_format,
         now,
     };
     let (mut eligible, mut rejected): (Vec<Assessment>, Vec<Assessment>) = candidates

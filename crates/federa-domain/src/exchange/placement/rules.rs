@@ -30,6 +30,8 @@ pub(super) struct Context<'a> {
     pub(super) properties: &'a Map<String, Value>,
     pub(super) required_agent_tags: &'a [String],
     pub(super) peers: &'a [PeerPlacement],
+    /// For the target of a switch, the format the source's data leaves in.
+    pub(super) import_format: Option<&'a str>,
     pub(super) now: DateTime<Utc>,
 }
 
@@ -70,6 +72,9 @@ pub(super) fn assess<'a>(context: &Context<'_>, candidate: &'a Candidate) -> Ass
     }
     let agent = choose_agent(candidate, context.required_agent_tags, &mut rejections);
     peers::check_providers(context.peers, candidate, &mut rejections);
+    if let Some(format) = context.import_format {
+        check_import(format, candidate, &mut rejections);
+    }
     Assessment {
         candidate,
         verdict: CandidateVerdict {
@@ -180,6 +185,24 @@ fn choose_region<'a>(
 
 fn allows(allowed: &[String], value: &str) -> bool {
     allowed.is_empty() || allowed.iter().any(|entry| entry == value)
+}
+
+/// A switch's target must be able to bring in the source's export.
+fn check_import(format: &str, candidate: &Candidate, rejections: &mut Vec<Rejection>) {
+    let terms = &candidate.offering.exit_terms;
+    if terms.imports(format) {
+        return;
+    }
+    let formats = terms.importable_formats();
+    let importable = if formats.is_empty() {
+        "it imports nothing".to_owned()
+    } else {
+        format!("it imports only {}", formats.join(", "))
+    };
+    rejections.push(reject(
+        RejectionRule::ImportFormat,
+        format!("cannot import {format}, the format the switched service's data leaves in: {importable}"),
+    ));
 }
 
 fn check_jurisdiction(
