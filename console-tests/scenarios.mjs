@@ -381,7 +381,7 @@ export const scenarios = [
       const pages = [
         ['#/overview', 'Overview'], ['#/catalogue', 'Catalogue'], [`#/catalogue/${type.id}/order`, `Order ${WEBSITE}`],
         ['#/services', 'Services'], [`#/services/${federation.services['welcome-site']}`, 'welcome-site'],
-        ['#/compositions', 'Compositions'], ['#/billing', 'Billing'], ['#/tokens', 'Tokens'],
+        ['#/compositions', 'Compositions'], ['#/switches', 'Switches'], ['#/billing', 'Billing'], ['#/tokens', 'Tokens'],
         ['#/events', 'Events'],
       ];
       for (const viewport of [{ width: 1280, height: 800 }, { width: 375, height: 740 }]) {
@@ -423,7 +423,7 @@ export const scenarios = [
     async run({ page, context, federation, shots }) {
       await signIn(page, federation);
       const shown = async () => page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts();
-      assert.deepEqual(await shown(), ['Overview', 'Catalogue', 'Services', 'Compositions', 'Billing', 'Tokens', 'Events']);
+      assert.deepEqual(await shown(), ['Overview', 'Catalogue', 'Services', 'Compositions', 'Switches', 'Billing', 'Tokens', 'Events']);
       // The API lets a participant list its agents and read its statement,
       // but one that provides nothing has neither: the console leaves them out.
       const api = federation.api(federation.consumerToken);

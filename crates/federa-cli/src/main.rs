@@ -87,6 +87,9 @@ enum Command {
     PlacementPolicies(client::ResourceArgs),
     /// Services ordered together, in dependency order.
     Compositions(client::ResourceArgs),
+    /// Switching a service to another provider with its data, and the
+    /// report of how it went.
+    Switches(client::SwitchesArgs),
     /// Who the token is: its role, participant and agent.
     Whoami,
     /// Catalogue files: `federa catalogue apply catalogue/demo`.
@@ -356,6 +359,8 @@ fn main() -> std::process::ExitCode {
             .block_on(async { client::finish(client::placement(connection, args).await).await }),
         Command::Services(args) => runtime
             .block_on(async { client::finish(client::services(connection, args).await).await }),
+        Command::Switches(args) => runtime
+            .block_on(async { client::finish(client::switches(connection, args).await).await }),
         Command::Catalogue(CatalogueCommand::Apply { dir }) => runtime.block_on(async {
             client::finish(client::apply_catalogue(connection, &dir).await).await
         }),

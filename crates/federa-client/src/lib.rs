@@ -20,6 +20,7 @@ mod retry;
 mod sent;
 mod services;
 mod session;
+mod switches;
 mod vault;
 
 use std::time::Duration;

@@ -58,6 +58,7 @@ static ASSETS: &[Asset] = assets! {
     "js/views/services.js" => JS,
     "js/views/service.js" => JS,
     "js/views/compositions.js" => JS,
+    "js/views/switches.js" => JS,
     "js/views/billing.js" => JS,
     "js/views/agents.js" => JS,
     "js/views/tokens.js" => JS,

@@ -13,6 +13,7 @@ mod placement;
 mod profile;
 mod resources;
 mod services;
+mod switches;
 mod values;
 
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ use names::Names;
 pub use output::Format;
 pub use placement::{placement, PlacementArgs};
 use resources::Resource;
+pub use switches::{switches, SwitchesArgs};
 
 /// The ids of [`Connection`]'s flags.
 pub const CLIENT_FLAGS: &[&str] = &["url", "token", "profile", "output"];

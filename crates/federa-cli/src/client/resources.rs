@@ -213,6 +213,24 @@ pub const RESOURCES: &[Resource] = &[
         named: &[("participantId", names::PARTICIPANT)],
     },
     Resource {
+        name: "switches",
+        path: "/switches",
+        columns: &[
+            ID,
+            ("STAGE", "stage"),
+            ("SERVICE", "sourceServiceId"),
+            ("FROM", "sourceProviderId"),
+            ("TO", "targetProviderId"),
+            ("CREATED", "createdAt"),
+        ],
+        list: || &domain::exchange::lists::SWITCH_LIST,
+        named: &[
+            ("sourceServiceId", names::SERVICE),
+            ("sourceProviderId", Kind::Provider),
+            ("targetProviderId", Kind::Provider),
+        ],
+    },
+    Resource {
         name: "compositions",
         path: "/compositions",
         columns: &[ID, NAME, STATUS],

@@ -10,6 +10,7 @@ import order from './views/order.js';
 import services from './views/services.js';
 import service from './views/service.js';
 import compositions from './views/compositions.js';
+import switches, { report as switchReport } from './views/switches.js';
 import billing from './views/billing.js';
 import agents from './views/agents.js';
 import tokens from './views/tokens.js';
@@ -22,6 +23,7 @@ const SECTIONS = [
   ['catalogue', 'Catalogue', ['admin', 'provider', 'consumer'], { '': catalogue, ':id/order': order }],
   ['services', 'Services', ['admin', 'provider', 'consumer', 'agent'], { '': services, ':id': service }],
   ['compositions', 'Compositions', ['admin', 'provider', 'consumer'], { '': compositions }],
+  ['switches', 'Switches', ['admin', 'consumer'], { '': switches, ':id': switchReport }],
   ['billing', 'Billing', ['admin', 'provider', 'consumer'], { '': billing }],
   ['agents', 'Agents', ['admin', 'provider'], { '': agents }],
   ['tokens', 'Tokens', ['admin', 'provider', 'consumer'], { '': tokens }],
