@@ -6,7 +6,8 @@
 #![cfg(feature = "libvirt")]
 
 use federa_agent::libvirt::{LibvirtDriver, DISK_FORMAT};
-use federa_agent::transfer::{sha256_hex, Snapshot, Transfers};
+use federa_agent::transfer::{sha256_hex, Transfers};
+use federa_agent::Snapshot;
 use federa_agent::{Driver, DriverError, JobContext, LibvirtConfig, Outcome, TransferConfig};
 use federa_client::api::switch_jobs::ExportParams;
 use serde_json::{json, Map, Value};

@@ -33,8 +33,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::TransferConfig;
 pub use crate::digest::{sha256_hex, RunningSha256};
-use crate::driver::{checked_service_id, Driver, DriverError, JobContext};
-pub use crate::driver::{Snapshot, SnapshotWriter};
+use crate::driver::{checked_service_id, Driver, DriverError, JobContext, SnapshotWriter};
 use download::{staging_path, Download};
 use exports::Exports;
 
