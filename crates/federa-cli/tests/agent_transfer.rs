@@ -103,6 +103,10 @@ async fn ten_thousand_keys_move_to_another_agent_and_the_source_is_erased() {
         .await
         .unwrap();
     assert_eq!(reused.status(), 410);
+    assert!(
+        !file.exists(),
+        "the source deletes its copy of the data once the target received it"
+    );
 
     let instance: serde_json::Value = serde_json::from_slice(
         &std::fs::read(source.service_dir(&store).join("instance.json")).unwrap(),

@@ -5,6 +5,11 @@
 //!
 //! Each offer is also written beside its file (`<switch>.offer.json`), so
 //! that an agent killed mid-transfer serves it again once restarted.
+//!
+//! An export is a full copy of a service's data, so it is deleted as soon
+//! as no one may fetch it: when the target received it, and when its token
+//! expired (a switch that failed or was cancelled leaves no copy behind
+//! longer than that).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -70,13 +75,11 @@ impl Exports {
                     .ok()
                     .and_then(|bytes| serde_json::from_slice::<Export>(&bytes).ok());
                 match export {
-                    Some(export)
-                        if !export.received && now < export.expires_at && export.path.exists() =>
-                    {
+                    Some(export) if export.open_at(now) && export.path.exists() => {
                         tracing::info!(switch = %switch_id, "serving a kept export again");
                         entries.insert(switch_id, export);
                     }
-                    Some(_) => {}
+                    Some(export) => delete(switch_id, &export),
                     None => {
                         tracing::warn!(path = %file.path().display(), "an export offer does not read; not serving it")
                     }
@@ -139,13 +142,26 @@ impl Exports {
     ) -> Result<(), Refusal> {
         self.authorize(switch_id, presented, now)?;
         if let Some(export) = self.entries().get_mut(&switch_id) {
+            // Remembered, so that the token keeps its 410, while the copy
+            // of the data goes.
             export.received = true;
-            if let Err(error) = keep(switch_id, export) {
-                // Served again after a restart only until it expires.
-                tracing::warn!(switch = %switch_id, %error, "cannot record that the export was received");
-            }
+            delete(switch_id, export);
         }
         Ok(())
+    }
+
+    /// Deletes the files of the exports whose tokens expired by `now`, with
+    /// their kept offers; returns how many. Their tokens keep their 410.
+    pub fn prune(&self, now: DateTime<Utc>) -> usize {
+        let entries = self.entries();
+        let mut deleted = 0;
+        for (switch_id, export) in entries.iter() {
+            if !export.open_at(now) && export.path.exists() {
+                delete(*switch_id, export);
+                deleted += 1;
+            }
+        }
+        deleted
     }
 
     /// Stops serving every export of `service_id`.
@@ -163,13 +179,38 @@ impl Exports {
     }
 }
 
+impl Export {
+    fn open_at(&self, now: DateTime<Utc>) -> bool {
+        !self.received && now < self.expires_at
+    }
+
+    fn offer_path(&self, switch_id: Uuid) -> PathBuf {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        dir.join(format!("{switch_id}{OFFER_SUFFIX}"))
+    }
+}
+
 /// Writes the offer of `switch_id` beside its file, whole.
 fn keep(switch_id: Uuid, export: &Export) -> std::io::Result<()> {
-    let dir = export.path.parent().unwrap_or(Path::new("."));
-    let path = dir.join(format!("{switch_id}{OFFER_SUFFIX}"));
+    let path = export.offer_path(switch_id);
     let temporary = path.with_extension("tmp");
     std::fs::write(&temporary, serde_json::to_vec(export)?)?;
     std::fs::rename(&temporary, &path)
+}
+
+/// Removes the export's file, then its offer, so that an agent stopped in
+/// between still finds the offer and finishes the deletion at its next start.
+fn delete(switch_id: Uuid, export: &Export) {
+    for path in [export.path.clone(), export.offer_path(switch_id)] {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => {
+                tracing::warn!(switch = %switch_id, path = %path.display(), %error, "cannot delete a spent export");
+                return;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -223,6 +264,43 @@ mod tests {
     }
 
     #[test]
+    fn an_export_is_deleted_once_received_or_expired_and_an_open_one_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let exports = Exports::default();
+        let now = Utc::now();
+        let soon = now + chrono::Duration::seconds(10);
+        let later = now + chrono::Duration::hours(1);
+        let (received, expiring, open) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let file = |switch: Uuid| dir.path().join(format!("{switch}.json"));
+        let offer = |switch: Uuid| dir.path().join(format!("{switch}{OFFER_SUFFIX}"));
+        for (switch, expires_at) in [(received, later), (expiring, soon), (open, later)] {
+            std::fs::write(file(switch), b"{\"secret\":\"data\"}").unwrap();
+            exports
+                .offer(switch, "svc", file(switch), "token", expires_at)
+                .unwrap();
+            assert!(offer(switch).exists());
+        }
+
+        exports.received(received, Some("token"), now).unwrap();
+        assert!(!file(received).exists() && !offer(received).exists());
+        assert_eq!(
+            exports.authorize(received, Some("token"), now),
+            Err(Refusal::Spent)
+        );
+
+        assert_eq!(exports.prune(now), 0, "nothing has expired yet");
+        assert_eq!(exports.prune(soon), 1);
+        assert_eq!(exports.prune(soon), 0, "deleted once");
+        assert!(!file(expiring).exists() && !offer(expiring).exists());
+        assert_eq!(
+            exports.authorize(expiring, Some("token"), soon),
+            Err(Refusal::Spent)
+        );
+        assert!(file(open).exists() && offer(open).exists());
+        assert_eq!(exports.authorize(open, Some("token"), soon), Ok(file(open)));
+    }
+
+    #[test]
     fn an_open_offer_is_served_again_after_a_restart_and_a_received_one_is_not() {
         let root = tempfile::tempdir().unwrap();
         let service_dir = root.path().join("svc");
@@ -261,6 +339,11 @@ mod tests {
                 restarted.authorize(gone, Some(&gone.to_string()), now),
                 Err(Refusal::Unauthenticated)
             );
+            assert!(
+                !service_dir.join(format!("{gone}.json")).exists(),
+                "a spent export's copy of the data is deleted"
+            );
+            assert!(!service_dir.join(format!("{gone}{OFFER_SUFFIX}")).exists());
         }
         let nothing = Exports::load(root.path().join("absent")).unwrap();
         assert_eq!(

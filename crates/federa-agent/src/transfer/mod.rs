@@ -50,12 +50,30 @@ struct Serving {
     public_url: String,
     certificate_sha256: String,
     task: JoinHandle<()>,
+    pruning: JoinHandle<()>,
+}
+
+/// How often a serving agent deletes the exports whose tokens expired.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Deletes expired exports every [`PRUNE_EVERY`], for as long as the agent
+/// serves.
+async fn prune_expired(exports: Arc<Exports>) {
+    let mut every = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        every.tick().await;
+        let deleted = exports.prune(Utc::now());
+        if deleted > 0 {
+            tracing::info!(deleted, "deleted exports whose transfer tokens expired");
+        }
+    }
 }
 
 impl Drop for Transfers {
     fn drop(&mut self) {
         if let Some(serving) = &self.serving {
             serving.task.abort();
+            serving.pruning.abort();
         }
     }
 }
@@ -90,6 +108,7 @@ impl Transfers {
                     public_url: public_url.trim_end_matches('/').to_string(),
                     certificate_sha256: certificate.sha256,
                     task,
+                    pruning: tokio::spawn(prune_expired(exports.clone())),
                 })
             }
         };
