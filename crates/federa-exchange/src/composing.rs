@@ -33,7 +33,7 @@ use uuid::Uuid;
 use crate::clock;
 use crate::error::{ExchangeError, ExchangeResult};
 use crate::job_events::job_event;
-use crate::ordering::{self, new_job, Order, Prepared};
+use crate::ordering::{self, new_job, Order};
 use crate::type_rules::type_rules;
 use crate::Exchange;
 
@@ -378,24 +378,16 @@ async fn order(
             "a prepared member has no placement decision",
         ));
     };
-    let country = exchange
-        .store
-        .provider_profile(choice.participant_id)
+    let country = ordering::region_country(exchange, choice.participant_id, &choice.region)
         .await?
-        .and_then(|profile| {
-            profile
-                .value
-                .region(&choice.region)
-                .map(|region| region.country.clone())
-        })
         .unwrap_or_default();
     let placement = MemberPlacement {
         provider_id: choice.participant_id,
         country,
         explanation: decided.decision.explain(),
     };
-    let mut events = std::mem::take(&mut prepared.events);
-    events.push(event(
+    let decision = decision.clone();
+    prepared.events.push(event(
         EventKind::CompositionMemberChanged,
         composition,
         json!({
@@ -406,47 +398,32 @@ async fn order(
             "providerId": placement.provider_id,
         }),
     ));
-    let quota = crate::quotas::quota_check(exchange, &prepared.service).await?;
-    let Prepared {
-        mut service,
-        mut job,
-        rules,
-        pooled,
-        ..
-    } = prepared;
-    let written = crate::pools::write_with_values(
-        exchange,
-        rules.properties.as_ref(),
-        &pooled,
-        &mut service,
-        &mut job,
-        |service, job, claims| {
-            let (events, placement, quota) = (&events, &placement, quota.as_ref());
-            async move {
-                exchange
-                    .store
-                    .order_member(
-                        composition.id,
-                        MemberOrder {
-                            key: &member.key,
-                            placed: placement,
-                            service: &service,
-                            job: &job,
-                            placement: decision,
-                            claims: &claims,
-                            quota,
-                        },
-                        events,
-                    )
-                    .await
-            }
-        },
-    )
+    let written = ordering::write_prepared(exchange, &mut prepared, |write| {
+        let (placed, decision) = (&placement, &decision);
+        async move {
+            exchange
+                .store
+                .order_member(
+                    composition.id,
+                    MemberOrder {
+                        key: &member.key,
+                        placed,
+                        service: &write.service,
+                        job: &write.job,
+                        placement: decision,
+                        claims: &write.claims,
+                        quota: write.quota.as_ref(),
+                    },
+                    write.events,
+                )
+                .await
+        }
+    })
     .await;
     match written {
         Ok(written) => {
             if written {
-                exchange.dispatch.wake(service.agent_id);
+                exchange.dispatch.wake(prepared.service.agent_id);
             }
             Ok(written)
         }

@@ -14,7 +14,8 @@ use federa_domain::exchange::placement::{
 };
 use federa_domain::property_schema::{check_weight, Actor, GeneratorRequest, ValidationContext};
 use federa_domain::provisioning::{choose_agent, Job, JobStatus, Service};
-use federa_store::StoreError;
+use federa_store::pools::PoolClaim;
+use federa_store::{QuotaCheck, StoreError};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -251,6 +252,50 @@ pub async fn prepare(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Pr
 /// and wakes its agent.
 pub async fn order(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Prepared> {
     let mut prepared = prepare(exchange, order).await?;
+    write_prepared(exchange, &mut prepared, |write| async move {
+        exchange
+            .store
+            .insert_service(
+                &write.service,
+                &write.job,
+                write.events,
+                &write.claims,
+                write.placement,
+                write.quota.as_ref(),
+            )
+            .await
+    })
+    .await?;
+    exchange.dispatch.wake(prepared.service.agent_id);
+    Ok(prepared)
+}
+
+/// One attempt at writing a prepared order: the service and its job with
+/// the pool values filled in, the claims on those values, and the quota
+/// check, for the store call that writes them with whatever the order
+/// belongs to (nothing, a composition's member, a switch).
+pub struct OrderWrite<'p> {
+    pub service: Service,
+    pub job: Job,
+    pub claims: Vec<PoolClaim>,
+    pub events: &'p [NewEvent],
+    pub placement: Option<&'p Placement>,
+    pub quota: Option<QuotaCheck>,
+}
+
+/// Writes `prepared` through `write` within the service quotas that apply
+/// to it, its pooled properties filled from the agent's pools and claimed
+/// in `write`'s transaction (chosen again when another order took a value
+/// first). The caller wakes the agent once it is written.
+pub async fn write_prepared<'p, T, Write, Written>(
+    exchange: &Exchange,
+    prepared: &'p mut Prepared,
+    mut write: Write,
+) -> ExchangeResult<T>
+where
+    Write: FnMut(OrderWrite<'p>) -> Written,
+    Written: std::future::Future<Output = Result<T, StoreError>>,
+{
     let quota = crate::quotas::quota_check(exchange, &prepared.service).await?;
     let Prepared {
         service,
@@ -260,24 +305,45 @@ pub async fn order(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Prep
         pooled,
         placement,
         ..
-    } = &mut prepared;
-    let (events, placement, quota) = (&*events, placement.as_ref(), quota.as_ref());
+    } = prepared;
+    let (events, placement): (&'p [NewEvent], &'p Option<Placement>) = (events, placement);
     crate::pools::write_with_values(
         exchange,
         rules.properties.as_ref(),
         pooled,
         service,
         job,
-        |service, job, claims| async move {
-            exchange
-                .store
-                .insert_service(&service, &job, events, &claims, placement, quota)
-                .await
+        |service, job, claims| {
+            write(OrderWrite {
+                service,
+                job,
+                claims,
+                events,
+                placement: placement.as_ref(),
+                quota: quota.clone(),
+            })
         },
     )
-    .await?;
-    exchange.dispatch.wake(prepared.service.agent_id);
-    Ok(prepared)
+    .await
+}
+
+/// The country of `region` in `provider_id`'s sovereignty profile, where
+/// the profile states it.
+pub async fn region_country(
+    exchange: &Exchange,
+    provider_id: Uuid,
+    region: &str,
+) -> ExchangeResult<Option<String>> {
+    Ok(exchange
+        .store
+        .provider_profile(provider_id)
+        .await?
+        .and_then(|profile| {
+            profile
+                .value
+                .region(region)
+                .map(|region| region.country.clone())
+        }))
 }
 
 /// Queues `action` on `service` after checking the lifecycle allows it now.

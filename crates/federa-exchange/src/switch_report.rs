@@ -61,11 +61,7 @@ async fn party(
         .await?
         .map(|placement| placement.region);
     let country = match region {
-        Some(code) => exchange
-            .store
-            .provider_profile(provider_id)
-            .await?
-            .and_then(|profile| profile.value.region(&code).map(|r| r.country.clone())),
+        Some(code) => crate::ordering::region_country(exchange, provider_id, &code).await?,
         None => None,
     };
     Ok(SwitchParty {

@@ -37,7 +37,7 @@ use uuid::Uuid;
 use crate::clock;
 use crate::error::{ExchangeError, ExchangeResult};
 use crate::job_events::job_event;
-use crate::ordering::{self, new_job, Order, Prepared};
+use crate::ordering::{self, new_job, Order};
 use crate::type_rules::type_rules;
 use crate::vault::SecretOwner;
 use crate::Exchange;
@@ -188,16 +188,9 @@ pub async fn request(
             "a placed switch target has no placement decision",
         ));
     };
-    let target_country = exchange
-        .store
-        .provider_profile(choice.participant_id)
+    let decision = decision.clone();
+    let target_country = ordering::region_country(exchange, choice.participant_id, &choice.region)
         .await?
-        .and_then(|profile| {
-            profile
-                .value
-                .region(&choice.region)
-                .map(|region| region.country.clone())
-        })
         .unwrap_or_default();
     let now = clock::now();
     let switch = StoredSwitch {
@@ -224,8 +217,7 @@ pub async fn request(
         created_at: now,
         updated_at: now,
     };
-    let mut events = std::mem::take(&mut prepared.events);
-    events.push(
+    prepared.events.push(
         switch_event(EventKind::SwitchCreated, &switch, initiator).properties(json!({
             "sourceServiceId": switch.source_service_id,
             "targetServiceId": switch.target_service_id,
@@ -234,43 +226,27 @@ pub async fn request(
             "switchingCharge": switch.plan.switching_charge,
         })),
     );
-    let decision = decision.clone();
-    let quota = crate::quotas::quota_check(exchange, &prepared.service).await?;
-    let Prepared {
-        mut service,
-        mut job,
-        rules,
-        pooled,
-        ..
-    } = prepared;
-    crate::pools::write_with_values(
-        exchange,
-        rules.properties.as_ref(),
-        &pooled,
-        &mut service,
-        &mut job,
-        |service, job, claims| {
-            let (events, switch, decision, quota) = (&events, &switch, &decision, quota.as_ref());
-            async move {
-                exchange
-                    .store
-                    .insert_switch(
-                        switch,
-                        SwitchOrder {
-                            service: &service,
-                            job: &job,
-                            placement: decision,
-                            claims: &claims,
-                            quota,
-                        },
-                        events,
-                    )
-                    .await
-            }
-        },
-    )
+    ordering::write_prepared(exchange, &mut prepared, |write| {
+        let (switch, decision) = (&switch, &decision);
+        async move {
+            exchange
+                .store
+                .insert_switch(
+                    switch,
+                    SwitchOrder {
+                        service: &write.service,
+                        job: &write.job,
+                        placement: decision,
+                        claims: &write.claims,
+                        quota: write.quota.as_ref(),
+                    },
+                    write.events,
+                )
+                .await
+        }
+    })
     .await?;
-    exchange.dispatch.wake(service.agent_id);
+    exchange.dispatch.wake(prepared.service.agent_id);
     Ok(switch)
 }
 
