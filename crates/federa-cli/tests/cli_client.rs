@@ -7,16 +7,22 @@ use federa_testkit::processes::{agent_config, spawn_agent, wait_for, Exchange, K
 use federa_testkit::{Federation, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
 use serde_json::{json, Value};
 
-#[tokio::test]
-async fn a_service_is_created_started_stopped_and_deleted_from_the_command_line() {
-    let exchange = Exchange::start(FEDERA, 60).await;
-    let api = &exchange.api;
+/// A federation around a static website type whose one property is its
+/// content, with the example VM lifecycle.
+async fn website_federation(api: &federa_testkit::Api) -> Federation {
     let website = json!({
         "name": "Static website",
         "propertySchema": {"properties": {"content": {"type": "string", "required": true}}},
         "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
     });
-    let federation = Federation::create_with(api, &website).await;
+    Federation::create_with(api, &website).await
+}
+
+#[tokio::test]
+async fn a_service_is_created_started_stopped_and_deleted_from_the_command_line() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let federation = website_federation(api).await;
     let dir = tempfile::tempdir().unwrap();
     let _cleanup = KillOnDrop(dir.path().to_path_buf());
     let config = agent_config(
@@ -192,12 +198,7 @@ async fn a_service_is_created_started_stopped_and_deleted_from_the_command_line(
 async fn waiting_on_a_job_no_agent_takes_gives_up_at_the_timeout() {
     let exchange = Exchange::start(FEDERA, 60).await;
     let api = &exchange.api;
-    let website = json!({
-        "name": "Static website",
-        "propertySchema": {"properties": {"content": {"type": "string", "required": true}}},
-        "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
-    });
-    let federation = Federation::create_with(api, &website).await;
+    let federation = website_federation(api).await;
     let (url, token) = (api.base.as_str(), federation.consumer_token.as_str());
     let order = |timeout: &'static [&'static str]| {
         let group = federation.group_id.clone();

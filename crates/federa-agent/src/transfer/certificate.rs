@@ -71,6 +71,13 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let temporary = path.with_extension("tmp");
+    // A file left by a crash keeps its mode when reopened; 0600 holds only
+    // for a file this call creates.
+    match std::fs::remove_file(&temporary) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)

@@ -141,11 +141,15 @@ impl Exports {
         now: DateTime<Utc>,
     ) -> Result<(), Refusal> {
         self.authorize(switch_id, presented, now)?;
-        if let Some(export) = self.entries().get_mut(&switch_id) {
-            // Remembered, so that the token keeps its 410, while the copy
-            // of the data goes.
+        // Remembered, so that the token keeps its 410, while the copy of
+        // the data goes (outside the lock: deleting a large file takes a
+        // while, and every request for an export waits on the lock).
+        let spent = self.entries().get_mut(&switch_id).map(|export| {
             export.received = true;
-            delete(switch_id, export);
+            export.clone()
+        });
+        if let Some(export) = spent {
+            delete(switch_id, &export);
         }
         Ok(())
     }
@@ -153,15 +157,16 @@ impl Exports {
     /// Deletes the files of the exports whose tokens expired by `now`, with
     /// their kept offers; returns how many. Their tokens keep their 410.
     pub fn prune(&self, now: DateTime<Utc>) -> usize {
-        let entries = self.entries();
-        let mut deleted = 0;
-        for (switch_id, export) in entries.iter() {
-            if !export.open_at(now) && export.path.exists() {
-                delete(*switch_id, export);
-                deleted += 1;
-            }
+        let expired: Vec<(Uuid, Export)> = self
+            .entries()
+            .iter()
+            .filter(|(_, export)| !export.open_at(now) && export.path.exists())
+            .map(|(switch_id, export)| (*switch_id, export.clone()))
+            .collect();
+        for (switch_id, export) in &expired {
+            delete(*switch_id, export);
         }
-        deleted
+        expired.len()
     }
 
     /// Stops serving every export of `service_id`.
