@@ -76,11 +76,19 @@ impl Reply {
     }
 }
 
+/// How long an idle connection is kept for reuse. Below the exchange's
+/// default keep-alive (it closes a connection idle for 10 s), so a request
+/// is never written onto a connection the server is closing at that
+/// moment: such a request fails without an answer, and one sent once
+/// (a test's, a job's completion) would be lost to the race.
+pub const IDLE_CONNECTION_KEPT: Duration = Duration::from_secs(4);
+
 impl Client {
     /// `base` is the server root, e.g. `http://127.0.0.1:3000`.
     pub fn new(base: &str, token: &str) -> Result<Client, ClientError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(IDLE_CONNECTION_KEPT)
             .build()
             .map_err(|e| ClientError::Network(e.to_string()))?;
         Ok(Client {
