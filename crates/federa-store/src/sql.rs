@@ -71,6 +71,10 @@ pub struct ScopeColumns {
 #[derive(Debug, Default)]
 pub struct Where {
     clauses: Vec<String>,
+    /// The caller's scope when it is several alternatives (a participant's
+    /// rows as provider or as consumer), and where in `clauses` their `OR`
+    /// stands. A page reads each alternative as its own branch instead.
+    scope_branches: Option<(usize, Vec<String>)>,
     pub args: Vec<Arg>,
 }
 
@@ -139,8 +143,15 @@ impl Where {
             (columns.agent, agent),
         ];
         let mut alternatives = Vec::new();
+        let mut compared: Vec<&str> = Vec::new();
         for (column, value) in pairs {
             if let (Some(column), Some(value)) = (column, value) {
+                // Two relations read from one column (a project's owner is
+                // its consumer) are one alternative.
+                if compared.contains(&column) {
+                    continue;
+                }
+                compared.push(column);
                 let p = self.param(Arg::Uuid(value));
                 // A condition with a `{}` slot (say, an EXISTS over a related
                 // table) takes the placeholder there; a bare column is compared.
@@ -151,10 +162,13 @@ impl Where {
                 });
             }
         }
-        if alternatives.is_empty() {
-            self.and("1 = 0".into());
-        } else {
-            self.and(format!("({})", alternatives.join(" OR ")));
+        match alternatives.len() {
+            0 => self.and("1 = 0".into()),
+            1 => self.and(format!("({})", alternatives[0])),
+            _ => {
+                self.scope_branches = Some((self.clauses.len(), alternatives.clone()));
+                self.and(format!("({})", alternatives.join(" OR ")));
+            }
         }
     }
 
@@ -168,11 +182,41 @@ impl Where {
     }
 
     pub fn sql(&self) -> String {
-        if self.clauses.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", self.clauses.join(" AND "))
-        }
+        where_sql(&self.clauses)
+    }
+
+    /// The clause split into one per scope alternative, each without the
+    /// rows an earlier one matched, so together they match each row once:
+    /// what [`Where::sql`] matches, as a `UNION ALL` whose every branch an
+    /// index on its own column can serve. One clause when the scope is not
+    /// several alternatives.
+    fn branch_sqls(&self) -> Vec<String> {
+        let Some((position, alternatives)) = &self.scope_branches else {
+            return vec![self.sql()];
+        };
+        (0..alternatives.len())
+            .map(|n| {
+                // `IS NOT TRUE`, not `NOT`: an earlier alternative on a
+                // column holding NULL is not true, and its rows belong here.
+                let earlier = alternatives[..n]
+                    .iter()
+                    .map(|alternative| format!(" AND ({alternative}) IS NOT TRUE"));
+                let branch = std::iter::once(alternatives[n].clone())
+                    .chain(earlier)
+                    .collect::<String>();
+                let mut clauses = self.clauses.clone();
+                clauses[*position] = branch;
+                where_sql(&clauses)
+            })
+            .collect()
+    }
+}
+
+fn where_sql(clauses: &[String]) -> String {
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
     }
 }
 
@@ -198,6 +242,58 @@ impl<R> AnyRow for R where
 {
 }
 
+/// The page's rows. A scope of several alternatives is read as a
+/// `UNION ALL` of one branch per alternative, each ordered and cut after
+/// the page on its own, then merged: the database cannot serve an `OR` of
+/// two columns with an `ORDER BY` from one index, so it would fetch and
+/// sort every row of the participant to return a page of them.
+fn rows_sql(select: &str, filter: &Where, query: &ListQuery, id_column: &str) -> String {
+    let page = query.page;
+    let branches = filter.branch_sqls();
+    if let [only] = branches.as_slice() {
+        return format!(
+            "{select}{only}{} LIMIT {} OFFSET {}",
+            order_by(query.sort, id_column),
+            page.limit(),
+            page.offset()
+        );
+    }
+    // The merged branches are ordered by their keys under names of their
+    // own, which the sort's column (say `LOWER(name)`) cannot be.
+    let keyed = select.replacen(
+        "SELECT ",
+        &format!(
+            "SELECT {} AS page_sort_key, {id_column} AS page_row_id, ",
+            query.sort.column
+        ),
+        1,
+    );
+    let window = page.offset() + page.limit();
+    let union = branches
+        .iter()
+        .enumerate()
+        .map(|(n, branch_where)| {
+            format!(
+                "SELECT * FROM ({keyed}{branch_where}{} LIMIT {window}) AS branch{n}",
+                order_by(query.sort, id_column)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    format!(
+        "SELECT * FROM ({union}) AS scoped{} LIMIT {} OFFSET {}",
+        order_by(
+            Sort {
+                column: "page_sort_key",
+                descending: query.sort.descending
+            },
+            "page_row_id"
+        ),
+        page.limit(),
+        page.offset()
+    )
+}
+
 /// One page of `select` (a `SELECT … FROM …` without `WHERE`) and the total
 /// count of matching rows.
 pub(crate) async fn fetch_page<R: AnyRow>(
@@ -210,12 +306,7 @@ pub(crate) async fn fetch_page<R: AnyRow>(
 ) -> Result<Page<R>> {
     let where_sql = filter.sql();
     let page: PageRequest = query.page;
-    let rows_sql = format!(
-        "{select}{where_sql}{} LIMIT {} OFFSET {}",
-        order_by(query.sort, id_column),
-        page.limit(),
-        page.offset()
-    );
+    let rows_sql = rows_sql(select, filter, query, id_column);
     let count_sql = format!("SELECT COUNT(*) FROM {from}{where_sql}");
     let rows: Vec<R> = on_pool_again_if_broken!(db, pool => {
         bind_args!(sqlx::query_as::<_, R>(&rows_sql), &filter.args)

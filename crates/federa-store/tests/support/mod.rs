@@ -195,7 +195,11 @@ pub fn completion(job: &Job, attempt: i32) -> JobFinish {
 
 /// Orders a service under `offer`: its row and its pending `create` job.
 pub async fn order(store: &Store, offer: &Offer, name: &str) -> Job {
-    let now = now();
+    order_at(store, offer, name, now()).await
+}
+
+/// [`order`] as of `now`, so tests can give several services one time.
+pub async fn order_at(store: &Store, offer: &Offer, name: &str, now: DateTime<Utc>) -> Job {
     let service = Service {
         id: Uuid::now_v7(),
         name: name.into(),
