@@ -6,17 +6,28 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// The page envelope, as documented; handlers return the domain's `Page`.
+/// Fulcrum's six members, and two of Federa's a Fulcrum client ignores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(bound = "T: utoipa::ToSchema"))]
 #[serde(rename_all = "camelCase")]
 pub struct PageRes<T> {
     pub items: Vec<T>,
+    /// Exact up to 1,000 rows; above, an estimate (`totalIsEstimate`).
     pub total_items: u64,
     pub total_pages: u64,
+    /// 0 for a page read after a `cursor`.
     pub current_page: u32,
     pub has_next: bool,
     pub has_prev: bool,
+    /// Whether `totalItems` and `totalPages` are an estimate: a list of
+    /// more than 1,000 rows is not counted to its end.
+    #[serde(default)]
+    pub total_is_estimate: bool,
+    /// Send as `cursor` (with the same filters and sort, without `page`)
+    /// for the rows after this page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// The error envelope, as documented.

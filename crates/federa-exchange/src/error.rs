@@ -86,6 +86,7 @@ pub fn under(field: &str, errors: Vec<PropertyError>) -> ExchangeError {
 impl From<StoreError> for ExchangeError {
     fn from(error: StoreError) -> ExchangeError {
         match error {
+            StoreError::Invalid(errors) => ExchangeError::Invalid(errors),
             StoreError::NotFound => ExchangeError::NotFound { what: "row" },
             StoreError::Conflict(message) | StoreError::Raced(message) => {
                 ExchangeError::Conflict(message)

@@ -86,6 +86,7 @@ impl From<Vec<FieldError>> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {
+            StoreError::Invalid(errors) => ApiError::Invalid(errors),
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict(message) | StoreError::Raced(message) => {
                 ApiError::Conflict(message)

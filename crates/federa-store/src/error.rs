@@ -1,10 +1,15 @@
 use federa_domain::commerce::{QuotaScope, QuotaUsage};
+use federa_domain::listing::FieldError;
 
 /// Storage failures, split by what the caller can do about them.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
+    /// A request the database could not read as it was given (a made-up
+    /// cursor): each failing field and its rule.
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<FieldError>),
     /// A uniqueness or reference rule of the schema refused the write.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use federa_domain::access::ListScope;
-use federa_domain::listing::{ListQuery, Page};
+use federa_domain::listing::{FieldError, ListQuery, Page};
 use federa_domain::metrics::{
     AggregateQuery, Bucket, BucketStats, MetricEntityType, MetricEntry, MetricTarget, MetricType,
     ServiceRef,
@@ -298,6 +298,12 @@ impl Store {
         scope: ListScope,
         query: &ListQuery,
     ) -> Result<Page<String>> {
+        if query.cursor.is_some() {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "cursor",
+                "this list is read by page number only",
+            )]));
+        }
         let mut filter = Where::new();
         filter.scope(scope, ENTRY_SCOPE);
         filter.filters(&query.filters);

@@ -11,6 +11,8 @@ pub mod processes;
 mod server;
 
 pub use api::{Api, Response, ADMIN_TOKEN};
+/// The typed client [`Api::client`] hands out, for its resource markers.
+pub use federa_client;
 pub use federa_test_database::{backend_name, TestDatabase};
 pub use federation::{
     Federation, EXAMPLE_VM_LIFECYCLE, EXAMPLE_VM_PROPERTIES, EXAMPLE_VM_PROPERTY_SCHEMA,

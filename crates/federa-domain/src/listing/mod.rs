@@ -2,8 +2,12 @@
 //! query parameters against a per-resource specification, and one page
 //! envelope for the answer.
 
+mod cursor;
 mod page;
 mod query;
 
-pub use page::{Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use cursor::{Cursor, SortKey, CURSOR_RULE};
+pub use page::{
+    Page, PagePlace, PageRequest, Total, DEFAULT_PAGE_SIZE, EXACT_TOTAL_MAX, MAX_PAGE_SIZE,
+};
 pub use query::{FieldError, Filter, FilterKind, FilterSpec, ListQuery, ListSpec, Match, Sort};

@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::cursor::Cursor;
 use super::page::{PageRequest, MAX_PAGE_SIZE};
 
 /// A bad parameter, named so the caller can fix it: the same type as the
@@ -92,6 +93,8 @@ pub struct ListQuery {
     pub page: PageRequest,
     pub filters: Vec<Filter>,
     pub sort: Sort,
+    /// Read the rows after this one instead of page `page`.
+    pub cursor: Option<Cursor>,
 }
 
 impl ListSpec {
@@ -107,11 +110,17 @@ impl ListSpec {
         };
         let mut filters: Vec<Filter> = Vec::new();
         let mut counted: Vec<(&str, usize)> = Vec::new();
+        let mut cursor_text: Option<&str> = None;
+        let mut page_given = false;
 
         for (key, value) in pairs {
             match key.as_str() {
+                "cursor" => cursor_text = Some(value),
                 "page" => match value.trim().parse::<u32>() {
-                    Ok(n) if n >= 1 => page.page = n,
+                    Ok(n) if n >= 1 => {
+                        page.page = n;
+                        page_given = true;
+                    }
                     _ => errors.push(FieldError::new("page", "must be an integer of at least 1")),
                 },
                 "pageSize" => match value.trim().parse::<u32>() {
@@ -142,11 +151,27 @@ impl ListSpec {
                 }
             }
         }
+        // The cursor is read last: it must belong to the sort, which may
+        // come after it in the query.
+        let cursor = match cursor_text {
+            Some(_) if page_given => {
+                errors.push(FieldError::new(
+                    "page",
+                    "must not be given with cursor: a cursor says where the page starts",
+                ));
+                None
+            }
+            Some(text) => Cursor::decode(text, sort)
+                .map_err(|error| errors.push(error))
+                .ok(),
+            None => None,
+        };
         if errors.is_empty() {
             Ok(ListQuery {
                 page,
                 filters,
                 sort,
+                cursor,
             })
         } else {
             Err(errors)

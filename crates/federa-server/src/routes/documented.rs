@@ -8,8 +8,8 @@ use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, Response, ResponseBuilder};
 use utoipa::{IntoParams, IntoResponses, PartialSchema};
 
-/// `page`, `pageSize` and `sort`, the query parameters every list takes
-/// (its filters follow them).
+/// `page`, `pageSize`, `sort` and `cursor`, the query parameters every
+/// list takes (its filters follow them).
 pub struct Paging;
 
 impl IntoParams for Paging {
@@ -26,6 +26,7 @@ impl IntoParams for Paging {
             query("page", u32::schema()),
             query("pageSize", u32::schema()),
             query("sort", String::schema()),
+            query("cursor", String::schema()),
         ]
     }
 }

@@ -49,7 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// List events.
 #[utoipa::path(get, path = "/events", tag = "Events",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query),
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("cursor" = Option<String>, Query, description = "a page's nextCursor: the rows after that page"),
         ("sort" = Option<String>, Query, description = "sequenceNumber (default) or createdAt, prefixed with + or -"),
         ("initiatorType" = Option<Vec<String>>, Query), ("initiatorId" = Option<Vec<String>>, Query),
         ("type" = Option<Vec<String>>, Query, description = "case-insensitive substring of the event type"),

@@ -192,7 +192,7 @@ fn decode_entry(prefix: &str, value: Value) -> Result<EntryDraft, Vec<FieldError
 /// List metric entries: participants see those of services they provide or
 /// consume, agents their own.
 #[utoipa::path(get, path = "/metric-entries", tag = "Metrics",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query, description = "createdAt or value, optionally prefixed with + or -"),
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("cursor" = Option<String>, Query, description = "a page's nextCursor: the rows after that page"), ("sort" = Option<String>, Query, description = "createdAt or value, optionally prefixed with + or -"),
         ("agentId" = Option<Uuid>, Query), ("serviceId" = Option<Uuid>, Query), ("typeId" = Option<Uuid>, Query),
         ("resourceId" = Option<String>, Query, description = "case-insensitive substring"),
         ("since" = Option<DateTime<Utc>>, Query, description = "measured at or after"), ("until" = Option<DateTime<Utc>>, Query, description = "measured before")),

@@ -67,7 +67,7 @@ fn participant_event(kind: EventKind, caller: &Identity, id: Uuid) -> NewEvent {
 
 /// List participants.
 #[utoipa::path(get, path = "/participants", tag = "Participants",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("sort" = Option<String>, Query, description = "name or createdAt, prefixed with + or -"),
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("cursor" = Option<String>, Query, description = "a page's nextCursor: the rows after that page"), ("sort" = Option<String>, Query, description = "name or createdAt, prefixed with + or -"),
         ("name" = Option<String>, Query), ("status" = Option<ParticipantStatus>, Query)),
     responses((status = 200, body = PageRes<ParticipantRes>), Invalid, Refused))]
 async fn list(

@@ -120,7 +120,7 @@ async fn delete(
 
 /// An endpoint's delivery log, oldest event first by default.
 #[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "Webhooks", params(("id" = Uuid, Path),
-        ("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query),
+        ("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("cursor" = Option<String>, Query, description = "a page's nextCursor: the rows after that page"),
         ("sort" = Option<String>, Query, description = "eventSequence (default) or createdAt, prefixed with + or -"),
         ("eventType" = Option<String>, Query)),
     responses((status = 200, body = PageRes<WebhookDeliveryRes>), Invalid, Refused, Missing))]
