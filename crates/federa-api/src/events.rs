@@ -17,6 +17,10 @@ pub struct EventRes {
     pub kind: String,
     pub initiator_type: String,
     pub initiator_id: String,
+    /// The person who acted, when a personal token (or a person's OpenID
+    /// Connect login) caused the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiator_user_id: Option<Uuid>,
     /// The object the event is about.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<Uuid>,
@@ -41,6 +45,7 @@ impl From<Event> for EventRes {
             kind: e.kind,
             initiator_type: e.initiator_type,
             initiator_id: e.initiator_id,
+            initiator_user_id: e.initiator_user_id,
             entity_id: e.entity_id,
             provider_id: e.provider_id,
             consumer_id: e.consumer_id,

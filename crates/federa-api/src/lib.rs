@@ -22,6 +22,7 @@ pub mod metric_types;
 pub mod observations;
 pub mod offerings;
 pub mod participants;
+pub mod people;
 pub mod placement;
 pub mod placement_policies;
 pub mod pools;

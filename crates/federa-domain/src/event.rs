@@ -16,6 +16,9 @@ pub struct Initiator {
     /// `user` (any authenticated caller) or `system`.
     pub kind: &'static str,
     pub id: String,
+    /// The person who acted, when the caller was one: the initiator's id
+    /// is then the personal token, and this the user who holds it.
+    pub user_id: Option<Uuid>,
 }
 
 impl Initiator {
@@ -23,20 +26,27 @@ impl Initiator {
         Initiator {
             kind: "system",
             id: "system".into(),
+            user_id: None,
         }
     }
 
     /// Any authenticated caller is a `user`, as in Fulcrum; the id is the
     /// API token that authenticated it, or for a JWT the participant or
-    /// agent it names (`admin` for an admin).
+    /// agent it names (`admin` for an admin; for a person signed in
+    /// through OpenID Connect, its user).
     pub fn of(identity: &Identity) -> Initiator {
-        let id = match (identity.token_id, identity.caller) {
+        let id = match (identity.token_id, &identity.caller) {
             (Some(token_id), _) => token_id.to_string(),
             (None, Caller::Admin) => "admin".into(),
             (None, Caller::Participant { participant_id }) => participant_id.to_string(),
             (None, Caller::Agent { agent_id, .. }) => agent_id.to_string(),
+            (None, Caller::Person(person)) => person.user_id.to_string(),
         };
-        Initiator { kind: "user", id }
+        Initiator {
+            kind: "user",
+            id,
+            user_id: identity.user_id(),
+        }
     }
 }
 
@@ -94,6 +104,8 @@ pub struct Event {
     pub kind: String,
     pub initiator_type: String,
     pub initiator_id: String,
+    /// The person who acted, if one did.
+    pub initiator_user_id: Option<Uuid>,
     pub entity_id: Option<Uuid>,
     pub provider_id: Option<Uuid>,
     pub consumer_id: Option<Uuid>,
@@ -115,6 +127,11 @@ pub const EVENT_LIST: ListSpec = ListSpec {
             param: "initiatorId",
             column: "initiator_id",
             kind: FilterKind::Exact,
+        },
+        FilterSpec {
+            param: "initiatorUserId",
+            column: "initiator_user_id",
+            kind: FilterKind::Uuid,
         },
         FilterSpec {
             param: "type",

@@ -106,6 +106,14 @@ pub enum EventKind {
     /// A switch cut a service over to its target: the source service is no
     /// longer the consumer's and is no longer billed.
     ServiceSwitchedAway,
+    UserCreated,
+    UserUpdated,
+    UserDeleted,
+    MembershipCreated,
+    MembershipUpdated,
+    MembershipDeleted,
+    PersonalTokenCreated,
+    PersonalTokenDeleted,
 }
 
 impl EventKind {
@@ -190,6 +198,14 @@ impl EventKind {
         EventKind::SwitchCreated,
         EventKind::SwitchStageChanged,
         EventKind::ServiceSwitchedAway,
+        EventKind::UserCreated,
+        EventKind::UserUpdated,
+        EventKind::UserDeleted,
+        EventKind::MembershipCreated,
+        EventKind::MembershipUpdated,
+        EventKind::MembershipDeleted,
+        EventKind::PersonalTokenCreated,
+        EventKind::PersonalTokenDeleted,
     ];
 
     /// The name on the wire and in the database.
@@ -274,6 +290,14 @@ impl EventKind {
             EventKind::SwitchCreated => "switch.created",
             EventKind::SwitchStageChanged => "switch.stageChanged",
             EventKind::ServiceSwitchedAway => "service.switchedAway",
+            EventKind::UserCreated => "user.created",
+            EventKind::UserUpdated => "user.updated",
+            EventKind::UserDeleted => "user.deleted",
+            EventKind::MembershipCreated => "membership.created",
+            EventKind::MembershipUpdated => "membership.updated",
+            EventKind::MembershipDeleted => "membership.deleted",
+            EventKind::PersonalTokenCreated => "personalToken.created",
+            EventKind::PersonalTokenDeleted => "personalToken.deleted",
         }
     }
 
@@ -399,6 +423,14 @@ mod tests {
                 "switch.created",
                 "switch.stageChanged",
                 "service.switchedAway",
+                "user.created",
+                "user.updated",
+                "user.deleted",
+                "membership.created",
+                "membership.updated",
+                "membership.deleted",
+                "personalToken.created",
+                "personalToken.deleted",
             ]
         );
     }

@@ -15,6 +15,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod metrics;
 pub mod participant;
+pub mod people;
 pub mod pools;
 pub mod property_schema;
 pub mod provisioning;

@@ -32,6 +32,7 @@ impl Token {
             owner: self.participant_id,
             consumer: None,
             agent: self.agent_id,
+            ..Owners::default()
         }
     }
 }

@@ -12,11 +12,11 @@ use uuid::Uuid;
 /// the whole database anyway, so holding the counter too costs nothing.
 pub(crate) const NEXT_SEQUENCE: &str = "UPDATE event_counter SET last_sequence = last_sequence + 1, last_created_at = CASE WHEN last_created_at > $1 THEN last_created_at ELSE $1 END WHERE singleton = 1 RETURNING last_sequence, last_created_at";
 
-pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (sequence_number, id, type, initiator_type, initiator_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (sequence_number, id, type, initiator_type, initiator_id, initiator_user_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 /// PostgreSQL: the event waits unnumbered, committed with its change, until
 /// [`crate::Store::number_events`] numbers it (migration 0018 says why).
-pub(crate) const INSERT_UNNUMBERED_EVENT: &str = "INSERT INTO unnumbered_events (id, type, initiator_type, initiator_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+pub(crate) const INSERT_UNNUMBERED_EVENT: &str = "INSERT INTO unnumbered_events (id, type, initiator_type, initiator_id, initiator_user_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// Events one numbering statement moves at most: a backlog is numbered in
 /// several, each well inside the statement timeout.
@@ -49,6 +49,7 @@ macro_rules! record_event {
             .bind(event.kind.as_str())
             .bind(event.initiator.kind)
             .bind(event.initiator.id.as_str())
+            .bind(event.initiator.user_id)
             .bind(event.entity_id)
             .bind(event.provider_id)
             .bind(event.consumer_id)
@@ -62,7 +63,7 @@ macro_rules! record_event {
 }
 pub(crate) use record_event;
 
-pub(crate) const EVENT_COLUMNS: &str = "sequence_number, id, type, initiator_type, initiator_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at";
+pub(crate) const EVENT_COLUMNS: &str = "sequence_number, id, type, initiator_type, initiator_id, initiator_user_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct EventRow {
@@ -72,6 +73,7 @@ pub(crate) struct EventRow {
     kind: String,
     initiator_type: String,
     initiator_id: String,
+    initiator_user_id: Option<Uuid>,
     entity_id: Option<Uuid>,
     provider_id: Option<Uuid>,
     consumer_id: Option<Uuid>,
@@ -88,6 +90,7 @@ impl From<EventRow> for Event {
             kind: row.kind,
             initiator_type: row.initiator_type,
             initiator_id: row.initiator_id,
+            initiator_user_id: row.initiator_user_id,
             entity_id: row.entity_id,
             provider_id: row.provider_id,
             consumer_id: row.consumer_id,

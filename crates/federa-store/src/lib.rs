@@ -20,6 +20,7 @@ pub mod job_wakes;
 mod location;
 pub mod metrics;
 pub mod participants;
+mod people;
 pub mod pools;
 pub mod provisioning;
 mod records;

@@ -7,5 +7,5 @@
 mod identity;
 mod rules;
 
-pub use identity::{Caller, Identity, Role};
-pub use rules::{Action, Denied, Grant, ListScope, Object, Owners, Relation};
+pub use identity::{Caller, Identity, MemberRole, Person, ProjectReach, Role};
+pub use rules::{grant, person_grant, Action, Denied, Grant, ListScope, Object, Owners, Relation};

@@ -1,7 +1,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::identity::{Identity, Role};
+use super::identity::{Identity, MemberRole, Role};
 
 /// Every kind of object the API exposes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -34,6 +34,14 @@ pub enum Object {
     Invoice,
     Webhook,
     Project,
+    User,
+    /// A user's role in a participant, and the projects it reaches there.
+    Membership,
+    /// A user's own bearer token, acting for one participant it belongs to.
+    PersonalToken,
+    /// An order awaiting its consumer's approval (approval is granted here
+    /// ahead of the workflow that asks for it).
+    Order,
 }
 
 /// Every verb the API exposes. Lifecycle actions on services are `Update`.
@@ -54,6 +62,7 @@ pub enum Action {
     Ack,
     Resolve,
     Preview,
+    Approve,
 }
 
 /// How the caller must be related to the object for a grant to hold.
@@ -67,6 +76,11 @@ pub enum Relation {
     OwnerOrConsumer,
     /// The object belongs to the calling agent itself.
     SelfAgent,
+    /// As `Consumer`, and, for a person whose membership names projects,
+    /// the object is in one of them.
+    ConsumerInProject,
+    /// The object is the calling person's user, or belongs to it.
+    SelfUser,
 }
 
 /// The answer of the rule table for one role, object and action.
@@ -77,12 +91,17 @@ pub enum Grant {
     When(Relation),
 }
 
-/// The participants and agent an object belongs to, as far as it has them.
+/// The participants, agent, project and user an object belongs to, as far
+/// as it has them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Owners {
     pub owner: Option<Uuid>,
     pub consumer: Option<Uuid>,
     pub agent: Option<Uuid>,
+    /// The consumer's project the object is in.
+    pub project: Option<Uuid>,
+    /// The user the object is or belongs to.
+    pub user: Option<Uuid>,
 }
 
 impl Owners {
@@ -105,6 +124,19 @@ impl Owners {
     pub fn with_agent(mut self, agent: Option<Uuid>) -> Owners {
         self.agent = agent;
         self
+    }
+
+    pub fn with_project(mut self, project: Option<Uuid>) -> Owners {
+        self.project = project;
+        self
+    }
+
+    /// Something that is, or belongs to, the user `user`.
+    pub fn user(user: Uuid) -> Owners {
+        Owners {
+            user: Some(user),
+            ..Owners::default()
+        }
     }
 }
 
@@ -138,7 +170,8 @@ pub fn grant(role: Role, object: Object, action: Action) -> Grant {
     use Relation::*;
 
     if role == Role::Admin {
-        // Admins may do everything except act as an agent.
+        // Admins may do everything except act as an agent (users, their
+        // memberships and personal tokens included).
         return match (object, action) {
             (Job, GetPending | Claim | Complete | Fail)
             | (VaultSecret, Resolve)
@@ -195,6 +228,52 @@ pub fn grant(role: Role, object: Object, action: Action) -> Grant {
         (Invoice, Get | List) if participant => When(OwnerOrConsumer),
         // A participant's endpoints are sent the events it may list.
         (Webhook, Create | Get | List | Delete) if participant => When(Owner),
+        // A participant's own credential manages who belongs to it and
+        // approves its orders; users themselves are the admin's to create.
+        (Membership, Create | Get | List | Update | Delete) if participant => When(Owner),
+        (Order, Approve) if participant => When(Consumer),
+        _ => Never,
+    }
+}
+
+/// The rule table for a person with `role` in the participant it acts for:
+/// a narrowing of what that participant's own credential may do, plus the
+/// rows about the person itself.
+pub fn person_grant(role: MemberRole, object: Object, action: Action) -> Grant {
+    use Action::*;
+    use Grant::{Never, When};
+    use MemberRole::{Approver, Manager, Member, Owner as OwnerRole};
+    use Object::*;
+    use Relation::*;
+
+    match (object, action) {
+        // A person sees itself and manages its own tokens, whatever its role.
+        (User, Get) => return When(SelfUser),
+        (PersonalToken, Create | Get | List | Delete) => return When(SelfUser),
+        (User | PersonalToken, _) => return Never,
+        // Whoever belongs to a participant may see who else does.
+        (Membership, Get | List) => return When(Owner),
+        (Membership, _) if role >= Manager => return When(Owner),
+        (Order, Approve) if role >= Approver => return When(Consumer),
+        _ => {}
+    }
+    let participant = grant(Role::Participant, object, action);
+    if role == OwnerRole {
+        return participant;
+    }
+    let managed = matches!(object, Project | ServiceGroup);
+    let ordered = matches!(
+        (object, action),
+        (Service, Create | Update | Delete) | (Placement, Preview)
+    );
+    let read = matches!(action, Get | List) && !matches!(object, Token);
+    match participant {
+        Never => Never,
+        _ if role >= Manager && (managed || ordered) => participant,
+        // Service changes reach only the projects the membership names.
+        When(Consumer) if role >= Member && ordered => When(ConsumerInProject),
+        _ if role >= Member && ordered => participant,
+        _ if read => participant,
         _ => Never,
     }
 }
@@ -203,12 +282,12 @@ impl Identity {
     /// May this identity perform `action` on an object owned as `owners` says?
     pub fn authorize(&self, object: Object, action: Action, owners: &Owners) -> Result<(), Denied> {
         let denied = |detail| Denied {
-            role: self.role().as_str(),
+            role: self.rank(),
             object,
             action,
             detail,
         };
-        match grant(self.role(), object, action) {
+        match self.grant(object, action) {
             Grant::Always => Ok(()),
             Grant::Never => Err(denied("")),
             Grant::When(relation) => {
@@ -223,9 +302,9 @@ impl Identity {
 
     /// May this identity perform `action` at all, before any object is known?
     pub fn may(&self, object: Object, action: Action) -> Result<(), Denied> {
-        match grant(self.role(), object, action) {
+        match self.grant(object, action) {
             Grant::Never => Err(Denied {
-                role: self.role().as_str(),
+                role: self.rank(),
                 object,
                 action,
                 detail: "",
@@ -237,10 +316,10 @@ impl Identity {
     /// The rows of a list this identity may see.
     pub fn list_scope(&self, object: Object) -> Result<ListScope, Denied> {
         let mine = self.participant_id();
-        match grant(self.role(), object, Action::List) {
+        match self.grant(object, Action::List) {
             Grant::Always => Ok(ListScope::All),
             Grant::Never => Err(Denied {
-                role: self.role().as_str(),
+                role: self.rank(),
                 object,
                 action: Action::List,
                 detail: "",
@@ -251,7 +330,7 @@ impl Identity {
                     consumer: None,
                     agent: None,
                 },
-                Relation::Consumer => ListScope::Matching {
+                Relation::Consumer | Relation::ConsumerInProject => ListScope::Matching {
                     owner: None,
                     consumer: Some(mine.unwrap_or_else(Uuid::nil)),
                     agent: None,
@@ -266,6 +345,13 @@ impl Identity {
                     consumer: None,
                     agent: Some(self.agent_id().unwrap_or_else(Uuid::nil)),
                 },
+                // Lists of a user's own things are read by the user's id,
+                // which the route names; the table holds no list of them.
+                Relation::SelfUser => ListScope::Matching {
+                    owner: Some(Uuid::nil()),
+                    consumer: None,
+                    agent: None,
+                },
             }),
         }
     }
@@ -277,6 +363,31 @@ impl Identity {
             Relation::Consumer => is_mine(owners.consumer),
             Relation::OwnerOrConsumer => is_mine(owners.owner) || is_mine(owners.consumer),
             Relation::SelfAgent => owners.agent.is_some() && owners.agent == self.agent_id(),
+            Relation::ConsumerInProject => {
+                is_mine(owners.consumer)
+                    && self
+                        .person_ref()
+                        .is_none_or(|person| person.projects.reaches(owners.project))
+            }
+            Relation::SelfUser => owners.user.is_some() && owners.user == self.user_id(),
+        }
+    }
+
+    /// The table's answer for this caller: a person's by its member role,
+    /// anyone else's by its Fulcrum role.
+    pub fn grant(&self, object: Object, action: Action) -> Grant {
+        match self.person_ref() {
+            Some(person) => person_grant(person.role, object, action),
+            None => grant(self.role(), object, action),
+        }
+    }
+
+    /// The name of the caller's rank in refusals: its member role for a
+    /// person, else its Fulcrum role.
+    fn rank(&self) -> &'static str {
+        match self.person_ref() {
+            Some(person) => person.role.as_str(),
+            None => self.role().as_str(),
         }
     }
 }

@@ -76,6 +76,7 @@ impl Job {
             owner: Some(self.provider_id),
             consumer: Some(self.consumer_id),
             agent: Some(self.agent_id),
+            ..Owners::default()
         }
     }
 }

@@ -34,6 +34,7 @@ impl Service {
             owner: Some(self.provider_id),
             consumer: Some(self.consumer_id),
             agent: Some(self.agent_id),
+            ..Owners::default()
         }
     }
 }

@@ -195,6 +195,18 @@ impl Store {
     }
 
     /// The consumer owning a service group, if the group exists.
+    /// The consumer and project of a service group, if it exists.
+    pub async fn group_consumer_and_project(
+        &self,
+        group_id: Uuid,
+    ) -> Result<Option<(Uuid, Option<Uuid>)>> {
+        on_pool_again_if_broken!(self.read, pool => sqlx::query_as("SELECT consumer_id, project_id FROM service_groups WHERE id = $1")
+            .bind(group_id)
+            .fetch_optional(pool)
+            .await)
+        .map_err(StoreError::classify)
+    }
+
     pub async fn group_consumer(&self, group_id: Uuid) -> Result<Option<Uuid>> {
         on_pool_again_if_broken!(self.read, pool => sqlx::query_scalar("SELECT consumer_id FROM service_groups WHERE id = $1")
             .bind(group_id)
