@@ -4,9 +4,9 @@
 //! all: `client.create::<Participants>(&request)`.
 
 use federa_api::{
-    agent_types, agents, metric_types, offerings, participants, placement_policies, projects,
-    provider_profiles, service_groups, service_option_types, service_options, service_pool_sets,
-    service_types, services, tokens, PageRes,
+    agent_types, agents, metric_types, offerings, participants, people, placement_policies,
+    projects, provider_profiles, service_groups, service_option_types, service_options,
+    service_pool_sets, service_types, services, tokens, PageRes,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -46,6 +46,8 @@ collections! {
     ServiceTypes = "/service-types", service_types::ServiceTypeRes, service_types::ServiceTypeCreateReq, service_types::ServiceTypeUpdateReq;
     ServiceGroups = "/service-groups", service_groups::ServiceGroupRes, service_groups::ServiceGroupCreateReq, service_groups::ServiceGroupUpdateReq;
     Projects = "/projects", projects::ProjectRes, projects::ProjectCreateReq, projects::ProjectUpdateReq;
+    Users = "/users", people::UserRes, people::UserCreateReq, people::UserUpdateReq;
+    Memberships = "/memberships", people::MembershipRes, people::MembershipCreateReq, people::MembershipUpdateReq;
     /// Creating a service orders it: see [`Client::order_service`] for the
     /// answer with its placement.
     Services = "/services", services::ServiceRes, services::ServiceCreateReq, services::ServiceUpdateReq;

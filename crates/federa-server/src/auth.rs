@@ -10,6 +10,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use base64::Engine;
 use federa_domain::access::{self, Identity, Role};
 use federa_domain::event::Initiator;
+use federa_domain::people::personal_token::VALUE_PREFIX;
 use federa_store::participants::DisabledHolder;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -37,7 +38,9 @@ pub fn hash_token_value(value: &str) -> String {
 
 /// The authenticated caller. Missing or malformed credentials give 401;
 /// unknown or expired tokens, and JWTs that do not verify, give 403, as
-/// Fulcrum does.
+/// Fulcrum does. A personal token that is unknown (revoked), expired, or
+/// whose user no longer belongs to its participant gives 401: Fulcrum has
+/// no such tokens, so nothing relies on a 403 for them.
 pub struct Caller(pub Identity);
 
 impl FromRequestParts<AppState> for Caller {
@@ -68,12 +71,15 @@ impl FromRequestParts<AppState> for Caller {
                     other => other,
                 },
             },
+            _ if value.starts_with(VALUE_PREFIX) => from_personal_token(state, value).await,
             _ => from_api_token(state, value).await,
         };
         // A valid credential is answered whatever its address did: a
         // neighbour guessing behind the same address must not lock it out.
         // Only a refused one is held off once the address is over its limit.
-        if matches!(identity, Err(ApiError::Forbidden(_))) {
+        let refused_personal = value.starts_with(VALUE_PREFIX)
+            && matches!(identity, Err(ApiError::Unauthenticated(_)));
+        if matches!(identity, Err(ApiError::Forbidden(_))) || refused_personal {
             state.metrics.auth_failures.inc();
             if let Some(client) = client {
                 let now = Instant::now();
@@ -151,6 +157,27 @@ async fn from_api_token(state: &AppState, value: &str) -> Result<Identity, ApiEr
     Ok(Identity::from(caller).by_token(token.id))
 }
 
+/// The identity of a person's personal token: the user with the role its
+/// membership of the token's participant has now, so a changed role or a
+/// removed membership takes effect at the next request.
+async fn from_personal_token(state: &AppState, value: &str) -> Result<Identity, ApiError> {
+    let refused = || ApiError::Unauthenticated("invalid personal token".into());
+    let token = state
+        .store
+        .personal_token_by_hash(&hash_token_value(value))
+        .await?
+        .ok_or_else(refused)?;
+    if token.is_expired(crate::clock::now()) {
+        return Err(ApiError::Unauthenticated("personal token expired".into()));
+    }
+    let membership = state
+        .store
+        .membership_of(token.user_id, token.participant_id)
+        .await?
+        .ok_or_else(refused)?;
+    Ok(Identity::person(membership.person()).by_token(token.id))
+}
+
 /// The identity of a JWT from the configured issuer. An agent's claimed
 /// participant must be the one that operates the agent here: an issuer's
 /// mistake must not widen an agent's reach to another provider's objects.
@@ -173,9 +200,39 @@ async fn from_jwt(state: &AppState, oidc: &Oidc, value: &str) -> Result<Identity
             return Err(ApiError::Forbidden("invalid token".into()));
         }
     }
+    if let (Role::Participant, Some(participant_id), Some(subject)) = (
+        claimed.role,
+        claimed.participant_id,
+        claimed.subject.as_deref(),
+    ) {
+        if let Some(person) = person_of_login(state, subject, participant_id).await? {
+            return Ok(Identity::person(person));
+        }
+    }
     caller_of(claimed.role, claimed.participant_id, claimed.agent_id)
         .map(Identity::from)
         .ok_or_else(|| ApiError::Forbidden("invalid token".into()))
+}
+
+/// The person an OpenID Connect login is, when a user has its subject:
+/// that user with its role in the claimed participant. A user who does
+/// not belong to that participant is refused rather than let act with
+/// the participant's whole rights.
+async fn person_of_login(
+    state: &AppState,
+    subject: &str,
+    participant_id: Uuid,
+) -> Result<Option<access::Person>, ApiError> {
+    let Some(user) = state.store.user_by_subject(subject).await? else {
+        return Ok(None);
+    };
+    match state.store.membership_of(user.id, participant_id).await? {
+        Some(membership) => Ok(Some(membership.person())),
+        None => {
+            tracing::info!(user = %user.id, "refused a bearer JWT: its user does not belong to the claimed participant");
+            Err(ApiError::Forbidden("invalid token".into()))
+        }
+    }
 }
 
 /// The caller a credential's role and ids describe; `None` when a role

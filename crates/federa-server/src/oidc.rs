@@ -67,11 +67,13 @@ impl OidcConfig {
 
 /// Who a verified token says the caller is. The caller's scope is checked
 /// against the store by the authentication layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claimed {
     pub role: Role,
     pub participant_id: Option<Uuid>,
     pub agent_id: Option<Uuid>,
+    /// The `sub` claim: a user with this subject is the one signing in.
+    pub subject: Option<String>,
 }
 
 /// Why a token was refused. Shown to callers only as "invalid token".
@@ -232,6 +234,8 @@ struct Claims {
     participant_id: Option<String>,
     #[serde(default)]
     agent_id: Option<String>,
+    #[serde(default)]
+    sub: Option<String>,
 }
 
 impl Oidc {
@@ -444,11 +448,13 @@ impl Oidc {
         };
         let participant_id = uuid(&claims.participant_id, "participant_id is not a UUID")?;
         let agent_id = uuid(&claims.agent_id, "agent_id is not a UUID")?;
+        let subject = claims.sub.filter(|sub| !sub.is_empty());
         match role {
             Role::Admin => Ok(Claimed {
                 role,
                 participant_id: None,
                 agent_id: None,
+                subject,
             }),
             Role::Participant if participant_id.is_none() => {
                 Err(Refused::Claims("a participant token needs participant_id"))
@@ -457,6 +463,7 @@ impl Oidc {
                 role,
                 participant_id,
                 agent_id: None,
+                subject,
             }),
             Role::Agent if participant_id.is_none() || agent_id.is_none() => Err(Refused::Claims(
                 "an agent token needs participant_id and agent_id",
@@ -465,6 +472,7 @@ impl Oidc {
                 role,
                 participant_id,
                 agent_id,
+                subject,
             }),
         }
     }

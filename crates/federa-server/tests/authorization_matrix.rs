@@ -1,6 +1,8 @@
 //! Every endpoint, called as each kind of caller: the answer is allowed
 //! (anything but 401/403), forbidden (403) or unauthenticated (401). A new
-//! endpoint without a row here fails the test.
+//! endpoint without a row here fails the test. People (each member role,
+//! through a personal token, belonging to the row's owning participant)
+//! are held to [`person_expects`].
 
 use std::collections::BTreeSet;
 
@@ -9,13 +11,60 @@ use serde_json::{json, Value};
 
 /// Callers in the order each row is tried: refusals first, so a row that
 /// deletes something is refused before the object is gone.
-const CALLERS: [&str; 5] = [
+const CALLERS: [&str; 10] = [
     "foreign agent",
     "foreign participant",
     "own agent",
+    "viewer",
+    "member",
+    "approver",
+    "manager",
+    "person owner",
     "owner",
     "admin",
 ];
+
+/// The member roles of the people callers, from least to most.
+const PEOPLE: [&str; 5] = ["viewer", "member", "approver", "manager", "person owner"];
+
+/// What a person of `role` in the row's owning participant may do: never
+/// more than the participant's own credential (the owner column); reading
+/// what it reads but its tokens; a member and an approver also order and
+/// manage services; a manager also projects, groups and memberships; an
+/// owner all of it. Users are the admin's and each person's own, and the
+/// matrix's user is none of the people.
+fn person_expects(row: &Row, role: &str) -> u8 {
+    let owner = row.expect.as_bytes()[1];
+    if row.path.starts_with("/users") {
+        return b'D';
+    }
+    if owner != b'A' {
+        return owner;
+    }
+    let reads = row.method == "GET" && !row.path.starts_with("/tokens");
+    let orders = matches!(
+        (row.method, row.path),
+        ("POST", "/services")
+            | ("PATCH", "/services/{id}")
+            | ("DELETE", "/services/{id}")
+            | ("POST", "/services/{id}/{action}")
+            | ("POST", "/placement/preview")
+    );
+    let manages = ["/projects", "/service-groups", "/memberships"]
+        .iter()
+        .any(|p| row.path.starts_with(p));
+    let allowed = match role {
+        "person owner" => true,
+        "manager" => reads || orders || manages,
+        "approver" | "member" => reads || orders,
+        _ => reads,
+    };
+    if allowed {
+        b'A'
+    } else {
+        b'D'
+    }
+}
 
 struct Row {
     method: &'static str,
@@ -77,6 +126,18 @@ const ROWS: &[Row] = &[
     row("POST", "/projects", "AADDD"),
     row("GET", "/projects/{id}", "AADDD"),
     row("PATCH", "/projects/{id}", "AADDD"),
+    // Users are the admin's; a participant's own credential manages who
+    // belongs to it, and a stranger lists none of its memberships.
+    row("GET", "/users", "ADDDD"),
+    row("POST", "/users", "ADDDD"),
+    row("GET", "/users/{id}", "ADDDD"),
+    row("PATCH", "/users/{id}", "ADDDD"),
+    row("GET", "/users/{id}/tokens", "ADDDD"),
+    row("POST", "/users/{id}/tokens", "ADDDD"),
+    row("GET", "/memberships", "AAADD"),
+    row("POST", "/memberships", "AADDD"),
+    row("GET", "/memberships/{id}", "AADDD"),
+    row("PATCH", "/memberships/{id}", "AADDD"),
     row("GET", "/service-option-types", "AAAAA"),
     row("POST", "/service-option-types", "ADDDD"),
     row("GET", "/service-option-types/{id}", "AAAAA"),
@@ -191,6 +252,9 @@ const ROWS: &[Row] = &[
     row("DELETE", "/service-option-types/{id}", "ADDDD"),
     row("DELETE", "/service-groups/{id}", "AADDD"),
     row("DELETE", "/projects/{id}", "AADDD"),
+    row("DELETE", "/memberships/{id}", "AADDD"),
+    row("DELETE", "/users/{id}/tokens/{tokenId}", "ADDDD"),
+    row("DELETE", "/users/{id}", "ADDDD"),
     row("DELETE", "/agents/{id}/install-command", "AADDD"),
     row("DELETE", "/agents/{id}", "AADDD"),
     row("DELETE", "/agent-types/{id}", "ADDDD"),
@@ -233,6 +297,46 @@ struct World {
     secret_reference: String,
     webhook_id: String,
     project_id: String,
+    user_id: String,
+    spare_user_id: String,
+    membership_id: String,
+    personal_token_id: String,
+    /// Personal tokens by member role, of the consumer's people and of the provider's.
+    consumer_people: Vec<(String, String)>,
+    provider_people: Vec<(String, String)>,
+}
+
+/// A user with a personal token for each member role in `participant_id`.
+async fn people_of(server: &TestServer, participant_id: &str) -> Vec<(String, String)> {
+    let mut people = Vec::new();
+    for role in PEOPLE {
+        let user = server
+            .post("/api/v1/users", ADMIN_TOKEN, &json!({"name": role}))
+            .await;
+        assert_eq!(user.status, 201, "{:?}", user.body);
+        let member_role = role.strip_prefix("person ").unwrap_or(role);
+        let membership = server
+            .post(
+                "/api/v1/memberships",
+                ADMIN_TOKEN,
+                &json!({"userId": id(&user.body), "participantId": participant_id, "role": member_role}),
+            )
+            .await;
+        assert_eq!(membership.status, 201, "{:?}", membership.body);
+        let token = server
+            .post(
+                &format!("/api/v1/users/{}/tokens", id(&user.body)),
+                ADMIN_TOKEN,
+                &json!({"name": role, "participantId": participant_id}),
+            )
+            .await;
+        assert_eq!(token.status, 201, "{:?}", token.body);
+        people.push((
+            role.to_string(),
+            token.body["value"].as_str().unwrap().to_string(),
+        ));
+    }
+    people
 }
 
 impl World {
@@ -379,7 +483,38 @@ impl World {
             .await;
         assert_eq!(project.status, 201, "{:?}", project.body);
         let switch = Switching::build(server, &federation, &id(&offering.body)).await;
+        let user = server
+            .post("/api/v1/users", ADMIN_TOKEN, &json!({"name": "matrix"}))
+            .await;
+        assert_eq!(user.status, 201, "{:?}", user.body);
+        let spare_user = server
+            .post("/api/v1/users", ADMIN_TOKEN, &json!({"name": "spare"}))
+            .await;
+        let membership = server
+            .post(
+                "/api/v1/memberships",
+                ADMIN_TOKEN,
+                &json!({"userId": id(&user.body), "participantId": federation.provider_id, "role": "viewer"}),
+            )
+            .await;
+        assert_eq!(membership.status, 201, "{:?}", membership.body);
+        let personal_token = server
+            .post(
+                &format!("/api/v1/users/{}/tokens", id(&user.body)),
+                ADMIN_TOKEN,
+                &json!({"name": "matrix", "participantId": federation.provider_id}),
+            )
+            .await;
+        assert_eq!(personal_token.status, 201, "{:?}", personal_token.body);
+        let consumer_people = people_of(server, &federation.consumer_id).await;
+        let provider_people = people_of(server, &federation.provider_id).await;
         World {
+            user_id: id(&user.body),
+            spare_user_id: id(&spare_user.body),
+            membership_id: id(&membership.body),
+            personal_token_id: id(&personal_token.body),
+            consumer_people,
+            provider_people,
             project_id: id(&project.body),
             switch,
             webhook_id: id(&webhook.body),
@@ -421,6 +556,14 @@ impl World {
         ]
         .iter()
         .any(|p| path.starts_with(p));
+        let people = if consumer_owned {
+            &self.consumer_people
+        } else {
+            &self.provider_people
+        };
+        if let Some((_, token)) = people.iter().find(|(role, _)| role == caller) {
+            return token.clone();
+        }
         match caller {
             "admin" => ADMIN_TOKEN.to_string(),
             "owner" if consumer_owned => f.consumer_token.clone(),
@@ -458,6 +601,8 @@ impl World {
             "switches" => self.switch.id.clone(),
             "webhooks" => self.webhook_id.clone(),
             "projects" => self.project_id.clone(),
+            "users" => self.user_id.clone(),
+            "memberships" => self.membership_id.clone(),
             _ => String::new(),
         };
         let mut path = format!(
@@ -469,6 +614,7 @@ impl World {
                 .replace("{resourceId}", "cpu-1")
                 .replace("{typeId}", &self.metric_type_id)
                 .replace("{reference}", &self.secret_reference)
+                .replace("{tokenId}", &self.personal_token_id)
         );
         let period = "from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z";
         match row.path {
@@ -544,6 +690,15 @@ impl World {
             ("POST", "/webhooks") => {
                 json!({"url": UNREACHABLE_HOOK, "participantId": f.provider_id})
             }
+            ("POST", "/users") => json!({"name": "u"}),
+            ("PATCH", "/users/{id}") => json!({"name": "renamed"}),
+            ("POST", "/users/{id}/tokens") => {
+                json!({"name": "t", "participantId": f.provider_id})
+            }
+            ("POST", "/memberships") => {
+                json!({"userId": self.spare_user_id, "participantId": f.provider_id, "role": "viewer"})
+            }
+            ("PATCH", "/memberships/{id}") => json!({"role": "viewer"}),
             (_, _) => json!({}),
         };
         (
@@ -739,7 +894,7 @@ async fn every_endpoint_answers_each_caller_as_the_rules_say() {
             ));
         }
         for caller in CALLERS {
-            let index = [
+            let expected = match [
                 "admin",
                 "owner",
                 "foreign participant",
@@ -748,8 +903,10 @@ async fn every_endpoint_answers_each_caller_as_the_rules_say() {
             ]
             .iter()
             .position(|c| *c == caller)
-            .unwrap();
-            let expected = row.expect.as_bytes()[index];
+            {
+                Some(index) => row.expect.as_bytes()[index],
+                None => person_expects(row, caller),
+            };
             let token = world.token(caller, row.path);
             let got = status(&server, row.method, &path, Some(&token), body.as_ref()).await;
             let ok = match expected {
@@ -775,9 +932,10 @@ async fn every_endpoint_answers_each_caller_as_the_rules_say() {
         env!("CARGO_TARGET_TMPDIR"),
         "authorization matrix",
         &format!(
-            "{} endpoints × 6 callers = {} cells checked, {} mismatches",
+            "{} endpoints × {} callers = {} cells checked, {} mismatches",
             ROWS.len(),
-            ROWS.len() * 6,
+            CALLERS.len() + 1,
+            ROWS.len() * (CALLERS.len() + 1),
             failures.len()
         ),
     );

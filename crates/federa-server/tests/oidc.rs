@@ -392,3 +392,72 @@ async fn a_rotated_key_is_picked_up_and_unknown_kids_are_fetched_for_sparingly()
     assert_eq!(status(&server, "/api/v1/participants", &new).await, 200);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_login_whose_subject_is_a_users_acts_with_that_users_role() {
+    let keys = keys();
+    let issuer = Issuer::start(vec![keys.rsa.jwk.clone()]).await;
+    let server = federa(&issuer, Duration::from_millis(500)).await;
+    let federation = Federation::create(&server).await;
+    let user = server
+        .post(
+            "/api/v1/users",
+            ADMIN_TOKEN,
+            &json!({"name": "Ada", "oidcSubject": "ada@issuer"}),
+        )
+        .await;
+    assert_eq!(user.status, 201, "{:?}", user.body);
+    let user_id = user.body["id"].as_str().unwrap().to_string();
+    let membership = server
+        .post(
+            "/api/v1/memberships",
+            ADMIN_TOKEN,
+            &json!({"userId": user_id, "participantId": federation.consumer_id, "role": "viewer"}),
+        )
+        .await;
+    assert_eq!(membership.status, 201, "{:?}", membership.body);
+    let login = |participant: &str| {
+        sign(
+            &keys.rsa,
+            &claims(
+                &issuer,
+                json!({"role": "participant", "participant_id": participant, "sub": "ada@issuer"}),
+            ),
+        )
+    };
+
+    // The viewer reads its participant but orders nothing, though the
+    // claims alone would give the participant's whole rights.
+    let viewer = login(&federation.consumer_id);
+    assert_eq!(status(&server, "/api/v1/services", &viewer).await, 200);
+    let me = server
+        .get(&format!("/api/v1/users/{user_id}"), &viewer)
+        .await;
+    assert_eq!(me.status, 200, "{:?}", me.body);
+    let ordered = server
+        .post("/api/v1/services", &viewer, &federation.order("by-login"))
+        .await;
+    assert_eq!(ordered.status, 403, "{:?}", ordered.body);
+
+    // A participant the user does not belong to is refused.
+    let elsewhere = login(&federation.provider_id);
+    assert_eq!(status(&server, "/api/v1/services", &elsewhere).await, 403);
+
+    // An unknown subject keeps acting on its claims alone, as before.
+    let stranger = sign(
+        &keys.rsa,
+        &claims(
+            &issuer,
+            json!({"role": "participant", "participant_id": federation.consumer_id}),
+        ),
+    );
+    let ordered = server
+        .post(
+            "/api/v1/services",
+            &stranger,
+            &federation.order("by-claims"),
+        )
+        .await;
+    assert_eq!(ordered.status, 201, "{:?}", ordered.body);
+    server.stop().await;
+}

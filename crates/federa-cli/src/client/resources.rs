@@ -41,6 +41,31 @@ pub const RESOURCES: &[Resource] = &[
         named: &[],
     },
     Resource {
+        name: "users",
+        path: "/users",
+        columns: &[
+            ID,
+            NAME,
+            ("EMAIL", "email"),
+            ("OIDC SUBJECT", "oidcSubject"),
+        ],
+        list: || &domain::people::USER_LIST,
+        named: &[],
+    },
+    Resource {
+        name: "memberships",
+        path: "/memberships",
+        columns: &[
+            ID,
+            ("USER", "userId"),
+            ("PARTICIPANT", "participantId"),
+            ("ROLE", "role"),
+            ("PROJECTS", "projectIds"),
+        ],
+        list: || &domain::people::MEMBERSHIP_LIST,
+        named: &[("participantId", names::PARTICIPANT)],
+    },
+    Resource {
         name: "service-types",
         path: "/service-types",
         columns: &[ID, NAME],

@@ -12,6 +12,7 @@ pub mod events;
 pub mod health;
 pub mod invoices;
 pub mod jobs;
+pub mod memberships;
 pub mod metric_entries;
 pub mod metric_types;
 pub mod observations;
@@ -33,6 +34,7 @@ pub mod services;
 pub mod session;
 pub mod switches;
 pub mod tokens;
+pub mod users;
 pub mod vault;
 pub mod webhooks;
 

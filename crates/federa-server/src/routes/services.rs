@@ -1,7 +1,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use federa_domain::access::{Action, Identity, Object, Owners};
+use federa_domain::access::{Action, Identity, Object, Owners, ProjectReach};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::listing::Page;
@@ -13,7 +13,6 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::authorized::fetch_authorized;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{uuid_param, Body, IdPath, QueryPairs};
@@ -34,14 +33,37 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Service> {
-    fetch_authorized(
-        caller,
+    caller.may(Object::Service, action)?;
+    let service = state.store.service(id).await?.ok_or(ApiError::NotFound)?;
+    // A person limited to projects is judged by the service's project,
+    // which only its group knows.
+    let project = if limited_to_projects(caller) {
+        group_project(state, service.group_id).await?
+    } else {
+        None
+    };
+    caller.authorize(
         Object::Service,
         action,
-        state.store.service(id),
-        Service::owners,
-    )
-    .await
+        &service.owners().with_project(project),
+    )?;
+    Ok(service)
+}
+
+/// Whether the caller is a person whose service rights stop at some projects.
+fn limited_to_projects(caller: &Identity) -> bool {
+    caller
+        .person_ref()
+        .is_some_and(|person| person.projects != ProjectReach::Whole)
+}
+
+/// The project a service group belongs to, if any.
+async fn group_project(state: &AppState, group_id: Uuid) -> ApiResult<Option<Uuid>> {
+    Ok(state
+        .store
+        .group_consumer_and_project(group_id)
+        .await?
+        .and_then(|(_, project)| project))
 }
 
 /// List services.
@@ -71,16 +93,19 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<OrderedServiceRes>)> {
     caller.may(Object::Service, Action::Create)?;
     let name = check_name("name", &req.name)?;
-    let consumer_id = state
+    let (consumer_id, project_id) = state
         .store
-        .group_consumer(req.group_id)
+        .group_consumer_and_project(req.group_id)
         .await?
         .ok_or_else(|| ApiError::field("groupId", "no service group has this id"))?;
-    // The consumer is the group's owner: a participant orders only into its own groups.
+    // The consumer is the group's owner: a participant orders only into its
+    // own groups, a member only into its projects' groups.
     caller.authorize(
         Object::Service,
         Action::Create,
-        &Owners::none().with_consumer(consumer_id),
+        &Owners::none()
+            .with_consumer(consumer_id)
+            .with_project(project_id),
     )?;
     let prepared = ordering::order(
         &state,
