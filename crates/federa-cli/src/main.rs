@@ -43,6 +43,10 @@ enum Command {
     ServiceTypes(client::ResourceArgs),
     /// Agent types.
     AgentTypes(client::ResourceArgs),
+    /// People: users (admins keep them); `token-create` makes a personal token.
+    Users(client::UsersArgs),
+    /// Who belongs to a participant, with which role and projects.
+    Memberships(client::ResourceArgs),
     /// Providers' agents; `install-command` prints how to install one.
     Agents(client::AgentsArgs),
     /// Consumers' service groups.
@@ -329,6 +333,10 @@ fn main() -> std::process::ExitCode {
         Command::Agents(args) => {
             runtime.block_on(async { client::finish(client::agents(connection, args).await).await })
         }
+        Command::Users(args) => {
+            runtime.block_on(async { client::finish(client::users(connection, args).await).await })
+        }
+        Command::Memberships(args) => resource("memberships", args),
         Command::ServiceGroups(args) => resource("service-groups", args),
         Command::ServiceOptionTypes(args) => resource("service-option-types", args),
         Command::ServiceOptions(args) => resource("service-options", args),

@@ -736,3 +736,55 @@ async fn services_help_names_start_and_stop_and_an_actions_help_is_no_error() {
         stdout(&stop)
     );
 }
+
+#[tokio::test]
+async fn an_admin_makes_a_user_a_member_and_a_personal_token_from_the_command_line() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let federation = Federation::create(api).await;
+    let created = federa(
+        &api.base,
+        ADMIN_TOKEN,
+        &["users", "create", "--set", "name=Ada", "-o", "id"],
+    )
+    .await;
+    assert!(created.status.success(), "{}", stderr(&created));
+    let user_id = stdout(&created).trim().to_string();
+    let listed = federa(&api.base, ADMIN_TOKEN, &["users", "list"]).await;
+    assert!(stdout(&listed).contains("Ada"), "{}", stdout(&listed));
+    let joined = federa(
+        &api.base,
+        ADMIN_TOKEN,
+        &[
+            "memberships",
+            "create",
+            "--set",
+            &format!("userId={user_id}"),
+            "--set",
+            &format!("participantId={}", federation.consumer_id),
+            "--set",
+            "role=viewer",
+        ],
+    )
+    .await;
+    assert!(joined.status.success(), "{}", stderr(&joined));
+    let token = federa(
+        &api.base,
+        ADMIN_TOKEN,
+        &[
+            "users",
+            "token-create",
+            &user_id,
+            "--participant",
+            &federation.consumer_id,
+        ],
+    )
+    .await;
+    assert!(token.status.success(), "{}", stderr(&token));
+    let value = stdout(&token).trim().to_string();
+    let whoami = federa(&api.base, &value, &["whoami", "-o", "json"]).await;
+    assert!(whoami.status.success(), "{}", stderr(&whoami));
+    let session: Value = serde_json::from_str(&stdout(&whoami)).unwrap();
+    assert_eq!(session["participantId"], federation.consumer_id.as_str());
+    exchange.terminate();
+}

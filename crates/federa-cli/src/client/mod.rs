@@ -14,6 +14,7 @@ mod profile;
 mod resources;
 mod services;
 mod switches;
+mod users;
 mod values;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ pub use output::Format;
 pub use placement::{placement, PlacementArgs};
 use resources::Resource;
 pub use switches::{switches, SwitchesArgs};
+pub use users::{users, UsersArgs};
 
 /// The ids of [`Connection`]'s flags.
 pub const CLIENT_FLAGS: &[&str] = &["url", "token", "profile", "output"];
