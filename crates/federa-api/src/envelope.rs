@@ -21,8 +21,9 @@ pub struct PageRes<T> {
     pub has_next: bool,
     pub has_prev: bool,
     /// Whether `totalItems` and `totalPages` are an estimate: a list of
-    /// more than 1,000 rows is not counted to its end.
-    #[serde(default)]
+    /// more than 1,000 rows is not counted to its end. Present only when
+    /// true, so an exactly counted page is Fulcrum's envelope unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub total_is_estimate: bool,
     /// Send as `cursor` (with the same filters and sort, without `page`)
     /// for the rows after this page; absent on the last page.

@@ -67,7 +67,9 @@ pub struct Page<T> {
     pub current_page: u32,
     pub has_next: bool,
     pub has_prev: bool,
-    /// Whether `total_items` (and so `total_pages`) is an estimate.
+    /// Whether `total_items` (and so `total_pages`) is an estimate; left
+    /// out of the wire when false, where the envelope is Fulcrum's own.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub total_is_estimate: bool,
     /// What to send as `cursor` for the page after this one; none on the
     /// last page.
