@@ -27,6 +27,7 @@ use federa_domain::exchange::composition_progress::{
 use federa_domain::property_schema::Actor;
 use federa_domain::provisioning::{JobStatus, Service};
 use federa_store::exchange::{MemberOrder, MemberPlacement, StoredComposition, StoredMember};
+use federa_store::provisioning::ServiceOrder;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -408,11 +409,10 @@ async fn order(
                     MemberOrder {
                         key: &member.key,
                         placed,
-                        service: &write.service,
-                        job: &write.job,
-                        placement: decision,
-                        claims: &write.claims,
-                        quota: write.quota.as_ref(),
+                        order: ServiceOrder {
+                            placement: Some(decision),
+                            ..write.service_order()
+                        },
                     },
                     write.events,
                 )

@@ -15,6 +15,7 @@ use federa_domain::exchange::placement::{
 use federa_domain::property_schema::{check_weight, Actor, GeneratorRequest, ValidationContext};
 use federa_domain::provisioning::{choose_agent, Job, JobStatus, Service};
 use federa_store::pools::PoolClaim;
+use federa_store::provisioning::ServiceOrder;
 use federa_store::{QuotaCheck, StoreError};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -255,14 +256,7 @@ pub async fn order(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Prep
     write_prepared(exchange, &mut prepared, |write| async move {
         exchange
             .store
-            .insert_service(
-                &write.service,
-                &write.job,
-                write.events,
-                &write.claims,
-                write.placement,
-                write.quota.as_ref(),
-            )
+            .insert_service(write.service_order(), write.events)
             .await
     })
     .await?;
@@ -281,6 +275,19 @@ pub struct OrderWrite<'p> {
     pub events: &'p [NewEvent],
     pub placement: Option<&'p Placement>,
     pub quota: Option<QuotaCheck>,
+}
+
+impl OrderWrite<'_> {
+    /// The service as this attempt orders it, placed as the order was.
+    pub fn service_order(&self) -> ServiceOrder<'_> {
+        ServiceOrder {
+            service: &self.service,
+            job: &self.job,
+            placement: self.placement,
+            claims: &self.claims,
+            quota: self.quota.as_ref(),
+        }
+    }
 }
 
 /// Writes `prepared` through `write` within the service quotas that apply

@@ -30,7 +30,8 @@ use federa_domain::exchange::switching::{
 use federa_domain::exchange::Offering;
 use federa_domain::property_schema::{Actor, SecretKind, VAULT_REFERENCE_PREFIX};
 use federa_domain::provisioning::{Job, JobStatus, Service};
-use federa_store::exchange::{Stored, StoredSwitch, SwitchOrder, SwitchStep};
+use federa_store::exchange::{Stored, StoredSwitch, SwitchStep};
+use federa_store::provisioning::ServiceOrder;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -233,12 +234,9 @@ pub async fn request(
                 .store
                 .insert_switch(
                     switch,
-                    SwitchOrder {
-                        service: &write.service,
-                        job: &write.job,
-                        placement: decision,
-                        claims: &write.claims,
-                        quota: write.quota.as_ref(),
+                    ServiceOrder {
+                        placement: Some(decision),
+                        ..write.service_order()
                     },
                     write.events,
                 )

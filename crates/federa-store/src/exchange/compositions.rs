@@ -11,16 +11,13 @@ use federa_domain::access::ListScope;
 use federa_domain::event::NewEvent;
 use federa_domain::exchange::composition::CompositionSpec;
 use federa_domain::exchange::composition_progress::{Intent, MemberState};
-use federa_domain::exchange::placement::Placement;
 use federa_domain::listing::{ListQuery, Page};
-use federa_domain::provisioning::{Job, Service};
+use federa_domain::provisioning::Job;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::commerce::quotas::QuotaCheck;
 use crate::error::Result;
-use crate::pools::PoolClaim;
-use crate::provisioning::services::{insert_job, job_wake, order_statements};
+use crate::provisioning::services::{insert_job, job_wake, order_statements, ServiceOrder};
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
@@ -72,18 +69,12 @@ pub struct MemberPlacement {
     pub explanation: String,
 }
 
-/// A member's new service as ordered: the service, its `create` job and the
-/// placement that chose its provider, written together.
+/// A member's new service as ordered, with the member it fills and where
+/// the member was placed.
 pub struct MemberOrder<'a> {
     pub key: &'a str,
     pub placed: &'a MemberPlacement,
-    pub service: &'a Service,
-    pub job: &'a Job,
-    pub placement: &'a Placement,
-    /// Pool values the service takes.
-    pub claims: &'a [PoolClaim],
-    /// The service quotas it is checked against, if any applies.
-    pub quota: Option<&'a QuotaCheck>,
+    pub order: ServiceOrder<'a>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -395,15 +386,8 @@ impl Store {
         order: MemberOrder<'_>,
         events: &[NewEvent],
     ) -> Result<bool> {
-        let MemberOrder {
-            key,
-            placed,
-            service,
-            job,
-            placement,
-            claims,
-            quota,
-        } = order;
+        let MemberOrder { key, placed, order } = order;
+        let (service, job) = (order.service, order.job);
         let change = Move {
             composition_id,
             key,
@@ -416,15 +400,9 @@ impl Store {
             placed: Some(placed),
         };
         let mut statements = vec![Statement::new(MOVE_MEMBER, change.args()).guard()];
-        statements.extend(order_statements(
-            service,
-            job,
-            claims,
-            Some(placement),
-            quota,
-        ));
+        statements.extend(order_statements(order));
         let written = self.apply_if(&statements, events, service.created_at).await;
-        self.within_quotas(quota, written).await
+        self.within_quotas(order.quota, written).await
     }
 
     /// Queues the deletion of a member in `from`: moves it to `deleting`

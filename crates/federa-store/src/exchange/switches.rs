@@ -7,18 +7,15 @@
 use chrono::{DateTime, Utc};
 use federa_domain::access::ListScope;
 use federa_domain::event::NewEvent;
-use federa_domain::exchange::placement::Placement;
 use federa_domain::exchange::switching::{Switch, SwitchPlan, SwitchStage};
 use federa_domain::listing::{ListQuery, Page};
-use federa_domain::provisioning::{Job, Service};
+use federa_domain::provisioning::Job;
 use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::commerce::quotas::QuotaCheck;
 use crate::error::Result;
-use crate::pools::PoolClaim;
-use crate::provisioning::services::{insert_job, job_wake, order_statements};
+use crate::provisioning::services::{insert_job, job_wake, order_statements, ServiceOrder};
 use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
@@ -52,18 +49,6 @@ pub struct StoredSwitch {
     pub job_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// A new switch with its target service as ordered: the service, its
-/// `create` job, the placement that chose it and the pool values it takes.
-pub struct SwitchOrder<'a> {
-    pub service: &'a Service,
-    pub job: &'a Job,
-    pub placement: &'a Placement,
-    pub claims: &'a [PoolClaim],
-    /// The service quotas the target is checked against: during the
-    /// transitional period it is one more of the consumer's services.
-    pub quota: Option<&'a QuotaCheck>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -125,12 +110,13 @@ pub struct SwitchStep<'a> {
 }
 
 impl Store {
-    /// Writes a new switch with its target service and that service's
-    /// `create` job, in one transaction.
+    /// Writes a new switch with its target service as ordered, in one
+    /// transaction. The target counts against the consumer's quotas: during
+    /// the transitional period it is one more of its services.
     pub async fn insert_switch(
         &self,
         switch: &StoredSwitch,
-        order: SwitchOrder<'_>,
+        order: ServiceOrder<'_>,
         events: &[NewEvent],
     ) -> Result<()> {
         let mut statements = vec![Statement::new(
@@ -149,13 +135,7 @@ impl Store {
                 Arg::Time(switch.created_at),
             ],
         )];
-        statements.extend(order_statements(
-            order.service,
-            order.job,
-            order.claims,
-            Some(order.placement),
-            order.quota,
-        ));
+        statements.extend(order_statements(order));
         let written = self.apply(&statements, events, switch.created_at).await;
         self.within_quotas(order.quota, written).await
     }

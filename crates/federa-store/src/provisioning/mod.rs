@@ -4,4 +4,4 @@ mod jobs;
 pub(crate) mod services;
 
 pub use jobs::{JobFinish, Lease};
-pub use services::ServiceTypeRules;
+pub use services::{ServiceOrder, ServiceTypeRules};

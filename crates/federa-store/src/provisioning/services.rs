@@ -123,16 +123,30 @@ fn insert_service_row(service: &Service) -> Statement {
     )
 }
 
+/// A service as ordered, whichever way it is ordered (alone, as a
+/// composition's member, as a switch's target): its row, its `create` job,
+/// the placement that chose its provider, the pool values it takes and the
+/// quotas it is checked against, all written in one transaction.
+#[derive(Clone, Copy)]
+pub struct ServiceOrder<'a> {
+    pub service: &'a Service,
+    pub job: &'a Job,
+    pub placement: Option<&'a Placement>,
+    pub claims: &'a [PoolClaim],
+    pub quota: Option<&'a QuotaCheck>,
+}
+
 /// The statements of ordering a service: the check of its quotas, its
 /// row, where it was placed, the pool values it takes and its first job,
 /// waking its agent.
-pub(crate) fn order_statements(
-    service: &Service,
-    job: &Job,
-    claims: &[PoolClaim],
-    placement: Option<&Placement>,
-    quota: Option<&QuotaCheck>,
-) -> Vec<Statement> {
+pub(crate) fn order_statements(order: ServiceOrder<'_>) -> Vec<Statement> {
+    let ServiceOrder {
+        service,
+        job,
+        placement,
+        claims,
+        quota,
+    } = order;
     let mut statements = quota.map(quota_statements).unwrap_or_default();
     statements.push(insert_service_row(service));
     statements.extend(placement.map(insert_placement));
@@ -247,18 +261,11 @@ impl Store {
 
     /// Creates a service, its first job and its pool value claims in one
     /// transaction, refused when `quota` finds a limit reached.
-    pub async fn insert_service(
-        &self,
-        service: &Service,
-        job: &Job,
-        events: &[NewEvent],
-        claims: &[PoolClaim],
-        placement: Option<&Placement>,
-        quota: Option<&QuotaCheck>,
-    ) -> Result<()> {
-        let statements = order_statements(service, job, claims, placement, quota);
-        let written = self.apply(&statements, events, service.created_at).await;
-        self.within_quotas(quota, written).await
+    pub async fn insert_service(&self, order: ServiceOrder<'_>, events: &[NewEvent]) -> Result<()> {
+        let written = self
+            .apply(&order_statements(order), events, order.service.created_at)
+            .await;
+        self.within_quotas(order.quota, written).await
     }
 
     /// The service types `consumer_id` has services of.

@@ -10,7 +10,7 @@ use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::participant::{Participant, ParticipantStatus};
 use federa_domain::provisioning::{Job, JobStatus, Service, ServiceChange};
-use federa_store::provisioning::JobFinish;
+use federa_store::provisioning::{JobFinish, ServiceOrder};
 use federa_store::Store;
 use federa_test_database::TestDatabase;
 use serde_json::{json, Map};
@@ -220,12 +220,14 @@ pub async fn order_at(store: &Store, offer: &Offer, name: &str, now: DateTime<Ut
     let job = pending_job(&service, now);
     store
         .insert_service(
-            &service,
-            &job,
+            ServiceOrder {
+                service: &service,
+                job: &job,
+                placement: None,
+                claims: &[],
+                quota: None,
+            },
             &[event(EventKind::ServiceCreated, service.id)],
-            &[],
-            None,
-            None,
         )
         .await
         .expect("insert a service and its job");
