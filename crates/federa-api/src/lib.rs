@@ -21,6 +21,7 @@ pub mod metric_entries;
 pub mod metric_types;
 pub mod observations;
 pub mod offerings;
+pub mod orders;
 pub mod participants;
 pub mod people;
 pub mod placement;

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use federa_domain::commerce::Project;
+use federa_domain::exchange::money::optional_amount;
+use federa_domain::exchange::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -18,6 +20,11 @@ pub struct ProjectRes {
     /// hold at once; none means no limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_limit: Option<u32>,
+    /// EUR a month above which an accepted order's quote waits for an
+    /// approver; none means never.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub approval_threshold: Option<Decimal>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -30,6 +37,7 @@ impl From<Project> for ProjectRes {
             name: p.name,
             description: p.description,
             service_limit: p.service_limit,
+            approval_threshold: p.approval_threshold,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -47,6 +55,14 @@ pub struct ProjectCreateReq {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_limit: Option<u32>,
+    /// A decimal string of EUR a month, such as `"100.00"`.
+    #[serde(
+        default,
+        deserialize_with = "optional_amount",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub approval_threshold: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -63,4 +79,16 @@ pub struct ProjectUpdateReq {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_limit: Option<Option<u32>>,
+    /// `null` removes the threshold.
+    #[serde(default, deserialize_with = "present_amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval_threshold: Option<Option<Decimal>>,
+}
+
+/// Tells an amount given as `null` (`Some(None)`) from one left out (`None`).
+fn present_amount<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<Decimal>>, D::Error> {
+    optional_amount(deserializer).map(Some)
 }

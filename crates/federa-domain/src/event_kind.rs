@@ -114,6 +114,24 @@ pub enum EventKind {
     MembershipDeleted,
     PersonalTokenCreated,
     PersonalTokenDeleted,
+    /// An order was placed and quoted.
+    OrderQuoted,
+    /// An order's quote was accepted past its project's approval threshold.
+    OrderAwaitingApproval,
+    /// An order's quote was accepted (and approved where needed).
+    OrderAccepted,
+    /// An accepted order's service was ordered.
+    OrderProvisioning,
+    /// An order's service was created.
+    OrderDone,
+    /// An order's service could not be created.
+    OrderFailed,
+    /// An order was accepted or approved after its quote expired.
+    OrderExpired,
+    /// An order was withdrawn before acceptance.
+    OrderCancelled,
+    /// An approver refused an order.
+    OrderRejected,
 }
 
 impl EventKind {
@@ -206,6 +224,15 @@ impl EventKind {
         EventKind::MembershipDeleted,
         EventKind::PersonalTokenCreated,
         EventKind::PersonalTokenDeleted,
+        EventKind::OrderQuoted,
+        EventKind::OrderAwaitingApproval,
+        EventKind::OrderAccepted,
+        EventKind::OrderProvisioning,
+        EventKind::OrderDone,
+        EventKind::OrderFailed,
+        EventKind::OrderExpired,
+        EventKind::OrderCancelled,
+        EventKind::OrderRejected,
     ];
 
     /// The name on the wire and in the database.
@@ -298,6 +325,15 @@ impl EventKind {
             EventKind::MembershipDeleted => "membership.deleted",
             EventKind::PersonalTokenCreated => "personalToken.created",
             EventKind::PersonalTokenDeleted => "personalToken.deleted",
+            EventKind::OrderQuoted => "order.quoted",
+            EventKind::OrderAwaitingApproval => "order.awaitingApproval",
+            EventKind::OrderAccepted => "order.accepted",
+            EventKind::OrderProvisioning => "order.provisioning",
+            EventKind::OrderDone => "order.done",
+            EventKind::OrderFailed => "order.failed",
+            EventKind::OrderExpired => "order.expired",
+            EventKind::OrderCancelled => "order.cancelled",
+            EventKind::OrderRejected => "order.rejected",
         }
     }
 
@@ -431,6 +467,15 @@ mod tests {
                 "membership.deleted",
                 "personalToken.created",
                 "personalToken.deleted",
+                "order.quoted",
+                "order.awaitingApproval",
+                "order.accepted",
+                "order.provisioning",
+                "order.done",
+                "order.failed",
+                "order.expired",
+                "order.cancelled",
+                "order.rejected",
             ]
         );
     }

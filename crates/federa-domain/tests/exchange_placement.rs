@@ -741,6 +741,7 @@ fn a_candidate_that_breaks_every_rule_lists_every_rule() {
     let relations = Relations {
         peers: &peers,
         import_format: Some("application/x-qemu-disk"),
+        offering: None,
     };
     let decision = place_related(
         &request,
@@ -1185,6 +1186,7 @@ fn a_switch_target_that_cannot_import_the_source_format_is_passed_by_with_the_re
             Relations {
                 peers: &[],
                 import_format: Some(format),
+                offering: None,
             },
             now(),
         )

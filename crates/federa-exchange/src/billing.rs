@@ -1,7 +1,9 @@
 //! Billing assembly: a consumer's invoice or a provider's statement for a
 //! period, built from facts that never change — the event log's record of
 //! every status each service entered, and every price each offering had —
-//! priced by the domain's billing rules. Asking twice for a closed period
+//! priced by the domain's billing rules. A service ordered through an
+//! accepted order is priced at its quote over the quote's term, whatever
+//! its offering's price did meanwhile. Asking twice for a closed period
 //! gives the same bill.
 
 use std::collections::HashMap;
@@ -12,6 +14,7 @@ use federa_domain::exchange::billing::{
 };
 use federa_domain::exchange::PriceSheet;
 use federa_store::exchange::{BilledParty, BilledService};
+use federa_store::QuotedService;
 use uuid::Uuid;
 
 use crate::clock;
@@ -51,12 +54,28 @@ pub async fn bill(
     let mut services: HashMap<Uuid, BilledService> = HashMap::new();
     if until > from {
         let history = exchange.store.usage_history(party, from, until).await?;
+        let ids: Vec<Uuid> = history.services.iter().map(|service| service.id).collect();
+        let quoted: HashMap<Uuid, QuotedService> = exchange
+            .store
+            .quoted_services(&ids)
+            .await?
+            .into_iter()
+            .map(|quoted| (quoted.service_id, quoted))
+            .collect();
         for service in history.services {
             let Some(offering_id) = service.offering_id else {
                 continue;
             };
-            let Some(prices) = history.prices.get(&offering_id) else {
+            let Some(offering_prices) = history.prices.get(&offering_id) else {
                 continue;
+            };
+            let bound;
+            let prices = match quoted.get(&service.id) {
+                Some(quoted) => {
+                    bound = quoted.quote.bind(offering_prices, quoted.accepted_at);
+                    &bound
+                }
+                None => offering_prices,
             };
             let rules = type_rules(exchange, service.service_type_id, "serviceTypeId").await?;
             let window = UsageWindow {

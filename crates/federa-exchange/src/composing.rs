@@ -353,6 +353,7 @@ async fn order(
             placement: Some(&component.placement),
             peers: &peers,
             import_format: None,
+            offering_id: None,
             actor: Actor::User,
             initiator: Initiator::system(),
         },

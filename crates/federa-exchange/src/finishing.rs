@@ -58,6 +58,7 @@ pub async fn finish_job(
     .await;
     crate::composing::after_job(exchange, job.service_id).await;
     crate::switching::after_job(exchange, job.service_id).await;
+    crate::orders::after_job(exchange, job, finish.to, finish.error_message.as_deref()).await;
     Ok(true)
 }
 

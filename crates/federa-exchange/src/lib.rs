@@ -22,6 +22,7 @@ pub mod leases;
 pub mod liveness;
 pub mod long_poll;
 pub mod ordering;
+pub mod orders;
 pub mod placement;
 pub mod pools;
 pub mod quotas;
@@ -72,6 +73,8 @@ pub struct Exchange {
     pub max_properties_bytes: usize,
     /// The time placement judges date rules by.
     pub clock: Clock,
+    /// How long an order's quote binds.
+    pub quote_validity: chrono::Duration,
 }
 
 impl Exchange {
@@ -88,6 +91,7 @@ impl Exchange {
             signs_of_life: Arc::default(),
             max_properties_bytes: DEFAULT_MAX_PROPERTIES_BYTES,
             clock: Clock::system(),
+            quote_validity: federa_domain::commerce::order::DEFAULT_QUOTE_VALIDITY,
         }
     }
 }

@@ -47,6 +47,8 @@ pub struct Order<'a> {
     /// For the target of a switch, the format the source's data leaves in,
     /// which placement only gives to offerings that can import it.
     pub import_format: Option<&'a str>,
+    /// The only offering placement may choose, when a binding quote named it.
+    pub offering_id: Option<Uuid>,
     pub actor: Actor,
     pub initiator: Initiator,
 }
@@ -155,6 +157,7 @@ pub async fn prepare(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Pr
                 Relations {
                     peers: order.peers,
                     import_format: order.import_format,
+                    offering: order.offering_id,
                 },
                 order.actor,
             )

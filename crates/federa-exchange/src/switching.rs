@@ -164,6 +164,7 @@ pub async fn request(
             placement: Some(target),
             peers: &peers,
             import_format: Some(&quote.format),
+            offering_id: None,
             actor: Actor::User,
             initiator: initiator.clone(),
         },

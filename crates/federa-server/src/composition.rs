@@ -48,6 +48,8 @@ pub struct ExchangeSettings {
     /// The time placement judges date rules by: the system's, except in
     /// tests of another day.
     pub clock: Clock,
+    /// How long an order's quote binds.
+    pub quote_validity: chrono::Duration,
 }
 
 impl Default for ExchangeSettings {
@@ -65,6 +67,7 @@ impl Default for ExchangeSettings {
             oidc: None,
             webhooks: DeliverySettings::default(),
             clock: Clock::system(),
+            quote_validity: federa_domain::commerce::order::DEFAULT_QUOTE_VALIDITY,
         }
     }
 }
@@ -95,6 +98,7 @@ impl RunningExchange {
         state.vault = Arc::new(vault);
         state.max_properties_bytes = settings.max_properties_bytes;
         state.clock = settings.clock;
+        state.quote_validity = settings.quote_validity;
         state.database_bound = settings.database_bound;
         state.public_url = settings.public_url;
         state.trusted_proxies = Arc::new(settings.trusted_proxies);

@@ -59,6 +59,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::agent_token::router())
         .merge(routes::service_groups::router())
         .merge(routes::projects::router())
+        .merge(routes::orders::router())
         .merge(routes::users::router())
         .merge(routes::memberships::router())
         .merge(routes::service_option_types::router())

@@ -131,6 +131,7 @@ pub async fn serve_bound(
         oidc,
         webhooks: Default::default(),
         clock: Default::default(),
+        quote_validity: ExchangeSettings::default().quote_validity,
     };
     let exchange = RunningExchange::start(store.clone(), vault, &config.database_url, settings);
     let metrics = exchange.state.metrics.clone();

@@ -49,14 +49,22 @@ fn person_expects(row: &Row, role: &str) -> u8 {
             | ("DELETE", "/services/{id}")
             | ("POST", "/services/{id}/{action}")
             | ("POST", "/placement/preview")
+            | ("POST", "/orders")
+            | ("POST", "/orders/{id}/accept")
+            | ("POST", "/orders/{id}/cancel")
     );
     let manages = ["/projects", "/service-groups", "/memberships"]
         .iter()
         .any(|p| row.path.starts_with(p));
+    let approves = matches!(
+        (row.method, row.path),
+        ("POST", "/orders/{id}/approve") | ("POST", "/orders/{id}/reject")
+    );
     let allowed = match role {
         "person owner" => true,
-        "manager" => reads || orders || manages,
-        "approver" | "member" => reads || orders,
+        "manager" => reads || orders || manages || approves,
+        "approver" => reads || orders || approves,
+        "member" => reads || orders,
         _ => reads,
     };
     if allowed {
@@ -126,6 +134,16 @@ const ROWS: &[Row] = &[
     row("POST", "/projects", "AADDD"),
     row("GET", "/projects/{id}", "AADDD"),
     row("PATCH", "/projects/{id}", "AADDD"),
+    // A consumer's orders; their provider sees one only once it is accepted.
+    // Approving and rejecting meet a quoted order (409, or 400 for a
+    // missing reason); the first allowed caller accepts it, the rest get 409.
+    row("GET", "/orders", "AAADD"),
+    row("POST", "/orders", "AADDD"),
+    row("GET", "/orders/{id}", "AADDD"),
+    row("POST", "/orders/{id}/approve", "AADDD"),
+    row("POST", "/orders/{id}/reject", "AADDD"),
+    row("POST", "/orders/{id}/accept", "AADDD"),
+    row("POST", "/orders/{id}/cancel", "AADDD"),
     // Users are the admin's; a participant's own credential manages who
     // belongs to it, and a stranger lists none of its memberships.
     row("GET", "/users", "ADDDD"),
@@ -297,6 +315,7 @@ struct World {
     secret_reference: String,
     webhook_id: String,
     project_id: String,
+    order_id: String,
     user_id: String,
     spare_user_id: String,
     membership_id: String,
@@ -483,6 +502,14 @@ impl World {
             .await;
         assert_eq!(project.status, 201, "{:?}", project.body);
         let switch = Switching::build(server, &federation, &id(&offering.body)).await;
+        let order = server
+            .post(
+                "/api/v1/orders",
+                &federation.consumer_token,
+                &order_body(&federation),
+            )
+            .await;
+        assert_eq!(order.status, 201, "{:?}", order.body);
         let user = server
             .post("/api/v1/users", ADMIN_TOKEN, &json!({"name": "matrix"}))
             .await;
@@ -516,6 +543,7 @@ impl World {
             consumer_people,
             provider_people,
             project_id: id(&project.body),
+            order_id: id(&order.body),
             switch,
             webhook_id: id(&webhook.body),
             metric_type_id: id(&metric_type.body),
@@ -553,6 +581,7 @@ impl World {
             "/switches",
             "/invoices",
             "/projects",
+            "/orders",
         ]
         .iter()
         .any(|p| path.starts_with(p));
@@ -601,6 +630,7 @@ impl World {
             "switches" => self.switch.id.clone(),
             "webhooks" => self.webhook_id.clone(),
             "projects" => self.project_id.clone(),
+            "orders" => self.order_id.clone(),
             "users" => self.user_id.clone(),
             "memberships" => self.membership_id.clone(),
             _ => String::new(),
@@ -680,6 +710,7 @@ impl World {
                 json!({"serviceTypeId": f.service_type_id, "consumerId": f.consumer_id, "properties": f.order("x")["properties"]})
             }
             ("POST", "/compositions") => composition_body(f),
+            ("POST", "/orders") => order_body(f),
             ("POST", "/switches") => {
                 json!({"serviceId": self.switch.service_id, "target": {"countries": ["DE"]}})
             }
@@ -791,6 +822,13 @@ impl Switching {
             service_id,
         }
     }
+}
+
+/// An order of a VM in the consumer's group, placed in Finland.
+fn order_body(f: &Federation) -> Value {
+    let mut body = f.order(&format!("ordered-{}", uuid::Uuid::now_v7().simple()));
+    body["placement"] = json!({"countries": ["FI"]});
+    body
 }
 
 /// A one-member composition in the consumer's group.

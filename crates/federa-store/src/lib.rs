@@ -30,6 +30,7 @@ pub mod vault;
 pub mod webhooks;
 mod write;
 
+pub use commerce::orders::{OrderMove, QuotedService};
 pub use commerce::quotas::{QuotaCheck, ServiceLimits};
 pub use db::{Backend, DatabaseTimeouts, Store};
 pub use error::{Result, StoreError, UNIQUE_CONFLICT};

@@ -39,8 +39,8 @@ pub enum Object {
     Membership,
     /// A user's own bearer token, acting for one participant it belongs to.
     PersonalToken,
-    /// An order awaiting its consumer's approval (approval is granted here
-    /// ahead of the workflow that asks for it).
+    /// A consumer's order of a service with a binding quote; accepting
+    /// and cancelling it are updates, approving and rejecting it `Approve`.
     Order,
 }
 
@@ -231,7 +231,10 @@ pub fn grant(role: Role, object: Object, action: Action) -> Grant {
         // A participant's own credential manages who belongs to it and
         // approves its orders; users themselves are the admin's to create.
         (Membership, Create | Get | List | Update | Delete) if participant => When(Owner),
-        (Order, Approve) if participant => When(Consumer),
+        // The provider a quote names sees the order once it is accepted,
+        // which its owners then say.
+        (Order, Create | Update | Approve) if participant => When(Consumer),
+        (Order, Get | List) if participant => When(OwnerOrConsumer),
         _ => Never,
     }
 }
@@ -264,7 +267,7 @@ pub fn person_grant(role: MemberRole, object: Object, action: Action) -> Grant {
     let managed = matches!(object, Project | ServiceGroup);
     let ordered = matches!(
         (object, action),
-        (Service, Create | Update | Delete) | (Placement, Preview)
+        (Service, Create | Update | Delete) | (Placement, Preview) | (Order, Create | Update)
     );
     let read = matches!(action, Get | List) && !matches!(object, Token);
     match participant {

@@ -1,9 +1,13 @@
 //! The commercial layer inside a consumer: its projects (cost centres),
 //! which its service groups, and so its services, belong to, and the
-//! quotas on how many services a consumer or a project holds.
+//! quotas on how many services a consumer or a project holds, and its
+//! orders with binding quotes.
 
+pub mod order;
 pub mod project;
 pub mod quota;
+
+pub use order::{needs_approval, Order, OrderItem, OrderState, Quote, ORDER_LIST};
 
 pub use project::{check_description, Project, MAX_DESCRIPTION_CHARS, PROJECT_LIST};
 pub use quota::{QuotaScope, QuotaUsage};

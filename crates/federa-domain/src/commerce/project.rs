@@ -3,6 +3,7 @@
 //! apart by the project they are for.
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::access::Owners;
@@ -16,6 +17,9 @@ pub struct Project {
     pub description: Option<String>,
     /// Most services not in a terminal state its groups may hold at once.
     pub service_limit: Option<u32>,
+    /// EUR a month above which a quote accepted for the project waits for
+    /// an approver of the consumer.
+    pub approval_threshold: Option<Decimal>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

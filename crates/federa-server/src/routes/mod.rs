@@ -17,6 +17,7 @@ pub mod metric_entries;
 pub mod metric_types;
 pub mod observations;
 pub mod offerings;
+pub mod orders;
 pub mod participants;
 pub mod placement;
 pub mod placement_policies;

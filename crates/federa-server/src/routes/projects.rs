@@ -9,6 +9,7 @@ use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::commerce::{check_description, Project, PROJECT_LIST};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
+use federa_domain::exchange::Decimal;
 use federa_domain::listing::{ListSpec, Page};
 use federa_domain::participant::{check_name, Participant};
 use serde_json::json;
@@ -57,7 +58,7 @@ impl Edited for Project {
     fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
         NewEvent::new(kind, Initiator::of(caller), self.id)
             .consumer(Some(self.consumer_id))
-            .properties(json!({"name": self.name, "description": self.description, "serviceLimit": self.service_limit}))
+            .properties(json!({"name": self.name, "description": self.description, "serviceLimit": self.service_limit, "approvalThreshold": self.approval_threshold}))
     }
 }
 
@@ -75,6 +76,16 @@ fn checked_text(
         (name, description) => Err(ApiError::Invalid(
             name.err().into_iter().chain(description.err()).collect(),
         )),
+    }
+}
+
+/// An approval threshold is an amount of EUR, never below zero.
+fn check_threshold(threshold: Option<Decimal>) -> ApiResult<()> {
+    match threshold {
+        Some(amount) if amount.is_sign_negative() => {
+            Err(ApiError::field("approvalThreshold", "must not be negative"))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -124,6 +135,7 @@ async fn create(
         &Owners::owner(req.consumer_id),
     )?;
     let (name, description) = checked_text(Some(&req.name), req.description.as_deref())?;
+    check_threshold(req.approval_threshold)?;
     resource::referenced::<Participant>(&state, req.consumer_id, "consumerId", "participant")
         .await?;
     let now = clock::now();
@@ -133,6 +145,7 @@ async fn create(
         name: name.unwrap_or_default(),
         description: description.flatten(),
         service_limit: req.service_limit,
+        approval_threshold: req.approval_threshold,
         created_at: now,
         updated_at: now,
     };
@@ -169,6 +182,10 @@ async fn update(
     }
     if let Some(service_limit) = req.service_limit {
         project.service_limit = service_limit;
+    }
+    if let Some(threshold) = req.approval_threshold {
+        check_threshold(threshold)?;
+        project.approval_threshold = threshold;
     }
     project.updated_at = clock::now();
     resource::save(&state, &caller, project).await

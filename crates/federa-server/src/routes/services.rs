@@ -120,6 +120,7 @@ async fn create(
             placement: req.placement.as_ref(),
             peers: &[],
             import_format: None,
+            offering_id: None,
             actor: actor(&caller),
             initiator: Initiator::of(&caller),
         },

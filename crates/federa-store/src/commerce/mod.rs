@@ -1,5 +1,7 @@
 //! The tables of the commercial layer inside a consumer: its projects,
-//! and the check of its service quotas in an order's write.
+//! its orders with their quotes, and the check of its service quotas in an
+//! order's write.
 
+pub mod orders;
 mod projects;
 pub mod quotas;

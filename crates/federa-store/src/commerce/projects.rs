@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use federa_domain::commerce::Project;
+use federa_domain::exchange::money::parse_amount;
 use uuid::Uuid;
 
 use crate::records::{Record, Table};
@@ -14,6 +15,7 @@ pub struct Row {
     name: String,
     description: Option<String>,
     service_limit: Option<i32>,
+    approval_threshold: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -28,6 +30,8 @@ impl From<Row> for Project {
             service_limit: row
                 .service_limit
                 .and_then(|limit| u32::try_from(limit).ok()),
+            // Written only from a decimal, so it always parses back.
+            approval_threshold: row.approval_threshold.and_then(|text| parse_amount(&text)),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -44,10 +48,17 @@ impl Record for Project {
             "name",
             "description",
             "service_limit",
+            "approval_threshold",
             "created_at",
             "updated_at",
         ],
-        &["name", "description", "service_limit", "updated_at"],
+        &[
+            "name",
+            "description",
+            "service_limit",
+            "approval_threshold",
+            "updated_at",
+        ],
     )
     .scoped(ScopeColumns {
         owner: Some("consumer_id"),
@@ -64,6 +75,7 @@ impl Record for Project {
             Arg::Text(self.name.clone()),
             Arg::OptText(self.description.clone()),
             Arg::OptInt(self.service_limit.map(i64::from)),
+            Arg::OptText(self.approval_threshold.map(|amount| amount.to_string())),
             Arg::Time(self.created_at),
             Arg::Time(self.updated_at),
         ]

@@ -47,7 +47,7 @@ pub fn place_near_peers(
 ) -> PlacementDecision {
     let relations = Relations {
         peers,
-        import_format: None,
+        ..Relations::default()
     };
     place_related(
         request,
@@ -67,6 +67,8 @@ pub struct Relations<'a> {
     /// For the target of a switch, the format the source's data leaves in:
     /// a candidate whose exit terms cannot import it is rejected for it.
     pub import_format: Option<&'a str>,
+    /// The offering a binding quote named: no other candidate is considered.
+    pub offering: Option<uuid::Uuid>,
 }
 
 /// [`place`], keeping every one of `relations`.
@@ -88,6 +90,11 @@ pub fn place_related(
     };
     let (mut eligible, mut rejected): (Vec<Assessment>, Vec<Assessment>) = candidates
         .iter()
+        .filter(|candidate| {
+            relations
+                .offering
+                .is_none_or(|offering| candidate.offering.id == offering)
+        })
         .map(|candidate| assess(&context, candidate))
         .partition(|assessment| assessment.verdict.accepted);
     eligible.sort_by(|a, b| rank(request.strategy, a, b));

@@ -1,0 +1,446 @@
+//! Orders with binding quotes: placing an order now and quoting the chosen
+//! offering, then moving it on as its consumer accepts or cancels it, an
+//! approver decides on it, and its service's `create` job finishes.
+//! Accepting orders the service through `ordering`, at the quoted
+//! offering only, with the order's move and the service's quota check in
+//! one transaction, so an order is accepted once however many requests
+//! race on it.
+
+use federa_domain::commerce::order::{check_reason, QUOTE_TERM_DAYS};
+use federa_domain::commerce::{needs_approval, Order, OrderItem, OrderState, Project, Quote};
+use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::exchange::placement::Relations;
+use federa_domain::exchange::Offering;
+use federa_domain::listing::FieldError;
+use federa_domain::property_schema::{Actor, ValidationContext};
+use federa_domain::provisioning::{Job, JobStatus};
+use federa_store::exchange::Stored;
+use federa_store::OrderMove;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::clock;
+use crate::error::{under, ExchangeError, ExchangeResult};
+use crate::ordering::{self, write_prepared};
+use crate::placement;
+use crate::type_rules::type_rules;
+use crate::Exchange;
+
+/// A consumer's new order; the caller checked the name and that the
+/// caller may order into the item's group.
+pub struct NewOrder {
+    pub consumer_id: Uuid,
+    pub project_id: Option<Uuid>,
+    pub item: OrderItem,
+    pub actor: Actor,
+    pub initiator: Initiator,
+}
+
+/// Who moves an order, and why when asked.
+#[derive(Clone)]
+pub struct Decision {
+    pub actor: Actor,
+    pub initiator: Initiator,
+    /// The person deciding, when a person is.
+    pub user_id: Option<Uuid>,
+    pub reason: Option<String>,
+}
+
+/// What is asked of an order once quoted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// The consumer accepts the quote.
+    Accept,
+    /// The consumer withdraws the order.
+    Cancel,
+    /// An approver lets the order through.
+    Approve,
+    /// An approver refuses it, saying why.
+    Reject,
+}
+
+/// Moves `order` as `verb` asks, by `decision`.
+pub async fn decide(
+    exchange: &Exchange,
+    order: &Order,
+    verb: Verb,
+    decision: Decision,
+) -> ExchangeResult<Order> {
+    match verb {
+        Verb::Accept => accept(exchange, order, decision).await,
+        Verb::Cancel => cancel(exchange, order, decision).await,
+        Verb::Approve => approve(exchange, order, decision).await,
+        Verb::Reject => reject(exchange, order, decision).await,
+    }
+}
+
+/// The event saying `order` entered its state.
+fn order_event(order: &Order, initiator: Initiator) -> NewEvent {
+    NewEvent::new(order.state.event_kind(), initiator, order.id)
+        .consumer(Some(order.consumer_id))
+        .provider(order.visible_provider())
+        .properties(json!({
+            "state": order.state.as_str(),
+            "offeringId": order.quote.offering_id,
+            "offeringVersion": order.quote.offering_version,
+            "monthlyEstimate": order.quote.monthly_estimate,
+            "serviceId": order.service_id,
+            "reason": order.reason,
+        }))
+}
+
+/// Places `new`'s item now and records the order, `Quoted`, with the
+/// quote of the offering placement chose.
+pub async fn quote(exchange: &Exchange, new: NewOrder) -> ExchangeResult<Order> {
+    let item = &new.item;
+    let rules = type_rules(exchange, item.service_type_id, "serviceTypeId").await?;
+    if let Some(schema) = &rules.properties {
+        let validated = schema
+            .validate(&item.properties, &ValidationContext::create(new.actor))
+            .map_err(|errors| under("properties", errors))?;
+        // A quote is kept in the clear; a secret waits for the service.
+        let secrets: Vec<FieldError> = validated
+            .secrets
+            .iter()
+            .map(|secret| {
+                FieldError::new(
+                    format!("properties.{}", secret.path),
+                    "a secret is not taken in an order; set it on the service once it is ordered",
+                )
+            })
+            .collect();
+        if !secrets.is_empty() {
+            return Err(ExchangeError::Invalid(secrets));
+        }
+    }
+    let (_, choice) = placement::choose(
+        exchange,
+        new.consumer_id,
+        item.service_type_id,
+        &rules,
+        &item.properties,
+        &[],
+        &item.placement,
+        Relations {
+            offering: item.offering_id,
+            ..Relations::default()
+        },
+        new.actor,
+    )
+    .await?;
+    let offering = exchange
+        .store
+        .record::<Stored<Offering>>(choice.offering_id)
+        .await?
+        .ok_or_else(|| ExchangeError::Conflict("the chosen offering was withdrawn".into()))?;
+    let version = exchange
+        .store
+        .offering_prices(&[offering.value.id])
+        .await?
+        .get(&offering.value.id)
+        .map_or(1, Vec::len);
+    let now = clock::now();
+    let order = Order {
+        id: Uuid::now_v7(),
+        consumer_id: new.consumer_id,
+        project_id: new.project_id,
+        state: OrderState::Quoted,
+        quote: Quote {
+            offering_id: offering.value.id,
+            offering_version: u32::try_from(version).unwrap_or(u32::MAX),
+            provider_id: choice.participant_id,
+            provider_name: choice.provider_name.clone(),
+            region: choice.region.clone(),
+            price: offering.value.price.clone(),
+            hourly_price: choice.hourly_price,
+            monthly_estimate: Quote::monthly(choice.hourly_price),
+            currency: "EUR".into(),
+            exit_terms: offering.value.exit_terms.clone(),
+            term_days: QUOTE_TERM_DAYS,
+            expires_at: now + exchange.quote_validity,
+        },
+        item: new.item,
+        service_id: None,
+        accepted_at: None,
+        decided_by: None,
+        reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    exchange
+        .store
+        .insert_order(&order, &order_event(&order, new.initiator))
+        .await?;
+    Ok(order)
+}
+
+/// `order` moved to `to` from the states in `from`, with its event;
+/// refused with 409 when another request moved it first.
+async fn move_to(
+    exchange: &Exchange,
+    order: &Order,
+    to: OrderState,
+    from: &[OrderState],
+    decision: &Decision,
+) -> ExchangeResult<Order> {
+    let mut moved = order.clone();
+    moved.state = to;
+    moved.updated_at = clock::now();
+    if decision.reason.is_some() {
+        moved.reason.clone_from(&decision.reason);
+    }
+    if matches!(to, OrderState::Rejected) {
+        moved.decided_by = decision.user_id;
+    }
+    let event = order_event(&moved, decision.initiator.clone());
+    let change = OrderMove {
+        order: &moved,
+        from,
+    };
+    if !exchange.store.move_order(&change, &[event]).await? {
+        return Err(moved_meanwhile());
+    }
+    Ok(moved)
+}
+
+fn moved_meanwhile() -> ExchangeError {
+    ExchangeError::Conflict("the order was moved on by another request meanwhile".into())
+}
+
+fn not_in(order: &Order, wanted: &str) -> ExchangeError {
+    ExchangeError::Conflict(format!(
+        "the order is {}; only {wanted}",
+        order.state.as_str()
+    ))
+}
+
+/// Refuses an order whose quote expired, recording it `Expired`.
+async fn check_open(exchange: &Exchange, order: &Order, decision: &Decision) -> ExchangeResult<()> {
+    if order.quote.open_at(clock::now()) {
+        return Ok(());
+    }
+    let expired = Decision {
+        reason: None,
+        ..decision.clone()
+    };
+    move_to(
+        exchange,
+        order,
+        OrderState::Expired,
+        &[order.state],
+        &expired,
+    )
+    .await?;
+    Err(ExchangeError::Conflict(format!(
+        "the quote expired at {}; the order is now Expired",
+        order.quote.expires_at.to_rfc3339()
+    )))
+}
+
+/// The consumer accepts `order`'s quote: the service is ordered at the
+/// quoted offering, or, past its project's approval threshold, the order
+/// waits for an approver. A quote accepted after it expired is refused
+/// and the order is `Expired`.
+async fn accept(exchange: &Exchange, order: &Order, decision: Decision) -> ExchangeResult<Order> {
+    if order.state != OrderState::Quoted {
+        return Err(not_in(order, "a Quoted order is accepted"));
+    }
+    check_open(exchange, order, &decision).await?;
+    let threshold = match order.project_id {
+        Some(project_id) => exchange
+            .store
+            .record::<Project>(project_id)
+            .await?
+            .and_then(|project| project.approval_threshold),
+        None => None,
+    };
+    if needs_approval(threshold, order.quote.monthly_estimate) {
+        return move_to(
+            exchange,
+            order,
+            OrderState::AwaitingApproval,
+            &[OrderState::Quoted],
+            &decision,
+        )
+        .await;
+    }
+    provision(exchange, order, &[OrderState::Quoted], decision).await
+}
+
+/// An approver of the consumer approves an order awaiting approval: the
+/// service is ordered as on acceptance, if the quote still binds.
+async fn approve(exchange: &Exchange, order: &Order, decision: Decision) -> ExchangeResult<Order> {
+    if order.state != OrderState::AwaitingApproval {
+        return Err(not_in(order, "an order AwaitingApproval is approved"));
+    }
+    check_open(exchange, order, &decision).await?;
+    provision(exchange, order, &[OrderState::AwaitingApproval], decision).await
+}
+
+/// An approver refuses an order awaiting approval, saying why.
+async fn reject(exchange: &Exchange, order: &Order, decision: Decision) -> ExchangeResult<Order> {
+    let reason = check_reason("reason", decision.reason.as_deref())?;
+    if order.state != OrderState::AwaitingApproval {
+        return Err(not_in(order, "an order AwaitingApproval is rejected"));
+    }
+    let decision = Decision {
+        reason: Some(reason),
+        ..decision
+    };
+    move_to(
+        exchange,
+        order,
+        OrderState::Rejected,
+        &[OrderState::AwaitingApproval],
+        &decision,
+    )
+    .await
+}
+
+/// The consumer withdraws an order not yet accepted (or not yet approved).
+async fn cancel(exchange: &Exchange, order: &Order, decision: Decision) -> ExchangeResult<Order> {
+    if !order.state.cancellable() {
+        return Err(not_in(
+            order,
+            "a Quoted order or one AwaitingApproval is cancelled",
+        ));
+    }
+    move_to(
+        exchange,
+        order,
+        OrderState::Cancelled,
+        &[order.state],
+        &decision,
+    )
+    .await
+}
+
+/// Orders the service of `order` at its quoted offering and moves the
+/// order from `from` through `Accepted` to `Provisioning`, in the
+/// transaction that writes the service within its quotas.
+async fn provision(
+    exchange: &Exchange,
+    order: &Order,
+    from: &[OrderState],
+    decision: Decision,
+) -> ExchangeResult<Order> {
+    let item = &order.item;
+    let mut prepared = ordering::prepare(
+        exchange,
+        ordering::Order {
+            name: item.name.clone(),
+            service_type_id: item.service_type_id,
+            group_id: item.group_id,
+            consumer_id: order.consumer_id,
+            agent_id: None,
+            agent_tags: &[],
+            properties: &item.properties,
+            placement: Some(&item.placement),
+            peers: &[],
+            import_format: None,
+            offering_id: Some(order.quote.offering_id),
+            actor: decision.actor,
+            initiator: decision.initiator.clone(),
+        },
+    )
+    .await
+    .map_err(|error| match error {
+        ExchangeError::Invalid(errors) if errors.iter().any(|error| error.path == "placement") => {
+            ExchangeError::Conflict(format!(
+                "the quoted offering can no longer take the service: {}",
+                errors
+                    .iter()
+                    .map(|error| error.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        }
+        other => other,
+    })?;
+    let now = prepared.service.created_at;
+    let mut accepted = order.clone();
+    accepted.state = OrderState::Accepted;
+    accepted.accepted_at = Some(now);
+    accepted.updated_at = now;
+    accepted.service_id = Some(prepared.service.id);
+    if from.contains(&OrderState::AwaitingApproval) {
+        accepted.decided_by = decision.user_id;
+    }
+    let mut events = vec![order_event(&accepted, decision.initiator.clone())];
+    accepted.state = OrderState::Provisioning;
+    events.push(order_event(&accepted, decision.initiator.clone()));
+    let accepted_ref = &accepted;
+    let events_ref = &events;
+    let written = write_prepared(exchange, &mut prepared, |write| {
+        let mut all = events_ref.clone();
+        all.extend(write.events.iter().cloned());
+        async move {
+            let change = OrderMove {
+                order: accepted_ref,
+                from,
+            };
+            exchange
+                .store
+                .order_ordered(
+                    &change,
+                    &write.service,
+                    &write.job,
+                    &all,
+                    &write.claims,
+                    write.placement,
+                    write.quota.as_ref(),
+                )
+                .await
+        }
+    })
+    .await?;
+    if !written {
+        return Err(moved_meanwhile());
+    }
+    exchange.dispatch.wake(prepared.service.agent_id);
+    Ok(accepted)
+}
+
+/// After a job finished: an order whose service's `create` job it was is
+/// `Done` when it completed and `Failed` when it failed.
+pub async fn after_job(exchange: &Exchange, job: &Job, to: JobStatus, error: Option<&str>) {
+    if job.action != "create" {
+        return;
+    }
+    let target = match to {
+        JobStatus::Completed => OrderState::Done,
+        JobStatus::Failed => OrderState::Failed,
+        _ => return,
+    };
+    let outcome = async {
+        let Some(order) = exchange.store.service_order(job.service_id).await? else {
+            return Ok(());
+        };
+        if order.state != OrderState::Provisioning {
+            return Ok(());
+        }
+        let decision = Decision {
+            actor: Actor::System,
+            initiator: Initiator::system(),
+            user_id: None,
+            reason: (target == OrderState::Failed).then(|| {
+                error
+                    .unwrap_or("the service's create job failed")
+                    .to_string()
+            }),
+        };
+        move_to(
+            exchange,
+            &order,
+            target,
+            &[OrderState::Provisioning],
+            &decision,
+        )
+        .await
+        .map(|_| ())
+    }
+    .await;
+    if let Err(error) = outcome {
+        tracing::warn!(?error, service_id = %job.service_id, "order not moved on after its job");
+    }
+}
