@@ -381,15 +381,7 @@ async fn provision(
             };
             exchange
                 .store
-                .order_ordered(
-                    &change,
-                    &write.service,
-                    &write.job,
-                    &all,
-                    &write.claims,
-                    write.placement,
-                    write.quota.as_ref(),
-                )
+                .order_ordered(&change, write.service_order(), &all)
                 .await
         }
     })

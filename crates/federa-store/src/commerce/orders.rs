@@ -6,15 +6,12 @@
 use chrono::{DateTime, Utc};
 use federa_domain::commerce::{Order, OrderItem, OrderState, Quote};
 use federa_domain::event::NewEvent;
-use federa_domain::exchange::placement::Placement;
-use federa_domain::provisioning::{Job, Service};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::commerce::quotas::QuotaCheck;
 use crate::error::Result;
-use crate::pools::PoolClaim;
 use crate::provisioning::services::order_statements;
+use crate::provisioning::ServiceOrder;
 use crate::records::{Record, Table};
 use crate::sql::{Arg, ScopeColumns};
 use crate::write::{fetch_all, fetch_optional, Statement};
@@ -173,24 +170,21 @@ impl Store {
     }
 
     /// Moves an order as [`Store::move_order`] does and writes the service
-    /// it ordered, its `create` job, placement and pool claims within
-    /// `quota`, all in one transaction; `false`, with nothing written, when
-    /// the order had left `change.from` (another request accepted it).
-    #[allow(clippy::too_many_arguments)]
+    /// it ordered (its row, `create` job, placement and pool claims, within
+    /// its quotas) in the same transaction; `false`, with nothing written,
+    /// when the order had left `change.from` (another request accepted it).
     pub async fn order_ordered(
         &self,
         change: &OrderMove<'_>,
-        service: &Service,
-        job: &Job,
+        order: ServiceOrder<'_>,
         events: &[NewEvent],
-        claims: &[PoolClaim],
-        placement: Option<&Placement>,
-        quota: Option<&QuotaCheck>,
     ) -> Result<bool> {
         let mut statements = vec![change.statement()];
-        statements.extend(order_statements(service, job, claims, placement, quota));
-        let written = self.apply_if(&statements, events, service.created_at).await;
-        self.within_quotas(quota, written).await
+        statements.extend(order_statements(order));
+        let written = self
+            .apply_if(&statements, events, order.service.created_at)
+            .await;
+        self.within_quotas(order.quota, written).await
     }
 
     /// The order that ordered `service_id`, if one did.
