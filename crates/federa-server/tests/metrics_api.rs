@@ -367,9 +367,7 @@ async fn a_batch_stores_its_valid_entries_and_rejects_the_rest_by_index() {
     while let Some(cursor) = next {
         let page = server
             .get(
-                &format!(
-                    "/api/v1/metric-entries?serviceId={service}&pageSize=100&cursor={cursor}"
-                ),
+                &format!("/api/v1/metric-entries?serviceId={service}&pageSize=100&cursor={cursor}"),
                 &federation.consumer_token,
             )
             .await;
