@@ -22,6 +22,10 @@ pub struct OfferingRes {
     pub enabled: bool,
     /// What a customer leaving for another provider can count on.
     pub exit_terms: ExitTerms,
+    /// An order's quote on it, once accepted by its consumer, waits for
+    /// the provider to accept it.
+    #[serde(default)]
+    pub requires_acceptance: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -42,6 +46,9 @@ pub struct OfferingCreateReq {
     /// switching charge; a field left out takes that default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_terms: Option<ExitTerms>,
+    /// Absent: orders need no acceptance by the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_acceptance: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,4 +72,7 @@ pub struct OfferingUpdateReq {
     /// default, as on creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_terms: Option<ExitTerms>,
+    /// Absent: orders need no acceptance by the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_acceptance: Option<bool>,
 }

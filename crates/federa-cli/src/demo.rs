@@ -404,6 +404,7 @@ async fn offer(
             enabled: None,
             // No driver exports yet, so the demo states no terms.
             exit_terms: None,
+            requires_acceptance: None,
         };
         admin.create::<Offerings>(&offering).await?;
     }

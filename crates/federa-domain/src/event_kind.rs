@@ -118,6 +118,8 @@ pub enum EventKind {
     OrderQuoted,
     /// An order's quote was accepted past its project's approval threshold.
     OrderAwaitingApproval,
+    /// An order was accepted on an offering whose provider accepts each order.
+    OrderAwaitingProvider,
     /// An order's quote was accepted (and approved where needed).
     OrderAccepted,
     /// An accepted order's service was ordered.
@@ -132,6 +134,8 @@ pub enum EventKind {
     OrderCancelled,
     /// An approver refused an order.
     OrderRejected,
+    /// The provider refused an order placed on it.
+    OrderDeclined,
 }
 
 impl EventKind {
@@ -233,6 +237,8 @@ impl EventKind {
         EventKind::OrderExpired,
         EventKind::OrderCancelled,
         EventKind::OrderRejected,
+        EventKind::OrderAwaitingProvider,
+        EventKind::OrderDeclined,
     ];
 
     /// The name on the wire and in the database.
@@ -334,6 +340,8 @@ impl EventKind {
             EventKind::OrderExpired => "order.expired",
             EventKind::OrderCancelled => "order.cancelled",
             EventKind::OrderRejected => "order.rejected",
+            EventKind::OrderAwaitingProvider => "order.awaitingProvider",
+            EventKind::OrderDeclined => "order.declined",
         }
     }
 
@@ -476,6 +484,8 @@ mod tests {
                 "order.expired",
                 "order.cancelled",
                 "order.rejected",
+                "order.awaitingProvider",
+                "order.declined",
             ]
         );
     }

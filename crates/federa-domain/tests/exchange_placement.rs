@@ -56,6 +56,7 @@ fn candidate(n: u128, hq: &str, regions: &[(&str, &str)], hourly: &str) -> Candi
             capacity: None,
             enabled: true,
             exit_terms: ExitTerms::default(),
+            requires_acceptance: false,
         },
         profile: ProviderProfile {
             participant_id: id(n),

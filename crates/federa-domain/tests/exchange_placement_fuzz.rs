@@ -196,6 +196,7 @@ fn arb_candidate() -> impl Strategy<Value = Candidate> {
                         capacity,
                         enabled,
                         exit_terms: ExitTerms::default(),
+                        requires_acceptance: false,
                     },
                     profile,
                     provider_name: String::new(),

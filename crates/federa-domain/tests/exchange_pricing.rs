@@ -157,6 +157,7 @@ fn offering() -> Offering {
         capacity: Some(10),
         enabled: true,
         exit_terms: ExitTerms::default(),
+        requires_acceptance: false,
     }
 }
 

@@ -44,6 +44,7 @@ const OBJECTS: &[Object] = &[
 ];
 
 const ACTIONS: &[Action] = &[
+    Action::Confirm,
     Action::Create,
     Action::Get,
     Action::List,

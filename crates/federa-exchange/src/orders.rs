@@ -1,6 +1,7 @@
 //! Orders with binding quotes: placing an order now and quoting the chosen
 //! offering, then moving it on as its consumer accepts or cancels it, an
-//! approver decides on it, and its service's `create` job finishes.
+//! approver decides on it, the provider accepts or declines it where the
+//! offering asks that, and its service's `create` job finishes.
 //! Accepting orders the service through `ordering`, at the quoted
 //! offering only, with the order's move and the service's quota check in
 //! one transaction, so an order is accepted once however many requests
@@ -57,6 +58,10 @@ pub enum Verb {
     Approve,
     /// An approver refuses it, saying why.
     Reject,
+    /// The provider accepts an order on an offering that requires it.
+    Confirm,
+    /// The provider refuses it, saying why.
+    Decline,
 }
 
 /// Moves `order` as `verb` asks, by `decision`.
@@ -70,7 +75,15 @@ pub async fn decide(
         Verb::Accept => accept(exchange, order, decision).await,
         Verb::Cancel => cancel(exchange, order, decision).await,
         Verb::Approve => approve(exchange, order, decision).await,
-        Verb::Reject => reject(exchange, order, decision).await,
+        Verb::Reject => {
+            let (from, to) = (OrderState::AwaitingApproval, OrderState::Rejected);
+            refuse(exchange, order, from, to, decision).await
+        }
+        Verb::Confirm => confirm(exchange, order, decision).await,
+        Verb::Decline => {
+            let (from, to) = (OrderState::AwaitingProvider, OrderState::Declined);
+            refuse(exchange, order, from, to, decision).await
+        }
     }
 }
 
@@ -156,6 +169,7 @@ pub async fn quote(exchange: &Exchange, new: NewOrder) -> ExchangeResult<Order> 
             monthly_estimate: Quote::monthly(choice.hourly_price),
             currency: "EUR".into(),
             exit_terms: offering.value.exit_terms.clone(),
+            requires_acceptance: offering.value.requires_acceptance,
             term_days: QUOTE_TERM_DAYS,
             expires_at: now + exchange.quote_validity,
         },
@@ -264,7 +278,7 @@ async fn accept(exchange: &Exchange, order: &Order, decision: Decision) -> Excha
         )
         .await;
     }
-    provision(exchange, order, &[OrderState::Quoted], decision).await
+    onward(exchange, order, OrderState::Quoted, decision).await
 }
 
 /// An approver of the consumer approves an order awaiting approval: the
@@ -274,27 +288,72 @@ async fn approve(exchange: &Exchange, order: &Order, decision: Decision) -> Exch
         return Err(not_in(order, "an order AwaitingApproval is approved"));
     }
     check_open(exchange, order, &decision).await?;
-    provision(exchange, order, &[OrderState::AwaitingApproval], decision).await
+    onward(exchange, order, OrderState::AwaitingApproval, decision).await
 }
 
-/// An approver refuses an order awaiting approval, saying why.
-async fn reject(exchange: &Exchange, order: &Order, decision: Decision) -> ExchangeResult<Order> {
+/// An order the consumer has accepted (and an approver approved where
+/// needed) from `from`: it waits for the provider when its offering asks
+/// that, and is ordered otherwise.
+async fn onward(
+    exchange: &Exchange,
+    order: &Order,
+    from: OrderState,
+    decision: Decision,
+) -> ExchangeResult<Order> {
+    if !order.quote.requires_acceptance {
+        return provision(exchange, order, &[from], decision).await;
+    }
+    let mut waiting = order.clone();
+    waiting.accepted_at = Some(clock::now());
+    if from == OrderState::AwaitingApproval {
+        waiting.decided_by = decision.user_id;
+    }
+    move_to(
+        exchange,
+        &waiting,
+        OrderState::AwaitingProvider,
+        &[from],
+        &decision,
+    )
+    .await
+}
+
+/// The provider accepts an order waiting for it: the service is ordered
+/// as on acceptance, if the quote still binds.
+async fn confirm(exchange: &Exchange, order: &Order, decision: Decision) -> ExchangeResult<Order> {
+    if order.state != OrderState::AwaitingProvider {
+        return Err(not_in(
+            order,
+            "an order AwaitingProvider is accepted by its provider",
+        ));
+    }
+    check_open(exchange, order, &decision).await?;
+    provision(exchange, order, &[OrderState::AwaitingProvider], decision).await
+}
+
+/// An order waiting in `from` refused with the reason `decision` gives,
+/// moving to `to`: an approver rejecting, the provider declining.
+async fn refuse(
+    exchange: &Exchange,
+    order: &Order,
+    from: OrderState,
+    to: OrderState,
+    decision: Decision,
+) -> ExchangeResult<Order> {
     let reason = check_reason("reason", decision.reason.as_deref())?;
-    if order.state != OrderState::AwaitingApproval {
-        return Err(not_in(order, "an order AwaitingApproval is rejected"));
+    if order.state != from {
+        return Err(ExchangeError::Conflict(format!(
+            "the order is {}; only an order {} is {}",
+            order.state.as_str(),
+            from.as_str(),
+            to.as_str().to_lowercase()
+        )));
     }
     let decision = Decision {
         reason: Some(reason),
         ..decision
     };
-    move_to(
-        exchange,
-        order,
-        OrderState::Rejected,
-        &[OrderState::AwaitingApproval],
-        &decision,
-    )
-    .await
+    move_to(exchange, order, to, &[from], &decision).await
 }
 
 /// The consumer withdraws an order not yet accepted (or not yet approved).
@@ -360,7 +419,7 @@ async fn provision(
     let now = prepared.service.created_at;
     let mut accepted = order.clone();
     accepted.state = OrderState::Accepted;
-    accepted.accepted_at = Some(now);
+    accepted.accepted_at = order.accepted_at.or(Some(now));
     accepted.updated_at = now;
     accepted.service_id = Some(prepared.service.id);
     if from.contains(&OrderState::AwaitingApproval) {

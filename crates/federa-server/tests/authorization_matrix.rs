@@ -144,6 +144,10 @@ const ROWS: &[Row] = &[
     row("POST", "/orders/{id}/reject", "AADDD"),
     row("POST", "/orders/{id}/accept", "AADDD"),
     row("POST", "/orders/{id}/cancel", "AADDD"),
+    // Its provider, no caller of a consumer's row, accepts or declines an
+    // order on an offering that requires it (commerce_orders shows that).
+    row("POST", "/orders/{id}/confirm", "ADDDD"),
+    row("POST", "/orders/{id}/decline", "ADDDD"),
     // Users are the admin's; a participant's own credential manages who
     // belongs to it, and a stranger lists none of its memberships.
     row("GET", "/users", "ADDDD"),

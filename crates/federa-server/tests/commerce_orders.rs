@@ -588,3 +588,94 @@ async fn an_accepted_quote_binds_the_invoice_after_the_provider_raises_its_price
     assert_eq!(later["quote"]["price"]["hourly"], "36000");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_offering_requiring_acceptance_holds_accepted_orders_for_its_provider() {
+    let server = TestServer::start().await;
+    let (f, nordic, offering_id) = market(&server, "0.50").await;
+    let required = server
+        .patch(
+            &format!("/api/v1/offerings/{offering_id}"),
+            &nordic.token,
+            &json!({"requiresAcceptance": true}),
+        )
+        .await;
+    assert_eq!(required.status, 200, "{:?}", required.body);
+    assert_eq!(required.body["requiresAcceptance"], true);
+    let placed = place(&server, &f.consumer_token, &order_body(&f, "held")).await;
+    assert_eq!(placed["quote"]["requiresAcceptance"], true);
+    let order_id = id(&placed);
+    let (status, waiting) =
+        decide(&server, &f.consumer_token, &order_id, "accept", json!({})).await;
+    assert_eq!(status, 200, "{waiting:?}");
+    assert_eq!(waiting["state"], "AwaitingProvider");
+    assert!(services_in_group(&server, &f).await.is_empty());
+
+    // The provider sees what waits for it; the consumer cannot answer for it.
+    let theirs = server
+        .get("/api/v1/orders?state=AwaitingProvider", &nordic.token)
+        .await;
+    assert_eq!(theirs.body["totalItems"], 1, "{:?}", theirs.body);
+    let (status, _) = decide(&server, &f.consumer_token, &order_id, "confirm", json!({})).await;
+    assert_eq!(status, 403);
+    // Of the provider's people, an approver or above answers for it.
+    let (_, provider_member) = person(&server, &nordic.id, "member").await;
+    let (_, provider_approver) = person(&server, &nordic.id, "approver").await;
+    let (status, _) = decide(&server, &provider_member, &order_id, "confirm", json!({})).await;
+    assert_eq!(status, 403, "a member does not answer for its provider");
+    let (status, confirmed) = decide(&server, &nordic.token, &order_id, "confirm", json!({})).await;
+    assert_eq!(status, 200, "{confirmed:?}");
+    assert_eq!(confirmed["state"], "Provisioning");
+    let services = services_in_group(&server, &f).await;
+    assert_eq!(services.len(), 1, "{services:?}");
+    assert_eq!(services[0]["id"], confirmed["serviceId"]);
+
+    let second = place(&server, &f.consumer_token, &order_body(&f, "declined")).await;
+    let (status, _) = decide(
+        &server,
+        &f.consumer_token,
+        &id(&second),
+        "accept",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, bare) = decide(
+        &server,
+        &provider_approver,
+        &id(&second),
+        "decline",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 400, "{bare:?}");
+    assert_eq!(error_paths(&bare), ["reason"]);
+    let (status, declined) = decide(
+        &server,
+        &provider_approver,
+        &id(&second),
+        "decline",
+        json!({"reason": "region full until March"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{declined:?}");
+    assert_eq!(declined["state"], "Declined");
+    assert_eq!(declined["reason"], "region full until March");
+    assert_eq!(
+        event_kinds(&server, &f.consumer_token, &id(&second)).await,
+        ["order.quoted", "order.awaitingProvider", "order.declined"]
+    );
+
+    // Until the provider answers, the consumer may still withdraw.
+    let third = place(&server, &f.consumer_token, &order_body(&f, "withdrawn")).await;
+    let (status, _) = decide(&server, &f.consumer_token, &id(&third), "accept", json!({})).await;
+    assert_eq!(status, 200);
+    let (status, cancelled) =
+        decide(&server, &f.consumer_token, &id(&third), "cancel", json!({})).await;
+    assert_eq!(status, 200, "{cancelled:?}");
+    assert_eq!(cancelled["state"], "Cancelled");
+    let (status, _) = decide(&server, &nordic.token, &id(&third), "confirm", json!({})).await;
+    assert_eq!(status, 409);
+    assert_eq!(services_in_group(&server, &f).await.len(), 1);
+    server.stop().await;
+}

@@ -63,6 +63,8 @@ pub enum Action {
     Resolve,
     Preview,
     Approve,
+    /// A provider accepts or declines what was asked of it.
+    Confirm,
 }
 
 /// How the caller must be related to the object for a grant to hold.
@@ -235,6 +237,7 @@ pub fn grant(role: Role, object: Object, action: Action) -> Grant {
         // which its owners then say.
         (Order, Create | Update | Approve) if participant => When(Consumer),
         (Order, Get | List) if participant => When(OwnerOrConsumer),
+        (Order, Confirm) if participant => When(Owner),
         _ => Never,
     }
 }
@@ -258,6 +261,7 @@ pub fn person_grant(role: MemberRole, object: Object, action: Action) -> Grant {
         (Membership, Get | List) => return When(Owner),
         (Membership, _) if role >= Manager => return When(Owner),
         (Order, Approve) if role >= Approver => return When(Consumer),
+        (Order, Confirm) if role >= Approver => return When(Owner),
         _ => {}
     }
     let participant = grant(Role::Participant, object, action);

@@ -39,6 +39,9 @@ pub enum OrderState {
     Quoted,
     /// Accepted past its project's approval threshold; waiting for an approver.
     AwaitingApproval,
+    /// Accepted (and approved where needed) on an offering that requires
+    /// its provider's acceptance; waiting for the provider.
+    AwaitingProvider,
     /// Accepted (and approved where needed): the service is being ordered.
     Accepted,
     /// The service is ordered and its `create` job is under way.
@@ -53,12 +56,15 @@ pub enum OrderState {
     Cancelled,
     /// Refused by an approver, with the reason.
     Rejected,
+    /// Refused by the provider, with the reason.
+    Declined,
 }
 
 impl OrderState {
     pub const NAMES: &'static [&'static str] = &[
         "Quoted",
         "AwaitingApproval",
+        "AwaitingProvider",
         "Accepted",
         "Provisioning",
         "Done",
@@ -66,11 +72,13 @@ impl OrderState {
         "Expired",
         "Cancelled",
         "Rejected",
+        "Declined",
     ];
 
-    pub const ALL: [OrderState; 9] = [
+    pub const ALL: [OrderState; 11] = [
         OrderState::Quoted,
         OrderState::AwaitingApproval,
+        OrderState::AwaitingProvider,
         OrderState::Accepted,
         OrderState::Provisioning,
         OrderState::Done,
@@ -78,6 +86,7 @@ impl OrderState {
         OrderState::Expired,
         OrderState::Cancelled,
         OrderState::Rejected,
+        OrderState::Declined,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,20 +97,12 @@ impl OrderState {
         Self::ALL.into_iter().find(|state| state.as_str() == text)
     }
 
-    /// Whether the consumer has accepted the quote, so the provider named
-    /// in it may see the order.
-    pub fn accepted(self) -> bool {
-        matches!(
-            self,
-            OrderState::Accepted | OrderState::Provisioning | OrderState::Done | OrderState::Failed
-        )
-    }
-
     /// The event kind saying an order entered this state.
     pub fn event_kind(self) -> EventKind {
         match self {
             OrderState::Quoted => EventKind::OrderQuoted,
             OrderState::AwaitingApproval => EventKind::OrderAwaitingApproval,
+            OrderState::AwaitingProvider => EventKind::OrderAwaitingProvider,
             OrderState::Accepted => EventKind::OrderAccepted,
             OrderState::Provisioning => EventKind::OrderProvisioning,
             OrderState::Done => EventKind::OrderDone,
@@ -109,13 +110,17 @@ impl OrderState {
             OrderState::Expired => EventKind::OrderExpired,
             OrderState::Cancelled => EventKind::OrderCancelled,
             OrderState::Rejected => EventKind::OrderRejected,
+            OrderState::Declined => EventKind::OrderDeclined,
         }
     }
 
     /// The state a consumer's cancel leaves from: before acceptance, or
-    /// while an approver has not decided.
+    /// while an approver or the provider has not decided.
     pub fn cancellable(self) -> bool {
-        matches!(self, OrderState::Quoted | OrderState::AwaitingApproval)
+        matches!(
+            self,
+            OrderState::Quoted | OrderState::AwaitingApproval | OrderState::AwaitingProvider
+        )
     }
 }
 
@@ -162,6 +167,10 @@ pub struct Quote {
     pub monthly_estimate: Decimal,
     pub currency: String,
     pub exit_terms: ExitTerms,
+    /// The offering asks its provider to accept each order before the
+    /// service is ordered.
+    #[serde(default)]
+    pub requires_acceptance: bool,
     /// Days from acceptance during which the service is billed at `price`.
     pub term_days: i64,
     pub expires_at: DateTime<Utc>,
@@ -229,6 +238,8 @@ pub struct Order {
     pub quote: Quote,
     /// The service ordered on acceptance.
     pub service_id: Option<Uuid>,
+    /// When the consumer's acceptance (approved where needed) went to the
+    /// provider: the service was ordered, or the provider was asked.
     pub accepted_at: Option<DateTime<Utc>>,
     /// The user who approved or rejected it.
     pub decided_by: Option<Uuid>,
@@ -249,9 +260,11 @@ impl Order {
         owners
     }
 
-    /// The provider that may see the order: none before acceptance.
+    /// The provider that may see the order: none until the consumer
+    /// accepted it (and an approver approved it where needed), the quote's
+    /// provider from then on, whatever follows.
     pub fn visible_provider(&self) -> Option<Uuid> {
-        self.state.accepted().then_some(self.quote.provider_id)
+        self.accepted_at.map(|_| self.quote.provider_id)
     }
 }
 
@@ -322,6 +335,7 @@ mod tests {
             monthly_estimate: Quote::monthly(Decimal::from_str(price).expect("decimal")),
             currency: "EUR".into(),
             exit_terms: ExitTerms::default(),
+            requires_acceptance: false,
             term_days: 30,
             expires_at: at("2026-01-02T00:00:00Z"),
         }
@@ -411,7 +425,10 @@ mod tests {
             updated_at: at("2026-01-01T00:00:00Z"),
         };
         assert_eq!(order.owners().owner, None);
+        order.state = OrderState::AwaitingApproval;
+        assert_eq!(order.owners().owner, None);
         order.state = OrderState::Provisioning;
+        order.accepted_at = Some(at("2026-01-01T01:00:00Z"));
         assert_eq!(order.owners().owner, Some(Uuid::from_u128(2)));
         assert_eq!(order.owners().consumer, Some(Uuid::from_u128(3)));
     }

@@ -27,6 +27,10 @@ pub struct Offering {
     /// What a customer leaving for another provider can count on.
     #[serde(default)]
     pub exit_terms: ExitTerms,
+    /// Each order's quote on it waits for the provider to accept it once
+    /// its consumer has.
+    #[serde(default)]
+    pub requires_acceptance: bool,
 }
 
 impl Offering {

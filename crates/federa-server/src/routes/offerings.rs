@@ -52,6 +52,7 @@ impl Resource for Stored<Offering> {
             capacity: offering.capacity,
             enabled: offering.enabled,
             exit_terms: offering.exit_terms,
+            requires_acceptance: offering.requires_acceptance,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -80,6 +81,7 @@ impl Edited for Stored<Offering> {
                 "capacity": offering.capacity,
                 "enabled": offering.enabled,
                 "exitTerms": offering.exit_terms,
+                "requiresAcceptance": offering.requires_acceptance,
             }))
     }
 }
@@ -135,6 +137,7 @@ async fn create(
         capacity: req.capacity,
         enabled: req.enabled.unwrap_or(true),
         exit_terms: req.exit_terms.unwrap_or_default(),
+        requires_acceptance: req.requires_acceptance.unwrap_or(false),
     };
     validate(&state, &offering).await?;
     if state
@@ -198,6 +201,9 @@ async fn update(
     }
     if let Some(exit_terms) = req.exit_terms {
         offering.exit_terms = exit_terms;
+    }
+    if let Some(requires_acceptance) = req.requires_acceptance {
+        offering.requires_acceptance = requires_acceptance;
     }
     validate(&state, offering).await?;
     stored.updated_at = clock::now();

@@ -40,6 +40,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel))
         .routes(routes!(approve))
         .routes(routes!(reject))
+        .routes(routes!(confirm))
+        .routes(routes!(decline))
 }
 
 impl Resource for Order {
@@ -68,6 +70,7 @@ async fn decided(
     let action = match verb {
         Verb::Accept | Verb::Cancel => Action::Update,
         Verb::Approve | Verb::Reject => Action::Approve,
+        Verb::Confirm | Verb::Decline => Action::Confirm,
     };
     let order: Order = resource::load(state, caller, id, action).await?;
     let req: OrderDecisionReq = decode_optional(body)?;
@@ -217,4 +220,31 @@ async fn reject(
     body: Bytes,
 ) -> ApiResult<Json<OrderRes>> {
     decided(&state, &caller, id, &body, Verb::Reject).await
+}
+
+/// The provider accepts an order placed on an offering that requires its
+/// acceptance: the service is ordered at the quoted offering.
+#[utoipa::path(post, path = "/orders/{id}/confirm", tag = "Orders", params(("id" = Uuid, Path)),
+    request_body(content = Option<OrderDecisionReq>),
+    responses((status = 200, body = OrderRes), Invalid, Refused, Missing, Conflicting))]
+async fn confirm(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    body: Bytes,
+) -> ApiResult<Json<OrderRes>> {
+    decided(&state, &caller, id, &body, Verb::Confirm).await
+}
+
+/// The provider declines an order placed on it, with a `reason`.
+#[utoipa::path(post, path = "/orders/{id}/decline", tag = "Orders", params(("id" = Uuid, Path)),
+    request_body = OrderDecisionReq,
+    responses((status = 200, body = OrderRes), Invalid, Refused, Missing, Conflicting))]
+async fn decline(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+    body: Bytes,
+) -> ApiResult<Json<OrderRes>> {
+    decided(&state, &caller, id, &body, Verb::Decline).await
 }

@@ -24,6 +24,7 @@ pub struct Row {
     capacity: Option<i32>,
     enabled: bool,
     exit_terms: Option<Json<ExitTerms>>,
+    requires_acceptance: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -43,6 +44,7 @@ impl From<Row> for Stored<Offering> {
                 // NULL only in offerings published before exit terms were
                 // kept, which stated none.
                 exit_terms: row.exit_terms.map(|terms| terms.0).unwrap_or_default(),
+                requires_acceptance: row.requires_acceptance,
             },
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -81,6 +83,7 @@ impl Record for Stored<Offering> {
             "capacity",
             "enabled",
             "exit_terms",
+            "requires_acceptance",
             "created_at",
             "updated_at",
         ],
@@ -90,6 +93,7 @@ impl Record for Stored<Offering> {
             "capacity",
             "enabled",
             "exit_terms",
+            "requires_acceptance",
             "updated_at",
         ],
     )
@@ -107,6 +111,7 @@ impl Record for Stored<Offering> {
             Arg::OptInt(offering.capacity.map(i64::from)),
             Arg::Bool(offering.enabled),
             Arg::Json(exact_json(&offering.exit_terms)),
+            Arg::Bool(offering.requires_acceptance),
             Arg::Time(self.created_at),
             Arg::Time(self.updated_at),
         ]
