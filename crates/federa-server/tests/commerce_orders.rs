@@ -2,8 +2,9 @@
 //! once, accepted within its expiry (the service is ordered at the quoted
 //! offering and the order follows its `create` job) or refused after it,
 //! cancelled before acceptance, held for an approver past its project's
-//! threshold, accepted once however many requests race, and billed at the
-//! quoted price after the provider raises it.
+//! threshold or for its provider, refused past a service quota, accepted
+//! once however many requests race, and billed at the quoted price after
+//! the provider raises it.
 
 mod exchange_kit;
 
@@ -677,5 +678,49 @@ async fn an_offering_requiring_acceptance_holds_accepted_orders_for_its_provider
     let (status, _) = decide(&server, &nordic.token, &id(&third), "confirm", json!({})).await;
     assert_eq!(status, 409);
     assert_eq!(services_in_group(&server, &f).await.len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn accepting_is_refused_past_a_service_quota_and_leaves_the_order_quoted() {
+    let server = TestServer::start().await;
+    let (f, _, _) = market(&server, "0.50").await;
+    let project = server
+        .post(
+            "/api/v1/projects",
+            &f.consumer_token,
+            &json!({"consumerId": f.consumer_id, "name": "Full", "serviceLimit": 0}),
+        )
+        .await;
+    assert_eq!(project.status, 201, "{:?}", project.body);
+    let group = server
+        .post(
+            "/api/v1/service-groups",
+            &f.consumer_token,
+            &json!({"name": "full", "consumerId": f.consumer_id, "projectId": id(&project.body)}),
+        )
+        .await;
+    assert_eq!(group.status, 201, "{:?}", group.body);
+    let mut body = order_body(&f, "over");
+    body["groupId"] = group.body["id"].clone();
+    let placed = place(&server, &f.consumer_token, &body).await;
+    let (status, refused) = decide(
+        &server,
+        &f.consumer_token,
+        &id(&placed),
+        "accept",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 409, "{refused:?}");
+    assert_eq!(refused["quota"]["name"], "project.serviceLimit");
+    let order = server
+        .get(
+            &format!("/api/v1/orders/{}", id(&placed)),
+            &f.consumer_token,
+        )
+        .await;
+    assert_eq!(order.body["state"], "Quoted", "{:?}", order.body);
+    assert!(order.body.get("serviceId").is_none(), "{:?}", order.body);
     server.stop().await;
 }
