@@ -79,6 +79,7 @@ pub mod openstack;
 pub mod process;
 #[cfg(any(feature = "libvirt", feature = "openstack"))]
 mod properties;
+mod reports;
 mod runtime;
 mod secrets;
 pub mod static_site;

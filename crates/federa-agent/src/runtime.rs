@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use federa_client::api::agents::{AgentRes, AgentStatus};
-use federa_client::api::jobs::{CompleteJobReq, FailJobReq, HeartbeatReq, JobRes, JobStatus};
+use federa_client::api::jobs::{
+    CompleteJobReq, FailJobReq, FinishJobReq, HeartbeatReq, JobRes, JobStatus,
+};
 use federa_client::api::metric_entries::{MetricEntryBatchReq, MetricEntryReq};
 use federa_client::api::observations::{ObservationReq, ObservationsReq};
 use federa_client::api::services::ServiceRes;
@@ -20,6 +22,7 @@ use uuid::Uuid;
 use crate::config::AgentConfig;
 use crate::credentials::{refuses_token, renewal_due, write_token_file, CredentialRefused};
 use crate::driver::{Driver, JobContext, MetricSample, ServiceRecord};
+use crate::reports::Reports;
 use crate::secrets;
 use crate::transfer::jobs as switch_jobs;
 use crate::transfer::Transfers;
@@ -29,6 +32,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 pub struct Runtime {
     client: Client,
+    /// Jobs' reports, sent together when they are ready together.
+    reports: Reports,
     config: AgentConfig,
     driver: Arc<dyn Driver>,
     /// Exports served and imports received, with a `[transfer]` section.
@@ -49,6 +54,7 @@ pub async fn run(
         None => None,
     };
     let runtime = Arc::new(Runtime {
+        reports: Reports::start(client.clone()),
         client,
         config,
         driver,
@@ -351,14 +357,14 @@ impl Runtime {
                     attempt: claim.attempt,
                     ..report.clone()
                 };
-                self.client.complete_job(id, &report).await
+                self.reports.send(FinishJobReq::completed(id, report)).await
             }
             Err(message) => {
                 let report = FailJobReq {
                     error_message: message.clone(),
                     attempt: claim.attempt,
                 };
-                self.client.fail_job(id, &report).await
+                self.reports.send(FinishJobReq::failed(id, report)).await
             }
         };
         match report {

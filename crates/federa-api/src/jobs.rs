@@ -140,3 +140,130 @@ pub struct ClaimNextReq {
 pub struct LeaseRes {
     pub lease_expires_at: DateTime<Utc>,
 }
+
+/// How a job ended, as an agent reports it in `POST /jobs/finish`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum JobOutcome {
+    Completed,
+    Failed,
+}
+
+/// Several jobs' reports in one request (a Federa extension): each is
+/// judged as `POST /jobs/{id}/complete` or `/fail` would judge it, and all
+/// the finishes are written in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FinishJobsReq {
+    /// 1 to 100 reports, each on a different job.
+    pub jobs: Vec<FinishJobReq>,
+}
+
+/// One job's report: with `outcome: completed`, the fields of
+/// `CompleteJobReq`; with `outcome: failed`, `errorMessage`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FinishJobReq {
+    pub job_id: Uuid,
+    pub outcome: JobOutcome,
+    /// Why the job failed; only with `outcome: failed`, and required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// The claim reporting (see [`CLAIM_ATTEMPT_HEADER`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_instance_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_instance_data: Option<Value>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exported: Option<ExportedRes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<ImportedRes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased: Option<ErasedRes>,
+}
+
+impl FinishJobReq {
+    /// The report `POST /jobs/{id}/complete` would take as `report`.
+    pub fn completed(job_id: Uuid, report: CompleteJobReq) -> FinishJobReq {
+        FinishJobReq {
+            job_id,
+            outcome: JobOutcome::Completed,
+            error_message: None,
+            attempt: report.attempt,
+            agent_instance_id: report.agent_instance_id,
+            agent_instance_data: report.agent_instance_data,
+            properties: report.properties,
+            exported: report.exported,
+            imported: report.imported,
+            erased: report.erased,
+        }
+    }
+
+    /// The report `POST /jobs/{id}/fail` would take as `report`.
+    pub fn failed(job_id: Uuid, report: FailJobReq) -> FinishJobReq {
+        FinishJobReq {
+            job_id,
+            outcome: JobOutcome::Failed,
+            error_message: Some(report.error_message),
+            attempt: report.attempt,
+            agent_instance_id: None,
+            agent_instance_data: None,
+            properties: None,
+            exported: None,
+            imported: None,
+            erased: None,
+        }
+    }
+
+    /// A completion's fields as `POST /jobs/{id}/complete` takes them.
+    pub fn completion(&self) -> CompleteJobReq {
+        CompleteJobReq {
+            agent_instance_id: self.agent_instance_id.clone(),
+            agent_instance_data: self.agent_instance_data.clone(),
+            properties: self.properties.clone(),
+            attempt: self.attempt,
+            exported: self.exported.clone(),
+            imported: self.imported.clone(),
+            erased: self.erased.clone(),
+        }
+    }
+}
+
+/// Each report's answer, in the order sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FinishJobsRes {
+    pub jobs: Vec<FinishedJobRes>,
+}
+
+/// One report's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FinishedJobRes {
+    pub job_id: Uuid,
+    /// What the job's own endpoint would answer: 204 when the job is
+    /// finished as reported (now, or by the same report before), else 400,
+    /// 403, 404 or 409.
+    pub code: u16,
+    /// Why the report was refused, as the error envelope says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<crate::ErrorRes>,
+}
+
+impl FinishedJobRes {
+    /// Whether the job is finished as reported.
+    pub fn finished(&self) -> bool {
+        self.code == 204
+    }
+}

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use federa_api::jobs::{
-    ClaimNextReq, CompleteJobReq, FailJobReq, HeartbeatReq, JobRes, LeaseRes, CLAIM_ATTEMPT_HEADER,
+    ClaimNextReq, CompleteJobReq, FailJobReq, FinishJobsReq, FinishJobsRes, HeartbeatReq, JobRes,
+    LeaseRes, CLAIM_ATTEMPT_HEADER,
 };
 use federa_api::PageRes;
 use reqwest::Method;
@@ -94,5 +95,13 @@ impl Client {
     pub async fn fail_job(&self, id: Uuid, report: &FailJobReq) -> Result<(), ClientError> {
         self.submit_ok(Method::POST, &format!("/jobs/{id}/fail"), report)
             .await
+    }
+
+    /// Reports several jobs' outcomes in one request (`POST /jobs/finish`,
+    /// a Federa extension): each report's answer, in order. A request lost
+    /// on the way is sent again like any other; a report the first attempt
+    /// recorded is then answered as finished again, never recorded twice.
+    pub async fn finish_jobs(&self, reports: &FinishJobsReq) -> Result<FinishJobsRes, ClientError> {
+        self.submit(Method::POST, "/jobs/finish", reports).await
     }
 }

@@ -9,6 +9,10 @@
 //! at once) is answered as done, a different outcome for a finished job is
 //! a conflict, and a report from a claim that a later claim superseded is
 //! refused.
+//!
+//! An agent's reports arrive one at a time or several at once; either way
+//! they go through [`record_reports`], which writes the finishes of one
+//! call in one transaction and answers each report on its own.
 
 use chrono::{DateTime, Utc};
 use federa_domain::event::{Initiator, NewEvent};
@@ -46,6 +50,14 @@ pub async fn finish_job(
     if !exchange.store.finish_job(finish, events).await? {
         return Ok(false);
     }
+    after_finish(exchange, job, service, finish).await;
+    Ok(true)
+}
+
+/// What follows every finish: the agent's next job is woken, the secrets
+/// the job leaves behind are released, and the service's composition,
+/// switch and order move on.
+async fn after_finish(exchange: &Exchange, job: &Job, service: &Service, finish: &JobFinish) {
     // The next job of the service group may now be handed out.
     exchange.dispatch.wake(job.agent_id);
     crate::secrets::job_finished(
@@ -59,7 +71,6 @@ pub async fn finish_job(
     crate::composing::after_job(exchange, job.service_id).await;
     crate::switching::after_job(exchange, job.service_id).await;
     crate::orders::after_job(exchange, job, finish.to, finish.error_message.as_deref()).await;
-    Ok(true)
 }
 
 /// Refuses a heartbeat or report from a claim that a later claim of the
@@ -74,6 +85,26 @@ pub fn check_attempt(job: &Job, attempt: Option<i32>) -> ExchangeResult<()> {
     }
 }
 
+/// How an agent says a job ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Completed(CompletionReport),
+    /// Failed with this message; failing a still-pending job is its agent
+    /// refusing it.
+    Failed(String),
+}
+
+/// An agent's report of one job's outcome, from the claim `attempt`.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub job: Job,
+    pub outcome: Outcome,
+    pub attempt: Option<i32>,
+}
+
+/// The most reports [`record_reports`] takes at once.
+pub const MAX_REPORTS: usize = 100;
+
 /// Records `job`'s success as `report` says, from the claim `attempt`.
 /// Answers `Ok` also when the same report was already recorded.
 pub async fn complete(
@@ -83,31 +114,14 @@ pub async fn complete(
     report: CompletionReport,
     attempt: Option<i32>,
 ) -> ExchangeResult<()> {
-    let digest = completion_digest(job.id, &report);
-    let verdict = |job: &Job| complete_verdict(job.status, job.outcome_digest.as_deref(), &digest);
-    check_attempt(job, attempt)?;
-    match verdict(job) {
-        Verdict::Apply => {}
-        Verdict::AlreadyDone => return Ok(()),
-        Verdict::Conflict(message) => return Err(ExchangeError::Conflict(message.into())),
-    }
-    let result = report.result.clone();
-    let prepared = prepare_completion(exchange, initiator, job, report, attempt).await;
-    let (finish, events, service) = match prepared {
-        Ok(prepared) => prepared,
-        // A concurrent report may have finished the job (and moved its
-        // service) since it was read: judge this one against that outcome.
-        Err(error) => return settle_or(exchange, job.id, attempt, &verdict, error).await,
-    };
-    let finish = JobFinish {
-        outcome_digest: Some(digest.clone()),
-        result: result.clone(),
-        ..finish
-    };
-    if !finish_job(exchange, job, &service, &finish, &events).await? {
-        return settle(exchange, job.id, attempt, verdict).await;
-    }
-    Ok(())
+    record_one(
+        exchange,
+        initiator,
+        job,
+        Outcome::Completed(report),
+        attempt,
+    )
+    .await
 }
 
 /// Records `job`'s failure with `message`, from the claim `attempt`;
@@ -120,37 +134,203 @@ pub async fn fail(
     message: &str,
     attempt: Option<i32>,
 ) -> ExchangeResult<()> {
-    check_attempt(job, attempt)?;
-    match fail_verdict(job.status, job.error_message.as_deref(), message) {
-        Verdict::Apply => {}
-        Verdict::AlreadyDone => return Ok(()),
-        Verdict::Conflict(conflict) => return Err(ExchangeError::Conflict(conflict.into())),
+    let outcome = Outcome::Failed(message.to_string());
+    record_one(exchange, initiator, job, outcome, attempt).await
+}
+
+async fn record_one(
+    exchange: &Exchange,
+    initiator: Initiator,
+    job: &Job,
+    outcome: Outcome,
+    attempt: Option<i32>,
+) -> ExchangeResult<()> {
+    let report = Report {
+        job: job.clone(),
+        outcome,
+        attempt,
+    };
+    let mut answers = record_reports(exchange, initiator, vec![report]).await?;
+    answers
+        .pop()
+        .unwrap_or_else(|| Err(ExchangeError::internal("a report went unanswered")))
+}
+
+/// Records each of `reports` (at most [`MAX_REPORTS`]): the finishes they
+/// make, with their services' moves and events, are written in one
+/// transaction, each on its own, so one refused leaves the others
+/// recorded. Each report's answer, in order: `Ok` when it finished its job
+/// or the same report was already recorded. `Err` as a whole only when
+/// the write failed; the reports of that write are then unrecorded and
+/// may be sent again.
+///
+/// Reports on jobs of one service are written one transaction after
+/// another, each prepared from the service as the one before left it.
+pub async fn record_reports(
+    exchange: &Exchange,
+    initiator: Initiator,
+    reports: Vec<Report>,
+) -> ExchangeResult<Vec<ExchangeResult<()>>> {
+    if reports.len() > MAX_REPORTS {
+        return Err(ExchangeError::field(
+            "jobs",
+            format!("must hold at most {MAX_REPORTS} reports"),
+        ));
     }
-    let from = &[JobStatus::Processing, JobStatus::Pending];
-    let failed = record_failure(exchange, job, initiator, message, from, None, attempt).await?;
-    if !failed {
-        return settle(exchange, job.id, attempt, |job| {
-            fail_verdict(job.status, job.error_message.as_deref(), message)
+    let mut answers: Vec<Option<ExchangeResult<()>>> = reports.iter().map(|_| None).collect();
+    let mut waiting: Vec<(usize, Report)> = reports.into_iter().enumerate().collect();
+    while !waiting.is_empty() {
+        // One report per service in each write.
+        let mut round = Vec::new();
+        let mut later = Vec::new();
+        for (index, report) in waiting {
+            let taken = round
+                .iter()
+                .any(|(_, r): &(usize, Report)| r.job.service_id == report.job.service_id);
+            if taken {
+                later.push((index, report));
+            } else {
+                round.push((index, report));
+            }
+        }
+        waiting = later;
+        let mut prepared = Vec::new();
+        for (index, report) in round {
+            match prepare_report(exchange, initiator.clone(), report).await {
+                Prepared::Answered(answer) => answers[index] = Some(answer),
+                Prepared::Write(write) => prepared.push((index, *write)),
+            }
+        }
+        if prepared.is_empty() {
+            continue;
+        }
+        let finishes: Vec<(JobFinish, Vec<NewEvent>)> = prepared
+            .iter()
+            .map(|(_, w)| (w.finish.clone(), w.events.clone()))
+            .collect();
+        let written = exchange.store.finish_jobs(&finishes).await?;
+        for ((index, write), written) in prepared.into_iter().zip(written) {
+            let answer = match written {
+                Ok(true) => {
+                    after_finish(exchange, &write.report.job, &write.service, &write.finish).await;
+                    Ok(())
+                }
+                // Another report or sweep finished the job since it was read.
+                Ok(false) => settle(exchange, &write.report).await,
+                Err(error) => Err(error.into()),
+            };
+            answers[index] = Some(answer);
+        }
+    }
+    Ok(answers
+        .into_iter()
+        .map(|answer| {
+            answer.unwrap_or_else(|| Err(ExchangeError::internal("a report went unanswered")))
         })
-        .await;
+        .collect())
+}
+
+/// A report as it stands before the write.
+enum Prepared {
+    /// Answered without writing: repeated, refused or invalid.
+    Answered(ExchangeResult<()>),
+    Write(Box<Write>),
+}
+
+/// What recording a report writes.
+struct Write {
+    report: Report,
+    finish: JobFinish,
+    events: Vec<NewEvent>,
+    /// The service as it was read.
+    service: Service,
+}
+
+impl Report {
+    /// This report judged against `job` as recorded.
+    fn verdict(&self, job: &Job) -> Verdict {
+        match &self.outcome {
+            Outcome::Completed(report) => complete_verdict(
+                job.status,
+                job.outcome_digest.as_deref(),
+                &completion_digest(job.id, report),
+            ),
+            Outcome::Failed(message) => {
+                fail_verdict(job.status, job.error_message.as_deref(), message)
+            }
+        }
     }
-    Ok(())
+}
+
+async fn prepare_report(exchange: &Exchange, initiator: Initiator, report: Report) -> Prepared {
+    let job = &report.job;
+    if let Err(error) = check_attempt(job, report.attempt) {
+        return Prepared::Answered(Err(error));
+    }
+    match report.verdict(job) {
+        Verdict::Apply => {}
+        Verdict::AlreadyDone => return Prepared::Answered(Ok(())),
+        Verdict::Conflict(message) => {
+            return Prepared::Answered(Err(ExchangeError::Conflict(message.into())))
+        }
+    }
+    let prepared = match &report.outcome {
+        Outcome::Completed(completion) => {
+            let digest = completion_digest(job.id, completion);
+            let result = completion.result.clone();
+            let prepared =
+                prepare_completion(exchange, initiator, job, completion.clone(), report.attempt)
+                    .await;
+            match prepared {
+                Ok((finish, events, service)) => Ok((
+                    JobFinish {
+                        outcome_digest: Some(digest),
+                        result,
+                        ..finish
+                    },
+                    events,
+                    service,
+                )),
+                // A concurrent report may have finished the job (and moved
+                // its service) since it was read: judge this one against
+                // that outcome.
+                Err(error) => return Prepared::Answered(settle_or(exchange, &report, error).await),
+            }
+        }
+        Outcome::Failed(message) => {
+            let from = &[JobStatus::Processing, JobStatus::Pending];
+            prepare_failure(
+                exchange,
+                job,
+                initiator,
+                message,
+                from,
+                None,
+                report.attempt,
+            )
+            .await
+        }
+    };
+    match prepared {
+        Ok((finish, events, service)) => Prepared::Write(Box::new(Write {
+            report,
+            finish,
+            events: events.to_vec(),
+            service,
+        })),
+        Err(error) => Prepared::Answered(Err(error)),
+    }
 }
 
 /// Answers a report that lost a race by looking at what was recorded.
-async fn settle(
-    exchange: &Exchange,
-    id: Uuid,
-    attempt: Option<i32>,
-    verdict: impl Fn(&Job) -> Verdict,
-) -> ExchangeResult<()> {
+async fn settle(exchange: &Exchange, report: &Report) -> ExchangeResult<()> {
     let job = exchange
         .store
-        .job(id)
+        .job(report.job.id)
         .await?
         .ok_or(ExchangeError::NotFound { what: "job" })?;
-    check_attempt(&job, attempt)?;
-    match verdict(&job) {
+    check_attempt(&job, report.attempt)?;
+    match report.verdict(&job) {
         Verdict::AlreadyDone => Ok(()),
         Verdict::Conflict(message) => Err(ExchangeError::Conflict(message.into())),
         Verdict::Apply => Err(ExchangeError::Conflict(
@@ -163,15 +343,11 @@ async fn settle(
 /// `Processing`, the verdict on its recorded outcome answers; else `error`.
 async fn settle_or(
     exchange: &Exchange,
-    id: Uuid,
-    attempt: Option<i32>,
-    verdict: &impl Fn(&Job) -> Verdict,
+    report: &Report,
     error: ExchangeError,
 ) -> ExchangeResult<()> {
-    match exchange.store.job(id).await? {
-        Some(job) if job.status != JobStatus::Processing => {
-            settle(exchange, id, attempt, verdict).await
-        }
+    match exchange.store.job(report.job.id).await? {
+        Some(job) if job.status != JobStatus::Processing => settle(exchange, report).await,
         _ => Err(error),
     }
 }
@@ -268,6 +444,30 @@ pub async fn record_failure(
     lapsed_before: Option<DateTime<Utc>>,
     attempt: Option<i32>,
 ) -> ExchangeResult<bool> {
+    let (finish, events, service) = prepare_failure(
+        exchange,
+        job,
+        initiator,
+        message,
+        from,
+        lapsed_before,
+        attempt,
+    )
+    .await?;
+    finish_job(exchange, job, &service, &finish, &events).await
+}
+
+/// What failing `job` with `message` writes: the job's finish, its events
+/// and the service as it was read.
+async fn prepare_failure(
+    exchange: &Exchange,
+    job: &Job,
+    initiator: Initiator,
+    message: &str,
+    from: &'static [JobStatus],
+    lapsed_before: Option<DateTime<Utc>>,
+    attempt: Option<i32>,
+) -> ExchangeResult<(JobFinish, [NewEvent; 2], Service)> {
     let service = exchange
         .store
         .service(job.service_id)
@@ -299,7 +499,7 @@ pub async fn record_failure(
         attempt,
         releases_pool_values: terminal,
     };
-    finish_job(exchange, job, &service, &finish, &events).await
+    Ok((finish, events, service))
 }
 
 /// Identifies a completion report: the same report sent again gives the

@@ -127,9 +127,11 @@ impl From<ExchangeError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, body) = match self {
+impl ApiError {
+    /// The status and error envelope this error answers with (without the
+    /// `Retry-After` of a 429).
+    pub fn envelope(self) -> (StatusCode, serde_json::Value) {
+        match self {
             ApiError::Unauthenticated(error) => (
                 StatusCode::UNAUTHORIZED,
                 json!({"status": "Unauthorized", "error": error}),
@@ -170,20 +172,10 @@ impl IntoResponse for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!({"status": "Service unavailable", "error": "the database is not answering; retry later"}),
             ),
-            ApiError::TooManyRequests { error, retry_after } => {
-                let body = Json(json!({"status": "Too many requests", "error": error}));
-                let Some(wait) = retry_after else {
-                    return (StatusCode::TOO_MANY_REQUESTS, body).into_response();
-                };
-                // Whole seconds, rounded up: retrying earlier is refused again.
-                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                return (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    [(axum::http::header::RETRY_AFTER, seconds.to_string())],
-                    body,
-                )
-                    .into_response();
-            }
+            ApiError::TooManyRequests { error, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({"status": "Too many requests", "error": error}),
+            ),
             ApiError::Internal { cause, source } => {
                 let cause = with_sources(cause, source.as_deref().map(|inner| inner as _));
                 tracing::error!(%cause, "internal error");
@@ -192,8 +184,28 @@ impl IntoResponse for ApiError {
                     json!({"status": "Internal server error", "error": "an unexpected error occurred"}),
                 )
             }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after, .. } => *retry_after,
+            _ => None,
         };
-        (status, Json(body)).into_response()
+        let (status, body) = self.envelope();
+        let Some(wait) = retry_after else {
+            return (status, Json(body)).into_response();
+        };
+        // Whole seconds, rounded up: retrying earlier is refused again.
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        (
+            status,
+            [(axum::http::header::RETRY_AFTER, seconds.to_string())],
+            Json(body),
+        )
+            .into_response()
     }
 }
 

@@ -263,78 +263,172 @@ impl Store {
         row_event: Option<RowEvent<'_, R>>,
         now: DateTime<Utc>,
     ) -> Result<Option<Vec<R>>> {
-        let steps = steps(statements, events);
-        let outcome = match self.transaction(&steps, row_event, now).await {
+        let parts = [Part {
+            steps: steps(statements, events),
+            now,
+        }];
+        let mut written = self.write_parts(&parts, row_event, false).await?;
+        match written.pop() {
+            Some(Written::Rows(rows)) => Ok(Some(rows)),
+            Some(Written::Refused(error)) => Err(error),
+            Some(Written::Abandoned) | None => Ok(None),
+        }
+    }
+
+    /// Runs each of `parts` (its statements and events, numbered at `now`)
+    /// in one transaction, each part on its own: a part whose guard
+    /// changes no row, or that is refused, leaves nothing behind while the
+    /// others commit. What became of each part, in order; `Err` only when
+    /// the transaction itself failed, and then nothing was written.
+    pub(crate) async fn apply_each(
+        &self,
+        parts: &[(Vec<Statement>, &[NewEvent], DateTime<Utc>)],
+    ) -> Result<Vec<Result<bool>>> {
+        let parts: Vec<Part> = parts
+            .iter()
+            .map(|(statements, events, now)| Part {
+                steps: steps(statements, events),
+                now: *now,
+            })
+            .collect();
+        // One part needs no savepoint: the transaction is its own.
+        let separately = parts.len() > 1;
+        let written = self.write_parts::<NoRow>(&parts, None, separately).await?;
+        Ok(written
+            .into_iter()
+            .map(|part| match part {
+                Written::Rows(_) => Ok(true),
+                Written::Abandoned => Ok(false),
+                Written::Refused(error) => Err(error),
+            })
+            .collect())
+    }
+
+    /// [`Store::transaction`], run once more on a fresh connection when
+    /// the first broke before it sent its commit.
+    async fn write_parts<R: AnyRow>(
+        &self,
+        parts: &[Part<'_>],
+        row_event: Option<RowEvent<'_, R>>,
+        separately: bool,
+    ) -> Result<Vec<Written<R>>> {
+        let outcome = match self.transaction(parts, row_event, separately).await {
             Err(Failure::Broken(error)) if self.write.found_broken(&error) => {
-                self.transaction(&steps, row_event, now).await
+                self.transaction(parts, row_event, separately).await
             }
             outcome => outcome,
         };
         outcome.map_err(Failure::into_error)
     }
 
+    /// Runs `parts` in one transaction. `separately`, each part runs under
+    /// a savepoint that a guard or refusal rolls back to; else the first
+    /// refusal fails the transaction and a guard abandons it.
     async fn transaction<R: AnyRow>(
         &self,
-        steps: &[Step<'_>],
+        parts: &[Part<'_>],
         row_event: Option<RowEvent<'_, R>>,
-        now: DateTime<Utc>,
-    ) -> std::result::Result<Option<Vec<R>>, Failure> {
+        separately: bool,
+    ) -> std::result::Result<Vec<Written<R>>, Failure> {
         let postgres = self.backend() == Backend::Postgres;
-        let returned = on_pool!(self.write, pool => {
+        let written = on_pool!(self.write, pool => {
             let mut tx = pool.begin().await.map_err(Failure::before_commit)?;
-            let mut returned = Vec::new();
-            for step in steps {
-                let statement = match step {
-                    Step::Record(event) => {
-                        record_event!(tx, postgres, event, now, Failure::before_commit);
-                        continue;
-                    }
-                    Step::Run(statement) if statement.postgres_only && !postgres => continue,
-                    Step::Run(statement) => statement,
-                };
-                let args = statement.bound_args();
-                let changed = if statement.returning {
-                    let rows: Vec<R> = bind_args!(sqlx::query_as::<_, R>(&statement.sql), args.iter())
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(|e| statement.failure(e))?;
-                    if let Some(row_event) = row_event {
-                        for row in &rows {
-                            record_event!(tx, postgres, &row_event(row), now, Failure::before_commit);
+            let mut written = Vec::with_capacity(parts.len());
+            for part in parts {
+                if separately {
+                    sqlx::query("SAVEPOINT part").execute(&mut *tx).await.map_err(Failure::before_commit)?;
+                }
+                let now = part.now;
+                let outcome = async {
+                    let mut returned = Vec::new();
+                    for step in &part.steps {
+                        let statement = match step {
+                            Step::Record(event) => {
+                                record_event!(tx, postgres, event, now, Failure::before_commit);
+                                continue;
+                            }
+                            Step::Run(statement) if statement.postgres_only && !postgres => continue,
+                            Step::Run(statement) => statement,
+                        };
+                        let args = statement.bound_args();
+                        let changed = if statement.returning {
+                            let rows: Vec<R> = bind_args!(sqlx::query_as::<_, R>(&statement.sql), args.iter())
+                                .fetch_all(&mut *tx)
+                                .await
+                                .map_err(|e| statement.failure(e))?;
+                            if let Some(row_event) = row_event {
+                                for row in &rows {
+                                    record_event!(tx, postgres, &row_event(row), now, Failure::before_commit);
+                                }
+                            }
+                            let changed = !rows.is_empty();
+                            returned.extend(rows);
+                            changed
+                        } else {
+                            let done = bind_args!(sqlx::query(&statement.sql), args.iter())
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(|e| statement.failure(e))?;
+                            done.rows_affected() > 0
+                        };
+                        if let (true, Some(refusal)) = (changed, statement.if_changed) {
+                            return Err(Failure::Refused(refusal.error()));
+                        }
+                        if !changed {
+                            match statement.if_unchanged {
+                                IfUnchanged::Continue => {}
+                                IfUnchanged::NotFound => return Err(Failure::Refused(StoreError::NotFound)),
+                                IfUnchanged::Abandon => return Ok(Written::Abandoned),
+                                IfUnchanged::Raced(message) => {
+                                    return Err(Failure::Refused(StoreError::Raced(message.into())))
+                                }
+                            }
                         }
                     }
-                    let changed = !rows.is_empty();
-                    returned.extend(rows);
-                    changed
-                } else {
-                    let done = bind_args!(sqlx::query(&statement.sql), args.iter())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| statement.failure(e))?;
-                    done.rows_affected() > 0
+                    Ok::<_, Failure>(Written::Rows(returned))
+                }
+                .await;
+                let outcome = match outcome {
+                    Ok(outcome) => outcome,
+                    Err(Failure::Refused(error)) if separately => Written::Refused(error),
+                    Err(failure) => return Err(failure),
                 };
-                if let (true, Some(refusal)) = (changed, statement.if_changed) {
-                    return Err(Failure::Refused(refusal.error()));
+                if separately {
+                    let end = match outcome {
+                        Written::Rows(_) => "RELEASE SAVEPOINT part",
+                        _ => "ROLLBACK TO SAVEPOINT part",
+                    };
+                    sqlx::query(end).execute(&mut *tx).await.map_err(Failure::before_commit)?;
+                } else if matches!(outcome, Written::Abandoned) {
+                    // Dropped without a commit: nothing is written.
+                    return Ok(vec![outcome]);
                 }
-                if !changed {
-                    match statement.if_unchanged {
-                        IfUnchanged::Continue => {}
-                        IfUnchanged::NotFound => return Err(Failure::Refused(StoreError::NotFound)),
-                        IfUnchanged::Abandon => return Ok(None),
-                        IfUnchanged::Raced(message) => {
-                            return Err(Failure::Refused(StoreError::Raced(message.into())))
-                        }
-                    }
-                }
+                written.push(outcome);
             }
             // Not run again if this fails: the commit may have been applied.
             tx.commit()
                 .await
                 .map_err(|e| Failure::Refused(StoreError::classify(e)))?;
-            returned
+            written
         });
-        Ok(Some(returned))
+        Ok(written)
     }
+}
+
+/// One part of a write: its steps, and when its events are recorded.
+struct Part<'a> {
+    steps: Vec<Step<'a>>,
+    now: DateTime<Utc>,
+}
+
+/// What became of one part of a write.
+enum Written<R> {
+    /// Written, with the rows of its statement that returns some.
+    Rows(Vec<R>),
+    /// A guard changed no row: nothing of the part is written.
+    Abandoned,
+    /// Refused: nothing of the part is written.
+    Refused(StoreError),
 }
 
 /// Why one run of a write's transaction failed.

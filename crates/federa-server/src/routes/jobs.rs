@@ -7,15 +7,17 @@ use axum::response::IntoResponse;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object};
 use federa_domain::event::Initiator;
-use federa_domain::listing::Page;
+use federa_domain::listing::{FieldError, Page};
 use federa_domain::provisioning::{CompletionReport, Job, JobStatus, JOB_LIST};
-use federa_exchange::{finishing, leases, long_poll};
+use federa_exchange::finishing::{self, Outcome, Report, MAX_REPORTS};
+use federa_exchange::{leases, long_poll};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use federa_api::jobs::{
-    ClaimNextReq, CompleteJobReq, FailJobReq, HeartbeatReq, LeaseRes, CLAIM_ATTEMPT_HEADER,
+    ClaimNextReq, CompleteJobReq, FailJobReq, FinishJobReq, FinishJobsReq, FinishJobsRes,
+    FinishedJobRes, HeartbeatReq, JobOutcome, LeaseRes, CLAIM_ATTEMPT_HEADER,
 };
 
 use crate::auth::Caller;
@@ -42,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(heartbeat))
         .routes(routes!(complete))
         .routes(routes!(fail))
+        .routes(routes!(finish))
 }
 
 async fn load(state: &AppState, caller: &Identity, id: Uuid, action: Action) -> ApiResult<Job> {
@@ -228,15 +231,21 @@ async fn complete(
     Body(req): Body<CompleteJobReq>,
 ) -> ApiResult<StatusCode> {
     let job = load(&state, &caller, id, Action::Complete).await?;
+    let attempt = req.attempt;
+    let report = completion_report(req);
+    finishing::complete(&state, Initiator::of(&caller), &job, report, attempt).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A completion as the exchange records it.
+fn completion_report(req: CompleteJobReq) -> CompletionReport {
     let result = switch_result(&req);
-    let report = CompletionReport {
+    CompletionReport {
         agent_instance_id: req.agent_instance_id,
         agent_instance_data: req.agent_instance_data,
         properties: req.properties,
         result,
-    };
-    finishing::complete(&state, Initiator::of(&caller), &job, report, req.attempt).await?;
-    Ok(StatusCode::NO_CONTENT)
+    }
 }
 
 /// What a switch's job reports beyond the service's properties, kept with
@@ -270,7 +279,171 @@ async fn fail(
     // database cannot store, becomes U+FFFD instead of refusing the report.
     let req: FailJobReq = crate::extract::decode_allowing_nul(&body)?;
     let job = load(&state, &caller, id, Action::Fail).await?;
-    let message = req.error_message.replace('\0', "\u{FFFD}");
+    let message = kept_message(&req.error_message);
     finishing::fail(&state, Initiator::of(&caller), &job, &message, req.attempt).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A failure's message as it is kept: U+0000, which the database cannot
+/// store, becomes U+FFFD.
+fn kept_message(message: &str) -> String {
+    message.replace('\0', "\u{FFFD}")
+}
+
+/// Report several jobs' outcomes at once (a Federa extension, for agents).
+/// Each report is judged as `POST /jobs/{id}/complete` or `/jobs/{id}/fail`
+/// judges it, and answered on its own with the status that endpoint would
+/// give (204 when finished; a repeat of a recorded report is 204 again);
+/// the finishes, with their services' moves and events, are written in one
+/// transaction, and a refused report leaves the others recorded. A body
+/// that does not hold 1 to 100 well-formed reports on distinct jobs is a
+/// 400 naming each failing field by its index (`jobs[3].errorMessage`).
+#[utoipa::path(post, path = "/jobs/finish", tag = "Jobs", request_body = FinishJobsReq,
+    responses((status = 200, body = FinishJobsRes), Invalid, Refused))]
+async fn finish(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<FinishJobsRes>> {
+    caller.may(Object::Job, Action::Complete)?;
+    if caller.agent_id().is_none() {
+        return Err(ApiError::Forbidden("only agents report jobs".into()));
+    }
+    let req: FinishJobsReq = crate::extract::decode(&with_kept_messages(&body))?;
+    check_reports(&req.jobs)?;
+    let mut answers: Vec<Option<FinishedJobRes>> = req.jobs.iter().map(|_| None).collect();
+    let mut reports = Vec::new();
+    let mut indices = Vec::new();
+    for (index, item) in req.jobs.into_iter().enumerate() {
+        let (action, outcome) = match item.outcome {
+            JobOutcome::Completed => (
+                Action::Complete,
+                Outcome::Completed(completion_report(item.completion())),
+            ),
+            JobOutcome::Failed => (
+                Action::Fail,
+                Outcome::Failed(item.error_message.clone().unwrap_or_default()),
+            ),
+        };
+        match load(&state, &caller, item.job_id, action).await {
+            Ok(job) => {
+                indices.push((index, item.job_id));
+                reports.push(Report {
+                    job,
+                    outcome,
+                    attempt: item.attempt,
+                });
+            }
+            Err(error) => answers[index] = Some(answer(index, item.job_id, Err(error))),
+        }
+    }
+    let recorded = finishing::record_reports(&state, Initiator::of(&caller), reports).await?;
+    for ((index, job_id), recorded) in indices.into_iter().zip(recorded) {
+        answers[index] = Some(answer(index, job_id, recorded.map_err(ApiError::from)));
+    }
+    Ok(Json(FinishJobsRes {
+        jobs: answers.into_iter().flatten().collect(),
+    }))
+}
+
+/// The body with U+0000 in each report's `errorMessage` kept as U+FFFD,
+/// as `/jobs/{id}/fail` keeps it; anywhere else it is refused.
+fn with_kept_messages(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    const ESCAPED: &[u8] = b"\\u0000";
+    if !body.windows(ESCAPED.len()).any(|w| w == ESCAPED) {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let Ok(mut document) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return std::borrow::Cow::Borrowed(body);
+    };
+    let items = document
+        .get_mut("jobs")
+        .and_then(serde_json::Value::as_array_mut);
+    for item in items.into_iter().flatten() {
+        if let Some(serde_json::Value::String(message)) = item.get_mut("errorMessage") {
+            *message = kept_message(message);
+        }
+    }
+    std::borrow::Cow::Owned(serde_json::to_vec(&document).unwrap_or_else(|_| body.to_vec()))
+}
+
+/// Refuses a batch that is empty, too long, names a job twice, or has a
+/// report whose outcome and `errorMessage` disagree, naming every such
+/// field by its index.
+fn check_reports(jobs: &[FinishJobReq]) -> ApiResult<()> {
+    if jobs.is_empty() || jobs.len() > MAX_REPORTS {
+        return Err(ApiError::field(
+            "jobs",
+            format!("must hold 1 to {MAX_REPORTS} reports, got {}", jobs.len()),
+        ));
+    }
+    let mut errors = Vec::new();
+    for (index, item) in jobs.iter().enumerate() {
+        let at = |field: &str| format!("jobs[{index}].{field}");
+        if let Some(first) = jobs[..index].iter().position(|j| j.job_id == item.job_id) {
+            errors.push(FieldError::new(
+                at("jobId"),
+                format!("names the job of jobs[{first}] again"),
+            ));
+        }
+        let completion_fields = [
+            ("agentInstanceId", item.agent_instance_id.is_some()),
+            ("agentInstanceData", item.agent_instance_data.is_some()),
+            ("properties", item.properties.is_some()),
+            ("exported", item.exported.is_some()),
+            ("imported", item.imported.is_some()),
+            ("erased", item.erased.is_some()),
+        ];
+        match (item.outcome, &item.error_message) {
+            (JobOutcome::Failed, None) => errors.push(FieldError::new(
+                at("errorMessage"),
+                "is required when outcome is failed",
+            )),
+            (JobOutcome::Failed, Some(_)) => {
+                for (field, _) in completion_fields.iter().filter(|(_, given)| *given) {
+                    errors.push(FieldError::new(
+                        at(field),
+                        "is a completion's field; this outcome is failed",
+                    ));
+                }
+            }
+            (JobOutcome::Completed, Some(_)) => errors.push(FieldError::new(
+                at("errorMessage"),
+                "is only for outcome failed",
+            )),
+            (JobOutcome::Completed, None) => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
+/// Report `index`'s answer: refusals as their envelope, with each failing
+/// field named under the report's index.
+fn answer(index: usize, job_id: Uuid, outcome: ApiResult<()>) -> FinishedJobRes {
+    let error = match outcome {
+        Ok(()) => {
+            return FinishedJobRes {
+                job_id,
+                code: StatusCode::NO_CONTENT.as_u16(),
+                refused: None,
+            }
+        }
+        Err(ApiError::Invalid(errors)) => ApiError::Invalid(
+            errors
+                .into_iter()
+                .map(|e| e.under(&format!("jobs[{index}]")))
+                .collect(),
+        ),
+        Err(error) => error,
+    };
+    let (status, envelope) = error.envelope();
+    FinishedJobRes {
+        job_id,
+        code: status.as_u16(),
+        refused: serde_json::from_value(envelope).ok(),
+    }
 }

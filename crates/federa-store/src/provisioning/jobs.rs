@@ -328,86 +328,24 @@ impl Store {
     /// transaction. `false` when the job was no longer in a `from` state, so
     /// the caller can re-read it and tell a retry from a conflict.
     pub async fn finish_job(&self, finish: &JobFinish, events: &[NewEvent]) -> Result<bool> {
-        let lapsed = if finish.lapsed_before.is_some() {
-            " AND lease_expires_at < $8"
-        } else {
-            ""
-        };
-        let job_sql = format!(
-            "UPDATE jobs SET status = $2, error_message = $3, completed_at = $4, lease_expires_at = NULL, updated_at = $4, outcome_digest = $6, result = $7 WHERE id = $1 AND ($5 IS NULL OR attempts = $5) AND status IN ({}){lapsed}",
-            status_list(finish.from)
-        );
-        let change = &finish.service;
-        let mut sets = Where::new();
-        let mut assignments = Vec::new();
-        let id = sets.param(Arg::Uuid(finish.service_id));
-        for (column, arg) in [
-            ("status", Some(Arg::Text(change.status.clone()))),
-            ("updated_at", Some(Arg::Time(finish.at))),
-            (
-                "properties",
-                change
-                    .properties
-                    .clone()
-                    .map(|p| Arg::Json(Value::Object(p))),
-            ),
-            (
-                "agent_instance_data",
-                change.agent_instance_data.clone().map(Arg::Json),
-            ),
-        ] {
-            if let Some(arg) = arg {
-                assignments.push(format!("{column} = {}", sets.param(arg)));
-            }
-        }
-        match &change.agent_instance_id {
-            Some(Some(instance)) => assignments.push(format!(
-                "agent_instance_id = {}",
-                sets.param(Arg::Text(instance.clone()))
-            )),
-            Some(None) => assignments.push("agent_instance_id = NULL".into()),
-            None => {}
-        }
-        let service_sql = format!(
-            "UPDATE services SET {} WHERE id = {id}",
-            assignments.join(", ")
-        );
-        let mut job_args = vec![
-            Arg::Uuid(finish.job_id),
-            Arg::Text(finish.to.as_str().into()),
-            Arg::OptText(finish.error_message.clone()),
-            Arg::Time(finish.at),
-            Arg::OptInt(finish.attempt.map(i64::from)),
-            Arg::OptText(finish.outcome_digest.clone()),
-            Arg::OptJson(finish.result.clone()),
-        ];
-        job_args.extend(finish.lapsed_before.map(Arg::Time));
-        let mut statements = vec![
-            Statement::new(job_sql, job_args).guard(),
-            Statement::new(service_sql, sets.args).if_conflict(Refusal::Conflict(
-                "another service of this agent already has this agentInstanceId",
-            )),
-        ];
-        if finish.releases_pool_values {
-            statements.extend(release_statements(
-                PoolFamily::Service,
-                finish.service_id,
-                finish.at,
-            ));
-        }
-        // The job's group, and so its agent, may have a next job now.
-        statements.push(
-            Statement::new(
-                "SELECT pg_notify($1, agent_id::text) FROM jobs WHERE id = $2",
-                vec![
-                    Arg::Text(crate::job_wakes::CHANNEL.into()),
-                    Arg::Uuid(finish.job_id),
-                ],
-            )
-            .postgres_only()
-            .after_events(),
-        );
-        self.apply_if(&statements, events, finish.at).await
+        self.apply_if(&finish_statements(finish), events, finish.at)
+            .await
+    }
+
+    /// Finishes each job as [`Store::finish_job`] does, all in one
+    /// transaction, each on its own: a finish that is refused, or whose job
+    /// was no longer in a `from` state, leaves nothing behind while the
+    /// others commit. Each finish's answer in order; `Err` only when the
+    /// transaction failed, and then none was written.
+    pub async fn finish_jobs(
+        &self,
+        finishes: &[(JobFinish, Vec<NewEvent>)],
+    ) -> Result<Vec<Result<bool>>> {
+        let parts: Vec<_> = finishes
+            .iter()
+            .map(|(finish, events)| (finish_statements(finish), events.as_slice(), finish.at))
+            .collect();
+        self.apply_each(&parts).await
     }
 
     /// Jobs whose lease ran out before `now`.
@@ -438,6 +376,92 @@ impl Store {
         )
         .await
     }
+}
+
+/// The statements finishing a job: the job's guarded move, its service's
+/// change, the pool values a terminal service gives back, and the wake-up
+/// of its agent on other replicas.
+fn finish_statements(finish: &JobFinish) -> Vec<Statement> {
+    let lapsed = if finish.lapsed_before.is_some() {
+        " AND lease_expires_at < $8"
+    } else {
+        ""
+    };
+    let job_sql = format!(
+        "UPDATE jobs SET status = $2, error_message = $3, completed_at = $4, lease_expires_at = NULL, updated_at = $4, outcome_digest = $6, result = $7 WHERE id = $1 AND ($5 IS NULL OR attempts = $5) AND status IN ({}){lapsed}",
+        status_list(finish.from)
+    );
+    let change = &finish.service;
+    let mut sets = Where::new();
+    let mut assignments = Vec::new();
+    let id = sets.param(Arg::Uuid(finish.service_id));
+    for (column, arg) in [
+        ("status", Some(Arg::Text(change.status.clone()))),
+        ("updated_at", Some(Arg::Time(finish.at))),
+        (
+            "properties",
+            change
+                .properties
+                .clone()
+                .map(|p| Arg::Json(Value::Object(p))),
+        ),
+        (
+            "agent_instance_data",
+            change.agent_instance_data.clone().map(Arg::Json),
+        ),
+    ] {
+        if let Some(arg) = arg {
+            assignments.push(format!("{column} = {}", sets.param(arg)));
+        }
+    }
+    match &change.agent_instance_id {
+        Some(Some(instance)) => assignments.push(format!(
+            "agent_instance_id = {}",
+            sets.param(Arg::Text(instance.clone()))
+        )),
+        Some(None) => assignments.push("agent_instance_id = NULL".into()),
+        None => {}
+    }
+    let service_sql = format!(
+        "UPDATE services SET {} WHERE id = {id}",
+        assignments.join(", ")
+    );
+    let mut job_args = vec![
+        Arg::Uuid(finish.job_id),
+        Arg::Text(finish.to.as_str().into()),
+        Arg::OptText(finish.error_message.clone()),
+        Arg::Time(finish.at),
+        Arg::OptInt(finish.attempt.map(i64::from)),
+        Arg::OptText(finish.outcome_digest.clone()),
+        Arg::OptJson(finish.result.clone()),
+    ];
+    job_args.extend(finish.lapsed_before.map(Arg::Time));
+    let mut statements = vec![
+        Statement::new(job_sql, job_args).guard(),
+        Statement::new(service_sql, sets.args).if_conflict(Refusal::Conflict(
+            "another service of this agent already has this agentInstanceId",
+        )),
+    ];
+    if finish.releases_pool_values {
+        statements.extend(release_statements(
+            PoolFamily::Service,
+            finish.service_id,
+            finish.at,
+        ));
+    }
+    // The job's group, and so its agent, may have a next job now.
+    statements.push(
+        Statement::new(
+            "SELECT pg_notify($1, agent_id::text) FROM jobs WHERE id = $2",
+            vec![
+                Arg::Text(crate::job_wakes::CHANNEL.into()),
+                Arg::Uuid(finish.job_id),
+            ],
+        )
+        .postgres_only()
+        .after_events(),
+    );
+    statements
 }
 
 impl Store {
