@@ -1,6 +1,8 @@
 //! The steps of a job's cycle, as a consumer and an agent take them
 //! through the test kit's calls.
 
+use std::sync::Arc;
+
 use federa_client::api::jobs::JobRes;
 use federa_testkit::{Api, Federation};
 use serde_json::{json, Value};
@@ -46,4 +48,23 @@ pub async fn complete(api: &Api, token: &str, id: Uuid) {
         .post(&format!("/api/v1/jobs/{id}/complete"), token, &json!({}))
         .await;
     assert_eq!(done.status, 204, "{:?}", done.body);
+}
+
+/// Completes each share of jobs one per request, the shares side by side
+/// as concurrent agent instances of the federation's agent.
+pub async fn complete_shares(api: &Api, federation: &Arc<Federation>, shares: Vec<Vec<Uuid>>) {
+    let completers: Vec<_> = shares
+        .into_iter()
+        .map(|ids| {
+            let (api, federation) = (api.clone(), federation.clone());
+            tokio::spawn(async move {
+                for id in ids {
+                    complete(&api, &federation.agent_token, id).await;
+                }
+            })
+        })
+        .collect();
+    for completer in completers {
+        let _ = completer.await;
+    }
 }

@@ -9,6 +9,7 @@
 
 mod backlog;
 mod database;
+mod finish_batches;
 mod graphile;
 mod ingest;
 mod job_steps;
@@ -71,6 +72,10 @@ struct Args {
     /// the PostgreSQL server.
     #[arg(long)]
     river: bool,
+    /// Measure only finishing jobs one per request against in batches
+    /// (beside the baselines).
+    #[arg(long)]
+    finish_only: bool,
     /// The `federa` binary (default: next to this program).
     #[arg(long)]
     federa: Option<PathBuf>,
@@ -204,6 +209,18 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let settings = args.settings();
+    if args.finish_only {
+        let sqlite = database::Database::Sqlite(dir.path().join("federa.db"));
+        scenarios::run_finish_batches(&binary, "SQLite", &sqlite, sqlite_commits, &settings)
+            .await?;
+        if let Some((url, commits)) = postgres {
+            let database =
+                database::Database::Postgres(database::fresh_postgres_database(&url).await?);
+            scenarios::run_finish_batches(&binary, "PostgreSQL", &database, commits, &settings)
+                .await?;
+        }
+        return Ok(());
+    }
     let river = if args.river {
         Some(river::runner().await)
     } else {

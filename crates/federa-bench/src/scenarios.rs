@@ -10,7 +10,7 @@ use serde::de::IgnoredAny;
 use serde_json::json;
 
 use crate::database::Database;
-use crate::job_steps::{claim_batch, complete, in_group, jobs_in, order_into};
+use crate::job_steps::{claim_batch, complete, complete_shares, in_group, jobs_in, order_into};
 use crate::probes::{rss_bytes, settle};
 use crate::settings::Settings;
 use crate::stats::{ms, per_second, Latencies};
@@ -60,6 +60,8 @@ pub async fn run_backend(
             steps.jobs, steps.order, steps.claim, steps.claim_calls, steps.complete
         );
     }
+
+    crate::finish_batches::report(&api, &federation, settings, commit_rate).await;
 
     let dispatch = dispatch_latency(&api, &federation, 50).await;
     println!(
@@ -127,6 +129,24 @@ pub async fn run_backend(
     crate::backlog::report(&api, &federation, database).await?;
     server.stop().await;
     Ok(cycle)
+}
+
+/// Only the figure of finishing jobs one per request and in batches, on a
+/// server of its own.
+pub async fn run_finish_batches(
+    binary: &std::path::Path,
+    label: &str,
+    database: &Database,
+    commit_rate: f64,
+    settings: &Settings,
+) -> anyhow::Result<()> {
+    println!();
+    println!("{label}");
+    let server = Server::start(binary, &database.url()).await?;
+    let federation = Arc::new(Federation::create(&server.api).await);
+    crate::finish_batches::report(&server.api, &federation, settings, commit_rate).await;
+    server.stop().await;
+    Ok(())
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -425,20 +445,7 @@ async fn cycle_steps(
     let claim = per_second(jobs, started.elapsed());
 
     let started = Instant::now();
-    let completers: Vec<_> = held
-        .into_iter()
-        .map(|ids| {
-            let (api, federation) = (api.clone(), federation.clone());
-            tokio::spawn(async move {
-                for id in ids {
-                    complete(&api, &federation.agent_token, id).await;
-                }
-            })
-        })
-        .collect();
-    for completer in completers {
-        let _ = completer.await;
-    }
+    complete_shares(api, federation, held).await;
     let complete = per_second(jobs, started.elapsed());
     Steps {
         jobs,

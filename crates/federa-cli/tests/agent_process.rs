@@ -116,6 +116,25 @@ async fn an_ordered_website_runs_as_a_real_process_until_deleted() {
         !dir.path().join("work/services").join(service_id).exists(),
         "delete cleans up"
     );
+    // The agent sent its reports through the batch endpoint, not the
+    // single ones: create, start, stop and delete.
+    let metrics = reqwest::get(api.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let requests = |route: &str| -> u64 {
+        metrics
+            .lines()
+            .filter(|line| line.starts_with("federa_http_requests_total{"))
+            .filter(|line| line.contains(&format!("route=\"/api/v1{route}\"")))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    };
+    assert!(requests("/jobs/finish") >= 4, "{metrics}");
+    assert_eq!(requests("/jobs/{id}/complete"), 0, "{metrics}");
+    assert_eq!(requests("/jobs/{id}/fail"), 0, "{metrics}");
 
     terminate(&running_agent);
     let exit = tokio::time::timeout(Duration::from_secs(30), running_agent.wait())

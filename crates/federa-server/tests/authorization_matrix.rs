@@ -201,6 +201,8 @@ const ROWS: &[Row] = &[
     row("POST", "/jobs/{id}/heartbeat", "DDDAD"),
     row("POST", "/jobs/{id}/complete", "DDDAD"),
     row("POST", "/jobs/{id}/fail", "DDDAD"),
+    // Another agent's report is refused in the answer, not the request.
+    row("POST", "/jobs/finish", "DDDAA"),
     row("POST", "/services/{id}/{action}", "AADDD"),
     row("GET", "/metric-types", "AAAAA"),
     row("POST", "/metric-types", "ADDDD"),
@@ -696,6 +698,9 @@ impl World {
             }
             ("POST", "/services") => f.order(&format!("vm-{}", uuid::Uuid::now_v7().simple())),
             ("POST", "/jobs/{id}/fail") => json!({"errorMessage": "refused"}),
+            ("POST", "/jobs/finish") => {
+                json!({"jobs": [{"jobId": self.job_id, "outcome": "failed", "errorMessage": "refused"}]})
+            }
             ("POST", "/metric-types") => {
                 json!({"name": format!("m.{}", uuid::Uuid::now_v7().simple()), "entityType": "Service"})
             }

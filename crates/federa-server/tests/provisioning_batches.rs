@@ -141,8 +141,10 @@ async fn a_batch_finishes_every_job_with_its_events_in_order_and_a_repeat_change
         jobs.push(job);
     }
     let agent = server.client(&federation.agent_token);
-    let mut with_instance = CompleteJobReq::default();
-    with_instance.agent_instance_id = Some("vm-3".into());
+    let with_instance = CompleteJobReq {
+        agent_instance_id: Some("vm-3".into()),
+        ..CompleteJobReq::default()
+    };
     let batch = FinishJobsReq {
         jobs: vec![
             completed(jobs[0]),
@@ -433,5 +435,27 @@ async fn a_batch_and_a_single_report_racing_on_one_job_finish_it_exactly_once() 
             .count();
         assert_eq!(finishes, 1, "round {round}: {finished:?}");
         assert_eq!(finished.len(), 2, "round {round}: {finished:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_batch_endpoint() {
+    let server = TestServer::start().await;
+    let doc = server.call("GET", "/api/v1/openapi.json", None, None).await;
+    let finish = &doc.body["paths"]["/jobs/finish"]["post"];
+    assert!(finish.is_object(), "{:?}", doc.body["paths"]);
+    let schema = &finish["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+    assert_eq!(schema, "#/components/schemas/FinishJobsReq");
+    for name in [
+        "FinishJobsReq",
+        "FinishJobReq",
+        "FinishJobsRes",
+        "FinishedJobRes",
+        "JobOutcome",
+    ] {
+        assert!(
+            doc.body["components"]["schemas"][name].is_object(),
+            "{name}"
+        );
     }
 }
