@@ -94,6 +94,9 @@ enum Command {
     /// Switching a service to another provider with its data, and the
     /// report of how it went.
     Switches(client::SwitchesArgs),
+    /// Ordering one service with a binding quote, and accepting,
+    /// approving or cancelling it.
+    Orders(client::OrdersArgs),
     /// Who the token is: its role, participant and agent.
     Whoami,
     /// Catalogue files: `federa catalogue apply catalogue/demo`.
@@ -369,6 +372,9 @@ fn main() -> std::process::ExitCode {
             .block_on(async { client::finish(client::services(connection, args).await).await }),
         Command::Switches(args) => runtime
             .block_on(async { client::finish(client::switches(connection, args).await).await }),
+        Command::Orders(args) => {
+            runtime.block_on(async { client::finish(client::orders(connection, args).await).await })
+        }
         Command::Catalogue(CatalogueCommand::Apply { dir }) => runtime.block_on(async {
             client::finish(client::apply_catalogue(connection, &dir).await).await
         }),

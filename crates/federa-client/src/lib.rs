@@ -16,6 +16,7 @@ mod exchange;
 mod install;
 mod jobs;
 mod metric_entries;
+mod orders;
 mod people;
 mod retry;
 mod sent;

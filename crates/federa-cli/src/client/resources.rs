@@ -256,6 +256,20 @@ pub const RESOURCES: &[Resource] = &[
         ],
     },
     Resource {
+        name: "orders",
+        path: "/orders",
+        columns: &[
+            ID,
+            NAME,
+            ("STATE", "state"),
+            ("PROVIDER", "quote.providerName"),
+            ("EUR/MONTH", "quote.monthlyEstimate"),
+            ("EXPIRES", "quote.expiresAt"),
+        ],
+        list: || &domain::commerce::ORDER_LIST,
+        named: &[],
+    },
+    Resource {
         name: "compositions",
         path: "/compositions",
         columns: &[ID, NAME, STATUS],

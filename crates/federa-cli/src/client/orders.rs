@@ -1,0 +1,144 @@
+//! `federa orders …`: ordering one service with a binding quote, and
+//! accepting, cancelling, approving, rejecting, confirming or declining it.
+
+use clap::{Args, Subcommand};
+use federa_client::api::orders::{OrderCreateReq, OrderDecisionReq, OrderRes};
+use federa_client::Sent;
+use serde_json::Value;
+
+use super::list_query::ListArgs;
+use super::output::{self, Format};
+use super::placement::PlacementRules;
+use super::{connect, id_arg, names, resource, show, usage, values};
+use super::{Connection, Outcome, ResourceArgs, Verb};
+
+#[derive(Args)]
+pub struct OrdersArgs {
+    #[command(subcommand)]
+    verb: OrdersVerb,
+}
+
+#[derive(Subcommand)]
+enum OrdersVerb {
+    /// Order one service: the exchange places it now (by the placement
+    /// flags, or at --offering) and prints the quote.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Service type name or id.
+        #[arg(long = "type")]
+        service_type: String,
+        /// Service group id.
+        #[arg(long)]
+        group: String,
+        /// The offering to be quoted, by id.
+        #[arg(long)]
+        offering: Option<String>,
+        #[command(flatten)]
+        rules: PlacementRules,
+        /// A property as key=value (repeatable).
+        #[arg(long = "prop", short = 'p')]
+        props: Vec<String>,
+    },
+    /// List orders, with filters as `--key value` or `--filter key=value`.
+    List(ListArgs),
+    /// Show one order with its quote.
+    Show { id: String },
+    /// Accept the quote: the service is ordered (or waits for an approver
+    /// or the provider).
+    Accept { id: String },
+    /// Withdraw an order not yet accepted or decided.
+    Cancel {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Approve an order awaiting approval.
+    Approve { id: String },
+    /// Reject an order awaiting approval.
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// As the provider, accept an order waiting for it.
+    Confirm { id: String },
+    /// As the provider, decline an order waiting for it.
+    Decline {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// `federa orders …`.
+pub async fn orders(connection: &Connection, args: OrdersArgs) -> Outcome {
+    let (id, step, reason) = match args.verb {
+        OrdersVerb::List(list) => {
+            let verb = Verb::List(list);
+            return resource(connection, "orders", ResourceArgs { verb }).await;
+        }
+        OrdersVerb::Show { id } => {
+            let order = connect(connection)?.order(id_arg(&id)?).await?;
+            print_order(connection, &order);
+            return Ok(());
+        }
+        OrdersVerb::Create {
+            name,
+            service_type,
+            group,
+            offering,
+            rules,
+            props,
+        } => {
+            let client = connect(connection)?;
+            let placement = serde_json::from_value(Value::Object(rules.to_request()))
+                .map_err(|error| usage(format!("placement rules: {error}")))?;
+            let request = OrderCreateReq {
+                name,
+                service_type_id: names::service_type_id(&client, &service_type).await?,
+                group_id: id_arg(&group)?,
+                properties: values::parse_pairs(&props).map_err(usage)?,
+                placement,
+                offering_id: offering.as_deref().map(id_arg).transpose()?,
+            };
+            let order = client.place_order(&request).await?;
+            print_order(connection, &order);
+            return Ok(());
+        }
+        OrdersVerb::Accept { id } => (id, "accept", None),
+        OrdersVerb::Cancel { id, reason } => (id, "cancel", reason),
+        OrdersVerb::Approve { id } => (id, "approve", None),
+        OrdersVerb::Reject { id, reason } => (id, "reject", Some(reason)),
+        OrdersVerb::Confirm { id } => (id, "confirm", None),
+        OrdersVerb::Decline { id, reason } => (id, "decline", Some(reason)),
+    };
+    let order = connect(connection)?
+        .decide_order(id_arg(&id)?, step, &OrderDecisionReq { reason })
+        .await?;
+    print_order(connection, &order);
+    Ok(())
+}
+
+fn print_order(connection: &Connection, order: &Sent<OrderRes>) {
+    if connection.output != Format::Table {
+        return show(connection, &order.document, Some(order.id));
+    }
+    let quote = &order.quote;
+    println!("Order:    {} {}", order.id, order.state.as_str());
+    println!(
+        "Quote:    offering {} (version {}) of {} in {}",
+        quote.offering_id, quote.offering_version, quote.provider_name, quote.region
+    );
+    println!(
+        "Price:    {} EUR an hour, about {} EUR a month",
+        quote.hourly_price, quote.monthly_estimate
+    );
+    println!("Expires:  {}", output::timestamp(&quote.expires_at));
+    if let Some(service_id) = order.service_id {
+        println!("Service:  {service_id}");
+    }
+    if let Some(reason) = &order.reason {
+        println!("Reason:   {reason}");
+    }
+}

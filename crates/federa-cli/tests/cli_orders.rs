@@ -1,0 +1,109 @@
+//! Orders from the command line against a real exchange: a consumer
+//! orders a service with a binding quote, reads the quote, lists its
+//! orders and accepts one, and the service is ordered at the quoted
+//! offering.
+
+mod command_line;
+
+use command_line::{federa, stderr, stdout, FEDERA};
+use federa_testkit::processes::Exchange;
+use federa_testkit::{Federation, ADMIN_TOKEN};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn a_consumer_orders_reads_the_quote_and_accepts_it() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let federation = Federation::create(api).await;
+    api.provider_profile(&federation.provider_id, "FI", "fi-1")
+        .await;
+    let offering = api
+        .post(
+            "/api/v1/offerings",
+            ADMIN_TOKEN,
+            &json!({"participantId": federation.provider_id, "serviceTypeId": federation.service_type_id,
+                    "regions": ["fi-1"], "price": {"hourly": "0.10"}}),
+        )
+        .await;
+    assert_eq!(offering.status, 201, "{:?}", offering.body);
+    api.report_connected(&federation.agent_token).await;
+    let (url, token) = (api.base.as_str(), federation.consumer_token.as_str());
+    let properties = [
+        "-p",
+        "name=web-01",
+        "-p",
+        "cpu=2",
+        "-p",
+        "memory=2048",
+        "-p",
+        "image=ubuntu-22.04",
+    ];
+    let order = |extra: &'static [&'static str]| {
+        let mut args = vec![
+            "orders",
+            "create",
+            "--name",
+            "web-01",
+            "--type",
+            "VM",
+            "--group",
+            &federation.group_id,
+        ];
+        args.extend(properties);
+        args.extend(extra);
+        args
+    };
+
+    let refused = federa(url, token, &order(&["--country", "XX"])).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("placement.countries[0]"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let quoted = federa(url, token, &order(&["--country", "FI"])).await;
+    assert!(quoted.status.success(), "{}", stderr(&quoted));
+    let table = stdout(&quoted);
+    assert!(table.contains("Quoted"), "{table}");
+    assert!(table.contains("about 73.00 EUR a month"), "{table}");
+
+    let created = federa(url, token, &[order(&["-o", "json"]).as_slice()].concat()).await;
+    assert!(created.status.success(), "{}", stderr(&created));
+    let placed: Value = serde_json::from_str(&stdout(&created)).expect("an order as JSON");
+    let id = placed["id"].as_str().expect("order id").to_string();
+    assert_eq!(placed["quote"]["offeringId"], offering.body["id"]);
+
+    let listed = federa(url, token, &["orders", "list", "--state", "Quoted"]).await;
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert_eq!(
+        stdout(&listed).matches("Quoted").count(),
+        2,
+        "{}",
+        stdout(&listed)
+    );
+
+    let accepted = federa(url, token, &["orders", "accept", &id, "-o", "json"]).await;
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    let accepted: Value = serde_json::from_str(&stdout(&accepted)).expect("an order as JSON");
+    assert_eq!(accepted["state"], "Provisioning");
+    let service = api
+        .get(
+            &format!(
+                "/api/v1/services/{}",
+                accepted["serviceId"].as_str().unwrap()
+            ),
+            token,
+        )
+        .await;
+    assert_eq!(service.status, 200, "{:?}", service.body);
+    assert_eq!(service.body["providerId"], federation.provider_id.as_str());
+
+    let again = federa(url, token, &["orders", "cancel", &id, "--reason", "late"]).await;
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("Provisioning"),
+        "{}",
+        stderr(&again)
+    );
+}
