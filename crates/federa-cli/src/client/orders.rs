@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::list_query::ListArgs;
 use super::output::{self, Format};
 use super::placement::PlacementRules;
+use super::services::ServiceFields;
 use super::{connect, id_arg, names, resource, show, usage, values};
 use super::{Connection, Outcome, ResourceArgs, Verb};
 
@@ -23,22 +24,13 @@ enum OrdersVerb {
     /// Order one service: the exchange places it now (by the placement
     /// flags, or at --offering) and prints the quote.
     Create {
-        #[arg(long)]
-        name: String,
-        /// Service type name or id.
-        #[arg(long = "type")]
-        service_type: String,
-        /// Service group id.
-        #[arg(long)]
-        group: String,
+        #[command(flatten)]
+        fields: ServiceFields,
         /// The offering to be quoted, by id.
         #[arg(long)]
         offering: Option<String>,
         #[command(flatten)]
         rules: PlacementRules,
-        /// A property as key=value (repeatable).
-        #[arg(long = "prop", short = 'p')]
-        props: Vec<String>,
     },
     /// List orders, with filters as `--key value` or `--filter key=value`.
     List(ListArgs),
@@ -84,12 +76,15 @@ pub async fn orders(connection: &Connection, args: OrdersArgs) -> Outcome {
             return Ok(());
         }
         OrdersVerb::Create {
-            name,
-            service_type,
-            group,
+            fields:
+                ServiceFields {
+                    name,
+                    service_type,
+                    group,
+                    props,
+                },
             offering,
             rules,
-            props,
         } => {
             let client = connect(connection)?;
             let placement = serde_json::from_value(Value::Object(rules.to_request()))

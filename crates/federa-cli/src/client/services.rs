@@ -30,6 +30,23 @@ pub const SERVICE_ACTIONS_HELP: &str = "Lifecycle actions:
 /// down, say) does not hold a script for ever.
 const DEFAULT_WAIT_SECONDS: u64 = 900;
 
+/// What ordering a service asks, whether at once (`services create`) or
+/// with a quote (`orders create`): its name, type, group and properties.
+#[derive(Args)]
+pub(super) struct ServiceFields {
+    #[arg(long)]
+    pub name: String,
+    /// Service type name or id.
+    #[arg(long = "type")]
+    pub service_type: String,
+    /// Service group id.
+    #[arg(long)]
+    pub group: String,
+    /// A property as key=value (repeatable).
+    #[arg(long = "prop", short = 'p')]
+    pub props: Vec<String>,
+}
+
 #[derive(Args)]
 pub struct ServicesArgs {
     #[command(subcommand)]
@@ -47,14 +64,8 @@ enum ServiceVerb {
     Generic(GenericVerb),
     /// Order a service.
     Create {
-        #[arg(long)]
-        name: String,
-        /// Service type name or id.
-        #[arg(long = "type")]
-        service_type: String,
-        /// Service group id.
-        #[arg(long)]
-        group: String,
+        #[command(flatten)]
+        fields: ServiceFields,
         /// Run it on this agent instead of letting the exchange choose.
         #[arg(long, conflicts_with_all = ["place", "countries", "regions", "jurisdiction",
               "certifications", "max_price", "strategy", "near_country"])]
@@ -69,9 +80,6 @@ enum ServiceVerb {
         /// Only agents with this tag (repeatable).
         #[arg(long = "tag")]
         tags: Vec<String>,
-        /// A property as key=value (repeatable).
-        #[arg(long = "prop", short = 'p')]
-        props: Vec<String>,
         /// Start it once it is created: an ordered service ends `Stopped`
         /// until started.
         #[arg(long)]
@@ -145,12 +153,15 @@ pub async fn services(connection: &Connection, args: ServicesArgs) -> Outcome {
             (id, wait)
         }
         ServiceVerb::Create {
-            name,
-            service_type,
-            group,
+            fields:
+                ServiceFields {
+                    name,
+                    service_type,
+                    group,
+                    props,
+                },
             agent,
             tags,
-            props,
             place,
             rules,
             start,
