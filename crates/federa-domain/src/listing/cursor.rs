@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::query::{FieldError, Sort};
+use super::sort::Sort;
+use crate::property_schema::PropertyError as FieldError;
 
 /// A row's value in the column a list is sorted by, as the database gave it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

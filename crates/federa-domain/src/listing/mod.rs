@@ -5,9 +5,11 @@
 mod cursor;
 mod page;
 mod query;
+mod sort;
 
 pub use cursor::{Cursor, SortKey, CURSOR_RULE};
 pub use page::{
     Page, PagePlace, PageRequest, Total, DEFAULT_PAGE_SIZE, EXACT_TOTAL_MAX, MAX_PAGE_SIZE,
 };
-pub use query::{FieldError, Filter, FilterKind, FilterSpec, ListQuery, ListSpec, Match, Sort};
+pub use query::{FieldError, Filter, FilterKind, FilterSpec, ListQuery, ListSpec, Match};
+pub use sort::Sort;

@@ -3,6 +3,7 @@ use uuid::Uuid;
 
 use super::cursor::Cursor;
 use super::page::{PageRequest, MAX_PAGE_SIZE};
+use super::sort::Sort;
 
 /// A bad parameter, named so the caller can fix it: the same type as the
 /// property-schema engine reports, so every 400 has one shape.
@@ -79,12 +80,6 @@ pub enum Match {
 pub struct Filter {
     pub column: &'static str,
     pub matching: Match,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sort {
-    pub column: &'static str,
-    pub descending: bool,
 }
 
 /// A validated list request.
