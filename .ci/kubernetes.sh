@@ -234,7 +234,12 @@ kubernetes_start() {
         printf -- '---\n'
         cat "$stages/$stage"
     done >"$run/kwok-stages.yaml"
+    # kwok renews the node's Lease only when told its duration: without one the
+    # node controller saw no heartbeat for 50 s, marked the node NotReady and
+    # with it every running pod, which pod-ready never makes ready again, so
+    # a rollout that met such a flap never finished.
     "$bin/kwok" --kubeconfig="$run/kwok.kubeconfig" --config="$run/kwok-stages.yaml" --manage-all-nodes=true \
+        --node-lease-duration-seconds=40 \
         --cidr=10.244.0.0/16 --node-ip=127.0.0.1 \
         >"$run/kwok.log" 2>&1 &
     echo $! >"$run/kwok.pid"
