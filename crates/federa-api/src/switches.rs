@@ -20,12 +20,42 @@ pub use federa_domain::exchange::switching::Digest;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SwitchCreateReq {
-    /// The service to move.
-    pub service_id: Uuid,
+    /// The service to move; give this or `compositionId`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<Uuid>,
+    /// The composition to move, every member with its data, all cutting
+    /// over together or none; give this or `serviceId`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_id: Option<Uuid>,
     /// Where it may go, as for a placement; another provider than the
-    /// service's own is always required.
+    /// service's own (each member's own, for a composition) is always
+    /// required, and a composition's members keep the relations its spec
+    /// asks of their providers and countries.
     #[serde(default)]
     pub target: PlacementRequest,
+}
+
+/// `POST /switches` answers the switch of a service, or the composition
+/// switch made of one switch per member.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum SwitchCreated {
+    Service(Box<SwitchRes>),
+    Composition(CompositionSwitchRes),
+}
+
+/// A composition's switch: one switch per member, which cut over together
+/// once every member's import matched its export, or all roll back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CompositionSwitchRes {
+    /// What each member's switch carries as `compositionSwitchId`.
+    pub id: Uuid,
+    pub composition_id: Uuid,
+    /// In the order of the composition's members.
+    pub switches: Vec<SwitchRes>,
 }
 
 /// A switch and its report: where the service went and why, what was
@@ -61,6 +91,14 @@ pub struct SwitchRes {
     /// Every stage entered, in order, with its time; `Completed` is entered
     /// when the source agent confirmed the erasure.
     pub history: Vec<StageEntry>,
+    /// For one member's part of a composition switch: that switch's id,
+    /// the composition and the member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_switch_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_key: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -1,7 +1,7 @@
 //! Switching a service to another provider with its data, and the report
 //! a consumer keeps of it.
 
-use federa_api::switches::{SwitchCreateReq, SwitchReport, SwitchRes};
+use federa_api::switches::{CompositionSwitchRes, SwitchCreateReq, SwitchReport, SwitchRes};
 use federa_api::PageRes;
 use reqwest::Method;
 use uuid::Uuid;
@@ -15,6 +15,15 @@ impl Client {
         &self,
         request: &SwitchCreateReq,
     ) -> Result<Sent<SwitchRes>, ClientError> {
+        self.submit(Method::POST, "/switches", request).await
+    }
+
+    /// Asks for the switch of a composition (`request.compositionId`): one
+    /// switch per member, cutting over together or not at all.
+    pub async fn request_composition_switch(
+        &self,
+        request: &SwitchCreateReq,
+    ) -> Result<Sent<CompositionSwitchRes>, ClientError> {
         self.submit(Method::POST, "/switches", request).await
     }
 

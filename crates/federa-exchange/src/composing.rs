@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
-use federa_domain::exchange::composition::{wire_inputs, PlacedPeer};
+use federa_domain::exchange::composition::{wire_inputs, PlacedPeer, MAX_COMPONENTS};
 use federa_domain::exchange::composition_progress::{
     next_steps, status, CompositionStatus, Intent, MemberState, Step,
 };
@@ -71,9 +71,10 @@ pub async fn sweep(exchange: &Exchange) -> ExchangeResult<usize> {
 /// Takes every step the composition allows now, then records its overall
 /// status once nothing more can happen without a job finishing.
 pub async fn advance(exchange: &Exchange, id: Uuid) -> ExchangeResult<()> {
-    // Each round either changes something or ends; the bound only guards
-    // against a store that keeps answering differently.
-    for _ in 0..64 {
+    // Each round either changes something or ends, and orders one member at
+    // most; the bound only guards against a store that keeps answering
+    // differently.
+    for _ in 0..3 * MAX_COMPONENTS {
         let Some(composition) = exchange.store.composition(id).await? else {
             return Ok(());
         };
@@ -91,7 +92,13 @@ pub async fn advance(exchange: &Exchange, id: Uuid) -> ExchangeResult<()> {
         }
         let mut changed = false;
         for step in steps {
+            let ordering = matches!(step, Step::Order(_));
             changed |= take(exchange, &composition, step).await?;
+            // A member placed now is a peer whose provider and country the
+            // next member's placement must see: read again first.
+            if ordering {
+                break;
+            }
         }
         if !changed {
             return Ok(());

@@ -13,6 +13,7 @@ pub mod billing;
 pub mod clock;
 pub mod composing;
 pub mod composition_secrets;
+pub mod composition_switching;
 pub mod compositions;
 pub mod dispatch;
 pub mod error;

@@ -21,16 +21,16 @@ use aes_gcm::aead::rand_core::RngCore;
 use aes_gcm::aead::OsRng;
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
-use federa_domain::exchange::composition::PeerRule;
-use federa_domain::exchange::placement::{PeerPlacement, PlacementRequest};
+use federa_domain::exchange::composition::{PeerRule, PlacedPeer};
+use federa_domain::exchange::placement::{PeerPlacement, Placement, PlacementRequest};
 use federa_domain::exchange::switching::{
-    Digest, Switch, SwitchAction, SwitchPlan, SwitchSignal, SwitchStage, ERASE_ACTION,
-    EXPORT_ACTION, IMPORT_ACTION,
+    peer_signal, Digest, PeerSwitch, Switch, SwitchAction, SwitchPlan, SwitchSignal, SwitchStage,
+    ERASE_ACTION, EXPORT_ACTION, IMPORT_ACTION,
 };
 use federa_domain::exchange::Offering;
 use federa_domain::property_schema::{Actor, SecretKind, VAULT_REFERENCE_PREFIX};
 use federa_domain::provisioning::{Job, JobStatus, Service};
-use federa_store::exchange::{Stored, StoredSwitch, SwitchStep};
+use federa_store::exchange::{Repoint, Stored, StoredSwitch, SwitchStep, SwitchedMember};
 use federa_store::provisioning::ServiceOrder;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -38,7 +38,7 @@ use uuid::Uuid;
 use crate::clock;
 use crate::error::{ExchangeError, ExchangeResult};
 use crate::job_events::job_event;
-use crate::ordering::{self, new_job, Order};
+use crate::ordering::{self, new_job, Order, Prepared};
 use crate::type_rules::type_rules;
 use crate::vault::SecretOwner;
 use crate::Exchange;
@@ -47,10 +47,11 @@ use crate::Exchange;
 const SWEEP_BATCH: u32 = 100;
 
 /// Stages in which a switch waits on a job or on its transitional period.
-const MOVING: [SwitchStage; 6] = [
+const MOVING: [SwitchStage; 7] = [
     SwitchStage::ProvisioningTarget,
     SwitchStage::Exporting,
     SwitchStage::Importing,
+    SwitchStage::Verified,
     SwitchStage::Transitional,
     SwitchStage::Erasing,
     SwitchStage::RollingBack,
@@ -125,6 +126,51 @@ pub async fn request(
     source: &Service,
     target: &PlacementRequest,
 ) -> ExchangeResult<StoredSwitch> {
+    let peers = vec![away_from(source)];
+    let mut planned = plan(exchange, initiator, source, target, peers, None).await?;
+    write(exchange, &mut planned).await?;
+    Ok(planned.switch)
+}
+
+/// The relation a switch's target keeps to its source: another provider.
+pub(crate) fn away_from(source: &Service) -> PeerPlacement {
+    PeerPlacement {
+        name: "the service being switched".into(),
+        rule: PeerRule::DifferentProviders,
+        participant_id: source.provider_id,
+        country: String::new(),
+    }
+}
+
+/// A switch planned for one source with its target's order prepared,
+/// nothing written yet.
+pub(crate) struct PlannedSwitch {
+    pub switch: StoredSwitch,
+    prepared: Prepared,
+    decision: Placement,
+}
+
+impl PlannedSwitch {
+    /// Where placement put the target.
+    pub fn placed(&self) -> PlacedPeer {
+        PlacedPeer {
+            participant_id: self.switch.target_provider_id,
+            country: self.switch.plan.target_country.clone(),
+        }
+    }
+}
+
+/// Plans the switch of `source`: checks it may move, prices it by its exit
+/// terms and places and prepares its target, which keeps `peers` (at least
+/// [`away_from`] the source).
+pub(crate) async fn plan(
+    exchange: &Exchange,
+    initiator: Initiator,
+    source: &Service,
+    target: &PlacementRequest,
+    peers: Vec<PeerPlacement>,
+    member: Option<SwitchedMember>,
+) -> ExchangeResult<PlannedSwitch> {
     let rules = type_rules(exchange, source.service_type_id, "serviceId").await?;
     if rules.lifecycle.is_terminal(&source.status) || source.agent_instance_id.is_none() {
         return Err(ExchangeError::Conflict(format!(
@@ -145,12 +191,6 @@ pub async fn request(
     }
     let quote = exit_quote(exchange, source).await?;
     any_importer(exchange, source, &quote.format).await?;
-    let peers = [PeerPlacement {
-        name: "the service being switched".into(),
-        rule: PeerRule::DifferentProviders,
-        participant_id: source.provider_id,
-        country: String::new(),
-    }];
     let mut prepared = ordering::prepare(
         exchange,
         Order {
@@ -195,6 +235,10 @@ pub async fn request(
         .await?
         .unwrap_or_default();
     let now = clock::now();
+    let progress = match member {
+        Some(_) => Switch::planned_member(quote.transitional_period_days, now),
+        None => Switch::planned(quote.transitional_period_days, now),
+    };
     let switch = StoredSwitch {
         id: Uuid::new_v4(),
         consumer_id: source.consumer_id,
@@ -202,7 +246,7 @@ pub async fn request(
         target_service_id: prepared.service.id,
         source_provider_id: source.provider_id,
         target_provider_id: choice.participant_id,
-        progress: Switch::planned(quote.transitional_period_days, now),
+        progress,
         plan: SwitchPlan {
             explanation: decided.decision.explain(),
             considered: decided.decision.considered.clone(),
@@ -218,6 +262,7 @@ pub async fn request(
         job_id: Some(prepared.job.id),
         created_at: now,
         updated_at: now,
+        member,
     };
     prepared.events.push(
         switch_event(EventKind::SwitchCreated, &switch, initiator).properties(json!({
@@ -226,27 +271,41 @@ pub async fn request(
             "targetProviderId": switch.target_provider_id,
             "stage": switch.progress.stage.as_str(),
             "switchingCharge": switch.plan.switching_charge,
+            "compositionSwitchId": switch.member.as_ref().map(|m| m.composition_switch_id),
         })),
     );
-    ordering::write_prepared(exchange, &mut prepared, |write| {
-        let (switch, decision) = (&switch, &decision);
-        async move {
-            exchange
-                .store
-                .insert_switch(
-                    switch,
-                    ServiceOrder {
-                        placement: Some(decision),
-                        ..write.service_order()
-                    },
-                    write.events,
-                )
-                .await
-        }
+    Ok(PlannedSwitch {
+        switch,
+        prepared,
+        decision,
+    })
+}
+
+/// Writes a planned switch with its target service and `create` job, within
+/// the consumer's quotas, and wakes the target's agent.
+pub(crate) async fn write(exchange: &Exchange, planned: &mut PlannedSwitch) -> ExchangeResult<()> {
+    let PlannedSwitch {
+        switch,
+        prepared,
+        decision,
+    } = planned;
+    let (switch, decision) = (&*switch, &*decision);
+    ordering::write_prepared(exchange, prepared, |write| async move {
+        exchange
+            .store
+            .insert_switch(
+                switch,
+                ServiceOrder {
+                    placement: Some(decision),
+                    ..write.service_order()
+                },
+                write.events,
+            )
+            .await
     })
     .await?;
     exchange.dispatch.wake(prepared.service.agent_id);
-    Ok(switch)
+    Ok(())
 }
 
 /// Cancels a switch before its cut-over: the target is removed and the
@@ -271,8 +330,19 @@ pub async fn confirm_erasure(
     reread(exchange, switch.id).await
 }
 
+/// Applies `signal` to a switch now, then takes whatever steps follow.
+pub(crate) async fn signal(
+    exchange: &Exchange,
+    initiator: Initiator,
+    switch: &StoredSwitch,
+    signal: SwitchSignal,
+) -> ExchangeResult<()> {
+    apply(exchange, initiator, switch, signal).await?;
+    advance_with_peers(exchange, switch.id).await
+}
+
 async fn reread(exchange: &Exchange, id: Uuid) -> ExchangeResult<StoredSwitch> {
-    advance(exchange, id).await?;
+    advance_with_peers(exchange, id).await?;
     exchange
         .store
         .switch(id)
@@ -285,7 +355,7 @@ async fn reread(exchange: &Exchange, id: Uuid) -> ExchangeResult<StoredSwitch> {
 pub async fn after_job(exchange: &Exchange, service_id: Uuid) {
     let outcome = async {
         for id in exchange.store.service_switches(service_id).await? {
-            advance(exchange, id).await?;
+            advance_with_peers(exchange, id).await?;
         }
         Ok::<(), ExchangeError>(())
     }
@@ -312,7 +382,57 @@ enum Next {
     Wait,
 }
 
-/// Takes every step the switch's jobs and the clock allow now.
+/// Advances a switch and then, when it is one member's part of a composition
+/// switch, the other members' switches, which may wait on it.
+pub async fn advance_with_peers(exchange: &Exchange, id: Uuid) -> ExchangeResult<()> {
+    advance(exchange, id).await?;
+    let Some(switch) = exchange.store.switch(id).await? else {
+        return Ok(());
+    };
+    if let Some(member) = &switch.member {
+        for peer in exchange
+            .store
+            .composition_switch(member.composition_switch_id)
+            .await?
+        {
+            if peer.id != id {
+                advance(exchange, peer.id).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the other members of its composition switch mean for `switch`
+/// (see [`peer_signal`]); none for a switch of a service alone.
+async fn peers_say(
+    exchange: &Exchange,
+    switch: &StoredSwitch,
+) -> ExchangeResult<Option<SwitchSignal>> {
+    let Some(member) = &switch.member else {
+        return Ok(None);
+    };
+    if !switch.progress.stage.can_cancel() {
+        return Ok(None);
+    }
+    let all = exchange
+        .store
+        .composition_switch(member.composition_switch_id)
+        .await?;
+    let peers: Vec<PeerSwitch<'_>> = all
+        .iter()
+        .filter(|peer| peer.id != switch.id)
+        .map(|peer| PeerSwitch {
+            member_key: peer.member.as_ref().map_or("", |m| m.key.as_str()),
+            stage: peer.progress.stage,
+            cancelled: peer.progress.cancelled,
+            failure: peer.progress.failure.as_deref(),
+        })
+        .collect();
+    Ok(peer_signal(&switch.progress, &peers))
+}
+
+/// Takes every step the switch's jobs, its peers and the clock allow now.
 pub async fn advance(exchange: &Exchange, id: Uuid) -> ExchangeResult<()> {
     // Each round either changes something or ends; the bound only guards
     // against a store that keeps answering differently.
@@ -324,7 +444,11 @@ pub async fn advance(exchange: &Exchange, id: Uuid) -> ExchangeResult<()> {
             Some(job_id) => exchange.store.job(job_id).await?,
             None => None,
         };
-        let moved = match next(&switch, job.as_ref()) {
+        let step = match peers_say(exchange, &switch).await? {
+            Some(signal) => Next::Signal(signal),
+            None => next(&switch, job.as_ref()),
+        };
+        let moved = match step {
             Next::Wait => return Ok(()),
             Next::Signal(signal) => {
                 match apply(exchange, Initiator::system(), &switch, signal).await {
@@ -423,6 +547,7 @@ async fn apply(
     };
     let mut events = vec![stage_event(switch, &next, initiator.clone())];
     let mut job = None;
+    let mut repoint = None;
     for action in actions {
         match action {
             SwitchAction::QueueExport => {
@@ -483,6 +608,26 @@ async fn apply(
                             "targetServiceId": switch.target_service_id,
                         })),
                 );
+                if let Some(member) = &switch.member {
+                    // The composition's member runs as the target from now.
+                    repoint = Some(Repoint {
+                        country: &switch.plan.target_country,
+                    });
+                    events.push(
+                        NewEvent::new(
+                            EventKind::CompositionMemberChanged,
+                            initiator.clone(),
+                            member.composition_id,
+                        )
+                        .consumer(Some(switch.consumer_id))
+                        .properties(json!({
+                            "key": member.key,
+                            "serviceId": switch.target_service_id,
+                            "providerId": switch.target_provider_id,
+                            "switchId": switch.id,
+                        })),
+                    );
+                }
             }
             SwitchAction::QueueErase => {
                 let source = service(exchange, switch.source_service_id).await?;
@@ -514,6 +659,7 @@ async fn apply(
                 from_job: switch.job_id,
                 to: &next,
                 job: job.as_ref(),
+                repoint,
             },
             &events,
             now,
@@ -640,6 +786,7 @@ async fn delete_target(exchange: &Exchange, switch: &StoredSwitch) -> ExchangeRe
                 from_job: switch.job_id,
                 to: &next,
                 job: Some(&job),
+                repoint: None,
             },
             &events,
             clock::now(),

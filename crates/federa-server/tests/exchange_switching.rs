@@ -7,7 +7,9 @@
 mod exchange_kit;
 
 use chrono::{DateTime, TimeZone, Utc};
-use exchange_kit::{offering, placed_order, profile_in, provider, Provider};
+use exchange_kit::{
+    claim_only, finish, offering, only_pending, placed_order, profile_in, provider, Provider,
+};
 use federa_server::clock::Clock;
 use federa_testkit::{error_paths, Federation, Response, TestServer};
 use serde_json::{json, Value};
@@ -118,17 +120,8 @@ async fn terms(server: &TestServer, offering: Value, provider: &Provider, terms:
 }
 
 impl World {
-    /// The only pending job of `provider`'s agent, which must be `action`.
     async fn pending(&self, provider: &Provider, action: &str) -> Value {
-        let pending = self
-            .server
-            .get("/api/v1/jobs/pending", &provider.agent_token)
-            .await;
-        assert_eq!(pending.status, 200, "{:?}", pending.body);
-        let jobs = pending.body.as_array().expect("a list of jobs");
-        assert_eq!(jobs.len(), 1, "{jobs:?}");
-        assert_eq!(jobs[0]["action"], action, "{jobs:?}");
-        jobs[0].clone()
+        only_pending(&self.server, provider, action).await
     }
 
     /// Claims `provider`'s pending `action` job and completes it with
@@ -139,57 +132,19 @@ impl World {
         job
     }
 
-    /// Claims `provider`'s pending `action` job.
     async fn claim(&self, provider: &Provider, action: &str) -> Value {
-        let job = self.pending(provider, action).await;
-        let id = job["id"].as_str().expect("job id");
-        let claimed = self
-            .server
-            .post(
-                &format!("/api/v1/jobs/{id}/claim"),
-                &provider.agent_token,
-                &json!({}),
-            )
-            .await;
-        assert_eq!(claimed.status, 204, "{:?}", claimed.body);
-        job
+        claim_only(&self.server, provider, action).await
     }
 
     async fn complete(&self, provider: &Provider, job: &Value, report: Value) {
-        let id = job["id"].as_str().expect("job id");
-        let completed = self
-            .server
-            .post(
-                &format!("/api/v1/jobs/{id}/complete"),
-                &provider.agent_token,
-                &report,
-            )
-            .await;
-        assert_eq!(completed.status, 204, "{:?}", completed.body);
+        finish(&self.server, provider, job, "complete", &report).await;
     }
 
     /// Claims `provider`'s pending `action` job and fails it.
     async fn fail(&self, provider: &Provider, action: &str, message: &str) {
-        let job = self.pending(provider, action).await;
-        let id = job["id"].as_str().expect("job id");
-        let claimed = self
-            .server
-            .post(
-                &format!("/api/v1/jobs/{id}/claim"),
-                &provider.agent_token,
-                &json!({}),
-            )
-            .await;
-        assert_eq!(claimed.status, 204, "{:?}", claimed.body);
-        let failed = self
-            .server
-            .post(
-                &format!("/api/v1/jobs/{id}/fail"),
-                &provider.agent_token,
-                &json!({"errorMessage": message}),
-            )
-            .await;
-        assert_eq!(failed.status, 204, "{:?}", failed.body);
+        let job = self.claim(provider, action).await;
+        let failure = json!({"errorMessage": message});
+        finish(&self.server, provider, &job, "fail", &failure).await;
     }
 
     /// The consumer's request to switch the service to Germany, as answered.

@@ -57,7 +57,8 @@ pub async fn switches(connection: &Connection, args: SwitchesArgs) -> Outcome {
             let target = serde_json::from_value(Value::Object(rules.to_request()))
                 .map_err(|error| usage(format!("placement rules: {error}")))?;
             let request = SwitchCreateReq {
-                service_id: id_arg(&service_id)?,
+                service_id: Some(id_arg(&service_id)?),
+                composition_id: None,
                 target,
             };
             connect(connection)?.request_switch(&request).await?

@@ -52,6 +52,12 @@ pub const SWITCH_LIST: ListSpec = ListSpec {
         FilterSpec::new("stage", "stage", FilterKind::OneOf(SwitchStage::NAMES)),
         FilterSpec::new("sourceServiceId", "source_service_id", FilterKind::Uuid),
         FilterSpec::new("targetServiceId", "target_service_id", FilterKind::Uuid),
+        FilterSpec::new("compositionId", "composition_id", FilterKind::Uuid),
+        FilterSpec::new(
+            "compositionSwitchId",
+            "composition_switch_id",
+            FilterKind::Uuid,
+        ),
     ],
     sorts: &[("createdAt", "created_at"), ("updatedAt", "updated_at")],
     default_sort: ("created_at", false),

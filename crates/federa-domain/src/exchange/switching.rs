@@ -51,6 +51,10 @@ pub enum SwitchStage {
     Exporting,
     /// The target agent is pulling the export and loading it.
     Importing,
+    /// A member of a composition's switch whose import matched its export:
+    /// it waits for every other member to match theirs, so that the whole
+    /// composition cuts over at once or not at all.
+    Verified,
     /// Cut over: the consumer's service is the target; the source keeps
     /// running, untouched, until the transitional period ends.
     Transitional,
@@ -71,10 +75,11 @@ pub enum SwitchStage {
 }
 
 impl SwitchStage {
-    pub const ALL: [SwitchStage; 10] = [
+    pub const ALL: [SwitchStage; 11] = [
         SwitchStage::ProvisioningTarget,
         SwitchStage::Exporting,
         SwitchStage::Importing,
+        SwitchStage::Verified,
         SwitchStage::Transitional,
         SwitchStage::Erasing,
         SwitchStage::Completed,
@@ -89,6 +94,7 @@ impl SwitchStage {
         "ProvisioningTarget",
         "Exporting",
         "Importing",
+        "Verified",
         "Transitional",
         "Erasing",
         "Completed",
@@ -103,6 +109,7 @@ impl SwitchStage {
             SwitchStage::ProvisioningTarget => "ProvisioningTarget",
             SwitchStage::Exporting => "Exporting",
             SwitchStage::Importing => "Importing",
+            SwitchStage::Verified => "Verified",
             SwitchStage::Transitional => "Transitional",
             SwitchStage::Erasing => "Erasing",
             SwitchStage::Completed => "Completed",
@@ -123,7 +130,31 @@ impl SwitchStage {
     pub fn can_cancel(self) -> bool {
         matches!(
             self,
-            SwitchStage::ProvisioningTarget | SwitchStage::Exporting | SwitchStage::Importing
+            SwitchStage::ProvisioningTarget
+                | SwitchStage::Exporting
+                | SwitchStage::Importing
+                | SwitchStage::Verified
+        )
+    }
+
+    /// Stages of a switch whose data is verified at the target: waiting for
+    /// its peers, or cut over (erased or not).
+    pub fn is_verified(self) -> bool {
+        matches!(
+            self,
+            SwitchStage::Verified
+                | SwitchStage::Transitional
+                | SwitchStage::Erasing
+                | SwitchStage::Completed
+                | SwitchStage::ErasureFailed
+        )
+    }
+
+    /// Stages of a switch rolled back or rolling back.
+    pub fn is_rolled_back(self) -> bool {
+        matches!(
+            self,
+            SwitchStage::RollingBack | SwitchStage::Cancelled | SwitchStage::Failed
         )
     }
 
@@ -172,6 +203,8 @@ pub enum SwitchSignal {
     Erased,
     /// The target service is gone after a roll-back.
     TargetRemoved,
+    /// Every other member of the composition's switch is verified too.
+    PeersVerified,
 }
 
 /// What the exchange must do because of a signal.
@@ -254,6 +287,10 @@ pub struct Switch {
     pub cut_over_at: Option<DateTime<Utc>>,
     /// Every stage entered, in order.
     pub history: Vec<StageEntry>,
+    /// Whether it is one member of a composition's switch, which cuts over
+    /// only with all the others.
+    #[serde(default)]
+    pub awaits_peers: bool,
 }
 
 impl Switch {
@@ -271,6 +308,15 @@ impl Switch {
                 stage: SwitchStage::ProvisioningTarget,
                 at: now,
             }],
+            awaits_peers: false,
+        }
+    }
+
+    /// A member of a composition's switch just planned.
+    pub fn planned_member(transitional_period_days: u32, now: DateTime<Utc>) -> Switch {
+        Switch {
+            awaits_peers: true,
+            ..Switch::planned(transitional_period_days, now)
         }
     }
 
@@ -311,14 +357,15 @@ impl Switch {
                 let exported = self.exported.as_ref();
                 next.imported = Some(digest.clone());
                 match exported.and_then(|exported| mismatch(exported, &digest)) {
-                    None => {
-                        next.cut_over_at = Some(now);
-                        next.enter(At::Transitional, now);
-                        vec![Do::CutOver]
+                    None if self.awaits_peers => {
+                        next.enter(At::Verified, now);
+                        Vec::new()
                     }
+                    None => next.cut_over(now),
                     Some(problem) => next.roll_back(problem, now),
                 }
             }
+            (At::Verified, On::PeersVerified) => next.cut_over(now),
             (stage, On::StepFailed(reason)) if stage.can_cancel() => next.roll_back(reason, now),
             (stage, On::CancelRequested) if stage.can_cancel() => {
                 next.cancelled = true;
@@ -358,6 +405,12 @@ impl Switch {
         Ok((next, actions))
     }
 
+    fn cut_over(&mut self, now: DateTime<Utc>) -> Vec<SwitchAction> {
+        self.cut_over_at = Some(now);
+        self.enter(SwitchStage::Transitional, now);
+        vec![SwitchAction::CutOver]
+    }
+
     fn roll_back(&mut self, reason: String, now: DateTime<Utc>) -> Vec<SwitchAction> {
         // A cancellation keeps the first failure, if any, as the cause.
         self.failure.get_or_insert(reason);
@@ -392,7 +445,41 @@ fn attempted(signal: &SwitchSignal) -> &'static str {
         SwitchSignal::TransitionalPeriodOver => "end its transitional period",
         SwitchSignal::Erased => "take an erasure",
         SwitchSignal::TargetRemoved => "take a removed target",
+        SwitchSignal::PeersVerified => "cut over with its peers",
     }
+}
+
+/// Another member's switch of the same composition switch, as one member
+/// sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerSwitch<'a> {
+    /// The composition's member it moves.
+    pub member_key: &'a str,
+    pub stage: SwitchStage,
+    pub cancelled: bool,
+    pub failure: Option<&'a str>,
+}
+
+/// What the other members' switches mean for one member's switch `own`:
+/// the members of a composition cut over together or not at all, so one
+/// rolled back rolls back the rest (a cancellation as a cancellation), and
+/// a verified member cuts over once every other is verified too.
+pub fn peer_signal(own: &Switch, peers: &[PeerSwitch<'_>]) -> Option<SwitchSignal> {
+    if !own.stage.can_cancel() {
+        return None;
+    }
+    if let Some(peer) = peers.iter().find(|peer| peer.stage.is_rolled_back()) {
+        if peer.cancelled {
+            return Some(SwitchSignal::CancelRequested);
+        }
+        return Some(SwitchSignal::StepFailed(format!(
+            "the switch of member {} failed: {}",
+            peer.member_key,
+            peer.failure.unwrap_or("no reason given")
+        )));
+    }
+    (own.stage == SwitchStage::Verified && peers.iter().all(|peer| peer.stage.is_verified()))
+        .then_some(SwitchSignal::PeersVerified)
 }
 
 #[cfg(test)]
@@ -417,7 +504,15 @@ mod tests {
     /// Applies `signals` in turn from a new switch with a 30-day
     /// transitional period, collecting every action.
     fn run(signals: Vec<SwitchSignal>) -> (Switch, Vec<SwitchAction>) {
-        let mut switch = Switch::planned(30, at(0));
+        run_from(Switch::planned(30, at(0)), signals)
+    }
+
+    /// `run` for a member of a composition's switch.
+    fn run_member(signals: Vec<SwitchSignal>) -> (Switch, Vec<SwitchAction>) {
+        run_from(Switch::planned_member(30, at(0)), signals)
+    }
+
+    fn run_from(mut switch: Switch, signals: Vec<SwitchSignal>) -> (Switch, Vec<SwitchAction>) {
         let mut actions = Vec::new();
         for (minute, signal) in (1..).zip(signals) {
             let (next, done) = switch.on(signal, at(minute)).expect("signal applies");
@@ -584,6 +679,83 @@ mod tests {
             Some(ERASED_STATUS)
         );
         assert_eq!(status_after_switch_job("Started", "stop"), None);
+    }
+
+    fn peer(member_key: &str, stage: SwitchStage) -> PeerSwitch<'_> {
+        PeerSwitch {
+            member_key,
+            stage,
+            cancelled: false,
+            failure: None,
+        }
+    }
+
+    #[test]
+    fn a_member_s_verified_import_waits_for_its_peers_and_then_cuts_over() {
+        let (member, actions) = run_member(to_cut_over());
+        assert!(!actions.contains(&CutOver), "{actions:?}");
+        assert_eq!(member.stage, Verified);
+        assert_eq!(member.cut_over_at, None);
+
+        let waiting = [peer("db", Importing)];
+        assert_eq!(peer_signal(&member, &waiting), None);
+        let verified = [peer("db", Verified)];
+        assert_eq!(
+            peer_signal(&member, &verified),
+            Some(SwitchSignal::PeersVerified)
+        );
+        // A peer that already cut over counts as verified.
+        assert_eq!(
+            peer_signal(&member, &[peer("db", Transitional)]),
+            Some(SwitchSignal::PeersVerified)
+        );
+        let (cut, actions) = member
+            .on(SwitchSignal::PeersVerified, at(9))
+            .expect("cuts over");
+        assert_eq!((cut.stage, actions), (Transitional, vec![CutOver]));
+        assert_eq!(cut.cut_over_at, Some(at(9)));
+        // Once cut over, nothing its peers do moves it back.
+        assert_eq!(peer_signal(&cut, &[peer("db", Failed)]), None);
+    }
+
+    #[test]
+    fn a_failed_or_cancelled_peer_rolls_back_every_member_before_the_cut_over() {
+        let member = Switch::planned_member(30, at(0));
+        let failed = PeerSwitch {
+            failure: Some("the import job failed: disk full"),
+            ..peer("db", RollingBack)
+        };
+        let Some(SwitchSignal::StepFailed(reason)) = peer_signal(&member, &[failed]) else {
+            panic!("a failed peer fails the member");
+        };
+        assert_eq!(
+            reason,
+            "the switch of member db failed: the import job failed: disk full"
+        );
+        let cancelled = PeerSwitch {
+            cancelled: true,
+            ..peer("db", Cancelled)
+        };
+        assert_eq!(
+            peer_signal(&member, &[cancelled]),
+            Some(SwitchSignal::CancelRequested)
+        );
+        let (verified, _) = run_member(to_cut_over());
+        assert_eq!(verified.stage, Verified);
+        let (rolled, actions) = verified
+            .on(SwitchSignal::StepFailed(reason), at(9))
+            .expect("a verified member still rolls back");
+        assert_eq!((rolled.stage, actions), (RollingBack, vec![RemoveTarget]));
+    }
+
+    #[test]
+    fn peers_verified_means_nothing_to_a_lone_switch_or_before_verification() {
+        let (lone, _) = run(to_cut_over());
+        assert_eq!(lone.stage, Transitional);
+        assert!(lone.on(SwitchSignal::PeersVerified, at(9)).is_err());
+        let planned = Switch::planned_member(30, at(0));
+        assert!(planned.on(SwitchSignal::PeersVerified, at(1)).is_err());
+        assert_eq!(peer_signal(&planned, &[peer("db", Verified)]), None);
     }
 
     #[test]

@@ -9,13 +9,15 @@ use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::event::Initiator;
 use federa_domain::exchange::lists::SWITCH_LIST;
-use federa_domain::listing::Page;
+use federa_domain::listing::{FieldError, Page};
 use federa_store::exchange::StoredSwitch;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use federa_api::switches::{SwitchCreateReq, SwitchReport, SwitchRes};
+use federa_api::switches::{
+    CompositionSwitchRes, SwitchCreateReq, SwitchCreated, SwitchReport, SwitchRes,
+};
 
 use crate::auth::Caller;
 use crate::authorized::fetch_authorized;
@@ -24,7 +26,7 @@ use crate::extract::{Body, IdPath, QueryPairs};
 use crate::routes::documented::{Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
-use federa_exchange::{switch_report, switching};
+use federa_exchange::{composition_switching, switch_report, switching};
 
 fn switch_res(switch: StoredSwitch) -> SwitchRes {
     let ends_at = switch.progress.transitional_period_ends_at();
@@ -44,6 +46,9 @@ fn switch_res(switch: StoredSwitch) -> SwitchRes {
         cut_over_at: progress.cut_over_at,
         transitional_period_ends_at: ends_at,
         history: progress.history,
+        composition_switch_id: switch.member.as_ref().map(|m| m.composition_switch_id),
+        composition_id: switch.member.as_ref().map(|m| m.composition_id),
+        member_key: switch.member.map(|m| m.key),
         created_at: switch.created_at,
         updated_at: switch.updated_at,
     }
@@ -78,7 +83,8 @@ async fn load(
 #[utoipa::path(get, path = "/switches", tag = "Switches",
     params(Paging,
         ("consumerId" = Option<Uuid>, Query), ("stage" = Option<String>, Query),
-        ("sourceServiceId" = Option<Uuid>, Query), ("targetServiceId" = Option<Uuid>, Query)),
+        ("sourceServiceId" = Option<Uuid>, Query), ("targetServiceId" = Option<Uuid>, Query),
+        ("compositionId" = Option<Uuid>, Query), ("compositionSwitchId" = Option<Uuid>, Query)),
     responses((status = 200, body = PageRes<SwitchRes>), Invalid, Refused))]
 async fn list(
     State(state): State<AppState>,
@@ -97,28 +103,68 @@ async fn list(
 /// under, and then runs as its jobs finish: export at the source, import at
 /// the target, verification of size and SHA-256, cut-over, and erasure of
 /// the source after the transitional period or on confirmation.
+///
+/// With `compositionId` instead, every member of the composition switches
+/// so: each member's target keeps the relations the composition asks of
+/// its members, and the members cut over together once all are verified,
+/// or all roll back when one fails or is cancelled. The answer is then the
+/// composition switch with its members' switches.
 #[utoipa::path(post, path = "/switches", tag = "Switches", request_body = SwitchCreateReq,
-    responses((status = 201, body = SwitchRes), Invalid, Refused))]
+    responses((status = 201, body = SwitchCreated), Invalid, Refused))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
     Body(req): Body<SwitchCreateReq>,
-) -> ApiResult<(StatusCode, Json<SwitchRes>)> {
+) -> ApiResult<(StatusCode, Json<SwitchCreated>)> {
     caller.may(Object::Switch, Action::Create)?;
-    let source = state
-        .store
-        .service(req.service_id)
-        .await?
-        .ok_or_else(|| ApiError::field("serviceId", "no service has this id"))?;
-    // Only whoever may act on the service may move it.
-    caller.authorize(Object::Service, Action::Update, &source.owners())?;
-    caller.authorize(
-        Object::Switch,
-        Action::Create,
-        &Owners::owner(source.consumer_id),
-    )?;
-    let switch = switching::request(&state, Initiator::of(&caller), &source, &req.target).await?;
-    Ok((StatusCode::CREATED, Json(switch_res(switch))))
+    let initiator = Initiator::of(&caller);
+    let created = match (req.service_id, req.composition_id) {
+        (Some(service_id), None) => {
+            let source = state
+                .store
+                .service(service_id)
+                .await?
+                .ok_or_else(|| ApiError::field("serviceId", "no service has this id"))?;
+            // Only whoever may act on the service may move it.
+            caller.authorize(Object::Service, Action::Update, &source.owners())?;
+            caller.authorize(
+                Object::Switch,
+                Action::Create,
+                &Owners::owner(source.consumer_id),
+            )?;
+            let switch = switching::request(&state, initiator, &source, &req.target).await?;
+            SwitchCreated::Service(Box::new(switch_res(switch)))
+        }
+        (None, Some(composition_id)) => {
+            let composition = state
+                .store
+                .composition(composition_id)
+                .await?
+                .ok_or_else(|| ApiError::field("compositionId", "no composition has this id"))?;
+            let owners = Owners::owner(composition.consumer_id);
+            caller.authorize(Object::Composition, Action::Update, &owners)?;
+            caller.authorize(Object::Switch, Action::Create, &owners)?;
+            let moved =
+                composition_switching::request(&state, initiator, &composition, &req.target)
+                    .await?;
+            SwitchCreated::Composition(CompositionSwitchRes {
+                id: moved.id,
+                composition_id,
+                switches: moved.switches.into_iter().map(switch_res).collect(),
+            })
+        }
+        (given, _) => {
+            let rule = match given {
+                Some(_) => "give serviceId or compositionId, not both",
+                None => "give serviceId or compositionId",
+            };
+            return Err(ApiError::Invalid(vec![
+                FieldError::new("serviceId", rule),
+                FieldError::new("compositionId", rule),
+            ]));
+        }
+    };
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Get a switch and its report.

@@ -140,3 +140,50 @@ pub fn rejections(placement: &Value, participant_id: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The only pending job of `provider`'s agent, which must be `action`.
+pub async fn only_pending(server: &TestServer, provider: &Provider, action: &str) -> Value {
+    let pending = server
+        .get("/api/v1/jobs/pending", &provider.agent_token)
+        .await;
+    assert_eq!(pending.status, 200, "{:?}", pending.body);
+    let jobs = pending.body.as_array().expect("a list of jobs");
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0]["action"], action, "{jobs:?}");
+    jobs[0].clone()
+}
+
+/// Claims `provider`'s only pending job, which must be `action`.
+pub async fn claim_only(server: &TestServer, provider: &Provider, action: &str) -> Value {
+    let job = only_pending(server, provider, action).await;
+    let id = job["id"].as_str().expect("job id");
+    let claimed = server
+        .post(
+            &format!("/api/v1/jobs/{id}/claim"),
+            &provider.agent_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(claimed.status, 204, "{:?}", claimed.body);
+    job
+}
+
+/// Ends a claimed job as `provider`'s agent: `outcome` is `complete` with
+/// the agent's report as `body`, or `fail` with its error message.
+pub async fn finish(
+    server: &TestServer,
+    provider: &Provider,
+    job: &Value,
+    outcome: &str,
+    body: &Value,
+) {
+    let id = job["id"].as_str().expect("job id");
+    let finished = server
+        .post(
+            &format!("/api/v1/jobs/{id}/{outcome}"),
+            &provider.agent_token,
+            body,
+        )
+        .await;
+    assert_eq!(finished.status, 204, "{:?}", finished.body);
+}

@@ -20,7 +20,7 @@ use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
 
-const SELECT: &str = "SELECT id, consumer_id, source_service_id, target_service_id, source_provider_id, target_provider_id, stage, progress, plan, export_report, transfer_token, job_id, created_at, updated_at FROM switches";
+const SELECT: &str = "SELECT id, consumer_id, source_service_id, target_service_id, source_provider_id, target_provider_id, stage, progress, plan, export_report, transfer_token, job_id, created_at, updated_at, composition_switch_id, composition_id, member_key FROM switches";
 
 const SCOPE: ScopeColumns = ScopeColumns {
     owner: Some("consumer_id"),
@@ -49,6 +49,17 @@ pub struct StoredSwitch {
     pub job_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The composition switch it is one member's part of, if any.
+    pub member: Option<SwitchedMember>,
+}
+
+/// Which member of which composition a switch moves, as one of the switches
+/// that make up one composition switch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwitchedMember {
+    pub composition_switch_id: Uuid,
+    pub composition_id: Uuid,
+    pub key: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -67,6 +78,9 @@ struct Row {
     job_id: Option<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    composition_switch_id: Option<Uuid>,
+    composition_id: Option<Uuid>,
+    member_key: Option<String>,
 }
 
 impl From<Row> for StoredSwitch {
@@ -90,6 +104,20 @@ impl From<Row> for StoredSwitch {
             job_id: row.job_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            member: match (
+                row.composition_switch_id,
+                row.composition_id,
+                row.member_key,
+            ) {
+                (Some(composition_switch_id), Some(composition_id), Some(key)) => {
+                    Some(SwitchedMember {
+                        composition_switch_id,
+                        composition_id,
+                        key,
+                    })
+                }
+                _ => None,
+            },
         }
     }
 }
@@ -107,6 +135,14 @@ pub struct SwitchStep<'a> {
     pub from_job: Option<Uuid>,
     pub to: &'a StoredSwitch,
     pub job: Option<&'a Job>,
+    /// At the cut-over of a composition member's switch: the member now
+    /// runs as the target service, where the target was placed.
+    pub repoint: Option<Repoint<'a>>,
+}
+
+/// A composition member's new service after a cut-over.
+pub struct Repoint<'a> {
+    pub country: &'a str,
 }
 
 impl Store {
@@ -120,7 +156,7 @@ impl Store {
         events: &[NewEvent],
     ) -> Result<()> {
         let mut statements = vec![Statement::new(
-            "INSERT INTO switches (id, consumer_id, source_service_id, target_service_id, source_provider_id, target_provider_id, stage, progress, plan, export_report, job_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $11)",
+            "INSERT INTO switches (id, consumer_id, source_service_id, target_service_id, source_provider_id, target_provider_id, stage, progress, plan, export_report, job_id, created_at, updated_at, composition_switch_id, composition_id, member_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $11, $12, $13, $14)",
             vec![
                 Arg::Uuid(switch.id),
                 Arg::Uuid(switch.consumer_id),
@@ -133,6 +169,9 @@ impl Store {
                 Arg::Json(serde_json::to_value(&switch.plan).unwrap_or_default()),
                 Arg::OptUuid(switch.job_id),
                 Arg::Time(switch.created_at),
+                Arg::OptUuid(switch.member.as_ref().map(|m| m.composition_switch_id)),
+                Arg::OptUuid(switch.member.as_ref().map(|m| m.composition_id)),
+                Arg::OptText(switch.member.as_ref().map(|m| m.key.clone())),
             ],
         )];
         statements.extend(order_statements(order));
@@ -173,6 +212,23 @@ impl Store {
         )
         .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// The switches that make up one composition switch, in the order of
+    /// the composition's members.
+    pub async fn composition_switch(
+        &self,
+        composition_switch_id: Uuid,
+    ) -> Result<Vec<StoredSwitch>> {
+        let rows: Vec<Row> = fetch_all(
+            &self.read,
+            &format!(
+                "{SELECT} s WHERE composition_switch_id = $1 ORDER BY (SELECT m.position FROM composition_members m WHERE m.composition_id = s.composition_id AND m.member_key = s.member_key), id"
+            ),
+            &[Arg::Uuid(composition_switch_id)],
+        )
+        .await?;
+        Ok(rows.into_iter().map(StoredSwitch::from).collect())
     }
 
     /// The offering a service runs under: the one placement chose, else its
@@ -235,6 +291,24 @@ impl Store {
         if let Some(job) = step.job {
             statements.push(insert_job(job));
             statements.push(job_wake(job.agent_id));
+        }
+        if let (Some(repoint), Some(member)) = (step.repoint, &to.member) {
+            // Not a guard: a member deleted meanwhile does not hold back the
+            // switch's own cut-over.
+            statements.push(
+                Statement::new(
+                    "UPDATE composition_members SET service_id = $3, provider_id = $4, country = $5, updated_at = $6 WHERE composition_id = $1 AND member_key = $2 AND service_id = $7",
+                    vec![
+                        Arg::Uuid(member.composition_id),
+                        Arg::Text(member.key.clone()),
+                        Arg::Uuid(to.target_service_id),
+                        Arg::Uuid(to.target_provider_id),
+                        Arg::Text(repoint.country.to_owned()),
+                        Arg::Time(now),
+                        Arg::Uuid(to.source_service_id),
+                    ],
+                ),
+            );
         }
         self.apply_if(&statements, events, now).await
     }
