@@ -213,3 +213,94 @@ async fn a_consumer_switches_a_service_follows_it_and_reads_its_report() {
     assert_eq!(report["erasure"]["agentId"], federation.agent_id.as_str());
     assert_eq!(report["charges"]["switchingCharge"], "25.00");
 }
+
+#[tokio::test]
+async fn a_consumer_switches_a_whole_composition_from_the_command_line() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let federation = Federation::create(api).await;
+    publish(api, &federation, &federation.provider_id, "FI").await;
+    let berlin = api.participant("Berlin Cloud").await;
+    publish(api, &federation, &berlin, "DE").await;
+    let agent = api
+        .post(
+            "/api/v1/agents",
+            ADMIN_TOKEN,
+            &json!({"name": "berlin-agent", "providerId": berlin,
+                    "agentTypeId": federation.agent_type_id}),
+        )
+        .await;
+    assert_eq!(agent.status, 201, "{:?}", agent.body);
+    let berlin_agent = api.token("agent", agent.body["id"].as_str()).await;
+    api.report_connected(&berlin_agent).await;
+    api.report_connected(&federation.agent_token).await;
+    let properties = federation.order("member")["properties"].clone();
+    let components: Vec<Value> = ["web", "db"]
+        .iter()
+        .map(|key| {
+            json!({"key": key, "name": key, "serviceTypeId": federation.service_type_id,
+                   "properties": properties, "placement": {"countries": ["FI"]}})
+        })
+        .collect();
+    let created = api
+        .post(
+            "/api/v1/compositions",
+            &federation.consumer_token,
+            &json!({"groupId": federation.group_id, "name": "shop", "components": components}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let composition_id = created.body["id"].as_str().expect("id").to_string();
+    for instance in ["fi-web", "fi-db"] {
+        let report = json!({"agentInstanceId": instance});
+        run(api, &federation.agent_token, "create", report).await;
+    }
+    let (url, token) = (api.base.as_str(), federation.consumer_token.as_str());
+
+    let both = federa(
+        url,
+        token,
+        &[
+            "switches",
+            "create",
+            &composition_id,
+            "--composition",
+            &composition_id,
+        ],
+    )
+    .await;
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+
+    let moved = federa(
+        url,
+        token,
+        &[
+            "switches",
+            "create",
+            "--composition",
+            &composition_id,
+            "--country",
+            "DE",
+        ],
+    )
+    .await;
+    assert!(moved.status.success(), "{}", stderr(&moved));
+    let printed = stdout(&moved);
+    assert!(printed.contains(&composition_id), "{printed}");
+    for member in ["web: switch", "db: switch"] {
+        assert!(printed.contains(member), "{printed}");
+    }
+    assert_eq!(
+        printed.matches("ProvisioningTarget").count(),
+        2,
+        "{printed}"
+    );
+
+    let listed = api
+        .get(
+            &format!("/api/v1/switches?compositionId={composition_id}"),
+            token,
+        )
+        .await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(2));
+}

@@ -2,7 +2,7 @@
 //! data, following it, and the report a consumer keeps of it.
 
 use clap::{Args, Subcommand};
-use federa_client::api::switches::{SwitchCreateReq, SwitchReport};
+use federa_client::api::switches::{CompositionSwitchRes, SwitchCreateReq, SwitchReport};
 use federa_client::api::switches::{SwitchParty, SwitchRes};
 use federa_client::Sent;
 use serde_json::Value;
@@ -21,10 +21,16 @@ pub struct SwitchesArgs {
 #[derive(Subcommand)]
 enum SwitchesVerb {
     /// Switch a service to another provider with its data; the placement
-    /// rules choose the target (never the service's own provider).
+    /// rules choose the target (never the service's own provider). With
+    /// `--composition`, every member of a composition switches, all cutting
+    /// over together or none.
     Create {
         /// The service to move.
-        service_id: String,
+        #[arg(required_unless_present = "composition")]
+        service_id: Option<String>,
+        /// The composition to move instead of one service.
+        #[arg(long, conflicts_with = "service_id")]
+        composition: Option<String>,
         #[command(flatten)]
         rules: PlacementRules,
     },
@@ -53,14 +59,25 @@ pub async fn switches(connection: &Connection, args: SwitchesArgs) -> Outcome {
             print_report(connection, &report);
             return Ok(());
         }
-        SwitchesVerb::Create { service_id, rules } => {
+        SwitchesVerb::Create {
+            service_id,
+            composition,
+            rules,
+        } => {
             let target = serde_json::from_value(Value::Object(rules.to_request()))
                 .map_err(|error| usage(format!("placement rules: {error}")))?;
             let request = SwitchCreateReq {
-                service_id: Some(id_arg(&service_id)?),
-                composition_id: None,
+                service_id: service_id.as_deref().map(id_arg).transpose()?,
+                composition_id: composition.as_deref().map(id_arg).transpose()?,
                 target,
             };
+            if request.composition_id.is_some() {
+                let moved = connect(connection)?
+                    .request_composition_switch(&request)
+                    .await?;
+                print_composition_switch(connection, &moved);
+                return Ok(());
+            }
             connect(connection)?.request_switch(&request).await?
         }
         SwitchesVerb::Show { id } => connect(connection)?.switch(id_arg(&id)?).await?,
@@ -81,6 +98,21 @@ fn print_switch(connection: &Connection, switch: &Sent<SwitchRes>) {
     println!("Target:   {}", switch.plan.explanation);
     if let Some(failure) = &switch.failure {
         println!("Failure:  {failure}");
+    }
+}
+
+fn print_composition_switch(connection: &Connection, moved: &Sent<CompositionSwitchRes>) {
+    if connection.output != Format::Table {
+        return show(connection, &moved.document, Some(moved.id));
+    }
+    println!(
+        "Composition switch: {} of {}",
+        moved.id, moved.composition_id
+    );
+    for switch in &moved.switches {
+        let member = switch.member_key.as_deref().unwrap_or("-");
+        println!("  {member}: switch {} {}", switch.id, switch.stage.as_str());
+        println!("    Target: {}", switch.plan.explanation);
     }
 }
 

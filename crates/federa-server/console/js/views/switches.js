@@ -11,10 +11,12 @@ export default async function switches() {
   const named = new Map(services.map((service) => [service.id, service.name]));
   return [
     h('h1', {}, 'Switches'),
-    h('p', { class: 'muted' }, 'Services moved to another provider with their data. Ask for one through POST /api/v1/switches or `federa switches create`.'),
+    h('p', { class: 'muted' }, 'Services and compositions moved to another provider with their data. Ask for one through POST /api/v1/switches or `federa switches create`.'),
     table('Switches', [
       ['Switch', (s) => h('a', { href: `#/switches/${s.id}` }, named.get(s.sourceServiceId) || s.sourceServiceId)],
       ['Stage', (s) => badge(s.stage)],
+      // The members of one composition switch cut over together.
+      ['Composition member', (s) => s.memberKey || '—'],
       ['To', (s) => s.plan.targetCountry || '—'],
       ['Format', (s) => s.plan.format],
       ['Asked', (s) => ago(s.createdAt)],
