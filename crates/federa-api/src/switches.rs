@@ -33,6 +33,12 @@ pub struct SwitchCreateReq {
     /// asks of their providers and countries.
     #[serde(default)]
     pub target: PlacementRequest,
+    /// The offering to move a service to, when the consumer has chosen
+    /// one: placement then considers only it, still under `target`'s rules
+    /// and the switch's own (another provider, able to import the data).
+    /// Not for a composition, whose members are each placed by `target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offering_id: Option<Uuid>,
 }
 
 /// `POST /switches` answers the switch of a service, or the composition

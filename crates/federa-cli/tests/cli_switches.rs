@@ -86,6 +86,25 @@ async fn a_consumer_switches_a_service_follows_it_and_reads_its_report() {
     .await;
     let (url, token) = (api.base.as_str(), federation.consumer_token.as_str());
 
+    // An offering that is not one is refused before anything is recorded.
+    let no_offering = federa(
+        url,
+        token,
+        &["switches", "create", &service_id, "--offering", &service_id],
+    )
+    .await;
+    assert_eq!(
+        no_offering.status.code(),
+        Some(1),
+        "{}",
+        stderr(&no_offering)
+    );
+    assert!(
+        stderr(&no_offering).contains("target"),
+        "{}",
+        stderr(&no_offering)
+    );
+
     // A bad rule is refused before anything is recorded.
     let refused = federa(
         url,
@@ -270,6 +289,20 @@ async fn a_consumer_switches_a_whole_composition_from_the_command_line() {
     )
     .await;
     assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+    let composition_to_an_offering = federa(
+        url,
+        token,
+        &[
+            "switches",
+            "create",
+            "--composition",
+            &composition_id,
+            "--offering",
+            &composition_id,
+        ],
+    )
+    .await;
+    assert_eq!(composition_to_an_offering.status.code(), Some(2));
 
     let moved = federa(
         url,

@@ -22,7 +22,7 @@ use federa_store::exchange::{StoredComposition, StoredSwitch, SwitchedMember};
 use uuid::Uuid;
 
 use crate::error::{ExchangeError, ExchangeResult};
-use crate::switching::{self, away_from, PlannedSwitch};
+use crate::switching::{self, away_from, PlannedSwitch, Target};
 use crate::Exchange;
 
 /// A composition switch as written: its id and its members' switches in
@@ -68,12 +68,16 @@ pub async fn request(
         })?;
         let mut peers = composition.spec.peer_placements(&member.key, &placed);
         peers.push(away_from(&service));
+        let to = Target {
+            placement: target,
+            offering_id: None,
+            peers,
+        };
         let plan = switching::plan(
             exchange,
             initiator.clone(),
             &service,
-            target,
-            peers,
+            to,
             Some(SwitchedMember {
                 composition_switch_id: id,
                 composition_id: composition.id,

@@ -115,9 +115,9 @@ struct ExitQuote {
     transitional_period_days: u32,
 }
 
-/// Plans and records a switch of `source` to a provider `target` chooses,
-/// priced by the source's exit terms, with the target service ordered at
-/// once. Refused (409) while another switch of the service is under way,
+/// Plans and records a switch of `source` to a provider `target` chooses
+/// (among `offering_id` alone, when given), priced by the source's exit
+/// terms, with the target service ordered at once. Refused (409) while another switch of the service is under way,
 /// when the service holds no running instance, or when its exit terms let
 /// nothing be exported.
 pub async fn request(
@@ -125,9 +125,14 @@ pub async fn request(
     initiator: Initiator,
     source: &Service,
     target: &PlacementRequest,
+    offering_id: Option<Uuid>,
 ) -> ExchangeResult<StoredSwitch> {
-    let peers = vec![away_from(source)];
-    let mut planned = plan(exchange, initiator, source, target, peers, None).await?;
+    let to = Target {
+        placement: target,
+        offering_id,
+        peers: vec![away_from(source)],
+    };
+    let mut planned = plan(exchange, initiator, source, to, None).await?;
     write(exchange, &mut planned).await?;
     Ok(planned.switch)
 }
@@ -160,15 +165,22 @@ impl PlannedSwitch {
     }
 }
 
+/// Where a switch's target may go.
+pub(crate) struct Target<'a> {
+    pub placement: &'a PlacementRequest,
+    /// The only offering placement may choose, when the consumer named one.
+    pub offering_id: Option<Uuid>,
+    /// Relations to keep: at least [`away_from`] the source.
+    pub peers: Vec<PeerPlacement>,
+}
+
 /// Plans the switch of `source`: checks it may move, prices it by its exit
-/// terms and places and prepares its target, which keeps `peers` (at least
-/// [`away_from`] the source).
+/// terms and places and prepares its target.
 pub(crate) async fn plan(
     exchange: &Exchange,
     initiator: Initiator,
     source: &Service,
-    target: &PlacementRequest,
-    peers: Vec<PeerPlacement>,
+    target: Target<'_>,
     member: Option<SwitchedMember>,
 ) -> ExchangeResult<PlannedSwitch> {
     let rules = type_rules(exchange, source.service_type_id, "serviceId").await?;
@@ -201,10 +213,10 @@ pub(crate) async fn plan(
             agent_id: None,
             agent_tags: &[],
             properties: &source.properties,
-            placement: Some(target),
-            peers: &peers,
+            placement: Some(target.placement),
+            peers: &target.peers,
             import_format: Some(&quote.format),
-            offering_id: None,
+            offering_id: target.offering_id,
             actor: Actor::User,
             initiator: initiator.clone(),
         },

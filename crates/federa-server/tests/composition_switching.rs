@@ -417,6 +417,12 @@ async fn bad_composition_switch_requests_are_refused_with_the_field_or_the_reaso
         .await;
     assert_eq!(both.status, 400, "{:?}", both.body);
     assert_eq!(error_paths(&both.body), ["serviceId", "compositionId"]);
+    let with_offering = world
+        .ask(json!({"compositionId": world.composition_id,
+                    "offeringId": "00000000-0000-7000-8000-000000000000"}))
+        .await;
+    assert_eq!(with_offering.status, 400, "{:?}", with_offering.body);
+    assert_eq!(error_paths(&with_offering.body), ["offeringId"]);
     let unknown = world
         .ask(json!({"compositionId": "00000000-0000-7000-8000-000000000000"}))
         .await;

@@ -618,6 +618,58 @@ async fn only_an_offering_that_imports_the_source_format_is_chosen_and_the_other
 }
 
 #[tokio::test]
+async fn a_switch_to_a_named_offering_goes_there_and_a_named_offering_breaking_a_rule_is_refused() {
+    let world = world(exit_terms()).await;
+    // Dearer than Berlin, so placement alone would not choose it.
+    let vienna = provider(
+        &world.server,
+        &world.federation,
+        "Vienna Cloud",
+        profile_in("AT", "at-vie-1"),
+    )
+    .await;
+    let vienna_offering = offering(
+        &world.server,
+        &world.federation,
+        &vienna,
+        &["at-vie-1"],
+        json!({"hourly": "0.50"}),
+    )
+    .await;
+    terms(
+        &world.server,
+        vienna_offering.clone(),
+        &vienna,
+        exit_terms(),
+    )
+    .await;
+    let consumer = &world.federation.consumer_token;
+    let ask = |offering_id: &Value, target: Value| json!({"serviceId": world.service_id, "offeringId": offering_id, "target": target});
+    // Named, but outside the target's countries: refused, and why.
+    let outside = world
+        .server
+        .post(
+            "/api/v1/switches",
+            consumer,
+            &ask(&vienna_offering["id"], json!({"countries": ["DE"]})),
+        )
+        .await;
+    assert_eq!(outside.status, 400, "{:?}", outside.body);
+    assert_eq!(error_paths(&outside.body), ["target"]);
+    let created = world
+        .server
+        .post(
+            "/api/v1/switches",
+            consumer,
+            &ask(&vienna_offering["id"], json!({})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["targetProviderId"], vienna.id.as_str());
+    assert_eq!(created.body["plan"]["targetCountry"], "AT");
+}
+
+#[tokio::test]
 async fn a_switch_no_offering_can_import_is_refused_naming_the_format() {
     let mut cannot_import = exit_terms();
     cannot_import["importable"] = json!([]);

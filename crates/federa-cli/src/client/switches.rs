@@ -31,6 +31,9 @@ enum SwitchesVerb {
         /// The composition to move instead of one service.
         #[arg(long, conflicts_with = "service_id")]
         composition: Option<String>,
+        /// The offering to move the service to, by id.
+        #[arg(long, conflicts_with = "composition")]
+        offering: Option<String>,
         #[command(flatten)]
         rules: PlacementRules,
     },
@@ -62,6 +65,7 @@ pub async fn switches(connection: &Connection, args: SwitchesArgs) -> Outcome {
         SwitchesVerb::Create {
             service_id,
             composition,
+            offering,
             rules,
         } => {
             let target = serde_json::from_value(Value::Object(rules.to_request()))
@@ -70,6 +74,7 @@ pub async fn switches(connection: &Connection, args: SwitchesArgs) -> Outcome {
                 service_id: service_id.as_deref().map(id_arg).transpose()?,
                 composition_id: composition.as_deref().map(id_arg).transpose()?,
                 target,
+                offering_id: offering.as_deref().map(id_arg).transpose()?,
             };
             if request.composition_id.is_some() {
                 let moved = connect(connection)?

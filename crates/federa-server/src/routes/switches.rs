@@ -132,8 +132,16 @@ async fn create(
                 Action::Create,
                 &Owners::owner(source.consumer_id),
             )?;
-            let switch = switching::request(&state, initiator, &source, &req.target).await?;
+            let switch =
+                switching::request(&state, initiator, &source, &req.target, req.offering_id)
+                    .await?;
             SwitchCreated::Service(Box::new(switch_res(switch)))
+        }
+        (None, Some(_)) if req.offering_id.is_some() => {
+            return Err(ApiError::field(
+                "offeringId",
+                "a composition's members are each placed by target; name an offering when switching one service",
+            ));
         }
         (None, Some(composition_id)) => {
             let composition = state
