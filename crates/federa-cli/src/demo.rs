@@ -118,6 +118,7 @@ pub async fn run(listen: SocketAddr, shutdown: impl Future<Output = ()>) -> anyh
             token_lifetimes: Default::default(),
             max_properties_bytes: federa_domain::property_schema::DEFAULT_MAX_PROPERTIES_BYTES,
             agent_install_ttl: federa_domain::catalogue::INSTALL_TTL,
+            quote_validity: federa_domain::commerce::order::DEFAULT_QUOTE_VALIDITY,
         },
         async {
             let _ = server_stopped.await;

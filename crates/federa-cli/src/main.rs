@@ -262,6 +262,9 @@ enum Command {
         /// Seconds an agent's install command and its bootstrap token live.
         #[arg(long, env = "FEDERA_AGENT_INSTALL_TTL_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
         agent_install_ttl_seconds: u32,
+        /// Hours an order's quote binds the exchange before it expires.
+        #[arg(long, env = "FEDERA_QUOTE_VALIDITY_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=8760))]
+        quote_validity_hours: u32,
     },
 }
 
@@ -441,6 +444,7 @@ fn main() -> std::process::ExitCode {
             max_token_days,
             max_agent_token_days,
             agent_install_ttl_seconds,
+            quote_validity_hours,
         } => {
             let trusted_proxies =
                 match federa_server::client_address::parse_trusted(&trusted_proxies) {
@@ -493,6 +497,7 @@ fn main() -> std::process::ExitCode {
                     agent_install_ttl: chrono::Duration::seconds(i64::from(
                         agent_install_ttl_seconds,
                     )),
+                    quote_validity: chrono::Duration::hours(i64::from(quote_validity_hours)),
                 },
                 shutdown_signal(),
             )))

@@ -42,6 +42,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("max_properties_bytes", "FEDERA_MAX_PROPERTIES_BYTES"),
     ("max_token_days", "FEDERA_MAX_TOKEN_DAYS"),
     ("max_agent_token_days", "FEDERA_MAX_AGENT_TOKEN_DAYS"),
+    ("quote_validity_hours", "FEDERA_QUOTE_VALIDITY_HOURS"),
 ];
 
 /// The `--config` of a `serve` command line, if it has one.

@@ -10,10 +10,9 @@ use federa_testkit::processes::Exchange;
 use federa_testkit::{Federation, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
-#[tokio::test]
-async fn a_consumer_orders_reads_the_quote_and_accepts_it() {
-    let exchange = Exchange::start(FEDERA, 60).await;
-    let api = &exchange.api;
+/// A provider in Finland with a connected agent and an offering there at
+/// 0.10 EUR an hour; the offering as created.
+async fn market(api: &federa_testkit::Api) -> (Federation, Value) {
     let federation = Federation::create(api).await;
     api.provider_profile(&federation.provider_id, "FI", "fi-1")
         .await;
@@ -27,6 +26,14 @@ async fn a_consumer_orders_reads_the_quote_and_accepts_it() {
         .await;
     assert_eq!(offering.status, 201, "{:?}", offering.body);
     api.report_connected(&federation.agent_token).await;
+    (federation, offering.body)
+}
+
+#[tokio::test]
+async fn a_consumer_orders_reads_the_quote_and_accepts_it() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let (federation, offering) = market(api).await;
     let (url, token) = (api.base.as_str(), federation.consumer_token.as_str());
     let properties = [
         "-p",
@@ -72,7 +79,7 @@ async fn a_consumer_orders_reads_the_quote_and_accepts_it() {
     assert!(created.status.success(), "{}", stderr(&created));
     let placed: Value = serde_json::from_str(&stdout(&created)).expect("an order as JSON");
     let id = placed["id"].as_str().expect("order id").to_string();
-    assert_eq!(placed["quote"]["offeringId"], offering.body["id"]);
+    assert_eq!(placed["quote"]["offeringId"], offering["id"]);
 
     let listed = federa(url, token, &["orders", "list", "--state", "Quoted"]).await;
     assert!(listed.status.success(), "{}", stderr(&listed));
@@ -105,5 +112,38 @@ async fn a_consumer_orders_reads_the_quote_and_accepts_it() {
         stderr(&again).contains("Provisioning"),
         "{}",
         stderr(&again)
+    );
+}
+
+#[tokio::test]
+async fn serve_binds_quotes_for_the_hours_it_is_told() {
+    let data = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", data.path().join("federa.db").display());
+    let exchange = Exchange::start_with(
+        FEDERA,
+        &database,
+        "127.0.0.1:0",
+        60,
+        &["--quote-validity-hours", "2"],
+        data,
+    )
+    .await;
+    let api = &exchange.api;
+    let (federation, _) = market(api).await;
+    let mut order = federation.order("web-01");
+    order["placement"] = json!({"countries": ["FI"]});
+    let placed = api
+        .post("/api/v1/orders", &federation.consumer_token, &order)
+        .await;
+    assert_eq!(placed.status, 201, "{:?}", placed.body);
+    let expires: chrono::DateTime<chrono::Utc> = placed.body["quote"]["expiresAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ahead = expires - chrono::Utc::now();
+    assert!(
+        ahead > chrono::Duration::minutes(119) && ahead <= chrono::Duration::hours(2),
+        "{ahead:?}"
     );
 }

@@ -228,6 +228,49 @@ fn not_in(order: &Order, wanted: &str) -> ExchangeError {
     ))
 }
 
+/// How many waiting orders one sweep looks at; the next sweep takes the
+/// rest.
+const EXPIRY_BATCH: u32 = 100;
+
+/// Records `Expired` every waiting order whose quote lapsed, so no order
+/// waits on a price the exchange no longer binds itself to; returns how
+/// many it expired. Each is a conditional move from the state it was read
+/// in: an order accepted meanwhile is left to its acceptance.
+pub async fn expire_lapsed(exchange: &Exchange) -> ExchangeResult<usize> {
+    let now = clock::now();
+    let decision = Decision {
+        actor: Actor::System,
+        initiator: Initiator::system(),
+        user_id: None,
+        reason: None,
+    };
+    let mut expired = 0;
+    for order in exchange
+        .store
+        .orders_in(&OrderState::AWAITING, EXPIRY_BATCH)
+        .await?
+    {
+        if order.quote.open_at(now) {
+            // Quotes all last as long: the rest are younger.
+            break;
+        }
+        match move_to(
+            exchange,
+            &order,
+            OrderState::Expired,
+            &[order.state],
+            &decision,
+        )
+        .await
+        {
+            Ok(_) => expired += 1,
+            Err(ExchangeError::Conflict(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(expired)
+}
+
 /// Refuses an order whose quote expired, recording it `Expired`.
 async fn check_open(exchange: &Exchange, order: &Order, decision: &Decision) -> ExchangeResult<()> {
     if order.quote.open_at(clock::now()) {

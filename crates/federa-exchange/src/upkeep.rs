@@ -89,6 +89,12 @@ pub async fn run(exchange: Exchange, interval: Duration) {
         if let Err(error) = crate::switching::sweep(&exchange).await {
             tracing::warn!(?error, "switch sweep failed; retrying at the next tick");
         }
+        // Expires the orders whose quote lapsed while they waited.
+        match crate::orders::expire_lapsed(&exchange).await {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "orders with lapsed quotes expired"),
+            Err(error) => tracing::warn!(?error, "order expiry failed; retrying at the next tick"),
+        }
         exchange.dispatch.prune();
         if last_retention.elapsed() >= RETENTION_INTERVAL {
             last_retention = std::time::Instant::now();

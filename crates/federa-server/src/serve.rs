@@ -52,6 +52,8 @@ pub struct ServeConfig {
     pub max_properties_bytes: usize,
     /// How long agents' install commands and bootstrap tokens live.
     pub agent_install_ttl: chrono::Duration,
+    /// How long an order's quote binds the exchange.
+    pub quote_validity: chrono::Duration,
 }
 
 /// Takes the listening address, naming it when it cannot be had.
@@ -131,7 +133,7 @@ pub async fn serve_bound(
         oidc,
         webhooks: Default::default(),
         clock: Default::default(),
-        quote_validity: ExchangeSettings::default().quote_validity,
+        quote_validity: config.quote_validity,
     };
     let exchange = RunningExchange::start(store.clone(), vault, &config.database_url, settings);
     let metrics = exchange.state.metrics.clone();

@@ -315,6 +315,42 @@ async fn a_quote_accepted_after_it_expired_is_refused_and_the_order_expires() {
 }
 
 #[tokio::test]
+async fn an_order_nobody_acts_on_expires_by_itself_when_its_quote_lapses() {
+    let server = TestServer::start_configured(|settings| {
+        settings.quote_validity = chrono::Duration::milliseconds(300);
+        settings.sweep_interval = Duration::from_millis(100);
+    })
+    .await;
+    let (f, _, _) = market(&server, "0.50").await;
+    let forgotten = place(&server, &f.consumer_token, &order_body(&f, "forgotten")).await;
+    let taken = place(&server, &f.consumer_token, &order_body(&f, "taken")).await;
+    let (status, accepted) =
+        decide(&server, &f.consumer_token, &id(&taken), "accept", json!({})).await;
+    assert_eq!(status, 200, "{accepted:?}");
+    let path = format!("/api/v1/orders/{}", id(&forgotten));
+    let mut state = Value::Null;
+    for _ in 0..50 {
+        state = server.get(&path, &f.consumer_token).await.body["state"].clone();
+        if state == "Expired" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state, "Expired");
+    assert_eq!(
+        event_kinds(&server, &f.consumer_token, &id(&forgotten)).await,
+        ["order.quoted", "order.expired"]
+    );
+    // An order accepted in time is not touched by the sweep.
+    let kept = server
+        .get(&format!("/api/v1/orders/{}", id(&taken)), &f.consumer_token)
+        .await;
+    assert_ne!(kept.body["state"], "Expired", "{:?}", kept.body);
+    assert_eq!(services_in_group(&server, &f).await.len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn an_order_cancelled_before_acceptance_orders_nothing() {
     let server = TestServer::start().await;
     let (f, _, _) = market(&server, "0.50").await;

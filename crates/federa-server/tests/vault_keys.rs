@@ -48,6 +48,7 @@ async fn start_and_stop(database_url: &str, vault_key: VaultKeyConfig) -> anyhow
         token_lifetimes: Default::default(),
         max_properties_bytes: federa_domain::property_schema::DEFAULT_MAX_PROPERTIES_BYTES,
         agent_install_ttl: federa_domain::catalogue::INSTALL_TTL,
+        quote_validity: federa_domain::commerce::order::DEFAULT_QUOTE_VALIDITY,
     };
     federa_server::serve(config, async {}).await
 }

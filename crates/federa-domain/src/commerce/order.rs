@@ -50,7 +50,8 @@ pub enum OrderState {
     Done,
     /// The service's `create` job failed.
     Failed,
-    /// Accepted or approved after the quote expired; nothing was ordered.
+    /// Still waiting on someone when its quote lapsed, or accepted,
+    /// approved or confirmed after that; nothing was ordered.
     Expired,
     /// Withdrawn by the consumer before it was accepted.
     Cancelled,
@@ -87,6 +88,14 @@ impl OrderState {
         OrderState::Cancelled,
         OrderState::Rejected,
         OrderState::Declined,
+    ];
+
+    /// The states in which an order waits on someone while its quote
+    /// binds, and which it leaves for `Expired` once the quote lapses.
+    pub const AWAITING: [OrderState; 3] = [
+        OrderState::Quoted,
+        OrderState::AwaitingApproval,
+        OrderState::AwaitingProvider,
     ];
 
     pub fn as_str(self) -> &'static str {

@@ -187,6 +187,28 @@ impl Store {
         self.within_quotas(order.quota, written).await
     }
 
+    /// Orders in one of `states`, oldest first: quotes all last as long, so
+    /// the oldest lapse first.
+    pub async fn orders_in(&self, states: &[OrderState], limit: u32) -> Result<Vec<Order>> {
+        let table = <Order as Record>::TABLE;
+        let args: Vec<Arg> = states
+            .iter()
+            .map(|state| Arg::Text(state.as_str().into()))
+            .collect();
+        let placeholders: Vec<String> = (1..=args.len()).map(|at| format!("${at}")).collect();
+        let rows: Vec<Row> = fetch_all(
+            &self.read,
+            &format!(
+                "{} WHERE state IN ({}) ORDER BY created_at, id LIMIT {limit}",
+                table.select(),
+                placeholders.join(", ")
+            ),
+            &args,
+        )
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     /// The order that ordered `service_id`, if one did.
     pub async fn service_order(&self, service_id: Uuid) -> Result<Option<Order>> {
         let table = <Order as Record>::TABLE;
