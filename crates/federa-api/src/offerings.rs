@@ -26,6 +26,9 @@ pub struct OfferingRes {
     /// the provider to accept it.
     #[serde(default)]
     pub requires_acceptance: bool,
+    /// How many prices it has had, counting the one it has now: the
+    /// version an order's quote on it names.
+    pub version: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -29,6 +29,7 @@ async fn market(server: &TestServer, hourly: &str) -> (Federation, Provider, Str
     )
     .await;
     let offering_id = offered["id"].as_str().unwrap().to_string();
+    assert_eq!(offered["version"], 1, "{offered:?}");
     (federation, nordic, offering_id)
 }
 
@@ -598,6 +599,32 @@ async fn an_accepted_quote_binds_the_invoice_after_the_provider_raises_its_price
         )
         .await;
     assert_eq!(raised.status, 200, "{:?}", raised.body);
+    assert_eq!(raised.body["version"], 2, "a new price is a new version");
+    // A change that leaves the price as it is makes no new version.
+    let renamed = server
+        .patch(
+            &format!("/api/v1/offerings/{offering_id}"),
+            &nordic.token,
+            &json!({"price": {"hourly": "36000"}, "capacity": 50}),
+        )
+        .await;
+    assert_eq!(renamed.body["version"], 2, "{:?}", renamed.body);
+    let read = server
+        .get(
+            &format!("/api/v1/offerings/{offering_id}"),
+            &f.consumer_token,
+        )
+        .await;
+    assert_eq!(read.body["version"], 2, "{:?}", read.body);
+    let listed = server.get("/api/v1/offerings", &f.consumer_token).await;
+    let item = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["id"] == offering_id.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(item["version"], 2, "{item:?}");
     tokio::time::sleep(Duration::from_millis(50)).await;
 
     let to = (Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(SecondsFormat::Micros, true);

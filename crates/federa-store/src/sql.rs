@@ -97,6 +97,16 @@ impl Where {
         self.clauses.push(condition);
     }
 
+    /// `column` is one of `args`; none matches an empty list.
+    pub fn any_of(&mut self, column: &str, args: impl IntoIterator<Item = Arg>) {
+        let placeholders: Vec<String> = args.into_iter().map(|arg| self.param(arg)).collect();
+        if placeholders.is_empty() {
+            self.and("1 = 0".into());
+        } else {
+            self.and(format!("{column} IN ({})", placeholders.join(", ")));
+        }
+    }
+
     pub fn eq(&mut self, column: &str, arg: Arg) {
         let p = self.param(arg);
         self.and(format!("{column} = {p}"));

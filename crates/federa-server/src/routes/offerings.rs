@@ -53,6 +53,8 @@ impl Resource for Stored<Offering> {
             enabled: offering.enabled,
             exit_terms: offering.exit_terms,
             requires_acceptance: offering.requires_acceptance,
+            // Filled in by `versioned`, which reads the price history.
+            version: 1,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -86,6 +88,24 @@ impl Edited for Stored<Offering> {
     }
 }
 
+/// `offerings` with the version each has reached, read in one query.
+async fn versioned(
+    state: &AppState,
+    mut offerings: Vec<OfferingRes>,
+) -> ApiResult<Vec<OfferingRes>> {
+    let ids: Vec<Uuid> = offerings.iter().map(|offering| offering.id).collect();
+    let versions = state.store.offering_versions(&ids).await?;
+    for offering in &mut offerings {
+        offering.version = versions.get(&offering.id).copied().unwrap_or(1);
+    }
+    Ok(offerings)
+}
+
+async fn versioned_one(state: &AppState, offering: OfferingRes) -> ApiResult<Json<OfferingRes>> {
+    let mut one = versioned(state, vec![offering]).await?;
+    Ok(Json(one.remove(0)))
+}
+
 /// Checks the offering against its provider's profile.
 async fn validate(state: &AppState, offering: &Offering) -> ApiResult<()> {
     let profile = state
@@ -112,7 +132,9 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<OfferingRes>>> {
-    resource::list::<Stored<Offering>>(&state, &caller, &pairs).await
+    let Json(mut page) = resource::list::<Stored<Offering>>(&state, &caller, &pairs).await?;
+    page.items = versioned(&state, std::mem::take(&mut page.items)).await?;
+    Ok(Json(page))
 }
 
 /// Publish an offering.
@@ -171,7 +193,8 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<OfferingRes>> {
-    resource::get::<Stored<Offering>>(&state, &caller, id).await
+    let Json(offering) = resource::get::<Stored<Offering>>(&state, &caller, id).await?;
+    versioned_one(&state, offering).await
 }
 
 /// Change an offering. A new price applies from now on.
@@ -212,7 +235,7 @@ async fn update(
         .store
         .update_offering(&stored, reprice, &event)
         .await?;
-    Ok(Json(stored.res()))
+    versioned_one(&state, stored.res()).await
 }
 
 /// Delete an offering; refused once services were placed on it, since

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::provisioning::services::order_statements;
 use crate::provisioning::ServiceOrder;
 use crate::records::{Record, Table};
-use crate::sql::{Arg, ScopeColumns};
+use crate::sql::{Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
 
@@ -191,19 +191,19 @@ impl Store {
     /// the oldest lapse first.
     pub async fn orders_in(&self, states: &[OrderState], limit: u32) -> Result<Vec<Order>> {
         let table = <Order as Record>::TABLE;
-        let args: Vec<Arg> = states
-            .iter()
-            .map(|state| Arg::Text(state.as_str().into()))
-            .collect();
-        let placeholders: Vec<String> = (1..=args.len()).map(|at| format!("${at}")).collect();
+        let mut filter = Where::new();
+        filter.any_of(
+            "state",
+            states.iter().map(|state| Arg::Text(state.as_str().into())),
+        );
         let rows: Vec<Row> = fetch_all(
             &self.read,
             &format!(
-                "{} WHERE state IN ({}) ORDER BY created_at, id LIMIT {limit}",
+                "{}{} ORDER BY created_at, id LIMIT {limit}",
                 table.select(),
-                placeholders.join(", ")
+                filter.sql()
             ),
-            &args,
+            &filter.args,
         )
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())

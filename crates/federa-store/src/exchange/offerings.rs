@@ -157,6 +157,28 @@ impl Store {
             .await
     }
 
+    /// How many prices each of `offering_ids` has had: its version.
+    pub async fn offering_versions(&self, offering_ids: &[Uuid]) -> Result<HashMap<Uuid, u32>> {
+        if offering_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut filter = Where::new();
+        filter.any_of("offering_id", offering_ids.iter().copied().map(Arg::Uuid));
+        let rows: Vec<(Uuid, i64)> = fetch_all(
+            &self.read,
+            &format!(
+                "SELECT offering_id, COUNT(*) FROM offering_prices{} GROUP BY offering_id",
+                filter.sql()
+            ),
+            &filter.args,
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, count)| (id, u32::try_from(count).unwrap_or(u32::MAX)))
+            .collect())
+    }
+
     /// Every price each of `offering_ids` has had, oldest first.
     pub async fn offering_prices(
         &self,
@@ -167,11 +189,7 @@ impl Store {
             return Ok(prices);
         }
         let mut filter = Where::new();
-        let placeholders: Vec<String> = offering_ids
-            .iter()
-            .map(|id| filter.param(Arg::Uuid(*id)))
-            .collect();
-        filter.and(format!("offering_id IN ({})", placeholders.join(", ")));
+        filter.any_of("offering_id", offering_ids.iter().copied().map(Arg::Uuid));
         let rows: Vec<(Uuid, DateTime<Utc>, Json<PriceSheet>)> = fetch_all(
             &self.read,
             &format!(

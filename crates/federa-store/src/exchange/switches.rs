@@ -247,15 +247,17 @@ impl Store {
     /// Switches in one of `stages`, the least recently changed first.
     pub async fn switches_in(&self, stages: &[SwitchStage], limit: u32) -> Result<Vec<Uuid>> {
         let mut filter = Where::new();
-        let placeholders: Vec<String> = stages
-            .iter()
-            .map(|stage| filter.param(Arg::Text(stage.as_str().to_owned())))
-            .collect();
+        filter.any_of(
+            "stage",
+            stages
+                .iter()
+                .map(|stage| Arg::Text(stage.as_str().to_owned())),
+        );
         let rows: Vec<(Uuid,)> = fetch_all(
             &self.read,
             &format!(
-                "SELECT id FROM switches WHERE stage IN ({}) ORDER BY updated_at, id LIMIT {limit}",
-                placeholders.join(", ")
+                "SELECT id FROM switches{} ORDER BY updated_at, id LIMIT {limit}",
+                filter.sql()
             ),
             &filter.args,
         )
