@@ -24,6 +24,22 @@ pub struct BillRes {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub total: Decimal,
     pub lines: Vec<BillLineRes>,
+    /// On an invoice: what the lines of each of the consumer's projects
+    /// come to (`projectId` absent for services of groups in no project),
+    /// in the order the projects first appear.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub projects: Vec<ProjectTotalRes>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectTotalRes {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<Uuid>,
+    /// Rounded once to the cent, as the bill's total is.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub total: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -34,6 +50,9 @@ pub struct BillLineRes {
     pub service_name: String,
     pub provider_id: Uuid,
     pub consumer_id: Uuid,
+    /// On an invoice: the project of the service's group, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<Uuid>,
     pub offering_id: Uuid,
     pub description: String,
     pub kind: LineKind,

@@ -196,12 +196,18 @@ async fn acknowledged_work_survives_repeated_sigkill() {
     let mut completions: HashMap<String, usize> = HashMap::new();
     let mut sequences = Vec::new();
     for page in 1.. {
-        let events = api
-            .get(
-                &format!("/api/v1/events?pageSize=100&page={page}&sort=sequenceNumber"),
-                ADMIN_TOKEN,
-            )
-            .await;
+        let path = format!("/api/v1/events?pageSize=100&page={page}&sort=sequenceNumber");
+        // Right after the last kill, PostgreSQL may still be ending the dead
+        // server's sessions and the exchange answers 503, retry later: it
+        // is asked again, as a client would.
+        let mut events = api.get(&path, ADMIN_TOKEN).await;
+        for _ in 0..40 {
+            if events.status != 503 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            events = api.get(&path, ADMIN_TOKEN).await;
+        }
         let items = events.body["items"].as_array().unwrap_or_else(|| {
             panic!(
                 "events page {page} after the restarts: {} {}",

@@ -10,9 +10,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use federa_domain::exchange::billing::{
-    bill_service_over_prices, build_invoice, Invoice, InvoiceLine, UsageWindow,
+    bill_service_over_prices, build_invoice, total_of, Invoice, InvoiceLine, UsageWindow,
 };
-use federa_domain::exchange::PriceSheet;
+use federa_domain::exchange::{Decimal, PriceSheet};
 use federa_store::exchange::{BilledParty, BilledService};
 use federa_store::QuotedService;
 use uuid::Uuid;
@@ -36,6 +36,62 @@ pub struct BilledLine {
     pub service_name: String,
     pub provider_id: Uuid,
     pub consumer_id: Uuid,
+    /// The project of the service's group, if it has one.
+    pub project_id: Option<Uuid>,
+}
+
+/// What a bill's lines of one project come to: `None` for the services of
+/// groups in no project.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectTotal {
+    pub project_id: Option<Uuid>,
+    /// Rounded once to the cent, as the bill's total is.
+    pub total: Decimal,
+}
+
+impl Bill {
+    /// The bill's lines grouped by the project of their service's group,
+    /// in the order the projects first appear.
+    pub fn project_totals(&self) -> ExchangeResult<Vec<ProjectTotal>> {
+        let mut order: Vec<Option<Uuid>> = Vec::new();
+        let mut amounts: HashMap<Option<Uuid>, Vec<Decimal>> = HashMap::new();
+        for billed in &self.lines {
+            if !amounts.contains_key(&billed.project_id) {
+                order.push(billed.project_id);
+            }
+            amounts
+                .entry(billed.project_id)
+                .or_default()
+                .push(billed.line.amount);
+        }
+        order
+            .into_iter()
+            .map(|project_id| {
+                let total = total_of(amounts.remove(&project_id).unwrap_or_default())
+                    .map_err(|error| ExchangeError::Conflict(error.to_string()))?;
+                Ok(ProjectTotal { project_id, total })
+            })
+            .collect()
+    }
+
+    /// The bill of the services of one project only, totalled anew.
+    pub fn of_project(self, project_id: Uuid) -> ExchangeResult<Bill> {
+        let lines: Vec<BilledLine> = self
+            .lines
+            .into_iter()
+            .filter(|billed| billed.project_id == Some(project_id))
+            .collect();
+        let mut invoice = build_invoice(
+            self.invoice.participant_id,
+            self.invoice.period_from,
+            self.invoice.period_to,
+            lines.iter().map(|billed| billed.line.clone()).collect(),
+        )
+        .map_err(|error| ExchangeError::Conflict(error.to_string()))?;
+        // As in `bill`: the lines live in `lines`, with what they bill.
+        invoice.lines = Vec::new();
+        Ok(Bill { invoice, lines })
+    }
 }
 
 /// The bill of `party` (whose participant is `participant_id`) over
@@ -119,6 +175,7 @@ pub async fn bill(
                 service_name: service.name.clone(),
                 provider_id: service.provider_id,
                 consumer_id: service.consumer_id,
+                project_id: service.project_id,
                 line,
             })
         })

@@ -324,3 +324,137 @@ async fn metered_metrics_are_billed_by_the_units_reported() {
     assert_eq!(line["amount"], "0.162");
     assert_eq!(invoice.body["total"], "0.16");
 }
+
+#[tokio::test]
+async fn an_invoice_totals_each_project_and_bills_one_project_alone() {
+    let server = TestServer::start().await;
+    let federation = Federation::create(&server).await;
+    let nordic = provider(&server, &federation, "Nordic", profile_in("FI", "fi-hel-1")).await;
+    offering(
+        &server,
+        &federation,
+        &nordic,
+        &["fi-hel-1"],
+        json!({"hourly": "360000"}),
+    )
+    .await;
+    let consumer = &federation.consumer_token;
+    let mut projects = Vec::new();
+    for name in ["Research", "Teaching"] {
+        let project = server
+            .post(
+                "/api/v1/projects",
+                consumer,
+                &json!({"consumerId": federation.consumer_id, "name": name}),
+            )
+            .await;
+        assert_eq!(project.status, 201, "{:?}", project.body);
+        projects.push(project.body["id"].as_str().unwrap().to_string());
+    }
+    let mut services = Vec::new();
+    // One service in each project, and one in a group of no project.
+    for (name, project) in [
+        ("lab", Some(&projects[0])),
+        ("class", Some(&projects[1])),
+        ("loose", None),
+    ] {
+        let group = server
+            .post(
+                "/api/v1/service-groups",
+                consumer,
+                &json!({"name": name, "consumerId": federation.consumer_id, "projectId": project}),
+            )
+            .await;
+        assert_eq!(group.status, 201, "{:?}", group.body);
+        let mut order = placed_order(&federation, name, json!({}));
+        order["groupId"] = group.body["id"].clone();
+        let ordered = server.post("/api/v1/services", consumer, &order).await;
+        assert_eq!(ordered.status, 201, "{:?}", ordered.body);
+        let service_id = ordered.body["id"].as_str().unwrap().to_string();
+        server.run_job(&nordic.agent_token, "create").await;
+        act(&server, &federation, &service_id, "start").await;
+        server.run_job(&nordic.agent_token, "start").await;
+        services.push(service_id);
+    }
+    for service_id in &services {
+        act(&server, &federation, service_id, "stop").await;
+        server.run_job(&nordic.agent_token, "stop").await;
+    }
+    let period = period();
+    let whole = server
+        .get(&format!("/api/v1/invoices?{period}"), consumer)
+        .await;
+    assert_eq!(whole.status, 200, "{:?}", whole.body);
+    let totals = whole.body["projects"].as_array().expect("project totals");
+    assert_eq!(totals.len(), 3, "{totals:?}");
+    assert_eq!(totals[0]["projectId"], projects[0].as_str());
+    assert_eq!(totals[1]["projectId"], projects[1].as_str());
+    assert!(totals[2].get("projectId").is_none(), "{totals:?}");
+    let cents = |value: &serde_json::Value| -> i64 {
+        (value.as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64
+    };
+    let sum: i64 = totals.iter().map(|total| cents(&total["total"])).sum();
+    // Each total is rounded once, so together they come within half a cent
+    // per project of the whole's.
+    assert!(
+        (sum - cents(&whole.body["total"])).abs() <= 2,
+        "{:?}",
+        whole.body
+    );
+    for line in whole.body["lines"].as_array().unwrap() {
+        let at = services
+            .iter()
+            .position(|id| line["serviceId"] == id.as_str())
+            .unwrap();
+        match projects.get(at) {
+            Some(project) => assert_eq!(line["projectId"], project.as_str()),
+            None => assert!(line.get("projectId").is_none(), "{line:?}"),
+        }
+    }
+
+    let research = server
+        .get(
+            &format!("/api/v1/invoices?{period}&projectId={}", projects[0]),
+            consumer,
+        )
+        .await;
+    assert_eq!(research.status, 200, "{:?}", research.body);
+    let lines = research.body["lines"].as_array().unwrap();
+    assert!(!lines.is_empty());
+    assert!(lines
+        .iter()
+        .all(|line| line["serviceId"] == services[0].as_str()));
+    assert_eq!(research.body["total"], totals[0]["total"]);
+
+    // A project that is not the consumer's, or no id at all, is refused.
+    let stranger = server.participant("Stranger").await;
+    let stranger_token = server.token("participant", Some(&stranger)).await;
+    let theirs = server
+        .post(
+            "/api/v1/projects",
+            &stranger_token,
+            &json!({"consumerId": stranger, "name": "Theirs"}),
+        )
+        .await;
+    assert_eq!(theirs.status, 201, "{:?}", theirs.body);
+    for project in [theirs.body["id"].as_str().unwrap(), "nope"] {
+        let refused = server
+            .get(
+                &format!("/api/v1/invoices?{period}&projectId={project}"),
+                consumer,
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{:?}", refused.body);
+        assert_eq!(refused.body["errors"][0]["path"], "projectId");
+    }
+    // A provider's statement names no consumer's projects.
+    let statement = server
+        .get(&format!("/api/v1/statements?{period}"), &nordic.token)
+        .await;
+    assert!(
+        statement.body.get("projects").is_none(),
+        "{:?}",
+        statement.body
+    );
+    assert!(statement.body["lines"][0].get("projectId").is_none());
+}

@@ -11,15 +11,16 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use federa_domain::access::{Action, Identity, Object, Owners};
+use federa_domain::commerce::Project;
 use federa_domain::exchange::billing::LineKind;
 use federa_domain::listing::FieldError;
-use federa_exchange::billing::{self, Bill};
+use federa_exchange::billing::{self, Bill, ProjectTotal};
 use federa_store::exchange::BilledParty;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use federa_api::invoices::{BillLineRes, BillRes};
+use federa_api::invoices::{BillLineRes, BillRes, ProjectTotalRes};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -36,6 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The parameters of a bill: whose, and for which period.
 struct BillQuery {
     participant_id: Option<Uuid>,
+    /// On an invoice: only the services of this project.
+    project_id: Option<Uuid>,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     csv: bool,
@@ -44,6 +47,7 @@ struct BillQuery {
 fn parse_query(pairs: &[(String, String)], party_param: &str) -> ApiResult<BillQuery> {
     let mut query = BillQuery {
         participant_id: None,
+        project_id: None,
         from: None,
         to: None,
         csv: false,
@@ -51,8 +55,9 @@ fn parse_query(pairs: &[(String, String)], party_param: &str) -> ApiResult<BillQ
     let mut errors = Vec::new();
     for (key, value) in pairs {
         let key = key.as_str();
-        if key == party_param {
+        if key == party_param || key == "projectId" {
             match Uuid::parse_str(value) {
+                Ok(id) if key == "projectId" => query.project_id = Some(id),
                 Ok(id) => query.participant_id = Some(id),
                 Err(_) => errors.push(FieldError::new(key, "must be a UUID")),
             }
@@ -118,9 +123,18 @@ fn party(
     Ok(participant_id)
 }
 
-/// The answer shape of a bill.
-fn bill_res(bill: Bill) -> BillRes {
+/// The answer shape of a bill; `projects` for an invoice, whose lines
+/// then name their project.
+fn bill_res(bill: Bill, projects: Vec<ProjectTotal>) -> BillRes {
+    let by_project = !projects.is_empty();
     BillRes {
+        projects: projects
+            .into_iter()
+            .map(|project| ProjectTotalRes {
+                project_id: project.project_id,
+                total: project.total,
+            })
+            .collect(),
         participant_id: bill.invoice.participant_id,
         period_from: bill.invoice.period_from,
         period_to: bill.invoice.period_to,
@@ -134,6 +148,7 @@ fn bill_res(bill: Bill) -> BillRes {
                 service_name: billed.service_name,
                 provider_id: billed.provider_id,
                 consumer_id: billed.consumer_id,
+                project_id: billed.project_id.filter(|_| by_project),
                 offering_id: billed.offering_id,
                 description: billed.line.description,
                 kind: billed.line.kind,
@@ -210,6 +225,7 @@ fn answer(bill: BillRes, as_csv: bool) -> Response {
     params(("consumerId" = Option<Uuid>, Query, description = "defaults to the caller's participant; required of admins"),
         ("from" = DateTime<Utc>, Query, description = "start of the period, RFC 3339, inclusive"),
         ("to" = DateTime<Utc>, Query, description = "end of the period, RFC 3339, exclusive"),
+        ("projectId" = Option<Uuid>, Query, description = "only the services of this project of the consumer"),
         ("format" = Option<String>, Query, description = "json (default) or csv")),
     responses((status = 200, body = BillRes, content_type = "application/json"), (status = 200, body = String, content_type = "text/csv"),
         Invalid, Refused))]
@@ -226,7 +242,16 @@ async fn invoice(
     let (Some(from), Some(to)) = (query.from, query.to) else {
         return Err(ApiError::field("from", "is required"));
     };
-    let bill = billing::bill(
+    if let Some(project_id) = query.project_id {
+        let project = state.store.record::<Project>(project_id).await?;
+        if project.is_none_or(|project| project.consumer_id != consumer_id) {
+            return Err(ApiError::field(
+                "projectId",
+                "no project of the consumer has this id",
+            ));
+        }
+    }
+    let mut bill = billing::bill(
         &state,
         BilledParty::Consumer(consumer_id),
         consumer_id,
@@ -234,7 +259,11 @@ async fn invoice(
         to,
     )
     .await?;
-    let bill = bill_res(bill);
+    if let Some(project_id) = query.project_id {
+        bill = bill.of_project(project_id)?;
+    }
+    let projects = bill.project_totals()?;
+    let bill = bill_res(bill, projects);
     Ok(answer(bill, wants_csv(&query, &headers)))
 }
 
@@ -267,6 +296,6 @@ async fn statement(
         to,
     )
     .await?;
-    let bill = bill_res(bill);
+    let bill = bill_res(bill, Vec::new());
     Ok(answer(bill, wants_csv(&query, &headers)))
 }

@@ -44,6 +44,8 @@ pub struct BilledService {
     /// for a service ordered with an explicit agent, its provider's oldest
     /// offering of the service type. `None` when the provider offers none.
     pub offering_id: Option<Uuid>,
+    /// The project of the service's group, if it has one.
+    pub project_id: Option<Uuid>,
 }
 
 /// Everything needed to bill a party's services up to some instant.
@@ -67,6 +69,7 @@ struct ServiceRow {
     consumer_id: Uuid,
     properties: Json<Map<String, Value>>,
     offering_id: Option<Uuid>,
+    project_id: Option<Uuid>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -159,7 +162,8 @@ impl Store {
             &format!(
                 "SELECT s.id, s.name, s.service_type_id, s.provider_id, s.consumer_id, s.properties, \
                  COALESCE(p.offering_id, (SELECT o.id FROM offerings o WHERE o.participant_id = s.provider_id AND o.service_type_id = s.service_type_id ORDER BY o.created_at, o.id LIMIT 1)) AS offering_id \
-                 FROM services s LEFT JOIN placements p ON p.service_id = s.id \
+                 , g.project_id \
+                 FROM services s LEFT JOIN placements p ON p.service_id = s.id LEFT JOIN service_groups g ON g.id = s.group_id \
                  WHERE s.{column} = $1 AND s.created_at < $2 ORDER BY s.created_at, s.id"
             ),
             &[Arg::Uuid(id), Arg::Time(until)],
@@ -234,6 +238,7 @@ impl Store {
                     consumer_id: row.consumer_id,
                     properties: row.properties.0,
                     offering_id: row.offering_id,
+                    project_id: row.project_id,
                 })
                 .collect(),
             status_changes,

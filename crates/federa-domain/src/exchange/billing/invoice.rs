@@ -44,6 +44,21 @@ pub enum Currency {
 /// Cents: the precision of a total.
 pub const TOTAL_DECIMALS: u32 = 2;
 
+/// `amounts` summed and rounded once to the cent, half away from zero, as
+/// an invoice's total is (and any subtotal of its lines).
+pub fn total_of(amounts: impl IntoIterator<Item = Decimal>) -> Result<Decimal, BillingError> {
+    let mut sum = Decimal::ZERO;
+    for amount in amounts {
+        sum = sum.checked_add(amount).ok_or(BillingError::TotalTooLarge)?;
+    }
+    let mut total =
+        sum.round_dp_with_strategy(TOTAL_DECIMALS, RoundingStrategy::MidpointAwayFromZero);
+    // Always written with its cents, `12.30` rather than `12.3`; rounding
+    // above leaves nothing for this to round.
+    total.rescale(TOTAL_DECIMALS);
+    Ok(total)
+}
+
 /// An invoice (or a [`Statement`]) for `participant_id` over `[from, to)`.
 pub fn build_invoice(
     participant_id: Uuid,
@@ -54,17 +69,7 @@ pub fn build_invoice(
     if to <= from {
         return Err(BillingError::EmptyPeriod { from, to });
     }
-    let mut sum = Decimal::ZERO;
-    for line in &lines {
-        sum = sum
-            .checked_add(line.amount)
-            .ok_or(BillingError::TotalTooLarge)?;
-    }
-    let mut total =
-        sum.round_dp_with_strategy(TOTAL_DECIMALS, RoundingStrategy::MidpointAwayFromZero);
-    // Always written with its cents, `12.30` rather than `12.3`; rounding
-    // above leaves nothing for this to round.
-    total.rescale(TOTAL_DECIMALS);
+    let total = total_of(lines.iter().map(|line| line.amount))?;
     Ok(Invoice {
         participant_id,
         period_from: from,

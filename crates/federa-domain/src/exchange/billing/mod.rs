@@ -15,6 +15,6 @@ mod usage;
 
 pub use error::BillingError;
 pub use history::{bill_service_over_prices, priced_spans, MetricReading, PriceChange, PricedSpan};
-pub use invoice::{build_invoice, Currency, Invoice, Statement, TOTAL_DECIMALS};
+pub use invoice::{build_invoice, total_of, Currency, Invoice, Statement, TOTAL_DECIMALS};
 pub use lines::{bill_service, InvoiceLine, LineKind};
 pub use usage::{MetricTotal, StatusChange, UsageWindow, HOURS_DECIMALS};
