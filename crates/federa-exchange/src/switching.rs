@@ -190,9 +190,12 @@ pub(crate) async fn plan(
             source.status
         )));
     }
+    // Any switch the service takes part in must be settled: as a source,
+    // or as a target that must be cut over (and its own source left to its
+    // erasure) before it moves on.
     for id in exchange.store.service_switches(source.id).await? {
         if let Some(other) = exchange.store.switch(id).await? {
-            if !other.progress.stage.is_settled() || other.source_service_id != source.id {
+            if !other.progress.stage.is_settled() {
                 return Err(ExchangeError::Conflict(format!(
                     "switch {} of this service is {}",
                     other.id,

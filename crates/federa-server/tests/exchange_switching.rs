@@ -352,6 +352,18 @@ async fn a_verified_switch_cuts_over_and_erases_the_source_on_confirmation() {
         .service(done["targetServiceId"].as_str().unwrap())
         .await;
     assert_eq!(target["status"], "Stopped");
+    // The service it now is may switch again, here back to Finland.
+    let back = world
+        .server
+        .post(
+            "/api/v1/switches",
+            &world.federation.consumer_token,
+            &json!({"serviceId": done["targetServiceId"], "target": {"countries": ["FI"]}}),
+        )
+        .await;
+    assert_eq!(back.status, 201, "{:?}", back.body);
+    assert_eq!(back.body["targetProviderId"], world.source.id.as_str());
+    assert_eq!(back.body["sourceServiceId"], done["targetServiceId"]);
 
     // Every step is in the log, the cut-over naming the source service.
     let events = world
