@@ -501,40 +501,73 @@ pub async fn after_job(exchange: &Exchange, job: &Job, to: JobStatus, error: Opt
     if job.action != "create" {
         return;
     }
-    let target = match to {
-        JobStatus::Completed => OrderState::Done,
-        JobStatus::Failed => OrderState::Failed,
-        _ => return,
-    };
     let outcome = async {
         let Some(order) = exchange.store.service_order(job.service_id).await? else {
             return Ok(());
         };
-        if order.state != OrderState::Provisioning {
-            return Ok(());
-        }
-        let decision = Decision {
-            actor: Actor::System,
-            initiator: Initiator::system(),
-            user_id: None,
-            reason: (target == OrderState::Failed).then(|| {
-                error
-                    .unwrap_or("the service's create job failed")
-                    .to_string()
-            }),
-        };
-        move_to(
-            exchange,
-            &order,
-            target,
-            &[OrderState::Provisioning],
-            &decision,
-        )
-        .await
-        .map(|_| ())
+        settle(exchange, &order, to, error).await
     }
     .await;
     if let Err(error) = outcome {
         tracing::warn!(?error, service_id = %job.service_id, "order not moved on after its job");
     }
+}
+
+/// Moves a `Provisioning` order on by how its service's `create` job
+/// ended, `to`; nothing while the job runs or once another moved it.
+async fn settle(
+    exchange: &Exchange,
+    order: &Order,
+    to: JobStatus,
+    error: Option<&str>,
+) -> ExchangeResult<()> {
+    let target = match to {
+        JobStatus::Completed => OrderState::Done,
+        JobStatus::Failed => OrderState::Failed,
+        _ => return Ok(()),
+    };
+    if order.state != OrderState::Provisioning {
+        return Ok(());
+    }
+    let decision = Decision {
+        actor: Actor::System,
+        initiator: Initiator::system(),
+        user_id: None,
+        reason: (target == OrderState::Failed).then(|| {
+            error
+                .unwrap_or("the service's create job failed")
+                .to_string()
+        }),
+    };
+    match move_to(
+        exchange,
+        order,
+        target,
+        &[OrderState::Provisioning],
+        &decision,
+    )
+    .await
+    {
+        Err(ExchangeError::Conflict(_)) => Ok(()),
+        moved => moved.map(|_| ()),
+    }
+}
+
+/// Moves on the `Provisioning` orders whose `create` job finished without
+/// the order following it (the replica that finished it stopped in
+/// between); returns how many it looked at.
+pub async fn settle_provisioning(exchange: &Exchange) -> ExchangeResult<usize> {
+    let orders = exchange
+        .store
+        .orders_in(&[OrderState::Provisioning], EXPIRY_BATCH)
+        .await?;
+    for order in &orders {
+        let Some(service_id) = order.service_id else {
+            continue;
+        };
+        if let Some(job) = exchange.store.service_job(service_id, "create").await? {
+            settle(exchange, order, job.status, job.error_message.as_deref()).await?;
+        }
+    }
+    Ok(orders.len())
 }

@@ -89,6 +89,10 @@ pub async fn run(exchange: Exchange, interval: Duration) {
         if let Err(error) = crate::switching::sweep(&exchange).await {
             tracing::warn!(?error, "switch sweep failed; retrying at the next tick");
         }
+        // Heals an order whose service's `create` job finished without it.
+        if let Err(error) = crate::orders::settle_provisioning(&exchange).await {
+            tracing::warn!(?error, "order settling failed; retrying at the next tick");
+        }
         // Expires the orders whose quote lapsed while they waited.
         match crate::orders::expire_lapsed(&exchange).await {
             Ok(0) => {}

@@ -12,8 +12,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use exchange_kit::{act, offering, profile_in, provider, Provider};
+use federa_domain::provisioning::{JobStatus, ServiceChange};
+use federa_store::provisioning::JobFinish;
 use federa_testkit::{error_paths, Federation, TestServer, ADMIN_TOKEN};
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 /// A federation with one provider in Finland whose offering costs `hourly`
 /// EUR a running hour.
@@ -348,6 +351,72 @@ async fn an_order_nobody_acts_on_expires_by_itself_when_its_quote_lapses() {
         .await;
     assert_ne!(kept.body["state"], "Expired", "{:?}", kept.body);
     assert_eq!(services_in_group(&server, &f).await.len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_order_whose_job_finished_without_it_is_settled_by_the_sweep() {
+    let server = TestServer::start_configured(|settings| {
+        settings.sweep_interval = Duration::from_millis(100);
+    })
+    .await;
+    let (f, nordic, _) = market(&server, "0.50").await;
+    let placed = place(&server, &f.consumer_token, &order_body(&f, "healed")).await;
+    let (status, accepted) = decide(
+        &server,
+        &f.consumer_token,
+        &id(&placed),
+        "accept",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{accepted:?}");
+    assert_eq!(accepted["state"], "Provisioning", "{accepted:?}");
+    let pending = server
+        .get("/api/v1/jobs/pending", &nordic.agent_token)
+        .await;
+    let job = pending.body[0].clone();
+    let job_id = job["id"].as_str().unwrap();
+    let claimed = server
+        .post(
+            &format!("/api/v1/jobs/{job_id}/claim"),
+            &nordic.agent_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(claimed.status, 204, "{:?}", claimed.body);
+    // The completion is written as a replica writes it, and that replica
+    // stops right there: nothing moves the order on but the sweep.
+    let finish = JobFinish {
+        job_id: job_id.parse::<Uuid>().unwrap(),
+        service_id: job["serviceId"].as_str().unwrap().parse::<Uuid>().unwrap(),
+        from: &[JobStatus::Processing],
+        to: JobStatus::Completed,
+        error_message: None,
+        outcome_digest: None,
+        result: None,
+        service: ServiceChange {
+            status: "Stopped".into(),
+            properties: None,
+            agent_instance_id: None,
+            agent_instance_data: None,
+        },
+        at: Utc::now(),
+        lapsed_before: None,
+        attempt: None,
+        releases_pool_values: false,
+    };
+    assert!(server.store.finish_job(&finish, &[]).await.unwrap());
+    let path = format!("/api/v1/orders/{}", id(&placed));
+    let mut state = Value::Null;
+    for _ in 0..50 {
+        state = server.get(&path, &f.consumer_token).await.body["state"].clone();
+        if state == "Done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state, "Done");
     server.stop().await;
 }
 
