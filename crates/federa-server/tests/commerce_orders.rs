@@ -318,6 +318,21 @@ async fn a_quote_accepted_after_it_expired_is_refused_and_the_order_expires() {
     server.stop().await;
 }
 
+/// Polls the order until the sweep moves it to `state` (five seconds at
+/// most).
+async fn wait_for_state(server: &TestServer, token: &str, order_id: &str, state: &str) {
+    let path = format!("/api/v1/orders/{order_id}");
+    let mut seen = Value::Null;
+    for _ in 0..50 {
+        seen = server.get(&path, token).await.body["state"].clone();
+        if seen == state {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("order {order_id} is {seen}, never {state}");
+}
+
 #[tokio::test]
 async fn an_order_nobody_acts_on_expires_by_itself_when_its_quote_lapses() {
     let server = TestServer::start_configured(|settings| {
@@ -331,16 +346,7 @@ async fn an_order_nobody_acts_on_expires_by_itself_when_its_quote_lapses() {
     let (status, accepted) =
         decide(&server, &f.consumer_token, &id(&taken), "accept", json!({})).await;
     assert_eq!(status, 200, "{accepted:?}");
-    let path = format!("/api/v1/orders/{}", id(&forgotten));
-    let mut state = Value::Null;
-    for _ in 0..50 {
-        state = server.get(&path, &f.consumer_token).await.body["state"].clone();
-        if state == "Expired" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(state, "Expired");
+    wait_for_state(&server, &f.consumer_token, &id(&forgotten), "Expired").await;
     assert_eq!(
         event_kinds(&server, &f.consumer_token, &id(&forgotten)).await,
         ["order.quoted", "order.expired"]
@@ -407,16 +413,7 @@ async fn an_order_whose_job_finished_without_it_is_settled_by_the_sweep() {
         releases_pool_values: false,
     };
     assert!(server.store.finish_job(&finish, &[]).await.unwrap());
-    let path = format!("/api/v1/orders/{}", id(&placed));
-    let mut state = Value::Null;
-    for _ in 0..50 {
-        state = server.get(&path, &f.consumer_token).await.body["state"].clone();
-        if state == "Done" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(state, "Done");
+    wait_for_state(&server, &f.consumer_token, &id(&placed), "Done").await;
     server.stop().await;
 }
 
