@@ -228,9 +228,8 @@ fn not_in(order: &Order, wanted: &str) -> ExchangeError {
     ))
 }
 
-/// How many waiting orders one sweep looks at; the next sweep takes the
-/// rest.
-const EXPIRY_BATCH: u32 = 100;
+/// How many orders one sweep looks at; the next sweep takes the rest.
+const SWEEP_BATCH: u32 = 100;
 
 /// Records `Expired` every waiting order whose quote lapsed, so no order
 /// waits on a price the exchange no longer binds itself to; returns how
@@ -247,12 +246,12 @@ pub async fn expire_lapsed(exchange: &Exchange) -> ExchangeResult<usize> {
     let mut expired = 0;
     for order in exchange
         .store
-        .orders_in(&OrderState::AWAITING, EXPIRY_BATCH)
+        .orders_in(&OrderState::AWAITING, SWEEP_BATCH)
         .await?
     {
         if order.quote.open_at(now) {
-            // Quotes all last as long: the rest are younger.
-            break;
+            // Quoted under a longer validity than the younger ones after it.
+            continue;
         }
         match move_to(
             exchange,
@@ -555,19 +554,11 @@ async fn settle(
 
 /// Moves on the `Provisioning` orders whose `create` job finished without
 /// the order following it (the replica that finished it stopped in
-/// between); returns how many it looked at.
+/// between), found in one query; returns how many it found.
 pub async fn settle_provisioning(exchange: &Exchange) -> ExchangeResult<usize> {
-    let orders = exchange
-        .store
-        .orders_in(&[OrderState::Provisioning], EXPIRY_BATCH)
-        .await?;
-    for order in &orders {
-        let Some(service_id) = order.service_id else {
-            continue;
-        };
-        if let Some(job) = exchange.store.service_job(service_id, "create").await? {
-            settle(exchange, order, job.status, job.error_message.as_deref()).await?;
-        }
+    let provisioned = exchange.store.provisioned_orders(SWEEP_BATCH).await?;
+    for (order, status, error) in &provisioned {
+        settle(exchange, order, *status, error.as_deref()).await?;
     }
-    Ok(orders.len())
+    Ok(provisioned.len())
 }

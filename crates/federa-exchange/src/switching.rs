@@ -30,7 +30,7 @@ use federa_domain::exchange::switching::{
 use federa_domain::exchange::Offering;
 use federa_domain::property_schema::{Actor, SecretKind, VAULT_REFERENCE_PREFIX};
 use federa_domain::provisioning::{Job, JobStatus, Service};
-use federa_store::exchange::{Repoint, Stored, StoredSwitch, SwitchStep, SwitchedMember};
+use federa_store::exchange::{Stored, StoredSwitch, SwitchStep, SwitchedMember};
 use federa_store::provisioning::ServiceOrder;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -117,7 +117,8 @@ struct ExitQuote {
 
 /// Plans and records a switch of `source` to a provider `target` chooses
 /// (among `offering_id` alone, when given), priced by the source's exit
-/// terms, with the target service ordered at once. Refused (409) while another switch of the service is under way,
+/// terms, with the target service ordered at once. Refused (409) while
+/// another switch of the service is under way,
 /// when the service holds no running instance, or when its exit terms let
 /// nothing be exported.
 pub async fn request(
@@ -398,12 +399,16 @@ enum Next {
 }
 
 /// Advances a switch and then, when it is one member's part of a composition
-/// switch, the other members' switches, which may wait on it.
+/// switch and stands where its peers wait on it, the other members'
+/// switches (the sweep advances them in any case).
 pub async fn advance_with_peers(exchange: &Exchange, id: Uuid) -> ExchangeResult<()> {
     advance(exchange, id).await?;
     let Some(switch) = exchange.store.switch(id).await? else {
         return Ok(());
     };
+    if !switch.progress.stage.moves_peers() {
+        return Ok(());
+    }
     if let Some(member) = &switch.member {
         for peer in exchange
             .store
@@ -455,13 +460,15 @@ pub async fn advance(exchange: &Exchange, id: Uuid) -> ExchangeResult<()> {
         let Some(switch) = exchange.store.switch(id).await? else {
             return Ok(());
         };
-        let job = match switch.job_id {
-            Some(job_id) => exchange.store.job(job_id).await?,
-            None => None,
-        };
         let step = match peers_say(exchange, &switch).await? {
             Some(signal) => Next::Signal(signal),
-            None => next(&switch, job.as_ref()),
+            None => {
+                let job = match switch.job_id {
+                    Some(job_id) => exchange.store.job(job_id).await?,
+                    None => None,
+                };
+                next(&switch, job.as_ref())
+            }
         };
         let moved = match step {
             Next::Wait => return Ok(()),
@@ -562,7 +569,7 @@ async fn apply(
     };
     let mut events = vec![stage_event(switch, &next, initiator.clone())];
     let mut job = None;
-    let mut repoint = None;
+    let mut repoint = false;
     for action in actions {
         match action {
             SwitchAction::QueueExport => {
@@ -625,9 +632,7 @@ async fn apply(
                 );
                 if let Some(member) = &switch.member {
                     // The composition's member runs as the target from now.
-                    repoint = Some(Repoint {
-                        country: &switch.plan.target_country,
-                    });
+                    repoint = true;
                     events.push(
                         NewEvent::new(
                             EventKind::CompositionMemberChanged,
@@ -801,7 +806,7 @@ async fn delete_target(exchange: &Exchange, switch: &StoredSwitch) -> ExchangeRe
                 from_job: switch.job_id,
                 to: &next,
                 job: Some(&job),
-                repoint: None,
+                repoint: false,
             },
             &events,
             clock::now(),

@@ -8,7 +8,7 @@
 mod exchange_kit;
 
 use exchange_kit::{claim_only, finish, offering, profile_in, provider, Provider};
-use federa_testkit::{error_paths, Federation, TestServer};
+use federa_testkit::{error_paths, Federation, TestServer, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
 /// Four providers, two in Finland and two in Germany, every offering
@@ -398,6 +398,58 @@ async fn cancelling_one_member_s_switch_cancels_them_all() {
         .await;
     world.run(second_target, "delete", json!({})).await;
     assert_eq!(world.stages(&members).await, ["Cancelled", "Cancelled"]);
+}
+
+#[tokio::test]
+async fn a_member_past_a_quota_refuses_the_request_and_the_members_written_before_it_roll_back() {
+    let world = World::start().await;
+    let before = world.member_services().await;
+    // Room for one more service: the first member's target, not the second's.
+    let limited = world
+        .server
+        .patch(
+            &format!("/api/v1/participants/{}", world.federation.consumer_id),
+            ADMIN_TOKEN,
+            &json!({"serviceLimit": 3}),
+        )
+        .await;
+    assert_eq!(limited.status, 200, "{:?}", limited.body);
+    let refused = world
+        .ask(json!({"compositionId": world.composition_id, "target": {"countries": ["DE"]}}))
+        .await;
+    assert_eq!(refused.status, 409, "{:?}", refused.body);
+    assert!(
+        refused.body.to_string().contains("serviceLimit"),
+        "names the quota: {:?}",
+        refused.body
+    );
+    let listed = world
+        .server
+        .get(
+            &format!("/api/v1/switches?compositionId={}", world.composition_id),
+            &world.federation.consumer_token,
+        )
+        .await;
+    let written = listed.body["items"].as_array().expect("switches").clone();
+    assert_eq!(written.len(), 1, "only the first member was written");
+    let first = &written[0];
+    assert_eq!(first["memberKey"], "web");
+    assert_eq!(first["stage"], "RollingBack", "{first:?}");
+    assert!(
+        first["failure"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("member db could not be ordered"),
+        "{first:?}"
+    );
+    // Its target's creation runs, then its deletion; the sources never moved.
+    let target = world.provider_of(first["targetProviderId"].as_str().unwrap());
+    world
+        .run(target, "create", json!({"agentInstanceId": "de"}))
+        .await;
+    world.run(target, "delete", json!({})).await;
+    assert_eq!(world.stages(&written).await, ["Failed"]);
+    assert_eq!(world.member_services().await, before);
 }
 
 #[tokio::test]

@@ -150,6 +150,13 @@ impl SwitchStage {
         )
     }
 
+    /// Stages in which a member of a composition switch may move the
+    /// others: verified (they may all be now), cut over (so may they), or
+    /// rolled back (so must they).
+    pub fn moves_peers(self) -> bool {
+        matches!(self, SwitchStage::Verified | SwitchStage::Transitional) || self.is_rolled_back()
+    }
+
     /// Stages of a switch rolled back or rolling back.
     pub fn is_rolled_back(self) -> bool {
         matches!(
@@ -756,6 +763,18 @@ mod tests {
         let planned = Switch::planned_member(30, at(0));
         assert!(planned.on(SwitchSignal::PeersVerified, at(1)).is_err());
         assert_eq!(peer_signal(&planned, &[peer("db", Verified)]), None);
+    }
+
+    #[test]
+    fn only_a_verified_cut_over_or_rolled_back_member_moves_its_peers() {
+        let moving: Vec<SwitchStage> = SwitchStage::ALL
+            .into_iter()
+            .filter(|stage| stage.moves_peers())
+            .collect();
+        assert_eq!(
+            moving,
+            [Verified, Transitional, RollingBack, Cancelled, Failed]
+        );
     }
 
     #[test]

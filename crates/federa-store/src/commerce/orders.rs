@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use federa_domain::commerce::{Order, OrderItem, OrderState, Quote};
 use federa_domain::event::NewEvent;
+use federa_domain::provisioning::JobStatus;
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -16,6 +17,15 @@ use crate::records::{Record, Table};
 use crate::sql::{Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
+
+/// An order with how its service's `create` job ended.
+#[derive(sqlx::FromRow)]
+struct ProvisionedRow {
+    #[sqlx(flatten)]
+    order: Row,
+    job_status: String,
+    job_error: Option<String>,
+}
 
 #[derive(sqlx::FromRow)]
 pub struct Row {
@@ -207,6 +217,39 @@ impl Store {
         )
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// `Provisioning` orders whose service's `create` job is over, oldest
+    /// first, each with how the job ended and its error: the orders their
+    /// job's finish did not move on.
+    pub async fn provisioned_orders(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(Order, JobStatus, Option<String>)>> {
+        let table = <Order as Record>::TABLE;
+        let columns: Vec<String> = table.columns.iter().map(|c| format!("o.{c}")).collect();
+        let rows: Vec<ProvisionedRow> = fetch_all(
+            &self.read,
+            &format!(
+                "SELECT {}, j.status AS job_status, j.error_message AS job_error FROM orders o \
+                 JOIN jobs j ON j.service_id = o.service_id AND j.action = 'create' AND j.status IN ($2, $3) \
+                 WHERE o.state = $1 ORDER BY o.created_at, o.id LIMIT {limit}",
+                columns.join(", ")
+            ),
+            &[
+                Arg::Text(OrderState::Provisioning.as_str().into()),
+                Arg::Text(JobStatus::Completed.as_str().into()),
+                Arg::Text(JobStatus::Failed.as_str().into()),
+            ],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let status = JobStatus::parse(&row.job_status)?;
+                Some((row.order.into(), status, row.job_error))
+            })
+            .collect())
     }
 
     /// The order that ordered `service_id`, if one did.

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 
 pub use compositions::{MemberOrder, MemberPlacement, StoredComposition, StoredMember};
 pub use placements::PlacementCandidates;
-pub use switches::{Repoint, StoredSwitch, SwitchStep, SwitchedMember};
+pub use switches::{StoredSwitch, SwitchStep, SwitchedMember};
 pub use usage::{BilledParty, BilledService, UsageHistory};
 
 /// A stored object with the times it was created and last changed, which

@@ -137,12 +137,7 @@ pub struct SwitchStep<'a> {
     pub job: Option<&'a Job>,
     /// At the cut-over of a composition member's switch: the member now
     /// runs as the target service, where the target was placed.
-    pub repoint: Option<Repoint<'a>>,
-}
-
-/// A composition member's new service after a cut-over.
-pub struct Repoint<'a> {
-    pub country: &'a str,
+    pub repoint: bool,
 }
 
 impl Store {
@@ -294,7 +289,7 @@ impl Store {
             statements.push(insert_job(job));
             statements.push(job_wake(job.agent_id));
         }
-        if let (Some(repoint), Some(member)) = (step.repoint, &to.member) {
+        if let (true, Some(member)) = (step.repoint, &to.member) {
             // Not a guard: a member deleted meanwhile does not hold back the
             // switch's own cut-over.
             statements.push(
@@ -305,7 +300,7 @@ impl Store {
                         Arg::Text(member.key.clone()),
                         Arg::Uuid(to.target_service_id),
                         Arg::Uuid(to.target_provider_id),
-                        Arg::Text(repoint.country.to_owned()),
+                        Arg::Text(to.plan.target_country.clone()),
                         Arg::Time(now),
                         Arg::Uuid(to.source_service_id),
                     ],

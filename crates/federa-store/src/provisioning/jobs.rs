@@ -168,20 +168,6 @@ impl Store {
         Ok(row.map(Job::from))
     }
 
-    /// The latest job of `action` on a service, if one is still kept.
-    pub async fn service_job(&self, service_id: Uuid, action: &str) -> Result<Option<Job>> {
-        let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE service_id = $1 AND action = $2 ORDER BY created_at DESC, id DESC LIMIT 1"
-        );
-        let row: Option<JobRow> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql)
-            .bind(service_id)
-            .bind(action)
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::classify)?;
-        Ok(row.map(Job::from))
-    }
-
     pub async fn jobs(&self, scope: ListScope, query: &ListQuery) -> Result<Page<Job>> {
         let mut filter = Where::new();
         filter.scope(scope, SCOPE);
