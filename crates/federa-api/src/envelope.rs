@@ -1,6 +1,7 @@
 //! The two envelopes every endpoint shares: a page of a list, and an error.
 
-use federa_domain::commerce::{QuotaScope, QuotaUsage};
+use federa_domain::commerce::{QuotaScope, QuotaUsage, QuotaUse};
+use federa_domain::exchange::Decimal;
 pub use federa_domain::listing::FieldError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -53,15 +54,33 @@ pub struct ErrorRes {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct QuotaRes {
-    /// `consumer.serviceLimit` or `project.serviceLimit`.
+    /// Where the quota is set and what it measures: `consumer.serviceLimit`,
+    /// `project.serviceLimit`, `consumer.monthlyBudget` or
+    /// `project.monthlyBudget`.
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<Uuid>,
-    pub limit: u32,
-    /// Services not in a terminal state that count against it.
-    pub count: u32,
+    /// A service limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Services not in a terminal state that count against the limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// A monthly budget, EUR.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub budget: Option<Decimal>,
+    /// EUR a month the services counting against the budget are
+    /// forecast to cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub forecast: Option<Decimal>,
+    /// EUR a month the service refused would have added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub requested: Option<Decimal>,
 }
 
 impl From<QuotaUsage> for QuotaRes {
@@ -71,13 +90,32 @@ impl From<QuotaUsage> for QuotaRes {
             QuotaScope::Consumer => (holder, None),
             QuotaScope::Project => (None, holder),
         };
-        QuotaRes {
-            name: usage.scope.name().to_string(),
+        let mut res = QuotaRes {
+            name: usage.quota().name(),
             consumer_id,
             project_id,
-            limit: usage.limit,
-            count: usage.count,
+            limit: None,
+            count: None,
+            budget: None,
+            forecast: None,
+            requested: None,
+        };
+        match usage.used {
+            QuotaUse::Services { limit, count } => {
+                res.limit = Some(limit);
+                res.count = Some(count);
+            }
+            QuotaUse::MonthlyBudget {
+                budget,
+                forecast,
+                requested,
+            } => {
+                res.budget = Some(budget);
+                res.forecast = Some(forecast);
+                res.requested = Some(requested);
+            }
         }
+        res
     }
 }
 

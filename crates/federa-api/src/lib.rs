@@ -12,6 +12,7 @@
 pub mod agent_install;
 pub mod agent_types;
 pub mod agents;
+pub mod budgets;
 pub mod compositions;
 pub mod envelope;
 pub mod events;

@@ -1,9 +1,12 @@
 //! Participants: the parties of the exchange, providers and consumers alike.
 
 use chrono::{DateTime, Utc};
+use federa_domain::exchange::Decimal;
 use federa_domain::participant::Participant;
 pub use federa_domain::participant::ParticipantStatus;
 use serde::{Deserialize, Serialize};
+
+use crate::budgets::budget_fields;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -17,17 +20,29 @@ pub struct ParticipantRes {
     /// means no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_limit: Option<u32>,
+    /// EUR a month its services may be forecast to cost; none means no
+    /// budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub monthly_budget: Option<Decimal>,
+    /// Percentages of the budget at which a `participant.budgetAlert`
+    /// event is raised; shown with a budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_alerts: Option<Vec<u32>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl From<Participant> for ParticipantRes {
     fn from(p: Participant) -> Self {
+        let (monthly_budget, budget_alerts) = budget_fields(p.budget.as_ref());
         ParticipantRes {
             id: p.id,
             name: p.name,
             status: p.status,
             service_limit: p.service_limit,
+            monthly_budget,
+            budget_alerts,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -55,4 +70,13 @@ pub struct ParticipantUpdateReq {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_limit: Option<Option<u32>>,
+    /// Set by the participant itself or an admin, a decimal string of EUR
+    /// a month in whole cents; `null` removes the budget.
+    #[serde(default, deserialize_with = "crate::projects::present_amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_budget: Option<Option<Decimal>>,
+    /// `[]` restores the default thresholds, 80 and 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_alerts: Option<Vec<u32>>,
 }

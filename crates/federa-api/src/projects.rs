@@ -1,7 +1,9 @@
 //! Projects: a consumer's cost centres, which its service groups belong to.
 
 use chrono::{DateTime, Utc};
-use federa_domain::commerce::Project;
+use federa_domain::commerce::{OverBudget, Project};
+
+use crate::budgets::budget_fields;
 use federa_domain::exchange::money::optional_amount;
 use federa_domain::exchange::Decimal;
 use serde::{Deserialize, Serialize};
@@ -25,12 +27,26 @@ pub struct ProjectRes {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub approval_threshold: Option<Decimal>,
+    /// EUR a month its services may be forecast to cost; none means no
+    /// budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub monthly_budget: Option<Decimal>,
+    /// Percentages of the budget at which a `project.budgetAlert` event
+    /// is raised; shown with a budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_alerts: Option<Vec<u32>>,
+    /// What accepting an order past the budget does: `Refuse` it (409
+    /// naming `project.monthlyBudget`) or `AwaitApproval`.
+    #[serde(default)]
+    pub over_budget: OverBudget,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl From<Project> for ProjectRes {
     fn from(p: Project) -> Self {
+        let (monthly_budget, budget_alerts) = budget_fields(p.budget.as_ref());
         ProjectRes {
             id: p.id,
             consumer_id: p.consumer_id,
@@ -38,6 +54,9 @@ impl From<Project> for ProjectRes {
             description: p.description,
             service_limit: p.service_limit,
             approval_threshold: p.approval_threshold,
+            monthly_budget,
+            budget_alerts,
+            over_budget: p.over_budget,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -63,6 +82,20 @@ pub struct ProjectCreateReq {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub approval_threshold: Option<Decimal>,
+    /// A decimal string of EUR a month, in whole cents.
+    #[serde(
+        default,
+        deserialize_with = "optional_amount",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub monthly_budget: Option<Decimal>,
+    /// Percentages of the budget, 1 to 1000; absent for 80 and 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_alerts: Option<Vec<u32>>,
+    /// `Refuse` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_budget: Option<OverBudget>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -84,10 +117,20 @@ pub struct ProjectUpdateReq {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approval_threshold: Option<Option<Decimal>>,
+    /// `null` removes the budget.
+    #[serde(default, deserialize_with = "present_amount")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_budget: Option<Option<Decimal>>,
+    /// `[]` restores the default thresholds, 80 and 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_alerts: Option<Vec<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_budget: Option<OverBudget>,
 }
 
 /// Tells an amount given as `null` (`Some(None)`) from one left out (`None`).
-fn present_amount<'de, D: serde::Deserializer<'de>>(
+pub(crate) fn present_amount<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<Decimal>>, D::Error> {
     optional_amount(deserializer).map(Some)

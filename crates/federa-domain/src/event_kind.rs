@@ -136,6 +136,12 @@ pub enum EventKind {
     OrderRejected,
     /// The provider refused an order placed on it.
     OrderDeclined,
+    /// A consumer's forecast monthly spend reached another of its budget's
+    /// alert thresholds.
+    ParticipantBudgetAlert,
+    /// A project's forecast monthly spend reached another of its budget's
+    /// alert thresholds.
+    ProjectBudgetAlert,
 }
 
 impl EventKind {
@@ -239,6 +245,8 @@ impl EventKind {
         EventKind::OrderRejected,
         EventKind::OrderAwaitingProvider,
         EventKind::OrderDeclined,
+        EventKind::ParticipantBudgetAlert,
+        EventKind::ProjectBudgetAlert,
     ];
 
     /// The name on the wire and in the database.
@@ -342,6 +350,8 @@ impl EventKind {
             EventKind::OrderRejected => "order.rejected",
             EventKind::OrderAwaitingProvider => "order.awaitingProvider",
             EventKind::OrderDeclined => "order.declined",
+            EventKind::ParticipantBudgetAlert => "participant.budgetAlert",
+            EventKind::ProjectBudgetAlert => "project.budgetAlert",
         }
     }
 
@@ -486,6 +496,8 @@ mod tests {
                 "order.rejected",
                 "order.awaitingProvider",
                 "order.declined",
+                "participant.budgetAlert",
+                "project.budgetAlert",
             ]
         );
     }

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::commerce::Budget;
+
 use crate::listing::{FieldError, FilterKind, FilterSpec, ListSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +42,8 @@ pub struct Participant {
     /// Most services not in a terminal state it may consume at once; set
     /// by an admin.
     pub service_limit: Option<u32>,
+    /// What it may spend a month on services, set by itself or an admin.
+    pub budget: Option<Budget>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -10,6 +10,7 @@
 pub mod agent_configuration;
 pub mod agent_events;
 pub mod billing;
+pub mod budgets;
 pub mod clock;
 pub mod composing;
 pub mod composition_secrets;

@@ -67,6 +67,8 @@ pub struct Prepared {
     pub pooled: Vec<GeneratorRequest>,
     pub placed: Option<(Decided, Choice)>,
     pub placement: Option<Placement>,
+    /// An approver let the order pass its project's monthly budget.
+    pub project_budget_waived: bool,
 }
 
 /// The property actor a caller writes as.
@@ -248,6 +250,7 @@ pub async fn prepare(exchange: &Exchange, order: Order<'_>) -> ExchangeResult<Pr
         pooled,
         placed,
         placement,
+        project_budget_waived: false,
     })
 }
 
@@ -306,7 +309,13 @@ where
     Write: FnMut(OrderWrite<'p>) -> Written,
     Written: std::future::Future<Output = Result<T, StoreError>>,
 {
-    let quota = crate::quotas::quota_check(exchange, &prepared.service).await?;
+    let checked =
+        crate::quotas::quota_check(exchange, &prepared.service, prepared.placement.as_ref())
+            .await?;
+    let quota = checked.as_ref().map(|(check, _)| QuotaCheck {
+        project_budget_waived: prepared.project_budget_waived,
+        ..check.clone()
+    });
     let Prepared {
         service,
         job,
@@ -317,7 +326,7 @@ where
         ..
     } = prepared;
     let (events, placement): (&'p [NewEvent], &'p Option<Placement>) = (events, placement);
-    crate::pools::write_with_values(
+    let written = crate::pools::write_with_values(
         exchange,
         rules.properties.as_ref(),
         pooled,
@@ -334,7 +343,13 @@ where
             })
         },
     )
-    .await
+    .await;
+    if let (Ok(_), Some((check, limits))) = (&written, &checked) {
+        if check.monthly_cents > 0 {
+            crate::budgets::review(exchange, &check.ended, check.consumer_id, limits).await;
+        }
+    }
+    written
 }
 
 /// The country of `region` in `provider_id`'s sovereignty profile, where

@@ -7,8 +7,11 @@
 //! one transaction, so an order is accepted once however many requests
 //! race on it.
 
+use federa_domain::commerce::budget::cents;
 use federa_domain::commerce::order::{check_reason, QUOTE_TERM_DAYS};
-use federa_domain::commerce::{needs_approval, Order, OrderItem, OrderState, Project, Quote};
+use federa_domain::commerce::{
+    needs_approval, Order, OrderItem, OrderState, OverBudget, Project, QuotaScope, Quote,
+};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::exchange::placement::Relations;
 use federa_domain::exchange::Offering;
@@ -20,6 +23,7 @@ use federa_store::OrderMove;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::budgets;
 use crate::clock;
 use crate::error::{under, ExchangeError, ExchangeResult};
 use crate::ordering::{self, write_prepared};
@@ -302,15 +306,11 @@ async fn accept(exchange: &Exchange, order: &Order, decision: Decision) -> Excha
         return Err(not_in(order, "a Quoted order is accepted"));
     }
     check_open(exchange, order, &decision).await?;
-    let threshold = match order.project_id {
-        Some(project_id) => exchange
-            .store
-            .record::<Project>(project_id)
-            .await?
-            .and_then(|project| project.approval_threshold),
-        None => None,
-    };
-    if needs_approval(threshold, order.quote.monthly_estimate) {
+    let project = order_project(exchange, order).await?;
+    let threshold = project.as_ref().and_then(|p| p.approval_threshold);
+    if needs_approval(threshold, order.quote.monthly_estimate)
+        || past_budget_awaits_approval(exchange, order, project.as_ref()).await?
+    {
         return move_to(
             exchange,
             order,
@@ -321,6 +321,34 @@ async fn accept(exchange: &Exchange, order: &Order, decision: Decision) -> Excha
         .await;
     }
     onward(exchange, order, OrderState::Quoted, decision).await
+}
+
+/// The project `order` is for, if it still exists.
+async fn order_project(exchange: &Exchange, order: &Order) -> ExchangeResult<Option<Project>> {
+    match order.project_id {
+        Some(project_id) => Ok(exchange.store.record::<Project>(project_id).await?),
+        None => Ok(None),
+    }
+}
+
+/// Whether `order` would pass its project's monthly budget where the
+/// project has such orders wait for an approver. Elsewhere the budget is
+/// checked only as the service is written, refusing it.
+async fn past_budget_awaits_approval(
+    exchange: &Exchange,
+    order: &Order,
+    project: Option<&Project>,
+) -> ExchangeResult<bool> {
+    let Some(project) = project.filter(|p| p.over_budget == OverBudget::AwaitApproval) else {
+        return Ok(false);
+    };
+    let Some(budget) = &project.budget else {
+        return Ok(false);
+    };
+    let standing =
+        budgets::standing(exchange, QuotaScope::Project, project.id, order.consumer_id).await?;
+    let requested = cents(order.quote.monthly_estimate).unwrap_or(i64::MAX);
+    Ok(requested > 0 && standing.forecast_cents.saturating_add(requested) > budget.monthly_cents)
 }
 
 /// An approver of the consumer approves an order awaiting approval: the
@@ -458,6 +486,13 @@ async fn provision(
         }
         other => other,
     })?;
+    // An approver's approval lets the order pass its project's budget
+    // where the project asks approvers to decide on that.
+    if from.contains(&OrderState::AwaitingApproval) {
+        prepared.project_budget_waived = order_project(exchange, order)
+            .await?
+            .is_some_and(|project| project.over_budget == OverBudget::AwaitApproval);
+    }
     let now = prepared.service.created_at;
     let mut accepted = order.clone();
     accepted.state = OrderState::Accepted;

@@ -99,6 +99,7 @@ const ROWS: &[Row] = &[
     row("POST", "/participants", "ADDDD"),
     row("GET", "/participants/{id}", "AADAD"),
     row("PATCH", "/participants/{id}", "AADDD"),
+    row("GET", "/participants/{id}/budget", "AADAD"),
     row("GET", "/tokens", "AAADD"),
     row("POST", "/tokens", "AADDD"),
     row("GET", "/tokens/{id}", "AADDD"),
@@ -134,6 +135,7 @@ const ROWS: &[Row] = &[
     row("POST", "/projects", "AADDD"),
     row("GET", "/projects/{id}", "AADDD"),
     row("PATCH", "/projects/{id}", "AADDD"),
+    row("GET", "/projects/{id}/budget", "AADDD"),
     // A consumer's orders; their provider sees one only once it is accepted.
     // Approving and rejecting meet a quoted order (409, or 400 for a
     // missing reason); the first allowed caller accepts it, the rest get 409.

@@ -11,30 +11,12 @@ mod exchange_kit;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use exchange_kit::{act, offering, profile_in, provider, Provider};
+use exchange_kit::{act, market, offering, person};
 use federa_domain::provisioning::{JobStatus, ServiceChange};
 use federa_store::provisioning::JobFinish;
-use federa_testkit::{error_paths, Federation, TestServer, ADMIN_TOKEN};
+use federa_testkit::{error_paths, Federation, TestServer};
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-/// A federation with one provider in Finland whose offering costs `hourly`
-/// EUR a running hour.
-async fn market(server: &TestServer, hourly: &str) -> (Federation, Provider, String) {
-    let federation = Federation::create(server).await;
-    let nordic = provider(server, &federation, "Nordic", profile_in("FI", "fi-hel-1")).await;
-    let offered = offering(
-        server,
-        &federation,
-        &nordic,
-        &["fi-hel-1"],
-        json!({"hourly": hourly}),
-    )
-    .await;
-    let offering_id = offered["id"].as_str().unwrap().to_string();
-    assert_eq!(offered["version"], 1, "{offered:?}");
-    (federation, nordic, offering_id)
-}
 
 /// The body of an order of the federation's VM, placed anywhere in Finland.
 fn order_body(f: &Federation, name: &str) -> Value {
@@ -112,33 +94,6 @@ async fn services_in_group(server: &TestServer, f: &Federation) -> Vec<Value> {
         .await;
     assert_eq!(listed.status, 200, "{:?}", listed.body);
     listed.body["items"].as_array().unwrap().clone()
-}
-
-/// A person of `participant_id` with `role`, through a personal token:
-/// its user id and token.
-async fn person(server: &TestServer, participant_id: &str, role: &str) -> (String, String) {
-    let user = server
-        .post("/api/v1/users", ADMIN_TOKEN, &json!({"name": role}))
-        .await;
-    assert_eq!(user.status, 201, "{:?}", user.body);
-    let user_id = id(&user.body);
-    let membership = server
-        .post(
-            "/api/v1/memberships",
-            ADMIN_TOKEN,
-            &json!({"userId": user_id, "participantId": participant_id, "role": role}),
-        )
-        .await;
-    assert_eq!(membership.status, 201, "{:?}", membership.body);
-    let token = server
-        .post(
-            &format!("/api/v1/users/{user_id}/tokens"),
-            ADMIN_TOKEN,
-            &json!({"name": role, "participantId": participant_id}),
-        )
-        .await;
-    assert_eq!(token.status, 201, "{:?}", token.body);
-    (user_id, token.body["value"].as_str().unwrap().to_string())
 }
 
 #[tokio::test]

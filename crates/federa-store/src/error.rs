@@ -1,4 +1,4 @@
-use federa_domain::commerce::{QuotaScope, QuotaUsage};
+use federa_domain::commerce::{Quota, QuotaUsage};
 use federa_domain::listing::FieldError;
 
 /// Storage failures, split by what the caller can do about them.
@@ -18,9 +18,9 @@ pub enum StoreError {
     /// reading again and retrying may succeed.
     #[error("lost a race: {0}")]
     Raced(String),
-    /// A write's check found a service quota reached: which one.
+    /// A write's check found a quota would be passed: which one.
     #[error("the quota {} is reached", .0.name())]
-    QuotaReached(QuotaScope),
+    QuotaReached(Quota),
     /// An order found a service quota reached: its limit and count.
     #[error("{0}")]
     QuotaExceeded(QuotaUsage),

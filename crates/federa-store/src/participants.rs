@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use federa_domain::participant::{Participant, ParticipantStatus};
 use uuid::Uuid;
 
+use crate::commerce::budgets::{budget, budget_args};
 use crate::db::on_pool_again_if_broken;
 use crate::error::{Result, StoreError};
 use crate::records::{Record, Table};
@@ -16,6 +17,8 @@ pub struct Row {
     name: String,
     status: String,
     service_limit: Option<i32>,
+    monthly_budget: Option<i64>,
+    budget_alerts: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -30,6 +33,7 @@ impl From<Row> for Participant {
             service_limit: row
                 .service_limit
                 .and_then(|limit| u32::try_from(limit).ok()),
+            budget: budget(row.monthly_budget, row.budget_alerts),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -45,10 +49,19 @@ impl Record for Participant {
             "name",
             "status",
             "service_limit",
+            "monthly_budget",
+            "budget_alerts",
             "created_at",
             "updated_at",
         ],
-        &["name", "status", "service_limit", "updated_at"],
+        &[
+            "name",
+            "status",
+            "service_limit",
+            "monthly_budget",
+            "budget_alerts",
+            "updated_at",
+        ],
     )
     .scoped(ScopeColumns {
         owner: Some("id"),
@@ -58,14 +71,15 @@ impl Record for Participant {
     .in_use("the participant still owns agents, services or other objects; delete them first");
 
     fn values(&self) -> Vec<Arg> {
-        vec![
+        let mut values = vec![
             Arg::Uuid(self.id),
             Arg::Text(self.name.clone()),
             Arg::Text(self.status.as_str().into()),
             Arg::OptInt(self.service_limit.map(i64::from)),
-            Arg::Time(self.created_at),
-            Arg::Time(self.updated_at),
-        ]
+        ];
+        values.extend(budget_args(self.budget.as_ref()));
+        values.extend([Arg::Time(self.created_at), Arg::Time(self.updated_at)]);
+        values
     }
 }
 

@@ -5,7 +5,7 @@
 //! objects, so each table's module holds only its SQL.
 
 use chrono::{DateTime, Duration, Utc};
-use federa_domain::commerce::QuotaScope;
+use federa_domain::commerce::Quota;
 use federa_domain::event::NewEvent;
 
 use crate::broken_connections::is_broken_connection;
@@ -66,7 +66,7 @@ pub(crate) enum IfUnchanged {
 pub(crate) enum Refusal {
     Conflict(&'static str),
     Raced(&'static str),
-    QuotaReached(QuotaScope),
+    QuotaReached(Quota),
 }
 
 impl Refusal {
@@ -74,7 +74,7 @@ impl Refusal {
         match self {
             Refusal::Conflict(message) => StoreError::Conflict(message.into()),
             Refusal::Raced(message) => StoreError::Raced(message.into()),
-            Refusal::QuotaReached(scope) => StoreError::QuotaReached(scope),
+            Refusal::QuotaReached(quota) => StoreError::QuotaReached(quota),
         }
     }
 }

@@ -3,11 +3,13 @@
 //! quotas on how many services a consumer or a project holds, and its
 //! orders with binding quotes.
 
+pub mod budget;
 pub mod order;
 pub mod project;
 pub mod quota;
 
+pub use budget::{Budget, OverBudget};
 pub use order::{needs_approval, Order, OrderItem, OrderState, Quote, ORDER_LIST};
 
 pub use project::{check_description, Project, MAX_DESCRIPTION_CHARS, PROJECT_LIST};
-pub use quota::{QuotaScope, QuotaUsage};
+pub use quota::{Quota, QuotaMeasure, QuotaScope, QuotaUsage, QuotaUse};

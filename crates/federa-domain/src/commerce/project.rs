@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::access::Owners;
+use crate::commerce::{Budget, OverBudget};
 use crate::listing::{FieldError, FilterKind, FilterSpec, ListSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,10 @@ pub struct Project {
     /// EUR a month above which a quote accepted for the project waits for
     /// an approver of the consumer.
     pub approval_threshold: Option<Decimal>,
+    /// What its services may be forecast to cost a month.
+    pub budget: Option<Budget>,
+    /// What accepting an order past the budget does.
+    pub over_budget: OverBudget,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -5,6 +5,7 @@ pub mod agent_install;
 pub mod agent_token;
 pub mod agent_types;
 pub mod agents;
+mod budget_holders;
 mod catalogue_event;
 pub mod compositions;
 mod documented;

@@ -2,6 +2,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
+use federa_domain::commerce::{Budget, QuotaScope};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::listing::{ListSpec, Page};
@@ -10,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use federa_api::budgets::BudgetRes;
 use federa_api::participants::{ParticipantCreateReq, ParticipantRes, ParticipantUpdateReq};
 
 use crate::auth::Caller;
@@ -17,6 +19,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::budget_holders::{self, BudgetHolder};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
@@ -25,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update, delete))
+        .routes(routes!(budget))
 }
 
 impl Resource for Participant {
@@ -54,7 +58,22 @@ impl Edited for Participant {
         if let Some(limit) = self.service_limit {
             properties["serviceLimit"] = limit.into();
         }
+        if let Some(budget) = &self.budget {
+            properties["monthlyBudget"] = serde_json::json!(budget.monthly());
+        }
         participant_event(kind, caller, self.id).properties(properties)
+    }
+}
+
+impl BudgetHolder for Participant {
+    const SCOPE: QuotaScope = QuotaScope::Consumer;
+
+    fn budget_mut(&mut self) -> &mut Option<Budget> {
+        &mut self.budget
+    }
+
+    fn holder(&self) -> (Uuid, Uuid) {
+        (self.id, self.id)
     }
 }
 
@@ -93,6 +112,7 @@ async fn create(
         name: check_name("name", &req.name)?,
         status: req.status,
         service_limit: None,
+        budget: None,
         created_at: now,
         updated_at: now,
     };
@@ -142,7 +162,22 @@ async fn update(
         participant.service_limit = service_limit;
     }
     participant.updated_at = clock::now();
-    resource::save(&state, &caller, participant).await
+    // A consumer caps its own spending; unlike its service limit, the
+    // budget is its own to set.
+    let alerts = req.budget_alerts.as_deref();
+    budget_holders::save_with_budget(&state, &caller, participant, req.monthly_budget, alerts).await
+}
+
+/// How a participant's monthly budget as a consumer stands: the budget,
+/// the forecast of its services and the alert threshold last reached.
+#[utoipa::path(get, path = "/participants/{id}/budget", tag = "Participants", params(("id" = Uuid, Path)),
+    responses((status = 200, body = BudgetRes), Refused, Missing))]
+async fn budget(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<BudgetRes>> {
+    budget_holders::standing::<Participant>(&state, &caller, id).await
 }
 
 /// Delete a participant and its tokens.

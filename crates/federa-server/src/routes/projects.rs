@@ -6,7 +6,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
-use federa_domain::commerce::{check_description, Project, PROJECT_LIST};
+use federa_domain::commerce::budget::edit_budget;
+use federa_domain::commerce::{check_description, Budget, Project, QuotaScope, PROJECT_LIST};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::Decimal;
@@ -17,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use federa_api::budgets::BudgetRes;
 use federa_api::projects::{ProjectCreateReq, ProjectRes, ProjectUpdateReq};
 
 use crate::auth::Caller;
@@ -24,6 +26,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
+use crate::routes::budget_holders::{self, BudgetHolder};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::PageRes;
 use crate::state::AppState;
@@ -32,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update, delete))
+        .routes(routes!(budget))
 }
 
 impl Resource for Project {
@@ -48,6 +52,18 @@ impl Resource for Project {
     }
 }
 
+impl BudgetHolder for Project {
+    const SCOPE: QuotaScope = QuotaScope::Project;
+
+    fn budget_mut(&mut self) -> &mut Option<Budget> {
+        &mut self.budget
+    }
+
+    fn holder(&self) -> (Uuid, Uuid) {
+        (self.id, self.consumer_id)
+    }
+}
+
 impl Edited for Project {
     const CHANGES: ChangeKinds = ChangeKinds {
         created: EventKind::ProjectCreated,
@@ -58,7 +74,14 @@ impl Edited for Project {
     fn event(&self, kind: EventKind, caller: &Identity) -> NewEvent {
         NewEvent::new(kind, Initiator::of(caller), self.id)
             .consumer(Some(self.consumer_id))
-            .properties(json!({"name": self.name, "description": self.description, "serviceLimit": self.service_limit, "approvalThreshold": self.approval_threshold}))
+            .properties(json!({
+                "name": self.name,
+                "description": self.description,
+                "serviceLimit": self.service_limit,
+                "approvalThreshold": self.approval_threshold,
+                "monthlyBudget": self.budget.as_ref().map(Budget::monthly),
+                "overBudget": self.over_budget,
+            }))
     }
 }
 
@@ -136,6 +159,11 @@ async fn create(
     )?;
     let (name, description) = checked_text(Some(&req.name), req.description.as_deref())?;
     check_threshold(req.approval_threshold)?;
+    let budget = edit_budget(
+        None,
+        req.monthly_budget.map(Some),
+        req.budget_alerts.as_deref(),
+    )?;
     resource::referenced::<Participant>(&state, req.consumer_id, "consumerId", "participant")
         .await?;
     let now = clock::now();
@@ -146,6 +174,8 @@ async fn create(
         description: description.flatten(),
         service_limit: req.service_limit,
         approval_threshold: req.approval_threshold,
+        budget,
+        over_budget: req.over_budget.unwrap_or_default(),
         created_at: now,
         updated_at: now,
     };
@@ -187,8 +217,24 @@ async fn update(
         check_threshold(threshold)?;
         project.approval_threshold = threshold;
     }
+    if let Some(over_budget) = req.over_budget {
+        project.over_budget = over_budget;
+    }
     project.updated_at = clock::now();
-    resource::save(&state, &caller, project).await
+    let alerts = req.budget_alerts.as_deref();
+    budget_holders::save_with_budget(&state, &caller, project, req.monthly_budget, alerts).await
+}
+
+/// How a project's monthly budget stands: the budget, the forecast of its
+/// services and the alert threshold last reached.
+#[utoipa::path(get, path = "/projects/{id}/budget", tag = "Projects", params(("id" = Uuid, Path)),
+    responses((status = 200, body = BudgetRes), Refused, Missing))]
+async fn budget(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<BudgetRes>> {
+    budget_holders::standing::<Project>(&state, &caller, id).await
 }
 
 /// Delete a project that no service group belongs to.

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use federa_testkit::{Federation, TestServer};
+use federa_testkit::{Federation, TestServer, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
 /// A provider with its token, one connected agent and a profile.
@@ -186,4 +186,49 @@ pub async fn finish(
         )
         .await;
     assert_eq!(finished.status, 204, "{:?}", finished.body);
+}
+
+/// A federation with one provider in Finland whose offering costs `hourly`
+/// EUR a running hour.
+pub async fn market(server: &TestServer, hourly: &str) -> (Federation, Provider, String) {
+    let federation = Federation::create(server).await;
+    let nordic = provider(server, &federation, "Nordic", profile_in("FI", "fi-hel-1")).await;
+    let offered = offering(
+        server,
+        &federation,
+        &nordic,
+        &["fi-hel-1"],
+        json!({"hourly": hourly}),
+    )
+    .await;
+    let offering_id = offered["id"].as_str().unwrap().to_string();
+    assert_eq!(offered["version"], 1, "{offered:?}");
+    (federation, nordic, offering_id)
+}
+
+/// A person of `participant_id` with `role`, through a personal token:
+/// its user id and token.
+pub async fn person(server: &TestServer, participant_id: &str, role: &str) -> (String, String) {
+    let user = server
+        .post("/api/v1/users", ADMIN_TOKEN, &json!({"name": role}))
+        .await;
+    assert_eq!(user.status, 201, "{:?}", user.body);
+    let user_id = user.body["id"].as_str().unwrap().to_string();
+    let membership = server
+        .post(
+            "/api/v1/memberships",
+            ADMIN_TOKEN,
+            &json!({"userId": user_id, "participantId": participant_id, "role": role}),
+        )
+        .await;
+    assert_eq!(membership.status, 201, "{:?}", membership.body);
+    let token = server
+        .post(
+            &format!("/api/v1/users/{user_id}/tokens"),
+            ADMIN_TOKEN,
+            &json!({"name": role, "participantId": participant_id}),
+        )
+        .await;
+    assert_eq!(token.status, 201, "{:?}", token.body);
+    (user_id, token.body["value"].as_str().unwrap().to_string())
 }

@@ -1,10 +1,11 @@
 //! Projects, one row each.
 
 use chrono::{DateTime, Utc};
-use federa_domain::commerce::Project;
+use federa_domain::commerce::{OverBudget, Project};
 use federa_domain::exchange::money::parse_amount;
 use uuid::Uuid;
 
+use crate::commerce::budgets::{budget, budget_args};
 use crate::records::{Record, Table};
 use crate::sql::{Arg, ScopeColumns};
 
@@ -16,6 +17,9 @@ pub struct Row {
     description: Option<String>,
     service_limit: Option<i32>,
     approval_threshold: Option<String>,
+    monthly_budget: Option<i64>,
+    budget_alerts: Option<String>,
+    over_budget: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -32,6 +36,9 @@ impl From<Row> for Project {
                 .and_then(|limit| u32::try_from(limit).ok()),
             // Written only from a decimal, so it always parses back.
             approval_threshold: row.approval_threshold.and_then(|text| parse_amount(&text)),
+            budget: budget(row.monthly_budget, row.budget_alerts),
+            // Written only from the enum.
+            over_budget: OverBudget::parse(&row.over_budget).unwrap_or_default(),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -49,6 +56,9 @@ impl Record for Project {
             "description",
             "service_limit",
             "approval_threshold",
+            "monthly_budget",
+            "budget_alerts",
+            "over_budget",
             "created_at",
             "updated_at",
         ],
@@ -57,6 +67,9 @@ impl Record for Project {
             "description",
             "service_limit",
             "approval_threshold",
+            "monthly_budget",
+            "budget_alerts",
+            "over_budget",
             "updated_at",
         ],
     )
@@ -69,15 +82,20 @@ impl Record for Project {
     .in_use("the project still has service groups; move or delete them first");
 
     fn values(&self) -> Vec<Arg> {
-        vec![
+        let mut values = vec![
             Arg::Uuid(self.id),
             Arg::Uuid(self.consumer_id),
             Arg::Text(self.name.clone()),
             Arg::OptText(self.description.clone()),
             Arg::OptInt(self.service_limit.map(i64::from)),
             Arg::OptText(self.approval_threshold.map(|amount| amount.to_string())),
+        ];
+        values.extend(budget_args(self.budget.as_ref()));
+        values.extend([
+            Arg::Text(self.over_budget.as_str().into()),
             Arg::Time(self.created_at),
             Arg::Time(self.updated_at),
-        ]
+        ]);
+        values
     }
 }

@@ -1,14 +1,17 @@
-//! The service quotas of an order, checked in the transaction that writes
-//! the service. On PostgreSQL the row holding each limit that is set (the
-//! consumer's participant row, then the project's) is locked first, so
-//! concurrent orders against one limit take turns and each counts the
-//! services the previous ones wrote; SQLite's single writer already takes
-//! them one at a time. A row without a limit is never locked, so orders
-//! under no limit never wait for each other.
+//! The quotas of an order, checked in the transaction that writes the
+//! service: service limits and monthly budgets, on the consumer and on the
+//! project of the service's group. On PostgreSQL the row holding each
+//! quota that is set (the consumer's participant row, then the project's)
+//! is locked first, so concurrent orders against one quota take turns and
+//! each counts the services the previous ones wrote; SQLite's single
+//! writer already takes them one at a time. A row without a quota is never
+//! locked, so orders under none never wait for each other.
 
-use federa_domain::commerce::{QuotaScope, QuotaUsage};
+use federa_domain::commerce::budget::from_cents;
+use federa_domain::commerce::{Quota, QuotaMeasure, QuotaScope, QuotaUsage, QuotaUse};
 use uuid::Uuid;
 
+use crate::commerce::budgets::{forecast_sql, scope_services};
 use crate::error::{Result, StoreError};
 use crate::sql::Arg;
 use crate::write::{fetch_optional, Refusal, Statement};
@@ -23,98 +26,158 @@ pub struct QuotaCheck {
     /// of: a service in one of its type's terminal states no longer counts.
     /// A type left out counts all its services.
     pub ended: Vec<(Uuid, Vec<String>)>,
+    /// The monthly price of the service ordered, in cents: what it adds to
+    /// a budget's forecast. A service without one passes every budget.
+    pub monthly_cents: i64,
+    /// An approver let the order pass its project's budget.
+    pub project_budget_waived: bool,
 }
 
-/// The limits that apply to an order, as last written.
+/// The quotas that apply to an order, as last written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct ServiceLimits {
     pub consumer_limit: Option<i32>,
+    pub consumer_budget: Option<i64>,
     pub project_id: Option<Uuid>,
     pub project_limit: Option<i32>,
+    pub project_budget: Option<i64>,
 }
 
 impl ServiceLimits {
     pub fn any(&self) -> bool {
-        self.consumer_limit.is_some() || self.project_limit.is_some()
+        self.consumer_limit.is_some()
+            || self.project_limit.is_some()
+            || self.consumer_budget.is_some()
+            || self.project_budget.is_some()
     }
 }
 
 /// The project of the order's group, `$1`.
 const GROUP_PROJECT: &str = "(SELECT project_id FROM service_groups WHERE id = $1)";
 
-impl QuotaCheck {
-    /// `SELECT COUNT(*)` of the services `scope` counts that are not in a
-    /// terminal state; its own placeholders start after `$1`.
-    fn counted(&self, scope: QuotaScope) -> (String, Vec<Arg>) {
-        let mut args = Vec::new();
-        let mut ended = Vec::new();
-        for (service_type_id, states) in &self.ended {
-            if states.is_empty() {
-                continue;
-            }
-            args.push(Arg::Uuid(*service_type_id));
-            let type_at = args.len() + 1;
-            let mut placeholders = Vec::new();
-            for state in states {
-                args.push(Arg::Text(state.clone()));
-                placeholders.push(format!("${}", args.len() + 1));
-            }
-            ended.push(format!(
-                "(s.service_type_id = ${type_at} AND s.status IN ({}))",
-                placeholders.join(", ")
-            ));
+/// The terminal states of each service type (see [`QuotaCheck::ended`]).
+pub type EndedStates = [(Uuid, Vec<String>)];
+
+/// The condition leaving out services `s` in a terminal state (starting
+/// with ` AND`, empty when none is), its placeholders from `$2`.
+pub(crate) fn live_condition(ended_states: &EndedStates) -> (String, Vec<Arg>) {
+    let mut args = Vec::new();
+    let mut ended = Vec::new();
+    for (service_type_id, states) in ended_states {
+        if states.is_empty() {
+            continue;
         }
-        let live = if ended.is_empty() {
-            String::new()
-        } else {
-            format!(" AND NOT ({})", ended.join(" OR "))
-        };
-        let sql = match scope {
-            QuotaScope::Consumer => {
-                format!("SELECT COUNT(*) FROM services s WHERE s.consumer_id = participants.id{live}")
+        args.push(Arg::Uuid(*service_type_id));
+        let type_at = args.len() + 1;
+        let mut placeholders = Vec::new();
+        for state in states {
+            args.push(Arg::Text(state.clone()));
+            placeholders.push(format!("${}", args.len() + 1));
+        }
+        ended.push(format!(
+            "(s.service_type_id = ${type_at} AND s.status IN ({}))",
+            placeholders.join(", ")
+        ));
+    }
+    let live = if ended.is_empty() {
+        String::new()
+    } else {
+        format!(" AND NOT ({})", ended.join(" OR "))
+    };
+    (live, args)
+}
+
+/// The column holding `measure`'s limit on its holder's row.
+fn column(measure: QuotaMeasure) -> &'static str {
+    match measure {
+        QuotaMeasure::Services => "service_limit",
+        QuotaMeasure::MonthlyBudget => "monthly_budget",
+    }
+}
+
+impl QuotaCheck {
+    fn live(&self) -> (String, Vec<Arg>) {
+        live_condition(&self.ended)
+    }
+
+    /// The `SELECT` of what `quota` measures now, over the services it
+    /// counts that are not in a terminal state; placeholders from `$2`.
+    fn measured(&self, quota: Quota) -> (String, Vec<Arg>) {
+        let (live, args) = self.live();
+        let sql = match quota.measure {
+            QuotaMeasure::Services => {
+                let (_, services) = scope_services(quota.scope);
+                format!("SELECT COUNT(*) FROM {services}{live}")
             }
-            QuotaScope::Project => format!(
-                "SELECT COUNT(*) FROM services s JOIN service_groups g ON g.id = s.group_id WHERE g.project_id = projects.id{live}"
-            ),
+            QuotaMeasure::MonthlyBudget => forecast_sql(quota.scope, &live),
         };
         (sql, args)
     }
 
-    /// The table holding `scope`'s limit and the condition choosing the row.
+    /// The table holding `scope`'s quotas and the condition choosing the row.
     fn holder(&self, scope: QuotaScope) -> (&'static str, String, Arg) {
+        let (table, _) = scope_services(scope);
         match scope {
-            QuotaScope::Consumer => (
-                "participants",
-                "id = $1".into(),
-                Arg::Uuid(self.consumer_id),
-            ),
+            QuotaScope::Consumer => (table, "id = $1".into(), Arg::Uuid(self.consumer_id)),
             QuotaScope::Project => (
-                "projects",
+                table,
                 format!("id = {GROUP_PROJECT}"),
                 Arg::Uuid(self.group_id),
             ),
         }
     }
 
-    /// Locks the row of `scope`'s limit, if one is set (PostgreSQL), then
-    /// refuses the write when as many services as the limit already count.
-    fn statements(&self, scope: QuotaScope) -> [Statement; 2] {
+    /// The quotas checked on `scope`'s holder: its service limit, and its
+    /// budget unless the service costs nothing or the budget was waived.
+    fn quotas(&self, scope: QuotaScope) -> Vec<Quota> {
+        let mut quotas = vec![Quota::new(scope, QuotaMeasure::Services)];
+        let waived = scope == QuotaScope::Project && self.project_budget_waived;
+        if self.monthly_cents > 0 && !waived {
+            quotas.push(Quota::new(scope, QuotaMeasure::MonthlyBudget));
+        }
+        quotas
+    }
+
+    /// Locks the row of `scope`'s quotas, if one is set (PostgreSQL), then
+    /// refuses the write when a quota would be passed.
+    fn statements(&self, scope: QuotaScope) -> Vec<Statement> {
         let (table, row, key) = self.holder(scope);
-        let lock = Statement::new(
-            format!("SELECT id FROM {table} WHERE {row} AND service_limit IS NOT NULL FOR NO KEY UPDATE"),
+        let quotas = self.quotas(scope);
+        let set = quotas
+            .iter()
+            .map(|quota| format!("{} IS NOT NULL", column(quota.measure)))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let mut statements = vec![Statement::new(
+            format!("SELECT id FROM {table} WHERE {row} AND ({set}) FOR NO KEY UPDATE"),
             vec![key.clone()],
         )
-        .postgres_only();
-        let (counted, mut args) = self.counted(scope);
-        args.insert(0, key);
-        // Changes the row, to no effect, only when the limit is reached;
-        // that change refuses the whole write.
-        let reached = Statement::new(
-            format!("UPDATE {table} SET service_limit = service_limit WHERE {row} AND service_limit IS NOT NULL AND service_limit <= ({counted})"),
-            args,
-        )
-        .refuse_if_changed(Refusal::QuotaReached(scope));
-        [lock, reached]
+        .postgres_only()];
+        for quota in quotas {
+            let limit = column(quota.measure);
+            let (measured, mut args) = self.measured(quota);
+            args.insert(0, key.clone());
+            // The service being written is not counted yet: a service
+            // limit is passed once it is reached, a budget once the
+            // forecast plus this service's price is above it.
+            let passed = match quota.measure {
+                QuotaMeasure::Services => format!("{limit} <= ({measured})"),
+                QuotaMeasure::MonthlyBudget => {
+                    args.push(Arg::Int(self.monthly_cents));
+                    format!("{limit} < ({measured}) + ${}", args.len())
+                }
+            };
+            // Changes the row, to no effect, only when the quota would be
+            // passed; that change refuses the whole write.
+            statements.push(
+                Statement::new(
+                    format!("UPDATE {table} SET {limit} = {limit} WHERE {row} AND {limit} IS NOT NULL AND {passed}"),
+                    args,
+                )
+                .refuse_if_changed(Refusal::QuotaReached(quota)),
+            );
+        }
+        statements
     }
 }
 
@@ -130,8 +193,8 @@ pub(crate) fn quota_statements(check: &QuotaCheck) -> Vec<Statement> {
 #[derive(sqlx::FromRow)]
 struct UsageRow {
     id: Uuid,
-    service_limit: i32,
-    count: i64,
+    limit_value: i64,
+    measured: i64,
 }
 
 fn count(value: i64) -> u32 {
@@ -139,11 +202,12 @@ fn count(value: i64) -> u32 {
 }
 
 impl Store {
-    /// The limits set on `consumer_id` and on the project of `group_id`.
+    /// The quotas set on `consumer_id` and on the project of `group_id`.
     pub async fn service_limits(&self, consumer_id: Uuid, group_id: Uuid) -> Result<ServiceLimits> {
         let limits: Option<ServiceLimits> = fetch_optional(
             &self.read,
-            "SELECT c.service_limit AS consumer_limit, p.id AS project_id, p.service_limit AS project_limit \
+            "SELECT c.service_limit AS consumer_limit, c.monthly_budget AS consumer_budget, \
+             p.id AS project_id, p.service_limit AS project_limit, p.monthly_budget AS project_budget \
              FROM participants c LEFT JOIN service_groups g ON g.id = $2 LEFT JOIN projects p ON p.id = g.project_id \
              WHERE c.id = $1",
             &[Arg::Uuid(consumer_id), Arg::Uuid(group_id)],
@@ -151,46 +215,53 @@ impl Store {
         .await?;
         Ok(limits.unwrap_or(ServiceLimits {
             consumer_limit: None,
+            consumer_budget: None,
             project_id: None,
             project_limit: None,
+            project_budget: None,
         }))
     }
 
-    /// The reached quota `scope` as it stands now, for the refusal.
-    async fn quota_usage(
-        &self,
-        check: &QuotaCheck,
-        scope: QuotaScope,
-    ) -> Result<Option<QuotaUsage>> {
-        let (table, row, key) = check.holder(scope);
-        let (counted, mut args) = check.counted(scope);
+    /// How far the passed `quota` is used as it stands now, for the refusal.
+    async fn quota_usage(&self, check: &QuotaCheck, quota: Quota) -> Result<Option<QuotaUsage>> {
+        let (table, row, key) = check.holder(quota.scope);
+        let limit = column(quota.measure);
+        let (measured, mut args) = check.measured(quota);
         args.insert(0, key);
         let usage: Option<UsageRow> = fetch_optional(
             &self.read,
-            &format!("SELECT id, service_limit, ({counted}) AS count FROM {table} WHERE {row} AND service_limit IS NOT NULL"),
+            &format!("SELECT id, CAST({limit} AS BIGINT) AS limit_value, CAST(({measured}) AS BIGINT) AS measured FROM {table} WHERE {row} AND {limit} IS NOT NULL"),
             &args,
         )
         .await?;
         Ok(usage.map(|usage| QuotaUsage {
-            scope,
+            scope: quota.scope,
             holder_id: usage.id,
-            limit: count(i64::from(usage.service_limit)),
-            count: count(usage.count),
+            used: match quota.measure {
+                QuotaMeasure::Services => QuotaUse::Services {
+                    limit: count(usage.limit_value),
+                    count: count(usage.measured),
+                },
+                QuotaMeasure::MonthlyBudget => QuotaUse::MonthlyBudget {
+                    budget: from_cents(usage.limit_value),
+                    forecast: from_cents(usage.measured),
+                    requested: from_cents(check.monthly_cents),
+                },
+            },
         }))
     }
 
-    /// `written`, with a refusal by a reached quota saying the quota's
-    /// limit and count.
+    /// `written`, with a refusal by a passed quota saying how far it is used.
     pub(crate) async fn within_quotas<T>(
         &self,
         check: Option<&QuotaCheck>,
         written: Result<T>,
     ) -> Result<T> {
         match (written, check) {
-            (Err(StoreError::QuotaReached(scope)), Some(check)) => {
-                match self.quota_usage(check, scope).await? {
+            (Err(StoreError::QuotaReached(quota)), Some(check)) => {
+                match self.quota_usage(check, quota).await? {
                     Some(usage) => Err(StoreError::QuotaExceeded(usage)),
-                    None => Err(StoreError::QuotaReached(scope)),
+                    None => Err(StoreError::QuotaReached(quota)),
                 }
             }
             (written, _) => written,

@@ -173,7 +173,7 @@ impl Store {
 /// is billed by, and it cannot be deleted while the placement stands.
 pub(crate) fn insert_placement(placement: &Placement) -> Statement {
     Statement::new(
-        "INSERT INTO placements (id, service_id, consumer_id, provider_id, offering_id, agent_id, region, hourly_price, request, decision, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO placements (id, service_id, consumer_id, provider_id, offering_id, agent_id, region, hourly_price, request, decision, created_at, monthly_cents) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         vec![
             Arg::Uuid(placement.id),
             Arg::Uuid(placement.service_id),
@@ -186,6 +186,7 @@ pub(crate) fn insert_placement(placement: &Placement) -> Statement {
             Arg::Json(serde_json::to_value(&placement.request).unwrap_or_default()),
             Arg::Json(serde_json::to_value(&placement.decision).unwrap_or_default()),
             Arg::Time(placement.created_at),
+            Arg::Int(placement.monthly_cents()),
         ],
     )
 }

@@ -66,6 +66,7 @@ pub async fn try_participant(store: &Store, name: &str) -> federa_store::Result<
         name: name.into(),
         status: ParticipantStatus::Enabled,
         service_limit: None,
+        budget: None,
         created_at: now,
         updated_at: now,
     };

@@ -86,6 +86,15 @@ impl Placement {
             created_at,
         }
     }
+
+    /// The monthly price of the service placed, in whole cents: what it
+    /// adds to its consumer's and project's budget forecasts.
+    pub fn monthly_cents(&self) -> i64 {
+        // Capped so that a database sums many without overflowing.
+        const MOST: i64 = 1_000_000_000_000_000;
+        crate::commerce::budget::cents(crate::commerce::Quote::monthly(self.hourly_price))
+            .map_or(MOST, |cents| cents.min(MOST))
+    }
 }
 
 #[cfg(test)]
