@@ -423,7 +423,7 @@ export const scenarios = [
     async run({ page, context, federation, shots }) {
       await signIn(page, federation);
       const shown = async () => page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts();
-      assert.deepEqual(await shown(), ['Overview', 'Catalogue', 'Services', 'Compositions', 'Switches', 'Billing', 'Tokens', 'Events']);
+      assert.deepEqual(await shown(), ['Overview', 'Catalogue', 'Orders', 'Projects', 'Services', 'Compositions', 'Switches', 'Billing', 'Tokens', 'Events']);
       // The API lets a participant list its agents and read its statement,
       // but one that provides nothing has neither: the console leaves them out.
       const api = federation.api(federation.consumerToken);
@@ -531,6 +531,57 @@ export const scenarios = [
       } finally {
         await sso.stop();
       }
+    },
+  },
+  {
+    name: 'an approver approves an order held past its project threshold, and its budget counts it',
+    async run({ page, federation, shots }) {
+      const consumer = federation.api(federation.consumerToken);
+      const admin = federation.api(federation.adminToken);
+      const { participantId } = await consumer.get('/session');
+      const projectName = uniqueName('Approvals');
+      const project = await consumer.post('/projects', {
+        consumerId: participantId, name: projectName, approvalThreshold: '1.00', monthlyBudget: '100.00',
+      });
+      const group = await consumer.post('/service-groups', { name: uniqueName('approved'), consumerId: participantId, projectId: project.id });
+      const user = await admin.post('/users', { name: uniqueName('approver') });
+      await admin.post('/memberships', { userId: user.id, participantId, role: 'approver' });
+      const personal = await admin.post(`/users/${user.id}/tokens`, { name: 'approver', participantId });
+      const type = await serviceType(consumer, WEBSITE);
+      const name = uniqueName('approved-site');
+      const placed = await consumer.post('/orders', {
+        name, serviceTypeId: type.id, groupId: group.id, properties: { content: '<p>approved</p>' },
+      });
+      const waiting = await consumer.post(`/orders/${placed.id}/accept`, {});
+      assert.equal(waiting.state, 'AwaitingApproval', 'the quote is above the project\'s threshold');
+
+      await signIn(page, federation, personal.value);
+      await section(page, 'Orders').click();
+      await expectHeading(page, 'Orders');
+      const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+      await row.getByText('AwaitingApproval', { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await row.getByRole('cell', { name: projectName, exact: true }).waitFor();
+      await row.getByText(`€${placed.quote.monthlyEstimate}`, { exact: true }).waitFor();
+      assert.deepEqual(await accessibilityViolations(page), [], 'the Orders page has no WCAG A/AA violations');
+      await shots.save('orders');
+      await row.getByRole('button', { name: `Approve ${name}`, exact: true }).click();
+      await page.getByRole('status').filter({ hasText: `Order ${name} is now Provisioning.` })
+        .waitFor({ timeout: UI_TIMEOUT_MS });
+      const approved = await consumer.get(`/orders/${placed.id}`);
+      assert.ok(['Provisioning', 'Done'].includes(approved.state), `the order is ${approved.state}`);
+      assert.equal(approved.decidedBy, user.id, 'the approver is recorded as the one who decided');
+      assert.ok(approved.serviceId, 'the approved order ordered its service');
+
+      // The project's budget now counts the approved service's price.
+      await section(page, 'Projects').click();
+      await expectHeading(page, 'Projects');
+      const projectRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: projectName, exact: true }) });
+      await projectRow.getByRole('cell', { name: '€100.00', exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+      const standing = await consumer.get(`/projects/${project.id}/budget`);
+      assert.equal(standing.forecast, placed.quote.monthlyEstimate, 'the forecast is the approved quote\'s estimate');
+      await projectRow.getByRole('cell', { name: `€${standing.forecast}`, exact: true }).waitFor();
+      assert.deepEqual(await accessibilityViolations(page), [], 'the Projects page has no WCAG A/AA violations');
+      await shots.save('projects');
     },
   },
   {

@@ -35,8 +35,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Participants: providers and consumers.
-    Participants(client::ResourceArgs),
+    /// Participants: providers and consumers; `budget` shows how a
+    /// consumer's monthly budget stands.
+    Participants(client::BudgetHolderArgs),
+    /// A consumer's projects (cost centres); `budget` shows how a
+    /// project's monthly budget stands.
+    Projects(client::BudgetHolderArgs),
     /// API tokens.
     Tokens(client::ResourceArgs),
     /// Service types: what can be ordered.
@@ -332,7 +336,12 @@ fn main() -> std::process::ExitCode {
         })
     };
     match cli.command {
-        Command::Participants(args) => resource("participants", args),
+        Command::Participants(args) => runtime.block_on(async {
+            client::finish(client::budget_holders(connection, "participants", args).await).await
+        }),
+        Command::Projects(args) => runtime.block_on(async {
+            client::finish(client::budget_holders(connection, "projects", args).await).await
+        }),
         Command::Tokens(args) => resource("tokens", args),
         Command::ServiceTypes(args) => resource("service-types", args),
         Command::AgentTypes(args) => resource("agent-types", args),

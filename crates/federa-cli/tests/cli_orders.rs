@@ -147,3 +147,72 @@ async fn serve_binds_quotes_for_the_hours_it_is_told() {
         "{ahead:?}"
     );
 }
+
+#[tokio::test]
+async fn a_consumer_budgets_a_project_and_reads_how_the_budget_stands() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let (federation, _) = market(api).await;
+    let (url, token) = (api.base.as_str(), federation.consumer_token.as_str());
+    let body = json!({"consumerId": federation.consumer_id, "name": "Research", "monthlyBudget": "100.00"});
+    let created = federa(
+        url,
+        token,
+        &[
+            "projects",
+            "create",
+            "--json",
+            &body.to_string(),
+            "-o",
+            "id",
+        ],
+    )
+    .await;
+    assert!(created.status.success(), "{}", stderr(&created));
+    let project_id = stdout(&created).trim().to_string();
+    let listed = federa(url, token, &["projects", "list"]).await;
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(stdout(&listed).contains("Research"), "{}", stdout(&listed));
+    assert!(stdout(&listed).contains("100.00"), "{}", stdout(&listed));
+
+    let group = api
+        .post(
+            "/api/v1/service-groups",
+            token,
+            &json!({"name": "research", "consumerId": federation.consumer_id, "projectId": project_id}),
+        )
+        .await;
+    assert_eq!(group.status, 201, "{:?}", group.body);
+    // 0.10 EUR an hour is 73.00 EUR a month: the first service fits, the
+    // second would take the forecast to 146.00.
+    let mut order = federation.order("web-01");
+    order["groupId"] = group.body["id"].clone();
+    order["placement"] = json!({"countries": ["FI"]});
+    let first = api.post("/api/v1/services", token, &order).await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    order["name"] = json!("web-02");
+    let refused = api.post("/api/v1/services", token, &order).await;
+    assert_eq!(refused.status, 409, "{:?}", refused.body);
+    assert_eq!(refused.body["quota"]["name"], "project.monthlyBudget");
+
+    let standing = federa(
+        url,
+        token,
+        &["projects", "budget", &project_id, "-o", "json"],
+    )
+    .await;
+    assert!(standing.status.success(), "{}", stderr(&standing));
+    let standing: Value = serde_json::from_str(&stdout(&standing)).expect("a budget as JSON");
+    assert_eq!(
+        standing,
+        json!({"monthlyBudget": "100.00", "forecast": "73.00", "budgetAlerts": [80, 100], "alerted": 0})
+    );
+    let own = federa(
+        url,
+        token,
+        &["participants", "budget", &federation.consumer_id],
+    )
+    .await;
+    assert!(own.status.success(), "{}", stderr(&own));
+    assert!(stdout(&own).contains("73.00"), "{}", stdout(&own));
+}

@@ -5,6 +5,7 @@
 //! exchange could not be reached or failed, 4 a waited-for job failed.
 
 mod billing;
+mod budgets;
 mod events;
 mod list_query;
 mod names;
@@ -28,6 +29,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 pub use billing::{bill, Bill, BillArgs};
+pub use budgets::{budget_holders, BudgetHolderArgs};
 pub use events::{events, EventsArgs};
 use list_query::ListArgs;
 use names::Names;

@@ -34,6 +34,19 @@ pub const RESOURCES: &[Resource] = &[
         named: &[],
     },
     Resource {
+        name: "projects",
+        path: "/projects",
+        columns: &[
+            ID,
+            NAME,
+            ("CONSUMER", "consumerId"),
+            ("EUR/MONTH BUDGET", "monthlyBudget"),
+            ("SERVICE LIMIT", "serviceLimit"),
+        ],
+        list: || &domain::commerce::PROJECT_LIST,
+        named: &[("consumerId", names::PARTICIPANT)],
+    },
+    Resource {
         name: "tokens",
         path: "/tokens",
         columns: &[ID, NAME, ("ROLE", "role"), ("EXPIRES", "expireAt")],

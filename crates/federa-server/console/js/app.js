@@ -7,6 +7,8 @@ import { oidcSignIn, finishOidcSignIn } from './oidc.js';
 import overview from './views/overview.js';
 import catalogue from './views/catalogue.js';
 import order from './views/order.js';
+import orders from './views/orders.js';
+import projects from './views/projects.js';
 import services from './views/services.js';
 import service from './views/service.js';
 import compositions from './views/compositions.js';
@@ -21,6 +23,8 @@ import events from './views/events.js';
 const SECTIONS = [
   ['overview', 'Overview', ['admin', 'provider', 'consumer', 'agent'], { '': overview }],
   ['catalogue', 'Catalogue', ['admin', 'provider', 'consumer'], { '': catalogue, ':id/order': order }],
+  ['orders', 'Orders', ['admin', 'provider', 'consumer'], { '': orders }],
+  ['projects', 'Projects', ['admin', 'consumer'], { '': projects }],
   ['services', 'Services', ['admin', 'provider', 'consumer', 'agent'], { '': services, ':id': service }],
   ['compositions', 'Compositions', ['admin', 'provider', 'consumer'], { '': compositions }],
   ['switches', 'Switches', ['admin', 'consumer'], { '': switches, ':id': switchReport }],
