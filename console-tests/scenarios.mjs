@@ -534,52 +534,126 @@ export const scenarios = [
     },
   },
   {
-    name: 'an approver approves an order held past its project threshold, and its budget counts it',
-    async run({ page, federation, shots }) {
+    name: 'an order past its project threshold is approved in the console, accepted by its provider, runs and is billed at its quote',
+    async run({ page, context, federation, shots }) {
       const consumer = federation.api(federation.consumerToken);
       const admin = federation.api(federation.adminToken);
       const { participantId } = await consumer.get('/session');
-      const projectName = uniqueName('Approvals');
-      const project = await consumer.post('/projects', {
-        consumerId: participantId, name: projectName, approvalThreshold: '1.00', monthlyBudget: '100.00',
+      // Two projects with budgets: orders in Research above 5.00 EUR a
+      // month wait for an approver.
+      const research = await consumer.post('/projects', {
+        consumerId: participantId, name: uniqueName('Research'), approvalThreshold: '5.00', monthlyBudget: '20.00',
       });
-      const group = await consumer.post('/service-groups', { name: uniqueName('approved'), consumerId: participantId, projectId: project.id });
-      const user = await admin.post('/users', { name: uniqueName('approver') });
-      await admin.post('/memberships', { userId: user.id, participantId, role: 'approver' });
-      const personal = await admin.post(`/users/${user.id}/tokens`, { name: 'approver', participantId });
+      const teaching = await consumer.post('/projects', {
+        consumerId: participantId, name: uniqueName('Teaching'), monthlyBudget: '50.00',
+      });
+      const groupIn = async (project) => (await consumer.post('/service-groups', {
+        name: uniqueName('group'), consumerId: participantId, projectId: project.id,
+      })).id;
+      const [researchGroup, teachingGroup] = [await groupIn(research), await groupIn(teaching)];
+      const personOf = async (role) => {
+        const user = await admin.post('/users', { name: uniqueName(role) });
+        await admin.post('/memberships', { userId: user.id, participantId, role });
+        const personal = await admin.post(`/users/${user.id}/tokens`, { name: role, participantId });
+        return { id: user.id, api: federation.api(personal.value), token: personal.value };
+      };
+      const member = await personOf('member');
+      const approver = await personOf('approver');
+      // A provider's offering that asks it to accept each order itself.
+      const aurora = await participantNamed(federation, 'Aurora Cloud Oy');
+      const auroraToken = await participantToken(federation, aurora.id, uniqueName('aurora orders'));
+      const provider = federation.api(auroraToken);
       const type = await serviceType(consumer, WEBSITE);
-      const name = uniqueName('approved-site');
-      const placed = await consumer.post('/orders', {
-        name, serviceTypeId: type.id, groupId: group.id, properties: { content: '<p>approved</p>' },
+      const offering = await provider.post('/offerings', {
+        participantId: aurora.id, serviceTypeId: type.id, regions: ['fi-hel-1'],
+        price: { hourly: '0.020' }, requiresAcceptance: true,
       });
-      const waiting = await consumer.post(`/orders/${placed.id}/accept`, {});
+
+      // 0.020 EUR an hour is 14.60 a month: past Research's threshold.
+      const name = uniqueName('approved-site');
+      const placed = await member.api.post('/orders', {
+        name, serviceTypeId: type.id, groupId: researchGroup, offeringId: offering.id,
+        properties: { content: '<p>approved</p>' },
+      });
+      assert.equal(placed.quote.monthlyEstimate, '14.60');
+      const waiting = await member.api.post(`/orders/${placed.id}/accept`, {});
       assert.equal(waiting.state, 'AwaitingApproval', 'the quote is above the project\'s threshold');
 
-      await signIn(page, federation, personal.value);
+      // The approver approves from the Orders page.
+      await signIn(page, federation, approver.token);
       await section(page, 'Orders').click();
       await expectHeading(page, 'Orders');
       const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
       await row.getByText('AwaitingApproval', { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
-      await row.getByRole('cell', { name: projectName, exact: true }).waitFor();
-      await row.getByText(`€${placed.quote.monthlyEstimate}`, { exact: true }).waitFor();
+      await row.getByRole('cell', { name: research.name, exact: true }).waitFor();
+      await row.getByText('€14.60', { exact: true }).waitFor();
       assert.deepEqual(await accessibilityViolations(page), [], 'the Orders page has no WCAG A/AA violations');
       await shots.save('orders');
       await row.getByRole('button', { name: `Approve ${name}`, exact: true }).click();
-      await page.getByRole('status').filter({ hasText: `Order ${name} is now Provisioning.` })
+      await page.getByRole('status').filter({ hasText: `Order ${name} is now AwaitingProvider.` })
         .waitFor({ timeout: UI_TIMEOUT_MS });
       const approved = await consumer.get(`/orders/${placed.id}`);
-      assert.ok(['Provisioning', 'Done'].includes(approved.state), `the order is ${approved.state}`);
-      assert.equal(approved.decidedBy, user.id, 'the approver is recorded as the one who decided');
-      assert.ok(approved.serviceId, 'the approved order ordered its service');
+      assert.equal(approved.decidedBy, approver.id, 'the approver is recorded as the one who decided');
 
-      // The project's budget now counts the approved service's price.
+      // The provider accepts it from its own Orders page.
+      const providerPage = await context.newPage();
+      await signIn(providerPage, federation, auroraToken);
+      await section(providerPage, 'Orders').click();
+      await expectHeading(providerPage, 'Orders');
+      const providerRow = providerPage.getByRole('row').filter({ has: providerPage.getByRole('cell', { name, exact: true }) });
+      await providerRow.getByRole('button', { name: `Accept ${name}`, exact: true }).click();
+      await providerPage.getByRole('status').filter({ hasText: `Order ${name} is now Provisioning.` })
+        .waitFor({ timeout: UI_TIMEOUT_MS });
+      await providerPage.close();
+
+      // The provider's agent creates the service, and it runs.
+      let order = null;
+      await waitUntil(async () => (order = await consumer.get(`/orders/${placed.id}`)).state === 'Done', {
+        timeout: JOB_TIMEOUT_MS, message: 'the order did not reach Done',
+      });
+      const from = new Date(Date.now() - 60_000).toISOString();
+      await consumer.post(`/services/${order.serviceId}/start`, {});
+      await waitUntil(async () => (await consumer.get(`/services/${order.serviceId}`)).status === 'Started', {
+        timeout: JOB_TIMEOUT_MS, message: 'the approved service did not start',
+      });
+
+      // Raising the price leaves the invoice at the quoted one.
+      const raised = await provider.call('PATCH', `/offerings/${offering.id}`, { price: { hourly: '0.500' } });
+      assert.equal(raised.version, 2, 'a new price is a new version');
+      const to = new Date(Date.now() + 60_000).toISOString();
+      const invoice = await consumer.get(`/invoices?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&projectId=${research.id}`);
+      const lines = invoice.lines.filter((line) => line.serviceId === order.serviceId);
+      assert.ok(lines.length > 0, `no invoice line for the approved service: ${JSON.stringify(invoice)}`);
+      for (const line of lines) assert.equal(Number(line.unitPrice), 0.02, `billed at the quoted price: ${JSON.stringify(line)}`);
+
+      // Teaching has its own budget: an order there goes through at once.
+      const taught = await member.api.post('/orders', {
+        name: uniqueName('teaching-site'), serviceTypeId: type.id, groupId: teachingGroup,
+        properties: { content: '<p>taught</p>' },
+      });
+      assert.equal((await member.api.post(`/orders/${taught.id}/accept`, {})).state, 'Provisioning');
+
+      // A second Research order would take its forecast past 20.00: the
+      // approver's approval is refused, naming the budget.
+      const second = await member.api.post('/orders', {
+        name: uniqueName('over-budget'), serviceTypeId: type.id, groupId: researchGroup,
+        properties: { content: '<p>too much</p>' },
+      });
+      assert.equal((await member.api.post(`/orders/${second.id}/accept`, {})).state, 'AwaitingApproval');
+      const refused = await approver.api.request('POST', `/orders/${second.id}/approve`, {});
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.equal(refused.body.quota.name, 'project.monthlyBudget');
+      assert.equal(refused.body.quota.projectId, research.id);
+      assert.equal(refused.body.quota.forecast, '14.60');
+
+      // The Projects page shows each budget beside its forecast.
       await section(page, 'Projects').click();
       await expectHeading(page, 'Projects');
-      const projectRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: projectName, exact: true }) });
-      await projectRow.getByRole('cell', { name: '€100.00', exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
-      const standing = await consumer.get(`/projects/${project.id}/budget`);
-      assert.equal(standing.forecast, placed.quote.monthlyEstimate, 'the forecast is the approved quote\'s estimate');
-      await projectRow.getByRole('cell', { name: `€${standing.forecast}`, exact: true }).waitFor();
+      const researchRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: research.name, exact: true }) });
+      await researchRow.getByRole('cell', { name: '€20.00', exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await researchRow.getByRole('cell', { name: '€14.60', exact: true }).waitFor();
+      const teachingRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: teaching.name, exact: true }) });
+      await teachingRow.getByRole('cell', { name: '€50.00', exact: true }).waitFor();
       assert.deepEqual(await accessibilityViolations(page), [], 'the Projects page has no WCAG A/AA violations');
       await shots.save('projects');
     },
