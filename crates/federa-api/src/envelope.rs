@@ -62,12 +62,16 @@ pub struct QuotaRes {
     pub consumer_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<Uuid>,
-    /// A service limit.
+    /// A service limit, or a limit on a sum of properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
-    /// Services not in a terminal state that count against the limit.
+    /// Services not in a terminal state that count against the limit, or
+    /// the sum of their properties that count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
+    /// What the service refused would have added to a property sum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adds: Option<u32>,
     /// A monthly budget, EUR.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
@@ -96,14 +100,26 @@ impl From<QuotaUsage> for QuotaRes {
             project_id,
             limit: None,
             count: None,
+            adds: None,
             budget: None,
             forecast: None,
             requested: None,
         };
+        let saturated = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
         match usage.used {
             QuotaUse::Services { limit, count } => {
                 res.limit = Some(limit);
                 res.count = Some(count);
+            }
+            QuotaUse::Property {
+                limit,
+                total,
+                requested,
+                ..
+            } => {
+                res.limit = Some(saturated(limit));
+                res.count = Some(saturated(total));
+                res.adds = Some(saturated(requested));
             }
             QuotaUse::MonthlyBudget {
                 budget,

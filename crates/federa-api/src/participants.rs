@@ -1,6 +1,7 @@
 //! Participants: the parties of the exchange, providers and consumers alike.
 
 use chrono::{DateTime, Utc};
+use federa_domain::commerce::PropertyLimits;
 use federa_domain::exchange::Decimal;
 use federa_domain::participant::Participant;
 pub use federa_domain::participant::ParticipantStatus;
@@ -29,6 +30,10 @@ pub struct ParticipantRes {
     /// event is raised; shown with a budget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_alerts: Option<Vec<u32>>,
+    /// Limits on sums of the properties service types count towards each
+    /// quota (a property schema's `"quota": "vcpus"`), by quota name.
+    #[serde(default, skip_serializing_if = "PropertyLimits::is_empty")]
+    pub property_limits: PropertyLimits,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -43,6 +48,7 @@ impl From<Participant> for ParticipantRes {
             service_limit: p.service_limit,
             monthly_budget,
             budget_alerts,
+            property_limits: p.property_limits,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -79,4 +85,9 @@ pub struct ParticipantUpdateReq {
     /// `[]` restores the default thresholds, 80 and 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_alerts: Option<Vec<u32>>,
+    /// Set by an admin, as the service limit is.
+    /// Limits on sums of quota-counted properties, by quota name (such as
+    /// `{"vcpus": 16}`); replaces all of them, `{}` removes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property_limits: Option<PropertyLimits>,
 }

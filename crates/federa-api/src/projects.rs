@@ -1,7 +1,7 @@
 //! Projects: a consumer's cost centres, which its service groups belong to.
 
 use chrono::{DateTime, Utc};
-use federa_domain::commerce::{OverBudget, Project};
+use federa_domain::commerce::{OverBudget, Project, PropertyLimits};
 
 use crate::budgets::budget_fields;
 use federa_domain::exchange::money::optional_amount;
@@ -40,6 +40,10 @@ pub struct ProjectRes {
     /// naming `project.monthlyBudget`) or `AwaitApproval`.
     #[serde(default)]
     pub over_budget: OverBudget,
+    /// Limits on sums of the properties service types count towards each
+    /// quota (a property schema's `"quota": "vcpus"`), by quota name.
+    #[serde(default, skip_serializing_if = "PropertyLimits::is_empty")]
+    pub property_limits: PropertyLimits,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -57,6 +61,7 @@ impl From<Project> for ProjectRes {
             monthly_budget,
             budget_alerts,
             over_budget: p.over_budget,
+            property_limits: p.property_limits,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -96,6 +101,10 @@ pub struct ProjectCreateReq {
     /// `Refuse` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub over_budget: Option<OverBudget>,
+    /// Limits on sums of quota-counted properties, by quota name (such as
+    /// `{"vcpus": 16}`); replaces all of them, `{}` removes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property_limits: Option<PropertyLimits>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -127,6 +136,10 @@ pub struct ProjectUpdateReq {
     pub budget_alerts: Option<Vec<u32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub over_budget: Option<OverBudget>,
+    /// Limits on sums of quota-counted properties, by quota name (such as
+    /// `{"vcpus": 16}`); replaces all of them, `{}` removes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property_limits: Option<PropertyLimits>,
 }
 
 /// Tells an amount given as `null` (`Some(None)`) from one left out (`None`).

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::commerce::Budget;
+use crate::commerce::{Budget, PropertyLimits};
 
 use crate::listing::{FieldError, FilterKind, FilterSpec, ListSpec};
 
@@ -44,6 +44,8 @@ pub struct Participant {
     pub service_limit: Option<u32>,
     /// What it may spend a month on services, set by itself or an admin.
     pub budget: Option<Budget>,
+    /// Limits on sums of quota-counted properties over its services.
+    pub property_limits: PropertyLimits,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

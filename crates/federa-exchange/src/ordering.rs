@@ -379,14 +379,27 @@ pub async fn queue_action(
     action: &str,
     params: Option<Value>,
 ) -> ExchangeResult<()> {
+    queue_action_within(exchange, initiator, service, action, params, None).await
+}
+
+/// [`queue_action`] within `quota`, the check of what the action grows.
+async fn queue_action_within(
+    exchange: &Exchange,
+    initiator: Initiator,
+    service: &Service,
+    action: &str,
+    params: Option<Value>,
+    quota: Option<&QuotaCheck>,
+) -> ExchangeResult<()> {
     let rules = type_rules(exchange, service.service_type_id, "serviceTypeId").await?;
     rules.lifecycle.can_perform(&service.status, action)?;
     let job = new_job(service, action, params);
     exchange
         .store
-        .queue_job(
+        .queue_job_within(
             &job,
             &job_event(EventKind::JobCreated, initiator, &job, json!({})),
+            quota,
         )
         .await
         .map_err(|error| match error {
@@ -409,12 +422,14 @@ pub async fn change_properties(
 ) -> ExchangeResult<()> {
     let rules = type_rules(exchange, service.service_type_id, "serviceTypeId").await?;
     let merged = changed_properties(exchange, actor, service, &rules, changes).await?;
-    queue_action(
+    let growth = crate::quotas::growth_check(exchange, service, &merged).await?;
+    queue_action_within(
         exchange,
         initiator,
         service,
         "update",
         Some(Value::Object(merged)),
+        growth.as_ref(),
     )
     .await
 }

@@ -6,6 +6,7 @@
 //! approver, whose approval passes the project's budget; concurrent orders
 //! never pass a budget.
 
+mod commerce_kit;
 mod exchange_kit;
 
 use exchange_kit::{market, person};
@@ -18,24 +19,8 @@ const HOURLY: &str = "0.02";
 /// A project of the consumer with `fields` besides its name, and a group
 /// in it: their ids.
 async fn project_with(server: &TestServer, f: &Federation, fields: Value) -> (String, String) {
-    let mut body = json!({"consumerId": f.consumer_id, "name": "Budgeted"});
-    body.as_object_mut()
-        .unwrap()
-        .extend(fields.as_object().unwrap().clone());
-    let project = server
-        .post("/api/v1/projects", &f.consumer_token, &body)
-        .await;
-    assert_eq!(project.status, 201, "{:?}", project.body);
-    let project_id = project.body["id"].as_str().unwrap().to_string();
-    let group = server
-        .post(
-            "/api/v1/service-groups",
-            &f.consumer_token,
-            &json!({"name": "budgeted", "consumerId": f.consumer_id, "projectId": project_id}),
-        )
-        .await;
-    assert_eq!(group.status, 201, "{:?}", group.body);
-    (project_id, group.body["id"].as_str().unwrap().to_string())
+    let (project_id, group_id, _) = commerce_kit::project_with(server, f, fields).await;
+    (project_id, group_id)
 }
 
 /// An order of the federation's VM named `name` into `group_id`, placed in
@@ -370,19 +355,11 @@ async fn sixteen_concurrent_orders_against_a_budget_for_five_accept_exactly_five
     let (f, _, _) = market(&server, HOURLY).await;
     // Five services cost 73.00 EUR a month; a sixth would take it to 87.60.
     let (project_id, group_id) = project_with(&server, &f, json!({"monthlyBudget": "80.00"})).await;
-    let tasks: Vec<_> = (0..16)
-        .map(|n| {
-            let api = server.api.clone();
-            let token = f.consumer_token.clone();
-            let order = placed(&f, &group_id, &format!("vm-race-{n}"));
-            tokio::spawn(async move { api.post("/api/v1/services", &token, &order).await.status })
-        })
+    let orders = (0..16)
+        .map(|n| placed(&f, &group_id, &format!("vm-race-{n}")))
         .collect();
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.expect("order task"));
-    }
-    let tally = |status: u16| statuses.iter().filter(|s| **s == status).count();
+    let statuses = commerce_kit::concurrently(&server, &f.consumer_token, orders).await;
+    let tally = |status: u16| commerce_kit::tally(&statuses, status);
     assert_eq!(tally(201), 5, "{statuses:?}");
     assert_eq!(tally(409), 11, "{statuses:?}");
     let standing = budget_of(

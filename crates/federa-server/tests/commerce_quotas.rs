@@ -3,30 +3,18 @@
 //! with 409 naming the quota, its limit and its count; services in a
 //! terminal state do not count, and concurrent orders never pass a limit.
 
+mod commerce_kit;
+
+use commerce_kit::{concurrently, project_with, tally};
 use federa_testkit::{error_paths, Federation, TestServer, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
 /// A project of the consumer limited to `limit` services, and a group in it.
 async fn limited_project(server: &TestServer, f: &Federation, limit: u32) -> (String, String) {
-    let project = server
-        .post(
-            "/api/v1/projects",
-            &f.consumer_token,
-            &json!({"consumerId": f.consumer_id, "name": "Limited", "serviceLimit": limit}),
-        )
-        .await;
-    assert_eq!(project.status, 201, "{:?}", project.body);
-    assert_eq!(project.body["serviceLimit"], limit);
-    let project_id = project.body["id"].as_str().unwrap().to_string();
-    let group = server
-        .post(
-            "/api/v1/service-groups",
-            &f.consumer_token,
-            &json!({"name": "limited", "consumerId": f.consumer_id, "projectId": project_id}),
-        )
-        .await;
-    assert_eq!(group.status, 201, "{:?}", group.body);
-    (project_id, group.body["id"].as_str().unwrap().to_string())
+    let (project_id, group_id, project) =
+        project_with(server, f, json!({"serviceLimit": limit})).await;
+    assert_eq!(project["serviceLimit"], limit);
+    (project_id, group_id)
 }
 
 /// Orders a VM named `name` into `group_id` as the consumer.
@@ -198,24 +186,14 @@ async fn concurrent_orders(
     group_id: &str,
     orders: usize,
 ) -> Vec<u16> {
-    let tasks: Vec<_> = (0..orders)
+    let bodies = (0..orders)
         .map(|n| {
-            let api = server.api.clone();
-            let token = f.consumer_token.clone();
             let mut order = f.order(&format!("vm-race-{n}"));
             order["groupId"] = json!(group_id);
-            tokio::spawn(async move { api.post("/api/v1/services", &token, &order).await.status })
+            order
         })
         .collect();
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.expect("order task"));
-    }
-    statuses
-}
-
-fn tally(statuses: &[u16], status: u16) -> usize {
-    statuses.iter().filter(|s| **s == status).count()
+    concurrently(server, &f.consumer_token, bodies).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

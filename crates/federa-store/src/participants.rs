@@ -4,12 +4,14 @@ use chrono::{DateTime, Utc};
 use federa_domain::participant::{Participant, ParticipantStatus};
 use uuid::Uuid;
 
-use crate::commerce::budgets::{budget, budget_args};
+use crate::commerce::budgets::{budget, budget_args, property_limits, property_limits_arg};
 use crate::db::on_pool_again_if_broken;
 use crate::error::{Result, StoreError};
 use crate::records::{Record, Table};
 use crate::sql::{bind_args, Arg, ScopeColumns, Where};
 use crate::Store;
+use federa_domain::commerce::PropertyLimits;
+use sqlx::types::Json;
 
 #[derive(sqlx::FromRow)]
 pub struct Row {
@@ -19,6 +21,7 @@ pub struct Row {
     service_limit: Option<i32>,
     monthly_budget: Option<i64>,
     budget_alerts: Option<String>,
+    property_limits: Option<Json<PropertyLimits>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -34,6 +37,7 @@ impl From<Row> for Participant {
                 .service_limit
                 .and_then(|limit| u32::try_from(limit).ok()),
             budget: budget(row.monthly_budget, row.budget_alerts),
+            property_limits: property_limits(row.property_limits),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -51,6 +55,7 @@ impl Record for Participant {
             "service_limit",
             "monthly_budget",
             "budget_alerts",
+            "property_limits",
             "created_at",
             "updated_at",
         ],
@@ -60,6 +65,7 @@ impl Record for Participant {
             "service_limit",
             "monthly_budget",
             "budget_alerts",
+            "property_limits",
             "updated_at",
         ],
     )
@@ -78,6 +84,7 @@ impl Record for Participant {
             Arg::OptInt(self.service_limit.map(i64::from)),
         ];
         values.extend(budget_args(self.budget.as_ref()));
+        values.push(property_limits_arg(&self.property_limits));
         values.extend([Arg::Time(self.created_at), Arg::Time(self.updated_at)]);
         values
     }

@@ -62,7 +62,7 @@ pub(crate) enum IfUnchanged {
 }
 
 /// An error a statement's refusal becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Refusal {
     Conflict(&'static str),
     Raced(&'static str),
@@ -149,7 +149,7 @@ impl Statement {
     }
 
     fn failure(&self, error: sqlx::Error) -> Failure {
-        match (Failure::before_commit(error), self.if_conflict) {
+        match (Failure::before_commit(error), self.if_conflict.clone()) {
             (Failure::Refused(StoreError::Conflict(_)), Some(refusal)) => {
                 Failure::Refused(refusal.error())
             }
@@ -371,7 +371,7 @@ impl Store {
                                 .map_err(|e| statement.failure(e))?;
                             done.rows_affected() > 0
                         };
-                        if let (true, Some(refusal)) = (changed, statement.if_changed) {
+                        if let (true, Some(refusal)) = (changed, statement.if_changed.clone()) {
                             return Err(Failure::Refused(refusal.error()));
                         }
                         if !changed {

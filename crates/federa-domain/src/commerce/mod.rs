@@ -12,4 +12,6 @@ pub use budget::{Budget, OverBudget};
 pub use order::{needs_approval, Order, OrderItem, OrderState, Quote, ORDER_LIST};
 
 pub use project::{check_description, Project, MAX_DESCRIPTION_CHARS, PROJECT_LIST};
-pub use quota::{Quota, QuotaMeasure, QuotaScope, QuotaUsage, QuotaUse};
+pub use quota::{
+    check_property_limits, PropertyLimits, Quota, QuotaMeasure, QuotaScope, QuotaUsage, QuotaUse,
+};

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::access::Owners;
-use crate::commerce::{Budget, OverBudget};
+use crate::commerce::{Budget, OverBudget, PropertyLimits};
 use crate::listing::{FieldError, FilterKind, FilterSpec, ListSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub struct Project {
     pub budget: Option<Budget>,
     /// What accepting an order past the budget does.
     pub over_budget: OverBudget,
+    /// Limits on sums of quota-counted properties over its services.
+    pub property_limits: PropertyLimits,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -6,10 +6,14 @@
 //! services' monthly prices, as placement priced them, plus the service
 //! being ordered. An order that would pass a quota is refused, naming it.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use rust_decimal::Decimal;
 use uuid::Uuid;
+
+use crate::listing::FieldError;
+use crate::property_schema::is_quota_name;
 
 /// Where a quota is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,12 +25,16 @@ pub enum QuotaScope {
 }
 
 /// What a quota measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QuotaMeasure {
     /// `serviceLimit`: services not in a terminal state.
     Services,
     /// `monthlyBudget`: EUR a month those services are forecast to cost.
     MonthlyBudget,
+    /// `propertyLimits.<name>`: the sum of the properties that service
+    /// types declare count towards the quota of that name (such as
+    /// `vcpus`), over those services.
+    Property(String),
 }
 
 impl QuotaScope {
@@ -39,38 +47,48 @@ impl QuotaScope {
 }
 
 impl QuotaMeasure {
-    fn field(self) -> &'static str {
+    fn field(&self) -> String {
         match self {
-            QuotaMeasure::Services => "serviceLimit",
-            QuotaMeasure::MonthlyBudget => "monthlyBudget",
+            QuotaMeasure::Services => "serviceLimit".into(),
+            QuotaMeasure::MonthlyBudget => "monthlyBudget".into(),
+            QuotaMeasure::Property(name) => format!("propertyLimits.{name}"),
         }
     }
 }
 
 /// One quota: where it is set and what it measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quota {
     pub scope: QuotaScope,
     pub measure: QuotaMeasure,
 }
 
 impl Quota {
-    pub const fn new(scope: QuotaScope, measure: QuotaMeasure) -> Quota {
+    pub fn new(scope: QuotaScope, measure: QuotaMeasure) -> Quota {
         Quota { scope, measure }
     }
 
     /// The quota's name on the wire: where it is set, and the field, such
     /// as `project.monthlyBudget`.
-    pub fn name(self) -> String {
+    pub fn name(&self) -> String {
         format!("{}.{}", self.scope.holder(), self.measure.field())
     }
 }
 
 /// How far a reached quota is used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QuotaUse {
     /// A service limit and how many services count against it.
     Services { limit: u32, count: u32 },
+    /// A limit on the sum of a quota-counted property, the sum over the
+    /// services that count against it and the amount of the service
+    /// refused.
+    Property {
+        name: String,
+        limit: i64,
+        total: i64,
+        requested: i64,
+    },
     /// A monthly budget, the forecast of the services that count against
     /// it and the monthly price of the service refused.
     MonthlyBudget {
@@ -81,7 +99,7 @@ pub enum QuotaUse {
 }
 
 /// A reached quota: which, on whom, and how far it is used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotaUsage {
     pub scope: QuotaScope,
     /// The consumer or project the quota is set on.
@@ -91,9 +109,10 @@ pub struct QuotaUsage {
 
 impl QuotaUsage {
     pub fn quota(&self) -> Quota {
-        let measure = match self.used {
+        let measure = match &self.used {
             QuotaUse::Services { .. } => QuotaMeasure::Services,
             QuotaUse::MonthlyBudget { .. } => QuotaMeasure::MonthlyBudget,
+            QuotaUse::Property { name, .. } => QuotaMeasure::Property(name.clone()),
         };
         Quota::new(self.scope, measure)
     }
@@ -103,7 +122,16 @@ impl fmt::Display for QuotaUsage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let holder = self.scope.holder();
         let name = self.quota().name();
-        match self.used {
+        match &self.used {
+            QuotaUse::Property {
+                limit,
+                total,
+                requested,
+                ..
+            } => write!(
+                f,
+                "the {holder}'s quota {name} of {limit} would be passed: its services count {total} and this one {requested}"
+            ),
             QuotaUse::Services { limit, count } => write!(
                 f,
                 "the {holder}'s quota {name} of {limit} services not in a terminal state is reached: it has {count}"
@@ -117,6 +145,35 @@ impl fmt::Display for QuotaUsage {
                 "the {holder}'s monthly budget {name} of {budget} EUR would be passed: its services are forecast at {forecast} EUR a month and this one adds {requested} EUR"
             ),
         }
+    }
+}
+
+/// Limits on sums of quota-counted properties, by quota name.
+pub type PropertyLimits = BTreeMap<String, i64>;
+
+/// Property limits as given: each named as a quota may be (see
+/// `is_quota_name`) and not negative. Every failing one, by its path.
+pub fn check_property_limits(limits: &PropertyLimits) -> Result<(), Vec<FieldError>> {
+    let errors: Vec<FieldError> = limits
+        .iter()
+        .filter_map(|(name, limit)| {
+            let path = format!("propertyLimits.{name}");
+            if !is_quota_name(name) {
+                Some(FieldError::new(
+                    path,
+                    "must be a quota name of 1 to 64 letters and digits, starting with a letter",
+                ))
+            } else if *limit < 0 {
+                Some(FieldError::new(path, "must not be negative"))
+            } else {
+                None
+            }
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     }
 }
 
@@ -135,6 +192,38 @@ mod tests {
             usage.to_string(),
             "the project's quota project.serviceLimit of 5 services not in a terminal state is reached: it has 5"
         );
+    }
+
+    #[test]
+    fn a_passed_property_limit_names_the_property_quota() {
+        let usage = QuotaUsage {
+            scope: QuotaScope::Project,
+            holder_id: Uuid::nil(),
+            used: QuotaUse::Property {
+                name: "vcpus".into(),
+                limit: 8,
+                total: 6,
+                requested: 4,
+            },
+        };
+        assert_eq!(usage.quota().name(), "project.propertyLimits.vcpus");
+        assert_eq!(
+            usage.to_string(),
+            "the project's quota project.propertyLimits.vcpus of 8 would be passed: its services count 6 and this one 4"
+        );
+    }
+
+    #[test]
+    fn property_limits_name_quotas_and_are_not_negative() {
+        let fine = PropertyLimits::from([("vcpus".to_string(), 16), ("memoryMiB".to_string(), 0)]);
+        assert_eq!(check_property_limits(&fine), Ok(()));
+        let bad = PropertyLimits::from([("v cpus".to_string(), 1), ("disk".to_string(), -1)]);
+        let paths: Vec<String> = check_property_limits(&bad)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(paths, ["propertyLimits.disk", "propertyLimits.v cpus"]);
     }
 
     #[test]

@@ -23,6 +23,8 @@
 //!       "secret": {"type": "persistent"},          // or "ephemeral"
 //!       "generator": {"type": "pool", "config": {"poolType": "public_ip"}},
 //!       "validators": [{"type": "enum", "config": {"values": [1, 2, 4]}}],
+//!       "quota": "vcpus",                          // Federa's: a top-level integer
+//!                                                  // counted towards the quota so named
 //!       "properties": {},                          // object only, required there
 //!       "items": {}                                // array only, required there
 //!     }
@@ -109,7 +111,7 @@ pub use outcome::{
     Validated,
 };
 pub use path::{PropertyPath, Segment};
-pub use schema_check::MAX_SCHEMA_DEPTH;
+pub use schema_check::{is_quota_name, MAX_SCHEMA_DEPTH};
 pub use secrets::StoredSecret;
 pub use types::{
     Actor, Authorizer, Generator, GeneratorKind, Pattern, Properties, PropertyDefinition,
@@ -170,6 +172,28 @@ impl PropertySchema {
 
     pub fn property(&self, name: &str) -> Option<&PropertyDefinition> {
         self.properties.get(name)
+    }
+
+    /// The quotas the schema's properties count towards, each with the
+    /// property that counts: `[("vcpus", "cpu")]`.
+    pub fn quota_properties(&self) -> Vec<(String, String)> {
+        self.properties
+            .iter()
+            .filter_map(|(name, definition)| Some((definition.quota()?.to_string(), name.clone())))
+            .collect()
+    }
+
+    /// What `properties` (validated against this schema) count towards
+    /// each quota: the integer value of each quota-counted property, when
+    /// above zero.
+    pub fn quota_amounts(&self, properties: &Map<String, Value>) -> Vec<(String, i64)> {
+        self.quota_properties()
+            .into_iter()
+            .filter_map(|(quota, name)| {
+                let amount = properties.get(&name)?.as_i64().filter(|n| *n > 0)?;
+                Some((quota, amount))
+            })
+            .collect()
     }
 
     /// Cross-property rules from the root `validators` list.

@@ -15,6 +15,7 @@ use super::error::PropertyError;
 use super::json::present;
 use super::path::PropertyPath;
 use super::rule_config;
+use super::types::SchemaKind;
 use super::types::{Actor, Properties, PropertyDefinition, PropertyKind, PropertyType, SchemaRule};
 use super::validator_config;
 
@@ -95,6 +96,7 @@ impl Checker {
         let validators =
             validator_config::validators(self, object.get("validators"), path, property_type);
         let kind = self.kind_of(property_type, object, path, depth);
+        let quota = self.quota(object, path, property_type, depth);
 
         let default = present(object.get("default"));
         if default.is_some() {
@@ -122,6 +124,7 @@ impl Checker {
             secret,
             generator,
             validators,
+            quota,
         };
         // A default is only meaningful once the rest of the definition is
         // sound; checking it earlier would report noise.
@@ -227,6 +230,36 @@ impl Checker {
         })
     }
 
+    /// The quota a property counts towards: a name of letters and digits
+    /// starting with a letter, on a top-level integer property of a
+    /// service type.
+    fn quota(
+        &mut self,
+        object: &Map<String, Value>,
+        path: &str,
+        property_type: Option<PropertyType>,
+        depth: usize,
+    ) -> Option<String> {
+        let value = present(object.get("quota"))?;
+        let here = format!("{path}.quota");
+        let Some(name) = value.as_str().filter(|name| is_quota_name(name)) else {
+            self.err(here, "must be a name of 1 to 64 letters and digits, starting with a letter, such as \"vcpus\"");
+            return None;
+        };
+        if self.kind != SchemaKind::ServiceProperties || depth > 0 {
+            self.err(
+                here,
+                "only a top-level property of a service type counts towards a quota",
+            );
+            return None;
+        }
+        if property_type.is_some_and(|t| t != PropertyType::Integer) {
+            self.err(here, "only an integer property counts towards a quota");
+            return None;
+        }
+        Some(name.to_string())
+    }
+
     fn flag(&mut self, object: &Map<String, Value>, key: &str, path: &str) -> bool {
         match present(object.get(key)) {
             None => false,
@@ -248,6 +281,14 @@ impl Checker {
             }
         }
     }
+}
+
+/// Whether `name` may name a quota: 1 to 64 ASCII letters and digits,
+/// starting with a letter.
+pub fn is_quota_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Runs a default through the same engine as real input, as if the system

@@ -56,6 +56,9 @@ pub(crate) fn definition_json(definition: &PropertyDefinition) -> Value {
             ),
         );
     }
+    if let Some(quota) = &definition.quota {
+        out.insert("quota".into(), json!(quota));
+    }
     if !definition.validators.is_empty() {
         let validators: Vec<Value> = definition.validators.iter().map(validator_json).collect();
         out.insert("validators".into(), Value::Array(validators));

@@ -376,9 +376,17 @@ pub struct PropertyDefinition {
     pub(crate) secret: Option<SecretKind>,
     pub(crate) generator: Option<Generator>,
     pub(crate) validators: Vec<Validator>,
+    /// The quota this property's value counts towards (such as `vcpus`):
+    /// the sum over a consumer's or project's services is held to the
+    /// limit of that name set on it.
+    pub(crate) quota: Option<String>,
 }
 
 impl PropertyDefinition {
+    pub fn quota(&self) -> Option<&str> {
+        self.quota.as_deref()
+    }
+
     pub fn kind(&self) -> &PropertyKind {
         &self.kind
     }

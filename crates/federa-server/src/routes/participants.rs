@@ -2,7 +2,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
-use federa_domain::commerce::{Budget, QuotaScope};
+use federa_domain::commerce::{check_property_limits, Budget, QuotaScope};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::listing::{ListSpec, Page};
@@ -113,6 +113,7 @@ async fn create(
         status: req.status,
         service_limit: None,
         budget: None,
+        property_limits: Default::default(),
         created_at: now,
         updated_at: now,
     };
@@ -160,6 +161,17 @@ async fn update(
             ));
         }
         participant.service_limit = service_limit;
+    }
+    if let Some(limits) = req.property_limits {
+        check_property_limits(&limits)?;
+        // Like its service limit, a consumer's property limits are the
+        // exchange's cap on it.
+        if limits != participant.property_limits && !caller.is_admin() {
+            return Err(ApiError::Forbidden(
+                "only an admin changes a participant's propertyLimits".into(),
+            ));
+        }
+        participant.property_limits = limits;
     }
     participant.updated_at = clock::now();
     // A consumer caps its own spending; unlike its service limit, the

@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::commerce::budget::edit_budget;
-use federa_domain::commerce::{check_description, Budget, Project, QuotaScope, PROJECT_LIST};
+use federa_domain::commerce::{
+    check_description, check_property_limits, Budget, Project, QuotaScope, PROJECT_LIST,
+};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::Decimal;
@@ -164,6 +166,8 @@ async fn create(
         req.monthly_budget.map(Some),
         req.budget_alerts.as_deref(),
     )?;
+    let property_limits = req.property_limits.unwrap_or_default();
+    check_property_limits(&property_limits)?;
     resource::referenced::<Participant>(&state, req.consumer_id, "consumerId", "participant")
         .await?;
     let now = clock::now();
@@ -176,6 +180,7 @@ async fn create(
         approval_threshold: req.approval_threshold,
         budget,
         over_budget: req.over_budget.unwrap_or_default(),
+        property_limits,
         created_at: now,
         updated_at: now,
     };
@@ -219,6 +224,10 @@ async fn update(
     }
     if let Some(over_budget) = req.over_budget {
         project.over_budget = over_budget;
+    }
+    if let Some(limits) = req.property_limits {
+        check_property_limits(&limits)?;
+        project.property_limits = limits;
     }
     project.updated_at = clock::now();
     let alerts = req.budget_alerts.as_deref();

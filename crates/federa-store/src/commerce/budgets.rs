@@ -6,8 +6,9 @@
 //! each crossing is alerted once however many writers see it.
 
 use chrono::{DateTime, Utc};
-use federa_domain::commerce::{Budget, QuotaScope};
+use federa_domain::commerce::{Budget, PropertyLimits, QuotaScope};
 use federa_domain::event::NewEvent;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::commerce::quotas::{live_condition, EndedStates};
@@ -35,6 +36,16 @@ pub(crate) fn budget_args(budget: Option<&Budget>) -> [Arg; 2] {
         .filter(|budget| !budget.alerts.is_empty())
         .map(|budget| serde_json::to_string(&budget.alerts).unwrap_or_default());
     [Arg::OptInt(cents), Arg::OptText(alerts)]
+}
+
+/// Property limits from their column.
+pub(crate) fn property_limits(column: Option<Json<PropertyLimits>>) -> PropertyLimits {
+    column.map(|Json(limits)| limits).unwrap_or_default()
+}
+
+/// The column's value for `limits`: NULL for none.
+pub(crate) fn property_limits_arg(limits: &PropertyLimits) -> Arg {
+    Arg::OptJson((!limits.is_empty()).then(|| serde_json::json!(limits)))
 }
 
 /// The table, key column and the services counted for a holder of

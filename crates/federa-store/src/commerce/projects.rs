@@ -5,9 +5,11 @@ use federa_domain::commerce::{OverBudget, Project};
 use federa_domain::exchange::money::parse_amount;
 use uuid::Uuid;
 
-use crate::commerce::budgets::{budget, budget_args};
+use crate::commerce::budgets::{budget, budget_args, property_limits, property_limits_arg};
 use crate::records::{Record, Table};
 use crate::sql::{Arg, ScopeColumns};
+use federa_domain::commerce::PropertyLimits;
+use sqlx::types::Json;
 
 #[derive(sqlx::FromRow)]
 pub struct Row {
@@ -19,6 +21,7 @@ pub struct Row {
     approval_threshold: Option<String>,
     monthly_budget: Option<i64>,
     budget_alerts: Option<String>,
+    property_limits: Option<Json<PropertyLimits>>,
     over_budget: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -37,6 +40,7 @@ impl From<Row> for Project {
             // Written only from a decimal, so it always parses back.
             approval_threshold: row.approval_threshold.and_then(|text| parse_amount(&text)),
             budget: budget(row.monthly_budget, row.budget_alerts),
+            property_limits: property_limits(row.property_limits),
             // Written only from the enum.
             over_budget: OverBudget::parse(&row.over_budget).unwrap_or_default(),
             created_at: row.created_at,
@@ -58,6 +62,7 @@ impl Record for Project {
             "approval_threshold",
             "monthly_budget",
             "budget_alerts",
+            "property_limits",
             "over_budget",
             "created_at",
             "updated_at",
@@ -69,6 +74,7 @@ impl Record for Project {
             "approval_threshold",
             "monthly_budget",
             "budget_alerts",
+            "property_limits",
             "over_budget",
             "updated_at",
         ],
@@ -91,6 +97,7 @@ impl Record for Project {
             Arg::OptText(self.approval_threshold.map(|amount| amount.to_string())),
         ];
         values.extend(budget_args(self.budget.as_ref()));
+        values.push(property_limits_arg(&self.property_limits));
         values.extend([
             Arg::Text(self.over_budget.as_str().into()),
             Arg::Time(self.created_at),

@@ -31,6 +31,15 @@ pub struct QuotaCheck {
     pub monthly_cents: i64,
     /// An approver let the order pass its project's budget.
     pub project_budget_waived: bool,
+    /// The write adds a service (an order), rather than growing one (a
+    /// change of its properties): only then is the service limit checked.
+    pub adds_service: bool,
+    /// What the service ordered counts towards each property quota (such
+    /// as `("vcpus", 4)`); a quota it counts nothing towards is not checked.
+    pub amounts: Vec<(String, i64)>,
+    /// The properties each service type the consumer has services of
+    /// counts towards each quota: `(type, [(quota, property)])`.
+    pub counted: Vec<(Uuid, Vec<(String, String)>)>,
 }
 
 /// The quotas that apply to an order, as last written.
@@ -41,6 +50,8 @@ pub struct ServiceLimits {
     pub project_id: Option<Uuid>,
     pub project_limit: Option<i32>,
     pub project_budget: Option<i64>,
+    /// Whether either holder sets limits on quota-counted properties.
+    pub property_limits: bool,
 }
 
 impl ServiceLimits {
@@ -49,6 +60,7 @@ impl ServiceLimits {
             || self.project_limit.is_some()
             || self.consumer_budget.is_some()
             || self.project_budget.is_some()
+            || self.property_limits
     }
 }
 
@@ -87,11 +99,20 @@ pub(crate) fn live_condition(ended_states: &EndedStates) -> (String, Vec<Arg>) {
     (live, args)
 }
 
-/// The column holding `measure`'s limit on its holder's row.
-fn column(measure: QuotaMeasure) -> &'static str {
+/// The column holding `measure`'s limit on its holder's row, and the
+/// expression reading the limit; a property limit's name is bound as the
+/// next of `args`, which start at `$1`.
+fn limit_of(measure: &QuotaMeasure, args: &mut Vec<Arg>) -> (&'static str, String) {
     match measure {
-        QuotaMeasure::Services => "service_limit",
-        QuotaMeasure::MonthlyBudget => "monthly_budget",
+        QuotaMeasure::Services => ("service_limit", "service_limit".into()),
+        QuotaMeasure::MonthlyBudget => ("monthly_budget", "monthly_budget".into()),
+        QuotaMeasure::Property(name) => {
+            args.push(Arg::Text(name.clone()));
+            (
+                "property_limits",
+                format!("CAST(property_limits ->> ${} AS NUMERIC)", args.len()),
+            )
+        }
     }
 }
 
@@ -102,14 +123,32 @@ impl QuotaCheck {
 
     /// The `SELECT` of what `quota` measures now, over the services it
     /// counts that are not in a terminal state; placeholders from `$2`.
-    fn measured(&self, quota: Quota) -> (String, Vec<Arg>) {
-        let (live, args) = self.live();
-        let sql = match quota.measure {
-            QuotaMeasure::Services => {
-                let (_, services) = scope_services(quota.scope);
-                format!("SELECT COUNT(*) FROM {services}{live}")
-            }
+    fn measured(&self, quota: &Quota) -> (String, Vec<Arg>) {
+        let (live, mut args) = self.live();
+        let (_, services) = scope_services(quota.scope);
+        let sql = match &quota.measure {
+            QuotaMeasure::Services => format!("SELECT COUNT(*) FROM {services}{live}"),
             QuotaMeasure::MonthlyBudget => forecast_sql(quota.scope, &live),
+            QuotaMeasure::Property(name) => {
+                // Each type names the property it counts in its own way.
+                let mut cases = Vec::new();
+                for (service_type_id, counted) in &self.counted {
+                    for (_, property) in counted.iter().filter(|(quota, _)| quota == name) {
+                        args.push(Arg::Uuid(*service_type_id));
+                        args.push(Arg::Text(property.clone()));
+                        let at = args.len();
+                        cases.push(format!("WHEN ${at} THEN s.properties ->> ${}", at + 1));
+                    }
+                }
+                if cases.is_empty() {
+                    "SELECT 0".to_string()
+                } else {
+                    format!(
+                        "SELECT COALESCE(SUM(CAST(CASE s.service_type_id {} END AS NUMERIC)), 0) FROM {services}{live}",
+                        cases.join(" ")
+                    )
+                }
+            }
         };
         (sql, args)
     }
@@ -130,12 +169,33 @@ impl QuotaCheck {
     /// The quotas checked on `scope`'s holder: its service limit, and its
     /// budget unless the service costs nothing or the budget was waived.
     fn quotas(&self, scope: QuotaScope) -> Vec<Quota> {
-        let mut quotas = vec![Quota::new(scope, QuotaMeasure::Services)];
+        let mut quotas = Vec::new();
+        if self.adds_service {
+            quotas.push(Quota::new(scope, QuotaMeasure::Services));
+        }
         let waived = scope == QuotaScope::Project && self.project_budget_waived;
         if self.monthly_cents > 0 && !waived {
             quotas.push(Quota::new(scope, QuotaMeasure::MonthlyBudget));
         }
+        quotas.extend(
+            self.amounts
+                .iter()
+                .map(|(name, _)| Quota::new(scope, QuotaMeasure::Property(name.clone()))),
+        );
         quotas
+    }
+
+    /// What the service ordered adds to what `measure` counts.
+    fn requested(&self, measure: &QuotaMeasure) -> i64 {
+        match measure {
+            QuotaMeasure::Services => 1,
+            QuotaMeasure::MonthlyBudget => self.monthly_cents,
+            QuotaMeasure::Property(name) => self
+                .amounts
+                .iter()
+                .find(|(quota, _)| quota == name)
+                .map_or(0, |(_, amount)| *amount),
+        }
     }
 
     /// Locks the row of `scope`'s quotas, if one is set (PostgreSQL), then
@@ -143,9 +203,17 @@ impl QuotaCheck {
     fn statements(&self, scope: QuotaScope) -> Vec<Statement> {
         let (table, row, key) = self.holder(scope);
         let quotas = self.quotas(scope);
-        let set = quotas
+        if quotas.is_empty() {
+            return Vec::new();
+        }
+        let mut columns: Vec<&str> = quotas
             .iter()
-            .map(|quota| format!("{} IS NOT NULL", column(quota.measure)))
+            .map(|quota| limit_of(&quota.measure, &mut Vec::new()).0)
+            .collect();
+        columns.dedup();
+        let set = columns
+            .iter()
+            .map(|column| format!("{column} IS NOT NULL"))
             .collect::<Vec<_>>()
             .join(" OR ");
         let mut statements = vec![Statement::new(
@@ -154,24 +222,19 @@ impl QuotaCheck {
         )
         .postgres_only()];
         for quota in quotas {
-            let limit = column(quota.measure);
-            let (measured, mut args) = self.measured(quota);
+            let (measured, mut args) = self.measured(&quota);
             args.insert(0, key.clone());
-            // The service being written is not counted yet: a service
-            // limit is passed once it is reached, a budget once the
-            // forecast plus this service's price is above it.
-            let passed = match quota.measure {
-                QuotaMeasure::Services => format!("{limit} <= ({measured})"),
-                QuotaMeasure::MonthlyBudget => {
-                    args.push(Arg::Int(self.monthly_cents));
-                    format!("{limit} < ({measured}) + ${}", args.len())
-                }
-            };
+            let (column, limit) = limit_of(&quota.measure, &mut args);
+            // The service being written is not counted yet: a quota is
+            // passed once what it counts plus what this service adds is
+            // above the limit.
+            args.push(Arg::Int(self.requested(&quota.measure)));
+            let passed = format!("{limit} < ({measured}) + ${}", args.len());
             // Changes the row, to no effect, only when the quota would be
             // passed; that change refuses the whole write.
             statements.push(
                 Statement::new(
-                    format!("UPDATE {table} SET {limit} = {limit} WHERE {row} AND {limit} IS NOT NULL AND {passed}"),
+                    format!("UPDATE {table} SET {column} = {column} WHERE {row} AND {limit} IS NOT NULL AND {passed}"),
                     args,
                 )
                 .refuse_if_changed(Refusal::QuotaReached(quota)),
@@ -207,7 +270,8 @@ impl Store {
         let limits: Option<ServiceLimits> = fetch_optional(
             &self.read,
             "SELECT c.service_limit AS consumer_limit, c.monthly_budget AS consumer_budget, \
-             p.id AS project_id, p.service_limit AS project_limit, p.monthly_budget AS project_budget \
+             p.id AS project_id, p.service_limit AS project_limit, p.monthly_budget AS project_budget, \
+             (c.property_limits IS NOT NULL OR p.property_limits IS NOT NULL) AS property_limits \
              FROM participants c LEFT JOIN service_groups g ON g.id = $2 LEFT JOIN projects p ON p.id = g.project_id \
              WHERE c.id = $1",
             &[Arg::Uuid(consumer_id), Arg::Uuid(group_id)],
@@ -219,25 +283,33 @@ impl Store {
             project_id: None,
             project_limit: None,
             project_budget: None,
+            property_limits: false,
         }))
     }
 
     /// How far the passed `quota` is used as it stands now, for the refusal.
     async fn quota_usage(&self, check: &QuotaCheck, quota: Quota) -> Result<Option<QuotaUsage>> {
         let (table, row, key) = check.holder(quota.scope);
-        let limit = column(quota.measure);
-        let (measured, mut args) = check.measured(quota);
+        let (measured, mut args) = check.measured(&quota);
         args.insert(0, key);
+        let (_, limit) = limit_of(&quota.measure, &mut args);
         let usage: Option<UsageRow> = fetch_optional(
             &self.read,
             &format!("SELECT id, CAST({limit} AS BIGINT) AS limit_value, CAST(({measured}) AS BIGINT) AS measured FROM {table} WHERE {row} AND {limit} IS NOT NULL"),
             &args,
         )
         .await?;
+        let requested = check.requested(&quota.measure);
         Ok(usage.map(|usage| QuotaUsage {
             scope: quota.scope,
             holder_id: usage.id,
             used: match quota.measure {
+                QuotaMeasure::Property(name) => QuotaUse::Property {
+                    name,
+                    limit: usage.limit_value,
+                    total: usage.measured,
+                    requested,
+                },
                 QuotaMeasure::Services => QuotaUse::Services {
                     limit: count(usage.limit_value),
                     count: count(usage.measured),
@@ -259,7 +331,7 @@ impl Store {
     ) -> Result<T> {
         match (written, check) {
             (Err(StoreError::QuotaReached(quota)), Some(check)) => {
-                match self.quota_usage(check, quota).await? {
+                match self.quota_usage(check, quota.clone()).await? {
                     Some(usage) => Err(StoreError::QuotaExceeded(usage)),
                     None => Err(StoreError::QuotaReached(quota)),
                 }

@@ -268,6 +268,13 @@ impl Store {
         self.within_quotas(order.quota, written).await
     }
 
+    /// Every service type's id: the catalogue is small.
+    pub async fn service_type_ids(&self) -> Result<Vec<Uuid>> {
+        let rows: Vec<(Uuid,)> =
+            crate::write::fetch_all(&self.read, "SELECT id FROM service_types", &[]).await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// The service types `consumer_id` has services of.
     pub async fn consumer_service_types(&self, consumer_id: Uuid) -> Result<Vec<Uuid>> {
         let rows: Vec<(Uuid,)> = crate::write::fetch_all(
@@ -282,12 +289,23 @@ impl Store {
     /// Queues a job for an existing service; refused with a conflict while
     /// the service has another active job.
     pub async fn queue_job(&self, job: &Job, event: &NewEvent) -> Result<()> {
-        self.apply(
-            &[insert_job(job), job_wake(job.agent_id)],
-            std::slice::from_ref(event),
-            job.created_at,
-        )
-        .await
+        self.queue_job_within(job, event, None).await
+    }
+
+    /// Queues `job` within `quota` (a change of properties that grows what
+    /// quota-counted properties sum to), refused when it would pass one.
+    pub async fn queue_job_within(
+        &self,
+        job: &Job,
+        event: &NewEvent,
+        quota: Option<&QuotaCheck>,
+    ) -> Result<()> {
+        let mut statements = quota.map(quota_statements).unwrap_or_default();
+        statements.extend([insert_job(job), job_wake(job.agent_id)]);
+        let written = self
+            .apply(&statements, std::slice::from_ref(event), job.created_at)
+            .await;
+        self.within_quotas(quota, written).await
     }
 
     /// Records what a service's agent saw of it at `at`, with `events`, and

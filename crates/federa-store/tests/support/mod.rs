@@ -67,6 +67,7 @@ pub async fn try_participant(store: &Store, name: &str) -> federa_store::Result<
         status: ParticipantStatus::Enabled,
         service_limit: None,
         budget: None,
+        property_limits: Default::default(),
         created_at: now,
         updated_at: now,
     };
