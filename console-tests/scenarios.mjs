@@ -423,7 +423,7 @@ export const scenarios = [
     async run({ page, context, federation, shots }) {
       await signIn(page, federation);
       const shown = async () => page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts();
-      assert.deepEqual(await shown(), ['Overview', 'Catalogue', 'Orders', 'Projects', 'Services', 'Compositions', 'Switches', 'Billing', 'Tokens', 'Events']);
+      assert.deepEqual(await shown(), ['Overview', 'Catalogue', 'Orders', 'Projects', 'Services', 'Compositions', 'Switches', 'Billing', 'People', 'Webhooks', 'Tokens', 'Events']);
       // The API lets a participant list its agents and read its statement,
       // but one that provides nothing has neither: the console leaves them out.
       const api = federation.api(federation.consumerToken);
@@ -555,7 +555,7 @@ export const scenarios = [
         const user = await admin.post('/users', { name: uniqueName(role) });
         await admin.post('/memberships', { userId: user.id, participantId, role });
         const personal = await admin.post(`/users/${user.id}/tokens`, { name: role, participantId });
-        return { id: user.id, api: federation.api(personal.value), token: personal.value };
+        return { id: user.id, name: user.name, api: federation.api(personal.value), token: personal.value };
       };
       const member = await personOf('member');
       const approver = await personOf('approver');
@@ -646,6 +646,13 @@ export const scenarios = [
       assert.equal(refused.body.quota.projectId, research.id);
       assert.equal(refused.body.quota.forecast, '14.60');
 
+      // The People page names who belongs to the consumer, by role.
+      await section(page, 'People').click();
+      await expectHeading(page, 'People');
+      const approverRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: approver.name, exact: true }) });
+      await approverRow.getByRole('cell', { name: 'approver', exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+      assert.deepEqual(await accessibilityViolations(page), [], 'the People page has no WCAG A/AA violations');
+
       // The Projects page shows each budget beside its forecast.
       await section(page, 'Projects').click();
       await expectHeading(page, 'Projects');
@@ -656,6 +663,36 @@ export const scenarios = [
       await teachingRow.getByRole('cell', { name: '€50.00', exact: true }).waitFor();
       assert.deepEqual(await accessibilityViolations(page), [], 'the Projects page has no WCAG A/AA violations');
       await shots.save('projects');
+    },
+  },
+  {
+    name: 'a consumer subscribes a webhook endpoint, sees its secret once and reads its deliveries',
+    async run({ page, federation, shots }) {
+      await signIn(page, federation);
+      await section(page, 'Webhooks').click();
+      await expectHeading(page, 'Webhooks');
+      // Nothing listens on port 9: each delivery fails and is logged.
+      const url = `http://127.0.0.1:9/${uniqueName('hook')}`;
+      await page.getByLabel('Endpoint URL', { exact: true }).fill(url);
+      await page.getByLabel('Event kinds', { exact: true }).fill('service_group.created');
+      await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
+      const secret = page.getByRole('status').filter({ hasText: 'Its signing secret' });
+      await secret.waitFor({ timeout: UI_TIMEOUT_MS });
+      assert.match(await secret.locator('code').innerText(), /^whsec_[A-Za-z0-9+/=]+$/);
+      const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: url, exact: true }) });
+      await row.getByRole('cell', { name: 'service_group.created', exact: true }).waitFor();
+      const consumer = federation.api(federation.consumerToken);
+      const { participantId } = await consumer.get('/session');
+      await consumer.post('/service-groups', { name: uniqueName('hooked'), consumerId: participantId });
+      await waitUntil(async () => {
+        await row.getByRole('button', { name: `Deliveries to ${url}`, exact: true }).click();
+        return (await page.getByRole('cell', { name: /service_group\.created$/ }).count()) > 0;
+      }, { message: 'the delivery of the new group\'s event is not logged' });
+      assert.deepEqual(await accessibilityViolations(page), [], 'the Webhooks page has no WCAG A/AA violations');
+      await shots.save('webhooks');
+      // Read again, the endpoint never shows its secret.
+      const listed = await consumer.get('/webhooks');
+      assert.ok(listed.items.every((endpoint) => !('secret' in endpoint)), 'a listed endpoint shows no secret');
     },
   },
   {

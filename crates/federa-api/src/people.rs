@@ -72,6 +72,10 @@ pub struct MembershipRes {
     /// The participant's projects the member's service rights are limited
     /// to; empty for all of the participant's services.
     pub project_ids: Vec<Uuid>,
+    /// The user's name, for those of the participant who may not read
+    /// users themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -84,6 +88,7 @@ impl From<Membership> for MembershipRes {
             participant_id: m.participant_id,
             role: m.role,
             project_ids: m.project_ids,
+            user_name: None,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

@@ -98,6 +98,9 @@ enum Command {
     /// Switching a service to another provider with its data, and the
     /// report of how it went.
     Switches(client::SwitchesArgs),
+    /// Signed webhooks: endpoints subscribed to event kinds (`create`
+    /// prints the signing secret once) and their delivery logs.
+    Webhooks(client::WebhooksArgs),
     /// Ordering one service with a binding quote, and accepting,
     /// approving or cancelling it.
     Orders(client::OrdersArgs),
@@ -382,6 +385,8 @@ fn main() -> std::process::ExitCode {
             .block_on(async { client::finish(client::placement(connection, args).await).await }),
         Command::Services(args) => runtime
             .block_on(async { client::finish(client::services(connection, args).await).await }),
+        Command::Webhooks(args) => runtime
+            .block_on(async { client::finish(client::webhooks(connection, args).await).await }),
         Command::Switches(args) => runtime
             .block_on(async { client::finish(client::switches(connection, args).await).await }),
         Command::Orders(args) => {

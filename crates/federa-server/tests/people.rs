@@ -220,6 +220,18 @@ async fn a_viewer_reads_its_participant_but_cannot_order() {
     assert_eq!(deleted.status, 403, "{:?}", deleted.body);
     let tokens = server.get("/api/v1/tokens", &viewer).await;
     assert_eq!(tokens.status, 403, "a viewer reads no participant tokens");
+    // Who belongs to the participant reads by name, though users are
+    // the admin's to read.
+    let members = server.get("/api/v1/memberships", &viewer).await;
+    assert_eq!(members.status, 200, "{:?}", members.body);
+    assert_eq!(members.body["items"][0]["userName"], "viewer");
+    let users = server.get("/api/v1/users", &viewer).await;
+    assert_eq!(users.status, 403, "{:?}", users.body);
+    let one = members.body["items"][0]["id"].as_str().unwrap();
+    let read = server
+        .get(&format!("/api/v1/memberships/{one}"), &viewer)
+        .await;
+    assert_eq!(read.body["userName"], "viewer", "{:?}", read.body);
     server.stop().await;
 }
 

@@ -18,6 +18,7 @@ mod services;
 mod switches;
 mod users;
 mod values;
+mod webhooks;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,7 @@ pub use placement::{placement, PlacementArgs};
 use resources::Resource;
 pub use switches::{switches, SwitchesArgs};
 pub use users::{users, UsersArgs};
+pub use webhooks::{webhooks, WebhooksArgs};
 
 /// The ids of [`Connection`]'s flags.
 pub const CLIENT_FLAGS: &[&str] = &["url", "token", "profile", "output"];

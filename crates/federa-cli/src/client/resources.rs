@@ -283,6 +283,19 @@ pub const RESOURCES: &[Resource] = &[
         named: &[],
     },
     Resource {
+        name: "webhooks",
+        path: "/webhooks",
+        columns: &[
+            ID,
+            ("URL", "url"),
+            STATUS,
+            ("EVENTS", "eventTypes"),
+            ("PARTICIPANT", "participantId"),
+        ],
+        list: || &domain::webhooks::WEBHOOK_LIST,
+        named: &[("participantId", names::PARTICIPANT)],
+    },
+    Resource {
         name: "compositions",
         path: "/compositions",
         columns: &[ID, NAME, STATUS],

@@ -9,6 +9,8 @@ import catalogue from './views/catalogue.js';
 import order from './views/order.js';
 import orders from './views/orders.js';
 import projects from './views/projects.js';
+import people from './views/people.js';
+import webhooks from './views/webhooks.js';
 import services from './views/services.js';
 import service from './views/service.js';
 import compositions from './views/compositions.js';
@@ -29,6 +31,8 @@ const SECTIONS = [
   ['compositions', 'Compositions', ['admin', 'provider', 'consumer'], { '': compositions }],
   ['switches', 'Switches', ['admin', 'consumer'], { '': switches, ':id': switchReport }],
   ['billing', 'Billing', ['admin', 'provider', 'consumer'], { '': billing }],
+  ['people', 'People', ['admin', 'provider', 'consumer'], { '': people }],
+  ['webhooks', 'Webhooks', ['admin', 'provider', 'consumer'], { '': webhooks }],
   ['agents', 'Agents', ['admin', 'provider'], { '': agents }],
   ['tokens', 'Tokens', ['admin', 'provider', 'consumer'], { '': tokens }],
   ['events', 'Events', ['admin', 'provider', 'consumer', 'agent'], { '': events }],

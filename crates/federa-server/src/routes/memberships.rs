@@ -115,7 +115,19 @@ async fn list(
     Caller(caller): Caller,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<MembershipRes>>> {
-    resource::list::<Membership>(&state, &caller, &pairs).await
+    let Json(mut page) = resource::list::<Membership>(&state, &caller, &pairs).await?;
+    name_users(&state, &mut page.items).await?;
+    Ok(Json(page))
+}
+
+/// Fills in each membership's user name.
+async fn name_users(state: &AppState, memberships: &mut [MembershipRes]) -> ApiResult<()> {
+    let ids: Vec<Uuid> = memberships.iter().map(|m| m.user_id).collect();
+    let names = state.store.user_names(&ids).await?;
+    for membership in memberships {
+        membership.user_name = names.get(&membership.user_id).cloned();
+    }
+    Ok(())
 }
 
 /// Make a user a member of a participant with a role.
@@ -157,7 +169,9 @@ async fn get(
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<MembershipRes>> {
-    resource::get::<Membership>(&state, &caller, id).await
+    let Json(mut membership) = resource::get::<Membership>(&state, &caller, id).await?;
+    name_users(&state, std::slice::from_mut(&mut membership)).await?;
+    Ok(Json(membership))
 }
 
 /// Change a member's role or projects.

@@ -1,5 +1,7 @@
 //! Users, one row each; an OpenID Connect subject belongs to one user.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use federa_domain::people::User;
 use uuid::Uuid;
@@ -7,7 +9,8 @@ use uuid::Uuid;
 use crate::db::on_pool_again_if_broken;
 use crate::error::{Result, StoreError};
 use crate::records::{Record, Table};
-use crate::sql::Arg;
+use crate::sql::{Arg, Where};
+use crate::write::fetch_all;
 use crate::Store;
 
 #[derive(sqlx::FromRow)]
@@ -62,6 +65,20 @@ impl Record for User {
 }
 
 impl Store {
+    /// The names of the users of `ids` that exist, by id: for showing who
+    /// belongs to a participant to those who may not read users.
+    pub async fn user_names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
+        let mut filter = Where::new();
+        filter.any_of("id", ids.iter().copied().map(Arg::Uuid));
+        let rows: Vec<(Uuid, String)> = fetch_all(
+            &self.read,
+            &format!("SELECT id, name FROM users{}", filter.sql()),
+            &filter.args,
+        )
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// The user whose OpenID Connect subject is `subject`, if any.
     pub async fn user_by_subject(&self, subject: &str) -> Result<Option<User>> {
         let sql = format!("{} WHERE oidc_subject = $1", User::TABLE.select());
