@@ -18,6 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, Resource};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
+use crate::routes::record_routes::{get_route, list_route};
 use crate::routes::PageRes;
 use crate::state::AppState;
 use federa_api::agents::{AgentCreateReq, AgentRes, AgentStatusReq, AgentUpdateReq};
@@ -64,18 +65,12 @@ async fn current(state: &AppState, caller: &Identity) -> ApiResult<Agent> {
     resource::load::<Agent>(state, caller, id, Action::Get).await
 }
 
-/// List agents.
-#[utoipa::path(get, path = "/agents", tag = "Agents",
-    params(Paging,
-        ("name" = Option<String>, Query), ("status" = Option<AgentStatus>, Query), ("providerId" = Option<Uuid>, Query), ("agentTypeId" = Option<Uuid>, Query)),
-    responses((status = 200, body = PageRes<AgentRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<AgentRes>>> {
-    resource::list::<Agent>(&state, &caller, &pairs).await
-}
+list_route!(
+    /// List agents.
+    "/agents", "Agents",
+    params(Paging, ("name" = Option<String>, Query), ("status" = Option<AgentStatus>, Query), ("providerId" = Option<Uuid>, Query), ("agentTypeId" = Option<Uuid>, Query)),
+    Agent => AgentRes
+);
 
 /// Register an agent for a provider. It starts as `New` until it reports.
 /// Configuration properties that config pools fill take a free value;
@@ -165,16 +160,10 @@ async fn report_status(
     Ok(Json(agent.into()))
 }
 
-/// Get an agent.
-#[utoipa::path(get, path = "/agents/{id}", tag = "Agents", params(("id" = Uuid, Path)),
-    responses((status = 200, body = AgentRes), Refused, Missing))]
-async fn get(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<AgentRes>> {
-    resource::get::<Agent>(&state, &caller, id).await
-}
+get_route!(
+    /// Get an agent.
+    "/agents/{id}", "Agents", Agent => AgentRes
+);
 
 /// Update an agent's name, status, tags or configuration. Values the agent
 /// holds from config pools stay; a property new to its configuration takes

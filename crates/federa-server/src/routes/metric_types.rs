@@ -24,6 +24,7 @@ use crate::error::ApiResult;
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
+use crate::routes::record_routes::{delete_route, get_route, list_route};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -55,18 +56,12 @@ impl Edited for MetricType {
     }
 }
 
-/// List metric types.
-#[utoipa::path(get, path = "/metric-types", tag = "Metrics",
-    params(Paging,
-        ("name" = Option<String>, Query), ("entityType" = Option<MetricEntityType>, Query)),
-    responses((status = 200, body = PageRes<MetricTypeRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<MetricTypeRes>>> {
-    resource::list::<MetricType>(&state, &caller, &pairs).await
-}
+list_route!(
+    /// List metric types.
+    "/metric-types", "Metrics",
+    params(Paging, ("name" = Option<String>, Query), ("entityType" = Option<MetricEntityType>, Query)),
+    MetricType => MetricTypeRes
+);
 
 /// Create a metric type.
 #[utoipa::path(post, path = "/metric-types", tag = "Metrics", request_body = MetricTypeCreateReq,
@@ -88,16 +83,10 @@ async fn create(
     resource::create(&state, &caller, metric_type).await
 }
 
-/// Get a metric type.
-#[utoipa::path(get, path = "/metric-types/{id}", tag = "Metrics", params(("id" = Uuid, Path)),
-    responses((status = 200, body = MetricTypeRes), Refused, Missing))]
-async fn get(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<MetricTypeRes>> {
-    resource::get::<MetricType>(&state, &caller, id).await
-}
+get_route!(
+    /// Get a metric type.
+    "/metric-types/{id}", "Metrics", MetricType => MetricTypeRes
+);
 
 /// Rename a metric type. Its entity type is fixed: entries already stored
 /// were reported under it.
@@ -117,13 +106,8 @@ async fn update(
     resource::save(&state, &caller, metric_type).await
 }
 
-/// Delete a metric type that no entry uses.
-#[utoipa::path(delete, path = "/metric-types/{id}", tag = "Metrics", params(("id" = Uuid, Path)),
-    responses((status = 204), Refused, Missing, Conflicting))]
-async fn delete(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<StatusCode> {
-    resource::delete::<MetricType>(&state, &caller, id).await
-}
+delete_route!(
+    /// Delete a metric type that no entry uses.
+    "/metric-types/{id}", "Metrics", MetricType,
+    responses(Refused, Missing, Conflicting)
+);

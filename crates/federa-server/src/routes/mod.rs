@@ -27,6 +27,7 @@ pub mod pool_values;
 pub mod pools;
 pub mod projects;
 pub mod provider_profiles;
+mod record_routes;
 pub mod service_groups;
 pub mod service_option_types;
 pub mod service_options;

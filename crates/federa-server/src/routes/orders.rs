@@ -29,6 +29,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{decode_optional, Body, IdPath, QueryPairs};
 use crate::resource::{self, Resource};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
+use crate::routes::record_routes::{get_route, list_route};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -85,20 +86,13 @@ async fn decided(
     ))
 }
 
-/// List the orders the caller may see: a consumer's own, and a
-/// provider's once their consumers accepted them.
-#[utoipa::path(get, path = "/orders", tag = "Orders",
-    params(Paging,
-        ("consumerId" = Option<Uuid>, Query), ("providerId" = Option<Uuid>, Query), ("projectId" = Option<Uuid>, Query),
-        ("serviceId" = Option<Uuid>, Query), ("state" = Option<String>, Query)),
-    responses((status = 200, body = PageRes<OrderRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<OrderRes>>> {
-    resource::list::<Order>(&state, &caller, &pairs).await
-}
+list_route!(
+    /// List the orders the caller may see: a consumer's own, and a
+    /// provider's once their consumers accepted them.
+    "/orders", "Orders",
+    params(Paging, ("consumerId" = Option<Uuid>, Query), ("providerId" = Option<Uuid>, Query), ("projectId" = Option<Uuid>, Query), ("serviceId" = Option<Uuid>, Query), ("state" = Option<String>, Query)),
+    Order => OrderRes
+);
 
 /// Order one service: the exchange places it now and answers the order,
 /// `Quoted`, with the quote of the chosen offering until `expiresAt`.
@@ -156,16 +150,10 @@ async fn create(
     Ok((StatusCode::CREATED, Json(order.into())))
 }
 
-/// Get an order with its quote.
-#[utoipa::path(get, path = "/orders/{id}", tag = "Orders", params(("id" = Uuid, Path)),
-    responses((status = 200, body = OrderRes), Refused, Missing))]
-async fn get(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<OrderRes>> {
-    resource::get::<Order>(&state, &caller, id).await
-}
+get_route!(
+    /// Get an order with its quote.
+    "/orders/{id}", "Orders", Order => OrderRes
+);
 
 /// Accept an order's quote: within its expiry the service is ordered at
 /// the quoted offering (or, past the project's approval threshold, the

@@ -21,6 +21,7 @@ use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::budget_holders::{self, BudgetHolder};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Refused};
+use crate::routes::record_routes::{get_route, list_route};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -84,18 +85,12 @@ fn participant_event(kind: EventKind, caller: &Identity, id: Uuid) -> NewEvent {
         .consumer(Some(id))
 }
 
-/// List participants.
-#[utoipa::path(get, path = "/participants", tag = "Participants",
-    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("cursor" = Option<String>, Query, description = "a page's nextCursor: the rows after that page"), ("sort" = Option<String>, Query, description = "name or createdAt, prefixed with + or -"),
-        ("name" = Option<String>, Query), ("status" = Option<ParticipantStatus>, Query)),
-    responses((status = 200, body = PageRes<ParticipantRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<ParticipantRes>>> {
-    resource::list::<Participant>(&state, &caller, &pairs).await
-}
+list_route!(
+    /// List participants.
+    "/participants", "Participants",
+    params(("page" = Option<u32>, Query), ("pageSize" = Option<u32>, Query), ("cursor" = Option<String>, Query, description = "a page's nextCursor: the rows after that page"), ("sort" = Option<String>, Query, description = "name or createdAt, prefixed with + or -"), ("name" = Option<String>, Query), ("status" = Option<ParticipantStatus>, Query)),
+    Participant => ParticipantRes
+);
 
 /// Create a participant.
 #[utoipa::path(post, path = "/participants", tag = "Participants", request_body = ParticipantCreateReq,
@@ -120,16 +115,10 @@ async fn create(
     resource::create(&state, &caller, participant).await
 }
 
-/// Get a participant.
-#[utoipa::path(get, path = "/participants/{id}", tag = "Participants", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ParticipantRes), Refused, Missing))]
-async fn get(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<ParticipantRes>> {
-    resource::get::<Participant>(&state, &caller, id).await
-}
+get_route!(
+    /// Get a participant.
+    "/participants/{id}", "Participants", Participant => ParticipantRes
+);
 
 /// Update a participant's name or (as admin) status and service limit.
 #[utoipa::path(patch, path = "/participants/{id}", tag = "Participants", params(("id" = Uuid, Path)), request_body = ParticipantUpdateReq,

@@ -30,6 +30,7 @@ use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::budget_holders::{self, BudgetHolder};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
+use crate::routes::record_routes::{delete_route, get_route, list_route};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -133,18 +134,12 @@ pub(crate) async fn consumers_project(
     Ok(project)
 }
 
-/// List the projects the caller may see.
-#[utoipa::path(get, path = "/projects", tag = "Projects",
-    params(Paging,
-        ("name" = Option<String>, Query), ("consumerId" = Option<Uuid>, Query)),
-    responses((status = 200, body = PageRes<ProjectRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<ProjectRes>>> {
-    resource::list::<Project>(&state, &caller, &pairs).await
-}
+list_route!(
+    /// List the projects the caller may see.
+    "/projects", "Projects",
+    params(Paging, ("name" = Option<String>, Query), ("consumerId" = Option<Uuid>, Query)),
+    Project => ProjectRes
+);
 
 /// Create a project for a consumer; its name is unique within the consumer.
 #[utoipa::path(post, path = "/projects", tag = "Projects", request_body = ProjectCreateReq,
@@ -187,16 +182,10 @@ async fn create(
     resource::create(&state, &caller, project).await
 }
 
-/// Get a project.
-#[utoipa::path(get, path = "/projects/{id}", tag = "Projects", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ProjectRes), Refused, Missing))]
-async fn get(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<ProjectRes>> {
-    resource::get::<Project>(&state, &caller, id).await
-}
+get_route!(
+    /// Get a project.
+    "/projects/{id}", "Projects", Project => ProjectRes
+);
 
 /// Rename a project, change its description or its service limit.
 #[utoipa::path(patch, path = "/projects/{id}", tag = "Projects", params(("id" = Uuid, Path)), request_body = ProjectUpdateReq,
@@ -246,13 +235,8 @@ async fn budget(
     budget_holders::standing::<Project>(&state, &caller, id).await
 }
 
-/// Delete a project that no service group belongs to.
-#[utoipa::path(delete, path = "/projects/{id}", tag = "Projects", params(("id" = Uuid, Path)),
-    responses((status = 204), Refused, Missing, Conflicting))]
-async fn delete(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<StatusCode> {
-    resource::delete::<Project>(&state, &caller, id).await
-}
+delete_route!(
+    /// Delete a project that no service group belongs to.
+    "/projects/{id}", "Projects", Project,
+    responses(Refused, Missing, Conflicting)
+);

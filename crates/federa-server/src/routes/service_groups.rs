@@ -21,6 +21,7 @@ use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::projects::consumers_project;
+use crate::routes::record_routes::list_route;
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -82,18 +83,12 @@ async fn load(
     Ok(group)
 }
 
-/// List service groups.
-#[utoipa::path(get, path = "/service-groups", tag = "Service groups",
-    params(Paging,
-        ("name" = Option<String>, Query), ("consumerId" = Option<Uuid>, Query), ("projectId" = Option<Uuid>, Query)),
-    responses((status = 200, body = PageRes<ServiceGroupRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<ServiceGroupRes>>> {
-    resource::list::<ServiceGroup>(&state, &caller, &pairs).await
-}
+list_route!(
+    /// List service groups.
+    "/service-groups", "Service groups",
+    params(Paging, ("name" = Option<String>, Query), ("consumerId" = Option<Uuid>, Query), ("projectId" = Option<Uuid>, Query)),
+    ServiceGroup => ServiceGroupRes
+);
 
 /// Create a service group for a consumer.
 #[utoipa::path(post, path = "/service-groups", tag = "Service groups", request_body = ServiceGroupCreateReq,

@@ -25,6 +25,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
+use crate::routes::record_routes::{delete_route, get_route, list_route};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -56,18 +57,12 @@ impl Edited for ServiceOptionType {
     }
 }
 
-/// List service option types.
-#[utoipa::path(get, path = "/service-option-types", tag = "Service options",
-    params(Paging,
-        ("name" = Option<String>, Query), ("type" = Option<String>, Query)),
-    responses((status = 200, body = PageRes<ServiceOptionTypeRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<ServiceOptionTypeRes>>> {
-    resource::list::<ServiceOptionType>(&state, &caller, &pairs).await
-}
+list_route!(
+    /// List service option types.
+    "/service-option-types", "Service options",
+    params(Paging, ("name" = Option<String>, Query), ("type" = Option<String>, Query)),
+    ServiceOptionType => ServiceOptionTypeRes
+);
 
 /// Create a service option type.
 #[utoipa::path(post, path = "/service-option-types", tag = "Service options", request_body = ServiceOptionTypeCreateReq,
@@ -100,16 +95,10 @@ async fn create(
     resource::create(&state, &caller, option_type).await
 }
 
-/// Get a service option type.
-#[utoipa::path(get, path = "/service-option-types/{id}", tag = "Service options", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ServiceOptionTypeRes), Refused, Missing))]
-async fn get(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<ServiceOptionTypeRes>> {
-    resource::get::<ServiceOptionType>(&state, &caller, id).await
-}
+get_route!(
+    /// Get a service option type.
+    "/service-option-types/{id}", "Service options", ServiceOptionType => ServiceOptionTypeRes
+);
 
 /// Update a service option type's name or description; its `type` is fixed.
 #[utoipa::path(patch, path = "/service-option-types/{id}", tag = "Service options", params(("id" = Uuid, Path)), request_body = ServiceOptionTypeUpdateReq,
@@ -132,13 +121,8 @@ async fn update(
     resource::save(&state, &caller, option_type).await
 }
 
-/// Delete a service option type no provider publishes options for.
-#[utoipa::path(delete, path = "/service-option-types/{id}", tag = "Service options", params(("id" = Uuid, Path)),
-    responses((status = 204), Refused, Missing, Conflicting))]
-async fn delete(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<StatusCode> {
-    resource::delete::<ServiceOptionType>(&state, &caller, id).await
-}
+delete_route!(
+    /// Delete a service option type no provider publishes options for.
+    "/service-option-types/{id}", "Service options", ServiceOptionType,
+    responses(Refused, Missing, Conflicting)
+);

@@ -22,6 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::documented::{Invalid, Missing, Paging, Refused};
+use crate::routes::record_routes::{delete_route, get_route, list_route};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -69,18 +70,12 @@ fn check_value(value: &Value) -> ApiResult<()> {
     Ok(())
 }
 
-/// List service options.
-#[utoipa::path(get, path = "/service-options", tag = "Service options",
-    params(Paging,
-        ("name" = Option<String>, Query), ("providerId" = Option<Uuid>, Query), ("serviceOptionTypeId" = Option<Uuid>, Query), ("enabled" = Option<bool>, Query)),
-    responses((status = 200, body = PageRes<ServiceOptionRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<ServiceOptionRes>>> {
-    resource::list::<ServiceOption>(&state, &caller, &pairs).await
-}
+list_route!(
+    /// List service options.
+    "/service-options", "Service options",
+    params(Paging, ("name" = Option<String>, Query), ("providerId" = Option<Uuid>, Query), ("serviceOptionTypeId" = Option<Uuid>, Query), ("enabled" = Option<bool>, Query)),
+    ServiceOption => ServiceOptionRes
+);
 
 /// Publish an option for a provider.
 #[utoipa::path(post, path = "/service-options", tag = "Service options", request_body = ServiceOptionCreateReq,
@@ -121,16 +116,10 @@ async fn create(
     resource::create(&state, &caller, option).await
 }
 
-/// Get a service option.
-#[utoipa::path(get, path = "/service-options/{id}", tag = "Service options", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ServiceOptionRes), Refused, Missing))]
-async fn get(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<ServiceOptionRes>> {
-    resource::get::<ServiceOption>(&state, &caller, id).await
-}
+get_route!(
+    /// Get a service option.
+    "/service-options/{id}", "Service options", ServiceOption => ServiceOptionRes
+);
 
 /// Update a service option.
 #[utoipa::path(patch, path = "/service-options/{id}", tag = "Service options", params(("id" = Uuid, Path)), request_body = ServiceOptionUpdateReq,
@@ -159,13 +148,8 @@ async fn update(
     resource::save(&state, &caller, option).await
 }
 
-/// Delete a service option.
-#[utoipa::path(delete, path = "/service-options/{id}", tag = "Service options", params(("id" = Uuid, Path)),
-    responses((status = 204), Refused, Missing))]
-async fn delete(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<StatusCode> {
-    resource::delete::<ServiceOption>(&state, &caller, id).await
-}
+delete_route!(
+    /// Delete a service option.
+    "/service-options/{id}", "Service options", ServiceOption,
+    responses(Refused, Missing)
+);

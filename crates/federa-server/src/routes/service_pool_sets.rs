@@ -22,6 +22,7 @@ use crate::error::ApiResult;
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
+use crate::routes::record_routes::{get_route, list_route};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -59,18 +60,12 @@ impl Edited for ServicePoolSet {
     }
 }
 
-/// List service pool sets.
-#[utoipa::path(get, path = "/service-pool-sets", tag = "Service pools",
-    params(Paging,
-        ("name" = Option<String>, Query), ("providerId" = Option<Uuid>, Query)),
-    responses((status = 200, body = PageRes<ServicePoolSetRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<ServicePoolSetRes>>> {
-    resource::list::<ServicePoolSet>(&state, &caller, &pairs).await
-}
+list_route!(
+    /// List service pool sets.
+    "/service-pool-sets", "Service pools",
+    params(Paging, ("name" = Option<String>, Query), ("providerId" = Option<Uuid>, Query)),
+    ServicePoolSet => ServicePoolSetRes
+);
 
 /// Create a pool set for a provider; its agents name it as `servicePoolSetId`.
 #[utoipa::path(post, path = "/service-pool-sets", tag = "Service pools", request_body = ServicePoolSetCreateReq,
@@ -99,16 +94,10 @@ async fn create(
     resource::create(&state, &caller, set).await
 }
 
-/// Get a service pool set.
-#[utoipa::path(get, path = "/service-pool-sets/{id}", tag = "Service pools", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ServicePoolSetRes), Refused, Missing))]
-async fn get(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<ServicePoolSetRes>> {
-    resource::get::<ServicePoolSet>(&state, &caller, id).await
-}
+get_route!(
+    /// Get a service pool set.
+    "/service-pool-sets/{id}", "Service pools", ServicePoolSet => ServicePoolSetRes
+);
 
 /// Rename a service pool set.
 #[utoipa::path(patch, path = "/service-pool-sets/{id}", tag = "Service pools", params(("id" = Uuid, Path)), request_body = ServicePoolSetUpdateReq,

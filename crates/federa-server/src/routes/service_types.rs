@@ -22,6 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
+use crate::routes::record_routes::{delete_route, get_route, list_route};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -53,17 +54,12 @@ impl Edited for ServiceType {
     }
 }
 
-/// List service types.
-#[utoipa::path(get, path = "/service-types", tag = "Service types",
+list_route!(
+    /// List service types.
+    "/service-types", "Service types",
     params(Paging, ("name" = Option<String>, Query)),
-    responses((status = 200, body = PageRes<ServiceTypeRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<ServiceTypeRes>>> {
-    resource::list::<ServiceType>(&state, &caller, &pairs).await
-}
+    ServiceType => ServiceTypeRes
+);
 
 /// Create a service type; both schemas are checked first, and a lifecycle
 /// is required.
@@ -106,16 +102,10 @@ async fn create(
     resource::create(&state, &caller, service_type).await
 }
 
-/// Get a service type.
-#[utoipa::path(get, path = "/service-types/{id}", tag = "Service types", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ServiceTypeRes), Refused, Missing))]
-async fn get(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<ServiceTypeRes>> {
-    resource::get::<ServiceType>(&state, &caller, id).await
-}
+get_route!(
+    /// Get a service type.
+    "/service-types/{id}", "Service types", ServiceType => ServiceTypeRes
+);
 
 /// Update a service type's name or schemas.
 #[utoipa::path(patch, path = "/service-types/{id}", tag = "Service types", params(("id" = Uuid, Path)), request_body = ServiceTypeUpdateReq,
@@ -178,13 +168,8 @@ async fn keeps_states_in_use(state: &AppState, service_type: &ServiceType) -> Ap
     }
 }
 
-/// Delete a service type that no agent type offers and no service uses.
-#[utoipa::path(delete, path = "/service-types/{id}", tag = "Service types", params(("id" = Uuid, Path)),
-    responses((status = 204), Refused, Missing, Conflicting))]
-async fn delete(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<StatusCode> {
-    resource::delete::<ServiceType>(&state, &caller, id).await
-}
+delete_route!(
+    /// Delete a service type that no agent type offers and no service uses.
+    "/service-types/{id}", "Service types", ServiceType,
+    responses(Refused, Missing, Conflicting)
+);

@@ -19,6 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::documented::{Invalid, Missing, Paging, Refused};
+use crate::routes::record_routes::{delete_route, get_route, list_route};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -60,18 +61,12 @@ impl Edited for Token {
     }
 }
 
-/// List tokens.
-#[utoipa::path(get, path = "/tokens", tag = "Tokens",
-    params(Paging,
-        ("name" = Option<String>, Query), ("role" = Option<Role>, Query), ("participantId" = Option<Uuid>, Query), ("agentId" = Option<Uuid>, Query)),
-    responses((status = 200, body = PageRes<TokenRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<TokenRes>>> {
-    resource::list::<Token>(&state, &caller, &pairs).await
-}
+list_route!(
+    /// List tokens.
+    "/tokens", "Tokens",
+    params(Paging, ("name" = Option<String>, Query), ("role" = Option<Role>, Query), ("participantId" = Option<Uuid>, Query), ("agentId" = Option<Uuid>, Query)),
+    Token => TokenRes
+);
 
 /// Create a token; its value is in this answer only.
 #[utoipa::path(post, path = "/tokens", tag = "Tokens", request_body = TokenCreateReq,
@@ -139,16 +134,10 @@ async fn create(
     Ok((StatusCode::CREATED, Json(TokenRes::new(token, Some(value)))))
 }
 
-/// Get a token (never its value).
-#[utoipa::path(get, path = "/tokens/{id}", tag = "Tokens", params(("id" = Uuid, Path)),
-    responses((status = 200, body = TokenRes), Refused, Missing))]
-async fn get(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<TokenRes>> {
-    resource::get::<Token>(&state, &caller, id).await
-}
+get_route!(
+    /// Get a token (never its value).
+    "/tokens/{id}", "Tokens", Token => TokenRes
+);
 
 /// Rename a token or move its expiry.
 #[utoipa::path(patch, path = "/tokens/{id}", tag = "Tokens", params(("id" = Uuid, Path)), request_body = TokenUpdateReq,
@@ -182,16 +171,11 @@ async fn update(
     resource::save(&state, &caller, token).await
 }
 
-/// Revoke a token.
-#[utoipa::path(delete, path = "/tokens/{id}", tag = "Tokens", params(("id" = Uuid, Path)),
-    responses((status = 204), Refused, Missing))]
-async fn delete(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<StatusCode> {
-    resource::delete::<Token>(&state, &caller, id).await
-}
+delete_route!(
+    /// Revoke a token.
+    "/tokens/{id}", "Tokens", Token,
+    responses(Refused, Missing)
+);
 
 /// Replace a token's value; the old value stops working at once.
 #[utoipa::path(post, path = "/tokens/{id}/regenerate", tag = "Tokens", params(("id" = Uuid, Path)),

@@ -30,6 +30,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{uuid_param, Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
+use crate::routes::record_routes::{delete_route, get_route, list_route};
 use crate::routes::PageRes;
 use crate::state::AppState;
 
@@ -131,18 +132,12 @@ fn checked_fields(
     }
 }
 
-/// List users (admins only).
-#[utoipa::path(get, path = "/users", tag = "Users",
-    params(Paging,
-        ("name" = Option<String>, Query), ("email" = Option<String>, Query), ("oidcSubject" = Option<String>, Query)),
-    responses((status = 200, body = PageRes<UserRes>), Invalid, Refused))]
-async fn list(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    QueryPairs(pairs): QueryPairs,
-) -> ApiResult<Json<Page<UserRes>>> {
-    resource::list::<User>(&state, &caller, &pairs).await
-}
+list_route!(
+    /// List users (admins only).
+    "/users", "Users",
+    params(Paging, ("name" = Option<String>, Query), ("email" = Option<String>, Query), ("oidcSubject" = Option<String>, Query)),
+    User => UserRes
+);
 
 /// Create a user; an OpenID Connect login with its `oidcSubject` acts as it.
 #[utoipa::path(post, path = "/users", tag = "Users", request_body = UserCreateReq,
@@ -174,16 +169,10 @@ async fn create(
     resource::create(&state, &caller, user).await
 }
 
-/// Get a user: an admin any, a person its own.
-#[utoipa::path(get, path = "/users/{id}", tag = "Users", params(("id" = Uuid, Path)),
-    responses((status = 200, body = UserRes), Refused, Missing))]
-async fn get(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<UserRes>> {
-    resource::get::<User>(&state, &caller, id).await
-}
+get_route!(
+    /// Get a user: an admin any, a person its own.
+    "/users/{id}", "Users", User => UserRes
+);
 
 /// Change a user's name, address or OpenID Connect subject.
 #[utoipa::path(patch, path = "/users/{id}", tag = "Users", params(("id" = Uuid, Path)), request_body = UserUpdateReq,
@@ -217,16 +206,11 @@ async fn update(
     resource::save(&state, &caller, user).await
 }
 
-/// Delete a user, its memberships and its personal tokens.
-#[utoipa::path(delete, path = "/users/{id}", tag = "Users", params(("id" = Uuid, Path)),
-    responses((status = 204), Refused, Missing))]
-async fn delete(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<StatusCode> {
-    resource::delete::<User>(&state, &caller, id).await
-}
+delete_route!(
+    /// Delete a user, its memberships and its personal tokens.
+    "/users/{id}", "Users", User,
+    responses(Refused, Missing)
+);
 
 /// The user `id`, if `caller` may do `action` to its personal tokens.
 async fn tokens_user(
