@@ -15,6 +15,25 @@ use crate::error::ApiResult;
 use crate::resource::{self, Edited};
 use crate::state::AppState;
 
+/// `async fn budget`: `GET {path}` answers how the budget of the holder of
+/// the path's `id` stands, if the caller may read the holder.
+macro_rules! budget_route {
+    ($(#[doc = $doc:literal])* $path:literal, $tag:literal, $holder:ident) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(get, path = $path, tag = $tag, params(("id" = Uuid, Path)),
+                    responses((status = 200, body = BudgetRes), Refused, Missing))]
+        async fn budget(
+            State(state): State<AppState>,
+            Caller(caller): Caller,
+            IdPath(id): IdPath,
+        ) -> ApiResult<Json<BudgetRes>> {
+            budget_holders::standing::<$holder>(&state, &caller, id).await
+        }
+    };
+}
+
+pub(crate) use budget_route;
+
 /// A record that holds a monthly budget.
 pub(crate) trait BudgetHolder: Edited {
     const SCOPE: QuotaScope;

@@ -19,7 +19,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
-use crate::routes::budget_holders::{self, BudgetHolder};
+use crate::routes::budget_holders::{self, budget_route, BudgetHolder};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Refused};
 use crate::routes::record_routes::{get_route, list_route};
 use crate::routes::PageRes;
@@ -169,17 +169,11 @@ async fn update(
     budget_holders::save_with_budget(&state, &caller, participant, req.monthly_budget, alerts).await
 }
 
-/// How a participant's monthly budget as a consumer stands: the budget,
-/// the forecast of its services and the alert threshold last reached.
-#[utoipa::path(get, path = "/participants/{id}/budget", tag = "Participants", params(("id" = Uuid, Path)),
-    responses((status = 200, body = BudgetRes), Refused, Missing))]
-async fn budget(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<BudgetRes>> {
-    budget_holders::standing::<Participant>(&state, &caller, id).await
-}
+budget_route!(
+    /// How a participant's monthly budget as a consumer stands: the budget,
+    /// the forecast of its services and the alert threshold last reached.
+    "/participants/{id}/budget", "Participants", Participant
+);
 
 /// Delete a participant and its tokens.
 #[utoipa::path(delete, path = "/participants/{id}", tag = "Participants", params(("id" = Uuid, Path)),

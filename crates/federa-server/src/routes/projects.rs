@@ -28,7 +28,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdPath, QueryPairs};
 use crate::resource::{self, ChangeKinds, Edited, Resource};
-use crate::routes::budget_holders::{self, BudgetHolder};
+use crate::routes::budget_holders::{self, budget_route, BudgetHolder};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::record_routes::{delete_route, get_route, list_route};
 use crate::routes::PageRes;
@@ -223,17 +223,11 @@ async fn update(
     budget_holders::save_with_budget(&state, &caller, project, req.monthly_budget, alerts).await
 }
 
-/// How a project's monthly budget stands: the budget, the forecast of its
-/// services and the alert threshold last reached.
-#[utoipa::path(get, path = "/projects/{id}/budget", tag = "Projects", params(("id" = Uuid, Path)),
-    responses((status = 200, body = BudgetRes), Refused, Missing))]
-async fn budget(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    IdPath(id): IdPath,
-) -> ApiResult<Json<BudgetRes>> {
-    budget_holders::standing::<Project>(&state, &caller, id).await
-}
+budget_route!(
+    /// How a project's monthly budget stands: the budget, the forecast of its
+    /// services and the alert threshold last reached.
+    "/projects/{id}/budget", "Projects", Project
+);
 
 delete_route!(
     /// Delete a project that no service group belongs to.
