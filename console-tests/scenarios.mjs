@@ -626,6 +626,12 @@ export const scenarios = [
       assert.ok(lines.length > 0, `no invoice line for the approved service: ${JSON.stringify(invoice)}`);
       for (const line of lines) assert.equal(Number(line.unitPrice), 0.02, `billed at the quoted price: ${JSON.stringify(line)}`);
 
+      // The console's invoice says what Research comes to.
+      await section(page, 'Billing').click();
+      await expectHeading(page, 'Billing');
+      const byProject = page.getByRole('table', { name: 'By project' });
+      await byProject.getByRole('cell', { name: research.name, exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+
       // Teaching has its own budget: an order there goes through at once.
       const taught = await member.api.post('/orders', {
         name: uniqueName('teaching-site'), serviceTypeId: type.id, groupId: teachingGroup,

@@ -614,6 +614,8 @@ async fn a_provider_publishes_its_profile_and_offering_from_the_command_line() {
         text.contains("Total 0.") && text.contains(" EUR for "),
         "{text}"
     );
+    // The service's group is in no project: its subtotal says so.
+    assert!(text.contains("  no project: 0."), "{text}");
     let statement = federa(
         url,
         token,

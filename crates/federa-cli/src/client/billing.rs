@@ -124,6 +124,13 @@ pub async fn bill(connection: &Connection, bill: Bill, args: BillArgs) -> Outcom
                 output::timestamp(&answer.period_from),
                 output::timestamp(&answer.period_to),
             );
+            // An invoice's subtotals, one line per project of the consumer.
+            for project in &answer.projects {
+                let name = project
+                    .project_id
+                    .map_or_else(|| "no project".to_string(), |id| format!("project {id}"));
+                println!("  {name}: {} {currency}", project.total);
+            }
         }
     }
     Ok(())

@@ -1,7 +1,8 @@
 // Invoices (what a consumer owes) and statements (what a provider earns)
 // for a period, with a CSV download of the same figures. An admin picks
 // whose bills to read; a participant reads its own, and one that provides
-// nothing has no statement.
+// nothing has no statement. An invoice also says what each of the
+// consumer's projects comes to.
 
 import { all, call, query } from '../api.js';
 import { h, replace, table, alert } from '../dom.js';
@@ -23,6 +24,7 @@ export default async function billing({ session }) {
     h('option', { value: '' }, 'Choose a participant'),
     participants.map((p) => h('option', { value: p.id }, p.name)));
   const results = h('div', { 'aria-live': 'polite' });
+  const projectNames = new Map((await all('/projects').catch(() => [])).map((p) => [p.id, p.name]));
 
   const bill = (kind, who) => async () => {
     const params = { from: `${from.value}T00:00:00Z`, to: `${to.value}T00:00:00Z`, [who]: participant.value };
@@ -38,6 +40,13 @@ export default async function billing({ session }) {
         ['Unit price', (l) => eur(l.unitPrice), 'num'],
         ['Amount', (l) => eur(l.amount), 'num'],
       ], answer.lines, 'Nothing to bill in this period.'),
+      answer.projects && answer.projects.length ? [
+        h('h3', {}, 'By project'),
+        table('By project', [
+          ['Project', (p) => (p.projectId ? projectNames.get(p.projectId) || p.projectId : 'no project')],
+          ['Total', (p) => eur(p.total), 'num'],
+        ], answer.projects),
+      ] : null,
       h('p', {}, link));
   };
 
