@@ -35,9 +35,10 @@ pub async fn standing(
         })
 }
 
-/// After a priced service was written for `consumer_id`: raises or lowers
-/// the alert level of each budget in `limits`. An alert that cannot be
-/// written is logged; the service stands either way.
+/// After a priced service of `consumer_id` was written or ended: raises or
+/// lowers the alert level of each budget in `limits` to where its forecast
+/// stands now. An alert that cannot be written is logged; the service
+/// stands either way.
 pub async fn review(
     exchange: &Exchange,
     ended: &[(Uuid, Vec<String>)],
@@ -57,6 +58,24 @@ pub async fn review(
         if let Err(error) = review_one(exchange, scope, holder_id, consumer_id, ended).await {
             tracing::warn!(?error, %holder_id, "budget alert not reviewed");
         }
+    }
+}
+
+/// After a service of `consumer_id` in `group_id` reached a terminal
+/// state: lowers the alert level of the budgets it counted towards, so
+/// that climbing past a threshold again alerts again.
+pub async fn after_service_ended(exchange: &Exchange, consumer_id: Uuid, group_id: Uuid) {
+    let outcome = async {
+        let limits = exchange.store.service_limits(consumer_id, group_id).await?;
+        if limits.consumer_budget.is_some() || limits.project_budget.is_some() {
+            let ended = ended_states(exchange, consumer_id).await?;
+            review(exchange, &ended, consumer_id, &limits).await;
+        }
+        Ok::<_, ExchangeError>(())
+    }
+    .await;
+    if let Err(error) = outcome {
+        tracing::warn!(?error, %consumer_id, "budget alerts not reviewed after a service ended");
     }
 }
 

@@ -55,8 +55,8 @@ pub async fn finish_job(
 }
 
 /// What follows every finish: the agent's next job is woken, the secrets
-/// the job leaves behind are released, and the service's composition,
-/// switch and order move on.
+/// the job leaves behind are released, the service's composition, switch
+/// and order move on, and a service that ended lowers its budgets' alerts.
 async fn after_finish(exchange: &Exchange, job: &Job, service: &Service, finish: &JobFinish) {
     // The next job of the service group may now be handed out.
     exchange.dispatch.wake(job.agent_id);
@@ -71,6 +71,9 @@ async fn after_finish(exchange: &Exchange, job: &Job, service: &Service, finish:
     crate::composing::after_job(exchange, job.service_id).await;
     crate::switching::after_job(exchange, job.service_id).await;
     crate::orders::after_job(exchange, job, finish.to, finish.error_message.as_deref()).await;
+    if finish.releases_pool_values {
+        crate::budgets::after_service_ended(exchange, job.consumer_id, job.group_id).await;
+    }
 }
 
 /// Refuses a heartbeat or report from a claim that a later claim of the

@@ -309,13 +309,15 @@ where
     Write: FnMut(OrderWrite<'p>) -> Written,
     Written: std::future::Future<Output = Result<T, StoreError>>,
 {
-    let checked =
-        crate::quotas::quota_check(exchange, &prepared.service, prepared.placement.as_ref())
-            .await?;
-    let quota = checked.as_ref().map(|(check, _)| QuotaCheck {
-        project_budget_waived: prepared.project_budget_waived,
-        ..check.clone()
-    });
+    let (quota, limits) = crate::quotas::quota_check(
+        exchange,
+        &prepared.service,
+        &prepared.rules,
+        prepared.placement.as_ref(),
+        prepared.project_budget_waived,
+    )
+    .await?
+    .unzip();
     let Prepared {
         service,
         job,
@@ -344,7 +346,7 @@ where
         },
     )
     .await;
-    if let (Ok(_), Some((check, limits))) = (&written, &checked) {
+    if let (Ok(_), Some(check), Some(limits)) = (&written, &quota, &limits) {
         if check.monthly_cents > 0 {
             crate::budgets::review(exchange, &check.ended, check.consumer_id, limits).await;
         }
@@ -422,7 +424,7 @@ pub async fn change_properties(
 ) -> ExchangeResult<()> {
     let rules = type_rules(exchange, service.service_type_id, "serviceTypeId").await?;
     let merged = changed_properties(exchange, actor, service, &rules, changes).await?;
-    let growth = crate::quotas::growth_check(exchange, service, &merged).await?;
+    let growth = crate::quotas::growth_check(exchange, service, &rules, &merged).await?;
     queue_action_within(
         exchange,
         initiator,

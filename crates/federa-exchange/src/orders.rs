@@ -348,7 +348,7 @@ async fn past_budget_awaits_approval(
     let standing =
         budgets::standing(exchange, QuotaScope::Project, project.id, order.consumer_id).await?;
     let requested = cents(order.quote.monthly_estimate).unwrap_or(i64::MAX);
-    Ok(requested > 0 && standing.forecast_cents.saturating_add(requested) > budget.monthly_cents)
+    Ok(budget.passed_by(standing.forecast_cents, requested))
 }
 
 /// An approver of the consumer approves an order awaiting approval: the

@@ -11,16 +11,18 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::error::ExchangeResult;
-use crate::type_rules::type_rules;
+use crate::type_rules::{type_rules, TypeRules};
 use crate::Exchange;
 
-/// The quota check for writing `service`, placed by `placement`, with the
-/// limits that apply to it; `None` when none does. A limit set after this
-/// read applies to the orders after it.
+/// The quota check for writing `service` (of a type with `rules`), placed
+/// by `placement`, with the limits that apply to it; `None` when none
+/// does. A limit set after this read applies to the orders after it.
 pub async fn quota_check(
     exchange: &Exchange,
     service: &Service,
+    rules: &TypeRules,
     placement: Option<&Placement>,
+    project_budget_waived: bool,
 ) -> ExchangeResult<Option<(QuotaCheck, ServiceLimits)>> {
     let limits = exchange
         .store
@@ -29,7 +31,6 @@ pub async fn quota_check(
     if !limits.any() {
         return Ok(None);
     }
-    let rules = type_rules(exchange, service.service_type_id, "serviceTypeId").await?;
     let amounts = match (&rules.properties, limits.property_limits) {
         (Some(schema), true) => schema.quota_amounts(&service.properties),
         _ => Vec::new(),
@@ -45,7 +46,7 @@ pub async fn quota_check(
             group_id: service.group_id,
             ended: ended_states(exchange, service.consumer_id).await?,
             monthly_cents: placement.map_or(0, Placement::monthly_cents),
-            project_budget_waived: false,
+            project_budget_waived,
             adds_service: true,
             amounts,
             counted,
@@ -54,16 +55,16 @@ pub async fn quota_check(
     )))
 }
 
-/// The check of changing `service`'s properties to `changed`: what the
-/// change adds to each property quota, where it adds anything and a limit
-/// is set; `None` otherwise. The service's current properties already
-/// count, so only the growth is checked.
+/// The check of changing `service`'s properties (by its type's `rules`)
+/// to `changed`: what the change adds to each property quota, where it
+/// adds anything and a limit is set; `None` otherwise. The service's
+/// current properties already count, so only the growth is checked.
 pub async fn growth_check(
     exchange: &Exchange,
     service: &Service,
+    rules: &TypeRules,
     changed: &Map<String, Value>,
 ) -> ExchangeResult<Option<QuotaCheck>> {
-    let rules = type_rules(exchange, service.service_type_id, "serviceTypeId").await?;
     let Some(schema) = &rules.properties else {
         return Ok(None);
     };

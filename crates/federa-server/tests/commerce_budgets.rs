@@ -132,9 +132,23 @@ async fn a_project_budget_refuses_the_service_past_it_alerts_once_per_threshold_
         .await;
     assert!(deleting.status < 300, "{:?}", deleting.body);
     server.run_job(&nordic.agent_token, "delete").await;
+    // Its end takes the forecast back under 80 %: the level falls quietly.
+    let standing = budget_of(&server, &f.consumer_token, &project_path).await;
+    assert_eq!(standing["forecast"], "29.20");
+    assert_eq!(standing["alerted"], 0, "{standing:?}");
     let (status, again) =
         order_into(&server, &f.consumer_token, &placed(&f, &group_id, "vm-4")).await;
     assert_eq!(status, 201, "{again:?}");
+    // Climbing past 80 % again alerts again.
+    let alerts = events_of(
+        &server,
+        &f.consumer_token,
+        &project_id,
+        "project.budgetAlert",
+    )
+    .await;
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    assert_eq!(alerts[1]["properties"]["threshold"], 80);
 
     // Raising the budget lowers the alert level quietly; climbing past a
     // threshold again alerts again.
@@ -161,8 +175,8 @@ async fn a_project_budget_refuses_the_service_past_it_alerts_once_per_threshold_
         "project.budgetAlert",
     )
     .await;
-    assert_eq!(alerts.len(), 2, "{alerts:?}");
-    assert_eq!(alerts[1]["properties"]["threshold"], 50);
+    assert_eq!(alerts.len(), 3, "{alerts:?}");
+    assert_eq!(alerts[2]["properties"]["threshold"], 50);
 
     // Removing the budget lifts it.
     let lifted = server
@@ -208,8 +222,8 @@ async fn a_consumer_sets_its_own_budget_which_caps_every_group() {
             &json!({"monthlyBudget": "1000.00"}),
         )
         .await;
-    assert!(
-        other.status == 403 || other.status == 404,
+    assert_eq!(
+        other.status, 403,
         "another participant does not set it: {:?}",
         other.body
     );

@@ -31,8 +31,9 @@ pub mod webhooks;
 mod write;
 
 pub use commerce::budgets::BudgetStanding;
+pub use commerce::holders::EndedStates;
 pub use commerce::orders::{OrderMove, QuotedService};
-pub use commerce::quotas::{EndedStates, QuotaCheck, ServiceLimits};
+pub use commerce::quotas::{QuotaCheck, ServiceLimits};
 pub use db::{Backend, DatabaseTimeouts, Store};
 pub use error::{Result, StoreError, UNIQUE_CONFLICT};
 pub use location::DataLocation;

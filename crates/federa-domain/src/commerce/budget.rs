@@ -24,6 +24,14 @@ impl Budget {
         from_cents(self.monthly_cents)
     }
 
+    /// Whether a service adding `requested_cents` a month would take a
+    /// forecast of `forecast_cents` past the budget: the rule the store
+    /// applies as it writes the service, read ahead where an order may
+    /// wait for an approver instead. A service that costs nothing passes.
+    pub fn passed_by(&self, forecast_cents: i64, requested_cents: i64) -> bool {
+        requested_cents > 0 && forecast_cents.saturating_add(requested_cents) > self.monthly_cents
+    }
+
     /// The thresholds alerted on.
     pub fn thresholds(&self) -> &[u32] {
         if self.alerts.is_empty() {
@@ -178,6 +186,18 @@ pub fn edit_budget(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_budget_is_passed_only_by_a_priced_service_taking_the_forecast_above_it() {
+        let budget = Budget {
+            monthly_cents: 5_000,
+            alerts: vec![],
+        };
+        assert!(!budget.passed_by(3_540, 1_460), "exactly at the budget");
+        assert!(budget.passed_by(3_541, 1_460));
+        assert!(!budget.passed_by(9_000, 0), "a free service passes");
+        assert!(budget.passed_by(i64::MAX, 1), "no overflow");
+    }
 
     #[test]
     fn a_budget_is_set_kept_changed_and_removed_field_by_field() {

@@ -1,9 +1,10 @@
-//! Monthly budgets as their holders' rows keep them: the budget in whole
-//! cents and the alert thresholds as a JSON array (NULL for the default),
-//! read and written the same way for consumers and projects. Also the
-//! forecast a budget is compared with, and the alert level each holder
-//! was last seen at, changed only from the level the caller read so that
-//! each crossing is alerted once however many writers see it.
+//! Monthly budgets and property limits as their holders' rows keep them:
+//! the budget in whole cents, its alert thresholds as a JSON array (NULL
+//! for the default) and the limits as a JSON object, read and written the
+//! same way for consumers and projects. Also how a budget stands against
+//! its forecast, and the alert level each holder was last seen at, changed
+//! only from the level the caller read so that each crossing is alerted
+//! once however many writers see it.
 
 use chrono::{DateTime, Utc};
 use federa_domain::commerce::{Budget, PropertyLimits, QuotaScope};
@@ -11,7 +12,7 @@ use federa_domain::event::NewEvent;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::commerce::quotas::{live_condition, EndedStates};
+use crate::commerce::holders::{forecast_sql, holder_table, live_condition, EndedStates};
 use crate::error::Result;
 use crate::sql::Arg;
 use crate::write::{fetch_optional, Statement};
@@ -48,31 +49,6 @@ pub(crate) fn property_limits_arg(limits: &PropertyLimits) -> Arg {
     Arg::OptJson((!limits.is_empty()).then(|| serde_json::json!(limits)))
 }
 
-/// The table, key column and the services counted for a holder of
-/// `scope`; the services' alias is `s`, the holder's row the table's name.
-pub(crate) fn scope_services(scope: QuotaScope) -> (&'static str, &'static str) {
-    match scope {
-        QuotaScope::Consumer => ("participants", "services s WHERE s.consumer_id = participants.id"),
-        QuotaScope::Project => (
-            "projects",
-            "services s JOIN service_groups g ON g.id = s.group_id WHERE g.project_id = projects.id",
-        ),
-    }
-}
-
-/// `SELECT` of the forecast, in cents, of the services of a holder of
-/// `scope` not in a terminal state (`live` is that condition, starting with
-/// ` AND`).
-pub(crate) fn forecast_sql(scope: QuotaScope, live: &str) -> String {
-    let (_, services) = scope_services(scope);
-    let services = services.replacen(
-        " WHERE ",
-        " JOIN placements pl ON pl.service_id = s.id WHERE ",
-        1,
-    );
-    format!("SELECT COALESCE(SUM(pl.monthly_cents), 0) FROM {services}{live}")
-}
-
 /// A holder's budget as it stands: the budget (none when unset), the
 /// forecast of its services and the alert level last recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +76,7 @@ impl Store {
         holder_id: Uuid,
         ended: &EndedStates,
     ) -> Result<Option<BudgetStanding>> {
-        let (table, _) = scope_services(scope);
+        let table = holder_table(scope);
         let (live, live_args) = live_condition(ended);
         let mut args = vec![Arg::Uuid(holder_id)];
         args.extend(live_args);
@@ -119,6 +95,7 @@ impl Store {
             alerted: u32::try_from(row.budget_alerted).unwrap_or(0),
         }))
     }
+
     /// Moves the alert level of the `scope` holder `holder_id` from `from`
     /// to `to`, with `events`; `false`, with nothing written, when another
     /// writer moved it first.
@@ -131,7 +108,7 @@ impl Store {
         events: &[NewEvent],
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let (table, _) = scope_services(scope);
+        let table = holder_table(scope);
         let statement = Statement::new(
             format!("UPDATE {table} SET budget_alerted = $3 WHERE id = $1 AND budget_alerted = $2"),
             vec![

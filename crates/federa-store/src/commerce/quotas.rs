@@ -1,6 +1,7 @@
 //! The quotas of an order, checked in the transaction that writes the
-//! service: service limits and monthly budgets, on the consumer and on the
-//! project of the service's group. On PostgreSQL the row holding each
+//! service (or grows its properties): service limits, monthly budgets and
+//! limits on quota-counted properties, on the consumer and on the project
+//! of the service's group. On PostgreSQL the row holding each
 //! quota that is set (the consumer's participant row, then the project's)
 //! is locked first, so concurrent orders against one quota take turns and
 //! each counts the services the previous ones wrote; SQLite's single
@@ -11,7 +12,7 @@ use federa_domain::commerce::budget::from_cents;
 use federa_domain::commerce::{Quota, QuotaMeasure, QuotaScope, QuotaUsage, QuotaUse};
 use uuid::Uuid;
 
-use crate::commerce::budgets::{forecast_sql, scope_services};
+use crate::commerce::holders::{counted_services, forecast_sql, holder_table, live_condition};
 use crate::error::{Result, StoreError};
 use crate::sql::Arg;
 use crate::write::{fetch_optional, Refusal, Statement};
@@ -23,8 +24,7 @@ pub struct QuotaCheck {
     pub consumer_id: Uuid,
     pub group_id: Uuid,
     /// The terminal states of each service type the consumer has services
-    /// of: a service in one of its type's terminal states no longer counts.
-    /// A type left out counts all its services.
+    /// of (see `EndedStates`).
     pub ended: Vec<(Uuid, Vec<String>)>,
     /// The monthly price of the service ordered, in cents: what it adds to
     /// a budget's forecast. A service without one passes every budget.
@@ -37,8 +37,8 @@ pub struct QuotaCheck {
     /// What the service ordered counts towards each property quota (such
     /// as `("vcpus", 4)`); a quota it counts nothing towards is not checked.
     pub amounts: Vec<(String, i64)>,
-    /// The properties each service type the consumer has services of
-    /// counts towards each quota: `(type, [(quota, property)])`.
+    /// The properties each service type of the catalogue counts towards
+    /// each quota: `(type, [(quota, property)])`.
     pub counted: Vec<(Uuid, Vec<(String, String)>)>,
 }
 
@@ -67,52 +67,24 @@ impl ServiceLimits {
 /// The project of the order's group, `$1`.
 const GROUP_PROJECT: &str = "(SELECT project_id FROM service_groups WHERE id = $1)";
 
-/// The terminal states of each service type (see [`QuotaCheck::ended`]).
-pub type EndedStates = [(Uuid, Vec<String>)];
-
-/// The condition leaving out services `s` in a terminal state (starting
-/// with ` AND`, empty when none is), its placeholders from `$2`.
-pub(crate) fn live_condition(ended_states: &EndedStates) -> (String, Vec<Arg>) {
-    let mut args = Vec::new();
-    let mut ended = Vec::new();
-    for (service_type_id, states) in ended_states {
-        if states.is_empty() {
-            continue;
-        }
-        args.push(Arg::Uuid(*service_type_id));
-        let type_at = args.len() + 1;
-        let mut placeholders = Vec::new();
-        for state in states {
-            args.push(Arg::Text(state.clone()));
-            placeholders.push(format!("${}", args.len() + 1));
-        }
-        ended.push(format!(
-            "(s.service_type_id = ${type_at} AND s.status IN ({}))",
-            placeholders.join(", ")
-        ));
+/// The column holding `measure`'s limit on its holder's row.
+fn limit_column(measure: &QuotaMeasure) -> &'static str {
+    match measure {
+        QuotaMeasure::Services => "service_limit",
+        QuotaMeasure::MonthlyBudget => "monthly_budget",
+        QuotaMeasure::Property(_) => "property_limits",
     }
-    let live = if ended.is_empty() {
-        String::new()
-    } else {
-        format!(" AND NOT ({})", ended.join(" OR "))
-    };
-    (live, args)
 }
 
-/// The column holding `measure`'s limit on its holder's row, and the
-/// expression reading the limit; a property limit's name is bound as the
-/// next of `args`, which start at `$1`.
-fn limit_of(measure: &QuotaMeasure, args: &mut Vec<Arg>) -> (&'static str, String) {
+/// The expression reading `measure`'s limit; a property limit's name is
+/// bound as the next of `args`, which start at `$1`.
+fn limit_value(measure: &QuotaMeasure, args: &mut Vec<Arg>) -> String {
     match measure {
-        QuotaMeasure::Services => ("service_limit", "service_limit".into()),
-        QuotaMeasure::MonthlyBudget => ("monthly_budget", "monthly_budget".into()),
         QuotaMeasure::Property(name) => {
             args.push(Arg::Text(name.clone()));
-            (
-                "property_limits",
-                format!("CAST(property_limits ->> ${} AS NUMERIC)", args.len()),
-            )
+            format!("CAST(property_limits ->> ${} AS NUMERIC)", args.len())
         }
+        other => limit_column(other).to_string(),
     }
 }
 
@@ -125,9 +97,11 @@ impl QuotaCheck {
     /// counts that are not in a terminal state; placeholders from `$2`.
     fn measured(&self, quota: &Quota) -> (String, Vec<Arg>) {
         let (live, mut args) = self.live();
-        let (_, services) = scope_services(quota.scope);
+        let (services, holder) = counted_services(quota.scope);
         let sql = match &quota.measure {
-            QuotaMeasure::Services => format!("SELECT COUNT(*) FROM {services}{live}"),
+            QuotaMeasure::Services => {
+                format!("SELECT COUNT(*) FROM {services} WHERE {holder}{live}")
+            }
             QuotaMeasure::MonthlyBudget => forecast_sql(quota.scope, &live),
             QuotaMeasure::Property(name) => {
                 // Each type names the property it counts in its own way.
@@ -144,7 +118,7 @@ impl QuotaCheck {
                     "SELECT 0".to_string()
                 } else {
                     format!(
-                        "SELECT COALESCE(SUM(CAST(CASE s.service_type_id {} END AS NUMERIC)), 0) FROM {services}{live}",
+                        "SELECT COALESCE(SUM(CAST(CASE s.service_type_id {} END AS NUMERIC)), 0) FROM {services} WHERE {holder}{live}",
                         cases.join(" ")
                     )
                 }
@@ -155,7 +129,7 @@ impl QuotaCheck {
 
     /// The table holding `scope`'s quotas and the condition choosing the row.
     fn holder(&self, scope: QuotaScope) -> (&'static str, String, Arg) {
-        let (table, _) = scope_services(scope);
+        let table = holder_table(scope);
         match scope {
             QuotaScope::Consumer => (table, "id = $1".into(), Arg::Uuid(self.consumer_id)),
             QuotaScope::Project => (
@@ -166,8 +140,10 @@ impl QuotaCheck {
         }
     }
 
-    /// The quotas checked on `scope`'s holder: its service limit, and its
-    /// budget unless the service costs nothing or the budget was waived.
+    /// The quotas checked on `scope`'s holder: its service limit when the
+    /// write adds a service, its budget unless the service costs nothing or
+    /// the budget was waived, and the limit of each property quota the
+    /// write adds to.
     fn quotas(&self, scope: QuotaScope) -> Vec<Quota> {
         let mut quotas = Vec::new();
         if self.adds_service {
@@ -206,10 +182,7 @@ impl QuotaCheck {
         if quotas.is_empty() {
             return Vec::new();
         }
-        let mut columns: Vec<&str> = quotas
-            .iter()
-            .map(|quota| limit_of(&quota.measure, &mut Vec::new()).0)
-            .collect();
+        let mut columns: Vec<&str> = quotas.iter().map(|q| limit_column(&q.measure)).collect();
         columns.dedup();
         let set = columns
             .iter()
@@ -224,7 +197,8 @@ impl QuotaCheck {
         for quota in quotas {
             let (measured, mut args) = self.measured(&quota);
             args.insert(0, key.clone());
-            let (column, limit) = limit_of(&quota.measure, &mut args);
+            let column = limit_column(&quota.measure);
+            let limit = limit_value(&quota.measure, &mut args);
             // The service being written is not counted yet: a quota is
             // passed once what it counts plus what this service adds is
             // above the limit.
@@ -292,7 +266,7 @@ impl Store {
         let (table, row, key) = check.holder(quota.scope);
         let (measured, mut args) = check.measured(&quota);
         args.insert(0, key);
-        let (_, limit) = limit_of(&quota.measure, &mut args);
+        let limit = limit_value(&quota.measure, &mut args);
         let usage: Option<UsageRow> = fetch_optional(
             &self.read,
             &format!("SELECT id, CAST({limit} AS BIGINT) AS limit_value, CAST(({measured}) AS BIGINT) AS measured FROM {table} WHERE {row} AND {limit} IS NOT NULL"),
