@@ -590,7 +590,7 @@ export const scenarios = [
       assert.deepEqual(await accessibilityViolations(page), [], 'the Orders page has no WCAG A/AA violations');
       await shots.save('orders');
       await row.getByRole('button', { name: `Approve ${name}`, exact: true }).click();
-      await page.getByRole('status').filter({ hasText: `Order ${name} is now AwaitingProvider.` })
+      await page.getByRole('status').filter({ hasText: `Order of ${name} is now AwaitingProvider.` })
         .waitFor({ timeout: UI_TIMEOUT_MS });
       const approved = await consumer.get(`/orders/${placed.id}`);
       assert.equal(approved.decidedBy, approver.id, 'the approver is recorded as the one who decided');
@@ -602,7 +602,7 @@ export const scenarios = [
       await expectHeading(providerPage, 'Orders');
       const providerRow = providerPage.getByRole('row').filter({ has: providerPage.getByRole('cell', { name, exact: true }) });
       await providerRow.getByRole('button', { name: `Accept ${name}`, exact: true }).click();
-      await providerPage.getByRole('status').filter({ hasText: `Order ${name} is now Provisioning.` })
+      await providerPage.getByRole('status').filter({ hasText: `Order of ${name} is now Provisioning.` })
         .waitFor({ timeout: UI_TIMEOUT_MS });
       await providerPage.close();
 

@@ -1,9 +1,11 @@
-//! Orders with binding quotes: a consumer's order of one service, the
-//! quote the exchange made for it and where the order stands.
+//! Orders with binding quotes: a consumer's order of one or several
+//! services, the quote the exchange made for each and where the order
+//! stands.
 
 use chrono::{DateTime, Utc};
-use federa_domain::commerce::{Order, OrderState, Quote};
+use federa_domain::commerce::{Order, OrderItem, OrderLine, OrderState, Quote};
 use federa_domain::exchange::placement::PlacementRequest;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -18,7 +20,16 @@ pub struct OrderRes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<Uuid>,
     pub state: OrderState,
-    /// The service asked for.
+    /// Every item with its quote, the service ordered for it and when its
+    /// provider accepted it. A provider sees only its own lines.
+    pub lines: Vec<OrderLine>,
+    /// EUR a month of the lines' running costs, metered usage excluded.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub monthly_estimate: Decimal,
+    /// When the quotes stop binding.
+    pub expires_at: DateTime<Utc>,
+    /// The first line's service (the one service of an order of one);
+    /// `lines` has them all.
     pub name: String,
     pub service_type_id: Uuid,
     pub group_id: Uuid,
@@ -27,8 +38,9 @@ pub struct OrderRes {
     pub placement: PlacementRequest,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offering_id: Option<Uuid>,
+    /// The first line's quote.
     pub quote: Quote,
-    /// The service ordered once the quote was accepted.
+    /// The first line's service, ordered once the quote was accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,19 +57,27 @@ pub struct OrderRes {
 
 impl From<Order> for OrderRes {
     fn from(order: Order) -> OrderRes {
+        let monthly_estimate = order.monthly_estimate();
+        let expires_at = order.expires_at();
+        // An order has at least one line; a provider's view of one, at
+        // least its own.
+        let first = order.lines.first().cloned().unwrap_or_default();
         OrderRes {
             id: order.id,
             consumer_id: order.consumer_id,
             project_id: order.project_id,
             state: order.state,
-            name: order.item.name,
-            service_type_id: order.item.service_type_id,
-            group_id: order.item.group_id,
-            properties: order.item.properties,
-            placement: order.item.placement,
-            offering_id: order.item.offering_id,
-            quote: order.quote,
-            service_id: order.service_id,
+            monthly_estimate,
+            expires_at,
+            name: first.item.name,
+            service_type_id: first.item.service_type_id,
+            group_id: first.item.group_id,
+            properties: first.item.properties,
+            placement: first.item.placement,
+            offering_id: first.item.offering_id,
+            quote: first.quote,
+            service_id: first.service_id,
+            lines: order.lines,
             accepted_at: order.accepted_at,
             decided_by: order.decided_by,
             reason: order.reason,
@@ -67,10 +87,26 @@ impl From<Order> for OrderRes {
     }
 }
 
-/// One service, as a placed `POST /services` orders it: by a placement
-/// request (absent: anywhere, cheapest first), or by naming an offering
-/// (or both: the offering must then meet the request).
-pub use federa_domain::commerce::OrderItem as OrderCreateReq;
+/// An order of several services, each item as an order of one is, all in
+/// groups of one consumer and one project.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderItemsReq {
+    pub items: Vec<OrderItem>,
+}
+
+/// A new order: one service, as a placed `POST /services` orders it (by a
+/// placement request, absent: anywhere, cheapest first; or by naming an
+/// offering; or both, the offering then meeting the request), or several
+/// under `items`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum OrderCreateReq {
+    Items(OrderItemsReq),
+    Item(OrderItem),
+}
 
 /// A decision on an order: a reason, required to reject, optional otherwise.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -70,7 +70,7 @@ async fn after_finish(exchange: &Exchange, job: &Job, service: &Service, finish:
     .await;
     crate::composing::after_job(exchange, job.service_id).await;
     crate::switching::after_job(exchange, job.service_id).await;
-    crate::orders::after_job(exchange, job, finish.to, finish.error_message.as_deref()).await;
+    crate::orders::after_job(exchange, job).await;
     if finish.releases_pool_values {
         crate::budgets::after_service_ended(exchange, job.consumer_id, job.group_id).await;
     }

@@ -1,16 +1,16 @@
-//! Orders with binding quotes: placing an order now and quoting the chosen
-//! offering, then moving it on as its consumer accepts or cancels it, an
-//! approver decides on it, the provider accepts or declines it where the
-//! offering asks that, and its service's `create` job finishes.
-//! Accepting orders the service through `ordering`, at the quoted
-//! offering only, with the order's move and the service's quota check in
-//! one transaction, so an order is accepted once however many requests
-//! race on it.
+//! Orders with binding quotes: placing each item of an order now and
+//! quoting the chosen offering, then moving the order on as its consumer
+//! accepts or cancels it, an approver decides on it, each provider accepts
+//! or declines it where its offering asks that, and its services' `create`
+//! jobs finish. Accepting orders every line's service through `ordering`,
+//! at the quoted offering only, with the order's move and the services'
+//! quota checks in one transaction: an order is accepted once however
+//! many requests race on it, and all its services are ordered or none.
 
 use federa_domain::commerce::budget::cents;
 use federa_domain::commerce::order::{check_reason, QUOTE_TERM_DAYS};
 use federa_domain::commerce::{
-    needs_approval, Order, OrderItem, OrderState, OverBudget, Project, QuotaScope, Quote,
+    needs_approval, Order, OrderItem, OrderLine, OrderState, OverBudget, Project, QuotaScope, Quote,
 };
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::exchange::placement::Relations;
@@ -19,24 +19,29 @@ use federa_domain::listing::FieldError;
 use federa_domain::property_schema::{Actor, ValidationContext};
 use federa_domain::provisioning::{Job, JobStatus};
 use federa_store::exchange::Stored;
-use federa_store::OrderMove;
+use federa_store::provisioning::ServiceOrder;
+use federa_store::{OrderMove, StoreError};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::budgets;
 use crate::clock;
 use crate::error::{under, ExchangeError, ExchangeResult};
-use crate::ordering::{self, write_prepared};
+use crate::ordering::{self, Prepared};
 use crate::placement;
 use crate::type_rules::type_rules;
 use crate::Exchange;
 
-/// A consumer's new order; the caller checked the name and that the
-/// caller may order into the item's group.
+/// A consumer's new order; the caller checked the names and that the
+/// caller may order into the items' groups, all of the consumer's
+/// `project_id`.
 pub struct NewOrder {
     pub consumer_id: Uuid,
     pub project_id: Option<Uuid>,
-    pub item: OrderItem,
+    /// At least one.
+    pub items: Vec<OrderItem>,
+    /// The items came as a list, so an error names `items[n]` too.
+    pub listed: bool,
     pub actor: Actor,
     pub initiator: Initiator,
 }
@@ -48,6 +53,9 @@ pub struct Decision {
     pub initiator: Initiator,
     /// The person deciding, when a person is.
     pub user_id: Option<Uuid>,
+    /// The participant deciding, when one is: a provider accepts or
+    /// declines its own lines.
+    pub participant_id: Option<Uuid>,
     pub reason: Option<String>,
 }
 
@@ -85,35 +93,107 @@ pub async fn decide(
         }
         Verb::Confirm => confirm(exchange, order, decision).await,
         Verb::Decline => {
+            declines_own_line(order, &decision)?;
             let (from, to) = (OrderState::AwaitingProvider, OrderState::Declined);
             refuse(exchange, order, from, to, decision).await
         }
     }
 }
 
-/// The event saying `order` entered its state.
+/// The event saying `order` entered its state, seen by its consumer and,
+/// where one provider has all its lines, by that provider.
 fn order_event(order: &Order, initiator: Initiator) -> NewEvent {
+    let first = order.lines.first();
+    let lines: Vec<_> = order
+        .lines
+        .iter()
+        .map(|line| {
+            json!({
+                "offeringId": line.quote.offering_id,
+                "offeringVersion": line.quote.offering_version,
+                "providerId": line.quote.provider_id,
+                "monthlyEstimate": line.quote.monthly_estimate,
+                "serviceId": line.service_id,
+            })
+        })
+        .collect();
+    let provider = match order.visible_providers().as_slice() {
+        [provider] => Some(*provider),
+        _ => None,
+    };
     NewEvent::new(order.state.event_kind(), initiator, order.id)
         .consumer(Some(order.consumer_id))
-        .provider(order.visible_provider())
+        .provider(provider)
         .properties(json!({
             "state": order.state.as_str(),
-            "offeringId": order.quote.offering_id,
-            "offeringVersion": order.quote.offering_version,
-            "monthlyEstimate": order.quote.monthly_estimate,
-            "serviceId": order.service_id,
+            "offeringId": first.map(|line| line.quote.offering_id),
+            "offeringVersion": first.map(|line| line.quote.offering_version),
+            "monthlyEstimate": order.monthly_estimate(),
+            "serviceId": first.and_then(|line| line.service_id),
+            "lines": lines,
             "reason": order.reason,
         }))
 }
 
-/// Places `new`'s item now and records the order, `Quoted`, with the
-/// quote of the offering placement chose.
+/// Places each of `new`'s items now and records the order, `Quoted`,
+/// each line with the quote of the offering placement chose for it.
 pub async fn quote(exchange: &Exchange, new: NewOrder) -> ExchangeResult<Order> {
-    let item = &new.item;
+    let mut lines = Vec::with_capacity(new.items.len());
+    let mut problems = Vec::new();
+    for (index, item) in new.items.into_iter().enumerate() {
+        match quote_line(exchange, new.consumer_id, item, new.actor).await {
+            Ok(line) => lines.push(line),
+            Err(ExchangeError::Invalid(errors)) if new.listed => problems.extend(
+                errors
+                    .into_iter()
+                    .map(|error| error.under(&format!("items[{index}]"))),
+            ),
+            Err(ExchangeError::Conflict(message)) if new.listed => {
+                return Err(ExchangeError::Conflict(format!(
+                    "items[{index}]: {message}"
+                )))
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ExchangeError::Invalid(problems));
+    }
+    let now = clock::now();
+    // The lines are quoted together and bind until the same time.
+    for line in &mut lines {
+        line.quote.expires_at = now + exchange.quote_validity;
+    }
+    let order = Order {
+        id: Uuid::now_v7(),
+        consumer_id: new.consumer_id,
+        project_id: new.project_id,
+        state: OrderState::Quoted,
+        lines,
+        accepted_at: None,
+        decided_by: None,
+        reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    exchange
+        .store
+        .insert_order(&order, &order_event(&order, new.initiator))
+        .await?;
+    Ok(order)
+}
+
+/// Places `item` now and quotes the offering placement chose.
+async fn quote_line(
+    exchange: &Exchange,
+    consumer_id: Uuid,
+    item: OrderItem,
+    actor: Actor,
+) -> ExchangeResult<OrderLine> {
     let rules = type_rules(exchange, item.service_type_id, "serviceTypeId").await?;
     if let Some(schema) = &rules.properties {
         let validated = schema
-            .validate(&item.properties, &ValidationContext::create(new.actor))
+            .validate(&item.properties, &ValidationContext::create(actor))
             .map_err(|errors| under("properties", errors))?;
         // A quote is kept in the clear; a secret waits for the service.
         let secrets: Vec<FieldError> = validated
@@ -132,7 +212,7 @@ pub async fn quote(exchange: &Exchange, new: NewOrder) -> ExchangeResult<Order> 
     }
     let (_, choice) = placement::choose(
         exchange,
-        new.consumer_id,
+        consumer_id,
         item.service_type_id,
         &rules,
         &item.properties,
@@ -142,7 +222,7 @@ pub async fn quote(exchange: &Exchange, new: NewOrder) -> ExchangeResult<Order> 
             offering: item.offering_id,
             ..Relations::default()
         },
-        new.actor,
+        actor,
     )
     .await?;
     let offering = exchange
@@ -156,12 +236,7 @@ pub async fn quote(exchange: &Exchange, new: NewOrder) -> ExchangeResult<Order> 
         .await?
         .get(&offering.value.id)
         .map_or(1, Vec::len);
-    let now = clock::now();
-    let order = Order {
-        id: Uuid::now_v7(),
-        consumer_id: new.consumer_id,
-        project_id: new.project_id,
-        state: OrderState::Quoted,
+    Ok(OrderLine {
         quote: Quote {
             offering_id: offering.value.id,
             offering_version: u32::try_from(version).unwrap_or(u32::MAX),
@@ -175,21 +250,13 @@ pub async fn quote(exchange: &Exchange, new: NewOrder) -> ExchangeResult<Order> 
             exit_terms: offering.value.exit_terms.clone(),
             requires_acceptance: offering.value.requires_acceptance,
             term_days: QUOTE_TERM_DAYS,
-            expires_at: now + exchange.quote_validity,
+            // Set with the order's other lines.
+            expires_at: clock::now(),
         },
-        item: new.item,
+        item,
         service_id: None,
-        accepted_at: None,
-        decided_by: None,
-        reason: None,
-        created_at: now,
-        updated_at: now,
-    };
-    exchange
-        .store
-        .insert_order(&order, &order_event(&order, new.initiator))
-        .await?;
-    Ok(order)
+        confirmed_at: None,
+    })
 }
 
 /// `order` moved to `to` from the states in `from`, with its event;
@@ -203,17 +270,31 @@ async fn move_to(
 ) -> ExchangeResult<Order> {
     let mut moved = order.clone();
     moved.state = to;
-    moved.updated_at = clock::now();
     if decision.reason.is_some() {
         moved.reason.clone_from(&decision.reason);
     }
     if matches!(to, OrderState::Rejected) {
         moved.decided_by = decision.user_id;
     }
+    write_move(exchange, order, moved, from, decision).await
+}
+
+/// Writes `moved`, a change of `read` (as it was read) leaving one of
+/// `from`, with the event of the state it is in; 409 when another request
+/// changed the order first.
+async fn write_move(
+    exchange: &Exchange,
+    read: &Order,
+    mut moved: Order,
+    from: &[OrderState],
+    decision: &Decision,
+) -> ExchangeResult<Order> {
+    moved.updated_at = OrderMove::stamp(read.updated_at, clock::now());
     let event = order_event(&moved, decision.initiator.clone());
     let change = OrderMove {
         order: &moved,
         from,
+        read_at: read.updated_at,
     };
     if !exchange.store.move_order(&change, &[event]).await? {
         return Err(moved_meanwhile());
@@ -221,8 +302,11 @@ async fn move_to(
     Ok(moved)
 }
 
+/// What a request that lost a race on an order is told.
+const MOVED_MEANWHILE: &str = "the order was moved on by another request meanwhile";
+
 fn moved_meanwhile() -> ExchangeError {
-    ExchangeError::Conflict("the order was moved on by another request meanwhile".into())
+    ExchangeError::Conflict(MOVED_MEANWHILE.into())
 }
 
 fn not_in(order: &Order, wanted: &str) -> ExchangeError {
@@ -241,19 +325,14 @@ const SWEEP_BATCH: u32 = 100;
 /// in: an order accepted meanwhile is left to its acceptance.
 pub async fn expire_lapsed(exchange: &Exchange) -> ExchangeResult<usize> {
     let now = clock::now();
-    let decision = Decision {
-        actor: Actor::System,
-        initiator: Initiator::system(),
-        user_id: None,
-        reason: None,
-    };
+    let decision = Decision::system(None);
     let mut expired = 0;
     for order in exchange
         .store
         .orders_in(&OrderState::AWAITING, SWEEP_BATCH)
         .await?
     {
-        if order.quote.open_at(now) {
+        if order.open_at(now) {
             // Quoted under a longer validity than the younger ones after it.
             continue;
         }
@@ -276,7 +355,7 @@ pub async fn expire_lapsed(exchange: &Exchange) -> ExchangeResult<usize> {
 
 /// Refuses an order whose quote expired, recording it `Expired`.
 async fn check_open(exchange: &Exchange, order: &Order, decision: &Decision) -> ExchangeResult<()> {
-    if order.quote.open_at(clock::now()) {
+    if order.open_at(clock::now()) {
         return Ok(());
     }
     let expired = Decision {
@@ -293,13 +372,13 @@ async fn check_open(exchange: &Exchange, order: &Order, decision: &Decision) -> 
     .await?;
     Err(ExchangeError::Conflict(format!(
         "the quote expired at {}; the order is now Expired",
-        order.quote.expires_at.to_rfc3339()
+        order.expires_at().to_rfc3339()
     )))
 }
 
-/// The consumer accepts `order`'s quote: the service is ordered at the
-/// quoted offering, or, past its project's approval threshold, the order
-/// waits for an approver. A quote accepted after it expired is refused
+/// The consumer accepts `order`'s quotes: every line's service is ordered
+/// at its quoted offering, or, past its project's approval threshold (by
+/// the order's total), the order waits for an approver. A quote accepted after it expired is refused
 /// and the order is `Expired`.
 async fn accept(exchange: &Exchange, order: &Order, decision: Decision) -> ExchangeResult<Order> {
     if order.state != OrderState::Quoted {
@@ -308,7 +387,7 @@ async fn accept(exchange: &Exchange, order: &Order, decision: Decision) -> Excha
     check_open(exchange, order, &decision).await?;
     let project = order_project(exchange, order).await?;
     let threshold = project.as_ref().and_then(|p| p.approval_threshold);
-    if needs_approval(threshold, order.quote.monthly_estimate)
+    if needs_approval(threshold, order.monthly_estimate())
         || past_budget_awaits_approval(exchange, order, project.as_ref()).await?
     {
         return move_to(
@@ -347,7 +426,7 @@ async fn past_budget_awaits_approval(
     };
     let standing =
         budgets::standing(exchange, QuotaScope::Project, project.id, order.consumer_id).await?;
-    let requested = cents(order.quote.monthly_estimate).unwrap_or(i64::MAX);
+    let requested = cents(order.monthly_estimate()).unwrap_or(i64::MAX);
     Ok(budget.passed_by(standing.forecast_cents, requested))
 }
 
@@ -362,43 +441,108 @@ async fn approve(exchange: &Exchange, order: &Order, decision: Decision) -> Exch
 }
 
 /// An order the consumer has accepted (and an approver approved where
-/// needed) from `from`: it waits for the provider when its offering asks
-/// that, and is ordered otherwise.
+/// needed) from `from`: it waits for its providers when an offering of
+/// its lines asks that, and is ordered otherwise.
 async fn onward(
     exchange: &Exchange,
     order: &Order,
     from: OrderState,
     decision: Decision,
 ) -> ExchangeResult<Order> {
-    if !order.quote.requires_acceptance {
-        return provision(exchange, order, &[from], decision).await;
+    if !order.requires_acceptance() {
+        return provision(exchange, order, order.clone(), &[from], decision).await;
     }
     let mut waiting = order.clone();
     waiting.accepted_at = Some(clock::now());
     if from == OrderState::AwaitingApproval {
         waiting.decided_by = decision.user_id;
     }
-    move_to(
-        exchange,
-        &waiting,
-        OrderState::AwaitingProvider,
-        &[from],
-        &decision,
-    )
-    .await
+    waiting.state = OrderState::AwaitingProvider;
+    write_move(exchange, order, waiting, &[from], &decision).await
 }
 
-/// The provider accepts an order waiting for it: the service is ordered
-/// as on acceptance, if the quote still binds.
+/// A provider accepts its lines of an order waiting for it (an admin, all
+/// of them): once no line waits, every service is ordered as on
+/// acceptance, if the quotes still bind. Two providers accepting at once
+/// are written one after the other.
 async fn confirm(exchange: &Exchange, order: &Order, decision: Decision) -> ExchangeResult<Order> {
+    let mut order = order.clone();
+    for _ in 0..CONFIRM_ATTEMPTS {
+        match confirm_once(exchange, &order, &decision).await {
+            Err(ExchangeError::Conflict(message)) if message == MOVED_MEANWHILE => {
+                order = exchange
+                    .store
+                    .record::<Order>(order.id)
+                    .await?
+                    .ok_or(ExchangeError::NotFound { what: "order" })?;
+            }
+            done => return done,
+        }
+    }
+    Err(moved_meanwhile())
+}
+
+/// Each lost race means another provider's acceptance was written first.
+const CONFIRM_ATTEMPTS: usize = 8;
+
+async fn confirm_once(
+    exchange: &Exchange,
+    order: &Order,
+    decision: &Decision,
+) -> ExchangeResult<Order> {
     if order.state != OrderState::AwaitingProvider {
         return Err(not_in(
             order,
             "an order AwaitingProvider is accepted by its provider",
         ));
     }
-    check_open(exchange, order, &decision).await?;
-    provision(exchange, order, &[OrderState::AwaitingProvider], decision).await
+    check_open(exchange, order, decision).await?;
+    let now = clock::now();
+    let mut confirmed = order.clone();
+    let mut any = false;
+    for line in &mut confirmed.lines {
+        let theirs = decision
+            .participant_id
+            .is_none_or(|participant| participant == line.quote.provider_id);
+        if theirs && line.awaits_provider() {
+            line.confirmed_at = Some(now);
+            any = true;
+        }
+    }
+    if !any {
+        return Err(ExchangeError::Conflict(
+            "no line of the order awaits this provider's acceptance".into(),
+        ));
+    }
+    if confirmed.awaits_providers() {
+        let from = [OrderState::AwaitingProvider];
+        return write_move(exchange, order, confirmed, &from, decision).await;
+    }
+    provision(
+        exchange,
+        order,
+        confirmed,
+        &[OrderState::AwaitingProvider],
+        decision.clone(),
+    )
+    .await
+}
+
+/// Whether `decision`'s participant may decline `order`: a provider with a
+/// line waiting for it (an admin, any).
+fn declines_own_line(order: &Order, decision: &Decision) -> ExchangeResult<()> {
+    let waiting = order.lines.iter().any(|line| {
+        line.awaits_provider()
+            && decision
+                .participant_id
+                .is_none_or(|participant| participant == line.quote.provider_id)
+    });
+    if waiting || order.state != OrderState::AwaitingProvider {
+        return Ok(());
+    }
+    Err(ExchangeError::Conflict(
+        "no line of the order awaits this provider's acceptance".into(),
+    ))
 }
 
 /// An order waiting in `from` refused with the reason `decision` gives,
@@ -444,17 +588,79 @@ async fn cancel(exchange: &Exchange, order: &Order, decision: Decision) -> Excha
     .await
 }
 
-/// Orders the service of `order` at its quoted offering and moves the
+/// Orders the service of every line of `order` (as read; `accepted`, the
+/// order with the decision's changes) at its quoted offering and moves the
 /// order from `from` through `Accepted` to `Provisioning`, in the
-/// transaction that writes the service within its quotas.
+/// transaction that writes the services within their quotas: all of them
+/// or none.
 async fn provision(
     exchange: &Exchange,
     order: &Order,
+    mut accepted: Order,
     from: &[OrderState],
     decision: Decision,
 ) -> ExchangeResult<Order> {
-    let item = &order.item;
-    let mut prepared = ordering::prepare(
+    // An approver's approval lets the order pass its project's budget
+    // where the project asks approvers to decide on that.
+    let budget_waived = from.contains(&OrderState::AwaitingApproval)
+        && order_project(exchange, order)
+            .await?
+            .is_some_and(|project| project.over_budget == OverBudget::AwaitApproval);
+    let mut prepared = Vec::with_capacity(order.lines.len());
+    for (index, line) in order.lines.iter().enumerate() {
+        let mut line_prepared = prepare_line(exchange, order, line, &decision)
+            .await
+            .map_err(|error| match error {
+                ExchangeError::Conflict(message) if order.lines.len() > 1 => {
+                    ExchangeError::Conflict(format!("items[{index}]: {message}"))
+                }
+                other => other,
+            })?;
+        line_prepared.project_budget_waived = budget_waived;
+        prepared.push(line_prepared);
+    }
+    let now = prepared
+        .first()
+        .map_or_else(clock::now, |first| first.service.created_at);
+    accepted.state = OrderState::Accepted;
+    accepted.accepted_at = order.accepted_at.or(Some(now));
+    accepted.updated_at = OrderMove::stamp(order.updated_at, now);
+    for (line, prepared) in accepted.lines.iter_mut().zip(&prepared) {
+        line.service_id = Some(prepared.service.id);
+    }
+    if from.contains(&OrderState::AwaitingApproval) {
+        accepted.decided_by = decision.user_id;
+    }
+    let mut events = vec![order_event(&accepted, decision.initiator.clone())];
+    accepted.state = OrderState::Provisioning;
+    events.push(order_event(&accepted, decision.initiator.clone()));
+    for line in &prepared {
+        events.extend(line.events.iter().cloned());
+    }
+    let change = OrderMove {
+        order: &accepted,
+        from,
+        read_at: order.updated_at,
+    };
+    if !write_services(exchange, &prepared, &change, &events).await? {
+        return Err(moved_meanwhile());
+    }
+    for line in &prepared {
+        exchange.dispatch.wake(line.service.agent_id);
+    }
+    Ok(accepted)
+}
+
+/// Checks and places `line`'s service at its quoted offering, nothing
+/// written yet; a placement the offering can no longer meet is a 409.
+async fn prepare_line(
+    exchange: &Exchange,
+    order: &Order,
+    line: &OrderLine,
+    decision: &Decision,
+) -> ExchangeResult<Prepared> {
+    let item = &line.item;
+    ordering::prepare(
         exchange,
         ordering::Order {
             name: item.name.clone(),
@@ -467,7 +673,7 @@ async fn provision(
             placement: Some(&item.placement),
             peers: &[],
             import_format: None,
-            offering_id: Some(order.quote.offering_id),
+            offering_id: Some(line.quote.offering_id),
             actor: decision.actor,
             initiator: decision.initiator.clone(),
         },
@@ -485,53 +691,100 @@ async fn provision(
             ))
         }
         other => other,
-    })?;
-    // An approver's approval lets the order pass its project's budget
-    // where the project asks approvers to decide on that.
-    if from.contains(&OrderState::AwaitingApproval) {
-        prepared.project_budget_waived = order_project(exchange, order)
-            .await?
-            .is_some_and(|project| project.over_budget == OverBudget::AwaitApproval);
-    }
-    let now = prepared.service.created_at;
-    let mut accepted = order.clone();
-    accepted.state = OrderState::Accepted;
-    accepted.accepted_at = order.accepted_at.or(Some(now));
-    accepted.updated_at = now;
-    accepted.service_id = Some(prepared.service.id);
-    if from.contains(&OrderState::AwaitingApproval) {
-        accepted.decided_by = decision.user_id;
-    }
-    let mut events = vec![order_event(&accepted, decision.initiator.clone())];
-    accepted.state = OrderState::Provisioning;
-    events.push(order_event(&accepted, decision.initiator.clone()));
-    let accepted_ref = &accepted;
-    let events_ref = &events;
-    let written = write_prepared(exchange, &mut prepared, |write| {
-        let mut all = events_ref.clone();
-        all.extend(write.events.iter().cloned());
-        async move {
-            let change = OrderMove {
-                order: accepted_ref,
-                from,
-            };
-            exchange
-                .store
-                .order_ordered(&change, write.service_order(), &all)
-                .await
-        }
     })
-    .await?;
-    if !written {
-        return Err(moved_meanwhile());
-    }
-    exchange.dispatch.wake(prepared.service.agent_id);
-    Ok(accepted)
 }
 
-/// After a job finished: an order whose service's `create` job it was is
-/// `Done` when it completed and `Failed` when it failed.
-pub async fn after_job(exchange: &Exchange, job: &Job, to: JobStatus, error: Option<&str>) {
+/// Writes the order's `change` with every prepared service in one
+/// transaction, each within its quotas (counting the lines before it)
+/// and with its pool values, chosen again when another write took one
+/// first; `false` when the order moved meanwhile.
+async fn write_services(
+    exchange: &Exchange,
+    prepared: &[Prepared],
+    change: &OrderMove<'_>,
+    events: &[NewEvent],
+) -> ExchangeResult<bool> {
+    let mut quotas = Vec::with_capacity(prepared.len());
+    for line in prepared {
+        quotas.push(
+            crate::quotas::quota_check(
+                exchange,
+                &line.service,
+                &line.rules,
+                line.placement.as_ref(),
+                line.project_budget_waived,
+            )
+            .await?,
+        );
+    }
+    for _ in 0..crate::pools::ATTEMPTS {
+        let mut held = Vec::new();
+        let mut filled = Vec::with_capacity(prepared.len());
+        for line in prepared {
+            let (service, job, claimed) = crate::pools::fill_service_values(
+                exchange,
+                line.rules.properties.as_ref(),
+                &line.pooled,
+                &line.service,
+                &line.job,
+                &held,
+            )
+            .await?;
+            held.extend(claimed.iter().cloned());
+            let claims: Vec<_> = claimed.into_iter().map(|(_, claim)| claim).collect();
+            filled.push((service, job, claims));
+        }
+        let services: Vec<ServiceOrder<'_>> = filled
+            .iter()
+            .zip(prepared)
+            .zip(&quotas)
+            .map(|(((service, job, claims), line), quota)| ServiceOrder {
+                service,
+                job,
+                placement: line.placement.as_ref(),
+                claims,
+                quota: quota.as_ref().map(|(check, _)| check),
+            })
+            .collect();
+        match exchange
+            .store
+            .order_ordered(change, &services, events)
+            .await
+        {
+            Err(StoreError::Raced(_)) => continue,
+            written => {
+                let written = written?;
+                if written {
+                    review_budgets(exchange, &quotas).await;
+                }
+                return Ok(written);
+            }
+        }
+    }
+    Err(ExchangeError::Conflict(
+        "the service pools are busy with other writes; retry".into(),
+    ))
+}
+
+/// Reviews the budgets an order's priced services count against, once:
+/// an order's lines share one consumer and one project.
+async fn review_budgets(
+    exchange: &Exchange,
+    quotas: &[Option<(federa_store::QuotaCheck, federa_store::ServiceLimits)>],
+) {
+    let priced = quotas
+        .iter()
+        .flatten()
+        .find(|(check, _)| check.monthly_cents > 0);
+    if let Some((check, limits)) = priced {
+        budgets::review(exchange, &check.ended, check.consumer_id, limits).await;
+    }
+}
+
+/// After a job finished: an order whose line's service's `create` job it
+/// was is `Done` once every line's completed, and `Failed` as soon as one
+/// failed.
+pub async fn after_job(exchange: &Exchange, job: &Job) {
     if job.action != "create" {
         return;
     }
@@ -539,7 +792,7 @@ pub async fn after_job(exchange: &Exchange, job: &Job, to: JobStatus, error: Opt
         let Some(order) = exchange.store.service_order(job.service_id).await? else {
             return Ok(());
         };
-        settle(exchange, &order, to, error).await
+        settle(exchange, &order).await
     }
     .await;
     if let Err(error) = outcome {
@@ -547,32 +800,36 @@ pub async fn after_job(exchange: &Exchange, job: &Job, to: JobStatus, error: Opt
     }
 }
 
-/// Moves a `Provisioning` order on by how its service's `create` job
-/// ended, `to`; nothing while the job runs or once another moved it.
-async fn settle(
-    exchange: &Exchange,
-    order: &Order,
-    to: JobStatus,
-    error: Option<&str>,
-) -> ExchangeResult<()> {
-    let target = match to {
-        JobStatus::Completed => OrderState::Done,
-        JobStatus::Failed => OrderState::Failed,
-        _ => return Ok(()),
-    };
+/// Moves a `Provisioning` order on by how its lines' `create` jobs ended;
+/// nothing while one runs with none failed, or once another moved it.
+async fn settle(exchange: &Exchange, order: &Order) -> ExchangeResult<()> {
     if order.state != OrderState::Provisioning {
         return Ok(());
     }
-    let decision = Decision {
-        actor: Actor::System,
-        initiator: Initiator::system(),
-        user_id: None,
-        reason: (target == OrderState::Failed).then(|| {
-            error
-                .unwrap_or("the service's create job failed")
-                .to_string()
-        }),
+    let jobs = exchange.store.order_create_jobs(order).await?;
+    let failed = jobs.iter().enumerate().find_map(|(index, job)| match job {
+        Some((JobStatus::Failed, error)) => Some((index, error.clone())),
+        _ => None,
+    });
+    let (target, reason) = match failed {
+        Some((index, error)) => {
+            let error = error.unwrap_or_else(|| "the service's create job failed".into());
+            let reason = if order.lines.len() > 1 {
+                format!("items[{index}]: {error}")
+            } else {
+                error
+            };
+            (OrderState::Failed, Some(reason))
+        }
+        None if jobs
+            .iter()
+            .all(|job| matches!(job, Some((JobStatus::Completed, _)))) =>
+        {
+            (OrderState::Done, None)
+        }
+        None => return Ok(()),
     };
+    let decision = Decision::system(reason);
     match move_to(
         exchange,
         order,
@@ -587,13 +844,26 @@ async fn settle(
     }
 }
 
-/// Moves on the `Provisioning` orders whose `create` job finished without
-/// the order following it (the replica that finished it stopped in
-/// between), found in one query; returns how many it found.
+/// Moves on the `Provisioning` orders whose `create` jobs finished without
+/// the order following them (the replica that finished one stopped in
+/// between), found in one query; returns how many it looked at.
 pub async fn settle_provisioning(exchange: &Exchange) -> ExchangeResult<usize> {
     let provisioned = exchange.store.provisioned_orders(SWEEP_BATCH).await?;
-    for (order, status, error) in &provisioned {
-        settle(exchange, order, *status, error.as_deref()).await?;
+    for order in &provisioned {
+        settle(exchange, order).await?;
     }
     Ok(provisioned.len())
+}
+
+impl Decision {
+    /// The exchange itself moving an order, with `reason`.
+    fn system(reason: Option<String>) -> Decision {
+        Decision {
+            actor: Actor::System,
+            initiator: Initiator::system(),
+            user_id: None,
+            participant_id: None,
+            reason,
+        }
+    }
 }

@@ -28,7 +28,7 @@ use crate::Exchange;
 
 /// Each lost claim means another order took a value, so a few dozen rounds
 /// only run out when the pool churns faster than orders can be written.
-const ATTEMPTS: usize = 64;
+pub(crate) const ATTEMPTS: usize = 64;
 
 /// A generator request with the pool it draws from.
 pub(crate) struct Source<'a> {
@@ -121,6 +121,53 @@ where
     .await
 }
 
+/// Values claimed for one holder, each with its pool, which the next
+/// holder written in the same transaction must not choose again.
+pub(crate) type Held = Vec<(Uuid, PoolClaim)>;
+
+/// One choice of values for `service`'s pooled properties from a fresh
+/// read, leaving out the values in `held` (taken by services written in
+/// the same transaction): the service and its `create` job with the
+/// values filled in, and their claims with their pools. Nothing is
+/// written; a lost claim rolls the whole write back and the caller
+/// chooses again.
+pub(crate) async fn fill_service_values(
+    exchange: &Exchange,
+    schema: Option<&PropertySchema>,
+    requests: &[GeneratorRequest],
+    service: &Service,
+    job: &Job,
+    held: &[(Uuid, PoolClaim)],
+) -> ExchangeResult<(Service, Job, Held)> {
+    let (Some(schema), false) = (schema, requests.is_empty()) else {
+        return Ok((service.clone(), job.clone(), Vec::new()));
+    };
+    let pools_of = PoolsOf::AgentSet {
+        agent_id: service.agent_id,
+        provider_id: service.provider_id,
+    };
+    let sources = sources(exchange, &pools_of, requests).await?;
+    let (properties, claims) = choose(
+        exchange,
+        PoolFamily::Service,
+        schema,
+        &sources,
+        service.properties.clone(),
+        held,
+    )
+    .await?;
+    let mut service = service.clone();
+    let mut job = job.clone();
+    service.properties = properties.clone();
+    job.params = Some(Value::Object(properties));
+    let claimed = sources
+        .iter()
+        .map(|source| source.pool.id)
+        .zip(claims)
+        .collect();
+    Ok((service, job, claimed))
+}
+
 /// Chooses a value for every source, fills them into `asked` and hands the
 /// filled properties and their claims to `write`, which claims them in the
 /// transaction that writes their holder. A lost claim means another holder
@@ -138,7 +185,8 @@ where
     Written: std::future::Future<Output = Result<T, StoreError>>,
 {
     for _ in 0..ATTEMPTS {
-        let (properties, claims) = choose(exchange, family, schema, sources, asked.clone()).await?;
+        let (properties, claims) =
+            choose(exchange, family, schema, sources, asked.clone(), &[]).await?;
         match write(properties, claims).await {
             Err(StoreError::Raced(_)) => continue,
             done => return Ok(done?),
@@ -269,24 +317,31 @@ async fn agent_set(
         .map(|set| set.id))
 }
 
-/// One choice of values from a fresh read: the properties with the values
-/// filled in, and the claims that must succeed for the choice to hold.
+/// One choice of values from a fresh read, leaving out those in `held`:
+/// the properties with the values filled in, and the claims that must
+/// succeed for the choice to hold.
 async fn choose(
     exchange: &Exchange,
     family: PoolFamily,
     schema: &PropertySchema,
     sources: &[Source<'_>],
     mut properties: Map<String, Value>,
+    held: &[(Uuid, PoolClaim)],
 ) -> ExchangeResult<(Map<String, Value>, Vec<PoolClaim>)> {
     let mut claims = Vec::new();
     for (index, source) in sources.iter().enumerate() {
-        // Earlier properties of this order drawing from the same pool.
+        // Earlier properties of this write drawing from the same pool.
         let same_pool = || {
-            sources[..index]
-                .iter()
-                .zip(&claims)
-                .filter(|(earlier, _)| earlier.pool.id == source.pool.id)
+            held.iter()
+                .filter(|(pool_id, _)| *pool_id == source.pool.id)
                 .map(|(_, claim)| claim)
+                .chain(
+                    sources[..index]
+                        .iter()
+                        .zip(&claims)
+                        .filter(|(earlier, _)| earlier.pool.id == source.pool.id)
+                        .map(|(_, claim)| claim),
+                )
         };
         let property_name = source.request.path.to_string();
         let exhausted = || {

@@ -41,6 +41,22 @@ pub trait Resource: Record {
     fn owners(&self) -> Owners {
         Owners::none()
     }
+
+    /// Whose it is as `caller` sees it, where that depends on the caller
+    /// (an order of several providers is each one's); by default
+    /// [`Resource::owners`].
+    fn owners_for(&self, _caller: &Identity) -> Owners {
+        self.owners()
+    }
+
+    /// What the API answers `caller` for it, where part of it is not
+    /// theirs to see; by default [`Resource::res`].
+    fn res_for(self, _caller: &Identity) -> Self::Res
+    where
+        Self: Sized,
+    {
+        self.res()
+    }
 }
 
 /// A [`Resource`] whose handlers write it themselves, each change with an
@@ -64,7 +80,7 @@ pub async fn load<R: Resource>(
         R::OBJECT,
         action,
         state.store.record::<R>(id),
-        R::owners,
+        |found: &R| found.owners_for(caller),
     )
     .await
 }
@@ -93,7 +109,7 @@ pub async fn list<R: Resource>(
     let scope = caller.list_scope(R::OBJECT)?;
     let query = R::LIST.parse(pairs)?;
     let page = state.store.records::<R>(scope, &query).await?;
-    Ok(Json(page.map(R::res)))
+    Ok(Json(page.map(|found| found.res_for(caller))))
 }
 
 /// The object as answered, if `caller` may read it.
@@ -102,7 +118,11 @@ pub async fn get<R: Resource>(
     caller: &Identity,
     id: Uuid,
 ) -> ApiResult<Json<R::Res>> {
-    Ok(Json(load::<R>(state, caller, id, Action::Get).await?.res()))
+    Ok(Json(
+        load::<R>(state, caller, id, Action::Get)
+            .await?
+            .res_for(caller),
+    ))
 }
 
 /// Stores a new object, already authorized and checked, with its event.

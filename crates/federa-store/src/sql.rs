@@ -128,11 +128,20 @@ impl Where {
                         .iter()
                         .map(|v| (format!("{column} = "), Arg::Text(v.clone()), "")),
                 ),
-                Match::AnyUuid(values) => self.any(
-                    values
-                        .iter()
-                        .map(|v| (format!("{column} = "), Arg::Uuid(*v), "")),
-                ),
+                // A condition with a `{}` slot (an EXISTS over a related
+                // table) takes each value there.
+                Match::AnyUuid(values) => match column.split_once("{}") {
+                    Some((before, after)) => self.any(
+                        values
+                            .iter()
+                            .map(|v| (before.to_string(), Arg::Uuid(*v), after)),
+                    ),
+                    None => self.any(
+                        values
+                            .iter()
+                            .map(|v| (format!("{column} = "), Arg::Uuid(*v), "")),
+                    ),
+                },
                 Match::Since(t) => format!("{column} >= {}", self.param(Arg::Time(*t))),
                 Match::Until(t) => format!("{column} < {}", self.param(Arg::Time(*t))),
                 Match::Bool(b) => format!("{column} = {}", self.param(Arg::Bool(*b))),

@@ -4,6 +4,7 @@
 use clap::{Args, Subcommand};
 use federa_client::api::orders::{OrderCreateReq, OrderDecisionReq, OrderRes};
 use federa_client::Sent;
+use federa_domain::commerce::OrderItem;
 use serde_json::Value;
 
 use super::list_query::ListArgs;
@@ -89,14 +90,14 @@ pub async fn orders(connection: &Connection, args: OrdersArgs) -> Outcome {
             let client = connect(connection)?;
             let placement = serde_json::from_value(Value::Object(rules.to_request()))
                 .map_err(|error| usage(format!("placement rules: {error}")))?;
-            let request = OrderCreateReq {
+            let request = OrderCreateReq::Item(OrderItem {
                 name,
                 service_type_id: names::service_type_id(&client, &service_type).await?,
                 group_id: id_arg(&group)?,
                 properties: values::parse_pairs(&props).map_err(usage)?,
                 placement,
                 offering_id: offering.as_deref().map(id_arg).transpose()?,
-            };
+            });
             let order = client.place_order(&request).await?;
             print_order(connection, &order);
             return Ok(());
@@ -119,20 +120,29 @@ fn print_order(connection: &Connection, order: &Sent<OrderRes>) {
     if connection.output != Format::Table {
         return show(connection, &order.document, Some(order.id));
     }
-    let quote = &order.quote;
     println!("Order:    {} {}", order.id, order.state.as_str());
-    println!(
-        "Quote:    offering {} (version {}) of {} in {}",
-        quote.offering_id, quote.offering_version, quote.provider_name, quote.region
-    );
-    println!(
-        "Price:    {} EUR an hour, about {} EUR a month",
-        quote.hourly_price, quote.monthly_estimate
-    );
-    println!("Expires:  {}", output::timestamp(&quote.expires_at));
-    if let Some(service_id) = order.service_id {
-        println!("Service:  {service_id}");
+    for line in &order.lines {
+        let quote = &line.quote;
+        println!(
+            "Item:     {} on offering {} (version {}) of {} in {}",
+            line.item.name,
+            quote.offering_id,
+            quote.offering_version,
+            quote.provider_name,
+            quote.region
+        );
+        println!(
+            "Price:    {} EUR an hour, about {} EUR a month",
+            quote.hourly_price, quote.monthly_estimate
+        );
+        if let Some(service_id) = line.service_id {
+            println!("Service:  {service_id}");
+        }
     }
+    if order.lines.len() > 1 {
+        println!("Total:    about {} EUR a month", order.monthly_estimate);
+    }
+    println!("Expires:  {}", output::timestamp(&order.expires_at));
     if let Some(reason) = &order.reason {
         println!("Reason:   {reason}");
     }

@@ -1,9 +1,11 @@
-//! An order with a binding quote: a consumer asks for one service, the
-//! exchange places it at once and quotes the offering it chose (its
-//! version, price components, a monthly estimate and exit terms) until the
-//! quote expires. Accepting orders the service at that offering; where the
-//! consumer's project sets an approval threshold the quote passes, an
-//! approver of the consumer decides first. The states and the moves
+//! An order with binding quotes: a consumer asks for one or several
+//! services, the exchange places each at once and quotes the offering it
+//! chose (its version, price components, a monthly estimate and exit
+//! terms) until the quotes expire. Accepting orders every service at its
+//! offering, all of them or none; where the consumer's project sets an
+//! approval threshold the order's total passes, an approver of the
+//! consumer decides first, and where an offering asks its provider to
+//! accept, every such provider does. The states and the moves
 //! between them live here; the workflow that writes them is the
 //! exchange's `orders`.
 
@@ -133,8 +135,8 @@ impl OrderState {
     }
 }
 
-/// The one service an order asks for, as a placed `POST /services` does.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A service an order asks for, as a placed `POST /services` does.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderItem {
@@ -154,7 +156,7 @@ pub struct OrderItem {
 
 /// What the exchange binds itself and the provider to when the consumer
 /// accepts in time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Quote {
@@ -194,11 +196,6 @@ impl Quote {
         monthly
     }
 
-    /// Whether the quote still binds at `now`.
-    pub fn open_at(&self, now: DateTime<Utc>) -> bool {
-        now < self.expires_at
-    }
-
     /// The prices `service`'s bills use: `offering_prices` (the offering's
     /// history, oldest first) with the quoted price in force over the
     /// term from `accepted_at`, and after the term the offering's price
@@ -234,21 +231,44 @@ impl Quote {
     }
 }
 
-/// An order of one service, with its quote.
+/// One item of an order with what the exchange quoted for it, and what
+/// became of it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLine {
+    pub item: OrderItem,
+    pub quote: Quote,
+    /// The service ordered for it once the order was accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<Uuid>,
+    /// When the quote's provider accepted it, where the offering asks that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+impl OrderLine {
+    /// Whether the line still waits for its provider's acceptance.
+    pub fn awaits_provider(&self) -> bool {
+        self.quote.requires_acceptance && self.confirmed_at.is_none()
+    }
+}
+
+/// An order of one or several services, each line with its quote. It is
+/// accepted, approved, provisioned or refused as a whole: no line's
+/// service is ordered unless every line's is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     pub id: Uuid,
     pub consumer_id: Uuid,
-    /// The project of the item's group when ordered, whose approval
-    /// threshold applies.
+    /// The project of the items' group when ordered, whose approval
+    /// threshold and budget apply.
     pub project_id: Option<Uuid>,
     pub state: OrderState,
-    pub item: OrderItem,
-    pub quote: Quote,
-    /// The service ordered on acceptance.
-    pub service_id: Option<Uuid>,
+    /// At least one; every item in one group.
+    pub lines: Vec<OrderLine>,
     /// When the consumer's acceptance (approved where needed) went to the
-    /// provider: the service was ordered, or the provider was asked.
+    /// providers: the services were ordered, or the providers were asked.
     pub accepted_at: Option<DateTime<Utc>>,
     /// The user who approved or rejected it.
     pub decided_by: Option<Uuid>,
@@ -259,21 +279,93 @@ pub struct Order {
 }
 
 impl Order {
-    /// The consumer owns an order; the provider the quote names is its
-    /// owner too once the consumer accepted it.
+    /// The EUR a month of all its lines' running costs.
+    pub fn monthly_estimate(&self) -> Decimal {
+        let mut total: Decimal = self
+            .lines
+            .iter()
+            .map(|line| line.quote.monthly_estimate)
+            .sum();
+        total.rescale(2);
+        total
+    }
+
+    /// When its quotes stop binding: the earliest line's expiry (all of
+    /// an order's lines are quoted together).
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.lines
+            .iter()
+            .map(|line| line.quote.expires_at)
+            .min()
+            .unwrap_or(self.created_at)
+    }
+
+    /// Whether its quotes still bind at `now`.
+    pub fn open_at(&self, now: DateTime<Utc>) -> bool {
+        now < self.expires_at()
+    }
+
+    /// Whether some line's offering asks its provider to accept it.
+    pub fn requires_acceptance(&self) -> bool {
+        self.lines.iter().any(|line| line.quote.requires_acceptance)
+    }
+
+    /// Whether some line still waits for its provider.
+    pub fn awaits_providers(&self) -> bool {
+        self.lines.iter().any(OrderLine::awaits_provider)
+    }
+
+    /// The providers its lines are quoted on, each once, in line order.
+    pub fn providers(&self) -> Vec<Uuid> {
+        let mut providers: Vec<Uuid> = Vec::new();
+        for line in &self.lines {
+            if !providers.contains(&line.quote.provider_id) {
+                providers.push(line.quote.provider_id);
+            }
+        }
+        providers
+    }
+
+    /// The providers that may see the order: none until the consumer
+    /// accepted it (and an approver approved it where needed), each
+    /// line's provider from then on, whatever follows.
+    pub fn visible_providers(&self) -> Vec<Uuid> {
+        if self.accepted_at.is_some() {
+            self.providers()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The consumer owns an order; with several providers none is the
+    /// order's owner for everyone, so see [`Order::owners_for`].
     pub fn owners(&self) -> Owners {
         let mut owners = Owners::none()
             .with_consumer(self.consumer_id)
             .with_project(self.project_id);
-        owners.owner = self.visible_provider();
+        if let [provider] = self.visible_providers().as_slice() {
+            owners.owner = Some(*provider);
+        }
         owners
     }
 
-    /// The provider that may see the order: none until the consumer
-    /// accepted it (and an approver approved it where needed), the quote's
-    /// provider from then on, whatever follows.
-    pub fn visible_provider(&self) -> Option<Uuid> {
-        self.accepted_at.map(|_| self.quote.provider_id)
+    /// Whose the order is as `participant` sees it: a provider of one of
+    /// its lines is an owner once the order reached the providers.
+    pub fn owners_for(&self, participant: Option<Uuid>) -> Owners {
+        let mut owners = self.owners();
+        if let Some(participant) = participant {
+            if self.visible_providers().contains(&participant) {
+                owners.owner = Some(participant);
+            }
+        }
+        owners
+    }
+
+    /// The order as `provider` may see it: only its own lines, since one
+    /// provider's prices are no business of another's.
+    pub fn seen_by_provider(mut self, provider: Uuid) -> Order {
+        self.lines.retain(|line| line.quote.provider_id == provider);
+        self
     }
 }
 
@@ -301,12 +393,23 @@ pub fn check_reason(path: &str, text: Option<&str>) -> Result<String, FieldError
     Ok(trimmed.to_string())
 }
 
+/// How many items one order may hold.
+pub const MAX_ORDER_ITEMS: usize = 16;
+
+/// The condition that an order reached provider `{}`: one of its lines is
+/// quoted on it and the consumer's acceptance went out.
+pub const ORDER_PROVIDER: &str = "(orders.accepted_at IS NOT NULL AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id AND l.provider_id = {}))";
+
 pub const ORDER_LIST: ListSpec = ListSpec {
     filters: &[
         FilterSpec::new("consumerId", "consumer_id", FilterKind::Uuid),
-        FilterSpec::new("providerId", "provider_id", FilterKind::Uuid),
+        FilterSpec::new("providerId", ORDER_PROVIDER, FilterKind::Uuid),
         FilterSpec::new("projectId", "project_id", FilterKind::Uuid),
-        FilterSpec::new("serviceId", "service_id", FilterKind::Uuid),
+        FilterSpec::new(
+            "serviceId",
+            "EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id AND l.service_id = {})",
+            FilterKind::Uuid,
+        ),
         FilterSpec::new("state", "state", FilterKind::OneOf(OrderState::NAMES)),
     ],
     sorts: &[("createdAt", "created_at"), ("updatedAt", "updated_at")],
@@ -417,16 +520,7 @@ mod tests {
             consumer_id: Uuid::from_u128(3),
             project_id: None,
             state: OrderState::Quoted,
-            item: OrderItem {
-                name: "vm".into(),
-                service_type_id: Uuid::from_u128(4),
-                group_id: Uuid::from_u128(5),
-                properties: Map::new(),
-                placement: PlacementRequest::default(),
-                offering_id: None,
-            },
-            quote: quote("1"),
-            service_id: None,
+            lines: vec![line("1", 2)],
             accepted_at: None,
             decided_by: None,
             reason: None,
@@ -440,5 +534,66 @@ mod tests {
         order.accepted_at = Some(at("2026-01-01T01:00:00Z"));
         assert_eq!(order.owners().owner, Some(Uuid::from_u128(2)));
         assert_eq!(order.owners().consumer, Some(Uuid::from_u128(3)));
+        // A second provider: each provider owns it as it sees it, and
+        // sees only its own lines.
+        order.lines.push(line("2", 7));
+        assert_eq!(order.owners().owner, None);
+        let seventh = Some(Uuid::from_u128(7));
+        assert_eq!(order.owners_for(seventh).owner, seventh);
+        assert_eq!(order.owners_for(Some(Uuid::from_u128(8))).owner, None);
+        let seen = order.clone().seen_by_provider(Uuid::from_u128(7));
+        assert_eq!(seen.lines.len(), 1);
+        assert_eq!(seen.lines[0].quote.provider_id, Uuid::from_u128(7));
+        order.accepted_at = None;
+        assert_eq!(order.owners_for(seventh).owner, None);
+    }
+
+    #[test]
+    fn an_order_totals_its_lines_and_expires_with_its_first_lapsing_quote() {
+        let mut order_lines = vec![line("0.01", 2), line("1", 7)];
+        order_lines[1].quote.expires_at = at("2026-01-01T12:00:00Z");
+        order_lines[1].quote.requires_acceptance = true;
+        let mut order = Order {
+            id: Uuid::from_u128(9),
+            consumer_id: Uuid::from_u128(3),
+            project_id: None,
+            state: OrderState::Quoted,
+            lines: order_lines,
+            accepted_at: None,
+            decided_by: None,
+            reason: None,
+            created_at: at("2026-01-01T00:00:00Z"),
+            updated_at: at("2026-01-01T00:00:00Z"),
+        };
+        assert_eq!(order.monthly_estimate().to_string(), "737.30");
+        assert_eq!(order.expires_at(), at("2026-01-01T12:00:00Z"));
+        assert!(order.open_at(at("2026-01-01T11:59:59Z")));
+        assert!(!order.open_at(at("2026-01-01T12:00:00Z")));
+        assert!(order.requires_acceptance());
+        assert!(order.awaits_providers());
+        order.lines[1].confirmed_at = Some(at("2026-01-01T01:00:00Z"));
+        assert!(!order.awaits_providers());
+        assert_eq!(
+            order.providers(),
+            vec![Uuid::from_u128(2), Uuid::from_u128(7)]
+        );
+    }
+
+    fn line(price: &str, provider: u128) -> OrderLine {
+        let mut quoted = quote(price);
+        quoted.provider_id = Uuid::from_u128(provider);
+        OrderLine {
+            item: OrderItem {
+                name: "vm".into(),
+                service_type_id: Uuid::from_u128(4),
+                group_id: Uuid::from_u128(5),
+                properties: Map::new(),
+                placement: PlacementRequest::default(),
+                offering_id: None,
+            },
+            quote: quoted,
+            service_id: None,
+            confirmed_at: None,
+        }
     }
 }

@@ -1,16 +1,18 @@
-//! `/orders`: a consumer's orders of one service with a binding quote. The
-//! exchange places an order when it is made and quotes the chosen
-//! offering; the consumer accepts (the service is ordered at that
-//! offering) or cancels it, and where its project's approval threshold is
-//! passed an approver of the consumer approves or rejects it. The
-//! provider a quote names sees the order once it is accepted.
+//! `/orders`: a consumer's orders of one or several services with binding
+//! quotes. The exchange places each item when the order is made and
+//! quotes the chosen offering; the consumer accepts (every service is
+//! ordered at its offering, all or none) or cancels it, and where its
+//! project's approval threshold is passed an approver of the consumer
+//! approves or rejects it. Each provider a quote names sees the order,
+//! its own lines of it, once it is accepted.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use federa_domain::access::{Action, Identity, Object, Owners};
-use federa_domain::commerce::{Order, ORDER_LIST};
+use federa_domain::commerce::order::MAX_ORDER_ITEMS;
+use federa_domain::commerce::{Order, OrderItem, ORDER_LIST};
 use federa_domain::event::Initiator;
 use federa_domain::exchange::Offering;
 use federa_domain::listing::{FieldError, ListSpec, Page};
@@ -22,11 +24,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use federa_api::orders::{OrderCreateReq, OrderDecisionReq, OrderRes};
+use federa_api::orders::{OrderCreateReq, OrderDecisionReq, OrderItemsReq, OrderRes};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{decode_optional, Body, IdPath, QueryPairs};
+use crate::extract::{decode, decode_optional, IdPath, QueryPairs};
 use crate::resource::{self, Resource};
 use crate::routes::documented::{Conflicting, Invalid, Missing, Paging, Refused};
 use crate::routes::record_routes::{get_route, list_route};
@@ -57,6 +59,28 @@ impl Resource for Order {
     fn owners(&self) -> Owners {
         Order::owners(self)
     }
+
+    fn owners_for(&self, caller: &Identity) -> Owners {
+        Order::owners_for(self, caller.participant_id())
+    }
+
+    fn res_for(self, caller: &Identity) -> OrderRes {
+        seen_by(self, caller).into()
+    }
+}
+
+/// `order` as `caller` may see it: a provider of it that is not its
+/// consumer sees only its own lines.
+fn seen_by(order: Order, caller: &Identity) -> Order {
+    match caller.participant_id() {
+        Some(participant)
+            if participant != order.consumer_id
+                && order.visible_providers().contains(&participant) =>
+        {
+            order.seen_by_provider(participant)
+        }
+        _ => order,
+    }
 }
 
 /// Loads the order as `verb` needs it, with the body's reason, and
@@ -79,11 +103,11 @@ async fn decided(
         actor: actor(caller),
         initiator: Initiator::of(caller),
         user_id: caller.user_id(),
+        participant_id: caller.participant_id(),
         reason: req.reason,
     };
-    Ok(Json(
-        orders::decide(state, &order, verb, decision).await?.into(),
-    ))
+    let moved = orders::decide(state, &order, verb, decision).await?;
+    Ok(Json(seen_by(moved, caller).into()))
 }
 
 list_route!(
@@ -94,40 +118,23 @@ list_route!(
     Order => OrderRes
 );
 
-/// Order one service: the exchange places it now and answers the order,
-/// `Quoted`, with the quote of the chosen offering until `expiresAt`.
+/// Order one service, or several under `items`: the exchange places each
+/// now and answers the order, `Quoted`, with the quote of each chosen
+/// offering until `expiresAt`.
 #[utoipa::path(post, path = "/orders", tag = "Orders", request_body = OrderCreateReq,
     responses((status = 201, body = OrderRes), Invalid, Refused, Conflicting))]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    Body(mut item): Body<OrderCreateReq>,
+    body: Bytes,
 ) -> ApiResult<(StatusCode, Json<OrderRes>)> {
     caller.may(Object::Order, Action::Create)?;
-    let mut problems: Vec<FieldError> = Vec::new();
-    let name = check_name("name", &item.name).map_err(|error| problems.push(error));
-    let group = state
-        .store
-        .group_consumer_and_project(item.group_id)
-        .await?;
-    if group.is_none() {
-        problems.push(FieldError::new("groupId", "no service group has this id"));
-    }
-    if let Some(offering_id) = item.offering_id {
-        let offering = state.store.record::<Stored<Offering>>(offering_id).await?;
-        if offering.is_none_or(|offering| offering.value.service_type_id != item.service_type_id) {
-            problems.push(FieldError::new(
-                "offeringId",
-                "no offering of the service type has this id",
-            ));
-        }
-    }
-    let (Ok(name), Some((consumer_id, project_id)), true) = (name, group, problems.is_empty())
-    else {
-        return Err(ApiError::Invalid(problems));
+    let (items, listed) = match decode_order(&body)? {
+        OrderCreateReq::Items(several) => (several.items, true),
+        OrderCreateReq::Item(one) => (vec![one], false),
     };
-    item.name = name;
-    // The consumer is the group's owner: a participant orders only into its
+    let (items, consumer_id, project_id) = checked_items(&state, items, listed).await?;
+    // The consumer is the groups' owner: a participant orders only into its
     // own groups, a member only into its projects' groups.
     caller.authorize(
         Object::Order,
@@ -141,13 +148,89 @@ async fn create(
         NewOrder {
             consumer_id,
             project_id,
-            item,
+            items,
+            listed,
             actor: actor(&caller),
             initiator: Initiator::of(&caller),
         },
     )
     .await?;
     Ok((StatusCode::CREATED, Json(order.into())))
+}
+
+/// The body as an order of several items when it has `items`, else of
+/// one, each decoded with every failing field named.
+fn decode_order(body: &[u8]) -> ApiResult<OrderCreateReq> {
+    let listed = serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|value| value.get("items").is_some());
+    Ok(if listed {
+        OrderCreateReq::Items(decode::<OrderItemsReq>(body)?)
+    } else {
+        OrderCreateReq::Item(decode::<OrderItem>(body)?)
+    })
+}
+
+/// `items` with their names checked, and the consumer and project whose
+/// groups they are in: one of each for the whole order. Every failing
+/// field is named, under `items[n]` when the items came as a list.
+async fn checked_items(
+    state: &AppState,
+    mut items: Vec<OrderItem>,
+    listed: bool,
+) -> ApiResult<(Vec<OrderItem>, Uuid, Option<Uuid>)> {
+    let mut problems: Vec<FieldError> = Vec::new();
+    if items.is_empty() || items.len() > MAX_ORDER_ITEMS {
+        problems.push(FieldError::new(
+            "items",
+            format!("must hold between 1 and {MAX_ORDER_ITEMS} items"),
+        ));
+    }
+    let mut holder: Option<(Uuid, Option<Uuid>)> = None;
+    for (index, item) in items.iter_mut().enumerate() {
+        let at = |field: &str| {
+            if listed {
+                format!("items[{index}].{field}")
+            } else {
+                field.to_string()
+            }
+        };
+        match check_name(&at("name"), &item.name) {
+            Ok(name) => item.name = name,
+            Err(error) => problems.push(error),
+        }
+        match state
+            .store
+            .group_consumer_and_project(item.group_id)
+            .await?
+        {
+            None => problems.push(FieldError::new(
+                at("groupId"),
+                "no service group has this id",
+            )),
+            Some(group) if holder.is_some_and(|first| first != group) => {
+                problems.push(FieldError::new(
+                    at("groupId"),
+                    "must be a group of the same consumer and project as the order's first item",
+                ))
+            }
+            Some(group) => holder = Some(group),
+        }
+        if let Some(offering_id) = item.offering_id {
+            let offering = state.store.record::<Stored<Offering>>(offering_id).await?;
+            if offering
+                .is_none_or(|offering| offering.value.service_type_id != item.service_type_id)
+            {
+                problems.push(FieldError::new(
+                    at("offeringId"),
+                    "no offering of the service type has this id",
+                ));
+            }
+        }
+    }
+    match (holder, problems.is_empty()) {
+        (Some((consumer_id, project_id)), true) => Ok((items, consumer_id, project_id)),
+        _ => Err(ApiError::Invalid(problems)),
+    }
 }
 
 get_route!(

@@ -1,10 +1,12 @@
-//! Orders with their quotes, one row each. Every change of an order's state
-//! is a conditional update from the states it may leave, so two requests
-//! racing on one order change it once; accepting one writes its service in
-//! the same transaction.
+//! Orders with their lines, one row each, and an index of the lines by
+//! provider and service. Every change of an order is a conditional update
+//! from the states it may leave and the version it was read at, so two
+//! requests racing on one order change it once; accepting one writes its
+//! services in the same transaction.
 
-use chrono::{DateTime, Utc};
-use federa_domain::commerce::{Order, OrderItem, OrderState, Quote};
+use chrono::{DateTime, TimeDelta, Utc};
+use federa_domain::commerce::order::ORDER_PROVIDER;
+use federa_domain::commerce::{Order, OrderLine, OrderState, Quote};
 use federa_domain::event::NewEvent;
 use federa_domain::provisioning::JobStatus;
 use sqlx::types::Json;
@@ -13,19 +15,10 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::provisioning::services::order_statements;
 use crate::provisioning::ServiceOrder;
-use crate::records::{Record, Table};
+use crate::records::{insert_statement, Record, Table};
 use crate::sql::{Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
-
-/// An order with how its service's `create` job ended.
-#[derive(sqlx::FromRow)]
-struct ProvisionedRow {
-    #[sqlx(flatten)]
-    order: Row,
-    job_status: String,
-    job_error: Option<String>,
-}
 
 #[derive(sqlx::FromRow)]
 pub struct Row {
@@ -33,9 +26,7 @@ pub struct Row {
     consumer_id: Uuid,
     project_id: Option<Uuid>,
     state: String,
-    item: Json<OrderItem>,
-    quote: Json<Quote>,
-    service_id: Option<Uuid>,
+    lines: Json<Vec<OrderLine>>,
     accepted_at: Option<DateTime<Utc>>,
     decided_by: Option<Uuid>,
     reason: Option<String>,
@@ -51,9 +42,7 @@ impl From<Row> for Order {
             project_id: row.project_id,
             // Written only from an `OrderState`.
             state: OrderState::parse(&row.state).unwrap_or(OrderState::Failed),
-            item: row.item.0,
-            quote: row.quote.0,
-            service_id: row.service_id,
+            lines: row.lines.0,
             accepted_at: row.accepted_at,
             decided_by: row.decided_by,
             reason: row.reason,
@@ -69,19 +58,16 @@ fn document(value: &impl serde::Serialize) -> serde_json::Value {
 
 impl Record for Order {
     type Row = Row;
-    // `provider_id` stays NULL until the consumer accepts, so a provider
-    // lists only the orders accepted on it.
+    // A provider lists an order once the consumer accepted it and one of
+    // its lines is quoted on the provider.
     const TABLE: Table = Table::new(
         "orders",
         &[
             "id",
             "consumer_id",
             "project_id",
-            "provider_id",
             "state",
-            "item",
-            "quote",
-            "service_id",
+            "lines",
             "accepted_at",
             "decided_by",
             "reason",
@@ -91,7 +77,7 @@ impl Record for Order {
         &[],
     )
     .scoped(ScopeColumns {
-        owner: Some("provider_id"),
+        owner: Some(ORDER_PROVIDER),
         consumer: Some("consumer_id"),
         agent: None,
     });
@@ -101,11 +87,8 @@ impl Record for Order {
             Arg::Uuid(self.id),
             Arg::Uuid(self.consumer_id),
             Arg::OptUuid(self.project_id),
-            Arg::OptUuid(self.visible_provider()),
             Arg::Text(self.state.as_str().into()),
-            Arg::Json(document(&self.item)),
-            Arg::Json(document(&self.quote)),
-            Arg::OptUuid(self.service_id),
+            Arg::Json(document(&self.lines)),
             Arg::OptTime(self.accepted_at),
             Arg::OptUuid(self.decided_by),
             Arg::OptText(self.reason.clone()),
@@ -115,27 +98,57 @@ impl Record for Order {
     }
 }
 
-/// A change of an order's state: from any of `from` to `order.state`,
-/// writing the order's other changing fields as they are in `order`.
+/// The index rows of `order`'s lines, by provider and by service.
+fn line_statements(order: &Order) -> Vec<Statement> {
+    order
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(position, line)| {
+            Statement::new(
+                "INSERT INTO order_lines (order_id, position, provider_id, service_id) VALUES ($1, $2, $3, $4)",
+                vec![
+                    Arg::Uuid(order.id),
+                    Arg::Int(i64::try_from(position).unwrap_or(i64::MAX)),
+                    Arg::Uuid(line.quote.provider_id),
+                    Arg::OptUuid(line.service_id),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// A change of an order: from any of `from`, and from the version read at
+/// `read_at`, to `order` as it is (its state, lines and other changing
+/// fields).
 pub struct OrderMove<'a> {
     pub order: &'a Order,
     pub from: &'a [OrderState],
+    /// The order's `updated_at` when it was read: a write since then makes
+    /// this move change nothing.
+    pub read_at: DateTime<Utc>,
 }
 
 impl OrderMove<'_> {
+    /// The time a move written at `now` records: after the version it
+    /// moves from, so every version of an order has its own time.
+    pub fn stamp(read_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+        now.max(read_at + TimeDelta::microseconds(1))
+    }
+
     /// The conditional update: it changes no row when the order has left
-    /// `from` meanwhile.
+    /// `from` or was written meanwhile.
     fn statement(&self) -> Statement {
         let order = self.order;
         let mut args = vec![
             Arg::Uuid(order.id),
             Arg::Text(order.state.as_str().into()),
-            Arg::OptUuid(order.visible_provider()),
-            Arg::OptUuid(order.service_id),
+            Arg::Json(document(&order.lines)),
             Arg::OptTime(order.accepted_at),
             Arg::OptUuid(order.decided_by),
             Arg::OptText(order.reason.clone()),
             Arg::Time(order.updated_at),
+            Arg::Time(self.read_at),
         ];
         let first = args.len() + 1;
         let states: Vec<String> = self
@@ -149,14 +162,38 @@ impl OrderMove<'_> {
             .collect();
         Statement::new(
             format!(
-                "UPDATE orders SET state = $2, provider_id = $3, service_id = $4, accepted_at = $5, decided_by = $6, reason = $7, updated_at = $8 WHERE id = $1 AND state IN ({})",
+                "UPDATE orders SET state = $2, lines = $3, accepted_at = $4, decided_by = $5, reason = $6, updated_at = $7 WHERE id = $1 AND updated_at = $8 AND state IN ({})",
                 states.join(", ")
             ),
             args,
         )
         .guard()
     }
+
+    /// The statements recording the services `order`'s lines were given.
+    fn service_statements(&self) -> Vec<Statement> {
+        let order = self.order;
+        order
+            .lines
+            .iter()
+            .enumerate()
+            .filter_map(|(position, line)| {
+                let service_id = line.service_id?;
+                Some(Statement::new(
+                    "UPDATE order_lines SET service_id = $3 WHERE order_id = $1 AND position = $2",
+                    vec![
+                        Arg::Uuid(order.id),
+                        Arg::Int(i64::try_from(position).unwrap_or(i64::MAX)),
+                        Arg::Uuid(service_id),
+                    ],
+                ))
+            })
+            .collect()
+    }
 }
+
+/// A service's line index with its order's lines and acceptance.
+type QuotedRow = (Uuid, i64, Json<Vec<OrderLine>>, DateTime<Utc>);
 
 /// What a bill needs of a service ordered through an accepted order.
 #[derive(Debug, Clone)]
@@ -169,7 +206,10 @@ pub struct QuotedService {
 impl Store {
     /// Writes a new order with the event saying so.
     pub async fn insert_order(&self, order: &Order, event: &NewEvent) -> Result<()> {
-        self.insert_record(order, event).await
+        let mut statements = vec![insert_statement(order)];
+        statements.extend(line_statements(order));
+        self.apply(&statements, std::slice::from_ref(event), order.created_at)
+            .await
     }
 
     /// Moves an order with its events; `false`, with nothing written, when
@@ -179,22 +219,30 @@ impl Store {
             .await
     }
 
-    /// Moves an order as [`Store::move_order`] does and writes the service
-    /// it ordered (its row, `create` job, placement and pool claims, within
-    /// its quotas) in the same transaction; `false`, with nothing written,
-    /// when the order had left `change.from` (another request accepted it).
+    /// Moves an order as [`Store::move_order`] does and writes the services
+    /// it ordered, one per line (each service's row, `create` job,
+    /// placement and pool claims, within its quotas, the quotas counting
+    /// the lines before it), in the same transaction; `false`, with
+    /// nothing written, when the order had moved meanwhile (another
+    /// request accepted it).
     pub async fn order_ordered(
         &self,
         change: &OrderMove<'_>,
-        order: ServiceOrder<'_>,
+        services: &[ServiceOrder<'_>],
         events: &[NewEvent],
     ) -> Result<bool> {
         let mut statements = vec![change.statement()];
-        statements.extend(order_statements(order));
-        let written = self
-            .apply_if(&statements, events, order.service.created_at)
+        statements.extend(change.service_statements());
+        for service in services {
+            statements.extend(order_statements(*service));
+        }
+        let mut written = self
+            .apply_if(&statements, events, change.order.updated_at)
             .await;
-        self.within_quotas(order.quota, written).await
+        for service in services {
+            written = self.within_quotas(service.quota, written).await;
+        }
+        written
     }
 
     /// Orders in one of `states`, oldest first: quotes all last as long, so
@@ -219,22 +267,17 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// `Provisioning` orders whose service's `create` job is over, oldest
-    /// first, each with how the job ended and its error: the orders their
-    /// job's finish did not move on.
-    pub async fn provisioned_orders(
-        &self,
-        limit: u32,
-    ) -> Result<Vec<(Order, JobStatus, Option<String>)>> {
+    /// `Provisioning` orders with a line whose service's `create` job is
+    /// over, oldest first: the orders a job's finish may not have moved on.
+    pub async fn provisioned_orders(&self, limit: u32) -> Result<Vec<Order>> {
         let table = <Order as Record>::TABLE;
-        let columns: Vec<String> = table.columns.iter().map(|c| format!("o.{c}")).collect();
-        let rows: Vec<ProvisionedRow> = fetch_all(
+        let rows: Vec<Row> = fetch_all(
             &self.read,
             &format!(
-                "SELECT {}, j.status AS job_status, j.error_message AS job_error FROM orders o \
-                 JOIN jobs j ON j.service_id = o.service_id AND j.action = 'create' AND j.status IN ($2, $3) \
-                 WHERE o.state = $1 ORDER BY o.created_at, o.id LIMIT {limit}",
-                columns.join(", ")
+                "{} WHERE state = $1 AND EXISTS (SELECT 1 FROM order_lines l \
+                 JOIN jobs j ON j.service_id = l.service_id AND j.action = 'create' AND j.status IN ($2, $3) \
+                 WHERE l.order_id = orders.id) ORDER BY created_at, id LIMIT {limit}",
+                table.select()
             ),
             &[
                 Arg::Text(OrderState::Provisioning.as_str().into()),
@@ -243,11 +286,30 @@ impl Store {
             ],
         )
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| {
-                let status = JobStatus::parse(&row.job_status)?;
-                Some((row.order.into(), status, row.job_error))
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// How the `create` job of each of `order`'s lines' services stands,
+    /// in line order; `None` for a line without a service or job.
+    pub async fn order_create_jobs(
+        &self,
+        order: &Order,
+    ) -> Result<Vec<Option<(JobStatus, Option<String>)>>> {
+        let rows: Vec<(Uuid, String, Option<String>)> = fetch_all(
+            &self.read,
+            "SELECT j.service_id, j.status, j.error_message FROM order_lines l \
+             JOIN jobs j ON j.service_id = l.service_id AND j.action = 'create' WHERE l.order_id = $1",
+            &[Arg::Uuid(order.id)],
+        )
+        .await?;
+        Ok(order
+            .lines
+            .iter()
+            .map(|line| {
+                let service_id = line.service_id?;
+                rows.iter()
+                    .find(|(id, _, _)| *id == service_id)
+                    .and_then(|(_, status, error)| Some((JobStatus::parse(status)?, error.clone())))
             })
             .collect())
     }
@@ -257,7 +319,10 @@ impl Store {
         let table = <Order as Record>::TABLE;
         let row: Option<Row> = fetch_optional(
             &self.read,
-            &format!("{} WHERE service_id = $1", table.select()),
+            &format!(
+                "{} WHERE id = (SELECT order_id FROM order_lines WHERE service_id = $1)",
+                table.select()
+            ),
             &[Arg::Uuid(service_id)],
         )
         .await?;
@@ -272,10 +337,12 @@ impl Store {
         }
         let placeholders: Vec<String> = (1..=service_ids.len()).map(|n| format!("${n}")).collect();
         let args: Vec<Arg> = service_ids.iter().map(|id| Arg::Uuid(*id)).collect();
-        let rows: Vec<(Uuid, Json<Quote>, DateTime<Utc>)> = fetch_all(
+        let rows: Vec<QuotedRow> = fetch_all(
             &self.read,
             &format!(
-                "SELECT service_id, quote, accepted_at FROM orders WHERE service_id IN ({}) AND accepted_at IS NOT NULL",
+                "SELECT l.service_id, l.position, o.lines, o.accepted_at FROM order_lines l \
+                 JOIN orders o ON o.id = l.order_id \
+                 WHERE l.service_id IN ({}) AND o.accepted_at IS NOT NULL",
                 placeholders.join(", ")
             ),
             &args,
@@ -283,10 +350,13 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(service_id, quote, accepted_at)| QuotedService {
-                service_id,
-                quote: quote.0,
-                accepted_at,
+            .filter_map(|(service_id, position, lines, accepted_at)| {
+                let line = lines.0.into_iter().nth(usize::try_from(position).ok()?)?;
+                Some(QuotedService {
+                    service_id,
+                    quote: line.quote,
+                    accepted_at,
+                })
             })
             .collect())
     }

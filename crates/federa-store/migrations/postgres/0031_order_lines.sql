@@ -1,0 +1,30 @@
+-- An order holds one or several lines, each an item with its quote, the
+-- service ordered for it and when its provider accepted it: `lines` is
+-- the order's document, written whole with every move of the order.
+-- `order_lines` indexes what queries look lines up by: the provider each
+-- is quoted on (a provider lists the orders that reached it) and the
+-- service ordered for it (a bill finds its quote, a finished `create`
+-- job its order). An order of one service becomes an order of one line.
+ALTER TABLE orders ADD COLUMN lines JSONB NOT NULL DEFAULT '[]';
+UPDATE orders SET lines = jsonb_build_array(jsonb_build_object(
+    'item', item,
+    'quote', quote,
+    'serviceId', service_id
+));
+CREATE TABLE order_lines (
+    order_id UUID NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    position BIGINT NOT NULL,
+    provider_id UUID NOT NULL,
+    service_id UUID,
+    PRIMARY KEY (order_id, position)
+);
+INSERT INTO order_lines (order_id, position, provider_id, service_id)
+SELECT id, 0, (quote ->> 'providerId')::uuid, service_id FROM orders;
+CREATE INDEX order_lines_provider ON order_lines (provider_id, order_id);
+CREATE UNIQUE INDEX order_lines_service ON order_lines (service_id);
+DROP INDEX orders_provider_order;
+DROP INDEX orders_service;
+ALTER TABLE orders DROP COLUMN provider_id;
+ALTER TABLE orders DROP COLUMN service_id;
+ALTER TABLE orders DROP COLUMN item;
+ALTER TABLE orders DROP COLUMN quote;
