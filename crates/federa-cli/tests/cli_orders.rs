@@ -1,7 +1,7 @@
 //! Orders from the command line against a real exchange: a consumer
 //! orders a service with a binding quote, reads the quote, lists its
 //! orders and accepts one, and the service is ordered at the quoted
-//! offering.
+//! offering; an order of several services is placed and accepted whole.
 
 mod command_line;
 
@@ -113,6 +113,57 @@ async fn a_consumer_orders_reads_the_quote_and_accepts_it() {
         "{}",
         stderr(&again)
     );
+}
+
+#[tokio::test]
+async fn a_consumer_orders_several_services_in_one_order() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let (federation, _) = market(api).await;
+    let (url, token) = (api.base.as_str(), federation.consumer_token.as_str());
+    let item = |name: &str| {
+        json!({"name": name, "serviceTypeId": federation.service_type_id, "groupId": federation.group_id,
+               "properties": {"name": name, "cpu": 2, "memory": 2048, "image": "ubuntu-22.04"},
+               "placement": {"countries": ["FI"]}})
+    };
+    let items = json!([item("web-01"), item("web-02")]).to_string();
+
+    let bad = federa(url, token, &["orders", "create-items", "[{}]"]).await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("items"), "{}", stderr(&bad));
+
+    let quoted = federa(url, token, &["orders", "create-items", &items]).await;
+    assert!(quoted.status.success(), "{}", stderr(&quoted));
+    let table = stdout(&quoted);
+    assert_eq!(
+        table.matches("about 73.00 EUR a month").count(),
+        2,
+        "{table}"
+    );
+    assert!(
+        table.contains("Total:    about 146.00 EUR a month"),
+        "{table}"
+    );
+
+    let placed = federa(
+        url,
+        token,
+        &["orders", "create-items", &items, "-o", "json"],
+    )
+    .await;
+    assert!(placed.status.success(), "{}", stderr(&placed));
+    let placed: Value = serde_json::from_str(&stdout(&placed)).expect("an order as JSON");
+    assert_eq!(placed["lines"].as_array().map(Vec::len), Some(2));
+    let id = placed["id"].as_str().expect("order id");
+    let accepted = federa(url, token, &["orders", "accept", id, "-o", "json"]).await;
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    let accepted: Value = serde_json::from_str(&stdout(&accepted)).expect("an order as JSON");
+    assert_eq!(accepted["state"], "Provisioning");
+    assert!(accepted["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|line| line["serviceId"].is_string()));
 }
 
 #[tokio::test]

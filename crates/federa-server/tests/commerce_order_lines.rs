@@ -2,15 +2,18 @@
 //! on its own provider, the order is accepted, approved and provisioned
 //! as a whole (every service within the quotas, or none), each provider
 //! accepts its own lines and sees only those, concurrent acceptances by
-//! two providers are both kept, and each service is billed at its own
-//! line's quote.
+//! two providers are both kept, lines drawing from one pool take
+//! different values, and each service is billed at its own line's quote.
 
 mod exchange_kit;
 
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
-use exchange_kit::{act, claim_only, finish, market, offering, profile_in, provider, Provider};
+use exchange_kit::{
+    act, claim_only, edge_pool, finish, market, offering, pool_address, profile_in, provider,
+    Provider,
+};
 use federa_testkit::{error_paths, Federation, TestServer};
 use serde_json::{json, Value};
 
@@ -519,5 +522,58 @@ async fn each_line_is_billed_at_its_own_quote_after_its_provider_raises_its_pric
             assert_eq!(unit, price.parse::<f64>().unwrap(), "{line:?}");
         }
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn lines_drawing_from_one_pool_take_different_values_or_the_order_waits() {
+    let server = TestServer::start().await;
+    let (f, rhein, pool) = edge_pool(&server).await;
+    for n in [10, 11] {
+        pool_address(
+            &server,
+            &rhein,
+            &pool,
+            &format!("edge-{n}"),
+            &format!("203.0.113.{n}"),
+        )
+        .await;
+    }
+    let edge = |name: &str| {
+        json!({"name": name, "serviceTypeId": f.service_type_id, "groupId": f.group_id,
+               "properties": {"name": name}, "placement": {"countries": ["DE"]}})
+    };
+    let placed = server
+        .post(
+            "/api/v1/orders",
+            &f.consumer_token,
+            &json!({"items": [edge("edge-a"), edge("edge-b"), edge("edge-c")]}),
+        )
+        .await;
+    assert_eq!(placed.status, 201, "{:?}", placed.body);
+    let order_id = id(&placed.body);
+
+    // Two values for three lines: nothing is ordered, the order waits.
+    let (status, short) = decide(&server, &f.consumer_token, &order_id, "accept").await;
+    assert_eq!(status, 409, "{short:?}");
+    assert!(short.to_string().contains("publicIp"), "{short:?}");
+    assert!(services_in_group(&server, &f).await.is_empty());
+
+    // A third value: each line takes its own.
+    pool_address(&server, &rhein, &pool, "edge-12", "203.0.113.12").await;
+    let (status, accepted) = decide(&server, &f.consumer_token, &order_id, "accept").await;
+    assert_eq!(status, 200, "{accepted:?}");
+    let mut addresses: Vec<String> = services_in_group(&server, &f)
+        .await
+        .iter()
+        .map(|service| {
+            service["properties"]["publicIp"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    addresses.sort();
+    assert_eq!(addresses, ["203.0.113.10", "203.0.113.11", "203.0.113.12"]);
     server.stop().await;
 }

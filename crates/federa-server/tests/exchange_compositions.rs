@@ -7,7 +7,7 @@ mod exchange_kit;
 
 use std::time::Duration;
 
-use exchange_kit::{offering, profile_in, provider, Provider};
+use exchange_kit::{created_id, edge_pool, offering, pool_address, profile_in, provider, Provider};
 use federa_domain::provisioning::{JobStatus, LeasePolicy, ServiceChange};
 use federa_store::provisioning::JobFinish;
 use federa_testkit::{Federation, TestServer, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
@@ -328,64 +328,12 @@ async fn a_failed_member_with_stop_leaves_the_others_as_they_are() {
 }
 
 /// Posts `body` as `token` and answers the new object's id.
-async fn created_id(server: &TestServer, path: &str, token: &str, body: Value) -> String {
-    let created = server.post(path, token, &body).await;
-    assert_eq!(created.status, 201, "{path}: {:?}", created.body);
-    created.body["id"].as_str().expect("id").to_string()
-}
-
 #[tokio::test]
 async fn members_take_values_from_their_providers_service_pools() {
     let server = TestServer::start().await;
-    let service_type = json!({
-        "name": "Edge server",
-        "propertySchema": {"properties": {
-            "name": {"type": "string", "required": true},
-            "publicIp": {"type": "string", "generator": {"type": "pool", "config": {"poolType": "public_ip"}}},
-        }},
-        "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
-    });
-    let federation = Federation::create_with(&server, &service_type).await;
-    let rhein = provider(&server, &federation, "Rhein", profile_in("DE", "de-fra-1")).await;
-    offering(
-        &server,
-        &federation,
-        &rhein,
-        &["de-fra-1"],
-        json!({"hourly": "0.04"}),
-    )
-    .await;
+    let (federation, rhein, pool) = edge_pool(&server).await;
     // One address in Rhein's pool, for two members.
-    let set = created_id(
-        &server,
-        "/api/v1/service-pool-sets",
-        &rhein.token,
-        json!({"name": "edge", "providerId": rhein.id}),
-    )
-    .await;
-    let attached = server
-        .patch(
-            &format!("/api/v1/agents/{}", rhein.agent_id),
-            &rhein.token,
-            &json!({"servicePoolSetId": set}),
-        )
-        .await;
-    assert_eq!(attached.status, 200, "{:?}", attached.body);
-    let pool = created_id(
-        &server,
-        "/api/v1/service-pools",
-        &rhein.token,
-        json!({"name": "addresses", "type": "public_ip", "propertyType": "string",
-               "generatorType": "list", "servicePoolSetId": set}),
-    )
-    .await;
-    created_id(
-        &server,
-        "/api/v1/service-pool-values",
-        &rhein.token,
-        json!({"servicePoolId": pool, "name": "edge-1", "value": "203.0.113.10"}),
-    )
-    .await;
+    pool_address(&server, &rhein, &pool, "edge-1", "203.0.113.10").await;
     let edge = |key: &str| {
         json!({"key": key, "name": format!("edge-{key}"), "serviceTypeId": federation.service_type_id,
                "properties": {"name": key}})

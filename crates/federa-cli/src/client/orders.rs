@@ -2,7 +2,7 @@
 //! accepting, cancelling, approving, rejecting, confirming or declining it.
 
 use clap::{Args, Subcommand};
-use federa_client::api::orders::{OrderCreateReq, OrderDecisionReq, OrderRes};
+use federa_client::api::orders::{OrderCreateReq, OrderDecisionReq, OrderItemsReq, OrderRes};
 use federa_client::Sent;
 use federa_domain::commerce::OrderItem;
 use serde_json::Value;
@@ -33,6 +33,11 @@ enum OrdersVerb {
         #[command(flatten)]
         rules: PlacementRules,
     },
+    /// Order several services at once: ITEMS is a JSON array, each item
+    /// as `POST /orders` takes one (`name`, `serviceTypeId`, `groupId`,
+    /// `properties`, `placement`, `offeringId`); prints each line's quote
+    /// and the total.
+    CreateItems { items: String },
     /// List orders, with filters as `--key value` or `--filter key=value`.
     List(ListArgs),
     /// Show one order with its quote.
@@ -99,6 +104,15 @@ pub async fn orders(connection: &Connection, args: OrdersArgs) -> Outcome {
                 offering_id: offering.as_deref().map(id_arg).transpose()?,
             });
             let order = client.place_order(&request).await?;
+            print_order(connection, &order);
+            return Ok(());
+        }
+        OrdersVerb::CreateItems { items } => {
+            let items: Vec<OrderItem> =
+                serde_json::from_str(&items).map_err(|error| usage(format!("items: {error}")))?;
+            let order = connect(connection)?
+                .place_order(&OrderCreateReq::Items(OrderItemsReq { items }))
+                .await?;
             print_order(connection, &order);
             return Ok(());
         }

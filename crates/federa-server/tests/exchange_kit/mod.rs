@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use federa_testkit::{Federation, TestServer, ADMIN_TOKEN};
+use federa_testkit::{Federation, TestServer, ADMIN_TOKEN, EXAMPLE_VM_LIFECYCLE};
 use serde_json::{json, Value};
 
 /// A provider with its token, one connected agent and a profile.
@@ -231,4 +231,77 @@ pub async fn person(server: &TestServer, participant_id: &str, role: &str) -> (S
         .await;
     assert_eq!(token.status, 201, "{:?}", token.body);
     (user_id, token.body["value"].as_str().unwrap().to_string())
+}
+
+/// Creates the resource at `path` and returns its id.
+pub async fn created_id(server: &TestServer, path: &str, token: &str, body: Value) -> String {
+    let created = server.post(path, token, &body).await;
+    assert_eq!(created.status, 201, "{path}: {:?}", created.body);
+    created.body["id"].as_str().expect("id").to_string()
+}
+
+/// A federation whose service type, an edge server, takes its `publicIp`
+/// from a service pool, and a provider in Germany with an offering there
+/// whose agent draws from a list pool of such addresses, empty yet: the
+/// federation, the provider and the pool's id.
+pub async fn edge_pool(server: &TestServer) -> (Federation, Provider, String) {
+    let service_type = json!({
+        "name": "Edge server",
+        "propertySchema": {"properties": {
+            "name": {"type": "string", "required": true},
+            "publicIp": {"type": "string", "generator": {"type": "pool", "config": {"poolType": "public_ip"}}},
+        }},
+        "lifecycleSchema": serde_json::from_str::<Value>(EXAMPLE_VM_LIFECYCLE).unwrap(),
+    });
+    let federation = Federation::create_with(server, &service_type).await;
+    let rhein = provider(server, &federation, "Rhein", profile_in("DE", "de-fra-1")).await;
+    offering(
+        server,
+        &federation,
+        &rhein,
+        &["de-fra-1"],
+        json!({"hourly": "0.04"}),
+    )
+    .await;
+    let set = created_id(
+        server,
+        "/api/v1/service-pool-sets",
+        &rhein.token,
+        json!({"name": "edge", "providerId": rhein.id}),
+    )
+    .await;
+    let attached = server
+        .patch(
+            &format!("/api/v1/agents/{}", rhein.agent_id),
+            &rhein.token,
+            &json!({"servicePoolSetId": set}),
+        )
+        .await;
+    assert_eq!(attached.status, 200, "{:?}", attached.body);
+    let pool = created_id(
+        server,
+        "/api/v1/service-pools",
+        &rhein.token,
+        json!({"name": "addresses", "type": "public_ip", "propertyType": "string",
+               "generatorType": "list", "servicePoolSetId": set}),
+    )
+    .await;
+    (federation, rhein, pool)
+}
+
+/// Adds `address` to `provider`'s list pool `pool` as `name`.
+pub async fn pool_address(
+    server: &TestServer,
+    provider: &Provider,
+    pool: &str,
+    name: &str,
+    address: &str,
+) {
+    created_id(
+        server,
+        "/api/v1/service-pool-values",
+        &provider.token,
+        json!({"servicePoolId": pool, "name": name, "value": address}),
+    )
+    .await;
 }
