@@ -3,7 +3,9 @@
 //! stands.
 
 use chrono::{DateTime, Utc};
-use federa_domain::commerce::{Order, OrderItem, OrderLine, OrderState, Quote};
+use federa_domain::commerce::{Order, OrderComposition, OrderItem, OrderLine, OrderState, Quote};
+
+use crate::compositions::CompositionCreateReq;
 use federa_domain::exchange::placement::PlacementRequest;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,10 @@ pub struct OrderRes {
     pub monthly_estimate: Decimal,
     /// When the quotes stop binding.
     pub expires_at: DateTime<Utc>,
+    /// For an order of a composition: its spec, whose components are the
+    /// lines in the same order, and once accepted `compositionId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub composition: Option<OrderComposition>,
     /// The first line's service (the one service of an order of one);
     /// `lines` has them all.
     pub name: String,
@@ -78,6 +84,7 @@ impl From<Order> for OrderRes {
             quote: first.quote,
             service_id: first.service_id,
             lines: order.lines,
+            composition: order.composition,
             accepted_at: order.accepted_at,
             decided_by: order.decided_by,
             reason: order.reason,
@@ -96,15 +103,26 @@ pub struct OrderItemsReq {
     pub items: Vec<OrderItem>,
 }
 
+/// An order of a composition, as `POST /compositions` takes one: each
+/// component is quoted, and accepting the order submits the composition
+/// at the quoted offerings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderCompositionReq {
+    pub composition: CompositionCreateReq,
+}
+
 /// A new order: one service, as a placed `POST /services` orders it (by a
 /// placement request, absent: anywhere, cheapest first; or by naming an
-/// offering; or both, the offering then meeting the request), or several
-/// under `items`.
+/// offering; or both, the offering then meeting the request), several
+/// under `items`, or a composition under `composition`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum OrderCreateReq {
     Items(OrderItemsReq),
+    Composition(OrderCompositionReq),
     Item(OrderItem),
 }
 

@@ -167,6 +167,37 @@ async fn a_consumer_orders_several_services_in_one_order() {
 }
 
 #[tokio::test]
+async fn a_consumer_orders_a_composition_and_reads_each_components_quote() {
+    let exchange = Exchange::start(FEDERA, 60).await;
+    let api = &exchange.api;
+    let (federation, _) = market(api).await;
+    let (url, token) = (api.base.as_str(), federation.consumer_token.as_str());
+    let component = |key: &str, name: &str| {
+        json!({"key": key, "name": name, "serviceTypeId": federation.service_type_id,
+               "properties": {"name": name, "cpu": 2, "memory": 2048, "image": "ubuntu-22.04"},
+               "placement": {"countries": ["FI"]}})
+    };
+    let mut web = component("web", "web-01");
+    web["dependsOn"] = json!(["db"]);
+    let composition = json!({"groupId": federation.group_id, "name": "shop",
+                             "components": [component("db", "db-01"), web]})
+    .to_string();
+
+    let quoted = federa(url, token, &["orders", "create-composition", &composition]).await;
+    assert!(quoted.status.success(), "{}", stderr(&quoted));
+    let table = stdout(&quoted);
+    assert!(table.contains("Item:     db-01"), "{table}");
+    assert!(
+        table.contains("Total:    about 146.00 EUR a month"),
+        "{table}"
+    );
+
+    let bad = federa(url, token, &["orders", "create-composition", "{}"]).await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("composition"), "{}", stderr(&bad));
+}
+
+#[tokio::test]
 async fn serve_binds_quotes_for_the_hours_it_is_told() {
     let data = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", data.path().join("federa.db").display());

@@ -177,6 +177,8 @@ async fn record_status(
                 clock::now(),
             )
             .await?;
+        // An order that asked for the composition follows it.
+        crate::orders::after_composition(exchange, composition.id).await;
     }
     Ok(())
 }
@@ -360,7 +362,7 @@ async fn order(
             placement: Some(&component.placement),
             peers: &peers,
             import_format: None,
-            offering_id: None,
+            offering_id: component.offering_id,
             actor: Actor::User,
             initiator: Initiator::system(),
         },

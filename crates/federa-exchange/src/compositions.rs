@@ -7,10 +7,11 @@ use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_domain::exchange::composition::CompositionSpec;
 use federa_domain::exchange::composition_progress::{CompositionStatus, Intent, MemberState};
+use federa_domain::exchange::Offering;
 use federa_domain::listing::FieldError;
 use federa_domain::participant::check_name;
 use federa_domain::property_schema::{Actor, PropertySchema, ValidationContext};
-use federa_store::exchange::{StoredComposition, StoredMember};
+use federa_store::exchange::{Stored, StoredComposition, StoredMember};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -33,8 +34,32 @@ pub async fn submit(
     check(exchange, &spec).await?;
     let id = Uuid::now_v7();
     crate::composition_secrets::seal(exchange, id, &mut spec).await?;
-    let now = clock::now();
-    let composition = StoredComposition {
+    let composition = record(id, consumer_id, group_id, spec, clock::now());
+    let event = created_event(&composition, initiator);
+    exchange
+        .store
+        .insert_composition(&composition, &event)
+        .await?;
+    if let Err(error) = composing::advance(exchange, composition.id).await {
+        tracing::warn!(?error, id = %composition.id, "composition not advanced; the sweep retries");
+    }
+    let stored = exchange
+        .store
+        .composition(composition.id)
+        .await?
+        .unwrap_or(composition);
+    Ok(stored)
+}
+
+/// A new composition `id` of `spec`, nothing ordered yet.
+pub(crate) fn record(
+    id: Uuid,
+    consumer_id: Uuid,
+    group_id: Uuid,
+    spec: CompositionSpec,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoredComposition {
+    StoredComposition {
         id,
         consumer_id,
         group_id,
@@ -58,27 +83,18 @@ pub async fn submit(
         spec,
         created_at: now,
         updated_at: now,
-    };
-    let event = NewEvent::new(EventKind::CompositionCreated, initiator, composition.id)
-        .consumer(Some(consumer_id))
+    }
+}
+
+/// The event saying `composition` was submitted.
+pub(crate) fn created_event(composition: &StoredComposition, initiator: Initiator) -> NewEvent {
+    NewEvent::new(EventKind::CompositionCreated, initiator, composition.id)
+        .consumer(Some(composition.consumer_id))
         .properties(json!({
             "name": composition.spec.name,
             "groupId": composition.group_id,
             "components": composition.members.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(),
-        }));
-    exchange
-        .store
-        .insert_composition(&composition, &event)
-        .await?;
-    if let Err(error) = composing::advance(exchange, composition.id).await {
-        tracing::warn!(?error, id = %composition.id, "composition not advanced; the sweep retries");
-    }
-    let stored = exchange
-        .store
-        .composition(composition.id)
-        .await?
-        .unwrap_or(composition);
-    Ok(stored)
+        }))
 }
 
 /// Records that the consumer wants `composition` gone: its members'
@@ -116,7 +132,7 @@ pub async fn withdraw(
 /// Every problem with the request beyond the spec's own shape: names,
 /// service types, placement requests, properties that need no input, and
 /// inputs naming properties the service types do not have.
-async fn check(exchange: &Exchange, spec: &CompositionSpec) -> ExchangeResult<()> {
+pub(crate) async fn check(exchange: &Exchange, spec: &CompositionSpec) -> ExchangeResult<()> {
     let mut errors: Vec<FieldError> = Vec::new();
     let mut collect = |result: ExchangeResult<()>| -> ExchangeResult<()> {
         match result {
@@ -147,6 +163,20 @@ async fn check(exchange: &Exchange, spec: &CompositionSpec) -> ExchangeResult<()
                 .validate()
                 .map_err(|found| under(&format!("{path}.placement"), found)),
         )?;
+        if let Some(offering_id) = component.offering_id {
+            let offering = exchange
+                .store
+                .record::<Stored<Offering>>(offering_id)
+                .await?;
+            if offering
+                .is_none_or(|offering| offering.value.service_type_id != component.service_type_id)
+            {
+                collect(Err(ExchangeError::field(
+                    format!("{path}.offeringId"),
+                    "no offering of the service type has this id",
+                )))?;
+            }
+        }
         let field = format!("{path}.serviceTypeId");
         match type_rules(exchange, component.service_type_id, &field).await {
             Ok(rules) => {

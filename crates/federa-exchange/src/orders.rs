@@ -9,10 +9,16 @@
 
 use federa_domain::commerce::budget::cents;
 use federa_domain::commerce::order::{check_reason, QUOTE_TERM_DAYS};
+use std::collections::HashMap;
+
 use federa_domain::commerce::{
-    needs_approval, Order, OrderItem, OrderLine, OrderState, OverBudget, Project, QuotaScope, Quote,
+    needs_approval, Order, OrderComposition, OrderItem, OrderLine, OrderState, OverBudget, Project,
+    QuotaScope, Quote,
 };
 use federa_domain::event::{Initiator, NewEvent};
+use federa_domain::exchange::composition::{CompositionSpec, PlacedPeer};
+use federa_domain::exchange::composition_progress::CompositionStatus;
+use federa_domain::exchange::placement::PeerPlacement;
 use federa_domain::exchange::placement::Relations;
 use federa_domain::exchange::Offering;
 use federa_domain::listing::FieldError;
@@ -38,12 +44,21 @@ use crate::Exchange;
 pub struct NewOrder {
     pub consumer_id: Uuid,
     pub project_id: Option<Uuid>,
-    /// At least one.
-    pub items: Vec<OrderItem>,
-    /// The items came as a list, so an error names `items[n]` too.
-    pub listed: bool,
+    pub asked: Asked,
     pub actor: Actor,
     pub initiator: Initiator,
+}
+
+/// What an order asks for.
+pub enum Asked {
+    /// Services, at least one; `listed` when they came as a list, so an
+    /// error names `items[n]` too.
+    Items { items: Vec<OrderItem>, listed: bool },
+    /// A composition, its members ordered into `group_id`.
+    Composition {
+        group_id: Uuid,
+        spec: CompositionSpec,
+    },
 }
 
 /// Who moves an order, and why when asked.
@@ -135,30 +150,34 @@ fn order_event(order: &Order, initiator: Initiator) -> NewEvent {
         }))
 }
 
-/// Places each of `new`'s items now and records the order, `Quoted`,
-/// each line with the quote of the offering placement chose for it.
+/// Places each of `new`'s items (or its composition's components) now
+/// and records the order, `Quoted`, each line with the quote of the
+/// offering placement chose for it.
 pub async fn quote(exchange: &Exchange, new: NewOrder) -> ExchangeResult<Order> {
-    let mut lines = Vec::with_capacity(new.items.len());
-    let mut problems = Vec::new();
-    for (index, item) in new.items.into_iter().enumerate() {
-        match quote_line(exchange, new.consumer_id, item, new.actor).await {
-            Ok(line) => lines.push(line),
-            Err(ExchangeError::Invalid(errors)) if new.listed => problems.extend(
-                errors
-                    .into_iter()
-                    .map(|error| error.under(&format!("items[{index}]"))),
-            ),
-            Err(ExchangeError::Conflict(message)) if new.listed => {
-                return Err(ExchangeError::Conflict(format!(
-                    "items[{index}]: {message}"
-                )))
-            }
-            Err(error) => return Err(error),
+    let (mut lines, composition) = match new.asked {
+        Asked::Items { items, listed } => (
+            quote_items(exchange, new.consumer_id, items, listed, new.actor).await?,
+            None,
+        ),
+        Asked::Composition { group_id, spec } => {
+            let lines = quote_composition(exchange, new.consumer_id, group_id, &spec, new.actor)
+                .await
+                .map_err(|error| match error {
+                    ExchangeError::Invalid(errors) => ExchangeError::Invalid(
+                        errors
+                            .into_iter()
+                            .map(|error| error.under("composition"))
+                            .collect(),
+                    ),
+                    other => other,
+                })?;
+            let composition = OrderComposition {
+                spec,
+                composition_id: None,
+            };
+            (lines, Some(composition))
         }
-    }
-    if !problems.is_empty() {
-        return Err(ExchangeError::Invalid(problems));
-    }
+    };
     let now = clock::now();
     // The lines are quoted together and bind until the same time.
     for line in &mut lines {
@@ -170,6 +189,7 @@ pub async fn quote(exchange: &Exchange, new: NewOrder) -> ExchangeResult<Order> 
         project_id: new.project_id,
         state: OrderState::Quoted,
         lines,
+        composition,
         accepted_at: None,
         decided_by: None,
         reason: None,
@@ -183,33 +203,153 @@ pub async fn quote(exchange: &Exchange, new: NewOrder) -> ExchangeResult<Order> 
     Ok(order)
 }
 
-/// Places `item` now and quotes the offering placement chose.
-async fn quote_line(
+/// A line for each of `items`, each checked and placed on its own; every
+/// failing field is named, under `items[n]` when they came `listed`.
+async fn quote_items(
     exchange: &Exchange,
     consumer_id: Uuid,
-    item: OrderItem,
+    items: Vec<OrderItem>,
+    listed: bool,
     actor: Actor,
-) -> ExchangeResult<OrderLine> {
+) -> ExchangeResult<Vec<OrderLine>> {
+    let mut lines = Vec::with_capacity(items.len());
+    let mut problems = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let quoted = match check_item(exchange, &item, actor).await {
+            Ok(()) => quote_line(exchange, consumer_id, item, actor, &[]).await,
+            Err(error) => Err(error),
+        };
+        match quoted {
+            Ok(line) => lines.push(line),
+            Err(ExchangeError::Invalid(errors)) if listed => problems.extend(
+                errors
+                    .into_iter()
+                    .map(|error| error.under(&format!("items[{index}]"))),
+            ),
+            Err(ExchangeError::Conflict(message)) if listed => {
+                return Err(ExchangeError::Conflict(format!(
+                    "items[{index}]: {message}"
+                )))
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ExchangeError::Invalid(problems));
+    }
+    Ok(lines)
+}
+
+/// A line for each component of `spec`, in the spec's order, each placed
+/// in dependency order under its relations to the components placed
+/// before it, as the composition will order them.
+async fn quote_composition(
+    exchange: &Exchange,
+    consumer_id: Uuid,
+    group_id: Uuid,
+    spec: &CompositionSpec,
+    actor: Actor,
+) -> ExchangeResult<Vec<OrderLine>> {
+    spec.validate()?;
+    crate::compositions::check(exchange, spec).await?;
+    let mut secrets = Vec::new();
+    for (index, component) in spec.components.iter().enumerate() {
+        let path = format!("components[{index}].serviceTypeId");
+        let rules = type_rules(exchange, component.service_type_id, &path).await?;
+        if let Some(schema) = &rules.properties {
+            secrets.extend(
+                schema
+                    .stored_secrets(&component.properties)
+                    .iter()
+                    .map(|secret| {
+                        FieldError::new(
+                            format!("components[{index}].properties.{}", secret.path),
+                            SECRET_REFUSED,
+                        )
+                    }),
+            );
+        }
+    }
+    if !secrets.is_empty() {
+        return Err(ExchangeError::Invalid(secrets));
+    }
+    let mut placed: HashMap<String, PlacedPeer> = HashMap::new();
+    let mut lines: Vec<Option<OrderLine>> = vec![None; spec.components.len()];
+    for index in spec.provisioning_order()? {
+        let component = &spec.components[index];
+        let peers = spec.peer_placements(&component.key, &placed);
+        let item = OrderItem {
+            name: component.name.clone(),
+            service_type_id: component.service_type_id,
+            group_id,
+            properties: component.properties.clone(),
+            placement: component.placement.clone(),
+            offering_id: component.offering_id,
+        };
+        let line = quote_line(exchange, consumer_id, item, actor, &peers)
+            .await
+            .map_err(|error| match error {
+                ExchangeError::Invalid(errors) => ExchangeError::Invalid(
+                    errors
+                        .into_iter()
+                        .map(|error| error.under(&format!("components[{index}]")))
+                        .collect(),
+                ),
+                ExchangeError::Conflict(message) => {
+                    ExchangeError::Conflict(format!("components[{index}]: {message}"))
+                }
+                other => other,
+            })?;
+        let country =
+            ordering::region_country(exchange, line.quote.provider_id, &line.quote.region)
+                .await?
+                .unwrap_or_default();
+        placed.insert(
+            component.key.clone(),
+            PlacedPeer {
+                participant_id: line.quote.provider_id,
+                country,
+            },
+        );
+        lines[index] = Some(line);
+    }
+    Ok(lines.into_iter().flatten().collect())
+}
+
+/// Why a secret property is refused in an order.
+const SECRET_REFUSED: &str =
+    "a secret is not taken in an order; set it on the service once it is ordered";
+
+/// Checks `item`'s properties against its type's schema: a quote is kept
+/// in the clear, so a secret waits for the service.
+async fn check_item(exchange: &Exchange, item: &OrderItem, actor: Actor) -> ExchangeResult<()> {
     let rules = type_rules(exchange, item.service_type_id, "serviceTypeId").await?;
     if let Some(schema) = &rules.properties {
         let validated = schema
             .validate(&item.properties, &ValidationContext::create(actor))
             .map_err(|errors| under("properties", errors))?;
-        // A quote is kept in the clear; a secret waits for the service.
         let secrets: Vec<FieldError> = validated
             .secrets
             .iter()
-            .map(|secret| {
-                FieldError::new(
-                    format!("properties.{}", secret.path),
-                    "a secret is not taken in an order; set it on the service once it is ordered",
-                )
-            })
+            .map(|secret| FieldError::new(format!("properties.{}", secret.path), SECRET_REFUSED))
             .collect();
         if !secrets.is_empty() {
             return Err(ExchangeError::Invalid(secrets));
         }
     }
+    Ok(())
+}
+
+/// Places `item` now, keeping its relations to `peers`, and quotes the
+/// offering placement chose.
+async fn quote_line(
+    exchange: &Exchange,
+    consumer_id: Uuid,
+    item: OrderItem,
+    actor: Actor,
+    peers: &[PeerPlacement],
+) -> ExchangeResult<OrderLine> {
+    let rules = type_rules(exchange, item.service_type_id, "serviceTypeId").await?;
     let (_, choice) = placement::choose(
         exchange,
         consumer_id,
@@ -219,6 +359,7 @@ async fn quote_line(
         &[],
         &item.placement,
         Relations {
+            peers,
             offering: item.offering_id,
             ..Relations::default()
         },
@@ -600,6 +741,9 @@ async fn provision(
     from: &[OrderState],
     decision: Decision,
 ) -> ExchangeResult<Order> {
+    if order.composition.is_some() {
+        return compose(exchange, order, accepted, from, decision).await;
+    }
     // An approver's approval lets the order pass its project's budget
     // where the project asks approvers to decide on that.
     let budget_waived = from.contains(&OrderState::AwaitingApproval)
@@ -622,18 +766,10 @@ async fn provision(
     let now = prepared
         .first()
         .map_or_else(clock::now, |first| first.service.created_at);
-    accepted.state = OrderState::Accepted;
-    accepted.accepted_at = order.accepted_at.or(Some(now));
-    accepted.updated_at = OrderMove::stamp(order.updated_at, now);
     for (line, prepared) in accepted.lines.iter_mut().zip(&prepared) {
         line.service_id = Some(prepared.service.id);
     }
-    if from.contains(&OrderState::AwaitingApproval) {
-        accepted.decided_by = decision.user_id;
-    }
-    let mut events = vec![order_event(&accepted, decision.initiator.clone())];
-    accepted.state = OrderState::Provisioning;
-    events.push(order_event(&accepted, decision.initiator.clone()));
+    let mut events = provisioning(order, &mut accepted, now, from, &decision);
     for line in &prepared {
         events.extend(line.events.iter().cloned());
     }
@@ -647,6 +783,83 @@ async fn provision(
     }
     for line in &prepared {
         exchange.dispatch.wake(line.service.agent_id);
+    }
+    Ok(accepted)
+}
+
+/// Moves `accepted` (a change of `order` as read) from `from` through
+/// `Accepted` to `Provisioning` at `now`, recording the approver where an
+/// approval moved it; the events of both states.
+fn provisioning(
+    order: &Order,
+    accepted: &mut Order,
+    now: chrono::DateTime<chrono::Utc>,
+    from: &[OrderState],
+    decision: &Decision,
+) -> Vec<NewEvent> {
+    accepted.state = OrderState::Accepted;
+    accepted.accepted_at = order.accepted_at.or(Some(now));
+    accepted.updated_at = OrderMove::stamp(order.updated_at, now);
+    if from.contains(&OrderState::AwaitingApproval) {
+        accepted.decided_by = decision.user_id;
+    }
+    let mut events = vec![order_event(accepted, decision.initiator.clone())];
+    accepted.state = OrderState::Provisioning;
+    events.push(order_event(accepted, decision.initiator.clone()));
+    events
+}
+
+/// Records the composition of `order` (as read; `accepted`, the order with
+/// the decision's changes), each component at its line's quoted offering,
+/// and moves the order from `from` through `Accepted` to `Provisioning`
+/// in the same transaction; the composition then orders its members as
+/// their dependencies allow, each within the quotas as it is ordered.
+async fn compose(
+    exchange: &Exchange,
+    order: &Order,
+    mut accepted: Order,
+    from: &[OrderState],
+    decision: Decision,
+) -> ExchangeResult<Order> {
+    let (Some(asked), Some(first)) = (&order.composition, order.lines.first()) else {
+        return Err(ExchangeError::internal(
+            "a composition order without its composition",
+        ));
+    };
+    let mut spec = asked.spec.clone();
+    for (component, line) in spec.components.iter_mut().zip(&order.lines) {
+        component.offering_id = Some(line.quote.offering_id);
+    }
+    let now = clock::now();
+    let composition = crate::compositions::record(
+        Uuid::now_v7(),
+        order.consumer_id,
+        first.item.group_id,
+        spec,
+        now,
+    );
+    if let Some(ordered) = &mut accepted.composition {
+        ordered.composition_id = Some(composition.id);
+    }
+    let mut events = provisioning(order, &mut accepted, now, from, &decision);
+    events.push(crate::compositions::created_event(
+        &composition,
+        decision.initiator.clone(),
+    ));
+    let change = OrderMove {
+        order: &accepted,
+        from,
+        read_at: order.updated_at,
+    };
+    if !exchange
+        .store
+        .order_composed(&change, &composition, &events)
+        .await?
+    {
+        return Err(moved_meanwhile());
+    }
+    if let Err(error) = crate::composing::advance(exchange, composition.id).await {
+        tracing::warn!(?error, id = %composition.id, "composition not advanced; the sweep retries");
     }
     Ok(accepted)
 }
@@ -806,6 +1019,9 @@ async fn settle(exchange: &Exchange, order: &Order) -> ExchangeResult<()> {
     if order.state != OrderState::Provisioning {
         return Ok(());
     }
+    if order.composition.is_some() {
+        return settle_composed(exchange, order).await;
+    }
     let jobs = exchange.store.order_create_jobs(order).await?;
     let failed = jobs.iter().enumerate().find_map(|(index, job)| match job {
         Some((JobStatus::Failed, error)) => Some((index, error.clone())),
@@ -841,6 +1057,68 @@ async fn settle(exchange: &Exchange, order: &Order) -> ExchangeResult<()> {
     {
         Err(ExchangeError::Conflict(_)) => Ok(()),
         moved => moved.map(|_| ()),
+    }
+}
+
+/// Moves a `Provisioning` order of a composition on by where its
+/// composition stands: `Done` once every member is ready, `Failed` once a
+/// member failed, with each line's service as the composition ordered it.
+async fn settle_composed(exchange: &Exchange, order: &Order) -> ExchangeResult<()> {
+    let Some(composition_id) = order
+        .composition
+        .as_ref()
+        .and_then(|composition| composition.composition_id)
+    else {
+        return Ok(());
+    };
+    let Some(composition) = exchange.store.composition(composition_id).await? else {
+        return Ok(());
+    };
+    let is = |status: CompositionStatus| composition.status == status.as_str();
+    let target = if is(CompositionStatus::Ready) {
+        OrderState::Done
+    } else if is(CompositionStatus::Failed)
+        || is(CompositionStatus::RollingBack)
+        || is(CompositionStatus::RolledBack)
+    {
+        OrderState::Failed
+    } else {
+        return Ok(());
+    };
+    let mut moved = order.clone();
+    moved.state = target;
+    for (line, member) in moved.lines.iter_mut().zip(&composition.members) {
+        line.service_id = member.service_id;
+    }
+    if target == OrderState::Failed {
+        moved.reason = composition
+            .members
+            .iter()
+            .find_map(|member| {
+                let error = member.error.as_ref()?;
+                Some(format!("components.{}: {error}", member.key))
+            })
+            .or_else(|| Some("the composition failed".into()));
+    }
+    let from = [OrderState::Provisioning];
+    match write_move(exchange, order, moved, &from, &Decision::system(None)).await {
+        Err(ExchangeError::Conflict(_)) => Ok(()),
+        moved => moved.map(|_| ()),
+    }
+}
+
+/// After a composition's status changed: the order that asked for it, if
+/// one did, follows it.
+pub async fn after_composition(exchange: &Exchange, composition_id: Uuid) {
+    let outcome = async {
+        match exchange.store.composition_order(composition_id).await? {
+            Some(order) => settle(exchange, &order).await,
+            None => Ok(()),
+        }
+    }
+    .await;
+    if let Err(error) = outcome {
+        tracing::warn!(?error, %composition_id, "order not moved on after its composition");
     }
 }
 

@@ -10,10 +10,7 @@ mod exchange_kit;
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
-use exchange_kit::{
-    act, claim_only, edge_pool, finish, market, offering, pool_address, profile_in, provider,
-    Provider,
-};
+use exchange_kit::{act, claim_only, edge_pool, finish, pool_address, two_providers};
 use federa_testkit::{error_paths, Federation, TestServer};
 use serde_json::{json, Value};
 
@@ -51,41 +48,6 @@ async fn services_in_group(server: &TestServer, f: &Federation) -> Vec<Value> {
         .await;
     assert_eq!(listed.status, 200, "{:?}", listed.body);
     listed.body["items"].as_array().unwrap().clone()
-}
-
-/// The federation's Finnish provider at `nordic_hourly` EUR an hour and a
-/// second, Spanish one at `iberia_hourly`, each with an offering whose
-/// acceptance it requires when `acceptance` says so.
-async fn two_providers(
-    server: &TestServer,
-    nordic_hourly: &str,
-    iberia_hourly: &str,
-    acceptance: bool,
-) -> (Federation, Provider, Provider, String) {
-    let (f, nordic, nordic_offering) = market(server, nordic_hourly).await;
-    let iberia = provider(server, &f, "Iberia", profile_in("ES", "es-mad-1")).await;
-    let iberia_offering = offering(
-        server,
-        &f,
-        &iberia,
-        &["es-mad-1"],
-        json!({"hourly": iberia_hourly}),
-    )
-    .await;
-    let iberia_offering = id(&iberia_offering);
-    if acceptance {
-        for (offering_id, owner) in [(&nordic_offering, &nordic), (&iberia_offering, &iberia)] {
-            let required = server
-                .patch(
-                    &format!("/api/v1/offerings/{offering_id}"),
-                    &owner.token,
-                    &json!({"requiresAcceptance": true}),
-                )
-                .await;
-            assert_eq!(required.status, 200, "{:?}", required.body);
-        }
-    }
-    (f, nordic, iberia, iberia_offering)
 }
 
 /// Places an order of a Finnish `web` and a Spanish `db`.

@@ -2,7 +2,10 @@
 //! accepting, cancelling, approving, rejecting, confirming or declining it.
 
 use clap::{Args, Subcommand};
-use federa_client::api::orders::{OrderCreateReq, OrderDecisionReq, OrderItemsReq, OrderRes};
+use federa_client::api::compositions::CompositionCreateReq;
+use federa_client::api::orders::{
+    OrderCompositionReq, OrderCreateReq, OrderDecisionReq, OrderItemsReq, OrderRes,
+};
 use federa_client::Sent;
 use federa_domain::commerce::OrderItem;
 use serde_json::Value;
@@ -38,6 +41,11 @@ enum OrdersVerb {
     /// `properties`, `placement`, `offeringId`); prints each line's quote
     /// and the total.
     CreateItems { items: String },
+    /// Order a composition: COMPOSITION is a JSON document as `POST
+    /// /compositions` takes one (`groupId`, `name`, `components`,
+    /// `relations`, `onFailure`); prints each component's quote and the
+    /// total. Accepting the order submits the composition at the quotes.
+    CreateComposition { composition: String },
     /// List orders, with filters as `--key value` or `--filter key=value`.
     List(ListArgs),
     /// Show one order with its quote.
@@ -112,6 +120,17 @@ pub async fn orders(connection: &Connection, args: OrdersArgs) -> Outcome {
                 serde_json::from_str(&items).map_err(|error| usage(format!("items: {error}")))?;
             let order = connect(connection)?
                 .place_order(&OrderCreateReq::Items(OrderItemsReq { items }))
+                .await?;
+            print_order(connection, &order);
+            return Ok(());
+        }
+        OrdersVerb::CreateComposition { composition } => {
+            let composition: CompositionCreateReq = serde_json::from_str(&composition)
+                .map_err(|error| usage(format!("composition: {error}")))?;
+            let order = connect(connection)?
+                .place_order(&OrderCreateReq::Composition(OrderCompositionReq {
+                    composition,
+                }))
                 .await?;
             print_order(connection, &order);
             return Ok(());

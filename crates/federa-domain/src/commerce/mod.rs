@@ -9,7 +9,9 @@ pub mod project;
 pub mod quota;
 
 pub use budget::{Budget, OverBudget};
-pub use order::{needs_approval, Order, OrderItem, OrderLine, OrderState, Quote, ORDER_LIST};
+pub use order::{
+    needs_approval, Order, OrderComposition, OrderItem, OrderLine, OrderState, Quote, ORDER_LIST,
+};
 
 pub use project::{check_description, Project, MAX_DESCRIPTION_CHARS, PROJECT_LIST};
 pub use quota::{

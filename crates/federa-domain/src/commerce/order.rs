@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::access::Owners;
 use crate::event_kind::EventKind;
 use crate::exchange::billing::PriceChange;
+use crate::exchange::composition::CompositionSpec;
 use crate::exchange::placement::PlacementRequest;
 use crate::exchange::{ExitTerms, PriceSheet};
 use crate::listing::{FieldError, FilterKind, FilterSpec, ListSpec};
@@ -254,6 +255,19 @@ impl OrderLine {
     }
 }
 
+/// A composition an order asks for: its spec, whose components are the
+/// order's lines in the same order, and once accepted the composition
+/// that orders them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OrderComposition {
+    pub spec: CompositionSpec,
+    /// The composition ordered on acceptance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_id: Option<Uuid>,
+}
+
 /// An order of one or several services, each line with its quote. It is
 /// accepted, approved, provisioned or refused as a whole: no line's
 /// service is ordered unless every line's is.
@@ -265,8 +279,11 @@ pub struct Order {
     /// threshold and budget apply.
     pub project_id: Option<Uuid>,
     pub state: OrderState,
-    /// At least one; every item in one group.
+    /// At least one; every item in groups of one consumer and project.
     pub lines: Vec<OrderLine>,
+    /// For an order of a composition, the composition: its components are
+    /// the lines, ordered by the composition as their dependencies allow.
+    pub composition: Option<OrderComposition>,
     /// When the consumer's acceptance (approved where needed) went to the
     /// providers: the services were ordered, or the providers were asked.
     pub accepted_at: Option<DateTime<Utc>>,
@@ -362,9 +379,14 @@ impl Order {
     }
 
     /// The order as `provider` may see it: only its own lines, since one
-    /// provider's prices are no business of another's.
+    /// provider's prices are no business of another's, and not the rest of
+    /// a composition.
     pub fn seen_by_provider(mut self, provider: Uuid) -> Order {
         self.lines.retain(|line| line.quote.provider_id == provider);
+        if let Some(composition) = &mut self.composition {
+            composition.spec.components.clear();
+            composition.spec.relations.clear();
+        }
         self
     }
 }
@@ -521,6 +543,7 @@ mod tests {
             project_id: None,
             state: OrderState::Quoted,
             lines: vec![line("1", 2)],
+            composition: None,
             accepted_at: None,
             decided_by: None,
             reason: None,
@@ -559,6 +582,7 @@ mod tests {
             project_id: None,
             state: OrderState::Quoted,
             lines: order_lines,
+            composition: None,
             accepted_at: None,
             decided_by: None,
             reason: None,

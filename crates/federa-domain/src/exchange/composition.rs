@@ -61,6 +61,10 @@ pub struct Component {
     pub depends_on: Vec<String>,
     #[serde(default)]
     pub inputs: Vec<Input>,
+    /// The only offering its placement may choose: the one an accepted
+    /// order's quote named for it, or one the consumer names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offering_id: Option<Uuid>,
 }
 
 /// A property of this component taken from an output of another: a
@@ -378,6 +382,7 @@ mod tests {
             placement: PlacementRequest::default(),
             depends_on: depends_on.iter().map(|d| (*d).to_owned()).collect(),
             inputs: Vec::new(),
+            offering_id: None,
         }
     }
 

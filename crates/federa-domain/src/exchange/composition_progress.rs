@@ -241,6 +241,7 @@ mod tests {
             placement: PlacementRequest::default(),
             depends_on: depends_on.iter().map(|d| (*d).to_owned()).collect(),
             inputs: Vec::new(),
+            offering_id: None,
         }
     }
 

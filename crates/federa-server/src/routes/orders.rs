@@ -14,17 +14,20 @@ use federa_domain::access::{Action, Identity, Object, Owners};
 use federa_domain::commerce::order::MAX_ORDER_ITEMS;
 use federa_domain::commerce::{Order, OrderItem, ORDER_LIST};
 use federa_domain::event::Initiator;
+use federa_domain::exchange::composition::CompositionSpec;
 use federa_domain::exchange::Offering;
 use federa_domain::listing::{FieldError, ListSpec, Page};
 use federa_domain::participant::check_name;
 use federa_exchange::ordering::actor;
-use federa_exchange::orders::{self, Decision, NewOrder, Verb};
+use federa_exchange::orders::{self, Asked, Decision, NewOrder, Verb};
 use federa_store::exchange::Stored;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use federa_api::orders::{OrderCreateReq, OrderDecisionReq, OrderItemsReq, OrderRes};
+use federa_api::orders::{
+    OrderCompositionReq, OrderCreateReq, OrderDecisionReq, OrderItemsReq, OrderRes,
+};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -129,11 +132,41 @@ async fn create(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<OrderRes>)> {
     caller.may(Object::Order, Action::Create)?;
-    let (items, listed) = match decode_order(&body)? {
-        OrderCreateReq::Items(several) => (several.items, true),
-        OrderCreateReq::Item(one) => (vec![one], false),
+    let (asked, consumer_id, project_id) = match decode_order(&body)? {
+        OrderCreateReq::Items(several) => {
+            let (items, consumer_id, project_id) =
+                checked_items(&state, several.items, true).await?;
+            let listed = true;
+            (Asked::Items { items, listed }, consumer_id, project_id)
+        }
+        OrderCreateReq::Item(one) => {
+            let (items, consumer_id, project_id) = checked_items(&state, vec![one], false).await?;
+            let listed = false;
+            (Asked::Items { items, listed }, consumer_id, project_id)
+        }
+        OrderCreateReq::Composition(composed) => {
+            let req = composed.composition;
+            let (consumer_id, project_id) = state
+                .store
+                .group_consumer_and_project(req.group_id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::field("composition.groupId", "no service group has this id")
+                })?;
+            let spec = CompositionSpec {
+                name: req.name,
+                components: req.components,
+                relations: req.relations,
+                on_failure: req.on_failure,
+            };
+            let group_id = req.group_id;
+            (
+                Asked::Composition { group_id, spec },
+                consumer_id,
+                project_id,
+            )
+        }
     };
-    let (items, consumer_id, project_id) = checked_items(&state, items, listed).await?;
     // The consumer is the groups' owner: a participant orders only into its
     // own groups, a member only into its projects' groups.
     caller.authorize(
@@ -148,8 +181,7 @@ async fn create(
         NewOrder {
             consumer_id,
             project_id,
-            items,
-            listed,
+            asked,
             actor: actor(&caller),
             initiator: Initiator::of(&caller),
         },
@@ -158,13 +190,20 @@ async fn create(
     Ok((StatusCode::CREATED, Json(order.into())))
 }
 
-/// The body as an order of several items when it has `items`, else of
-/// one, each decoded with every failing field named.
+/// The body as an order of several items when it has `items`, of a
+/// composition when it has `composition`, else of one item, each decoded
+/// with every failing field named.
 fn decode_order(body: &[u8]) -> ApiResult<OrderCreateReq> {
-    let listed = serde_json::from_slice::<serde_json::Value>(body)
-        .is_ok_and(|value| value.get("items").is_some());
-    Ok(if listed {
+    let document = serde_json::from_slice::<serde_json::Value>(body).ok();
+    let has = |key: &str| {
+        document
+            .as_ref()
+            .is_some_and(|value| value.get(key).is_some())
+    };
+    Ok(if has("items") {
         OrderCreateReq::Items(decode::<OrderItemsReq>(body)?)
+    } else if has("composition") {
+        OrderCreateReq::Composition(decode::<OrderCompositionReq>(body)?)
     } else {
         OrderCreateReq::Item(decode::<OrderItem>(body)?)
     })

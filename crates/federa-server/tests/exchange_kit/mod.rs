@@ -305,3 +305,41 @@ pub async fn pool_address(
     )
     .await;
 }
+
+/// The federation's Finnish provider at `nordic_hourly` EUR an hour and a
+/// second, Spanish one at `iberia_hourly`, each with an offering whose
+/// acceptance it requires when `acceptance` says so.
+pub async fn two_providers(
+    server: &TestServer,
+    nordic_hourly: &str,
+    iberia_hourly: &str,
+    acceptance: bool,
+) -> (Federation, Provider, Provider, String) {
+    let (f, nordic, nordic_offering) = market(server, nordic_hourly).await;
+    let iberia = provider(server, &f, "Iberia", profile_in("ES", "es-mad-1")).await;
+    let iberia_offering = offering(
+        server,
+        &f,
+        &iberia,
+        &["es-mad-1"],
+        json!({"hourly": iberia_hourly}),
+    )
+    .await;
+    let iberia_offering = iberia_offering["id"]
+        .as_str()
+        .expect("offering id")
+        .to_string();
+    if acceptance {
+        for (offering_id, owner) in [(&nordic_offering, &nordic), (&iberia_offering, &iberia)] {
+            let required = server
+                .patch(
+                    &format!("/api/v1/offerings/{offering_id}"),
+                    &owner.token,
+                    &json!({"requiresAcceptance": true}),
+                )
+                .await;
+            assert_eq!(required.status, 200, "{:?}", required.body);
+        }
+    }
+    (f, nordic, iberia, iberia_offering)
+}

@@ -5,6 +5,10 @@
 -- is quoted on (a provider lists the orders that reached it) and the
 -- service ordered for it (a bill finds its quote, a finished `create`
 -- job its order). An order of one service becomes an order of one line.
+-- An order of a composition keeps the composition's spec in
+-- `composition` (its components are the lines), and `composition_id` is
+-- the composition ordered on acceptance, by which its members' services
+-- are recorded on their lines and its end settles the order.
 ALTER TABLE orders ADD COLUMN lines JSONB NOT NULL DEFAULT '[]';
 UPDATE orders SET lines = jsonb_build_array(jsonb_build_object(
     'item', item,
@@ -28,3 +32,6 @@ ALTER TABLE orders DROP COLUMN provider_id;
 ALTER TABLE orders DROP COLUMN service_id;
 ALTER TABLE orders DROP COLUMN item;
 ALTER TABLE orders DROP COLUMN quote;
+ALTER TABLE orders ADD COLUMN composition JSONB;
+ALTER TABLE orders ADD COLUMN composition_id UUID;
+CREATE INDEX orders_composition ON orders (composition_id);

@@ -6,13 +6,15 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use federa_domain::commerce::order::ORDER_PROVIDER;
-use federa_domain::commerce::{Order, OrderLine, OrderState, Quote};
+use federa_domain::commerce::{Order, OrderComposition, OrderLine, OrderState, Quote};
 use federa_domain::event::NewEvent;
 use federa_domain::provisioning::JobStatus;
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::error::Result;
+use crate::exchange::compositions::composition_statements;
+use crate::exchange::StoredComposition;
 use crate::provisioning::services::order_statements;
 use crate::provisioning::ServiceOrder;
 use crate::records::{insert_statement, Record, Table};
@@ -27,6 +29,7 @@ pub struct Row {
     project_id: Option<Uuid>,
     state: String,
     lines: Json<Vec<OrderLine>>,
+    composition: Option<Json<OrderComposition>>,
     accepted_at: Option<DateTime<Utc>>,
     decided_by: Option<Uuid>,
     reason: Option<String>,
@@ -43,6 +46,7 @@ impl From<Row> for Order {
             // Written only from an `OrderState`.
             state: OrderState::parse(&row.state).unwrap_or(OrderState::Failed),
             lines: row.lines.0,
+            composition: row.composition.map(|composition| composition.0),
             accepted_at: row.accepted_at,
             decided_by: row.decided_by,
             reason: row.reason,
@@ -68,6 +72,8 @@ impl Record for Order {
             "project_id",
             "state",
             "lines",
+            "composition",
+            "composition_id",
             "accepted_at",
             "decided_by",
             "reason",
@@ -89,6 +95,8 @@ impl Record for Order {
             Arg::OptUuid(self.project_id),
             Arg::Text(self.state.as_str().into()),
             Arg::Json(document(&self.lines)),
+            composition_document(self),
+            Arg::OptUuid(composition_id(self)),
             Arg::OptTime(self.accepted_at),
             Arg::OptUuid(self.decided_by),
             Arg::OptText(self.reason.clone()),
@@ -96,6 +104,22 @@ impl Record for Order {
             Arg::Time(self.updated_at),
         ]
     }
+}
+
+/// The composition an order asks for, as stored: `NULL` for an order of
+/// services.
+fn composition_document(order: &Order) -> Arg {
+    match &order.composition {
+        Some(composition) => Arg::Json(document(composition)),
+        None => Arg::OptJson(None),
+    }
+}
+
+fn composition_id(order: &Order) -> Option<Uuid> {
+    order
+        .composition
+        .as_ref()
+        .and_then(|composition| composition.composition_id)
 }
 
 /// The index rows of `order`'s lines, by provider and by service.
@@ -149,6 +173,8 @@ impl OrderMove<'_> {
             Arg::OptText(order.reason.clone()),
             Arg::Time(order.updated_at),
             Arg::Time(self.read_at),
+            composition_document(order),
+            Arg::OptUuid(composition_id(order)),
         ];
         let first = args.len() + 1;
         let states: Vec<String> = self
@@ -162,7 +188,7 @@ impl OrderMove<'_> {
             .collect();
         Statement::new(
             format!(
-                "UPDATE orders SET state = $2, lines = $3, accepted_at = $4, decided_by = $5, reason = $6, updated_at = $7 WHERE id = $1 AND updated_at = $8 AND state IN ({})",
+                "UPDATE orders SET state = $2, lines = $3, accepted_at = $4, decided_by = $5, reason = $6, updated_at = $7, composition = $9, composition_id = $10 WHERE id = $1 AND updated_at = $8 AND state IN ({})",
                 states.join(", ")
             ),
             args,
@@ -243,6 +269,33 @@ impl Store {
             written = self.within_quotas(service.quota, written).await;
         }
         written
+    }
+
+    /// Moves an order as [`Store::move_order`] does and records the
+    /// composition it ordered, in the same transaction; `false`, with
+    /// nothing written, when the order had moved meanwhile.
+    pub async fn order_composed(
+        &self,
+        change: &OrderMove<'_>,
+        composition: &StoredComposition,
+        events: &[NewEvent],
+    ) -> Result<bool> {
+        let mut statements = vec![change.statement()];
+        statements.extend(composition_statements(composition));
+        self.apply_if(&statements, events, change.order.updated_at)
+            .await
+    }
+
+    /// The order whose accepted composition is `composition_id`, if any.
+    pub async fn composition_order(&self, composition_id: Uuid) -> Result<Option<Order>> {
+        let table = <Order as Record>::TABLE;
+        let row: Option<Row> = fetch_optional(
+            &self.read,
+            &format!("{} WHERE composition_id = $1", table.select()),
+            &[Arg::Uuid(composition_id)],
+        )
+        .await?;
+        Ok(row.map(Into::into))
     }
 
     /// Orders in one of `states`, oldest first: quotes all last as long, so

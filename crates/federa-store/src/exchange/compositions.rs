@@ -170,39 +170,44 @@ impl Move<'_> {
     }
 }
 
+/// The statements writing a new composition and its members.
+pub(crate) fn composition_statements(composition: &StoredComposition) -> Vec<Statement> {
+    let mut statements = vec![Statement::new(
+        "INSERT INTO compositions (id, consumer_id, group_id, name, spec, intent, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        vec![
+            Arg::Uuid(composition.id),
+            Arg::Uuid(composition.consumer_id),
+            Arg::Uuid(composition.group_id),
+            Arg::Text(composition.spec.name.clone()),
+            Arg::Json(serde_json::to_value(&composition.spec).unwrap_or_default()),
+            Arg::Text(composition.intent.as_str().to_owned()),
+            Arg::Text(composition.status.clone()),
+            Arg::Time(composition.created_at),
+        ],
+    )];
+    for (position, member) in composition.members.iter().enumerate() {
+        statements.push(Statement::new(
+            "INSERT INTO composition_members (composition_id, member_key, position, state, updated_at) VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                Arg::Uuid(composition.id),
+                Arg::Text(member.key.clone()),
+                Arg::Int(i64::try_from(position).unwrap_or(i64::MAX)),
+                Arg::Text(member.state.as_str().to_owned()),
+                Arg::Time(composition.created_at),
+            ],
+        ));
+    }
+    statements
+}
+
 impl Store {
     pub async fn insert_composition(
         &self,
         composition: &StoredComposition,
         event: &NewEvent,
     ) -> Result<()> {
-        let mut statements = vec![Statement::new(
-            "INSERT INTO compositions (id, consumer_id, group_id, name, spec, intent, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-            vec![
-                Arg::Uuid(composition.id),
-                Arg::Uuid(composition.consumer_id),
-                Arg::Uuid(composition.group_id),
-                Arg::Text(composition.spec.name.clone()),
-                Arg::Json(serde_json::to_value(&composition.spec).unwrap_or_default()),
-                Arg::Text(composition.intent.as_str().to_owned()),
-                Arg::Text(composition.status.clone()),
-                Arg::Time(composition.created_at),
-            ],
-        )];
-        for (position, member) in composition.members.iter().enumerate() {
-            statements.push(Statement::new(
-                "INSERT INTO composition_members (composition_id, member_key, position, state, updated_at) VALUES ($1, $2, $3, $4, $5)",
-                vec![
-                    Arg::Uuid(composition.id),
-                    Arg::Text(member.key.clone()),
-                    Arg::Int(i64::try_from(position).unwrap_or(i64::MAX)),
-                    Arg::Text(member.state.as_str().to_owned()),
-                    Arg::Time(composition.created_at),
-                ],
-            ));
-        }
         self.apply(
-            &statements,
+            &composition_statements(composition),
             std::slice::from_ref(event),
             composition.created_at,
         )
@@ -400,6 +405,17 @@ impl Store {
             placed: Some(placed),
         };
         let mut statements = vec![Statement::new(MOVE_MEMBER, change.args()).guard()];
+        // A member of a composition an order asked for is its line's
+        // service, which the line's quote bills.
+        statements.push(Statement::new(
+            "UPDATE order_lines SET service_id = $3 WHERE order_id = (SELECT id FROM orders WHERE composition_id = $1) \
+             AND position = (SELECT position FROM composition_members WHERE composition_id = $1 AND member_key = $2)",
+            vec![
+                Arg::Uuid(composition_id),
+                Arg::Text(key.to_owned()),
+                Arg::Uuid(service.id),
+            ],
+        ));
         statements.extend(order_statements(order));
         let written = self.apply_if(&statements, events, service.created_at).await;
         self.within_quotas(order.quota, written).await

@@ -4,7 +4,7 @@
 //! Writes go through [`Store::apply`](crate::Store) so each change commits
 //! with its event.
 
-mod compositions;
+pub(crate) mod compositions;
 mod offerings;
 mod placements;
 pub(crate) use placements::insert_placement;

@@ -1,0 +1,241 @@
+//! Orders of a composition over HTTP: every component is placed and
+//! quoted when the order is made, in dependency order and under the
+//! composition's relations; accepting the order submits the composition
+//! with each component held to its quoted offering, each member's
+//! service is recorded on its line, and the order follows the
+//! composition to `Done` or `Failed`.
+
+mod exchange_kit;
+
+use exchange_kit::{claim_only, finish, two_providers};
+use federa_testkit::{error_paths, Federation, TestServer};
+use serde_json::{json, Value};
+
+fn id(body: &Value) -> String {
+    body["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {body:?}"))
+        .to_string()
+}
+
+/// A component `key` of the federation's VM, placeable in Finland or
+/// Spain.
+fn component(f: &Federation, key: &str, name: &str) -> Value {
+    json!({"key": key, "name": name, "serviceTypeId": f.service_type_id,
+           "properties": f.order(name)["properties"],
+           "placement": {"countries": ["FI", "ES"]}})
+}
+
+/// A shop: `db` first, then `web`, in different countries.
+fn shop(f: &Federation, on_failure: &str) -> Value {
+    let mut web = component(f, "web", "web-01");
+    web["dependsOn"] = json!(["db"]);
+    json!({"composition": {
+        "groupId": f.group_id, "name": "shop", "onFailure": on_failure,
+        "components": [component(f, "db", "db-01"), web],
+        "relations": [{"components": ["db", "web"], "rule": "differentCountries"}],
+    }})
+}
+
+async fn read(server: &TestServer, token: &str, path: &str) -> Value {
+    let answer = server.get(path, token).await;
+    assert_eq!(answer.status, 200, "{path}: {:?}", answer.body);
+    answer.body
+}
+
+#[tokio::test]
+async fn a_composition_is_quoted_component_by_component_and_composed_at_its_quotes() {
+    let server = TestServer::start().await;
+    let (f, nordic, iberia, _) = two_providers(&server, "0.50", "0.25", false).await;
+    let placed = server
+        .post("/api/v1/orders", &f.consumer_token, &shop(&f, "rollback"))
+        .await;
+    assert_eq!(placed.status, 201, "{:?}", placed.body);
+    let order_id = id(&placed.body);
+    // The database goes to the cheaper provider; the web server, kept out
+    // of the database's country, to the other.
+    let lines = placed.body["lines"].as_array().unwrap();
+    assert_eq!(lines[0]["item"]["name"], "db-01");
+    assert_eq!(lines[0]["quote"]["providerId"], iberia.id.as_str());
+    assert_eq!(lines[1]["item"]["name"], "web-01");
+    assert_eq!(lines[1]["quote"]["providerId"], nordic.id.as_str());
+    assert_eq!(placed.body["monthlyEstimate"], "547.50");
+    assert_eq!(placed.body["composition"]["spec"]["name"], "shop");
+    assert!(placed.body["composition"].get("compositionId").is_none());
+
+    let accepted = server
+        .post(
+            &format!("/api/v1/orders/{order_id}/accept"),
+            &f.consumer_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{:?}", accepted.body);
+    assert_eq!(accepted.body["state"], "Provisioning");
+    let composition_id = accepted.body["composition"]["compositionId"]
+        .as_str()
+        .expect("the composition ordered")
+        .to_string();
+    let composition = read(
+        &server,
+        &f.consumer_token,
+        &format!("/api/v1/compositions/{composition_id}"),
+    )
+    .await;
+    assert_eq!(composition["name"], "shop");
+
+    // Each member is ordered as its dependencies allow, at its quote.
+    let db = claim_only(&server, &iberia, "create").await;
+    finish(&server, &iberia, &db, "complete", &json!({})).await;
+    let midway = read(
+        &server,
+        &f.consumer_token,
+        &format!("/api/v1/orders/{order_id}"),
+    )
+    .await;
+    assert_eq!(midway["state"], "Provisioning", "{midway:?}");
+    let web = claim_only(&server, &nordic, "create").await;
+    finish(&server, &nordic, &web, "complete", &json!({})).await;
+
+    let done = read(
+        &server,
+        &f.consumer_token,
+        &format!("/api/v1/orders/{order_id}"),
+    )
+    .await;
+    assert_eq!(done["state"], "Done", "{done:?}");
+    for (line, job) in done["lines"].as_array().unwrap().iter().zip([&db, &web]) {
+        assert_eq!(line["serviceId"], job["serviceId"], "{done:?}");
+        let found = read(
+            &server,
+            &f.consumer_token,
+            &format!(
+                "/api/v1/orders?serviceId={}",
+                job["serviceId"].as_str().unwrap()
+            ),
+        )
+        .await;
+        assert_eq!(found["totalItems"], 1, "{found:?}");
+    }
+    let service = read(
+        &server,
+        &f.consumer_token,
+        &format!("/api/v1/services/{}", web["serviceId"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(service["providerId"], nordic.id.as_str());
+
+    // The provider of a line sees its line, not the rest of the shop.
+    let theirs = read(
+        &server,
+        &iberia.token,
+        &format!("/api/v1/orders/{order_id}"),
+    )
+    .await;
+    assert_eq!(theirs["lines"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        theirs["composition"]["spec"]["components"],
+        json!([]),
+        "{theirs:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_member_fails_the_order_naming_it() {
+    let server = TestServer::start().await;
+    let (f, _, iberia, _) = two_providers(&server, "0.50", "0.25", false).await;
+    let placed = server
+        .post("/api/v1/orders", &f.consumer_token, &shop(&f, "stop"))
+        .await;
+    assert_eq!(placed.status, 201, "{:?}", placed.body);
+    let order_id = id(&placed.body);
+    let accepted = server
+        .post(
+            &format!("/api/v1/orders/{order_id}/accept"),
+            &f.consumer_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{:?}", accepted.body);
+    let db = claim_only(&server, &iberia, "create").await;
+    finish(
+        &server,
+        &iberia,
+        &db,
+        "fail",
+        &json!({"errorMessage": "disk full"}),
+    )
+    .await;
+    let failed = read(
+        &server,
+        &f.consumer_token,
+        &format!("/api/v1/orders/{order_id}"),
+    )
+    .await;
+    assert_eq!(failed["state"], "Failed", "{failed:?}");
+    assert_eq!(failed["reason"], "components.db: disk full");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_composition_orders_name_each_failing_field() {
+    let server = TestServer::start().await;
+    let (f, _, _, iberia_offering) = two_providers(&server, "0.50", "0.25", false).await;
+    let mut cyclic = shop(&f, "stop");
+    cyclic["composition"]["components"][0]["dependsOn"] = json!(["web"]);
+    let refused = server
+        .post("/api/v1/orders", &f.consumer_token, &cyclic)
+        .await;
+    assert_eq!(refused.status, 400, "{:?}", refused.body);
+    assert!(
+        error_paths(&refused.body)
+            .iter()
+            .all(|path| path.starts_with("composition.components[")),
+        "{:?}",
+        refused.body
+    );
+
+    let mut nowhere = shop(&f, "stop");
+    nowhere["composition"]["groupId"] = json!(uuid::Uuid::now_v7());
+    let refused = server
+        .post("/api/v1/orders", &f.consumer_token, &nowhere)
+        .await;
+    assert_eq!(refused.status, 400, "{:?}", refused.body);
+    assert_eq!(error_paths(&refused.body), ["composition.groupId"]);
+
+    let mut unnamed = shop(&f, "stop");
+    unnamed["composition"]["components"][1]["name"] = json!(" ");
+    unnamed["composition"]["components"][0]["offeringId"] = json!(uuid::Uuid::now_v7());
+    let refused = server
+        .post("/api/v1/orders", &f.consumer_token, &unnamed)
+        .await;
+    assert_eq!(refused.status, 400, "{:?}", refused.body);
+    assert_eq!(
+        error_paths(&refused.body),
+        [
+            "composition.components[0].offeringId",
+            "composition.components[1].name"
+        ]
+    );
+
+    // A component held to an offering in the same country as its peer
+    // cannot keep the relation: the quote names the component.
+    let mut pinned = shop(&f, "stop");
+    pinned["composition"]["components"][0]["offeringId"] = json!(iberia_offering);
+    pinned["composition"]["components"][1]["placement"] = json!({"countries": ["ES"]});
+    let refused = server
+        .post("/api/v1/orders", &f.consumer_token, &pinned)
+        .await;
+    assert!(
+        refused.status == 400 || refused.status == 409,
+        "{:?}",
+        refused.body
+    );
+    assert!(
+        refused.body.to_string().contains("components[1]"),
+        "{:?}",
+        refused.body
+    );
+    server.stop().await;
+}
