@@ -369,7 +369,11 @@ async fn order(
     )
     .await;
     let mut prepared = match prepared {
-        Ok(prepared) => prepared,
+        Ok(mut prepared) => {
+            prepared.project_budget_waived =
+                crate::orders::composition_budget_waived(exchange, composition.id).await?;
+            prepared
+        }
         Err(error) => {
             let Some(message) = error.refusal() else {
                 return Err(error);

@@ -744,12 +744,12 @@ async fn provision(
     if order.composition.is_some() {
         return compose(exchange, order, accepted, from, decision).await;
     }
-    // An approver's approval lets the order pass its project's budget
-    // where the project asks approvers to decide on that.
-    let budget_waived = from.contains(&OrderState::AwaitingApproval)
-        && order_project(exchange, order)
-            .await?
-            .is_some_and(|project| project.over_budget == OverBudget::AwaitApproval);
+    let budget_waived = approved_past_budget(
+        exchange,
+        order,
+        from.contains(&OrderState::AwaitingApproval),
+    )
+    .await?;
     let mut prepared = Vec::with_capacity(order.lines.len());
     for (index, line) in order.lines.iter().enumerate() {
         let mut line_prepared = prepare_line(exchange, order, line, &decision)
@@ -807,6 +807,35 @@ fn provisioning(
     accepted.state = OrderState::Provisioning;
     events.push(order_event(accepted, decision.initiator.clone()));
     events
+}
+
+/// Whether an approver's approval lets `order` pass its project's budget:
+/// it was approved (now, when `approving`, or before waiting for its
+/// providers) and its project asks approvers to decide on that.
+async fn approved_past_budget(
+    exchange: &Exchange,
+    order: &Order,
+    approving: bool,
+) -> ExchangeResult<bool> {
+    if !approving && order.decided_by.is_none() {
+        return Ok(false);
+    }
+    Ok(order_project(exchange, order)
+        .await?
+        .is_some_and(|project| project.over_budget == OverBudget::AwaitApproval))
+}
+
+/// Whether the members of composition `composition_id` may pass their
+/// project's budget: the order that asked for it was approved where its
+/// project has approvers decide on that.
+pub async fn composition_budget_waived(
+    exchange: &Exchange,
+    composition_id: Uuid,
+) -> ExchangeResult<bool> {
+    match exchange.store.composition_order(composition_id).await? {
+        Some(order) => approved_past_budget(exchange, &order, false).await,
+        None => Ok(false),
+    }
 }
 
 /// Records the composition of `order` (as read; `accepted`, the order with

@@ -7,7 +7,7 @@
 
 mod exchange_kit;
 
-use exchange_kit::{claim_only, finish, two_providers};
+use exchange_kit::{claim_only, finish, person, two_providers};
 use federa_testkit::{error_paths, Federation, TestServer};
 use serde_json::{json, Value};
 
@@ -237,5 +237,101 @@ async fn bad_composition_orders_name_each_failing_field() {
         "{:?}",
         refused.body
     );
+    server.stop().await;
+}
+
+/// A group of the consumer in a project with a 1.00 EUR monthly budget
+/// whose orders past it wait for an approver; the group's id.
+async fn tight_group(server: &TestServer, f: &Federation) -> String {
+    let project = server
+        .post(
+            "/api/v1/projects",
+            &f.consumer_token,
+            &json!({"consumerId": f.consumer_id, "name": "Tight", "monthlyBudget": "1.00",
+                    "overBudget": "AwaitApproval"}),
+        )
+        .await;
+    assert_eq!(project.status, 201, "{:?}", project.body);
+    let group = server
+        .post(
+            "/api/v1/service-groups",
+            &f.consumer_token,
+            &json!({"name": "tight", "consumerId": f.consumer_id, "projectId": id(&project.body)}),
+        )
+        .await;
+    assert_eq!(group.status, 201, "{:?}", group.body);
+    id(&group.body)
+}
+
+async fn decide(server: &TestServer, token: &str, order_id: &str, verb: &str) -> Value {
+    let answer = server
+        .post(
+            &format!("/api/v1/orders/{order_id}/{verb}"),
+            token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{verb}: {:?}", answer.body);
+    answer.body
+}
+
+#[tokio::test]
+async fn an_approved_order_passes_its_projects_budget_however_it_is_provisioned() {
+    let server = TestServer::start().await;
+    let (f, nordic, iberia, _) = two_providers(&server, "0.50", "0.25", false).await;
+    let group = tight_group(&server, &f).await;
+    let (_, approver) = person(&server, &f.consumer_id, "approver").await;
+
+    // A composition past the budget, approved: its members are ordered.
+    let mut body = shop(&f, "stop");
+    body["composition"]["groupId"] = json!(group);
+    let placed = server
+        .post("/api/v1/orders", &f.consumer_token, &body)
+        .await;
+    assert_eq!(placed.status, 201, "{:?}", placed.body);
+    let order_id = id(&placed.body);
+    let waiting = decide(&server, &f.consumer_token, &order_id, "accept").await;
+    assert_eq!(waiting["state"], "AwaitingApproval", "{waiting:?}");
+    let approved = decide(&server, &approver, &order_id, "approve").await;
+    assert_eq!(approved["state"], "Provisioning", "{approved:?}");
+    let db = claim_only(&server, &iberia, "create").await;
+    finish(&server, &iberia, &db, "complete", &json!({})).await;
+    let web = claim_only(&server, &nordic, "create").await;
+    finish(&server, &nordic, &web, "complete", &json!({})).await;
+    let done = read(
+        &server,
+        &f.consumer_token,
+        &format!("/api/v1/orders/{order_id}"),
+    )
+    .await;
+    assert_eq!(done["state"], "Done", "{done:?}");
+
+    // Services past the budget, approved, then accepted by their provider.
+    let required = server
+        .patch(
+            &format!(
+                "/api/v1/offerings/{}",
+                placed.body["lines"][1]["quote"]["offeringId"]
+                    .as_str()
+                    .unwrap()
+            ),
+            &nordic.token,
+            &json!({"requiresAcceptance": true}),
+        )
+        .await;
+    assert_eq!(required.status, 200, "{:?}", required.body);
+    let mut item = f.order("web-02");
+    item["groupId"] = json!(group);
+    item["placement"] = json!({"countries": ["FI"]});
+    let placed = server
+        .post("/api/v1/orders", &f.consumer_token, &item)
+        .await;
+    assert_eq!(placed.status, 201, "{:?}", placed.body);
+    let order_id = id(&placed.body);
+    decide(&server, &f.consumer_token, &order_id, "accept").await;
+    let waiting = decide(&server, &approver, &order_id, "approve").await;
+    assert_eq!(waiting["state"], "AwaitingProvider", "{waiting:?}");
+    let confirmed = decide(&server, &nordic.token, &order_id, "confirm").await;
+    assert_eq!(confirmed["state"], "Provisioning", "{confirmed:?}");
     server.stop().await;
 }
