@@ -672,6 +672,35 @@ export const scenarios = [
     },
   },
   {
+    name: 'an order of two services shows each item and their total in the console and is accepted whole',
+    async run({ page, federation }) {
+      const consumer = federation.api(federation.consumerToken);
+      const { participantId } = await consumer.get('/session');
+      const type = await serviceType(consumer, WEBSITE);
+      const group = (await consumer.post('/service-groups', { name: uniqueName('pair'), consumerId: participantId })).id;
+      const [first, second] = [uniqueName('pair-a'), uniqueName('pair-b')];
+      const item = (name) => ({ name, serviceTypeId: type.id, groupId: group, properties: { content: `<p>${name}</p>` } });
+      const placed = await consumer.post('/orders', { items: [item(first), item(second)] });
+      assert.equal(placed.lines.length, 2, JSON.stringify(placed));
+      const total = placed.lines.reduce((sum, line) => sum + Number(line.quote.monthlyEstimate), 0);
+      assert.equal(placed.monthlyEstimate, total.toFixed(2), 'the order\'s estimate is its lines\' total');
+
+      await signIn(page, federation, federation.consumerToken);
+      await section(page, 'Orders').click();
+      await expectHeading(page, 'Orders');
+      const names = `${first}, ${second}`;
+      const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: names, exact: true }) });
+      await row.getByText(`€${placed.monthlyEstimate}`, { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await row.getByRole('button', { name: `Accept ${names}`, exact: true }).click();
+      await page.getByRole('status').filter({ hasText: `Order of ${names} is now` }).waitFor({ timeout: UI_TIMEOUT_MS });
+      const moved = await consumer.get(`/orders/${placed.id}`);
+      assert.ok(['Provisioning', 'AwaitingProvider', 'Done'].includes(moved.state), `accepted whole: ${JSON.stringify(moved)}`);
+      if (moved.state !== 'AwaitingProvider') {
+        assert.ok(moved.lines.every((line) => line.serviceId), `every line has its service: ${JSON.stringify(moved)}`);
+      }
+    },
+  },
+  {
     name: 'a consumer subscribes a webhook endpoint, sees its secret once and reads its deliveries',
     async run({ page, federation, shots }) {
       await signIn(page, federation);
