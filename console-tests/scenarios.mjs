@@ -52,11 +52,18 @@ async function waitUntil(probe, { timeout = UI_TIMEOUT_MS, interval = 250, messa
   }
 }
 
-/** Waits for the page's one h1 to read `name`. */
+/**
+ * Waits for the page's one h1 to read `name`. A view the router renders
+ * again (a redirect to the page already shown) replaces its h1, so the
+ * count is taken until it settles on one, and fails if it never does.
+ */
 async function expectHeading(page, name, timeout = UI_TIMEOUT_MS) {
   await page.getByRole('heading', { level: 1, name, exact: true }).waitFor({ timeout });
-  const headings = await page.getByRole('heading', { level: 1 }).count();
-  assert.equal(headings, 1, `the page has ${headings} h1 elements, not one`);
+  await waitUntil(async () => {
+    const headings = await page.getByRole('heading', { level: 1 }).count();
+    const named = await page.getByRole('heading', { level: 1, name, exact: true }).count();
+    return headings === 1 && named === 1;
+  }, { timeout, interval: 50, message: `the page did not settle on one h1 reading ${name}` });
 }
 
 /** The visible text of the first role=alert on the page, once there is one. */
