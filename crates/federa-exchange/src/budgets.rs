@@ -6,7 +6,7 @@
 //! the level quietly, so climbing again alerts again.
 
 use federa_domain::commerce::budget::{alert_level, from_cents};
-use federa_domain::commerce::QuotaScope;
+use federa_domain::commerce::{Order, OverBudget, Project, QuotaScope};
 use federa_domain::event::{Initiator, NewEvent};
 use federa_domain::event_kind::EventKind;
 use federa_store::{BudgetStanding, ServiceLimits};
@@ -143,4 +143,38 @@ async fn review_one(
         )
         .await?;
     Ok(())
+}
+
+/// Whether an approver's approval lets `order` pass its project's budget:
+/// it was approved (now, when `approving`, or before it waited for its
+/// providers) and its project asks approvers to decide on that.
+pub async fn approved_past_budget(
+    exchange: &Exchange,
+    order: &Order,
+    approving: bool,
+) -> ExchangeResult<bool> {
+    if !approving && order.decided_by.is_none() {
+        return Ok(false);
+    }
+    let Some(project_id) = order.project_id else {
+        return Ok(false);
+    };
+    Ok(exchange
+        .store
+        .record::<Project>(project_id)
+        .await?
+        .is_some_and(|project| project.over_budget == OverBudget::AwaitApproval))
+}
+
+/// Whether the members of composition `composition_id` may pass their
+/// project's budget: the order that asked for it was approved where its
+/// project has approvers decide on that.
+pub async fn composition_budget_waived(
+    exchange: &Exchange,
+    composition_id: Uuid,
+) -> ExchangeResult<bool> {
+    match exchange.store.composition_order(composition_id).await? {
+        Some(order) => approved_past_budget(exchange, &order, false).await,
+        None => Ok(false),
+    }
 }

@@ -177,8 +177,6 @@ async fn record_status(
                 clock::now(),
             )
             .await?;
-        // An order that asked for the composition follows it.
-        crate::orders::after_composition(exchange, composition.id).await;
     }
     Ok(())
 }
@@ -371,7 +369,7 @@ async fn order(
     let mut prepared = match prepared {
         Ok(mut prepared) => {
             prepared.project_budget_waived =
-                crate::orders::composition_budget_waived(exchange, composition.id).await?;
+                crate::budgets::composition_budget_waived(exchange, composition.id).await?;
             prepared
         }
         Err(error) => {

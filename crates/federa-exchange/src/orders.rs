@@ -744,7 +744,7 @@ async fn provision(
     if order.composition.is_some() {
         return compose(exchange, order, accepted, from, decision).await;
     }
-    let budget_waived = approved_past_budget(
+    let budget_waived = budgets::approved_past_budget(
         exchange,
         order,
         from.contains(&OrderState::AwaitingApproval),
@@ -809,35 +809,6 @@ fn provisioning(
     events
 }
 
-/// Whether an approver's approval lets `order` pass its project's budget:
-/// it was approved (now, when `approving`, or before waiting for its
-/// providers) and its project asks approvers to decide on that.
-async fn approved_past_budget(
-    exchange: &Exchange,
-    order: &Order,
-    approving: bool,
-) -> ExchangeResult<bool> {
-    if !approving && order.decided_by.is_none() {
-        return Ok(false);
-    }
-    Ok(order_project(exchange, order)
-        .await?
-        .is_some_and(|project| project.over_budget == OverBudget::AwaitApproval))
-}
-
-/// Whether the members of composition `composition_id` may pass their
-/// project's budget: the order that asked for it was approved where its
-/// project has approvers decide on that.
-pub async fn composition_budget_waived(
-    exchange: &Exchange,
-    composition_id: Uuid,
-) -> ExchangeResult<bool> {
-    match exchange.store.composition_order(composition_id).await? {
-        Some(order) => approved_past_budget(exchange, &order, false).await,
-        None => Ok(false),
-    }
-}
-
 /// Records the composition of `order` (as read; `accepted`, the order with
 /// the decision's changes), each component at its line's quoted offering,
 /// and moves the order from `from` through `Accepted` to `Provisioning`
@@ -889,6 +860,11 @@ async fn compose(
     }
     if let Err(error) = crate::composing::advance(exchange, composition.id).await {
         tracing::warn!(?error, id = %composition.id, "composition not advanced; the sweep retries");
+    }
+    // A first member refused at once fails the composition in this
+    // request; later changes follow its members' jobs or the sweep.
+    if let Err(error) = settle(exchange, &accepted).await {
+        tracing::warn!(?error, order_id = %accepted.id, "order not moved on after its composition; the sweep retries");
     }
     Ok(accepted)
 }
@@ -1103,16 +1079,13 @@ async fn settle_composed(exchange: &Exchange, order: &Order) -> ExchangeResult<(
     let Some(composition) = exchange.store.composition(composition_id).await? else {
         return Ok(());
     };
-    let is = |status: CompositionStatus| composition.status == status.as_str();
-    let target = if is(CompositionStatus::Ready) {
-        OrderState::Done
-    } else if is(CompositionStatus::Failed)
-        || is(CompositionStatus::RollingBack)
-        || is(CompositionStatus::RolledBack)
-    {
-        OrderState::Failed
-    } else {
-        return Ok(());
+    let over = CompositionStatus::PROVISIONING_OVER
+        .into_iter()
+        .find(|status| composition.status == status.as_str());
+    let target = match over {
+        Some(CompositionStatus::Ready) => OrderState::Done,
+        Some(_) => OrderState::Failed,
+        None => return Ok(()),
     };
     let mut moved = order.clone();
     moved.state = target;
@@ -1136,24 +1109,10 @@ async fn settle_composed(exchange: &Exchange, order: &Order) -> ExchangeResult<(
     }
 }
 
-/// After a composition's status changed: the order that asked for it, if
-/// one did, follows it.
-pub async fn after_composition(exchange: &Exchange, composition_id: Uuid) {
-    let outcome = async {
-        match exchange.store.composition_order(composition_id).await? {
-            Some(order) => settle(exchange, &order).await,
-            None => Ok(()),
-        }
-    }
-    .await;
-    if let Err(error) = outcome {
-        tracing::warn!(?error, %composition_id, "order not moved on after its composition");
-    }
-}
-
-/// Moves on the `Provisioning` orders whose `create` jobs finished without
-/// the order following them (the replica that finished one stopped in
-/// between), found in one query; returns how many it looked at.
+/// Moves on the `Provisioning` orders whose `create` jobs finished, or
+/// whose composition ended, without the order following (the replica
+/// that finished it stopped in between, or a member failed before it had
+/// a job), found in one query; returns how many it looked at.
 pub async fn settle_provisioning(exchange: &Exchange) -> ExchangeResult<usize> {
     let provisioned = exchange.store.provisioned_orders(SWEEP_BATCH).await?;
     for order in &provisioned {

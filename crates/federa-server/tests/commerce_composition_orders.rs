@@ -335,3 +335,42 @@ async fn an_approved_order_passes_its_projects_budget_however_it_is_provisioned(
     assert_eq!(confirmed["state"], "Provisioning", "{confirmed:?}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_member_refused_before_it_has_a_job_fails_the_order_at_once() {
+    let server = TestServer::start().await;
+    let (f, _, iberia, iberia_offering) = two_providers(&server, "0.50", "0.25", false).await;
+    let placed = server
+        .post("/api/v1/orders", &f.consumer_token, &shop(&f, "stop"))
+        .await;
+    assert_eq!(placed.status, 201, "{:?}", placed.body);
+    let order_id = id(&placed.body);
+    assert_eq!(
+        placed.body["lines"][0]["quote"]["offeringId"],
+        iberia_offering.as_str()
+    );
+    // The database's quoted offering is withdrawn before the consumer accepts.
+    let withdrawn = server
+        .delete(
+            &format!("/api/v1/offerings/{iberia_offering}"),
+            &iberia.token,
+        )
+        .await;
+    assert!(withdrawn.status < 300, "{:?}", withdrawn.body);
+    decide(&server, &f.consumer_token, &order_id, "accept").await;
+    let failed = read(
+        &server,
+        &f.consumer_token,
+        &format!("/api/v1/orders/{order_id}"),
+    )
+    .await;
+    assert_eq!(failed["state"], "Failed", "{failed:?}");
+    assert!(
+        failed["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("components.db: "),
+        "{failed:?}"
+    );
+    server.stop().await;
+}

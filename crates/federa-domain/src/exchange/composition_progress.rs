@@ -129,6 +129,15 @@ impl Intent {
 }
 
 impl CompositionStatus {
+    /// The statuses a composition's provisioning ends in, all ready or a
+    /// member failed: an order that asked for it is settled by them.
+    pub const PROVISIONING_OVER: [CompositionStatus; 4] = [
+        CompositionStatus::Ready,
+        CompositionStatus::Failed,
+        CompositionStatus::RollingBack,
+        CompositionStatus::RolledBack,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CompositionStatus::Pending => "Pending",

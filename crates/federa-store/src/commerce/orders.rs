@@ -8,6 +8,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use federa_domain::commerce::order::ORDER_PROVIDER;
 use federa_domain::commerce::{Order, OrderComposition, OrderLine, OrderState, Quote};
 use federa_domain::event::NewEvent;
+use federa_domain::exchange::composition_progress::CompositionStatus;
 use federa_domain::provisioning::JobStatus;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -321,22 +322,32 @@ impl Store {
     }
 
     /// `Provisioning` orders with a line whose service's `create` job is
-    /// over, oldest first: the orders a job's finish may not have moved on.
+    /// over, or whose composition ended, oldest first: the orders a job's
+    /// finish or a composition's end may not have moved on.
     pub async fn provisioned_orders(&self, limit: u32) -> Result<Vec<Order>> {
         let table = <Order as Record>::TABLE;
         let rows: Vec<Row> = fetch_all(
             &self.read,
             &format!(
-                "{} WHERE state = $1 AND EXISTS (SELECT 1 FROM order_lines l \
+                "{} WHERE state = $1 AND (EXISTS (SELECT 1 FROM order_lines l \
                  JOIN jobs j ON j.service_id = l.service_id AND j.action = 'create' AND j.status IN ($2, $3) \
-                 WHERE l.order_id = orders.id) ORDER BY created_at, id LIMIT {limit}",
+                 WHERE l.order_id = orders.id) \
+                 OR EXISTS (SELECT 1 FROM compositions c WHERE c.id = orders.composition_id \
+                 AND c.status IN ($4, $5, $6, $7))) ORDER BY created_at, id LIMIT {limit}",
                 table.select()
             ),
             &[
                 Arg::Text(OrderState::Provisioning.as_str().into()),
                 Arg::Text(JobStatus::Completed.as_str().into()),
                 Arg::Text(JobStatus::Failed.as_str().into()),
-            ],
+            ]
+            .into_iter()
+            .chain(
+                CompositionStatus::PROVISIONING_OVER
+                    .iter()
+                    .map(|status| Arg::Text(status.as_str().into())),
+            )
+            .collect::<Vec<_>>(),
         )
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
