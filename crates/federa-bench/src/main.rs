@@ -76,6 +76,10 @@ struct Args {
     /// (beside the baselines).
     #[arg(long)]
     finish_only: bool,
+    /// Measure only the statements per job cycle and the job cycles (with
+    /// the peers asked for), beside the baselines.
+    #[arg(long)]
+    cycles_only: bool,
     /// The `federa` binary (default: next to this program).
     #[arg(long)]
     federa: Option<PathBuf>,
@@ -131,11 +135,18 @@ impl Server {
         }
         let mut child = command.spawn()?;
         if let (Some(counted), Some(stderr)) = (statements, child.stderr.take()) {
+            // Kept for reading which statements a cycle runs.
+            let mut kept = std::env::var_os("FEDERA_BENCH_STATEMENT_LOG")
+                .and_then(|path| std::fs::File::create(path).ok());
             tokio::spawn(async move {
                 let mut lines = BufReader::new(stderr).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
                     if line.contains("\"target\":\"sqlx::query\"") {
                         counted.fetch_add(1, Ordering::Relaxed);
+                        if let Some(file) = kept.as_mut() {
+                            use std::io::Write;
+                            let _ = writeln!(file, "{line}");
+                        }
                     }
                 }
             });
@@ -298,6 +309,7 @@ impl Args {
             metric_batch: self.metric_batch.clamp(1, 5000),
             metric_agents: self.metric_agents.max(1),
             scale_sizes: scaling::sizes(self.scale_max),
+            cycles_only: self.cycles_only,
         }
     }
 }

@@ -53,6 +53,10 @@ pub async fn run_backend(
         cycle,
         cycle / commit_rate
     );
+    if settings.cycles_only {
+        server.stop().await;
+        return Ok(cycle);
+    }
     for instances in [settings.agents, 1] {
         let steps = cycle_steps(&api, &federation, settings, instances).await;
         println!(

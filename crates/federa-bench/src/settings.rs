@@ -9,4 +9,6 @@ pub struct Settings {
     pub metric_batch: usize,
     pub metric_agents: usize,
     pub scale_sizes: Vec<usize>,
+    /// Only the statements per cycle and the job cycles (and the peers).
+    pub cycles_only: bool,
 }

@@ -23,7 +23,7 @@ use federa_domain::provisioning::{
     complete_verdict, completion_change, fail_verdict, failure_change, CompletionError,
     CompletionReport, Job, JobStatus, Service, Verdict,
 };
-use federa_store::provisioning::JobFinish;
+use federa_store::provisioning::{JobFinish, ServiceTies};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -68,9 +68,23 @@ async fn after_finish(exchange: &Exchange, job: &Job, service: &Service, finish:
         finish.releases_pool_values,
     )
     .await;
-    crate::composing::after_job(exchange, job.service_id).await;
-    crate::switching::after_job(exchange, job.service_id).await;
-    crate::orders::after_job(exchange, job).await;
+    let ties = exchange
+        .store
+        .service_ties(job.service_id)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(?error, service_id = %job.service_id, "cannot read what the service takes part in; every effect looks");
+            ServiceTies::ALL
+        });
+    if ties.composition {
+        crate::composing::after_job(exchange, job.service_id).await;
+    }
+    if ties.switch {
+        crate::switching::after_job(exchange, job.service_id).await;
+    }
+    if ties.order {
+        crate::orders::after_job(exchange, job).await;
+    }
     if finish.releases_pool_values {
         crate::budgets::after_service_ended(exchange, job.consumer_id, job.group_id).await;
     }

@@ -118,8 +118,8 @@ pub struct Background {
 
 impl Background {
     /// Starts the lease sweep, the agent liveness sweep and, on PostgreSQL,
-    /// the relay of job notifications from other replicas and the numbering
-    /// of committed events.
+    /// the relay of other replicas' notifications (job wake-ups, cleared
+    /// read caches) and the numbering of committed events.
     pub fn start(exchange: &Exchange, database_url: &str, sweep_interval: Duration) -> Background {
         let mut tasks = vec![
             tokio::spawn(run(exchange.clone(), sweep_interval)),
@@ -130,6 +130,7 @@ impl Background {
             let dispatch = exchange.dispatch.clone();
             tasks.push(tokio::spawn(federa_store::job_wakes::relay(
                 database_url.to_string(),
+                exchange.store.read_caches(),
                 move |agent_id| dispatch.wake(agent_id),
             )));
         }

@@ -10,6 +10,7 @@ use sqlx::sqlite::{
 
 use crate::broken_connections::{is_broken_connection, Staleness};
 use crate::error::{Result, StoreError};
+use crate::read_cache::ReadCaches;
 
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +85,7 @@ pub struct Store {
     pub(crate) read: Db,
     pub(crate) write: Db,
     backend: Backend,
+    pub(crate) caches: Arc<ReadCaches>,
 }
 
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -124,6 +126,12 @@ impl DatabaseTimeouts {
 }
 
 impl Store {
+    /// The caches of rarely changing reads, for the listener that clears
+    /// them on other replicas' writes ([`crate::job_wakes::relay`]).
+    pub fn read_caches(&self) -> Arc<ReadCaches> {
+        self.caches.clone()
+    }
+
     /// Opens the database at `url` (`sqlite:PATH` or `postgres://…`), creating
     /// a SQLite file and its directory when missing, and applies migrations.
     pub async fn open(url: &str) -> Result<Store> {
@@ -180,6 +188,8 @@ impl Store {
             read: Db::Sqlite(read),
             write: Db::Sqlite(write),
             backend: Backend::Sqlite,
+            // One server process makes every write to the file.
+            caches: Arc::new(ReadCaches::new(true)),
         })
     }
 
@@ -212,6 +222,8 @@ impl Store {
             read: Db::Postgres(pool.clone(), staleness.clone()),
             write: Db::Postgres(pool, staleness),
             backend: Backend::Postgres,
+            // Trusted once this replica listens for the others' writes.
+            caches: Arc::new(ReadCaches::new(false)),
         })
     }
 

@@ -5,63 +5,104 @@ use federa_domain::event::Event;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-/// SQLite: numbers the next event and stamps it with `$1`, or with the
-/// previous event's time when that is later: writers take their time
-/// before they queue for the counter, so without this a writer that waited
-/// longer would give a later event an earlier time. Its one writer holds
-/// the whole database anyway, so holding the counter too costs nothing.
-pub(crate) const NEXT_SEQUENCE: &str = "UPDATE event_counter SET last_sequence = last_sequence + 1, last_created_at = CASE WHEN last_created_at > $1 THEN last_created_at ELSE $1 END WHERE singleton = 1 RETURNING last_sequence, last_created_at";
-
-pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (sequence_number, id, type, initiator_type, initiator_id, initiator_user_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+/// SQLite: reserves the next `$2` event numbers and answers the last one,
+/// with the time to stamp them: `$1`, or the previous event's time when
+/// that is later, since writers take their time before they queue for the
+/// counter and without this a writer that waited longer would give a later
+/// event an earlier time. Its one writer holds the whole database anyway,
+/// so holding the counter too costs nothing.
+pub(crate) const RESERVE_SEQUENCES: &str = "UPDATE event_counter SET last_sequence = last_sequence + $2, last_created_at = CASE WHEN last_created_at > $1 THEN last_created_at ELSE $1 END WHERE singleton = 1 RETURNING last_sequence, last_created_at";
 
 /// PostgreSQL: the event waits unnumbered, committed with its change, until
 /// [`crate::Store::number_events`] numbers it (migration 0018 says why).
-pub(crate) const INSERT_UNNUMBERED_EVENT: &str = "INSERT INTO unnumbered_events (id, type, initiator_type, initiator_id, initiator_user_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+const UNNUMBERED_COLUMNS: &str = "id, type, initiator_type, initiator_id, initiator_user_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at";
 
 /// Events one numbering statement moves at most: a backlog is numbered in
 /// several, each well inside the statement timeout.
 const NUMBERING_BATCH: i64 = 10_000;
 
-/// Appends a [`federa_domain::event::NewEvent`] inside the open transaction
-/// `$tx`, which must be the one that makes the change the event describes:
-/// numbered at once on SQLite, unnumbered on PostgreSQL (`$postgres`); a
-/// failure returns `$failure` of the `sqlx` error.
-macro_rules! record_event {
-    ($tx:expr, $postgres:expr, $event:expr, $now:expr, $failure:expr) => {{
-        let event: &federa_domain::event::NewEvent = $event;
+/// Events one `INSERT` writes at most, well inside either engine's limit
+/// on bound values (12 per event).
+pub(crate) const EVENTS_PER_INSERT: usize = 500;
+
+/// The `INSERT` of `rows` events: numbered into `events` on SQLite,
+/// unnumbered on PostgreSQL.
+pub(crate) fn insert_events_sql(postgres: bool, rows: usize) -> String {
+    let (table, columns, per_row) = if postgres {
+        ("unnumbered_events", UNNUMBERED_COLUMNS, 11)
+    } else {
+        ("events", EVENT_COLUMNS, 12)
+    };
+    let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..per_row {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * per_row + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Appends the events `$events` (a slice of
+/// [`federa_domain::event::NewEvent`] references) inside the open
+/// transaction `$tx`, which must be the one that makes the change they
+/// describe, in as few statements as their number allows: on SQLite one
+/// reservation of their numbers and one `INSERT` per
+/// [`EVENTS_PER_INSERT`]; on PostgreSQL (`$postgres`) the `INSERT`s
+/// alone, the events left unnumbered. A failure returns `$failure` of the
+/// `sqlx` error.
+macro_rules! record_events {
+    ($tx:expr, $postgres:expr, $events:expr, $now:expr, $failure:expr) => {{
+        let events: &[&federa_domain::event::NewEvent] = $events;
         let now: chrono::DateTime<chrono::Utc> = $now;
-        let (query, created_at) = if $postgres {
-            (sqlx::query($crate::events::INSERT_UNNUMBERED_EVENT), now)
-        } else {
-            let (sequence, created_at): (i64, chrono::DateTime<chrono::Utc>) =
-                sqlx::query_as($crate::events::NEXT_SEQUENCE)
-                    .bind(now)
-                    .fetch_one(&mut *$tx)
-                    .await
-                    .map_err($failure)?;
-            (
-                sqlx::query($crate::events::INSERT_EVENT).bind(sequence),
-                created_at,
-            )
-        };
-        query
-            .bind(uuid::Uuid::now_v7())
-            .bind(event.kind.as_str())
-            .bind(event.initiator.kind)
-            .bind(event.initiator.id.as_str())
-            .bind(event.initiator.user_id)
-            .bind(event.entity_id)
-            .bind(event.provider_id)
-            .bind(event.consumer_id)
-            .bind(event.agent_id)
-            .bind(sqlx::types::Json(&event.properties))
-            .bind(created_at)
-            .execute(&mut *$tx)
-            .await
-            .map_err($failure)?;
+        if !events.is_empty() {
+            // The first number of the write, and the time all its events share.
+            let (mut next, created_at): (i64, chrono::DateTime<chrono::Utc>) = if $postgres {
+                (0, now)
+            } else {
+                let (last, created_at): (i64, chrono::DateTime<chrono::Utc>) =
+                    sqlx::query_as($crate::events::RESERVE_SEQUENCES)
+                        .bind(now)
+                        .bind(events.len() as i64)
+                        .fetch_one(&mut *$tx)
+                        .await
+                        .map_err($failure)?;
+                (last - events.len() as i64 + 1, created_at)
+            };
+            for chunk in events.chunks($crate::events::EVENTS_PER_INSERT) {
+                let sql = $crate::events::insert_events_sql($postgres, chunk.len());
+                let mut query = sqlx::query(&sql);
+                for event in chunk {
+                    if !$postgres {
+                        query = query.bind(next);
+                        next += 1;
+                    }
+                    query = query
+                        .bind(uuid::Uuid::now_v7())
+                        .bind(event.kind.as_str())
+                        .bind(event.initiator.kind)
+                        .bind(event.initiator.id.as_str())
+                        .bind(event.initiator.user_id)
+                        .bind(event.entity_id)
+                        .bind(event.provider_id)
+                        .bind(event.consumer_id)
+                        .bind(event.agent_id)
+                        .bind(sqlx::types::Json(&event.properties))
+                        .bind(created_at);
+                }
+                query.execute(&mut *$tx).await.map_err($failure)?;
+            }
+        }
     }};
 }
-pub(crate) use record_event;
+pub(crate) use record_events;
 
 pub(crate) const EVENT_COLUMNS: &str = "sequence_number, id, type, initiator_type, initiator_id, initiator_user_id, entity_id, provider_id, consumer_id, agent_id, properties, created_at";
 

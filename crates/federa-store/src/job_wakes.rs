@@ -1,32 +1,45 @@
-//! Job wake-ups across replicas. A transaction that makes a job claimable
-//! sends `pg_notify` on [`CHANNEL`] with the agent's id; every replica's
-//! [`relay`] hears it after the commit and wakes that agent's long-polls.
-//! SQLite has one server process, which wakes its waiters directly.
+//! What other replicas' writes tell this one. A transaction that makes a
+//! job claimable sends `pg_notify` on [`CHANNEL`] with the agent's id; one
+//! that writes a table feeding the read caches sends the families it
+//! changed on [`crate::read_cache::CHANNEL`]. Every replica's [`relay`]
+//! hears both after the commit: it wakes that agent's long-polls, or
+//! clears those caches. SQLite has one server process, which does both
+//! directly.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use uuid::Uuid;
+
+use crate::read_cache::{Families, ReadCaches};
 
 /// The PostgreSQL notification channel of claimable jobs.
 pub(crate) const CHANNEL: &str = "federa_jobs";
 
 /// Calls `wake` with the agent of each job notification on the PostgreSQL
-/// server at `url`, reconnecting after a lost connection; runs until
-/// dropped.
-pub async fn relay(url: String, wake: impl Fn(Uuid) + Send) {
+/// server at `url` and clears `caches` as other replicas' writes say,
+/// reconnecting after a lost connection; runs until dropped. `caches` are
+/// trusted only while the listener is connected (see
+/// [`ReadCaches::set_listening`]).
+pub async fn relay(url: String, caches: Arc<ReadCaches>, wake: impl Fn(Uuid) + Send) {
     loop {
         match sqlx::postgres::PgListener::connect(&url).await {
             Ok(mut listener) => {
-                if listener.listen(CHANNEL).await.is_ok() {
+                let channels = [CHANNEL, crate::read_cache::CHANNEL];
+                if listener.listen_all(channels).await.is_ok() {
+                    caches.set_listening(true);
                     while let Ok(notification) = listener.recv().await {
-                        if let Ok(agent_id) = Uuid::parse_str(notification.payload()) {
+                        if notification.channel() == crate::read_cache::CHANNEL {
+                            caches.clear(Families::from_payload(notification.payload()));
+                        } else if let Ok(agent_id) = Uuid::parse_str(notification.payload()) {
                             wake(agent_id);
                         }
                     }
                 }
-                tracing::warn!("job notification listener lost its connection; reconnecting");
+                caches.set_listening(false);
+                tracing::warn!("notification listener lost its connection; reconnecting");
             }
-            Err(error) => tracing::warn!(%error, "job notification listener cannot connect"),
+            Err(error) => tracing::warn!(%error, "notification listener cannot connect"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

@@ -23,6 +23,7 @@ pub mod participants;
 mod people;
 pub mod pools;
 pub mod provisioning;
+pub mod read_cache;
 mod records;
 pub mod sql;
 pub mod tokens;

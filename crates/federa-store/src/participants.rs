@@ -127,6 +127,22 @@ impl Store {
         participant_id: Option<Uuid>,
         agent_id: Option<Uuid>,
     ) -> Result<Option<DisabledHolder>> {
+        let load = self.load_disabled_holder(participant_id, agent_id);
+        crate::read_cache::read_through(
+            &self.caches,
+            &self.caches.disabled_holders,
+            (participant_id, agent_id),
+            |_| true,
+            load,
+        )
+        .await
+    }
+
+    async fn load_disabled_holder(
+        &self,
+        participant_id: Option<Uuid>,
+        agent_id: Option<Uuid>,
+    ) -> Result<Option<DisabledHolder>> {
         let row: Option<(Option<String>, Option<String>)> = crate::write::fetch_optional(
             &self.read,
             "SELECT (SELECT status FROM participants WHERE id = $1), (SELECT status FROM agents WHERE id = $2)",

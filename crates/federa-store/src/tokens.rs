@@ -6,8 +6,9 @@ use federa_domain::event::NewEvent;
 use federa_domain::token::Token;
 use uuid::Uuid;
 
-use crate::db::{on_pool, on_pool_again_if_broken};
+use crate::db::on_pool_again_if_broken;
 use crate::error::{Result, StoreError};
+use crate::read_cache::read_through;
 use crate::records::{Record, Table};
 use crate::sql::{Arg, ScopeColumns};
 use crate::write::Statement;
@@ -127,14 +128,15 @@ impl Store {
         hashed_value: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        on_pool!(self.write, pool => sqlx::query("INSERT INTO tokens (id, name, role, hashed_value, expire_at, participant_id, agent_id, created_at, updated_at) VALUES ($1, 'bootstrap admin', 'admin', $2, NULL, NULL, NULL, $3, $3) ON CONFLICT (id) DO UPDATE SET hashed_value = excluded.hashed_value, updated_at = excluded.updated_at")
-            .bind(BOOTSTRAP_TOKEN_ID)
-            .bind(hashed_value)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|_| ()))
-        .map_err(StoreError::classify)
+        let statement = Statement::new(
+            "INSERT INTO tokens (id, name, role, hashed_value, expire_at, participant_id, agent_id, created_at, updated_at) VALUES ($1, 'bootstrap admin', 'admin', $2, NULL, NULL, NULL, $3, $3) ON CONFLICT (id) DO UPDATE SET hashed_value = excluded.hashed_value, updated_at = excluded.updated_at",
+            vec![
+                Arg::Uuid(BOOTSTRAP_TOKEN_ID),
+                Arg::Text(hashed_value.to_owned()),
+                Arg::Time(now),
+            ],
+        );
+        self.apply(&[statement], &[], now).await
     }
 
     pub async fn has_admin_token(&self) -> Result<bool> {
@@ -143,11 +145,23 @@ impl Store {
         Ok(count > 0)
     }
 
+    /// The token whose value hashes to `hashed_value`; kept in memory
+    /// once found (see [`crate::read_cache`]).
     pub async fn token_by_hash(&self, hashed_value: &str) -> Result<Option<Token>> {
-        let sql = format!("{} WHERE hashed_value = $1", Token::TABLE.select());
-        let row: Option<Row> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(hashed_value).fetch_optional(pool).await)
-            .map_err(StoreError::classify)?;
-        Ok(row.map(Token::from))
+        let load = async {
+            let sql = format!("{} WHERE hashed_value = $1", Token::TABLE.select());
+            let row: Option<Row> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(&sql).bind(hashed_value).fetch_optional(pool).await)
+                .map_err(StoreError::classify)?;
+            Ok(row.map(Token::from))
+        };
+        read_through(
+            &self.caches,
+            &self.caches.tokens,
+            hashed_value.to_owned(),
+            Option::is_some,
+            load,
+        )
+        .await
     }
 
     /// Replaces a token's value; the old value stops working at commit.

@@ -11,7 +11,8 @@ use federa_domain::event::NewEvent;
 use crate::broken_connections::is_broken_connection;
 use crate::db::{on_pool, on_pool_again_if_broken, Backend, Db};
 use crate::error::{Result, StoreError};
-use crate::events::record_event;
+use crate::events::record_events;
+use crate::read_cache::{Families, CHANNEL};
 use crate::sql::{bind_args, AnyRow, Arg};
 use crate::Store;
 
@@ -36,6 +37,9 @@ pub(crate) struct Statement {
     /// Runs on PostgreSQL only (notifications to other replicas).
     postgres_only: bool,
     stamp: Option<Stamp>,
+    /// The cached reads its tables feed, cleared once a write in which it
+    /// changed a row is done.
+    clears: Families,
 }
 
 /// Times read from a clock when a statement runs, appended to its
@@ -81,8 +85,10 @@ impl Refusal {
 
 impl Statement {
     pub(crate) fn new(sql: impl Into<String>, args: Vec<Arg>) -> Statement {
+        let sql = sql.into();
         Statement {
-            sql: sql.into(),
+            clears: Families::written_by(&sql),
+            sql,
             args,
             if_unchanged: IfUnchanged::Continue,
             if_conflict: None,
@@ -129,6 +135,13 @@ impl Statement {
 
     pub(crate) fn returning(mut self) -> Statement {
         self.returning = true;
+        self
+    }
+
+    /// The statement changes nothing any cached read holds (a timestamp
+    /// no cache keeps), so it clears none.
+    pub(crate) fn keeps_caches(mut self) -> Statement {
+        self.clears = Families::NONE;
         self
     }
 
@@ -179,7 +192,8 @@ impl Statement {
 /// The step of a write that decides what happens when nothing changed.
 enum Step<'a> {
     Run(&'a Statement),
-    Record(&'a NewEvent),
+    /// All of the write's events, recorded together.
+    Record(&'a [NewEvent]),
 }
 
 /// A write's statements in order, with its events numbered between those
@@ -189,7 +203,7 @@ fn steps<'a>(statements: &'a [Statement], events: &'a [NewEvent]) -> Vec<Step<'a
     let after = statements.iter().filter(|s| s.after_events);
     before
         .map(Step::Run)
-        .chain(events.iter().map(Step::Record))
+        .chain(std::iter::once(Step::Record(events)))
         .chain(after.map(Step::Run))
         .collect()
 }
@@ -312,12 +326,22 @@ impl Store {
         row_event: Option<RowEvent<'_, R>>,
         separately: bool,
     ) -> Result<Vec<Written<R>>> {
-        let outcome = match self.transaction(parts, row_event, separately).await {
+        let mut clears = Families::NONE;
+        let outcome = match self
+            .transaction(parts, row_event, separately, &mut clears)
+            .await
+        {
             Err(Failure::Broken(error)) if self.write.found_broken(&error) => {
-                self.transaction(parts, row_event, separately).await
+                self.transaction(parts, row_event, separately, &mut clears)
+                    .await
             }
             outcome => outcome,
         };
+        // Whatever the outcome: a commit whose answer was lost may have
+        // been applied, and forgetting costs only reads.
+        if !clears.is_empty() {
+            self.caches.clear(clears);
+        }
         outcome.map_err(Failure::into_error)
     }
 
@@ -329,6 +353,7 @@ impl Store {
         parts: &[Part<'_>],
         row_event: Option<RowEvent<'_, R>>,
         separately: bool,
+        clears: &mut Families,
     ) -> std::result::Result<Vec<Written<R>>, Failure> {
         let postgres = self.backend() == Backend::Postgres;
         let written = on_pool!(self.write, pool => {
@@ -343,8 +368,9 @@ impl Store {
                     let mut returned = Vec::new();
                     for step in &part.steps {
                         let statement = match step {
-                            Step::Record(event) => {
-                                record_event!(tx, postgres, event, now, Failure::before_commit);
+                            Step::Record(events) => {
+                                let events: Vec<&NewEvent> = events.iter().collect();
+                                record_events!(tx, postgres, &events, now, Failure::before_commit);
                                 continue;
                             }
                             Step::Run(statement) if statement.postgres_only && !postgres => continue,
@@ -357,9 +383,9 @@ impl Store {
                                 .await
                                 .map_err(|e| statement.failure(e))?;
                             if let Some(row_event) = row_event {
-                                for row in &rows {
-                                    record_event!(tx, postgres, &row_event(row), now, Failure::before_commit);
-                                }
+                                let made: Vec<NewEvent> = rows.iter().map(row_event).collect();
+                                let events: Vec<&NewEvent> = made.iter().collect();
+                                record_events!(tx, postgres, &events, now, Failure::before_commit);
                             }
                             let changed = !rows.is_empty();
                             returned.extend(rows);
@@ -371,6 +397,9 @@ impl Store {
                                 .map_err(|e| statement.failure(e))?;
                             done.rows_affected() > 0
                         };
+                        if changed {
+                            *clears = clears.union(statement.clears);
+                        }
                         if let (true, Some(refusal)) = (changed, statement.if_changed.clone()) {
                             return Err(Failure::Refused(refusal.error()));
                         }
@@ -404,6 +433,17 @@ impl Store {
                     return Ok(vec![outcome]);
                 }
                 written.push(outcome);
+            }
+            if postgres && !clears.is_empty() {
+                // A part rolled back to its savepoint may have added to
+                // `clears`: clearing more than changed costs only reads.
+                // Delivered to every replica's listener when this commits.
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(clears.payload())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Failure::before_commit)?;
             }
             // Not run again if this fails: the commit may have been applied.
             tx.commit()

@@ -206,7 +206,8 @@ impl Store {
             &[Statement::new(
                 "UPDATE agents SET last_status_update = $2 WHERE id = $1 AND (last_status_update IS NULL OR last_status_update < $2)",
                 vec![Arg::Uuid(agent_id), Arg::Time(now)],
-            )],
+            )
+            .keeps_caches()],
             &[],
             now,
         )

@@ -2,6 +2,8 @@
 
 mod jobs;
 pub(crate) mod services;
+mod ties;
 
 pub use jobs::{JobFinish, Lease};
 pub use services::{ServiceOrder, ServiceTypeRules};
+pub use ties::ServiceTies;

@@ -13,8 +13,9 @@ use crate::db::on_pool_again_if_broken;
 use crate::error::{Result, StoreError};
 use crate::exchange::insert_placement;
 use crate::pools::{claim_statements, PoolClaim, PoolFamily};
-use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
-use crate::write::{Refusal, Statement};
+use crate::read_cache::{read_through, Cache};
+use crate::sql::{fetch_page, AnyRow, Arg, ScopeColumns, Where};
+use crate::write::{fetch_optional, Refusal, Statement};
 use crate::Store;
 
 pub(crate) const SERVICE_COLUMNS: &str = "id, name, status, service_type_id, group_id, provider_id, consumer_id, agent_id, agent_instance_id, agent_instance_data, properties, created_at, updated_at";
@@ -200,25 +201,42 @@ impl Store {
         Ok(page.map(Service::from))
     }
 
+    /// The schemas of a service type; kept in memory once found (see
+    /// [`crate::read_cache`]).
     pub async fn service_type_rules(&self, id: Uuid) -> Result<Option<ServiceTypeRules>> {
-        on_pool_again_if_broken!(self.read, pool => sqlx::query_as("SELECT property_schema, lifecycle_schema, updated_at FROM service_types WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::classify)
+        self.kept_by_id(
+            &self.caches.service_types,
+            "SELECT property_schema, lifecycle_schema, updated_at FROM service_types WHERE id = $1",
+            id,
+        )
+        .await
     }
 
-    /// The consumer owning a service group, if the group exists.
-    /// The consumer and project of a service group, if it exists.
+    /// The consumer and project of a service group, if it exists; kept in
+    /// memory once found (see [`crate::read_cache`]).
     pub async fn group_consumer_and_project(
         &self,
         group_id: Uuid,
     ) -> Result<Option<(Uuid, Option<Uuid>)>> {
-        on_pool_again_if_broken!(self.read, pool => sqlx::query_as("SELECT consumer_id, project_id FROM service_groups WHERE id = $1")
-            .bind(group_id)
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::classify)
+        self.kept_by_id(
+            &self.caches.groups,
+            "SELECT consumer_id, project_id FROM service_groups WHERE id = $1",
+            group_id,
+        )
+        .await
+    }
+
+    /// The row of `sql` (one `$1`, the id) from `cache`, else read and kept
+    /// when found.
+    async fn kept_by_id<R: AnyRow + Clone>(
+        &self,
+        cache: &Cache<Uuid, Option<R>>,
+        sql: &str,
+        id: Uuid,
+    ) -> Result<Option<R>> {
+        let args = [Arg::Uuid(id)];
+        let load = fetch_optional(&self.read, sql, &args);
+        read_through(&self.caches, cache, id, Option::is_some, load).await
     }
 
     pub async fn group_consumer(&self, group_id: Uuid) -> Result<Option<Uuid>> {
@@ -230,33 +248,45 @@ impl Store {
     }
 
     /// Agents that offer `service_type_id`, plus `explicit` whatever its type.
+    /// The agents that offer `service_type_id`, and `explicit` if given,
+    /// as placement sees them; kept in memory (see [`crate::read_cache`]).
     pub async fn agent_candidates(
         &self,
         service_type_id: Uuid,
         explicit: Option<Uuid>,
     ) -> Result<Vec<AgentCandidate>> {
-        let rows: Vec<CandidateRow> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(
-            // An agent of a disabled provider is as disabled as the provider.
-            "SELECT a.id, a.name, a.participant_id, \
-             CASE WHEN p.status = 'Disabled' THEN 'Disabled' ELSE a.status END AS status, a.tags, \
-             EXISTS (SELECT 1 FROM agent_type_service_types x WHERE x.agent_type_id = a.agent_type_id AND x.service_type_id = $1) AS offers \
-             FROM agents a JOIN participants p ON p.id = a.participant_id WHERE a.id = $2 OR EXISTS (SELECT 1 FROM agent_type_service_types x WHERE x.agent_type_id = a.agent_type_id AND x.service_type_id = $1)")
-            .bind(service_type_id)
-            .bind(explicit.unwrap_or(Uuid::nil()))
-            .fetch_all(pool)
-            .await)
-        .map_err(StoreError::classify)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AgentCandidate {
-                agent_id: r.id,
-                name: r.name,
-                participant_id: r.participant_id,
-                status: r.status,
-                tags: r.tags.0,
-                offers_service_type: r.offers,
-            })
-            .collect())
+        let load = async {
+            let rows: Vec<CandidateRow> = on_pool_again_if_broken!(self.read, pool => sqlx::query_as(
+                // An agent of a disabled provider is as disabled as the provider.
+                "SELECT a.id, a.name, a.participant_id, \
+                 CASE WHEN p.status = 'Disabled' THEN 'Disabled' ELSE a.status END AS status, a.tags, \
+                 EXISTS (SELECT 1 FROM agent_type_service_types x WHERE x.agent_type_id = a.agent_type_id AND x.service_type_id = $1) AS offers \
+                 FROM agents a JOIN participants p ON p.id = a.participant_id WHERE a.id = $2 OR EXISTS (SELECT 1 FROM agent_type_service_types x WHERE x.agent_type_id = a.agent_type_id AND x.service_type_id = $1)")
+                .bind(service_type_id)
+                .bind(explicit.unwrap_or(Uuid::nil()))
+                .fetch_all(pool)
+                .await)
+            .map_err(StoreError::classify)?;
+            Ok(rows
+                .into_iter()
+                .map(|r| AgentCandidate {
+                    agent_id: r.id,
+                    name: r.name,
+                    participant_id: r.participant_id,
+                    status: r.status,
+                    tags: r.tags.0,
+                    offers_service_type: r.offers,
+                })
+                .collect())
+        };
+        read_through(
+            &self.caches,
+            &self.caches.agent_candidates,
+            (service_type_id, explicit),
+            |_| true,
+            load,
+        )
+        .await
     }
 
     /// Creates a service, its first job and its pool value claims in one
