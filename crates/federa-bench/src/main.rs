@@ -80,6 +80,10 @@ struct Args {
     /// the peers asked for), beside the baselines.
     #[arg(long)]
     cycles_only: bool,
+    /// Measure only the memory of idle long-polls (`--idle-polls` of them)
+    /// on a server that has run 200 job cycles.
+    #[arg(long)]
+    polls_only: bool,
     /// The `federa` binary (default: next to this program).
     #[arg(long)]
     federa: Option<PathBuf>,
@@ -220,6 +224,16 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let settings = args.settings();
+    if args.polls_only {
+        let sqlite = database::Database::Sqlite(dir.path().join("federa.db"));
+        scenarios::run_long_polls(&binary, "SQLite", &sqlite, &settings).await?;
+        if let Some((url, _)) = postgres {
+            let database =
+                database::Database::Postgres(database::fresh_postgres_database(&url).await?);
+            scenarios::run_long_polls(&binary, "PostgreSQL", &database, &settings).await?;
+        }
+        return Ok(());
+    }
     if args.finish_only {
         let sqlite = database::Database::Sqlite(dir.path().join("federa.db"));
         scenarios::run_finish_batches(&binary, "SQLite", &sqlite, sqlite_commits, &settings)

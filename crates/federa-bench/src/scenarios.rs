@@ -111,14 +111,32 @@ pub async fn run_backend(
 
     // The load above grows the heap, and the allocator keeps much of it; the
     // cost of a connection is the growth from here, not from start-up.
+    long_poll_memory(&server, &federation, settings, "after the load above").await;
+
+    crate::ingest::report(&api, &federation, database, settings).await?;
+    crate::scaling::report(&api, &federation, database, &settings.scale_sizes).await?;
+    crate::backlog::report(&api, &federation, database).await?;
+    server.stop().await;
+    Ok(cycle)
+}
+
+/// The memory idle long-polls hold: RSS right before `settings.idle_polls`
+/// of them open and once they are parked, the difference per connection.
+/// `moment` says what the server did before.
+async fn long_poll_memory(
+    server: &Server,
+    federation: &Arc<Federation>,
+    settings: &Settings,
+    moment: &str,
+) {
     let before_polls = rss_bytes(server.pid()).unwrap_or(0);
-    let polls = idle_long_polls(&api, &federation, settings.idle_polls).await;
+    let polls = idle_long_polls(&server.api, federation, settings.idle_polls).await;
     settle().await;
     let busy_rss = rss_bytes(server.pid()).unwrap_or(0);
     let per_connection =
         busy_rss.saturating_sub(before_polls) as f64 / settings.idle_polls.max(1) as f64;
     println!(
-        "  RSS after the load above {:.1} MiB; with {} idle long-polls {:.1} MiB  ≈ {:.1} KiB per connection",
+        "  RSS {moment} {:.1} MiB; with {} idle long-polls {:.1} MiB  ≈ {:.1} KiB per connection",
         mib(before_polls),
         settings.idle_polls,
         mib(busy_rss),
@@ -127,12 +145,26 @@ pub async fn run_backend(
     for poll in polls {
         poll.abort();
     }
+}
 
-    crate::ingest::report(&api, &federation, database, settings).await?;
-    crate::scaling::report(&api, &federation, database, &settings.scale_sizes).await?;
-    crate::backlog::report(&api, &federation, database).await?;
+/// Only the memory of idle long-polls, on a server of its own that has
+/// answered 200 job cycles first, so its heap is past start-up.
+pub async fn run_long_polls(
+    binary: &std::path::Path,
+    label: &str,
+    database: &Database,
+    settings: &Settings,
+) -> anyhow::Result<()> {
+    let (server, federation) = own_server(binary, label, database).await?;
+    let warm = Settings {
+        jobs: 200,
+        ..settings.clone()
+    };
+    job_cycles(&server.api, &federation, &warm).await;
+    settle().await;
+    long_poll_memory(&server, &federation, settings, "after 200 job cycles").await;
     server.stop().await;
-    Ok(cycle)
+    Ok(())
 }
 
 /// Only the figure of finishing jobs one per request and in batches, on a
@@ -144,13 +176,24 @@ pub async fn run_finish_batches(
     commit_rate: f64,
     settings: &Settings,
 ) -> anyhow::Result<()> {
+    let (server, federation) = own_server(binary, label, database).await?;
+    crate::finish_batches::report(&server.api, &federation, settings, commit_rate).await;
+    server.stop().await;
+    Ok(())
+}
+
+/// A server of its own on `database` with a federation on it, under the
+/// heading `label`, for a figure run alone.
+async fn own_server(
+    binary: &std::path::Path,
+    label: &str,
+    database: &Database,
+) -> anyhow::Result<(Server, Arc<Federation>)> {
     println!();
     println!("{label}");
     let server = Server::start(binary, &database.url()).await?;
     let federation = Arc::new(Federation::create(&server.api).await);
-    crate::finish_batches::report(&server.api, &federation, settings, commit_rate).await;
-    server.stop().await;
-    Ok(())
+    Ok((server, federation))
 }
 
 fn mib(bytes: u64) -> f64 {

@@ -1,5 +1,6 @@
 //! How much work each figure runs, as the command line sets it.
 
+#[derive(Clone)]
 pub struct Settings {
     pub jobs: usize,
     pub agents: usize,

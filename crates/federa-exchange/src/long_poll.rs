@@ -42,7 +42,9 @@ pub async fn pending_jobs(
         let notified = handle.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let jobs = exchange.store.pending_jobs(agent_id, limit).await?;
+        // Boxed, so that the parked wait below does not keep room for the
+        // read's state: a parked poll holds only its waiter and timers.
+        let jobs = Box::pin(exchange.store.pending_jobs(agent_id, limit)).await?;
         let now = tokio::time::Instant::now();
         if !jobs.is_empty() || now >= deadline {
             return Ok(jobs);

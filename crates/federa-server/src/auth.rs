@@ -47,63 +47,69 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let value = bearer(&parts.headers)?;
-        // Without a peer address (a server not started with connect info)
-        // there is nothing to count by.
-        let client = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| {
-                let forwarded = parts
-                    .headers
-                    .get_all("x-forwarded-for")
-                    .iter()
-                    .filter_map(|value| value.to_str().ok());
-                client_address(peer.ip(), forwarded, &state.trusted_proxies)
-            });
-        let identity = match &state.oidc {
-            // An admin token chosen by an operator may contain dots too, so
-            // a bearer that fails as a JWT is still tried as a Federa token.
-            Some(oidc) if Oidc::looks_like_jwt(value) => match from_jwt(state, oidc, value).await {
-                Ok(identity) => Ok(identity),
-                Err(refused) => match from_api_token(state, value).await {
-                    Err(ApiError::Forbidden(_)) => Err(refused),
-                    other => other,
-                },
-            },
-            _ if value.starts_with(VALUE_PREFIX) => from_personal_token(state, value).await,
-            _ => from_api_token(state, value).await,
-        };
-        // A valid credential is answered whatever its address did: a
-        // neighbour guessing behind the same address must not lock it out.
-        // Only a refused one is held off once the address is over its limit.
-        let refused_personal = value.starts_with(VALUE_PREFIX)
-            && matches!(identity, Err(ApiError::Unauthenticated(_)));
-        if matches!(identity, Err(ApiError::Forbidden(_))) || refused_personal {
-            state.metrics.auth_failures.inc();
-            if let Some(client) = client {
-                let now = Instant::now();
-                state
-                    .failed_auth
-                    .check(client, now)
-                    .map_err(|wait| ApiError::TooManyRequests {
-                        error: format!(
-                            "too many failed authentication attempts from this address; retry in {} s",
-                            wait.as_secs().max(1)
-                        ),
-                        retry_after: Some(wait),
-                    })?;
-                state.failed_auth.record(client, now);
-            }
-        }
-        let identity = identity?;
-        refuse_disabled(state, &identity).await?;
-        if let Some(agent_id) = identity.agent_id() {
-            federa_exchange::liveness::sign_of_life(state, agent_id, Initiator::of(&identity))
-                .await;
-        }
-        Ok(Caller(identity))
+        // Boxed: a handler's future parked in a long-poll then keeps no
+        // room for the state of the authentication's reads.
+        Box::pin(authenticate(parts, state)).await
     }
+}
+
+/// The caller of a request, from its credentials (see [`Caller`]).
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    let value = bearer(&parts.headers)?;
+    // Without a peer address (a server not started with connect info)
+    // there is nothing to count by.
+    let client = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| {
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|value| value.to_str().ok());
+            client_address(peer.ip(), forwarded, &state.trusted_proxies)
+        });
+    let identity = match &state.oidc {
+        // An admin token chosen by an operator may contain dots too, so
+        // a bearer that fails as a JWT is still tried as a Federa token.
+        Some(oidc) if Oidc::looks_like_jwt(value) => match from_jwt(state, oidc, value).await {
+            Ok(identity) => Ok(identity),
+            Err(refused) => match from_api_token(state, value).await {
+                Err(ApiError::Forbidden(_)) => Err(refused),
+                other => other,
+            },
+        },
+        _ if value.starts_with(VALUE_PREFIX) => from_personal_token(state, value).await,
+        _ => from_api_token(state, value).await,
+    };
+    // A valid credential is answered whatever its address did: a
+    // neighbour guessing behind the same address must not lock it out.
+    // Only a refused one is held off once the address is over its limit.
+    let refused_personal =
+        value.starts_with(VALUE_PREFIX) && matches!(identity, Err(ApiError::Unauthenticated(_)));
+    if matches!(identity, Err(ApiError::Forbidden(_))) || refused_personal {
+        state.metrics.auth_failures.inc();
+        if let Some(client) = client {
+            let now = Instant::now();
+            state
+                .failed_auth
+                .check(client, now)
+                .map_err(|wait| ApiError::TooManyRequests {
+                    error: format!(
+                        "too many failed authentication attempts from this address; retry in {} s",
+                        wait.as_secs().max(1)
+                    ),
+                    retry_after: Some(wait),
+                })?;
+            state.failed_auth.record(client, now);
+        }
+    }
+    let identity = identity?;
+    refuse_disabled(state, &identity).await?;
+    if let Some(agent_id) = identity.agent_id() {
+        federa_exchange::liveness::sign_of_life(state, agent_id, Initiator::of(&identity)).await;
+    }
+    Ok(Caller(identity))
 }
 
 /// A credential whose participant, or whose agent, is disabled is refused

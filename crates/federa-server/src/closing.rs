@@ -5,9 +5,6 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use tokio::sync::watch;
 
 #[derive(Clone)]
@@ -44,7 +41,7 @@ impl Closing {
 }
 
 /// Counts a request as open until its response's head is ready.
-struct OpenRequest(Arc<AtomicUsize>);
+pub struct OpenRequest(Arc<AtomicUsize>);
 
 impl Drop for OpenRequest {
     fn drop(&mut self) {
@@ -52,9 +49,11 @@ impl Drop for OpenRequest {
     }
 }
 
-/// Middleware counting open requests.
-pub async fn count(State(closing): State<Closing>, request: Request, next: Next) -> Response {
-    closing.open_requests.fetch_add(1, Ordering::SeqCst);
-    let _open = OpenRequest(closing.open_requests.clone());
-    next.run(request).await
+impl Closing {
+    /// Counts a request as open until the guard is dropped (when its
+    /// response's head is ready).
+    pub fn open_request(&self) -> OpenRequest {
+        self.open_requests.fetch_add(1, Ordering::SeqCst);
+        OpenRequest(self.open_requests.clone())
+    }
 }

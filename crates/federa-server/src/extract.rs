@@ -244,17 +244,15 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// Refuses a path that decodes to U+0000 (`%00`) before any handler reads
-/// a segment of it as text.
-pub async fn refuse_nul_in_path(
-    request: Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if request.uri().path().to_ascii_lowercase().contains("%00") {
-        return ApiError::field("path", NUL_RULE).into_response();
-    }
-    next.run(request).await
+/// Whether a path decodes to U+0000 (`%00`): refused before any handler
+/// reads a segment of it as text.
+pub fn nul_in_path(uri: &axum::http::Uri) -> bool {
+    uri.path().to_ascii_lowercase().contains("%00")
+}
+
+/// The refusal of a path with U+0000 in it.
+pub fn nul_in_path_refused() -> ApiError {
+    ApiError::field("path", NUL_RULE)
 }
 
 /// The raw query pairs, for [`federa_domain::listing::ListSpec::parse`].

@@ -13,6 +13,7 @@ pub mod console;
 mod database_lock;
 pub mod error;
 pub mod event_feed;
+mod every_request;
 pub mod extract;
 pub mod metrics;
 pub mod oidc;
@@ -114,18 +115,13 @@ pub fn app(state: AppState) -> Router {
         .merge(console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(extract::refuse_nul_in_path))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            request_bound::bound,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.metrics.clone(),
-            metrics::record,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.closing.clone(),
-            closing::count,
+            every_request::EveryRequest {
+                metrics: state.metrics.clone(),
+                closing: state.closing.clone(),
+                database_bound: state.database_bound,
+            },
+            every_request::layer,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {

@@ -1,11 +1,10 @@
 //! Prometheus metrics of the HTTP layer.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::Method;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -108,35 +107,34 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// Counts and times every request by its route template (never the raw
-/// path, which would carry ids and grow the label set without bound) and
-/// by a method from a fixed set.
-pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let method = method_label(request.method()).to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let labels = RouteLabels {
-        method: method.clone(),
-        route: route.clone(),
-    };
-    metrics
-        .durations
-        .get_or_create(&labels)
-        .observe(started.elapsed().as_secs_f64());
-    metrics
-        .requests
-        .get_or_create(&RequestLabels {
-            method,
-            route,
-            status: response.status().as_u16(),
-        })
-        .inc();
-    response
+/// The labels a request is counted and timed by: its route template
+/// (never the raw path, which would carry ids and grow the label set
+/// without bound) and a method from a fixed set.
+pub fn route_labels(request: &Request) -> RouteLabels {
+    RouteLabels {
+        method: method_label(request.method()).to_string(),
+        route: request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "unmatched".into()),
+    }
+}
+
+impl Metrics {
+    /// Counts one answered request and records how long it took.
+    pub fn observe(&self, labels: RouteLabels, status: u16, took: Duration) {
+        self.durations
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: labels.method,
+                route: labels.route,
+                status,
+            })
+            .inc();
+    }
 }
 
 pub async fn handler(State(metrics): State<Arc<Metrics>>) -> Response {

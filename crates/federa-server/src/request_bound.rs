@@ -8,28 +8,39 @@
 //! which rolls back any open transaction, and the client gets 503.
 //! A long-poll's own `wait` is added to its bound.
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use std::future::Future;
+use std::time::Duration;
+
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::routes::jobs::parse_wait;
-use crate::state::AppState;
 
-pub async fn bound(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(bound) = state.database_bound else {
-        return next.run(request).await;
-    };
-    let wait = request
-        .uri()
+/// The bound on a request to `uri` when the server has `bound`: that plus
+/// the long-poll wait the request asks for.
+pub fn of(bound: Option<Duration>, uri: &Uri) -> Option<Duration> {
+    let wait = uri
         .query()
         .into_iter()
         .flat_map(|query| query.split('&'))
         .find_map(|pair| pair.strip_prefix("wait="))
         .and_then(parse_wait)
         .unwrap_or_default();
-    let path = request.uri().path().to_string();
-    match tokio::time::timeout(bound + wait, next.run(request)).await {
+    bound.map(|bound| bound + wait)
+}
+
+/// Runs `answer`, the rest of the request to `path`, within `bound`; 503
+/// past it. Without a bound it runs as long as it takes.
+pub async fn within(
+    bound: Option<Duration>,
+    path: String,
+    answer: impl Future<Output = Response>,
+) -> Response {
+    let Some(bound) = bound else {
+        return answer.await;
+    };
+    match tokio::time::timeout(bound, answer).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(%path, ?bound, "the database did not answer within the request bound");
