@@ -119,6 +119,11 @@ async fn proxy(url: &str, counts: Arc<Counts>) -> anyhow::Result<String> {
             let (upstream, counts) = (upstream.clone(), counts.clone());
             tokio::spawn(async move {
                 if let Ok(server) = TcpStream::connect(&upstream).await {
+                    // Each message is forwarded as it is read: without this,
+                    // a message written right after another waits for the
+                    // first's acknowledgement, up to the peer's delayed ACK.
+                    let _ = client.set_nodelay(true);
+                    let _ = server.set_nodelay(true);
                     let _ = relay(client, server, counts).await;
                 }
             });
