@@ -165,9 +165,4 @@ impl Store {
     }
 }
 
-/// Who makes a credential unusable; see [`Store::disabled_holder`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DisabledHolder {
-    Participant,
-    Agent,
-}
+pub use crate::disabled_holder::DisabledHolder;

@@ -29,8 +29,8 @@ use federa_domain::provisioning::AgentCandidate;
 use federa_domain::token::Token;
 use uuid::Uuid;
 
-use crate::participants::DisabledHolder;
-use crate::provisioning::ServiceTypeRules;
+use crate::disabled_holder::DisabledHolder;
+use crate::type_rules::ServiceTypeRules;
 
 /// The PostgreSQL notification channel of cleared families; the payload is
 /// the families' bits in decimal.

@@ -15,6 +15,7 @@ use crate::exchange::insert_placement;
 use crate::pools::{claim_statements, PoolClaim, PoolFamily};
 use crate::read_cache::{read_through, Cache};
 use crate::sql::{fetch_page, AnyRow, Arg, ScopeColumns, Where};
+pub use crate::type_rules::ServiceTypeRules;
 use crate::write::{fetch_optional, Refusal, Statement};
 use crate::Store;
 
@@ -67,15 +68,6 @@ impl From<ServiceRow> for Service {
             observed_at: row.observed_at,
         }
     }
-}
-
-/// The two schemas of a service type, as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ServiceTypeRules {
-    pub property_schema: Option<Json<Value>>,
-    pub lifecycle_schema: Option<Json<Value>>,
-    /// Changes whenever the schemas may have; parsed rules are cached by it.
-    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
