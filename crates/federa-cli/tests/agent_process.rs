@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use federa_testkit::processes::{
     act, agent_config, define_metric_types, order_created, processes_mentioning, reported_metrics,
-    spawn_agent, terminate, wait_for, Exchange, KillOnDrop,
+    requests_on, spawn_agent, terminate, wait_for, Exchange, KillOnDrop,
 };
 use federa_testkit::{Federation, TestDatabase, EXAMPLE_VM_LIFECYCLE};
 use serde_json::{json, Value};
@@ -118,23 +118,9 @@ async fn an_ordered_website_runs_as_a_real_process_until_deleted() {
     );
     // The agent sent its reports through the batch endpoint, not the
     // single ones: create, start, stop and delete.
-    let metrics = reqwest::get(api.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let requests = |route: &str| -> u64 {
-        metrics
-            .lines()
-            .filter(|line| line.starts_with("federa_http_requests_total{"))
-            .filter(|line| line.contains(&format!("route=\"/api/v1{route}\"")))
-            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>() as u64
-    };
-    assert!(requests("/jobs/finish") >= 4, "{metrics}");
-    assert_eq!(requests("/jobs/{id}/complete"), 0, "{metrics}");
-    assert_eq!(requests("/jobs/{id}/fail"), 0, "{metrics}");
+    assert!(requests_on(api, "/jobs/finish").await >= 4);
+    assert_eq!(requests_on(api, "/jobs/{id}/complete").await, 0);
+    assert_eq!(requests_on(api, "/jobs/{id}/fail").await, 0);
 
     terminate(&running_agent);
     let exit = tokio::time::timeout(Duration::from_secs(30), running_agent.wait())

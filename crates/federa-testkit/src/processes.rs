@@ -344,3 +344,23 @@ pub async fn reported_metrics(api: &Api, token: &str, service_id: &str) -> u64 {
     }
     0
 }
+
+/// How many requests the exchange at `api` has answered on `route` (its
+/// template under `/api/v1`, e.g. `/jobs/{id}/complete`), by its metrics.
+pub async fn requests_on(api: &Api, route: &str) -> u64 {
+    let metrics = api
+        .http
+        .get(api.url("/metrics"))
+        .send()
+        .await
+        .expect("read the metrics")
+        .text()
+        .await
+        .expect("the metrics' text");
+    metrics
+        .lines()
+        .filter(|line| line.starts_with("federa_http_requests_total{"))
+        .filter(|line| line.contains(&format!("route=\"/api/v1{route}\"")))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
