@@ -38,6 +38,13 @@ impl Closing {
     pub fn open_requests(&self) -> usize {
         self.open_requests.load(Ordering::SeqCst)
     }
+
+    /// Counts a request as open until the guard is dropped (when its
+    /// response's head is ready).
+    pub fn open_request(&self) -> OpenRequest {
+        self.open_requests.fetch_add(1, Ordering::SeqCst);
+        OpenRequest(self.open_requests.clone())
+    }
 }
 
 /// Counts a request as open until its response's head is ready.
@@ -46,14 +53,5 @@ pub struct OpenRequest(Arc<AtomicUsize>);
 impl Drop for OpenRequest {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl Closing {
-    /// Counts a request as open until the guard is dropped (when its
-    /// response's head is ready).
-    pub fn open_request(&self) -> OpenRequest {
-        self.open_requests.fetch_add(1, Ordering::SeqCst);
-        OpenRequest(self.open_requests.clone())
     }
 }

@@ -51,7 +51,7 @@ pub(crate) fn insert_events_sql(postgres: bool, rows: usize) -> String {
 }
 
 /// Appends the events `$events` (a slice of
-/// [`federa_domain::event::NewEvent`] references) inside the open
+/// [`federa_domain::event::NewEvent`]) inside the open
 /// transaction `$tx`, which must be the one that makes the change they
 /// describe, in as few statements as their number allows: on SQLite one
 /// reservation of their numbers and one `INSERT` per
@@ -60,7 +60,7 @@ pub(crate) fn insert_events_sql(postgres: bool, rows: usize) -> String {
 /// `sqlx` error.
 macro_rules! record_events {
     ($tx:expr, $postgres:expr, $events:expr, $now:expr, $failure:expr) => {{
-        let events: &[&federa_domain::event::NewEvent] = $events;
+        let events: &[federa_domain::event::NewEvent] = $events;
         let now: chrono::DateTime<chrono::Utc> = $now;
         if !events.is_empty() {
             // The first number of the write, and the time all its events share.

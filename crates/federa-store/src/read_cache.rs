@@ -23,7 +23,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use federa_domain::provisioning::AgentCandidate;
 use federa_domain::token::Token;
@@ -168,6 +168,9 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
     }
 }
 
+/// A service group's consumer and, if it has one, project.
+pub(crate) type GroupOwner = (Uuid, Option<Uuid>);
+
 /// The store's caches of rarely changing reads.
 pub struct ReadCaches {
     /// Whether answers may be kept and given: always on SQLite, whose one
@@ -176,8 +179,8 @@ pub struct ReadCaches {
     trusted: AtomicBool,
     pub(crate) tokens: Cache<String, Option<Token>>,
     pub(crate) disabled_holders: Cache<(Option<Uuid>, Option<Uuid>), Option<DisabledHolder>>,
-    pub(crate) service_types: Cache<Uuid, Option<ServiceTypeRules>>,
-    pub(crate) groups: Cache<Uuid, Option<(Uuid, Option<Uuid>)>>,
+    pub(crate) service_types: Cache<Uuid, Option<Arc<ServiceTypeRules>>>,
+    pub(crate) groups: Cache<Uuid, Option<Arc<GroupOwner>>>,
     /// By service type and the agent an order names, if any.
     pub(crate) agent_candidates: Cache<(Uuid, Option<Uuid>), Vec<AgentCandidate>>,
 }

@@ -369,8 +369,7 @@ impl Store {
                     for step in &part.steps {
                         let statement = match step {
                             Step::Record(events) => {
-                                let events: Vec<&NewEvent> = events.iter().collect();
-                                record_events!(tx, postgres, &events, now, Failure::before_commit);
+                                record_events!(tx, postgres, events, now, Failure::before_commit);
                                 continue;
                             }
                             Step::Run(statement) if statement.postgres_only && !postgres => continue,
@@ -383,8 +382,7 @@ impl Store {
                                 .await
                                 .map_err(|e| statement.failure(e))?;
                             if let Some(row_event) = row_event {
-                                let made: Vec<NewEvent> = rows.iter().map(row_event).collect();
-                                let events: Vec<&NewEvent> = made.iter().collect();
+                                let events: Vec<NewEvent> = rows.iter().map(row_event).collect();
                                 record_events!(tx, postgres, &events, now, Failure::before_commit);
                             }
                             let changed = !rows.is_empty();

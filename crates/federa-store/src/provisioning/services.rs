@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use federa_domain::access::ListScope;
 use federa_domain::event::NewEvent;
@@ -195,7 +197,7 @@ impl Store {
 
     /// The schemas of a service type; kept in memory once found (see
     /// [`crate::read_cache`]).
-    pub async fn service_type_rules(&self, id: Uuid) -> Result<Option<ServiceTypeRules>> {
+    pub async fn service_type_rules(&self, id: Uuid) -> Result<Option<Arc<ServiceTypeRules>>> {
         self.kept_by_id(
             &self.caches.service_types,
             "SELECT property_schema, lifecycle_schema, updated_at FROM service_types WHERE id = $1",
@@ -210,38 +212,42 @@ impl Store {
         &self,
         group_id: Uuid,
     ) -> Result<Option<(Uuid, Option<Uuid>)>> {
-        self.kept_by_id(
-            &self.caches.groups,
-            "SELECT consumer_id, project_id FROM service_groups WHERE id = $1",
-            group_id,
-        )
-        .await
+        let group = self
+            .kept_by_id(
+                &self.caches.groups,
+                "SELECT consumer_id, project_id FROM service_groups WHERE id = $1",
+                group_id,
+            )
+            .await?;
+        Ok(group.map(|group| *group))
     }
 
     /// The row of `sql` (one `$1`, the id) from `cache`, else read and kept
-    /// when found.
-    async fn kept_by_id<R: AnyRow + Clone>(
+    /// when found; shared, so that a hit copies nothing.
+    async fn kept_by_id<R: AnyRow>(
         &self,
-        cache: &Cache<Uuid, Option<R>>,
+        cache: &Cache<Uuid, Option<Arc<R>>>,
         sql: &str,
         id: Uuid,
-    ) -> Result<Option<R>> {
+    ) -> Result<Option<Arc<R>>> {
         let args = [Arg::Uuid(id)];
-        let load = fetch_optional(&self.read, sql, &args);
+        let load = async {
+            Ok(fetch_optional::<R>(&self.read, sql, &args)
+                .await?
+                .map(Arc::new))
+        };
         read_through(&self.caches, cache, id, Option::is_some, load).await
     }
 
+    /// The consumer owning a service group, if the group exists.
     pub async fn group_consumer(&self, group_id: Uuid) -> Result<Option<Uuid>> {
-        on_pool_again_if_broken!(self.read, pool => sqlx::query_scalar("SELECT consumer_id FROM service_groups WHERE id = $1")
-            .bind(group_id)
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::classify)
+        let group = self.group_consumer_and_project(group_id).await?;
+        Ok(group.map(|(consumer_id, _)| consumer_id))
     }
 
-    /// Agents that offer `service_type_id`, plus `explicit` whatever its type.
-    /// The agents that offer `service_type_id`, and `explicit` if given,
-    /// as placement sees them; kept in memory (see [`crate::read_cache`]).
+    /// The agents that offer `service_type_id`, plus `explicit` whatever its
+    /// type, as placement sees them; kept in memory (see
+    /// [`crate::read_cache`]).
     pub async fn agent_candidates(
         &self,
         service_type_id: Uuid,
