@@ -101,9 +101,40 @@ async fn refill(
         Direct::Sqlite(c) => finish_and_count!(c),
     };
     let missing = size.saturating_sub(pending.max(0) as usize);
-    if missing == 0 {
-        return Ok(0);
+    if missing > 0 {
+        add_pending(direct, backlog, added, missing).await?;
     }
+    // Written behind the store's back, so each group's next job is marked
+    // here as the store's own writes mark it.
+    const HEADS: &str = "UPDATE jobs SET head = (status = 'Pending' \
+        AND NOT EXISTS (SELECT 1 FROM jobs busy WHERE busy.group_id = jobs.group_id AND busy.agent_id = jobs.agent_id AND busy.status = 'Processing') \
+        AND id = (SELECT lead.id FROM jobs lead WHERE lead.group_id = jobs.group_id AND lead.agent_id = jobs.agent_id AND lead.status = 'Pending' \
+            ORDER BY lead.priority DESC, lead.created_at, lead.id LIMIT 1)) \
+        WHERE agent_id = $1 AND (head OR status = 'Pending')";
+    match direct {
+        Direct::Postgres(c) => {
+            sqlx::query(HEADS)
+                .bind(backlog.agent_id)
+                .execute(&mut *c)
+                .await?;
+        }
+        Direct::Sqlite(c) => {
+            sqlx::query(HEADS)
+                .bind(backlog.agent_id)
+                .execute(&mut *c)
+                .await?;
+        }
+    }
+    Ok(missing)
+}
+
+/// Adds `missing` pending jobs of new services, numbered after `added`.
+async fn add_pending(
+    direct: &mut Direct,
+    backlog: &Backlog,
+    added: usize,
+    missing: usize,
+) -> anyhow::Result<()> {
     let (first, last) = (i32::try_from(added + 1)?, i32::try_from(added + missing)?);
     const JOBS: &str = "INSERT INTO jobs (id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at) \
         SELECT {id}, id, agent_id, provider_id, consumer_id, group_id, 'create', NULL, 'Pending', 0, NULL, 0, NULL, NULL, NULL, created_at, created_at \
@@ -168,7 +199,7 @@ async fn refill(
             tx.commit().await?;
         }
     }
-    Ok(missing)
+    Ok(())
 }
 
 /// [`GROUPS`] single claims, one after another.

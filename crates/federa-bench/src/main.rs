@@ -80,6 +80,9 @@ struct Args {
     /// the peers asked for), beside the baselines.
     #[arg(long)]
     cycles_only: bool,
+    /// With `--cycles-only`, also the claim cost by pending backlog.
+    #[arg(long)]
+    backlog_too: bool,
     /// Measure only the memory of idle long-polls (`--idle-polls` of them)
     /// on a server that has run 200 job cycles.
     #[arg(long)]
@@ -324,6 +327,7 @@ impl Args {
             metric_agents: self.metric_agents.max(1),
             scale_sizes: scaling::sizes(self.scale_max),
             cycles_only: self.cycles_only,
+            backlog_too: self.backlog_too,
         }
     }
 }

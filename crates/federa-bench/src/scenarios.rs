@@ -54,6 +54,9 @@ pub async fn run_backend(
         cycle / commit_rate
     );
     if settings.cycles_only {
+        if settings.backlog_too {
+            crate::backlog::report(&api, &federation, database).await?;
+        }
         server.stop().await;
         return Ok(cycle);
     }

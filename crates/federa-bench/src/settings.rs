@@ -12,4 +12,6 @@ pub struct Settings {
     pub scale_sizes: Vec<usize>,
     /// Only the statements per cycle and the job cycles (and the peers).
     pub cycles_only: bool,
+    /// With `cycles_only`, also the claim cost by pending backlog.
+    pub backlog_too: bool,
 }

@@ -432,6 +432,8 @@ async fn prepare_completion(
     let terminal = rules.lifecycle.is_terminal(&change.status) || change.status == ERASED_STATUS;
     let finish = JobFinish {
         job_id: job.id,
+        group_id: job.group_id,
+        agent_id: job.agent_id,
         service_id: service.id,
         from: &[JobStatus::Processing],
         to: JobStatus::Completed,
@@ -504,6 +506,8 @@ async fn prepare_failure(
     let terminal = rules.lifecycle.is_terminal(&change.status);
     let finish = JobFinish {
         job_id: job.id,
+        group_id: job.group_id,
+        agent_id: job.agent_id,
         service_id: service.id,
         from,
         to: JobStatus::Failed,

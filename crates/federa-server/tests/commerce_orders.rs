@@ -350,6 +350,12 @@ async fn an_order_whose_job_finished_without_it_is_settled_by_the_sweep() {
     // stops right there: nothing moves the order on but the sweep.
     let finish = JobFinish {
         job_id: job_id.parse::<Uuid>().unwrap(),
+        group_id: job["service"]["groupId"]
+            .as_str()
+            .unwrap()
+            .parse::<Uuid>()
+            .unwrap(),
+        agent_id: job["agentId"].as_str().unwrap().parse::<Uuid>().unwrap(),
         service_id: job["serviceId"].as_str().unwrap().parse::<Uuid>().unwrap(),
         from: &[JobStatus::Processing],
         to: JobStatus::Completed,

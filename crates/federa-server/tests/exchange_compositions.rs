@@ -543,6 +543,16 @@ async fn the_sweep_takes_the_next_step_when_a_completion_was_recorded_without_it
     properties.insert("ipAddress".into(), json!("10.0.0.9"));
     let finish = JobFinish {
         job_id: job_id.parse::<Uuid>().expect("uuid"),
+        group_id: jobs[0]["service"]["groupId"]
+            .as_str()
+            .unwrap()
+            .parse::<Uuid>()
+            .unwrap(),
+        agent_id: jobs[0]["agentId"]
+            .as_str()
+            .unwrap()
+            .parse::<Uuid>()
+            .unwrap(),
         service_id: jobs[0]["serviceId"]
             .as_str()
             .and_then(|text| text.parse::<Uuid>().ok())

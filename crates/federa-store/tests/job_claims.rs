@@ -187,6 +187,126 @@ async fn a_batch_claim_follows_each_group_in_order() {
     assert_eq!(claimed_ids().await, vec![second.id]);
 }
 
+/// A group's next job is found by claims whichever way its turn comes:
+/// the job before it finishing while the next is ordered, on two store
+/// handles at once (replicas on PostgreSQL, where each decides from what
+/// the other has committed), every round.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_groups_next_job_is_claimable_when_its_order_races_the_finish_before_it() {
+    let test = support::open().await;
+    let replicas = support::replicas(&test, 2).await;
+    let offer = support::offer(&test.store).await;
+    for round in 0..24 {
+        let group = support::another_group(&test.store, &offer).await;
+        let first = support::order(&test.store, &group, &format!("first-{round}")).await;
+        assert_eq!(
+            ids(claim_next(&test.store, offer.agent_id, 5).await),
+            vec![first.id]
+        );
+        let start = Arc::new(Barrier::new(2));
+        let finisher = {
+            let (store, start) = (replicas[0].clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                store.finish_job(&support::completion(&first, 1), &[]).await
+            })
+        };
+        let orderer = {
+            let (store, start, group) = (replicas[1].clone(), start.clone(), group.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                support::order(&store, &group, &format!("next-{round}")).await
+            })
+        };
+        assert!(finisher.await.unwrap().unwrap(), "round {round}: finished");
+        let next = orderer.await.unwrap();
+        assert_eq!(
+            ids(claim_next(&test.store, offer.agent_id, 5).await),
+            vec![next.id],
+            "round {round}: the group's next job is handed out"
+        );
+        assert!(test
+            .store
+            .finish_job(&support::completion(&next, 1), &[])
+            .await
+            .unwrap());
+    }
+}
+
+/// A job claimed by id ahead of its turn holds its group: claims of
+/// whichever jobs are next take none of the group's until it ends, then
+/// the group's first.
+#[tokio::test]
+async fn a_job_claimed_out_of_turn_holds_its_group() {
+    let test = support::open().await;
+    let offer = support::offer(&test.store).await;
+    let first = support::order(&test.store, &offer, "first").await;
+    let second = support::order(&test.store, &offer, "second").await;
+    let lease = test
+        .store
+        .claim_job(
+            second.id,
+            offer.agent_id,
+            Duration::seconds(60),
+            support::now,
+            &support::event(EventKind::JobClaimed, second.id),
+        )
+        .await
+        .unwrap()
+        .expect("claimed by id");
+    assert!(ids(claim_next(&test.store, offer.agent_id, 5).await).is_empty());
+    let finish = support::completion(&second, lease.attempt);
+    assert!(test.store.finish_job(&finish, &[]).await.unwrap());
+    assert_eq!(
+        ids(claim_next(&test.store, offer.agent_id, 5).await),
+        vec![first.id]
+    );
+}
+
+/// A job whose lease ran out goes back to the head of its group.
+#[tokio::test]
+async fn a_job_back_from_a_lapsed_lease_is_its_groups_next_again() {
+    let test = support::open().await;
+    let offer = support::offer(&test.store).await;
+    let first = support::order(&test.store, &offer, "first").await;
+    support::order(&test.store, &offer, "second").await;
+    let claimed = test
+        .store
+        .claim_next_jobs(
+            offer.agent_id,
+            5,
+            Duration::milliseconds(1),
+            support::now,
+            &|job| support::event(EventKind::JobClaimed, job.id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let (lapsed, _) = &claimed[0];
+    assert!(test
+        .store
+        .requeue_job(
+            lapsed,
+            support::now(),
+            &support::event(EventKind::JobLeaseExpired, first.id)
+        )
+        .await
+        .unwrap());
+    assert_eq!(
+        ids(claim_next(&test.store, offer.agent_id, 5).await),
+        vec![first.id]
+    );
+}
+
+fn ids(claimed: federa_store::Result<Vec<Job>>) -> Vec<Uuid> {
+    claimed
+        .expect("claim answered")
+        .into_iter()
+        .map(|job| job.id)
+        .collect()
+}
+
 /// Claims up to `limit` of the agent's next jobs through `store`, with a
 /// minute's lease; the jobs claimed.
 async fn claim_next(store: &Store, agent_id: Uuid, limit: u32) -> federa_store::Result<Vec<Job>> {

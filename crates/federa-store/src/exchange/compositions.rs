@@ -443,9 +443,11 @@ impl Store {
             job_id: Some(job.id),
             placed: None,
         };
+        let [lock, insert] = insert_job(job);
         let statements = [
             Statement::new(MOVE_MEMBER, change.args()).guard(),
-            insert_job(job),
+            lock,
+            insert,
             job_wake(job.agent_id),
         ];
         self.apply_if(&statements, events, job.created_at).await

@@ -286,7 +286,7 @@ impl Store {
         )
         .guard()];
         if let Some(job) = step.job {
-            statements.push(insert_job(job));
+            statements.extend(insert_job(job));
             statements.push(job_wake(job.agent_id));
         }
         if let (true, Some(member)) = (step.repoint, &to.member) {

@@ -12,6 +12,7 @@ use crate::db::{on_pool, on_pool_again_if_broken, Backend};
 use crate::error::{Result, StoreError};
 use crate::pools::allocation::release_statements;
 use crate::pools::PoolFamily;
+use crate::provisioning::job_heads;
 use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
 use crate::write::{Refusal, Statement};
 use crate::Store;
@@ -86,6 +87,9 @@ pub struct Lease {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobFinish {
     pub job_id: Uuid,
+    /// The job's service group and agent, whose next job may change.
+    pub group_id: Uuid,
+    pub agent_id: Uuid,
     pub service_id: Uuid,
     pub from: &'static [JobStatus],
     pub to: JobStatus,
@@ -108,21 +112,11 @@ pub struct JobFinish {
     pub releases_pool_values: bool,
 }
 
-/// Agent `$1`'s jobs `j` that may be handed out: pending, first in their
-/// service group by priority then age, in a group with no job in progress.
-///
-/// Walked in hand-out order over `jobs_pending_order` and stopped at the
-/// limit, each job checked by two index probes, so the cost does not grow
-/// with the agent's backlog. The lead is a scalar subquery, which the
-/// planner evaluates per job; as anti-joins over the pending jobs ahead,
-/// PostgreSQL could compare every pending job with every other. Its order
-/// names the group first so that only `jobs_group_pending_order` serves
-/// it: the agent's hand-out order would also do, and PostgreSQL took it
-/// when groups were few, walking the agent's jobs up to the group's first.
-const CLAIMABLE: &str = "j.agent_id = $1 AND j.status = 'Pending' \
-    AND NOT EXISTS (SELECT 1 FROM jobs busy WHERE busy.group_id = j.group_id AND busy.agent_id = j.agent_id AND busy.status = 'Processing') \
-    AND j.id = (SELECT lead.id FROM jobs lead WHERE lead.group_id = j.group_id AND lead.agent_id = j.agent_id AND lead.status = 'Pending' \
-        ORDER BY lead.group_id, lead.agent_id, lead.priority DESC, lead.created_at, lead.id LIMIT 1)";
+/// Agent `$1`'s jobs `j` that may be handed out: the heads of its service
+/// groups (see [`job_heads`]), read in hand-out order from `jobs_heads`
+/// and stopped at the limit, so a claim costs the same however long the
+/// backlog behind them is.
+const CLAIMABLE: &str = "j.agent_id = $1 AND j.head";
 
 /// The order jobs are handed out in.
 const HAND_OUT_ORDER: &str = "j.priority DESC, j.created_at, j.id";
@@ -143,9 +137,9 @@ fn claim_next_sql(postgres: bool) -> String {
     let chosen = format!(
         "SELECT j.id AS next_id FROM jobs j WHERE {CLAIMABLE} ORDER BY {HAND_OUT_ORDER} LIMIT $2{lock}"
     );
-    let set = "status = 'Processing', claimed_at = $3, lease_expires_at = $4, attempts = attempts + 1, updated_at = $3";
+    let set = "status = 'Processing', head = FALSE, claimed_at = $3, lease_expires_at = $4, attempts = attempts + 1, updated_at = $3";
     if postgres {
-        format!("UPDATE jobs SET {set} FROM ({chosen}) chosen WHERE jobs.id = chosen.next_id AND jobs.status = 'Pending' RETURNING {JOB_COLUMNS}")
+        format!("UPDATE jobs SET {set} FROM ({chosen}) chosen WHERE jobs.id = chosen.next_id AND jobs.head RETURNING {JOB_COLUMNS}")
     } else {
         format!("UPDATE jobs SET {set} WHERE id IN ({chosen}) RETURNING {JOB_COLUMNS}")
     }
@@ -275,7 +269,7 @@ impl Store {
     ) -> Result<Option<Lease>> {
         let asked_at = clock();
         let claim = Statement::new(
-            "UPDATE jobs SET status = 'Processing', claimed_at = $3, lease_expires_at = $4, attempts = attempts + 1, updated_at = $3 WHERE id = $1 AND agent_id = $2 AND status = 'Pending'",
+            "UPDATE jobs SET status = 'Processing', head = FALSE, claimed_at = $3, lease_expires_at = $4, attempts = attempts + 1, updated_at = $3 WHERE id = $1 AND agent_id = $2 AND status = 'Pending'",
             vec![
                 Arg::Uuid(id),
                 Arg::Uuid(agent_id),
@@ -292,7 +286,11 @@ impl Store {
         .after_events()
         .returning();
         let granted: Option<(i32, DateTime<Utc>, DateTime<Utc>)> = self
-            .apply_returning(&[claim, stamp], std::slice::from_ref(event), asked_at)
+            .apply_returning(
+                &claimed_by_id(claim, id, agent_id, stamp),
+                std::slice::from_ref(event),
+                asked_at,
+            )
             .await?;
         Ok(granted.map(|(attempt, claimed_at, expires_at)| Lease {
             attempt,
@@ -369,8 +367,9 @@ impl Store {
             vec![Arg::Uuid(job.id), Arg::Time(now)],
         )
         .guard();
+        let [lock, head] = job_heads::after_requeue(job.group_id, job.agent_id);
         self.apply_if(
-            &[requeue, job_wake(job.agent_id)],
+            &[requeue, lock, head, job_wake(job.agent_id)],
             std::slice::from_ref(event),
             now,
         )
@@ -388,7 +387,7 @@ fn finish_statements(finish: &JobFinish) -> Vec<Statement> {
         ""
     };
     let job_sql = format!(
-        "UPDATE jobs SET status = $2, error_message = $3, completed_at = $4, lease_expires_at = NULL, updated_at = $4, outcome_digest = $6, result = $7 WHERE id = $1 AND ($5 IS NULL OR attempts = $5) AND status IN ({}){lapsed}",
+        "UPDATE jobs SET status = $2, head = FALSE, error_message = $3, completed_at = $4, lease_expires_at = NULL, updated_at = $4, outcome_digest = $6, result = $7 WHERE id = $1 AND ($5 IS NULL OR attempts = $5) AND status IN ({}){lapsed}",
         status_list(finish.from)
     );
     let change = &finish.service;
@@ -450,18 +449,20 @@ fn finish_statements(finish: &JobFinish) -> Vec<Statement> {
         ));
     }
     // The job's group, and so its agent, may have a next job now.
-    statements.push(
-        Statement::new(
-            "SELECT pg_notify($1, agent_id::text) FROM jobs WHERE id = $2",
-            vec![
-                Arg::Text(crate::job_wakes::CHANNEL.into()),
-                Arg::Uuid(finish.job_id),
-            ],
-        )
-        .postgres_only()
-        .after_events(),
-    );
+    statements.extend(job_heads::after_finish(finish.group_id, finish.agent_id));
     statements
+}
+
+/// A claim of one job by id, which may not be its group's head: the
+/// claim, the group's head cleared while the job is in progress, then
+/// `stamp`.
+fn claimed_by_id(
+    claim: Statement,
+    job_id: Uuid,
+    agent_id: Uuid,
+    stamp: Statement,
+) -> [Statement; 3] {
+    [claim, job_heads::after_claim_by_id(job_id, agent_id), stamp]
 }
 
 impl Store {

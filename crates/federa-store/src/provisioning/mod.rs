@@ -1,5 +1,6 @@
 //! Services and their jobs.
 
+mod job_heads;
 mod jobs;
 pub(crate) mod services;
 mod ties;

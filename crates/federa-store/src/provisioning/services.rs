@@ -15,6 +15,7 @@ use crate::db::on_pool_again_if_broken;
 use crate::error::{Result, StoreError};
 use crate::exchange::insert_placement;
 use crate::pools::{claim_statements, PoolClaim, PoolFamily};
+use crate::provisioning::job_heads;
 use crate::read_cache::{read_through, Cache};
 use crate::sql::{fetch_page, AnyRow, Arg, ScopeColumns, Where};
 pub use crate::type_rules::ServiceTypeRules;
@@ -151,14 +152,20 @@ pub(crate) fn order_statements(order: ServiceOrder<'_>) -> Vec<Statement> {
         service.id,
         service.created_at,
     ));
-    statements.extend([insert_job(job), job_wake(job.agent_id)]);
+    statements.extend(insert_job(job));
+    statements.push(job_wake(job.agent_id));
     statements
 }
 
-/// Inserts a new job; refused while its service has another active job.
-pub(crate) fn insert_job(job: &Job) -> Statement {
-    Statement::new(
-        "INSERT INTO jobs (id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL, NULL, NULL, $11, $11)",
+/// Inserts a new job, its group's head when it leads it (after the lock
+/// that keeps heads right, see [`job_heads`]); refused while its service
+/// has another active job.
+pub(crate) fn insert_job(job: &Job) -> [Statement; 2] {
+    let insert = Statement::new(
+        format!(
+            "INSERT INTO jobs (id, service_id, agent_id, provider_id, consumer_id, group_id, action, params, status, priority, error_message, attempts, claimed_at, lease_expires_at, completed_at, created_at, updated_at, head) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, NULL, NULL, NULL, $11, $11, $9 = 'Pending' AND {})",
+            job_heads::new_job_is_head("$6", "$3")
+        ),
         vec![
             Arg::Uuid(job.id),
             Arg::Uuid(job.service_id),
@@ -173,7 +180,8 @@ pub(crate) fn insert_job(job: &Job) -> Statement {
             Arg::Time(job.created_at),
         ],
     )
-    .if_conflict(Refusal::Conflict("the service already has an active job"))
+    .if_conflict(Refusal::Conflict("the service already has an active job"));
+    [job_heads::lock_for(job.group_id, job.agent_id), insert]
 }
 
 impl Store {
@@ -329,7 +337,8 @@ impl Store {
         quota: Option<&QuotaCheck>,
     ) -> Result<()> {
         let mut statements = quota.map(quota_statements).unwrap_or_default();
-        statements.extend([insert_job(job), job_wake(job.agent_id)]);
+        statements.extend(insert_job(job));
+        statements.push(job_wake(job.agent_id));
         let written = self
             .apply(&statements, std::slice::from_ref(event), job.created_at)
             .await;

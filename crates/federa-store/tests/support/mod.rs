@@ -176,6 +176,8 @@ async fn service_group(store: &Store, consumer_id: Uuid) -> Uuid {
 pub fn completion(job: &Job, attempt: i32) -> JobFinish {
     JobFinish {
         job_id: job.id,
+        group_id: job.group_id,
+        agent_id: job.agent_id,
         service_id: job.service_id,
         from: &[JobStatus::Processing],
         to: JobStatus::Completed,
