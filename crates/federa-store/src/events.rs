@@ -155,17 +155,12 @@ impl crate::Store {
         query: &federa_domain::listing::ListQuery,
     ) -> crate::error::Result<federa_domain::listing::Page<Event>> {
         self.number_events().await?;
-        let mut filter = crate::sql::Where::new();
-        filter.scope(scope, SCOPE);
-        filter.filters(&query.filters);
         let select = format!("SELECT {EVENT_COLUMNS} FROM events");
-        let page: federa_domain::listing::Page<EventRow> = crate::sql::fetch_page(
+        let page: federa_domain::listing::Page<EventRow> = crate::sql::fetch_scoped_page(
             &self.read,
-            &select,
-            "events",
-            &filter,
+            (&select, "events", "sequence_number"),
+            (scope, SCOPE),
             query,
-            "sequence_number",
         )
         .await?;
         Ok(page.map(Event::from))

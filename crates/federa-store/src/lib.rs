@@ -26,6 +26,7 @@ pub mod pools;
 pub mod provisioning;
 pub mod read_cache;
 mod records;
+mod service_limits;
 pub mod sql;
 pub mod tokens;
 mod type_rules;

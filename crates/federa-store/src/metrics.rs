@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 use crate::records::{Record, Table};
-use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
+use crate::sql::{fetch_scoped_page, Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::{Backend, Store};
 
@@ -282,12 +282,14 @@ impl Store {
         scope: ListScope,
         query: &ListQuery,
     ) -> Result<Page<MetricEntry>> {
-        let mut filter = Where::new();
-        filter.scope(scope, ENTRY_SCOPE);
-        filter.filters(&query.filters);
         let select = format!("SELECT {ENTRY_COLUMNS} FROM metric_entries");
-        let page: Page<EntryRow> =
-            fetch_page(&self.read, &select, "metric_entries", &filter, query, "id").await?;
+        let page: Page<EntryRow> = fetch_scoped_page(
+            &self.read,
+            (&select, "metric_entries", "id"),
+            (scope, ENTRY_SCOPE),
+            query,
+        )
+        .await?;
         Ok(page.map(MetricEntry::from))
     }
 

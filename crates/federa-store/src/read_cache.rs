@@ -1,7 +1,8 @@
 //! Reads that every request repeats and that rarely change, kept in memory:
 //! a token by its hash, whether a credential's holder is disabled, a service
 //! type's schemas, a service group's consumer and project, the agents that
-//! may take a service of a type.
+//! may take a service of a type, the quotas set on a consumer and on a
+//! group's project.
 //!
 //! Each is forgotten as the write that changes it commits. The store's one
 //! write path ([`crate::write`]) knows from each statement's SQL which
@@ -30,6 +31,7 @@ use federa_domain::token::Token;
 use uuid::Uuid;
 
 use crate::disabled_holder::DisabledHolder;
+use crate::service_limits::ServiceLimits;
 use crate::type_rules::ServiceTypeRules;
 
 /// The PostgreSQL notification channel of cleared families; the payload is
@@ -52,7 +54,9 @@ impl Families {
     pub const GROUPS: Families = Families(4);
     /// The agents that may take a service of each type, with their status.
     pub const AGENT_CANDIDATES: Families = Families(8);
-    pub const ALL: Families = Families(15);
+    /// The quotas and budgets set on consumers and projects.
+    pub const LIMITS: Families = Families(16);
+    pub const ALL: Families = Families(31);
 
     pub const fn union(self, other: Families) -> Families {
         Families(self.0 | other.0)
@@ -76,7 +80,9 @@ impl Families {
             "agents" => Families::CREDENTIALS.union(Families::AGENT_CANDIDATES),
             "agent_types" | "agent_type_service_types" => Families::AGENT_CANDIDATES,
             "service_types" => Families::SERVICE_TYPES,
-            "service_groups" => Families::GROUPS,
+            // A group's project decides which project's quotas apply.
+            "service_groups" => Families::GROUPS.union(Families::LIMITS),
+            "projects" => Families::LIMITS,
             _ => Families::NONE,
         }
     }
@@ -183,6 +189,8 @@ pub struct ReadCaches {
     pub(crate) groups: Cache<Uuid, Option<Arc<GroupOwner>>>,
     /// By service type and the agent an order names, if any.
     pub(crate) agent_candidates: Cache<(Uuid, Option<Uuid>), Vec<AgentCandidate>>,
+    /// By consumer and service group.
+    pub(crate) limits: Cache<(Uuid, Uuid), ServiceLimits>,
 }
 
 impl ReadCaches {
@@ -194,6 +202,7 @@ impl ReadCaches {
             service_types: Cache::new(),
             groups: Cache::new(),
             agent_candidates: Cache::new(),
+            limits: Cache::new(),
         }
     }
 
@@ -211,6 +220,9 @@ impl ReadCaches {
         }
         if families.contains(Families::AGENT_CANDIDATES) {
             self.agent_candidates.clear();
+        }
+        if families.contains(Families::LIMITS) {
+            self.limits.clear();
         }
     }
 
@@ -288,7 +300,11 @@ mod tests {
         );
         assert_eq!(
             written("INSERT INTO service_groups (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET name = excluded.name"),
-            Families::GROUPS
+            Families::GROUPS.union(Families::LIMITS)
+        );
+        assert_eq!(
+            written("UPDATE projects SET service_limit = $2 WHERE id = $1"),
+            Families::LIMITS
         );
         // Reading a cached table is no write of it.
         assert_eq!(

@@ -10,7 +10,7 @@ use federa_domain::listing::{ListQuery, Page};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
-use crate::sql::{fetch_page, AnyRow, Arg, ScopeColumns, Where};
+use crate::sql::{fetch_scoped_page, AnyRow, Arg, ScopeColumns};
 use crate::write::{fetch_optional, Statement};
 use crate::Store;
 
@@ -188,16 +188,11 @@ impl Store {
     /// A page of the records `scope` lets the caller see.
     pub async fn records<R: Record>(&self, scope: ListScope, query: &ListQuery) -> Result<Page<R>> {
         let table = R::TABLE;
-        let mut filter = Where::new();
-        filter.scope(scope, table.scope);
-        filter.filters(&query.filters);
-        let page: Page<R::Row> = fetch_page(
+        let page: Page<R::Row> = fetch_scoped_page(
             &self.read,
-            &table.select(),
-            table.name,
-            &filter,
+            (&table.select(), table.name, table.key()),
+            (scope, table.scope),
             query,
-            table.key(),
         )
         .await?;
         Ok(page.map(Into::into))

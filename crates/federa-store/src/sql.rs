@@ -315,6 +315,20 @@ fn rows_sql(select: &str, filter: &Where, query: &ListQuery, id_column: &str) ->
     format!("SELECT * FROM ({union}) AS scoped{merged_order} LIMIT {limit} OFFSET {offset}")
 }
 
+/// The page of `select`'s rows from `from` that `scope` lets the caller
+/// see and `query` asks for: the list reads of every table with owners.
+pub(crate) async fn fetch_scoped_page<R: AnyRow>(
+    db: &Db,
+    (select, from, id_column): (&str, &str, &str),
+    (scope, columns): (ListScope, ScopeColumns),
+    query: &ListQuery,
+) -> Result<Page<R>> {
+    let mut filter = Where::new();
+    filter.scope(scope, columns);
+    filter.filters(&query.filters);
+    fetch_page(db, select, from, &filter, query, id_column).await
+}
+
 /// One page of `select` (a `SELECT … FROM …` without `WHERE`), by number or
 /// after the query's cursor, with the total of matching rows as far as
 /// [`count`] counts it and the cursor of the page after it.

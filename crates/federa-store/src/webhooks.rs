@@ -12,7 +12,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
+use crate::sql::{fetch_page, fetch_scoped_page, Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
 
@@ -148,16 +148,11 @@ impl Store {
         scope: ListScope,
         query: &ListQuery,
     ) -> Result<Page<WebhookEndpoint>> {
-        let mut filter = Where::new();
-        filter.scope(scope, SCOPE);
-        filter.filters(&query.filters);
-        let page: Page<EndpointRow> = fetch_page(
+        let page: Page<EndpointRow> = fetch_scoped_page(
             &self.read,
-            SELECT_ENDPOINT,
-            "webhook_endpoints",
-            &filter,
+            (SELECT_ENDPOINT, "webhook_endpoints", "id"),
+            (scope, SCOPE),
             query,
-            "id",
         )
         .await?;
         Ok(page.map(WebhookEndpoint::from))

@@ -199,3 +199,97 @@ async fn another_replica_keeps_nothing_until_it_listens_and_forgets_once_notifie
     }
     listener.abort();
 }
+
+/// The quotas that apply to an order are kept by consumer and group, and
+/// forgotten at once when the consumer's limit, the group's project or
+/// that project's limit is changed through the store.
+#[tokio::test]
+async fn kept_quotas_are_forgotten_when_a_limit_or_a_groups_project_changes() {
+    use federa_domain::catalogue::ServiceGroup;
+    use federa_domain::commerce::{OverBudget, Project};
+
+    let test = support::open().await;
+    let offer = support::offer(&test.store).await;
+    // Listening only now, as above.
+    let _listener = match backend_name() {
+        "postgres" => Some(listening(&test.store, &test.database.url).await),
+        _ => None,
+    };
+    let limits = || test.store.service_limits(offer.consumer_id, offer.group_id);
+    assert_eq!(limits().await.unwrap().consumer_limit, None);
+    test.database
+        .execute(&format!(
+            "UPDATE participants SET service_limit = 7 WHERE id = '{}'",
+            offer.consumer_id
+        ))
+        .await;
+    assert_eq!(
+        limits().await.unwrap().consumer_limit,
+        None,
+        "{}: answered from memory",
+        backend_name()
+    );
+
+    let mut consumer: Participant = test
+        .store
+        .participant(offer.consumer_id)
+        .await
+        .unwrap()
+        .unwrap();
+    consumer.service_limit = Some(3);
+    test.store
+        .update_record(
+            &consumer,
+            &support::event(EventKind::ParticipantUpdated, consumer.id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(limits().await.unwrap().consumer_limit, Some(3));
+
+    let now = support::now();
+    let mut project = Project {
+        id: Uuid::now_v7(),
+        consumer_id: offer.consumer_id,
+        name: "kept".into(),
+        description: None,
+        service_limit: Some(5),
+        approval_threshold: None,
+        budget: None,
+        over_budget: OverBudget::Refuse,
+        property_limits: Default::default(),
+        created_at: now,
+        updated_at: now,
+    };
+    test.store
+        .insert_record(
+            &project,
+            &support::event(EventKind::ProjectCreated, project.id),
+        )
+        .await
+        .unwrap();
+    let mut group: ServiceGroup = test.store.record(offer.group_id).await.unwrap().unwrap();
+    group.project_id = Some(project.id);
+    test.store
+        .update_record(
+            &group,
+            &support::event(EventKind::ServiceGroupUpdated, group.id),
+        )
+        .await
+        .unwrap();
+    let kept = limits().await.unwrap();
+    assert_eq!(
+        (kept.project_id, kept.project_limit),
+        (Some(project.id), Some(5))
+    );
+
+    project.service_limit = Some(2);
+    project.updated_at = support::now();
+    test.store
+        .update_record(
+            &project,
+            &support::event(EventKind::ProjectUpdated, project.id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(limits().await.unwrap().project_limit, Some(2));
+}

@@ -14,6 +14,8 @@ use uuid::Uuid;
 
 use crate::commerce::holders::{counted_services, forecast_sql, holder_table, live_condition};
 use crate::error::{Result, StoreError};
+use crate::read_cache::read_through;
+pub use crate::service_limits::ServiceLimits;
 use crate::sql::Arg;
 use crate::write::{fetch_optional, Refusal, Statement};
 use crate::Store;
@@ -40,28 +42,6 @@ pub struct QuotaCheck {
     /// The properties each service type of the catalogue counts towards
     /// each quota: `(type, [(quota, property)])`.
     pub counted: Vec<(Uuid, Vec<(String, String)>)>,
-}
-
-/// The quotas that apply to an order, as last written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
-pub struct ServiceLimits {
-    pub consumer_limit: Option<i32>,
-    pub consumer_budget: Option<i64>,
-    pub project_id: Option<Uuid>,
-    pub project_limit: Option<i32>,
-    pub project_budget: Option<i64>,
-    /// Whether either holder sets limits on quota-counted properties.
-    pub property_limits: bool,
-}
-
-impl ServiceLimits {
-    pub fn any(&self) -> bool {
-        self.consumer_limit.is_some()
-            || self.project_limit.is_some()
-            || self.consumer_budget.is_some()
-            || self.project_budget.is_some()
-            || self.property_limits
-    }
 }
 
 /// The project of the order's group, `$1`.
@@ -239,8 +219,19 @@ fn count(value: i64) -> u32 {
 }
 
 impl Store {
-    /// The quotas set on `consumer_id` and on the project of `group_id`.
+    /// The quotas set on `consumer_id` and on the project of `group_id`;
+    /// kept in memory (see [`crate::read_cache`]).
     pub async fn service_limits(&self, consumer_id: Uuid, group_id: Uuid) -> Result<ServiceLimits> {
+        let load = self.read_service_limits(consumer_id, group_id);
+        let key = (consumer_id, group_id);
+        read_through(&self.caches, &self.caches.limits, key, |_| true, load).await
+    }
+
+    async fn read_service_limits(
+        &self,
+        consumer_id: Uuid,
+        group_id: Uuid,
+    ) -> Result<ServiceLimits> {
         let limits: Option<ServiceLimits> = fetch_optional(
             &self.read,
             "SELECT c.service_limit AS consumer_limit, c.monthly_budget AS consumer_budget, \

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::provisioning::services::{insert_job, job_wake, order_statements, ServiceOrder};
-use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
+use crate::sql::{fetch_scoped_page, Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
 
@@ -238,11 +238,13 @@ impl Store {
         scope: ListScope,
         query: &ListQuery,
     ) -> Result<Page<StoredComposition>> {
-        let mut filter = Where::new();
-        filter.scope(scope, SCOPE);
-        filter.filters(&query.filters);
-        let page: Page<Row> =
-            fetch_page(&self.read, SELECT, "compositions", &filter, query, "id").await?;
+        let page: Page<Row> = fetch_scoped_page(
+            &self.read,
+            (SELECT, "compositions", "id"),
+            (scope, SCOPE),
+            query,
+        )
+        .await?;
         let mut members: HashMap<Uuid, Vec<MemberRow>> = HashMap::new();
         if !page.items.is_empty() {
             let mut ids = Where::new();

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::provisioning::services::{insert_job, job_wake, order_statements, ServiceOrder};
-use crate::sql::{fetch_page, Arg, ScopeColumns, Where};
+use crate::sql::{fetch_scoped_page, Arg, ScopeColumns, Where};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
 
@@ -189,11 +189,13 @@ impl Store {
         scope: ListScope,
         query: &ListQuery,
     ) -> Result<Page<StoredSwitch>> {
-        let mut filter = Where::new();
-        filter.scope(scope, SCOPE);
-        filter.filters(&query.filters);
-        let page: Page<Row> =
-            fetch_page(&self.read, SELECT, "switches", &filter, query, "id").await?;
+        let page: Page<Row> = fetch_scoped_page(
+            &self.read,
+            (SELECT, "switches", "id"),
+            (scope, SCOPE),
+            query,
+        )
+        .await?;
         Ok(page.map(StoredSwitch::from))
     }
 

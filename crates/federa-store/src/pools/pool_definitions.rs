@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::tables::tables;
 use crate::catalogue::in_use;
 use crate::error::{Result, StoreError};
-use crate::sql::{fetch_page, Arg, Where};
+use crate::sql::{fetch_scoped_page, Arg};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
 
@@ -109,16 +109,11 @@ impl Store {
         query: &ListQuery,
     ) -> Result<Page<Pool>> {
         let tables = tables(family);
-        let mut filter = Where::new();
-        filter.scope(scope, tables.scope());
-        filter.filters(&query.filters);
-        let page: Page<Row> = fetch_page(
+        let page: Page<Row> = fetch_scoped_page(
             &self.read,
-            &select(family),
-            tables.pools,
-            &filter,
+            (&select(family), tables.pools, "id"),
+            (scope, tables.scope()),
             query,
-            "id",
         )
         .await?;
         Ok(page.map(|row| row.into_pool(family)))

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::tables::tables;
 use crate::error::Result;
-use crate::sql::{fetch_page, Arg, Where};
+use crate::sql::{fetch_scoped_page, Arg};
 use crate::write::{fetch_all, fetch_optional, Statement};
 use crate::Store;
 
@@ -78,16 +78,11 @@ impl Store {
         query: &ListQuery,
     ) -> Result<Page<PoolValue>> {
         let tables = tables(family);
-        let mut filter = Where::new();
-        filter.scope(scope, tables.scope());
-        filter.filters(&query.filters);
-        let page: Page<Row> = fetch_page(
+        let page: Page<Row> = fetch_scoped_page(
             &self.read,
-            &select(family),
-            tables.values,
-            &filter,
+            (&select(family), tables.values, "id"),
+            (scope, tables.scope()),
             query,
-            "id",
         )
         .await?;
         Ok(page.map(|row| row.into_value(family)))

@@ -13,7 +13,7 @@ use crate::error::{Result, StoreError};
 use crate::pools::allocation::release_statements;
 use crate::pools::PoolFamily;
 use crate::provisioning::job_heads;
-use crate::sql::{bind_args, fetch_page, Arg, ScopeColumns, Where};
+use crate::sql::{bind_args, fetch_scoped_page, Arg, ScopeColumns, Where};
 use crate::write::{Refusal, Statement};
 use crate::Store;
 
@@ -163,12 +163,9 @@ impl Store {
     }
 
     pub async fn jobs(&self, scope: ListScope, query: &ListQuery) -> Result<Page<Job>> {
-        let mut filter = Where::new();
-        filter.scope(scope, SCOPE);
-        filter.filters(&query.filters);
         let select = format!("SELECT {JOB_COLUMNS} FROM jobs");
         let page: Page<JobRow> =
-            fetch_page(&self.read, &select, "jobs", &filter, query, "id").await?;
+            fetch_scoped_page(&self.read, (&select, "jobs", "id"), (scope, SCOPE), query).await?;
         Ok(page.map(Job::from))
     }
 

@@ -17,7 +17,7 @@ use crate::exchange::insert_placement;
 use crate::pools::{claim_statements, PoolClaim, PoolFamily};
 use crate::provisioning::job_heads;
 use crate::read_cache::{read_through, Cache};
-use crate::sql::{fetch_page, AnyRow, Arg, ScopeColumns, Where};
+use crate::sql::{fetch_scoped_page, AnyRow, Arg, ScopeColumns};
 pub use crate::type_rules::ServiceTypeRules;
 use crate::write::{fetch_optional, Refusal, Statement};
 use crate::Store;
@@ -194,12 +194,14 @@ impl Store {
     }
 
     pub async fn services(&self, scope: ListScope, query: &ListQuery) -> Result<Page<Service>> {
-        let mut filter = Where::new();
-        filter.scope(scope, SCOPE);
-        filter.filters(&query.filters);
         let select = format!("SELECT {SERVICE_READ_COLUMNS} FROM services");
-        let page: Page<ServiceRow> =
-            fetch_page(&self.read, &select, "services", &filter, query, "id").await?;
+        let page: Page<ServiceRow> = fetch_scoped_page(
+            &self.read,
+            (&select, "services", "id"),
+            (scope, SCOPE),
+            query,
+        )
+        .await?;
         Ok(page.map(Service::from))
     }
 
