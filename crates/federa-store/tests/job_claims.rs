@@ -299,6 +299,45 @@ async fn a_job_back_from_a_lapsed_lease_is_its_groups_next_again() {
     );
 }
 
+/// A claim takes at most as many jobs as it asks for, however many groups
+/// have one to hand out. PostgreSQL keeps a plan for the claim made while
+/// the agent had few jobs (after five runs on a connection it may reuse a
+/// generic one), so the claim runs first on an empty queue, many times.
+#[tokio::test]
+async fn a_claim_takes_no_more_jobs_than_its_limit() {
+    let test = support::open().await;
+    let offer = support::offer(&test.store).await;
+    // A table of finished jobs and no group with a job to hand out, as
+    // the plans are made.
+    for g in 0..200 {
+        let group = support::another_group(&test.store, &offer).await;
+        support::order(&test.store, &group, &format!("done-{g}")).await;
+    }
+    let mut claimed = Vec::new();
+    while claimed.len() < 200 {
+        claimed.extend(claim_next(&test.store, offer.agent_id, 200).await.unwrap());
+    }
+    for job in &claimed {
+        assert!(test
+            .store
+            .finish_job(&support::completion(job, 1), &[])
+            .await
+            .unwrap());
+    }
+    test.database.execute("ANALYZE").await;
+    for _ in 0..40 {
+        assert!(ids(claim_next(&test.store, offer.agent_id, 1).await).is_empty());
+    }
+    for g in 0..100 {
+        let group = support::another_group(&test.store, &offer).await;
+        support::order(&test.store, &group, &format!("limit-{g}")).await;
+    }
+    for limit in [1, 1, 1, 5, 20] {
+        let claimed = ids(claim_next(&test.store, offer.agent_id, limit).await);
+        assert_eq!(claimed.len(), limit as usize, "a claim of at most {limit}");
+    }
+}
+
 fn ids(claimed: federa_store::Result<Vec<Job>>) -> Vec<Uuid> {
     claimed
         .expect("claim answered")

@@ -139,7 +139,11 @@ fn claim_next_sql(postgres: bool) -> String {
     );
     let set = "status = 'Processing', head = FALSE, claimed_at = $3, lease_expires_at = $4, attempts = attempts + 1, updated_at = $3";
     if postgres {
-        format!("UPDATE jobs SET {set} FROM ({chosen}) chosen WHERE jobs.id = chosen.next_id AND jobs.head RETURNING {JOB_COLUMNS}")
+        // Chosen once, in a CTE kept apart from the update: as a subquery
+        // joined to it, a plan made while few jobs were heads read it on
+        // the inner side of a loop, choosing (and locking) again for each
+        // head, and one claim took them all.
+        format!("WITH chosen AS MATERIALIZED ({chosen}) UPDATE jobs SET {set} FROM chosen WHERE jobs.id = chosen.next_id AND jobs.head RETURNING {JOB_COLUMNS}")
     } else {
         format!("UPDATE jobs SET {set} WHERE id IN ({chosen}) RETURNING {JOB_COLUMNS}")
     }
