@@ -16,8 +16,11 @@ use uuid::Uuid;
 use crate::sql::Arg;
 use crate::write::Statement;
 
-/// The lock key of a group and agent, the same text the SQL of
-/// [`lock_for_job`] builds from a job's row.
+/// The transaction lock on the group and agent whose key is `$1`.
+const LOCK: &str = "pg_advisory_xact_lock(hashtextextended($1, 0))";
+
+/// The lock key of a group and agent: one text for every write of the
+/// group's jobs, so they all take the same lock.
 fn lock_key(group_id: Uuid, agent_id: Uuid) -> String {
     format!("{group_id}{agent_id}")
 }
@@ -25,7 +28,7 @@ fn lock_key(group_id: Uuid, agent_id: Uuid) -> String {
 /// Takes the group-and-agent lock before a new job of theirs is inserted.
 pub(crate) fn lock_for(group_id: Uuid, agent_id: Uuid) -> Statement {
     Statement::new(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        format!("SELECT {LOCK}"),
         vec![Arg::Text(lock_key(group_id, agent_id))],
     )
     .postgres_only()
@@ -36,7 +39,7 @@ pub(crate) fn lock_for(group_id: Uuid, agent_id: Uuid) -> Statement {
 /// whose job finished may have a next job for its agent.
 fn lock_and_wake(group_id: Uuid, agent_id: Uuid) -> Statement {
     Statement::new(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0)), pg_notify($2, $3)",
+        format!("SELECT {LOCK}, pg_notify($2, $3)"),
         vec![
             Arg::Text(lock_key(group_id, agent_id)),
             Arg::Text(crate::job_wakes::CHANNEL.into()),
